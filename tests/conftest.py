@@ -1,0 +1,77 @@
+"""Shared fixtures: a small region tree with two neighbouring grids and a user for each role."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django must allow ORM calls there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def square(lon: float, lat: float, size: float) -> str:
+    ring = [[lon, lat], [lon + size, lat], [lon + size, lat + size], [lon, lat + size], [lon, lat]]
+    return json.dumps({"type": "Polygon", "coordinates": [ring]})
+
+
+def rect(lon0: float, lat0: float, lon1: float, lat1: float) -> str:
+    ring = [[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1], [lon0, lat0]]
+    return json.dumps({"type": "Polygon", "coordinates": [ring]})
+
+
+@dataclass
+class Tree:
+    district: object
+    street: object
+    community: object
+    grid_a: object
+    grid_b: object
+    micro_a1: object
+    micro_a2: object
+    micro_b1: object
+    other_street: object
+
+
+@pytest.fixture
+def tree(db) -> Tree:
+    """开州区 → 云枫街道 → 永先社区 → grids 001 (west) and 002 (east), side by side."""
+    from yiwang.regions.models import Level, Region
+
+    district = Region.objects.create(level=Level.DISTRICT, code="500154", name="开州区", boundary=rect(108.30, 31.10, 108.50, 31.30))
+    street = Region.objects.create(parent=district, level=Level.STREET, code="500154003000", name="云枫街道", boundary=rect(108.30, 31.10, 108.40, 31.20))
+    other = Region.objects.create(parent=district, level=Level.STREET, code="500154001000", name="汉丰街道", boundary=rect(108.40, 31.10, 108.50, 31.20))
+    community = Region.objects.create(parent=street, level=Level.COMMUNITY, code="500154003001", name="永先社区", boundary=rect(108.30, 31.10, 108.32, 31.11))
+    grid_a = Region.objects.create(parent=community, level=Level.GRID, grid_kind="regular", code="500154003001001", name="永先社区第1网格",
+                                   boundary=rect(108.30, 31.10, 108.31, 31.11), target_households=400)
+    grid_b = Region.objects.create(parent=community, level=Level.GRID, grid_kind="regular", code="500154003001002", name="永先社区第2网格",
+                                   boundary=rect(108.31, 31.10, 108.32, 31.11), target_households=400)
+    micro_a1 = Region.objects.create(parent=grid_a, level=Level.MICRO_GRID, code="50015400300100101", name="第1微网格", boundary=rect(108.30, 31.10, 108.305, 31.11))
+    micro_a2 = Region.objects.create(parent=grid_a, level=Level.MICRO_GRID, code="50015400300100102", name="第2微网格", boundary=rect(108.305, 31.10, 108.31, 31.11))
+    micro_b1 = Region.objects.create(parent=grid_b, level=Level.MICRO_GRID, code="50015400300100201", name="第1微网格", boundary=rect(108.31, 31.10, 108.32, 31.11))
+    return Tree(district, street, community, grid_a, grid_b, micro_a1, micro_a2, micro_b1, other)
+
+
+@pytest.fixture
+def make_user(db):
+    from yiwang.accounts.models import User
+
+    def make(username: str, role: str, scope=None, password: str = "Yiwang-test-2026", **extra):
+        return User.objects.create_user(username=username, password=password, role=role, scope_region=scope, **extra)
+
+    return make
+
+
+@pytest.fixture
+def users(tree, make_user) -> dict:
+    return {
+        "district": make_user("district", "district", tree.district),
+        "street": make_user("street", "street", tree.street),
+        "community": make_user("community", "community", tree.community),
+        "worker_a": make_user("worker_a", "grid_worker", tree.grid_a),
+        "worker_b": make_user("worker_b", "grid_worker", tree.grid_b),
+        "department": make_user("department", "department", tree.district, unit="城管执法局"),
+        "resident": make_user("resident", "resident", None),
+    }

@@ -1,0 +1,80 @@
+"""Protection of personal fields: encryption at rest, lookup digests and masking.
+
+Values are sealed with AES-GCM under a key that lives outside the database (YIWANG_FIELD_KEY), so
+a copied database file reveals no ID number or phone. A keyed HMAC digest beside each value lets
+us enforce uniqueness and search by exact value without decrypting.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from functools import lru_cache
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+
+_NONCE_BYTES = 12
+_VERSION = "v1:"
+
+
+@lru_cache(maxsize=4)
+def _keys(configured: str, secret_key: str) -> tuple[AESGCM, bytes]:
+    if configured:
+        master = base64.b64decode(configured)
+        if len(master) != 32:
+            raise ValueError("YIWANG_FIELD_KEY must be 32 bytes, base64-encoded")
+    else:
+        # Development only: derived from SECRET_KEY (a system check warns in production).
+        master = hashlib.sha256(b"yiwang-field-key:" + secret_key.encode()).digest()
+    encryption_key = hmac.new(master, b"encrypt", hashlib.sha256).digest()
+    digest_key = hmac.new(master, b"digest", hashlib.sha256).digest()
+    return AESGCM(encryption_key), digest_key
+
+
+def _current() -> tuple[AESGCM, bytes]:
+    return _keys(settings.FIELD_ENCRYPTION_KEY, settings.SECRET_KEY)
+
+
+def encrypt(value: str) -> str:
+    if not value:
+        return ""
+    aead, _ = _current()
+    nonce = os.urandom(_NONCE_BYTES)
+    return _VERSION + base64.b64encode(nonce + aead.encrypt(nonce, value.encode(), None)).decode()
+
+
+def decrypt(token: str) -> str:
+    if not token:
+        return ""
+    if not token.startswith(_VERSION):
+        raise ValueError("not a sealed value")
+    raw = base64.b64decode(token[len(_VERSION) :])
+    aead, _ = _current()
+    return aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], None).decode()
+
+
+def digest(value: str) -> str:
+    """Keyed digest for equality lookups; empty for empty values."""
+    if not value:
+        return ""
+    _, key = _current()
+    return hmac.new(key, value.upper().encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def mask_id_number(value: str) -> str:
+    if not value:
+        return ""
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_phone(value: str) -> str:
+    if not value:
+        return ""
+    if len(value) <= 7:
+        return value[:1] + "*" * (len(value) - 1)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]

@@ -1,0 +1,92 @@
+"""The one place for data-scope rules.
+
+A user has a role and a scope (a node of the region tree). Every list, read, export and change
+goes through `restrict(user, action)`, which keeps only rows inside the user's subtree and only
+for actions the role allows. Views, the API and the admin all start from it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+
+if TYPE_CHECKING:
+    from yiwang.accounts.models import User
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    CHANGE = "change"
+    EXPORT = "export"
+    # Read an ID number or phone in clear; every such read is logged.
+    REVEAL = "reveal"
+
+
+class Role(models.TextChoices):
+    DISTRICT = "district", "区指挥中心"
+    STREET = "street", "街道"
+    COMMUNITY = "community", "社区"
+    GRID_WORKER = "grid_worker", "网格员"
+    DEPARTMENT = "department", "部门"
+    RESIDENT = "resident", "居民"
+
+
+# Which actions each role may take on base data inside its scope. Residents see no registry data.
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    Role.DISTRICT: frozenset({Action.VIEW, Action.CHANGE, Action.EXPORT}),
+    Role.STREET: frozenset({Action.VIEW, Action.CHANGE, Action.EXPORT}),
+    # Community and grid workers visit homes and call residents, so they may reveal contacts.
+    Role.COMMUNITY: frozenset({Action.VIEW, Action.CHANGE, Action.EXPORT, Action.REVEAL}),
+    Role.GRID_WORKER: frozenset({Action.VIEW, Action.CHANGE, Action.REVEAL}),
+    Role.DEPARTMENT: frozenset({Action.VIEW}),
+    Role.RESIDENT: frozenset(),
+}
+
+
+def role_allows(user: User | Any, action: Action | str) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return Action(action) in ROLE_ACTIONS.get(user.role, frozenset())
+
+
+def scope_path(user: User | Any) -> str | None:
+    """The region path prefix the user may see, "" for everything, None for nothing."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return ""
+    region = user.scope_region
+    return None if region is None else region.path
+
+
+def require(user: User | Any, action: Action | str, region_path: str) -> None:
+    """Raise PermissionDenied unless `user` may take `action` on something at `region_path`."""
+    prefix = scope_path(user)
+    if not role_allows(user, action) or prefix is None or not region_path.startswith(prefix):
+        raise PermissionDenied(f"{action}: outside your scope")
+
+
+class ScopedQuerySet(models.QuerySet):
+    """Every scoped model names the lookup to its region path in `scope_path_field`."""
+
+    def restrict(self, user: User | Any, action: Action | str = Action.VIEW) -> ScopedQuerySet:
+        prefix = scope_path(user)
+        if prefix is None or not role_allows(user, action):
+            return self.none()
+        if prefix == "":
+            return self
+        return self.filter(**{f"{self.model.scope_path_field}__startswith": prefix})
+
+
+ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
+
+
+def scoped_models() -> list[type[models.Model]]:
+    from django.apps import apps
+
+    return [m for m in apps.get_models() if getattr(m, "scope_path_field", None)]

@@ -1,0 +1,106 @@
+"""Grid forces (1+3+N): the people on duty in each grid, their assignments and rosters."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from yiwang.core import crypto
+from yiwang.core.scope import ScopedManager
+
+
+class ForceRole(models.TextChoices):
+    GRID_CHIEF = "grid_chief", "网格长"
+    FULL_TIME_WORKER = "full_time_worker", "专职网格员"
+    PART_TIME_WORKER = "part_time_worker", "兼职网格员"
+    INSTRUCTOR = "instructor", "网格指导员"
+    POLICE = "police", "社区民警"
+    ENFORCEMENT = "enforcement", "执法人员"
+    SANITATION = "sanitation", "环卫人员"
+    PROPERTY_STAFF = "property_staff", "物业人员"
+    VOLUNTEER = "volunteer", "志愿者"
+    DELIVERY_RIDER = "delivery_rider", "快递外卖骑手"
+    BUILDING_HEAD = "building_head", "楼栋长"
+    OTHER = "other", "其他力量"
+
+
+# The "N" in 1+3+N: forces from outside the grid staff.
+N_FORCES = {ForceRole.POLICE, ForceRole.ENFORCEMENT, ForceRole.SANITATION, ForceRole.PROPERTY_STAFF,
+            ForceRole.VOLUNTEER, ForceRole.DELIVERY_RIDER, ForceRole.BUILDING_HEAD, ForceRole.OTHER}
+
+
+class ForceMember(models.Model):
+    """A person on duty. `region` is the unit that manages them (usually a community)."""
+
+    scope_path_field = "region__path"
+
+    name = models.CharField("姓名", max_length=50)
+    role = models.CharField("身份", max_length=32, choices=ForceRole.choices)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="管理单位")
+    unit = models.CharField("所在单位", max_length=100, blank=True)
+    phone_sealed = models.CharField("电话(密文)", max_length=120, blank=True, editable=False)
+    phone_digest = models.CharField(max_length=40, blank=True, editable=False)
+    person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="关联人员")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="force_members", verbose_name="登录账号")
+    active = models.BooleanField("在岗", default=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "网格力量"
+        ordering = ["region__path", "role", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.get_role_display()})"
+
+    def set_phone(self, value: str) -> None:
+        self.phone_sealed = crypto.encrypt(value)
+        self.phone_digest = crypto.digest(value)
+
+    @property
+    def phone_masked(self) -> str:
+        return crypto.mask_phone(crypto.decrypt(self.phone_sealed))
+
+
+class Assignment(models.Model):
+    """A member assigned to a grid (or micro-grid) in a role, for a period."""
+
+    scope_path_field = "grid__path"
+
+    member = models.ForeignKey(ForceMember, on_delete=models.CASCADE, related_name="assignments", verbose_name="人员")
+    grid = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="assignments", verbose_name="网格")
+    role = models.CharField("岗位", max_length=32, choices=ForceRole.choices)
+    starts_on = models.DateField("起始日期")
+    ends_on = models.DateField("结束日期", null=True, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "网格分配"
+        ordering = ["grid__path", "role"]
+        indexes = [models.Index(fields=["grid", "ends_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.member.name} → {self.grid.name}"
+
+
+class DutyShift(models.Model):
+    """One slot of a duty roster (值班表): who is on duty for a region at a time."""
+
+    scope_path_field = "region__path"
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="值守区域")
+    member = models.ForeignKey(ForceMember, on_delete=models.CASCADE, related_name="shifts", verbose_name="值班人员")
+    starts_at = models.DateTimeField("开始")
+    ends_at = models.DateTimeField("结束")
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "值班排班"
+        ordering = ["starts_at"]
+        constraints = [models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="duty_shift_ends_after_start")]
+
+    def __str__(self) -> str:
+        return f"{self.member.name} {self.starts_at:%m-%d %H:%M}"

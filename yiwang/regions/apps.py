@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class RegionsConfig(AppConfig):
+    name = "yiwang.regions"
+    label = "regions"
+    verbose_name = "区域网格"

@@ -1,0 +1,8 @@
+import json
+
+import shapely
+
+
+def bounds_of(geojson: str) -> tuple[float, float, float, float]:
+    geom = shapely.from_geojson(geojson)
+    return tuple(float(v) for v in shapely.bounds(geom))

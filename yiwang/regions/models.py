@@ -1,0 +1,127 @@
+"""The one grid (一张网): a region tree of any depth.
+
+Every node keeps a materialised `path` of its ancestors' codes ("/500154/500154003000/.../"), so a
+subtree is one indexed prefix query on both databases. Boundaries are GeoJSON geometries in
+WGS-84 (see docs/architecture.md) with a bounding box in plain columns.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.db import models
+from django.db.models import F
+
+from yiwang.core.scope import ScopedManager
+
+from .fields import PathField
+
+
+class Level(models.TextChoices):
+    PROVINCE = "province", "省"
+    CITY = "city", "市"
+    DISTRICT = "district", "区县"
+    STREET = "street", "街道/乡镇"
+    COMMUNITY = "community", "社区/村"
+    GRID = "grid", "网格"
+    MICRO_GRID = "micro_grid", "微网格"
+
+
+LEVEL_ORDER = [Level.PROVINCE, Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID, Level.MICRO_GRID]
+
+
+class GridKind(models.TextChoices):
+    REGULAR = "regular", "综合网格"
+    DEDICATED = "dedicated", "专属网格"
+
+
+class DedicatedKind(models.TextChoices):
+    SCHOOL = "school", "学校"
+    HOSPITAL = "hospital", "医院"
+    ENTERPRISE = "enterprise", "企业"
+    COMMERCIAL_BUILDING = "commercial_building", "商务楼宇"
+    PARK = "park", "园区/公园"
+    MARKET = "market", "市场"
+    GOVERNMENT = "government", "机关单位"
+    OTHER = "other", "其他"
+
+
+class Region(models.Model):
+    scope_path_field = "path"
+
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name="上级")
+    level = models.CharField("层级", max_length=16, choices=Level.choices)
+    code = models.CharField("代码", max_length=24, unique=True)
+    name = models.CharField("名称", max_length=100)
+    path = PathField("路径", max_length=255, unique=True, editable=False)
+    depth = models.PositiveSmallIntegerField("深度", default=0, editable=False)
+    grid_kind = models.CharField("网格类型", max_length=16, choices=GridKind.choices, blank=True)
+    dedicated_kind = models.CharField("专属网格类别", max_length=32, choices=DedicatedKind.choices, blank=True)
+    boundary = models.TextField("边界(GeoJSON, WGS-84)", blank=True)
+    min_lon = models.FloatField(null=True, blank=True, editable=False)
+    min_lat = models.FloatField(null=True, blank=True, editable=False)
+    max_lon = models.FloatField(null=True, blank=True, editable=False)
+    max_lat = models.FloatField(null=True, blank=True, editable=False)
+    target_households = models.PositiveIntegerField("目标户数", null=True, blank=True)
+    actual_households = models.PositiveIntegerField("实际户数", null=True, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "区域网格"
+        ordering = ["path"]
+        indexes = [models.Index(fields=["level", "path"]), models.Index(fields=["parent", "code"])]
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.code})"
+
+    @staticmethod
+    def path_for(parent: Region | None, code: str) -> str:
+        return (parent.path if parent else "/") + code + "/"
+
+    def save(self, *args, **kwargs):
+        self.path = self.path_for(self.parent, self.code)
+        self.depth = self.path.count("/") - 2
+        self.set_bbox()
+        super().save(*args, **kwargs)
+
+    def set_bbox(self) -> None:
+        from .geometry import bounds_of
+
+        box = bounds_of(self.boundary) if self.boundary else None
+        self.min_lon, self.min_lat, self.max_lon, self.max_lat = box or (None, None, None, None)
+
+    @property
+    def geometry(self) -> dict | None:
+        return json.loads(self.boundary) if self.boundary else None
+
+    def subtree(self):
+        """This node and everything below it."""
+        return Region.objects.filter(path__startswith=self.path)
+
+    def ancestors(self):
+        codes = [c for c in self.path.strip("/").split("/")][:-1]
+        order = {code: i for i, code in enumerate(codes)}
+        return sorted(Region.objects.filter(code__in=codes), key=lambda r: order[r.code])
+
+
+class BoundaryVersion(models.Model):
+    """One row whose number moves whenever any boundary changes; each process rebuilds its
+    point-to-grid index when it sees a new number."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    version = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "边界版本"
+
+    @classmethod
+    def bump(cls) -> None:
+        updated = cls.objects.filter(pk=1).update(version=F("version") + 1)
+        if not updated:
+            cls.objects.get_or_create(pk=1, defaults={"version": 1})
+
+    @classmethod
+    def current(cls) -> int:
+        return cls.objects.filter(pk=1).values_list("version", flat=True).first() or 0

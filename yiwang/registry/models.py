@@ -1,0 +1,258 @@
+"""The registry (人房地物): buildings, houses, households, persons, places and components.
+
+Every row belongs to a grid or micro-grid (`region`), which is what data scope filters on.
+ID numbers and phones are sealed (see yiwang.core.crypto) with a keyed digest beside them.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from yiwang.core import crypto
+from yiwang.core.scope import ScopedManager
+
+
+class RegionOwned(models.Model):
+    scope_path_field = "region__path"
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="所属网格")
+
+    objects = ScopedManager()
+
+    class Meta:
+        abstract = True
+
+
+class Building(RegionOwned):
+    code = models.CharField("楼栋编号", max_length=40, unique=True)
+    name = models.CharField("楼栋名称", max_length=100)
+    address = models.CharField("地址", max_length=200, blank=True)
+    floors = models.PositiveSmallIntegerField("层数", null=True, blank=True)
+    lon = models.FloatField("经度", null=True, blank=True)
+    lat = models.FloatField("纬度", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "楼栋"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BuildingUnit(models.Model):
+    scope_path_field = "building__region__path"
+
+    building = models.ForeignKey(Building, on_delete=models.CASCADE, related_name="units", verbose_name="楼栋")
+    number = models.CharField("单元", max_length=20)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "单元"
+        unique_together = [("building", "number")]
+        ordering = ["building", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.building.name}{self.number}单元"
+
+
+class HouseUse(models.TextChoices):
+    RESIDENTIAL = "residential", "住宅"
+    COMMERCIAL = "commercial", "商业"
+    MIXED = "mixed", "商住两用"
+    OTHER = "other", "其他"
+
+
+class Occupancy(models.TextChoices):
+    OWNER = "owner", "自住"
+    RENTED = "rented", "出租"
+    VACANT = "vacant", "空置"
+
+
+class House(RegionOwned):
+    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="houses", verbose_name="楼栋")
+    unit = models.ForeignKey(BuildingUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="houses", verbose_name="单元")
+    number = models.CharField("房号", max_length=20)
+    floor = models.SmallIntegerField("楼层", null=True, blank=True)
+    area_m2 = models.DecimalField("面积(㎡)", max_digits=8, decimal_places=2, null=True, blank=True)
+    use = models.CharField("用途", max_length=16, choices=HouseUse.choices, default=HouseUse.RESIDENTIAL)
+    occupancy = models.CharField("居住状态", max_length=16, choices=Occupancy.choices, default=Occupancy.OWNER)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "房屋"
+        unique_together = [("building", "unit", "number")]
+        ordering = ["building", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.building.name}-{self.number}"
+
+
+class Household(RegionOwned):
+    number = models.CharField("户编号", max_length=40, unique=True)
+    house = models.ForeignKey(House, null=True, blank=True, on_delete=models.SET_NULL, related_name="households", verbose_name="房屋")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "户"
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class ResidenceType(models.TextChoices):
+    REGISTERED = "registered", "户籍人口"
+    FLOATING = "floating", "流动人口"
+
+
+class Gender(models.TextChoices):
+    MALE = "M", "男"
+    FEMALE = "F", "女"
+
+
+class KeyGroup(models.TextChoices):
+    """Key groups for care and attention (重点人群)."""
+
+    ELDERLY_ALONE = "elderly_alone", "独居老人"
+    DISABLED = "disabled", "残疾人"
+    LOW_INCOME = "low_income", "低保"
+    LEFT_BEHIND_CHILD = "left_behind_child", "留守儿童"
+    EMPTY_NEST = "empty_nest", "空巢老人"
+    VETERAN = "veteran", "退役军人"
+    SPECIAL_HARDSHIP = "special_hardship", "特困人员"
+    COMMUNITY_CORRECTION = "community_correction", "社区矫正"
+    MENTAL_ILLNESS = "mental_illness", "严重精神障碍"
+
+
+class Person(RegionOwned):
+    name = models.CharField("姓名", max_length=50)
+    gender = models.CharField("性别", max_length=1, choices=Gender.choices, blank=True)
+    birth_date = models.DateField("出生日期", null=True, blank=True)
+    id_number_sealed = models.CharField("身份证号(密文)", max_length=120, blank=True, editable=False)
+    id_number_digest = models.CharField(max_length=40, unique=True, null=True, blank=True, editable=False)
+    phone_sealed = models.CharField("电话(密文)", max_length=120, blank=True, editable=False)
+    phone_digest = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    residence_type = models.CharField("人口类型", max_length=16, choices=ResidenceType.choices, default=ResidenceType.REGISTERED)
+    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members", verbose_name="户")
+    is_household_head = models.BooleanField("户主", default=False)
+    address = models.CharField("现住址", max_length=200, blank=True)
+    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "实有人口"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    # Clear values are never attributes of the row: callers ask for them, and revealing is logged
+    # by yiwang.registry.services.reveal_person.
+    def set_id_number(self, value: str) -> None:
+        self.id_number_sealed = crypto.encrypt(value)
+        self.id_number_digest = crypto.digest(value) or None
+
+    def set_phone(self, value: str) -> None:
+        self.phone_sealed = crypto.encrypt(value)
+        self.phone_digest = crypto.digest(value)
+
+    @property
+    def id_number_masked(self) -> str:
+        return crypto.mask_id_number(crypto.decrypt(self.id_number_sealed))
+
+    @property
+    def phone_masked(self) -> str:
+        return crypto.mask_phone(crypto.decrypt(self.phone_sealed))
+
+
+class PersonTag(models.Model):
+    scope_path_field = "person__region__path"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="tags", verbose_name="人员")
+    tag = models.CharField("重点人群", max_length=32, choices=KeyGroup.choices)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "重点人群标签"
+        unique_together = [("person", "tag")]
+        indexes = [models.Index(fields=["tag", "person"])]
+
+    def __str__(self) -> str:
+        return self.get_tag_display()
+
+
+class PlaceKind(models.TextChoices):
+    SHOP = "shop", "门店商户"
+    ENTERPRISE = "enterprise", "企业"
+    THREE_IN_ONE = "three_in_one", "三合一场所"
+    PROPERTY_COMPANY = "property_company", "物业公司"
+    SCHOOL = "school", "学校"
+    HOSPITAL = "hospital", "医疗机构"
+    PUBLIC_VENUE = "public_venue", "公共场所"
+    OTHER = "other", "其他"
+
+
+class Place(RegionOwned):
+    name = models.CharField("名称", max_length=150)
+    kind = models.CharField("类别", max_length=32, choices=PlaceKind.choices)
+    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    address = models.CharField("地址", max_length=200, blank=True)
+    contact_name = models.CharField("联系人", max_length=50, blank=True)
+    phone_sealed = models.CharField("联系电话(密文)", max_length=120, blank=True, editable=False)
+    phone_digest = models.CharField(max_length=40, blank=True, editable=False)
+    lon = models.FloatField("经度", null=True, blank=True)
+    lat = models.FloatField("纬度", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "场所单位"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def set_phone(self, value: str) -> None:
+        self.phone_sealed = crypto.encrypt(value)
+        self.phone_digest = crypto.digest(value)
+
+    @property
+    def phone_masked(self) -> str:
+        return crypto.mask_phone(crypto.decrypt(self.phone_sealed))
+
+
+class ComponentType(models.Model):
+    """National component codes (GB/T 47678.5-2026): 2-digit class + 3-digit subclass."""
+
+    code = models.CharField("代码", max_length=5, unique=True)
+    name = models.CharField("名称", max_length=50)
+    class_code = models.CharField("大类代码", max_length=2)
+    class_name = models.CharField("大类", max_length=20)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "部件类型"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ComponentStatus(models.TextChoices):
+    NORMAL = "normal", "正常"
+    DAMAGED = "damaged", "损坏"
+    MISSING = "missing", "丢失"
+    REMOVED = "removed", "已拆除"
+
+
+class Component(RegionOwned):
+    type = models.ForeignKey(ComponentType, on_delete=models.PROTECT, related_name="components", verbose_name="部件类型")
+    code = models.CharField("部件标识码", max_length=40, unique=True)
+    name = models.CharField("名称", max_length=100, blank=True)
+    device_id = models.CharField("设备编号", max_length=64, blank=True, db_index=True)
+    status = models.CharField("状态", max_length=16, choices=ComponentStatus.choices, default=ComponentStatus.NORMAL)
+    lon = models.FloatField("经度")
+    lat = models.FloatField("纬度")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "部件设施"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.type.name} {self.code}"
