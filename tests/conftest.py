@@ -75,3 +75,9 @@ def users(tree, make_user) -> dict:
         "department": make_user("department", "department", tree.district, unit="城管执法局"),
         "resident": make_user("resident", "resident", None),
     }
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The production hasher is deliberately slow; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -24,6 +24,9 @@ SECRET_KEY = os.environ.get("YIWANG_SECRET_KEY", "yiwang-development-only-secret
 # Key for personal fields (ID numbers, phones), kept outside the database so a copied
 # database file reveals nothing. 32 bytes, base64. Development falls back to one derived from SECRET_KEY.
 FIELD_ENCRYPTION_KEY = os.environ.get("YIWANG_FIELD_KEY", "")
+FIELD_KEY_FILE = Path(os.environ.get("YIWANG_FIELD_KEY_FILE", BASE_DIR / "var" / "field.key"))
+if not FIELD_ENCRYPTION_KEY and FIELD_KEY_FILE.exists():
+    FIELD_ENCRYPTION_KEY = FIELD_KEY_FILE.read_text().strip()
 ALLOWED_HOSTS = [h for h in os.environ.get("YIWANG_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("YIWANG_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -48,6 +51,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves collected static files (including the npm assets) without a CDN or a separate web server.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -60,6 +65,7 @@ MIDDLEWARE = [
 ROOT_URLCONF = "yiwang.urls"
 WSGI_APPLICATION = "yiwang.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["yiwang.accounts.backends.ThrottledModelBackend"]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 
@@ -119,12 +125,20 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("YIWANG_STATIC_ROOT", BASE_DIR / "var" / "static"))
 # npm assets are copied here by `make assets` (scripts/copy_assets.py); never committed.
 STATICFILES_DIRS = [BASE_DIR / "var" / "vendor"]
+for _folder in (STATIC_ROOT, *STATICFILES_DIRS):
+    _folder.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Tests and the development server find static files without collectstatic.
+WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = Path(os.environ.get("YIWANG_MEDIA_ROOT", BASE_DIR / "var" / "media"))
 MEDIA_URL = "/media/"
 
 # Imports refuse files larger than this (bytes).
 IMPORT_MAX_BYTES = int(os.environ.get("YIWANG_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
-# Failed logins: this many within the window locks the username+address pair for the window.
+# Failed logins: this many for one username within the window locks it for the window.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("YIWANG_LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("YIWANG_LOGIN_FAILURE_WINDOW", "900"))
 

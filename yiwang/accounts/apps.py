@@ -1,7 +1,20 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate, post_save
 
 
 class AccountsConfig(AppConfig):
     name = "yiwang.accounts"
     label = "accounts"
     verbose_name = "账号"
+
+    def ready(self) -> None:
+        from . import roles
+        from .models import User
+
+        # Runs after every app migrates, so the last run sees every permission.
+        post_migrate.connect(roles.sync_role_groups, dispatch_uid="accounts.sync_role_groups")
+
+        def role_changed(sender, instance, **kwargs):
+            roles.apply_role(instance)
+
+        post_save.connect(role_changed, sender=User, weak=False, dispatch_uid="accounts.role_changed")

@@ -24,6 +24,14 @@ class User(AbstractUser):
     class Meta:
         verbose_name = verbose_name_plural = "用户"
 
+    def save(self, *args, **kwargs):
+        from .roles import ADMIN_ACTIONS
+
+        # Staff status follows the role, so the admin is open exactly to base-data roles.
+        if not self.is_superuser:
+            self.is_staff = self.role in ADMIN_ACTIONS
+        super().save(*args, **kwargs)
+
 
 TOKEN_PREFIX = "yw_"
 

@@ -1,0 +1,42 @@
+"""The JSON API: /api/, OpenAPI at /api/openapi.json, docs at /api/docs (served locally)."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from ninja import NinjaAPI
+
+from .auth import AUTH
+
+api = NinjaAPI(
+    title="Yiwang API",
+    version="1",
+    description="一网 · 党建引领基层治理平台 JSON API. Every list and read is limited to the caller's data scope.",
+    auth=AUTH,
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "permission denied"}, status=403)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc):
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+def _mount() -> None:
+    from yiwang.accounts.api import router as accounts_router
+    from yiwang.forces.api import router as forces_router
+    from yiwang.party.api import router as party_router
+    from yiwang.regions.api import router as regions_router
+    from yiwang.registry.api import router as registry_router
+
+    api.add_router("/", accounts_router)
+    api.add_router("/regions", regions_router)
+    api.add_router("/registry", registry_router)
+    api.add_router("/party", party_router)
+    api.add_router("/forces", forces_router)
+
+
+_mount()

@@ -1,8 +1,120 @@
-from django.db import connection
-from django.http import JsonResponse
+"""Pages. Thin: every query starts from `.restrict(user, action)`; writes go through services."""
 
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from yiwang.core.scope import Action, role_allows
+from yiwang.party import selectors as party_selectors
+from yiwang.regions import selectors as region_selectors
 from yiwang.regions.models import Region
+from yiwang.registry import services as registry_services
+from yiwang.registry.models import KeyGroup, Person
+
+from .forms import ThrottledAuthenticationForm
 
 
 def healthz(request):
     return JsonResponse({"status": "ok", "database": connection.vendor, "regions": Region.objects.count()})
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    authentication_form = ThrottledAuthenticationForm
+    redirect_authenticated_user = True
+
+
+def _home_region(user) -> Region | None:
+    if user.scope_region_id:
+        return user.scope_region
+    if user.is_superuser:
+        return Region.objects.filter(parent__isnull=True).order_by("path").first()
+    return None
+
+
+def _region_or_404(user, code: str) -> Region:
+    region = Region.objects.restrict(user).filter(code=code).first()
+    if region is None:
+        raise Http404("region not found")
+    return region
+
+
+@login_required
+def home(request):
+    return redirect("map")
+
+
+@login_required
+def map_page(request, code: str | None = None):
+    if not role_allows(request.user, Action.VIEW):
+        raise PermissionDenied
+    region = _region_or_404(request.user, code) if code else _home_region(request.user)
+    if region is None:
+        raise Http404("no region in your scope")
+    return render(request, "web/map.html", {"region": region, "figures": region_selectors.FIGURES})
+
+
+@login_required
+def region_panel(request, code: str):
+    """The side panel of the map (htmx fragment): a unit's figures and its people on duty."""
+    region = _region_or_404(request.user, code)
+    return render(request, "web/_region_panel.html", {
+        "region": region,
+        "figures": region_selectors.figures_for(region).as_dict(),
+        "figure_labels": region_selectors.FIGURES,
+        "on_duty": region_selectors.on_duty(region),
+        "children": Region.objects.restrict(request.user).filter(parent=region).count(),
+    })
+
+
+@login_required
+def persons_page(request):
+    persons = Person.objects.restrict(request.user).select_related("region").prefetch_related("tags")
+    tag = request.GET.get("tag", "")
+    query = request.GET.get("q", "").strip()
+    if tag:
+        persons = persons.filter(tags__tag=tag)
+    if query:
+        persons = persons.filter(name__contains=query)
+    page = Paginator(persons.order_by("id"), 50).get_page(request.GET.get("page"))
+    return render(request, "web/persons.html", {
+        "page": page, "tag": tag, "q": query, "key_groups": KeyGroup.choices,
+        "can_reveal": role_allows(request.user, Action.REVEAL),
+        "can_export": role_allows(request.user, Action.EXPORT),
+    })
+
+
+@login_required
+@require_POST
+def reveal_person(request, person_id: int):
+    person = Person.objects.restrict(request.user).filter(pk=person_id).select_related("region").first()
+    if person is None:
+        raise Http404
+    values = registry_services.reveal_person(person=person, acting_user=request.user, channel="page",
+                                             remote_addr=request.META.get("REMOTE_ADDR", ""))
+    return render(request, "web/_revealed.html", {"values": values})
+
+
+@login_required
+def persons_export(request):
+    from yiwang.registry.importing import export_persons_xlsx
+
+    if not role_allows(request.user, Action.EXPORT):
+        raise PermissionDenied
+    content = export_persons_xlsx(queryset=Person.objects.restrict(request.user, Action.EXPORT))
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="persons.xlsx"'
+    return response
+
+
+@login_required
+def coverage_page(request):
+    rows = party_selectors.grid_coverage(regions=Region.objects.restrict(request.user))
+    return render(request, "web/coverage.html", {"rows": rows, "summary": party_selectors.coverage_summary(rows)})

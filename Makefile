@@ -1,0 +1,53 @@
+# Quick start: `make demo` (set up everything, load the demo district, serve on 127.0.0.1:8000)
+# and `make test` (the whole suite on SQLite, then on PostgreSQL when YIWANG_TEST_DATABASE_URL is set).
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+export PATH := $(HOME)/.local/bin:$(PATH)
+UV := uv
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test setup uv deps assets browser migrate serve bench clean
+
+demo: setup migrate
+	$(UV) run yiwang demo
+	$(UV) run yiwang serve --host $(HOST) --port $(PORT)
+
+test: setup browser
+	$(UV) run pytest
+	@if [ -n "$$YIWANG_TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL =="; \
+		DATABASE_URL="$$YIWANG_TEST_DATABASE_URL" $(UV) run pytest; \
+	fi
+
+setup: uv deps assets
+
+# A fresh machine has no uv: install it with the Python this directory selects (3.12, see .python-version).
+uv:
+	@command -v $(UV) >/dev/null 2>&1 && $(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+
+deps: uv
+	$(UV) sync --frozen
+
+assets:
+	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then npm ci --no-audit --no-fund; fi
+	$(UV) run python scripts/copy_assets.py
+
+# Browser tests drive Debian's Chromium; install it when the machine lacks it.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+migrate: deps
+	@mkdir -p var
+	@# The key that seals ID numbers and phones lives outside the database (see docs/deployment.md).
+	@[ -s var/field.key ] || { umask 077; $(UV) run yiwang genkey > var/field.key; }
+	$(UV) run yiwang migrate --no-input
+
+serve:
+	$(UV) run yiwang serve --host $(HOST) --port $(PORT)
+
+bench: setup
+	$(UV) run yiwang bench foundation
+
+clean:
+	rm -rf var node_modules .venv

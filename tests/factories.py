@@ -1,0 +1,118 @@
+"""One factory per scoped model: each makes a row that belongs to the given grid or micro-grid.
+
+tests/test_scope.py fails when a scoped model has no factory here, so a new model cannot ship
+without its scope being tested."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+_seq = itertools.count(1)
+
+
+def _n() -> int:
+    return next(_seq)
+
+
+def valid_id_number(seventeen: str) -> str:
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    total = sum(int(d) * w for d, w in zip(seventeen, weights))
+    return seventeen + "10X98765432"[total % 11]
+
+
+def region(region):
+    from yiwang.regions.models import Level, Region
+
+    return Region.objects.create(parent=region, level=Level.MICRO_GRID, code=f"{region.code}{_n() % 90 + 10:02d}", name=f"测试微网格{_n()}")
+
+
+def building(region):
+    from yiwang.registry.models import Building
+
+    return Building.objects.create(region=region, code=f"B{_n():06d}", name=f"{_n()}栋")
+
+
+def buildingunit(region):
+    from yiwang.registry.models import BuildingUnit
+
+    return BuildingUnit.objects.create(building=building(region), number=str(_n()))
+
+
+def house(region):
+    from yiwang.registry.models import House
+
+    b = building(region)
+    return House.objects.create(region=region, building=b, number=f"{_n()}")
+
+
+def household(region):
+    from yiwang.registry.models import Household
+
+    return Household.objects.create(region=region, number=f"H{_n():08d}", house=house(region))
+
+
+def person(region):
+    from yiwang.registry.models import Person
+
+    n = _n()
+    p = Person(region=region, name=f"居民{n}", gender="M", birth_date=date(1980, 1, 1))
+    p.set_id_number(valid_id_number(f"50015419800101{n % 1000:03d}"))
+    p.set_phone(f"138{n:08d}")
+    p.save()
+    return p
+
+
+def persontag(region):
+    from yiwang.registry.models import PersonTag
+
+    return PersonTag.objects.create(person=person(region), tag="elderly_alone")
+
+
+def place(region):
+    from yiwang.registry.models import Place
+
+    return Place.objects.create(region=region, name=f"商户{_n()}", kind="shop")
+
+
+def component(region):
+    from yiwang.registry.models import Component, ComponentType
+
+    return Component.objects.create(region=region, type=ComponentType.objects.get(code="01054"), code=f"C{_n():08d}", lon=108.3, lat=31.1)
+
+
+def partyorganization(region):
+    from yiwang.party.models import PartyOrganization
+
+    return PartyOrganization.objects.create(region=region, kind="grid_branch", name=f"{region.name}党支部{_n()}")
+
+
+def partymember(region):
+    from yiwang.party.models import PartyMember
+
+    return PartyMember.objects.create(person=person(region), organization=partyorganization(region))
+
+
+def forcemember(region):
+    from yiwang.forces.models import ForceMember
+
+    return ForceMember.objects.create(region=region, name=f"网格员{_n()}", role="full_time_worker")
+
+
+def assignment(region):
+    from yiwang.forces.models import Assignment
+
+    return Assignment.objects.create(member=forcemember(region), grid=region, role="full_time_worker", starts_on=date.today() - timedelta(days=30))
+
+
+def dutyshift(region):
+    from yiwang.forces.models import DutyShift
+
+    now = timezone.now()
+    return DutyShift.objects.create(region=region, member=forcemember(region), starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=3))
+
+
+def for_model(model):
+    return globals().get(model._meta.model_name)

@@ -1,0 +1,51 @@
+"""The admin starts from the same scope rules as pages and the API."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from yiwang.core.scope import Action, ScopedQuerySet, require
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs.restrict(request.user, Action.VIEW) if isinstance(qs, ScopedQuerySet) else qs
+
+    def _in_scope(self, request, obj, action: Action) -> bool:
+        if obj is None:
+            return True
+        qs = self.model._default_manager.restrict(request.user, action)
+        return qs.filter(pk=obj.pk).exists()
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._in_scope(request, obj, Action.CHANGE)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._in_scope(request, obj, Action.CHANGE)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if getattr(related, "scope_path_field", None):
+            kwargs["queryset"] = related._default_manager.restrict(request.user, Action.VIEW)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        # A new or moved row must land inside the editor's scope.
+        path = self._region_path(obj)
+        if path is not None:
+            require(request.user, Action.CHANGE, path)
+        super().save_model(request, obj, form, change)
+
+    def _region_path(self, obj) -> str | None:
+        """The region path the object will sit at, following its scope_path_field."""
+        if hasattr(obj, "path_for"):  # a region: where it will be, from its parent
+            return obj.path_for(obj.parent, obj.code)
+        target = obj
+        for part in self.model.scope_path_field.split("__"):
+            target = getattr(target, part, None)
+            if target is None:
+                return None
+        return target

@@ -1,0 +1,120 @@
+
+from django.db.models import Q
+from ninja import Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from yiwang.api.common import get_scoped, scoped
+
+from . import selectors
+from .models import Region
+
+router = Router(tags=["regions"])
+
+
+class RegionOut(Schema):
+    id: int
+    code: str
+    name: str
+    level: str
+    level_label: str
+    parent_code: str | None
+    path: str
+    grid_kind: str
+    dedicated_kind: str
+    target_households: int | None
+    actual_households: int | None
+    bbox: list[float] | None
+
+    @staticmethod
+    def resolve_level_label(obj):
+        return obj.get_level_display()
+
+    @staticmethod
+    def resolve_parent_code(obj):
+        return obj.path.strip("/").split("/")[-2] if obj.parent_id else None
+
+    @staticmethod
+    def resolve_bbox(obj):
+        return None if obj.min_lon is None else [obj.min_lon, obj.min_lat, obj.max_lon, obj.max_lat]
+
+
+class RegionDetailOut(RegionOut):
+    geometry: dict | None
+    figures: dict
+    on_duty: list[dict]
+    ancestors: list[dict]
+
+    @staticmethod
+    def resolve_ancestors(obj):
+        return obj.ancestors_visible
+
+
+class RegionFilter(Schema):
+    level: str | None = None
+    parent: str | None = None
+    q: str | None = None
+
+
+@router.get("", response=list[RegionOut])
+@paginate(LimitOffsetPagination)
+def list_regions(request, filters: Query[RegionFilter]):
+    qs = scoped(request, Region)
+    if filters.level:
+        qs = qs.filter(level=filters.level)
+    if filters.parent:
+        qs = qs.filter(parent__code=filters.parent)
+    if filters.q:
+        qs = qs.filter(Q(name__contains=filters.q) | Q(code__startswith=filters.q))
+    return qs
+
+
+def _visible_ancestors(request, region: Region) -> list[dict]:
+    visible = set(scoped(request, Region).filter(code__in=region.path.strip("/").split("/")).values_list("code", flat=True))
+    return [{"code": a.code, "name": a.name, "level": a.level} for a in region.ancestors() if a.code in visible]
+
+
+@router.get("/{code}", response=RegionDetailOut)
+def get_region(request, code: str):
+    region = get_scoped(request, Region, code=code)
+    region.figures = selectors.figures_for(region).as_dict()
+    region.on_duty = selectors.on_duty(region)
+    region.ancestors_visible = _visible_ancestors(request, region)
+    return region
+
+
+@router.get("/{code}/children", response=dict)
+def region_children(request, code: str):
+    """The children of a unit as a GeoJSON FeatureCollection with their figures, for the map."""
+    region = get_scoped(request, Region, code=code)
+    figures = selectors.figures_by_child(region)
+    features = []
+    for child in scoped(request, Region).filter(parent=region).order_by("code"):
+        features.append({
+            "type": "Feature",
+            "geometry": child.geometry,
+            "properties": {
+                "code": child.code, "name": child.name, "level": child.level, "level_label": child.get_level_display(),
+                "grid_kind": child.grid_kind, "has_children": child.children.exists(),
+                **figures.get(child.code, selectors.Figures()).as_dict(),
+            },
+        })
+    return {"type": "FeatureCollection", "parent": {"code": region.code, "name": region.name, "level": region.level}, "features": features}
+
+
+class LocateOut(Schema):
+    grid: RegionOut | None
+    micro_grid: RegionOut | None
+
+
+@router.get("/locate/point", response=LocateOut)
+def locate_point(request, lon: float, lat: float, crs: str = "wgs84"):
+    """Which grid and micro-grid hold this point (WGS-84, GCJ-02 or BD-09), within your scope."""
+    from .lookup import locate
+
+    found = locate(lon, lat, crs=crs)
+    visible = scoped(request, Region)
+    return {
+        "grid": visible.filter(pk=found.grid_id).first() if found.grid_id else None,
+        "micro_grid": visible.filter(pk=found.micro_grid_id).first() if found.micro_grid_id else None,
+    }
+

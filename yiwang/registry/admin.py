@@ -1,0 +1,111 @@
+from django import forms
+from django.contrib import admin
+
+from yiwang.core.admin_base import ScopedAdmin
+
+from .models import Building, BuildingUnit, Component, ComponentType, House, Household, Person, PersonTag, Place
+
+
+class PersonForm(forms.ModelForm):
+    """ID number and phone are write-only here: typed in clear, stored sealed, shown masked."""
+
+    id_number = forms.CharField(label="身份证号", required=False, help_text="留空则不修改")
+    phone = forms.CharField(label="联系电话", required=False, help_text="留空则不修改")
+
+    class Meta:
+        model = Person
+        fields = ["region", "name", "gender", "birth_date", "residence_type", "household", "is_household_head", "address"]
+
+    def clean_id_number(self):
+        from .validators import validate_id_number
+
+        value = self.cleaned_data["id_number"].strip().upper()
+        if value:
+            validate_id_number(value)
+        return value
+
+    def clean_phone(self):
+        from .validators import validate_phone
+
+        value = self.cleaned_data["phone"].strip()
+        if value:
+            validate_phone(value)
+        return value
+
+    def save(self, commit=True):
+        person = super().save(commit=False)
+        if self.cleaned_data.get("id_number"):
+            person.set_id_number(self.cleaned_data["id_number"])
+        if self.cleaned_data.get("phone"):
+            person.set_phone(self.cleaned_data["phone"])
+        if commit:
+            person.save()
+        return person
+
+
+class PersonTagInline(admin.TabularInline):
+    model = PersonTag
+    extra = 0
+
+
+@admin.register(Person)
+class PersonAdmin(ScopedAdmin):
+    form = PersonForm
+    list_display = ("name", "gender", "id_number_masked", "phone_masked", "residence_type", "region")
+    list_filter = ("residence_type", "gender", "tags__tag")
+    search_fields = ("name",)
+    raw_id_fields = ("household",)
+    inlines = [PersonTagInline]
+
+    @admin.display(description="身份证号")
+    def id_number_masked(self, obj):
+        return obj.id_number_masked
+
+    @admin.display(description="联系电话")
+    def phone_masked(self, obj):
+        return obj.phone_masked
+
+
+@admin.register(Building)
+class BuildingAdmin(ScopedAdmin):
+    list_display = ("code", "name", "address", "floors", "region")
+    search_fields = ("code", "name", "address")
+
+
+@admin.register(BuildingUnit)
+class BuildingUnitAdmin(ScopedAdmin):
+    list_display = ("building", "number")
+    raw_id_fields = ("building",)
+
+
+@admin.register(House)
+class HouseAdmin(ScopedAdmin):
+    list_display = ("building", "unit", "number", "floor", "use", "occupancy", "region")
+    list_filter = ("use", "occupancy")
+    raw_id_fields = ("building", "unit")
+
+
+@admin.register(Household)
+class HouseholdAdmin(ScopedAdmin):
+    list_display = ("number", "house", "region")
+    search_fields = ("number",)
+    raw_id_fields = ("house",)
+
+
+@admin.register(Place)
+class PlaceAdmin(ScopedAdmin):
+    list_display = ("name", "kind", "address", "region")
+    list_filter = ("kind",)
+    search_fields = ("name", "address", "credit_code")
+
+
+@admin.register(Component)
+class ComponentAdmin(ScopedAdmin):
+    list_display = ("code", "type", "name", "status", "region")
+    list_filter = ("type", "status")
+    search_fields = ("code", "name", "device_id")
+
+
+@admin.register(ComponentType)
+class ComponentTypeAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "class_name")

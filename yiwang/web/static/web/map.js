@@ -1,0 +1,95 @@
+// The one-grid map: drill down district → street → community → grid → micro-grid, colouring each
+// child polygon by the chosen figure. Data comes from the scoped JSON API; no tiles are loaded
+// (intranets have no tile server), the polygons are the map.
+(function () {
+  "use strict";
+  const el = document.getElementById("map");
+  const figureSelect = document.getElementById("figure");
+  const crumbs = document.getElementById("crumbs");
+  const legend = document.getElementById("legend");
+  const palette = ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"];
+  const map = L.map(el, { zoomSnap: 0.25, attributionControl: false });
+  let layer = null;
+  let current = null;
+
+  const getJSON = (url) =>
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then((r) => {
+      if (!r.ok) throw new Error(url + " → " + r.status);
+      return r.json();
+    });
+
+  function breaks(values) {
+    const max = Math.max(0, ...values);
+    const step = max / palette.length || 1;
+    return palette.map((_, i) => Math.round(step * (i + 1)));
+  }
+
+  function colour(value, limits) {
+    for (let i = 0; i < limits.length; i++) if (value <= limits[i]) return palette[i];
+    return palette[palette.length - 1];
+  }
+
+  function showPanel(code) {
+    htmx.ajax("GET", "/map/" + encodeURIComponent(code) + "/panel", { target: "#panel", swap: "innerHTML" });
+  }
+
+  function drawLegend(limits) {
+    const label = figureSelect.options[figureSelect.selectedIndex].text;
+    let lower = 0;
+    legend.innerHTML = "<strong>" + label + "</strong>" + limits.map((upper, i) => {
+      const row = '<span><i style="background:' + palette[i] + '"></i>' + lower + "–" + upper + "</span>";
+      lower = upper + 1;
+      return row;
+    }).join("");
+  }
+
+  function drawCrumbs(detail) {
+    const parts = detail.ancestors.concat([{ code: detail.code, name: detail.name }]);
+    crumbs.innerHTML = "";
+    parts.forEach((p, i) => {
+      const a = document.createElement(i === parts.length - 1 ? "strong" : "a");
+      a.textContent = p.name;
+      if (i < parts.length - 1) { a.href = "#"; a.dataset.code = p.code; a.addEventListener("click", (e) => { e.preventDefault(); load(p.code); }); }
+      crumbs.appendChild(a);
+      if (i < parts.length - 1) crumbs.appendChild(document.createTextNode(" › "));
+    });
+  }
+
+  function render(collection, detail) {
+    const figure = figureSelect.value;
+    if (layer) layer.remove();
+    const leaf = collection.features.length === 0;
+    const features = leaf && detail.geometry
+      ? [{ type: "Feature", geometry: detail.geometry, properties: Object.assign({ code: detail.code, name: detail.name, has_children: false }, detail.figures) }]
+      : collection.features.filter((f) => f.geometry);
+    const limits = breaks(features.map((f) => f.properties[figure] || 0));
+    layer = L.geoJSON({ type: "FeatureCollection", features }, {
+      style: (f) => ({ color: "#1f3b57", weight: 1.2, fillOpacity: 0.75, fillColor: colour(f.properties[figure] || 0, limits) }),
+      onEachFeature: (f, l) => {
+        const p = f.properties;
+        l.bindTooltip(p.name + "：" + (p[figure] || 0), { sticky: true });
+        l.on("click", () => (p.has_children ? load(p.code) : showPanel(p.code)));
+      },
+    }).addTo(map);
+    layer.eachLayer((l) => { const node = l.getElement(); if (node) { node.setAttribute("data-code", l.feature.properties.code); node.setAttribute("data-name", l.feature.properties.name); node.setAttribute("data-value", l.feature.properties[figure] || 0); } });
+    if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds(), { padding: [12, 12] });
+    drawLegend(limits);
+    el.dataset.current = detail.code;
+    el.dataset.count = String(features.length);
+  }
+
+  let lastCollection = null, lastDetail = null;
+  function load(code, push = true) {
+    Promise.all([getJSON("/api/regions/" + code), getJSON("/api/regions/" + code + "/children")]).then(([detail, children]) => {
+      current = code; lastDetail = detail; lastCollection = children;
+      drawCrumbs(detail);
+      render(children, detail);
+      showPanel(code);
+      if (push) history.pushState({ code }, "", "/map/" + code + "/");
+    }).catch((err) => { legend.textContent = String(err); });
+  }
+
+  figureSelect.addEventListener("change", () => lastDetail && render(lastCollection, lastDetail));
+  window.addEventListener("popstate", (e) => e.state && e.state.code && load(e.state.code, false));
+  load(el.dataset.root, false);
+})();
