@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from . import services
 from .models import ApiToken
@@ -54,7 +54,7 @@ def list_tokens(request):
 @router.post("/tokens", response={201: IssuedTokenOut})
 def create_token(request, payload: TokenIn):
     token, key = services.issue_token(user=request.auth, name=payload.name, expires_at=payload.expires_at, acting_user=request.auth)
-    return 201, IssuedTokenOut(**TokenOut.from_orm(token).dict(), key=key)
+    return Status(201, IssuedTokenOut(**TokenOut.from_orm(token).dict(), key=key))
 
 
 @router.delete("/tokens/{token_id}", response=TokenOut)

@@ -18,15 +18,25 @@
       return r.json();
     });
 
+  // Class limits (upper bounds, ascending, no repeats) for at most five classes.
   function breaks(values) {
     const max = Math.max(0, ...values);
-    const step = max / palette.length || 1;
-    return palette.map((_, i) => Math.round(step * (i + 1)));
+    const classes = Math.min(palette.length, Math.max(1, max));
+    const limits = [];
+    for (let i = 1; i <= classes; i++) {
+      const upper = Math.ceil((max * i) / classes);
+      if (!limits.length || upper > limits[limits.length - 1]) limits.push(upper);
+    }
+    return limits.length ? limits : [0];
+  }
+
+  function shade(index, count) {
+    return palette[count === 1 ? palette.length - 1 : Math.round((index * (palette.length - 1)) / (count - 1))];
   }
 
   function colour(value, limits) {
-    for (let i = 0; i < limits.length; i++) if (value <= limits[i]) return palette[i];
-    return palette[palette.length - 1];
+    for (let i = 0; i < limits.length; i++) if (value <= limits[i]) return shade(i, limits.length);
+    return shade(limits.length - 1, limits.length);
   }
 
   function showPanel(code) {
@@ -37,7 +47,8 @@
     const label = figureSelect.options[figureSelect.selectedIndex].text;
     let lower = 0;
     legend.innerHTML = "<strong>" + label + "</strong>" + limits.map((upper, i) => {
-      const row = '<span><i style="background:' + palette[i] + '"></i>' + lower + "–" + upper + "</span>";
+      const range = lower === upper ? String(upper) : lower + "–" + upper;
+      const row = '<span><i style="background:' + shade(i, limits.length) + '"></i>' + range + "</span>";
       lower = upper + 1;
       return row;
     }).join("");
@@ -70,9 +81,12 @@
         l.bindTooltip(p.name + "：" + (p[figure] || 0), { sticky: true });
         l.on("click", () => (p.has_children ? load(p.code) : showPanel(p.code)));
       },
-    }).addTo(map);
-    layer.eachLayer((l) => { const node = l.getElement(); if (node) { node.setAttribute("data-code", l.feature.properties.code); node.setAttribute("data-name", l.feature.properties.name); node.setAttribute("data-value", l.feature.properties[figure] || 0); } });
+    });
+    // Leaflet only draws once the map has a view, so set the view before adding the layer.
     if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds(), { padding: [12, 12] });
+    else if (!map._loaded) map.setView([31.16, 108.39], 11);
+    layer.addTo(map);
+    layer.eachLayer((l) => { const node = l.getElement(); if (node) { node.setAttribute("data-code", l.feature.properties.code); node.setAttribute("data-name", l.feature.properties.name); node.setAttribute("data-value", l.feature.properties[figure] || 0); } });
     drawLegend(limits);
     el.dataset.current = detail.code;
     el.dataset.count = String(features.length);
