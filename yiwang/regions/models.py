@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F
 
 from yiwang.core.scope import ScopedManager
@@ -81,10 +81,22 @@ class Region(models.Model):
         return (parent.path if parent else "/") + code + "/"
 
     def save(self, *args, **kwargs):
+        old_path = Region.objects.filter(pk=self.pk).values_list("path", flat=True).first() if self.pk else None
         self.path = self.path_for(self.parent, self.code)
         self.depth = self.path.count("/") - 2
         self.set_bbox()
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if old_path and old_path != self.path:
+                self._move_descendants(old_path)
+
+    def _move_descendants(self, old_path: str) -> None:
+        """A node that changed code or parent carries its subtree's paths along."""
+        moved = list(Region.objects.filter(path__startswith=old_path).exclude(pk=self.pk))
+        for node in moved:
+            node.path = self.path + node.path[len(old_path):]
+            node.depth = node.path.count("/") - 2
+        Region.objects.bulk_update(moved, ["path", "depth"], batch_size=1000)
 
     def set_bbox(self) -> None:
         from .geometry import bounds_of
