@@ -1,4 +1,4 @@
-import json
+"""Small geometry helpers shared by the model and the importers."""
 
 import shapely
 
