@@ -352,13 +352,6 @@ def _check_siblings(rows: list[_FeatureRow], *, parents: dict[str, Region], tole
 # Writing ----------------------------------------------------------------------------------------
 
 
-def _prepare_for_bulk(region: Region) -> None:
-    """What Region.save() derives, done by hand because bulk writes do not call save()."""
-    region.path = Region.path_for(region.parent, region.code)
-    region.depth = region.path.count("/") - 2
-    region.set_bbox()
-
-
 _UPDATABLE_FIELDS = ("name", "boundary", "grid_kind", "dedicated_kind", "target_households", "actual_households")
 
 
@@ -379,7 +372,7 @@ def _write_rows(rows: list[_FeatureRow], *, level: str, parents: dict, existing:
             if level == Level.GRID:
                 values.setdefault("grid_kind", GridKind.REGULAR)
             region = Region(parent=parent, level=level, code=row.code, **values)
-            _prepare_for_bulk(region)
+            region.derive_fields()
             to_create.append(region)
             boundaries_changed = True
             continue
@@ -392,7 +385,7 @@ def _write_rows(rows: list[_FeatureRow], *, level: str, parents: dict, existing:
             setattr(region, name, value)
         if moved:
             region.parent = parent
-        _prepare_for_bulk(region)
+        region.derive_fields()
         region.updated_at = now
         to_update.append(region)
     Region.objects.bulk_create(to_create, batch_size=_BULK_BATCH)

@@ -82,13 +82,18 @@ class Region(models.Model):
 
     def save(self, *args, **kwargs):
         old_path = Region.objects.filter(pk=self.pk).values_list("path", flat=True).first() if self.pk else None
-        self.path = self.path_for(self.parent, self.code)
-        self.depth = self.path.count("/") - 2
-        self.set_bbox()
+        self.derive_fields()
         with transaction.atomic():
             super().save(*args, **kwargs)
             if old_path and old_path != self.path:
                 self._move_descendants(old_path)
+
+    def derive_fields(self) -> None:
+        """Fill what is computed from parent, code and boundary. save() calls it; bulk writers
+        (imports, the demo) call it themselves because bulk_create bypasses save()."""
+        self.path = self.path_for(self.parent, self.code)
+        self.depth = self.path.count("/") - 2
+        self.set_bbox()
 
     def _move_descendants(self, old_path: str) -> None:
         """A node that changed code or parent carries its subtree's paths along."""
