@@ -1,0 +1,77 @@
+"""Demo accounts: one per role, with known passwords printed at the end of `yiwang demo`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+
+from yiwang.accounts.models import User
+from yiwang.core.scope import Role
+from yiwang.forces.models import ForceMember
+from yiwang.regions.models import Region
+
+DEMO_PASSWORD = "Yiwang@2026"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    scope_code: str | None
+    label: str
+    unit: str = ""
+    superuser: bool = False
+
+
+# The two grid workers look after neighbouring grids of 永先社区, so cross-grid rules can be tried.
+GRID_WORKER_GRIDS = ("500154003001001", "500154003001002")
+DEMO_LOGINS = [
+    DemoLogin("admin", Role.DISTRICT, "500154", "超级管理员", superuser=True),
+    DemoLogin("district", Role.DISTRICT, "500154", "开州区指挥中心", unit="开州区基层治理指挥中心"),
+    DemoLogin("street", Role.STREET, "500154003000", "云枫街道指挥中心", unit="云枫街道基层治理指挥中心"),
+    DemoLogin("community", Role.COMMUNITY, "500154003001", "永先社区", unit="永先社区居民委员会"),
+    DemoLogin("gridworker1", Role.GRID_WORKER, GRID_WORKER_GRIDS[0], "永先社区第1网格网格员", unit="永先社区居民委员会"),
+    DemoLogin("gridworker2", Role.GRID_WORKER, GRID_WORKER_GRIDS[1], "永先社区第2网格网格员", unit="永先社区居民委员会"),
+    DemoLogin("department", Role.DEPARTMENT, "500154", "城管执法局", unit="城管执法局"),
+    DemoLogin("resident", Role.RESIDENT, None, "居民"),
+]
+DEMO_USERNAMES = [login.username for login in DEMO_LOGINS]
+
+
+@dataclass(frozen=True)
+class LoginRow:
+    username: str
+    role: str
+    scope: str
+    password: str
+
+
+def create_logins(*, grid_workers: dict[str, ForceMember]) -> list[LoginRow]:
+    """Create or refresh the demo accounts; an existing account of the same name is taken over."""
+    # One hash for the shared password: hashing is deliberately slow and these are public anyway.
+    hashed = make_password(DEMO_PASSWORD)
+    regions = Region.objects.in_bulk([login.scope_code for login in DEMO_LOGINS if login.scope_code], field_name="code")
+    rows = []
+    for login in DEMO_LOGINS:
+        user = User.objects.filter(username=login.username).first() or User(username=login.username)
+        user.role = login.role
+        user.scope_region = regions[login.scope_code] if login.scope_code else None
+        user.unit = login.unit
+        user.first_name = login.label
+        user.is_superuser = login.superuser
+        # Staff status of the others follows their role (User.save).
+        user.is_staff = login.superuser
+        user.is_active = True
+        user.password = hashed
+        worker = grid_workers.get(login.scope_code) if login.role == Role.GRID_WORKER else None
+        if worker is not None:
+            user.first_name = worker.name
+        user.save()
+        if worker is not None:
+            worker.user = user
+            worker.save(update_fields=["user"])
+        scope = f"{user.scope_region.name}({user.scope_region.code})" if user.scope_region else "-"
+        role = "超级管理员" if login.superuser else Role(login.role).label
+        rows.append(LoginRow(username=login.username, role=role, scope=scope, password=DEMO_PASSWORD))
+    return rows

@@ -1,0 +1,73 @@
+"""`yiwang demo`: load the demo district (开州区, 云枫街道 in full) and print the demo logins."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import ProtectedError
+
+from yiwang.demo.generator import DEFAULT_SEED, SMALL_PERSONS_PER_STREET, DemoAlreadyLoaded, DemoOptions, build_demo, delete_demo, is_loaded
+from yiwang.demo.plan import PERSONS_PER_STREET
+
+
+def positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError(value)
+    return number
+
+
+class Command(BaseCommand):
+    help = "Load the demo district: 重庆市开州区 with 云枫街道 in full, deterministic from --seed."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed; the same seed gives the same data (default {DEFAULT_SEED})")
+        parser.add_argument("--scale", type=positive, default=1,
+                            help="number of 云枫-like streets (115 grids each); extra ones are synthetic, for benchmarks (default 1)")
+        parser.add_argument("--persons", type=positive, default=None,
+                            help=f"residents per 云枫-like street (default {PERSONS_PER_STREET:,}); the region structure does not change")
+        parser.add_argument("--small", action="store_true", help=f"a quick demo for tests: --persons {SMALL_PERSONS_PER_STREET:,}")
+        parser.add_argument("--reset", action="store_true", help="delete the demo data first if it is loaded, then rebuild")
+        parser.add_argument("--delete", action="store_true", help="only delete the demo data")
+
+    def handle(self, *args, seed: int, scale: int, persons: int | None, small: bool, reset: bool, delete: bool, verbosity: int, **options):
+        def log(message: str) -> None:
+            if verbosity >= 1:
+                self.stdout.write(message)
+
+        if persons is not None and small:
+            raise CommandError("--small and --persons are alternatives; give one")
+        try:
+            if delete:
+                if not is_loaded():
+                    self.stdout.write("no demo loaded")
+                    return
+                delete_demo(log=log)
+                self.stdout.write(self.style.SUCCESS("demo deleted"))
+                return
+            options = DemoOptions(seed=seed, scale=scale, persons_per_street=persons or (SMALL_PERSONS_PER_STREET if small else PERSONS_PER_STREET))
+            summary = build_demo(options=options, reset=reset, log=log)
+        except DemoAlreadyLoaded as skipped:
+            self.stdout.write(self.style.WARNING(str(skipped)))
+            return
+        except (FileNotFoundError, ProtectedError) as error:
+            raise CommandError(str(error)) from error
+
+        if verbosity >= 1:
+            self.stdout.write("")
+            for label, count in summary.counts.items():
+                self.stdout.write(f"  {label:<22} {count:>10,}")
+        self.stdout.write(self.style.SUCCESS(f"demo loaded in {summary.seconds:.1f} s (seed {seed}, scale {scale})"))
+        self.stdout.write("")
+        self._print_logins(summary.logins)
+
+    def _print_logins(self, logins) -> None:
+        headers = ("username", "role", "scope", "password")
+        rows = [(row.username, row.role, row.scope, row.password) for row in logins]
+        widths = [max(_width(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
+        for cells in [headers, tuple("-" * w for w in widths), *rows]:
+            self.stdout.write("  ".join(cell + " " * (width - _width(cell)) for cell, width in zip(cells, widths, strict=True)).rstrip())
+
+
+def _width(text: str) -> int:
+    """Display width in a terminal: CJK characters take two columns."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
