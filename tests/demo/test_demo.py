@@ -319,7 +319,7 @@ def test_same_seed_same_data(demo, fast_passwords):
 
 def _plan_rows(options: DemoOptions, copies: int = 1) -> list[tuple]:
     plan = demo_plan.build_plan(seed=options.seed, scale=options.scale, persons_per_street=options.persons_per_street,
-                                data_dir=demo_plan.china_data_dir())
+                                data_dir=default_china_data_dir())
     regions = plan.districts + plan.streets
     for slot in plan.slots[:copies]:
         regions += demo_plan.plan_street_copy(plan, slot).regions
@@ -335,8 +335,8 @@ def test_structure_depends_on_the_seed_not_on_the_number_of_persons():
 
 
 def test_scale_adds_synthetic_streets_in_free_codes_then_synthetic_districts():
-    plan = demo_plan.build_plan(seed=1, scale=400, persons_per_street=100, data_dir=demo_plan.china_data_dir())
-    official = {code for code, _ in demo_plan.read_district_streets(data_dir=demo_plan.china_data_dir())}
+    plan = demo_plan.build_plan(seed=1, scale=400, persons_per_street=100, data_dir=default_china_data_dir())
+    official = {code for code, _ in demo_plan.read_district_streets(data_dir=default_china_data_dir())}
     assert len(plan.slots) == 400 and plan.slots[0].street.code == YUNFENG
     codes = [s.street.code for s in plan.slots]
     assert len(set(codes)) == 400
