@@ -8,9 +8,11 @@ us enforce uniqueness and search by exact value without decrypting.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
+from collections.abc import Sequence
 from functools import lru_cache
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -62,6 +64,46 @@ def digest(value: str) -> str:
         return ""
     _, key = _current()
     return hmac.new(key, value.upper().encode(), hashlib.sha256).hexdigest()[:40]
+
+
+@lru_cache(maxsize=4)
+def _hmac_pads(key: bytes):
+    # RFC 2104 with the pads hashed once: most of an HMAC's cost for short values is the key setup.
+    block = key.ljust(64, b"\0")
+    return hashlib.sha256(bytes(b ^ 0x36 for b in block)), hashlib.sha256(bytes(b ^ 0x5C for b in block))
+
+
+def digest_many(values: Sequence[str]) -> list[str]:
+    """digest() of many values, the same output, for bulk imports."""
+    _, key = _current()
+    inner_pad, outer_pad = _hmac_pads(key)
+    out: list[str] = []
+    for value in values:
+        if not value:
+            out.append("")
+            continue
+        inner = inner_pad.copy()
+        inner.update(value.upper().encode())
+        outer = outer_pad.copy()
+        outer.update(inner.digest())
+        out.append(outer.hexdigest()[:40])
+    return out
+
+
+def encrypt_many(values: Sequence[str]) -> list[str]:
+    """encrypt() of many values with one read of the system RNG for all nonces."""
+    aead, _ = _current()
+    pool = os.urandom(_NONCE_BYTES * len(values))
+    out: list[str] = []
+    at = 0
+    for value in values:
+        if not value:
+            out.append("")
+            continue
+        nonce = pool[at : at + _NONCE_BYTES]
+        at += _NONCE_BYTES
+        out.append(_VERSION + binascii.b2a_base64(nonce + aead.encrypt(nonce, value.encode(), None), newline=False).decode("ascii"))
+    return out
 
 
 def mask_id_number(value: str) -> str:

@@ -12,9 +12,6 @@ database with COPY on PostgreSQL and batched executemany on SQLite.
 
 from __future__ import annotations
 
-import binascii
-import hashlib
-import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -107,50 +104,6 @@ class ImportReport:
 
 
 # --- shared pieces -----------------------------------------------------------------------------
-
-
-class _Sealer:
-    """crypto.encrypt and crypto.digest for many values: the same output, but with the keys
-    fetched once, the HMAC key schedule done once (RFC 2104 with precomputed pads) and one read
-    of the system RNG per batch of nonces, which together are most of the cost per value.
-    tests/registry checks both against yiwang.core.crypto."""
-
-    def __init__(self) -> None:
-        self._aead, key = crypto._current()
-        block = key.ljust(64, b"\0")  # the digest key is 32 bytes, shorter than SHA-256's block
-        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
-        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
-
-    def digest_many(self, values: Sequence[str]) -> list[str]:
-        inner_copy, outer_copy = self._inner.copy, self._outer.copy
-        out = []
-        append = out.append
-        for value in values:
-            if not value:
-                append("")
-                continue
-            inner = inner_copy()
-            inner.update(value.upper().encode())
-            outer = outer_copy()
-            outer.update(inner.digest())
-            append(outer.hexdigest()[:40])
-        return out
-
-    def encrypt_many(self, values: Sequence[str]) -> list[str]:
-        size = crypto._NONCE_BYTES
-        pool = os.urandom(size * len(values))
-        encrypt, b64, version = self._aead.encrypt, binascii.b2a_base64, crypto._VERSION
-        out = []
-        append = out.append
-        at = 0
-        for value in values:
-            if not value:
-                append("")
-                continue
-            nonce = pool[at : at + size]
-            at += size
-            append(version + b64(nonce + encrypt(nonce, value.encode(), None), newline=False).decode("ascii"))
-        return out
 
 
 def _check_role(acting_user: Any) -> None:
@@ -337,7 +290,7 @@ class _PersonPlan:
         # Cells are trimmed already; only a lower-case check char x needs normalising.
         numbers = [n[:-1] + "X" if (n := v[at_id]).endswith("x") else n for _, v in rows]
         valid_ids = check_id_numbers(numbers, today=today)
-        digests = _Sealer().digest_many([n if ok else "" for n, ok in zip(numbers, valid_ids, strict=True)])
+        digests = crypto.digest_many([n if ok else "" for n, ok in zip(numbers, valid_ids, strict=True)])
         mobile = MOBILE_RE.fullmatch
         error = self.error
         records = self.records
@@ -529,11 +482,11 @@ def _person_columns() -> list[str]:
     return [fields[name] for name in _PERSON_COLUMNS_SQL]
 
 
-def _sealed_rows(records: Sequence[list], household_ids: Mapping[str, int], created_at: Any, sealer: _Sealer) -> Sequence[list]:
+def _sealed_rows(records: Sequence[list], household_ids: Mapping[str, int], created_at: Any) -> Sequence[list]:
     """The records completed in place: ID number and phone sealed, household id, timestamp."""
     phones = [r[5] for r in records]
-    sealed_ids = sealer.encrypt_many([r[3] for r in records])
-    sealed_phones, phone_digests = sealer.encrypt_many(phones), sealer.digest_many(phones)
+    sealed_ids = crypto.encrypt_many([r[3] for r in records])
+    sealed_phones, phone_digests = crypto.encrypt_many(phones), crypto.digest_many(phones)
     for record, id_sealed, phone_sealed, phone_digest in zip(records, sealed_ids, sealed_phones, phone_digests, strict=True):
         record[3], record[5], record[6], record[11] = id_sealed, phone_sealed, phone_digest, created_at
         if record[8]:
@@ -560,9 +513,8 @@ def _insert_persons(records: Sequence[tuple], household_ids: Mapping[str, int], 
             (cache_size,) = cursor.fetchone()
             cursor.execute("PRAGMA cache_size = -65536")
         try:
-            sealer = _Sealer()
             for batch in _chunks(records, BATCH_SIZE):
-                cursor.executemany(sql, _sealed_rows(batch, household_ids, created_at, sealer))
+                cursor.executemany(sql, _sealed_rows(batch, household_ids, created_at))
                 bar.update(len(batch))
         finally:
             if grow_cache:
@@ -585,13 +537,12 @@ def _copy_persons(records: Sequence[tuple], household_ids: Mapping[str, int], ba
     columns = _person_columns()
     sql = f"COPY {quote(Person._meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
     created_at = timezone.now().isoformat()
-    sealer = _Sealer()
     # The raw psycopg cursor skips Django's error translation; wrap it so a unique violation
     # still arrives as django.db.IntegrityError.
     with connection.wrap_database_errors, connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for batch in _chunks(records, BATCH_SIZE):
             lines = []
-            for row in _sealed_rows(batch, household_ids, created_at, sealer):
+            for row in _sealed_rows(batch, household_ids, created_at):
                 (name, gender, birth, id_sealed, id_digest, phone_sealed, phone_digest,
                  residence, household_id, is_head, address, now, region_id) = row  # fmt: skip
                 lines.append(

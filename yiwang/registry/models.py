@@ -128,9 +128,11 @@ class Person(RegionOwned):
     gender = models.CharField("性别", max_length=1, choices=Gender.choices, blank=True)
     birth_date = models.DateField("出生日期", null=True, blank=True)
     id_number_sealed = models.CharField("身份证号(密文)", max_length=120, blank=True, editable=False)
-    id_number_digest = models.CharField(max_length=40, unique=True, null=True, blank=True, editable=False)
+    # Digests are matched by equality only: the constraint and index below avoid the extra
+    # LIKE-pattern index PostgreSQL gets for unique=True / db_index=True, which slows bulk loads.
+    id_number_digest = models.CharField(max_length=40, null=True, blank=True, editable=False)
     phone_sealed = models.CharField("电话(密文)", max_length=120, blank=True, editable=False)
-    phone_digest = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    phone_digest = models.CharField(max_length=40, blank=True, editable=False)
     residence_type = models.CharField("人口类型", max_length=16, choices=ResidenceType.choices, default=ResidenceType.REGISTERED)
     household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members", verbose_name="户")
     is_household_head = models.BooleanField("户主", default=False)
@@ -140,6 +142,8 @@ class Person(RegionOwned):
     class Meta:
         verbose_name = verbose_name_plural = "实有人口"
         ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["id_number_digest"], name="person_unique_id_number")]
+        indexes = [models.Index(fields=["phone_digest"], name="person_phone_digest")]
 
     def __str__(self) -> str:
         return self.name
