@@ -81,3 +81,16 @@ def users(tree, make_user) -> dict:
 def _fast_password_hashing(settings):
     # The production hasher is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # Django removes the SQLite test database but not its WAL side files.
+    from django.conf import settings
+
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and name:
+        for suffix in ("-wal", "-shm"):
+            try:
+                os.remove(f"{name}{suffix}")
+            except FileNotFoundError:
+                pass

@@ -102,6 +102,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    # Tests use a file, not Django's shared in-memory database: the browser tests' live server
+    # answers parallel requests on several threads, and each needs its own connection.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("YIWANG_TEST_SQLITE_PATH", f"/tmp/yiwang-test-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from yiwang.registry import component_types
 from yiwang.registry.models import Component, ComponentStatus, ComponentType, Place, PlaceKind
 
 from . import shapes, vocab
@@ -101,6 +102,7 @@ def build_places(*, seed: int, copy: StreetCopy, component_codes: ComponentCodes
     Place.objects.bulk_create(places, batch_size=BATCH_SIZE)
 
     wanted = {c[0] for c in GRID_COMPONENTS} | {SMOKE_DETECTOR}
+    component_types.ensure()
     types = dict(ComponentType.objects.filter(code__in=wanted).values_list("code", "pk"))
     if wanted - types.keys():
         raise RuntimeError(f"component types {sorted(wanted - types.keys())} are missing; run `yiwang migrate` first")

@@ -13,3 +13,14 @@ TYPES = [
     ("04001", "古树名木"), ("04002", "行道树"),
     ("05001", "监控摄像头"), ("05002", "烟感报警器"), ("05003", "水位监测仪"),
 ]
+
+
+def ensure(component_type_model=None) -> None:
+    """Create or refresh the national types; idempotent. The data migration passes its
+    historical model; the demo calls it too, so a flushed database still has the types."""
+    if component_type_model is None:
+        from .models import ComponentType as component_type_model
+    for code, name in TYPES:
+        component_type_model.objects.update_or_create(
+            code=code, defaults={"name": name, "class_code": code[:2], "class_name": CLASSES[code[:2]]}
+        )
