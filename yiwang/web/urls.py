@@ -12,7 +12,8 @@ urlpatterns = [
     path("map/<str:code>/", views.map_page, name="map-region"),
     path("map/<str:code>/panel", views.region_panel, name="region-panel"),
     path("persons/", views.persons_page, name="persons"),
-    path("persons/export.xlsx", views.persons_export, name="persons-export"),
+    path("registry/export/<str:kind>.xlsx", views.registry_export, name="registry-export"),
+    path("registry/import/", views.registry_import, name="registry-import"),
     path("persons/<int:person_id>/reveal", views.reveal_person, name="person-reveal"),
     path("party/coverage/", views.coverage_page, name="coverage"),
 ]

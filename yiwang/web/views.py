@@ -102,16 +102,50 @@ def reveal_person(request, person_id: int):
     return render(request, "web/_revealed.html", {"values": values})
 
 
-@login_required
-def persons_export(request):
-    from yiwang.registry.importing import export_persons_xlsx
+REGISTRY_KINDS = {"persons": "实有人口", "houses": "房屋", "places": "场所单位"}
 
+
+@login_required
+def registry_export(request, kind: str):
+    """Any registry list as Excel, restricted to what the user may export, personal data masked."""
+    from yiwang.core import audit
+    from yiwang.registry.importing import EXPORTS, export_queryset, export_registry
+
+    if kind not in EXPORTS:
+        raise Http404
     if not role_allows(request.user, Action.EXPORT):
         raise PermissionDenied
-    content = export_persons_xlsx(queryset=Person.objects.restrict(request.user, Action.EXPORT))
+    queryset = export_queryset(kind, user=request.user)
+    content = export_registry(kind, queryset=queryset)
+    audit.record(actor=request.user, action="registry.export", target_type=EXPORTS[kind][0]._meta.label_lower,
+                 detail={"kind": kind, "channel": "page"})
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = 'attachment; filename="persons.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{kind}.xlsx"'
     return response
+
+
+@login_required
+def registry_import(request):
+    """Upload a CSV or Excel file; either everything is imported or nothing, with every error listed."""
+    from yiwang.registry import importing
+
+    if not role_allows(request.user, Action.CHANGE):
+        raise PermissionDenied
+    context = {"kinds": REGISTRY_KINDS, "kind": request.POST.get("kind", "persons")}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        kind = context["kind"]
+        run = {"persons": importing.import_persons, "houses": importing.import_houses, "places": importing.import_places}.get(kind)
+        if run is None or upload is None:
+            context["errors"] = [importing.RowError(None, "file" if upload is None else "kind", "请选择导入类型和文件")]
+        else:
+            try:
+                context["report"] = run(source=upload.read(), encoding=request.POST.get("encoding") or None,
+                                        acting_user=request.user, progress=False)
+            except importing.ImportFailed as failed:
+                context["errors"] = failed.errors
+            context["filename"] = upload.name
+    return render(request, "web/registry_import.html", context)
 
 
 @login_required
