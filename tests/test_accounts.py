@@ -73,6 +73,8 @@ def test_personal_data_masked_in_lists_and_revealed_with_a_log(client, users, tr
     item = client.get(f"/api/registry/persons/{person.pk}").json()
     assert item["id_number_masked"] == clear_id[:6] + "********" + clear_id[-4:]
     assert item["phone_masked"] == "139****5678"
+    # The masked middle of an ID number is the birth date, so only the year is given out.
+    assert "birth_date" not in item and item["birth_year"] == 1980
     assert clear_id not in client.get("/api/registry/persons").content.decode()
     # The street command centre may not reveal; community staff and grid workers may.
     assert client.post(f"/api/registry/persons/{person.pk}/reveal").status_code == 403

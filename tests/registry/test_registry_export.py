@@ -114,7 +114,8 @@ def test_commands(people, users, tmp_path, capsys):
     err = capsys.readouterr().err
     # Row 2 has a bad check char; row 3 is outside worker_a's grid — both reported, nothing written.
     assert "第2行\t证件\t第18位应为数字或X，实际为 ?" in err
-    assert f"第3行\t网格\t{GRID_B}（永先社区第2网格）不在你的数据范围内" in err
+    assert f"第3行\t网格\t网格编码 {GRID_B} 不在你的数据范围内" in err
+    assert "永先社区第2网格" not in err  # the name of a unit outside scope is not told
     assert Person.objects.count() == before
 
     good = tmp_path / "good.csv"

@@ -227,7 +227,7 @@ def test_no_header(tree, write_file):
 def test_scope_of_the_acting_user(tree, users, write_file):
     rows = [PERSON_HEADER, person_row(51, grid=GRID_A), person_row(52, grid=GRID_B), person_row(53, grid=MICRO_A1)]
     errors = failure(write_file("p.csv", csv_bytes(rows)), acting_user=users["worker_a"])
-    assert errors == [(3, "网格编码", f"{GRID_B}（永先社区第2网格）不在你的数据范围内")]
+    assert errors == [(3, "网格编码", f"网格编码 {GRID_B} 不在你的数据范围内")]
 
     # A community worker sees both grids.
     report = run(write_file("p.csv", csv_bytes(rows)), acting_user=users["community"])

@@ -1,6 +1,4 @@
 
-from datetime import date
-
 from django.db.models import Q
 from ninja import Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -41,7 +39,8 @@ class PersonOut(RegionRef):
     id: int
     name: str
     gender: str
-    birth_date: date | None
+    # The year only: the full date is the masked middle of the ID number.
+    birth_year: int | None
     residence_type: str
     id_number_masked: str
     phone_masked: str
@@ -49,6 +48,10 @@ class PersonOut(RegionRef):
     is_household_head: bool
     tags: list[str]
     address: str
+
+    @staticmethod
+    def resolve_birth_year(obj):
+        return obj.birth_date.year if obj.birth_date else None
 
     @staticmethod
     def resolve_household_number(obj):

@@ -187,7 +187,7 @@ class _Regions:
         if level not in (Level.GRID, Level.MICRO_GRID):
             return None, f"{code}（{name}）是{Level(level).label}，应填写网格或微网格的编码"
         if self._prefix is None or not path.startswith(self._prefix):
-            return None, f"{code}（{name}）不在你的数据范围内"
+            return None, f"网格编码 {code} 不在你的数据范围内"
         return pk, ""
 
     def in_scope(self, path: str) -> bool:
@@ -668,7 +668,7 @@ def import_houses(
             unit_row = units.get((building.pk, unit)) if unit else None
             existing = None if unit and unit_row is None else houses.get((building.pk, unit_row and unit_row.pk, number))
             if existing is not None and not regions.in_scope(existing.region.path):
-                error(row, "number", f"房屋 {existing} 不在你的数据范围内")
+                error(row, "number", "该房屋不在你的数据范围内")
         plans.append((row, {"code": code, "unit": unit, "number": number, **clean}))
     bar.close()
     if errors:
@@ -796,7 +796,7 @@ def import_places(
                 elif matches:
                     existing = matches[0]
                     if not regions.in_scope(existing.region.path):
-                        error(row, "credit_code", f"使用这个信用代码的场所 {existing.name} 不在你的数据范围内")
+                        error(row, "credit_code", "使用这个信用代码的场所不在你的数据范围内")
 
         phone = v.get("phone", "")
         if phone:
@@ -876,7 +876,8 @@ PERSON_EXPORT_COLUMNS: list[tuple[str, Callable[[dict], Any]]] = [
     ("姓名", lambda r: r["name"]),
     ("身份证号", _masked_id),
     ("性别", lambda r: _GENDER_LABELS.get(r["gender"], "")),
-    ("出生日期", lambda r: r["birth_date"].isoformat() if r["birth_date"] else ""),
+    # The year only: a full birth date would restore the masked middle of the ID number.
+    ("出生年份", lambda r: r["birth_date"].year if r["birth_date"] else ""),
     ("联系电话", _masked_phone),
     ("人口类型", lambda r: _RESIDENCE_LABELS.get(r["residence_type"], r["residence_type"])),
     ("网格编码", lambda r: r["region__code"]),
