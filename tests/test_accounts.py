@@ -22,9 +22,23 @@ def test_token_issue_use_list_and_revoke(client, users):
     listed = client.get("/api/tokens", **bearer).json()
     assert [t["name"] for t in listed] == ["巡查终端"]
 
+    # A token cannot mint further tokens: issuing needs a logged-in session.
+    assert client.post("/api/tokens", {"name": "x"}, content_type="application/json", **bearer).status_code == 401
     revoked = client.delete(f"/api/tokens/{listed[0]['id']}", **bearer)
     assert revoked.status_code == 200 and revoked.json()["revoked_at"]
     assert client.get("/api/me", **bearer).status_code == 401
+
+
+@pytest.mark.django_db
+def test_token_lifetime_is_bounded(client, users):
+    client.force_login(users["worker_a"])
+    past = client.post("/api/tokens", {"name": "old", "expires_at": "2020-01-01T00:00:00+08:00"}, content_type="application/json")
+    assert past.status_code == 422 and "expires_at" in past.json()["detail"]
+    forever = client.post("/api/tokens", {"name": "forever", "expires_at": "2099-01-01T00:00:00+08:00"}, content_type="application/json")
+    assert forever.status_code == 422
+    default = client.post("/api/tokens", {"name": "默认"}, content_type="application/json").json()
+    assert default["expires_at"] is not None
+    assert client.post("/api/tokens", {"name": "  "}, content_type="application/json").status_code == 422
 
 
 @pytest.mark.django_db

@@ -167,3 +167,26 @@ def test_persons_page_and_admin_are_scoped(client, users, rows, tree, make_user)
     changelist = client.get("/admin/registry/person/").content.decode()
     assert b.name in changelist and a.name not in changelist
     assert client.get(f"/admin/registry/person/{a.pk}/change/").status_code in (302, 403, 404)
+
+
+@pytest.mark.django_db
+def test_locate_names_an_unknown_coordinate_system(client, users, tree):
+    client.force_login(users["worker_a"])
+    response = client.get("/api/regions/locate/point", {"lon": 108.3, "lat": 31.1, "crs": "cgcs2000"})
+    assert response.status_code == 422 and "crs" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_map_figures_count_party_members_where_their_scope_puts_them(client, users, tree):
+    from yiwang.party.models import PartyMember
+
+    # Lives in grid B, belongs to grid A's branch: grid A's members, as /api/party/members says.
+    PartyMember.objects.create(person=factories.person(tree.micro_b1), organization=factories.partyorganization(tree.grid_a))
+    for user, expected in (("worker_a", 1), ("worker_b", 0)):
+        client.force_login(users[user])
+        grid = tree.grid_a if user == "worker_a" else tree.grid_b
+        assert client.get(f"/api/regions/{grid.code}").json()["figures"]["party_members"] == expected
+        assert client.get("/api/party/members").json()["count"] == expected
+    client.force_login(users["community"])
+    figures = {f["properties"]["code"]: f["properties"]["party_members"] for f in client.get(f"/api/regions/{tree.community.code}/children").json()["features"]}
+    assert figures == {tree.grid_a.code: 1, tree.grid_b.code: 0}

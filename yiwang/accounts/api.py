@@ -3,6 +3,8 @@ from datetime import datetime
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
+from yiwang.api.auth import ActiveSession
+
 from . import services
 from .models import ApiToken
 
@@ -51,8 +53,9 @@ def list_tokens(request):
     return list(ApiToken.objects.filter(user=request.auth))
 
 
-@router.post("/tokens", response={201: IssuedTokenOut})
+@router.post("/tokens", response={201: IssuedTokenOut}, auth=[ActiveSession()])
 def create_token(request, payload: TokenIn):
+    """Issue a token; only from a logged-in session, so a leaked token cannot mint others."""
     token, key = services.issue_token(user=request.auth, name=payload.name, expires_at=payload.expires_at, acting_user=request.auth)
     return Status(201, IssuedTokenOut(**TokenOut.from_orm(token).dict(), key=key))
 

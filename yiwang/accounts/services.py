@@ -16,10 +16,21 @@ from .models import ApiToken, LoginFailure, User, hash_token
 _LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 
+# Tokens live at most this long; a machine client renews before expiry.
+TOKEN_MAX_LIFETIME = timedelta(days=366)
+
+
 def issue_token(*, user: User, name: str, acting_user: User, expires_at: datetime | None = None) -> tuple[ApiToken, str]:
     """Create a token and return it with its key; the key is shown once and never stored."""
+    from django.core.exceptions import ValidationError
+
+    now = timezone.now()
     if not name.strip():
-        raise ValueError("name: 令牌用途不能为空")
+        raise ValidationError({"name": "令牌用途不能为空"})
+    if expires_at is None:
+        expires_at = now + TOKEN_MAX_LIFETIME
+    if expires_at <= now or expires_at > now + TOKEN_MAX_LIFETIME:
+        raise ValidationError({"expires_at": f"过期时间须在现在之后、{TOKEN_MAX_LIFETIME.days} 天之内"})
     raw = ApiToken.new_key()
     with transaction.atomic():
         token = ApiToken.objects.create(user=user, name=name.strip(), prefix=raw[:10], key_hash=hash_token(raw), expires_at=expires_at)

@@ -11,4 +11,4 @@ class RegionAdmin(ScopedAdmin):
     list_filter = ("level", "grid_kind", "dedicated_kind")
     search_fields = ("code", "name")
     readonly_fields = ("path", "depth", "min_lon", "min_lat", "max_lon", "max_lat")
-    raw_id_fields = ("parent",)
+    autocomplete_fields = ("parent",)

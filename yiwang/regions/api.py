@@ -109,8 +109,13 @@ class LocateOut(Schema):
 @router.get("/locate/point", response=LocateOut)
 def locate_point(request, lon: float, lat: float, crs: str = "wgs84"):
     """Which grid and micro-grid hold this point (WGS-84, GCJ-02 or BD-09), within your scope."""
+    from django.core.exceptions import ValidationError
+
+    from .coords import CRS_CHOICES
     from .lookup import locate
 
+    if crs not in CRS_CHOICES:
+        raise ValidationError({"crs": f"未知坐标系 {crs!r}，可选 {', '.join(CRS_CHOICES)}"})
     found = locate(lon, lat, crs=crs)
     visible = scoped(request, Region)
     return {

@@ -88,6 +88,31 @@ class Region(models.Model):
             if old_path and old_path != self.path:
                 self._move_descendants(old_path)
 
+    def clean(self) -> None:
+        """What a form (the admin) must refuse: a loop in the tree, a level out of order, a code
+        that breaks the official rules, a boundary that is not a valid polygon."""
+        from django.core.exceptions import ValidationError
+
+        from . import validation
+
+        errors: dict[str, list[str]] = {}
+        if self.pk and self.parent_id:
+            old_path = Region.objects.filter(pk=self.pk).values_list("path", flat=True).first()
+            if old_path and self.parent.path.startswith(old_path):
+                errors.setdefault("parent", []).append("上级不能是本单元或其下级单元")
+        problems = validation.check_level_order(self.level, self.parent.level if self.parent_id else None, region=self.code)
+        problems += validation.check_code_format(self.code, self.level, parent_code=self.parent.code if self.parent_id else None)
+        for problem in problems:
+            if problem.severity == validation.ERROR:
+                errors.setdefault("parent" if problem.code.startswith("level") else "code", []).append(problem.message)
+        if self.boundary:
+            _, boundary_problems = validation.parse_polygon(self.boundary, region=self.code)
+            errors_only = [p.message for p in boundary_problems if p.severity == validation.ERROR]
+            if errors_only:
+                errors["boundary"] = errors_only
+        if errors:
+            raise ValidationError(errors)
+
     def derive_fields(self) -> None:
         """Fill what is computed from parent, code and boundary. save() calls it; bulk writers
         (imports, the demo) call it themselves because bulk_create bypasses save()."""

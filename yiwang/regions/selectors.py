@@ -63,9 +63,10 @@ def figures_by_child(parent: Region) -> dict[str, Figures]:
         .values("person__region_id").annotate(n=Count("person_id", distinct=True)).values_list("person__region_id", "n"),
         "key_persons",
     )
+    # Party members count where their organisation is, the same rule their scope follows.
     fold(
-        PartyMember.objects.filter(person__region__path__startswith=parent.path)
-        .values("person__region_id").annotate(n=Count("id")).values_list("person__region_id", "n"),
+        PartyMember.objects.filter(organization__region__path__startswith=parent.path)
+        .values("organization__region_id").annotate(n=Count("id")).values_list("organization__region_id", "n"),
         "party_members",
     )
     return dict(result)
@@ -80,7 +81,7 @@ def figures_for(region: Region) -> Figures:
         households=Household.objects.filter(**under).count(),
         persons=Person.objects.filter(**under).count(),
         key_persons=PersonTag.objects.filter(person__region__path__startswith=region.path).values("person_id").distinct().count(),
-        party_members=PartyMember.objects.filter(person__region__path__startswith=region.path).count(),
+        party_members=PartyMember.objects.filter(organization__region__path__startswith=region.path).count(),
     )
 
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 
+from yiwang.core import crypto
 from yiwang.core.admin_base import ScopedAdmin
 
 from .models import Building, BuildingUnit, Component, ComponentType, House, Household, Person, PersonTag, Place
@@ -21,7 +22,10 @@ class PersonForm(forms.ModelForm):
 
         value = self.cleaned_data["id_number"].strip().upper()
         if value:
-            validate_id_number(value)
+            self.id_info = validate_id_number(value)
+            others = Person.objects.filter(id_number_digest=crypto.digest(value)).exclude(pk=self.instance.pk)
+            if others.exists():
+                raise forms.ValidationError("该身份证号已登记")
         return value
 
     def clean_phone(self):
@@ -36,6 +40,8 @@ class PersonForm(forms.ModelForm):
         person = super().save(commit=False)
         if self.cleaned_data.get("id_number"):
             person.set_id_number(self.cleaned_data["id_number"])
+            # Birth date and gender follow the ID number, as in imports.
+            person.birth_date, person.gender = self.id_info.birth_date, self.id_info.gender
         if self.cleaned_data.get("phone"):
             person.set_phone(self.cleaned_data["phone"])
         if commit:
@@ -54,7 +60,7 @@ class PersonAdmin(ScopedAdmin):
     list_display = ("name", "gender", "id_number_masked", "phone_masked", "residence_type", "region")
     list_filter = ("residence_type", "gender", "tags__tag")
     search_fields = ("name",)
-    raw_id_fields = ("household",)
+    autocomplete_fields = ("region", "household")
     inlines = [PersonTagInline]
 
     @admin.display(description="身份证号")
@@ -75,21 +81,23 @@ class BuildingAdmin(ScopedAdmin):
 @admin.register(BuildingUnit)
 class BuildingUnitAdmin(ScopedAdmin):
     list_display = ("building", "number")
-    raw_id_fields = ("building",)
+    search_fields = ("building__name", "number")
+    autocomplete_fields = ("building",)
 
 
 @admin.register(House)
 class HouseAdmin(ScopedAdmin):
     list_display = ("building", "unit", "number", "floor", "use", "occupancy", "region")
     list_filter = ("use", "occupancy")
-    raw_id_fields = ("building", "unit")
+    search_fields = ("number", "building__name")
+    autocomplete_fields = ("region", "building", "unit")
 
 
 @admin.register(Household)
 class HouseholdAdmin(ScopedAdmin):
     list_display = ("number", "house", "region")
     search_fields = ("number",)
-    raw_id_fields = ("house",)
+    autocomplete_fields = ("region", "house")
 
 
 @admin.register(Place)

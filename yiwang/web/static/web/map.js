@@ -78,7 +78,8 @@
       style: (f) => ({ color: "#1f3b57", weight: 1.2, fillOpacity: 0.75, fillColor: colour(f.properties[figure] || 0, limits) }),
       onEachFeature: (f, l) => {
         const p = f.properties;
-        l.bindTooltip(p.name + "：" + (p[figure] || 0), { sticky: true });
+        // Leaflet inserts tooltip strings as HTML; names come from users, so pass a text node.
+        l.bindTooltip(document.createTextNode(p.name + "：" + (p[figure] || 0)), { sticky: true });
         l.on("click", () => (p.has_children ? load(p.code) : showPanel(p.code)));
       },
     });
