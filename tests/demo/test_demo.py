@@ -375,3 +375,4 @@ def test_summary_counts_what_was_built(demo):
     assert demo.counts["persons"] == PERSONS
     assert demo.counts["demo users"] == len(DEMO_USERNAMES)
     assert demo.counts["regions: 网格"] == 115
+

@@ -22,6 +22,8 @@ from django.db.models import CASCADE, DO_NOTHING, SET_NULL, Count, ProtectedErro
 from yiwang.accounts.models import User
 from yiwang.forces.models import Assignment, DutyShift, ForceMember
 from yiwang.party.models import PartyMember, PartyOrganization
+from yiwang.core import audit
+from yiwang.core.models import AuditEntry
 from yiwang.regions.importing import default_china_data_dir
 from yiwang.regions.models import LEVEL_ORDER, BoundaryVersion, Region
 from yiwang.registry.models import Building, BuildingUnit, Component, House, Household, Person, PersonTag, Place
@@ -72,10 +74,26 @@ def is_loaded() -> bool:
     return demo_roots().exists()
 
 
+class NotDemoData(Exception):
+    """The demo's district code is in the database but `yiwang demo` did not put it there."""
+
+
+# The demo leaves an audit entry when it builds and another when it deletes, so that --reset and
+# --delete can tell the demo from a real 开州区 imported with the same official code.
+DEMO_BUILT, DEMO_DELETED = "demo.built", "demo.deleted"
+
+
+def built_by_demo() -> bool:
+    last = AuditEntry.objects.filter(action__in=[DEMO_BUILT, DEMO_DELETED]).order_by("-at", "-id").values_list("action", flat=True).first()
+    return last == DEMO_BUILT
+
+
 def delete_demo(*, log: Callable[[str], None] = lambda message: None) -> None:
     """Remove every row under the demo districts, leaves first (most foreign keys PROTECT).
     Demo accounts are kept (they may have audit history) but lose their scope until rebuilt."""
     roots = list(demo_roots())
+    if roots and not built_by_demo():
+        raise NotDemoData(f"{DISTRICT_CODE} 的数据不是由 `yiwang demo` 生成的，拒绝删除 (not built by the demo; refusing to delete it)")
     with transaction.atomic():
         for root in roots:
             inside = root.path
@@ -98,6 +116,7 @@ def delete_demo(*, log: Callable[[str], None] = lambda message: None) -> None:
                 delete_rows(Region.objects.filter(path__startswith=inside, level=level))
             log(f"deleted the demo under {root.name}({root.code}) in {time.perf_counter() - started:.1f} s")
         BoundaryVersion.bump()
+        audit.record(actor=None, action=DEMO_DELETED, target_type="regions.region", detail={"roots": [r.code for r in roots]})
 
 
 def delete_rows(queryset) -> None:
@@ -159,6 +178,8 @@ def build_demo(*, options: DemoOptions = DemoOptions(), reset: bool = False, log
         with transaction.atomic() if single_transaction else nullcontext():
             with transaction.atomic():
                 _insert_regions(plan.districts + plan.streets)
+                audit.record(actor=None, action=DEMO_BUILT, target_type="regions.region",
+                             detail={"seed": options.seed, "scale": options.scale})
             ids = IdNumberAllocator(rng=random.Random(f"{options.seed}:ids"), fallback_prefixes=vocab.FLOATING_ORIGIN_PREFIXES)
             component_codes = ComponentCodes()
             week_start = current_week_start()

@@ -75,3 +75,22 @@ def create_logins(*, grid_workers: dict[str, ForceMember]) -> list[LoginRow]:
         role = "超级管理员" if login.superuser else Role(login.role).label
         rows.append(LoginRow(username=login.username, role=role, scope=scope, password=DEMO_PASSWORD))
     return rows
+
+
+def existing_logins() -> list[LoginRow]:
+    """The demo accounts as they are now, for `make demo` on an already loaded database. The
+    password is shown only while it is still the demo one (the accounts share one hash)."""
+    users = {u.username: u for u in User.objects.filter(username__in=DEMO_USERNAMES).select_related("scope_region")}
+    still_demo: dict[str, bool] = {}
+    rows = []
+    for login in DEMO_LOGINS:
+        user = users.get(login.username)
+        if user is None:
+            continue
+        if user.password not in still_demo:
+            still_demo[user.password] = user.check_password(DEMO_PASSWORD)
+        scope = f"{user.scope_region.name}({user.scope_region.code})" if user.scope_region else "-"
+        role = "超级管理员" if user.is_superuser else Role(user.role).label
+        rows.append(LoginRow(username=user.username, role=role, scope=scope,
+                             password=DEMO_PASSWORD if still_demo[user.password] else "(已修改 changed)"))
+    return rows

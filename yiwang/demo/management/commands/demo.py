@@ -5,7 +5,18 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import ProtectedError
 
-from yiwang.demo.generator import DEFAULT_SEED, SMALL_PERSONS_PER_STREET, DemoAlreadyLoaded, DemoOptions, build_demo, delete_demo, is_loaded
+from yiwang.demo.generator import (
+    DEFAULT_SEED,
+    SMALL_PERSONS_PER_STREET,
+    DemoAlreadyLoaded,
+    DemoOptions,
+    NotDemoData,
+    build_demo,
+    built_by_demo,
+    delete_demo,
+    is_loaded,
+)
+from yiwang.demo.logins import existing_logins
 from yiwang.demo.plan import PERSONS_PER_STREET
 
 
@@ -48,8 +59,11 @@ class Command(BaseCommand):
             summary = build_demo(options=options, reset=reset, log=log)
         except DemoAlreadyLoaded as skipped:
             self.stdout.write(self.style.WARNING(str(skipped)))
+            if built_by_demo():
+                self.stdout.write("")
+                self._print_logins(existing_logins())
             return
-        except (FileNotFoundError, ProtectedError) as error:
+        except (FileNotFoundError, ProtectedError, NotDemoData) as error:
             raise CommandError(str(error)) from error
 
         if verbosity >= 1:
