@@ -41,6 +41,7 @@ migrate: deps
 	@mkdir -p var
 	@# The key that seals ID numbers and phones lives outside the database (see docs/deployment.md).
 	@[ -s var/field.key ] || { umask 077; $(UV) run yiwang genkey > var/field.key; }
+	@[ -s var/secret.key ] || { umask 077; $(UV) run yiwang genkey > var/secret.key; }
 	$(UV) run yiwang migrate --no-input
 
 serve:

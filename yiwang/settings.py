@@ -19,8 +19,13 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("YIWANG_DEBUG", False)
-# The development key only works while DEBUG or tests run; production must set its own.
-SECRET_KEY = os.environ.get("YIWANG_SECRET_KEY", "yiwang-development-only-secret-key-change-me-0123456789")
+# From the environment, else from var/secret.key (written by `make migrate`), else a development
+# key that the system check `yiwang.E001` refuses outside DEBUG for `check --deploy`.
+DEVELOPMENT_SECRET_KEY = "yiwang-development-only-secret-key-change-me-0123456789"
+SECRET_KEY_FILE = Path(os.environ.get("YIWANG_SECRET_KEY_FILE", BASE_DIR / "var" / "secret.key"))
+SECRET_KEY = os.environ.get("YIWANG_SECRET_KEY") or (
+    SECRET_KEY_FILE.read_text().strip() if SECRET_KEY_FILE.exists() else DEVELOPMENT_SECRET_KEY
+)
 # Key for personal fields (ID numbers, phones), kept outside the database so a copied
 # database file reveals nothing. 32 bytes, base64. Development falls back to one derived from SECRET_KEY.
 FIELD_ENCRYPTION_KEY = os.environ.get("YIWANG_FIELD_KEY", "")

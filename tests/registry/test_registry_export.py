@@ -16,7 +16,6 @@ from yiwang.registry.importing import (
     HOUSE_COLUMNS,
     PERSON_COLUMNS,
     PLACE_COLUMNS,
-    export_persons_xlsx,
     export_queryset,
     export_registry,
     import_houses,
@@ -130,6 +129,6 @@ def test_commands(people, users, tmp_path, capsys):
         call_command("import_registry", "persons", str(good), "--user", "department")
 
 
-def test_export_persons_xlsx_for_the_web_view(people, users):
-    data = export_persons_xlsx(queryset=Person.objects.restrict(users["worker_b"], "view"))
+def test_export_of_a_restricted_queryset(people, users):
+    data = export_registry("persons", queryset=Person.objects.restrict(users["worker_b"], "view"))
     assert len(sheet_rows(data)) - 1 == Person.objects.filter(region__code=GRID_B).count()

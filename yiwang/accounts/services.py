@@ -75,7 +75,10 @@ def login_locked(*, username: str, remote_addr: str) -> bool:
 
 
 def record_login_failure(*, username: str, remote_addr: str) -> None:
-    LoginFailure.objects.create(username=username.lower(), remote_addr=remote_addr)
+    now = timezone.now()
+    LoginFailure.objects.create(username=username.lower(), remote_addr=remote_addr, at=now)
+    # Failures older than the window no longer count; keep the table small.
+    LoginFailure.objects.filter(at__lt=now - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)).delete()
 
 
 def clear_login_failures(*, username: str) -> None:

@@ -23,3 +23,13 @@ def get_scoped(request, model: type[Model], action: Action = Action.VIEW, **look
     if obj is None:
         raise Http404(f"{model._meta.verbose_name} not found")
     return obj
+
+
+def under_region(qs: QuerySet, code: str | None, field: str = "region__path") -> QuerySet:
+    """Rows of an already scoped queryset under the region with this code (none if unknown)."""
+    if not code:
+        return qs
+    from yiwang.regions.models import Region
+
+    path = Region.objects.filter(code=code).values_list("path", flat=True).first()
+    return qs.filter(**{f"{field}__startswith": path}) if path else qs.none()

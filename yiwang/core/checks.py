@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.checks import Warning, register
+from django.core.checks import Error, Warning, register
 
 
 @register()
@@ -13,3 +13,10 @@ def field_key_configured(app_configs, **kwargs):
             id="yiwang.W001",
         )
     ]
+
+
+@register(deploy=True)
+def secret_key_configured(app_configs, **kwargs):
+    if settings.DEBUG or settings.SECRET_KEY != settings.DEVELOPMENT_SECRET_KEY:
+        return []
+    return [Error("The development SECRET_KEY is in use.", hint="Set YIWANG_SECRET_KEY or write var/secret.key.", id="yiwang.E001")]

@@ -4,8 +4,7 @@ from datetime import date, datetime
 from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from yiwang.api.common import get_scoped, scoped
-from yiwang.registry.api import under_region
+from yiwang.api.common import get_scoped, scoped, under_region
 
 from .models import Assignment, DutyShift, ForceMember
 

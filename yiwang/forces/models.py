@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from yiwang.core import crypto
 from yiwang.core.scope import ScopedManager
+from yiwang.core.sealed import SealedPhoneMixin
 
 
 class ForceRole(models.TextChoices):
@@ -29,7 +29,7 @@ N_FORCES = {ForceRole.POLICE, ForceRole.ENFORCEMENT, ForceRole.SANITATION, Force
             ForceRole.VOLUNTEER, ForceRole.DELIVERY_RIDER, ForceRole.BUILDING_HEAD, ForceRole.OTHER}
 
 
-class ForceMember(models.Model):
+class ForceMember(SealedPhoneMixin, models.Model):
     """A person on duty. `region` is the unit that manages them (usually a community)."""
 
     scope_path_field = "region__path"
@@ -52,14 +52,6 @@ class ForceMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}({self.get_role_display()})"
-
-    def set_phone(self, value: str) -> None:
-        self.phone_sealed = crypto.encrypt(value)
-        self.phone_digest = crypto.digest(value)
-
-    @property
-    def phone_masked(self) -> str:
-        return crypto.mask_phone(crypto.decrypt(self.phone_sealed))
 
 
 class Assignment(models.Model):

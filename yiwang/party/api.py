@@ -4,9 +4,8 @@ from datetime import date
 from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from yiwang.api.common import get_scoped, scoped
+from yiwang.api.common import get_scoped, scoped, under_region
 from yiwang.regions.models import Region
-from yiwang.registry.api import under_region
 
 from . import selectors
 from .models import PartyMember, PartyOrganization

@@ -1,5 +1,5 @@
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from ninja import Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -88,13 +88,16 @@ def region_children(request, code: str):
     region = get_scoped(request, Region, code=code)
     figures = selectors.figures_by_child(region)
     features = []
-    for child in scoped(request, Region).filter(parent=region).order_by("code"):
+    children = scoped(request, Region).filter(parent=region).annotate(
+        has_children=Exists(Region.objects.filter(parent=OuterRef("pk")))
+    ).order_by("code")
+    for child in children:
         features.append({
             "type": "Feature",
             "geometry": child.geometry,
             "properties": {
                 "code": child.code, "name": child.name, "level": child.level, "level_label": child.get_level_display(),
-                "grid_kind": child.grid_kind, "has_children": child.children.exists(),
+                "grid_kind": child.grid_kind, "has_children": child.has_children,
                 **figures.get(child.code, selectors.Figures()).as_dict(),
             },
         })

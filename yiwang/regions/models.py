@@ -81,9 +81,16 @@ class Region(models.Model):
         return (parent.path if parent else "/") + code + "/"
 
     def save(self, *args, **kwargs):
-        old_path = Region.objects.filter(pk=self.pk).values_list("path", flat=True).first() if self.pk else None
-        self.derive_fields()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and not {"parent", "code", "boundary"} & set(update_fields):
+            super().save(*args, **kwargs)  # nothing derived changes
+            return
         with transaction.atomic():
+            # Locked, so two moves of the same node cannot interleave their subtree updates.
+            old_path = Region.objects.select_for_update().filter(pk=self.pk).values_list("path", flat=True).first() if self.pk else None
+            self.derive_fields()
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "path", "depth", "min_lon", "min_lat", "max_lon", "max_lat"}
             super().save(*args, **kwargs)
             if old_path and old_path != self.path:
                 self._move_descendants(old_path)

@@ -3,23 +3,13 @@ from django.db.models import Q
 from ninja import Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from yiwang.api.common import acting_user, get_scoped, scoped
+from yiwang.api.common import acting_user, get_scoped, scoped, under_region
 from yiwang.core.scope import Action
 
 from . import services
 from .models import Building, Component, House, Household, Person, Place
 
 router = Router(tags=["registry"])
-
-
-def under_region(qs, code: str | None, field: str = "region__path"):
-    """Rows under the region with this code (nothing if the code is unknown)."""
-    if not code:
-        return qs
-    from yiwang.regions.models import Region
-
-    path = Region.objects.filter(code=code).values_list("path", flat=True).first()
-    return qs.filter(**{f"{field}__startswith": path}) if path else qs.none()
 
 
 class RegionRef(Schema):

@@ -976,14 +976,3 @@ def export_registry(kind: str, *, queryset) -> bytes:
         rows = _with_tags(rows)
     return export_xlsx(queryset_or_rows=rows, columns=columns, sheet_title=title)
 
-
-def export_persons_xlsx(*, queryset) -> bytes:
-    return export_registry("persons", queryset=queryset)
-
-
-def export_houses_xlsx(*, queryset) -> bytes:
-    return export_registry("houses", queryset=queryset)
-
-
-def export_places_xlsx(*, queryset) -> bytes:
-    return export_registry("places", queryset=queryset)

@@ -10,6 +10,7 @@ from django.db import models
 
 from yiwang.core import crypto
 from yiwang.core.scope import ScopedManager
+from yiwang.core.sealed import SealedPhoneMixin
 
 
 class RegionOwned(models.Model):
@@ -123,7 +124,7 @@ class KeyGroup(models.TextChoices):
     MENTAL_ILLNESS = "mental_illness", "严重精神障碍"
 
 
-class Person(RegionOwned):
+class Person(SealedPhoneMixin, RegionOwned):
     name = models.CharField("姓名", max_length=50)
     gender = models.CharField("性别", max_length=1, choices=Gender.choices, blank=True)
     birth_date = models.DateField("出生日期", null=True, blank=True)
@@ -154,17 +155,9 @@ class Person(RegionOwned):
         self.id_number_sealed = crypto.encrypt(value)
         self.id_number_digest = crypto.digest(value) or None
 
-    def set_phone(self, value: str) -> None:
-        self.phone_sealed = crypto.encrypt(value)
-        self.phone_digest = crypto.digest(value)
-
     @property
     def id_number_masked(self) -> str:
         return crypto.mask_id_number(crypto.decrypt(self.id_number_sealed))
-
-    @property
-    def phone_masked(self) -> str:
-        return crypto.mask_phone(crypto.decrypt(self.phone_sealed))
 
 
 class PersonTag(models.Model):
@@ -195,7 +188,7 @@ class PlaceKind(models.TextChoices):
     OTHER = "other", "其他"
 
 
-class Place(RegionOwned):
+class Place(SealedPhoneMixin, RegionOwned):
     name = models.CharField("名称", max_length=150)
     kind = models.CharField("类别", max_length=32, choices=PlaceKind.choices)
     credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
@@ -212,14 +205,6 @@ class Place(RegionOwned):
 
     def __str__(self) -> str:
         return self.name
-
-    def set_phone(self, value: str) -> None:
-        self.phone_sealed = crypto.encrypt(value)
-        self.phone_digest = crypto.digest(value)
-
-    @property
-    def phone_masked(self) -> str:
-        return crypto.mask_phone(crypto.decrypt(self.phone_sealed))
 
 
 class ComponentType(models.Model):

@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.accounts import services
@@ -13,10 +12,9 @@ class ThrottledAuthenticationForm(AuthenticationForm):
     }
 
     def clean(self):
+        # The backend refuses a locked account too (for every login path); checking here first
+        # lets the page say why instead of "wrong password".
         username = self.cleaned_data.get("username")
         if username and services.login_locked(username=username, remote_addr=services.client_address(self.request)):
             raise forms.ValidationError(self.error_messages["locked"], code="locked")
-        try:
-            return super().clean()
-        except PermissionDenied:
-            raise forms.ValidationError(self.error_messages["locked"], code="locked") from None
+        return super().clean()
