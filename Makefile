@@ -3,7 +3,8 @@
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 export PATH := $(HOME)/.local/bin:$(PATH)
-UV := uv
+# `python3 -m uv` needs no shim on PATH: this directory's python3 is 3.12 (see .python-version).
+UV := python3 -m uv
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -24,7 +25,7 @@ setup: uv deps assets
 
 # A fresh machine has no uv: install it with the Python this directory selects (3.12, see .python-version).
 uv:
-	@command -v $(UV) >/dev/null 2>&1 && $(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@$(UV) --version >/dev/null 2>&1 || { python3 -m pip install --quiet uv && { command -v pyenv >/dev/null 2>&1 && pyenv rehash || true; }; }
 
 deps: uv
 	$(UV) sync --frozen
