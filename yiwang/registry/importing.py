@@ -674,7 +674,18 @@ def import_houses(
     if errors:
         raise ImportFailed(errors)
 
-    created = updated = 0
+    try:
+        created, updated = _write_houses(
+            plans=plans, buildings=buildings, units=units, houses=houses, new_buildings=new_buildings,
+            acting_user=acting_user, table=table, rows=rows,
+        )
+    except IntegrityError:
+        # Another import created one of these buildings, units or houses after we checked.
+        raise ImportFailed([RowError(None, "", "导入期间有人同时登记了相同的楼栋、单元或房屋，本文件未导入，请重新导入")]) from None
+    return ImportReport(created=created, updated=updated, rows=len(rows), warnings=warnings)
+
+
+def _write_houses(*, plans, buildings, units, houses, new_buildings, acting_user, table, rows) -> tuple[int, int]:
     with transaction.atomic():
         if new_buildings:
             Building.objects.bulk_create(
@@ -711,7 +722,7 @@ def import_houses(
         audit.record(actor=acting_user, action="registry.import", target_type="registry.house",
                      detail={"kind": "houses", "file": _file_label(table), "rows": len(rows), "created": created,
                              "updated": updated, "buildings_created": len(new_buildings), "units_created": len(missing_units)})
-    return ImportReport(created=created, updated=updated, rows=len(rows), warnings=warnings)
+    return created, updated
 
 
 # --- places ------------------------------------------------------------------------------------
