@@ -1,7 +1,7 @@
 """Protection of personal fields: encryption at rest, lookup digests and masking.
 
 Values are sealed with AES-GCM under a key that lives outside the database (YIWANG_FIELD_KEY), so
-a copied database file reveals no ID number or phone. A keyed HMAC digest beside each value lets
+a copied database file reveals no ID number or phone. A keyed BLAKE2b digest beside each value lets
 us enforce uniqueness and search by exact value without decrypting.
 """
 
@@ -63,31 +63,16 @@ def digest(value: str) -> str:
     if not value:
         return ""
     _, key = _current()
-    return hmac.new(key, value.upper().encode(), hashlib.sha256).hexdigest()[:40]
-
-
-@lru_cache(maxsize=4)
-def _hmac_pads(key: bytes):
-    # RFC 2104 with the pads hashed once: most of an HMAC's cost for short values is the key setup.
-    block = key.ljust(64, b"\0")
-    return hashlib.sha256(bytes(b ^ 0x36 for b in block)), hashlib.sha256(bytes(b ^ 0x5C for b in block))
+    # Keyed BLAKE2b is a MAC in one C call, several times cheaper than HMAC-SHA256 for
+    # short values; bulk imports digest every ID number and phone.
+    return hashlib.blake2b(value.upper().encode(), key=key, digest_size=20).hexdigest()
 
 
 def digest_many(values: Sequence[str]) -> list[str]:
     """digest() of many values, the same output, for bulk imports."""
     _, key = _current()
-    inner_pad, outer_pad = _hmac_pads(key)
-    out: list[str] = []
-    for value in values:
-        if not value:
-            out.append("")
-            continue
-        inner = inner_pad.copy()
-        inner.update(value.upper().encode())
-        outer = outer_pad.copy()
-        outer.update(inner.digest())
-        out.append(outer.hexdigest()[:40])
-    return out
+    blake2b = hashlib.blake2b
+    return [blake2b(v.upper().encode(), key=key, digest_size=20).hexdigest() if v else "" for v in values]
 
 
 def encrypt_many(values: Sequence[str]) -> list[str]:
