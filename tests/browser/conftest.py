@@ -10,6 +10,18 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
         "--disable-component-update", "--disable-sync"]
 
 
+@pytest.fixture(autouse=True)
+def _close_connections_after_each_request():
+    # The live server answers on short-lived threads; with persistent connections each would
+    # leave one open, and PostgreSQL then refuses to drop the test database at the end.
+    from django.db import connections
+
+    saved = connections.settings["default"]["CONN_MAX_AGE"]
+    connections.settings["default"]["CONN_MAX_AGE"] = 0
+    yield
+    connections.settings["default"]["CONN_MAX_AGE"] = saved
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
