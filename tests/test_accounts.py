@@ -1,3 +1,6 @@
+import io
+
+import openpyxl
 import pytest
 
 from tests import factories
@@ -147,8 +150,16 @@ def test_healthz_and_openapi(client, tree):
 
 
 @pytest.mark.django_db
-def test_ui_is_chinese_by_default_and_english_on_request(client):
+def test_ui_is_chinese_by_default_and_english_on_request(client, users, tree):
     page = client.get("/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert "登录" in page.content.decode()
+    client.force_login(users["street"])
+    panel = client.get(f"/map/{tree.grid_a.code}/panel").content.decode()
+    assert "户数" in panel and "网格" in panel
     client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
-    assert "Log in" in client.get("/login/").content.decode()
+    panel = client.get(f"/map/{tree.grid_a.code}/panel").content.decode()
+    assert "Households" in panel and "Grid" in panel and "户数" not in panel
+    # Data files stay Chinese whatever the interface language: they are read back by the importer.
+    factories.person(tree.grid_a)
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/registry/export/persons.xlsx").content)).active
+    assert "男" in [cell for row in sheet.iter_rows(values_only=True) for cell in row]

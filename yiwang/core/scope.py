@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from yiwang.accounts.models import User
@@ -26,12 +27,12 @@ class Action(StrEnum):
 
 
 class Role(models.TextChoices):
-    DISTRICT = "district", "区指挥中心"
-    STREET = "street", "街道"
-    COMMUNITY = "community", "社区"
-    GRID_WORKER = "grid_worker", "网格员"
-    DEPARTMENT = "department", "部门"
-    RESIDENT = "resident", "居民"
+    DISTRICT = "district", _("区指挥中心")
+    STREET = "street", _("街道")
+    COMMUNITY = "community", _("社区")
+    GRID_WORKER = "grid_worker", _("网格员")
+    DEPARTMENT = "department", _("部门")
+    RESIDENT = "resident", _("居民")
 
 
 # Which actions each role may take on base data inside its scope. Residents see no registry data.

@@ -4,24 +4,25 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.scope import ScopedManager
 from yiwang.core.sealed import SealedPhoneMixin
 
 
 class ForceRole(models.TextChoices):
-    GRID_CHIEF = "grid_chief", "网格长"
-    FULL_TIME_WORKER = "full_time_worker", "专职网格员"
-    PART_TIME_WORKER = "part_time_worker", "兼职网格员"
-    INSTRUCTOR = "instructor", "网格指导员"
-    POLICE = "police", "社区民警"
-    ENFORCEMENT = "enforcement", "执法人员"
-    SANITATION = "sanitation", "环卫人员"
-    PROPERTY_STAFF = "property_staff", "物业人员"
-    VOLUNTEER = "volunteer", "志愿者"
-    DELIVERY_RIDER = "delivery_rider", "快递外卖骑手"
-    BUILDING_HEAD = "building_head", "楼栋长"
-    OTHER = "other", "其他力量"
+    GRID_CHIEF = "grid_chief", _("网格长")
+    FULL_TIME_WORKER = "full_time_worker", _("专职网格员")
+    PART_TIME_WORKER = "part_time_worker", _("兼职网格员")
+    INSTRUCTOR = "instructor", _("网格指导员")
+    POLICE = "police", _("社区民警")
+    ENFORCEMENT = "enforcement", _("执法人员")
+    SANITATION = "sanitation", _("环卫人员")
+    PROPERTY_STAFF = "property_staff", _("物业人员")
+    VOLUNTEER = "volunteer", _("志愿者")
+    DELIVERY_RIDER = "delivery_rider", _("快递外卖骑手")
+    BUILDING_HEAD = "building_head", _("楼栋长")
+    OTHER = "other", _("其他力量")
 
 
 # The "N" in 1+3+N: forces from outside the grid staff.

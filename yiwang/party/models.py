@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.scope import ScopedManager
 
 
 class OrgKind(models.TextChoices):
-    STREET_WORKING_COMMITTEE = "street_committee", "街道党工委"
-    COMMUNITY_COMMITTEE = "community_committee", "社区党委"
-    GENERAL_BRANCH = "general_branch", "党总支"
-    BRANCH = "branch", "党支部"
-    GRID_BRANCH = "grid_branch", "网格党支部"
-    BUILDING_GROUP = "building_group", "楼栋党小组"
-    MEMBER_HOUSEHOLD = "member_household", "党员中心户"
-    FUNCTIONAL_BRANCH = "functional_branch", "功能型党支部"
+    STREET_WORKING_COMMITTEE = "street_committee", _("街道党工委")
+    COMMUNITY_COMMITTEE = "community_committee", _("社区党委")
+    GENERAL_BRANCH = "general_branch", _("党总支")
+    BRANCH = "branch", _("党支部")
+    GRID_BRANCH = "grid_branch", _("网格党支部")
+    BUILDING_GROUP = "building_group", _("楼栋党小组")
+    MEMBER_HOUSEHOLD = "member_household", _("党员中心户")
+    FUNCTIONAL_BRANCH = "functional_branch", _("功能型党支部")
 
 
 # Which kinds may sit under which: the five-level tree of the seeds, plus functional branches.

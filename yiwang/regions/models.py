@@ -11,6 +11,7 @@ import json
 
 from django.db import models, transaction
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.scope import ScopedManager
 
@@ -18,32 +19,32 @@ from .fields import PathField
 
 
 class Level(models.TextChoices):
-    PROVINCE = "province", "省"
-    CITY = "city", "市"
-    DISTRICT = "district", "区县"
-    STREET = "street", "街道/乡镇"
-    COMMUNITY = "community", "社区/村"
-    GRID = "grid", "网格"
-    MICRO_GRID = "micro_grid", "微网格"
+    PROVINCE = "province", _("省")
+    CITY = "city", _("市")
+    DISTRICT = "district", _("区县")
+    STREET = "street", _("街道/乡镇")
+    COMMUNITY = "community", _("社区/村")
+    GRID = "grid", _("网格")
+    MICRO_GRID = "micro_grid", _("微网格")
 
 
 LEVEL_ORDER = [Level.PROVINCE, Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID, Level.MICRO_GRID]
 
 
 class GridKind(models.TextChoices):
-    REGULAR = "regular", "综合网格"
-    DEDICATED = "dedicated", "专属网格"
+    REGULAR = "regular", _("综合网格")
+    DEDICATED = "dedicated", _("专属网格")
 
 
 class DedicatedKind(models.TextChoices):
-    SCHOOL = "school", "学校"
-    HOSPITAL = "hospital", "医院"
-    ENTERPRISE = "enterprise", "企业"
-    COMMERCIAL_BUILDING = "commercial_building", "商务楼宇"
-    PARK = "park", "园区/公园"
-    MARKET = "market", "市场"
-    GOVERNMENT = "government", "机关单位"
-    OTHER = "other", "其他"
+    SCHOOL = "school", _("学校")
+    HOSPITAL = "hospital", _("医院")
+    ENTERPRISE = "enterprise", _("企业")
+    COMMERCIAL_BUILDING = "commercial_building", _("商务楼宇")
+    PARK = "park", _("园区/公园")
+    MARKET = "market", _("市场")
+    GOVERNMENT = "government", _("机关单位")
+    OTHER = "other", _("其他")
 
 
 class Region(models.Model):

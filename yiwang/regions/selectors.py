@@ -7,14 +7,15 @@ from dataclasses import asdict, dataclass
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import Region
 
 FIGURES = {
-    "households": "户数",
-    "persons": "实有人口",
-    "key_persons": "重点人群",
-    "party_members": "党员",
+    "households": _("户数"),
+    "persons": _("实有人口"),
+    "key_persons": _("重点人群"),
+    "party_members": _("党员"),
 }
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from yiwang.core import audit, crypto
 from yiwang.core.exporting import export_xlsx
@@ -152,7 +152,10 @@ def _choices(choices: Iterable[tuple[str, str]], **extra: str) -> dict[str, str]
     """Accepted spellings (label, code, extras; case-insensitive) -> stored value."""
     lookup = {}
     for value, label in choices:
-        lookup[str(label).lower()] = value
+        # Files may come from the Chinese or the English interface.
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                lookup[str(label).lower()] = value
         lookup[str(value).lower()] = value
     lookup.update({k.lower(): v for k, v in extra.items()})
     return lookup
@@ -396,7 +399,7 @@ class _PersonPlan:
                 continue
             tag = _TAGS.get(label.lower())
             if tag is None:
-                self.error(row, "tags", f"未知的重点人群 {label}（可用：{'、'.join(KeyGroup.labels)}）")
+                self.error(row, "tags", f"未知的重点人群 {label}（可用：{'、'.join(map(str, KeyGroup.labels))}）")
             elif tag not in tags:
                 tags.append(tag)
         return tags
@@ -787,7 +790,7 @@ def import_places(
         if not kind:
             error(row, "kind", "类别为空")
         elif values["kind"] is None:
-            error(row, "kind", f"类别 {kind} 无法识别（可用：{'、'.join(PlaceKind.labels)}）")
+            error(row, "kind", f"类别 {kind} 无法识别（可用：{'、'.join(map(str, PlaceKind.labels))}）")
 
         existing = None
         code = v.get("credit_code", "")
@@ -895,7 +898,7 @@ PERSON_EXPORT_COLUMNS: list[tuple[str, Callable[[dict], Any]]] = [
     ("网格名称", lambda r: r["region__name"]),
     ("户编号", lambda r: r["household__number"] or ""),
     ("是否户主", lambda r: "是" if r["is_household_head"] else "否"),
-    ("重点人群", lambda r: "、".join(_TAG_LABELS.get(t, t) for t in r["tags"])),
+    ("重点人群", lambda r: "、".join(str(_TAG_LABELS.get(t, t)) for t in r["tags"])),
     ("现住址", lambda r: r["address"]),
     ("登记时间", lambda r: _local(r["created_at"])),
 ]
@@ -985,5 +988,7 @@ def export_registry(kind: str, *, queryset) -> bytes:
     rows: Iterable[dict] = queryset.values(*_EXPORT_VALUES[kind]).iterator(chunk_size=BATCH_SIZE)
     if kind == "persons":
         rows = _with_tags(rows)
-    return export_xlsx(queryset_or_rows=rows, columns=columns, sheet_title=title)
+    # Exported files read back through the importer, so their labels are always Chinese.
+    with translation.override("zh-hans"):
+        return export_xlsx(queryset_or_rows=rows, columns=columns, sheet_title=title)
 

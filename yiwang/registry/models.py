@@ -7,6 +7,7 @@ ID numbers and phones are sealed (see yiwang.core.crypto) with a keyed digest be
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from yiwang.core import crypto
 from yiwang.core.scope import ScopedManager
@@ -101,27 +102,27 @@ class Household(RegionOwned):
 
 
 class ResidenceType(models.TextChoices):
-    REGISTERED = "registered", "户籍人口"
-    FLOATING = "floating", "流动人口"
+    REGISTERED = "registered", _("户籍人口")
+    FLOATING = "floating", _("流动人口")
 
 
 class Gender(models.TextChoices):
-    MALE = "M", "男"
-    FEMALE = "F", "女"
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
 
 
 class KeyGroup(models.TextChoices):
     """Key groups for care and attention (重点人群)."""
 
-    ELDERLY_ALONE = "elderly_alone", "独居老人"
-    DISABLED = "disabled", "残疾人"
-    LOW_INCOME = "low_income", "低保"
-    LEFT_BEHIND_CHILD = "left_behind_child", "留守儿童"
-    EMPTY_NEST = "empty_nest", "空巢老人"
-    VETERAN = "veteran", "退役军人"
-    SPECIAL_HARDSHIP = "special_hardship", "特困人员"
-    COMMUNITY_CORRECTION = "community_correction", "社区矫正"
-    MENTAL_ILLNESS = "mental_illness", "严重精神障碍"
+    ELDERLY_ALONE = "elderly_alone", _("独居老人")
+    DISABLED = "disabled", _("残疾人")
+    LOW_INCOME = "low_income", _("低保")
+    LEFT_BEHIND_CHILD = "left_behind_child", _("留守儿童")
+    EMPTY_NEST = "empty_nest", _("空巢老人")
+    VETERAN = "veteran", _("退役军人")
+    SPECIAL_HARDSHIP = "special_hardship", _("特困人员")
+    COMMUNITY_CORRECTION = "community_correction", _("社区矫正")
+    MENTAL_ILLNESS = "mental_illness", _("严重精神障碍")
 
 
 class Person(SealedPhoneMixin, RegionOwned):
@@ -178,14 +179,14 @@ class PersonTag(models.Model):
 
 
 class PlaceKind(models.TextChoices):
-    SHOP = "shop", "门店商户"
-    ENTERPRISE = "enterprise", "企业"
-    THREE_IN_ONE = "three_in_one", "三合一场所"
-    PROPERTY_COMPANY = "property_company", "物业公司"
-    SCHOOL = "school", "学校"
-    HOSPITAL = "hospital", "医疗机构"
-    PUBLIC_VENUE = "public_venue", "公共场所"
-    OTHER = "other", "其他"
+    SHOP = "shop", _("门店商户")
+    ENTERPRISE = "enterprise", _("企业")
+    THREE_IN_ONE = "three_in_one", _("三合一场所")
+    PROPERTY_COMPANY = "property_company", _("物业公司")
+    SCHOOL = "school", _("学校")
+    HOSPITAL = "hospital", _("医疗机构")
+    PUBLIC_VENUE = "public_venue", _("公共场所")
+    OTHER = "other", _("其他")
 
 
 class Place(SealedPhoneMixin, RegionOwned):
