@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Model, QuerySet
-from django.http import Http404
-
-from yiwang.core.scope import Action
+from yiwang.core.scope import Action, get_in_scope
 
 
 def acting_user(request):
@@ -17,12 +15,7 @@ def scoped(request, model: type[Model], action: Action = Action.VIEW) -> QuerySe
 
 
 def get_scoped(request, model: type[Model], action: Action = Action.VIEW, **lookup) -> Model:
-    """The object if it is inside the user's scope; otherwise 404, so that nothing outside
-    a scope is even confirmed to exist."""
-    obj = scoped(request, model, action).filter(**lookup).first()
-    if obj is None:
-        raise Http404(f"{model._meta.verbose_name} not found")
-    return obj
+    return get_in_scope(acting_user(request), model, action, **lookup)
 
 
 def under_region(qs: QuerySet, code: str | None, field: str = "region__path") -> QuerySet:

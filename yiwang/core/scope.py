@@ -87,6 +87,17 @@ class ScopedQuerySet(models.QuerySet):
 ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
 
 
+def get_in_scope(user: User | Any, model: type[models.Model], action: Action | str = Action.VIEW, **lookup) -> models.Model:
+    """The object if the user may take `action` on it; otherwise 404, so that nothing outside a
+    scope is even confirmed to exist."""
+    from django.http import Http404
+
+    obj = model._default_manager.restrict(user, action).filter(**lookup).first()
+    if obj is None:
+        raise Http404(f"{model._meta.verbose_name} not found")
+    return obj
+
+
 def scoped_models() -> list[type[models.Model]]:
     from django.apps import apps
 

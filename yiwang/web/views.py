@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from yiwang.core.scope import Action, role_allows
+from yiwang.core.scope import Action, get_in_scope, role_allows
 from yiwang.party import selectors as party_selectors
 from yiwang.regions import selectors as region_selectors
 from yiwang.regions.models import Region
@@ -39,13 +39,6 @@ def _home_region(user) -> Region | None:
     return None
 
 
-def _region_or_404(user, code: str) -> Region:
-    region = Region.objects.restrict(user).filter(code=code).first()
-    if region is None:
-        raise Http404("region not found")
-    return region
-
-
 @login_required
 def home(request):
     return redirect("map")
@@ -55,7 +48,7 @@ def home(request):
 def map_page(request, code: str | None = None):
     if not role_allows(request.user, Action.VIEW):
         raise PermissionDenied
-    region = _region_or_404(request.user, code) if code else _home_region(request.user)
+    region = get_in_scope(request.user, Region, code=code) if code else _home_region(request.user)
     if region is None:
         raise Http404("no region in your scope")
     return render(request, "web/map.html", {"region": region, "figures": region_selectors.FIGURES})
@@ -64,7 +57,7 @@ def map_page(request, code: str | None = None):
 @login_required
 def region_panel(request, code: str):
     """The side panel of the map (htmx fragment): a unit's figures and its people on duty."""
-    region = _region_or_404(request.user, code)
+    region = get_in_scope(request.user, Region, code=code)
     return render(request, "web/_region_panel.html", {
         "region": region,
         "figures": region_selectors.figures_for(region).as_dict(),
@@ -94,9 +87,7 @@ def persons_page(request):
 @login_required
 @require_POST
 def reveal_person(request, person_id: int):
-    person = Person.objects.restrict(request.user).filter(pk=person_id).select_related("region").first()
-    if person is None:
-        raise Http404
+    person = get_in_scope(request.user, Person, pk=person_id)
     values = registry_services.reveal_person(person=person, acting_user=request.user, channel="page",
                                              remote_addr=request.META.get("REMOTE_ADDR", ""))
     return render(request, "web/_revealed.html", {"values": values})
