@@ -980,6 +980,17 @@ def _attach_tags(chunk: list[dict]) -> list[dict]:
     return chunk
 
 
+def export_audited(kind: str, *, user: Any = None, region: Region | None = None, channel: str, file: str = "") -> tuple[bytes, int]:
+    """Export what `user` may export (everything when None, from the command line), and record
+    who exported what in the audit log. Returns the .xlsx and its row count."""
+    queryset = export_queryset(kind, user=user, region=region)
+    count = queryset.count()
+    content = export_registry(kind, queryset=queryset)
+    audit.record(actor=user, action="registry.export", target_type=EXPORTS[kind][0]._meta.label_lower,
+                 detail={"kind": kind, "channel": channel, "file": file, "rows": count, "region": region.code if region else ""})
+    return content, count
+
+
 def export_registry(kind: str, *, queryset) -> bytes:
     """An .xlsx of `queryset` (already restricted by the caller) with masked personal fields."""
     _, columns, title = EXPORTS[kind]
@@ -992,3 +1003,5 @@ def export_registry(kind: str, *, queryset) -> bytes:
     with translation.override("zh-hans"):
         return export_xlsx(queryset_or_rows=rows, columns=columns, sheet_title=title)
 
+
+IMPORTERS = {"persons": import_persons, "houses": import_houses, "places": import_places}

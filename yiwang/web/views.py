@@ -93,23 +93,16 @@ def reveal_person(request, person_id: int):
     return render(request, "web/_revealed.html", {"values": values})
 
 
-REGISTRY_KINDS = {"persons": "实有人口", "houses": "房屋", "places": "场所单位"}
-
-
 @login_required
 def registry_export(request, kind: str):
     """Any registry list as Excel, restricted to what the user may export, personal data masked."""
-    from yiwang.core import audit
-    from yiwang.registry.importing import EXPORTS, export_queryset, export_registry
+    from yiwang.registry.importing import EXPORTS, export_audited
 
     if kind not in EXPORTS:
         raise Http404
     if not role_allows(request.user, Action.EXPORT):
         raise PermissionDenied
-    queryset = export_queryset(kind, user=request.user)
-    content = export_registry(kind, queryset=queryset)
-    audit.record(actor=request.user, action="registry.export", target_type=EXPORTS[kind][0]._meta.label_lower,
-                 detail={"kind": kind, "channel": "page"})
+    content, _ = export_audited(kind, user=request.user, channel="page", file=f"{kind}.xlsx")
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{kind}.xlsx"'
     return response
@@ -118,22 +111,21 @@ def registry_export(request, kind: str):
 @login_required
 def registry_import(request):
     """Upload a CSV or Excel file; either everything is imported or nothing, with every error listed."""
-    from yiwang.registry import importing
+    from yiwang.registry.importing import EXPORTS, IMPORTERS, ImportFailed, RowError
 
     if not role_allows(request.user, Action.CHANGE):
         raise PermissionDenied
-    context = {"kinds": REGISTRY_KINDS, "kind": request.POST.get("kind", "persons")}
+    context = {"kinds": {kind: EXPORTS[kind][2] for kind in IMPORTERS}, "kind": request.POST.get("kind", "persons")}
     if request.method == "POST":
         upload = request.FILES.get("file")
-        kind = context["kind"]
-        run = {"persons": importing.import_persons, "houses": importing.import_houses, "places": importing.import_places}.get(kind)
+        run = IMPORTERS.get(context["kind"])
         if run is None or upload is None:
-            context["errors"] = [importing.RowError(None, "file" if upload is None else "kind", "请选择导入类型和文件")]
+            context["errors"] = [RowError(None, "file" if upload is None else "kind", "请选择导入类型和文件")]
         else:
             try:
                 context["report"] = run(source=upload.read(), encoding=request.POST.get("encoding") or None,
                                         acting_user=request.user, progress=False)
-            except importing.ImportFailed as failed:
+            except ImportFailed as failed:
                 context["errors"] = failed.errors
             context["filename"] = upload.name
     return render(request, "web/registry_import.html", context)

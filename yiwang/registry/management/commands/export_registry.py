@@ -7,9 +7,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from yiwang.core import audit
 from yiwang.regions.models import Region
-from yiwang.registry.importing import EXPORTS, export_queryset, export_registry
+from yiwang.registry.importing import EXPORTS, export_audited
 
 
 class Command(BaseCommand):
@@ -33,12 +32,9 @@ class Command(BaseCommand):
             node = Region.objects.filter(code=region).first()
             if node is None:
                 raise CommandError(f"没有编码为 {region} 的区域")
-        queryset = export_queryset(kind, user=acting_user, region=node)
-        count = queryset.count()
         path = Path(out)
         if path.suffix.lower() != ".xlsx":
             raise CommandError("--out 应为 .xlsx 文件")
-        path.write_bytes(export_registry(kind, queryset=queryset))
-        audit.record(actor=acting_user, action="registry.export", target_type=EXPORTS[kind][0]._meta.label_lower,
-                     detail={"kind": kind, "file": path.name, "rows": count, "region": region or ""})  # fmt: skip
+        content, count = export_audited(kind, user=acting_user, region=node, channel="command", file=path.name)
+        path.write_bytes(content)
         self.stdout.write(self.style.SUCCESS(f"已导出 {count} 行到 {path}"))

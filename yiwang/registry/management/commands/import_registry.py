@@ -6,9 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from yiwang.registry.importing import ImportFailed, import_houses, import_persons, import_places
-
-IMPORTERS = {"persons": import_persons, "houses": import_houses, "places": import_places}
+from yiwang.registry.importing import IMPORTERS, ImportFailed
 
 
 def parse_mapping(pairs: list[str]) -> dict[str, str]:
