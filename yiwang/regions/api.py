@@ -69,8 +69,8 @@ def list_regions(request, filters: Query[RegionFilter]):
 
 
 def _visible_ancestors(request, region: Region) -> list[dict]:
-    visible = set(scoped(request, Region).filter(code__in=region.path.strip("/").split("/")).values_list("code", flat=True))
-    return [{"code": a.code, "name": a.name, "level": a.level} for a in region.ancestors() if a.code in visible]
+    codes = region.path.strip("/").split("/")[:-1]
+    return list(scoped(request, Region).filter(code__in=codes).order_by("depth").values("code", "name", "level"))
 
 
 @router.get("/{code}", response=RegionDetailOut)

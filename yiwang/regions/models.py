@@ -150,11 +150,6 @@ class Region(models.Model):
         """This node and everything below it."""
         return Region.objects.filter(path__startswith=self.path)
 
-    def ancestors(self):
-        codes = [c for c in self.path.strip("/").split("/")][:-1]
-        order = {code: i for i, code in enumerate(codes)}
-        return sorted(Region.objects.filter(code__in=codes), key=lambda r: order[r.code])
-
 
 class BoundaryVersion(models.Model):
     """One row whose number moves whenever any boundary changes; each process rebuilds its

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import asdict, dataclass
 
 from django.db.models import Count, Q
@@ -36,54 +35,41 @@ def _child_of(path: str, depth: int) -> str:
     return parts[depth] if len(parts) > depth else ""
 
 
-def figures_by_child(parent: Region) -> dict[str, Figures]:
-    """Figures for each child of `parent`, keyed by child code.
-
-    Counts are grouped by the owning leaf region in SQL and folded up to the child level in
-    Python: one grouped query per figure instead of one query per child."""
+def _counts_by_owner(path: str) -> dict[str, list[tuple[int, int]]]:
+    """For each figure, (owning region id, count) pairs for everything under `path`: the one
+    place that says how each figure is counted. Grouping by owner keeps it one query a figure."""
     from yiwang.party.models import PartyMember
     from yiwang.registry.models import Household, Person, PersonTag
 
+    def grouped(queryset, owner: str, counted: str = "id", distinct: bool = False):
+        return list(queryset.values(owner).annotate(n=Count(counted, distinct=distinct)).values_list(owner, "n"))
+
+    return {
+        "households": grouped(Household.objects.filter(region__path__startswith=path), "region_id"),
+        "persons": grouped(Person.objects.filter(region__path__startswith=path), "region_id"),
+        "key_persons": grouped(PersonTag.objects.filter(person__region__path__startswith=path), "person__region_id",
+                               counted="person_id", distinct=True),
+        # Party members count where their organisation is, the same rule their scope follows.
+        "party_members": grouped(PartyMember.objects.filter(organization__region__path__startswith=path), "organization__region_id"),
+    }
+
+
+def figures_by_child(parent: Region) -> dict[str, Figures]:
+    """Figures for each child of `parent`, keyed by child code: the grouped counts folded up to
+    the child level in Python instead of one query per child."""
     paths = dict(Region.objects.filter(path__startswith=parent.path).values_list("id", "path"))
     child_depth = parent.depth + 1
-    result: dict[str, Figures] = defaultdict(Figures)
-    for child in Region.objects.filter(parent=parent).values_list("code", flat=True):
-        result[child] = Figures()
-
-    def fold(rows, figure: str) -> None:
+    result = {code: Figures() for code in Region.objects.filter(parent=parent).values_list("code", flat=True)}
+    for figure, rows in _counts_by_owner(parent.path).items():
         for region_id, n in rows:
             code = _child_of(paths.get(region_id, ""), child_depth)
             if code in result:
                 setattr(result[code], figure, getattr(result[code], figure) + n)
-
-    under = {"region__path__startswith": parent.path}
-    fold(Household.objects.filter(**under).values("region_id").annotate(n=Count("id")).values_list("region_id", "n"), "households")
-    fold(Person.objects.filter(**under).values("region_id").annotate(n=Count("id")).values_list("region_id", "n"), "persons")
-    fold(
-        PersonTag.objects.filter(person__region__path__startswith=parent.path)
-        .values("person__region_id").annotate(n=Count("person_id", distinct=True)).values_list("person__region_id", "n"),
-        "key_persons",
-    )
-    # Party members count where their organisation is, the same rule their scope follows.
-    fold(
-        PartyMember.objects.filter(organization__region__path__startswith=parent.path)
-        .values("organization__region_id").annotate(n=Count("id")).values_list("organization__region_id", "n"),
-        "party_members",
-    )
-    return dict(result)
+    return result
 
 
 def figures_for(region: Region) -> Figures:
-    from yiwang.party.models import PartyMember
-    from yiwang.registry.models import Household, Person, PersonTag
-
-    under = {"region__path__startswith": region.path}
-    return Figures(
-        households=Household.objects.filter(**under).count(),
-        persons=Person.objects.filter(**under).count(),
-        key_persons=PersonTag.objects.filter(person__region__path__startswith=region.path).values("person_id").distinct().count(),
-        party_members=PartyMember.objects.filter(organization__region__path__startswith=region.path).count(),
-    )
+    return Figures(**{figure: sum(n for _, n in rows) for figure, rows in _counts_by_owner(region.path).items()})
 
 
 def on_duty(region: Region) -> list[dict]:

@@ -58,10 +58,10 @@ def map_page(request, code: str | None = None):
 def region_panel(request, code: str):
     """The side panel of the map (htmx fragment): a unit's figures and its people on duty."""
     region = get_in_scope(request.user, Region, code=code)
+    figures = region_selectors.figures_for(region)
     return render(request, "web/_region_panel.html", {
         "region": region,
-        "figures": region_selectors.figures_for(region).as_dict(),
-        "figure_labels": region_selectors.FIGURES,
+        "figures": [(key, label, getattr(figures, key)) for key, label in region_selectors.FIGURES.items()],
         "on_duty": region_selectors.on_duty(region),
         "children": Region.objects.restrict(request.user).filter(parent=region).count(),
     })
