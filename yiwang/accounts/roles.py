@@ -3,16 +3,9 @@ admin queryset is also restricted by yiwang.core.scope."""
 
 from __future__ import annotations
 
-from yiwang.core.scope import Role
+from yiwang.core.scope import Role, scoped_models
 
-BASE_DATA = [
-    ("regions", "region"), ("registry", "building"), ("registry", "buildingunit"), ("registry", "house"),
-    ("registry", "household"), ("registry", "person"), ("registry", "persontag"), ("registry", "place"),
-    ("registry", "component"), ("party", "partyorganization"), ("party", "partymember"),
-    ("forces", "forcemember"), ("forces", "assignment"), ("forces", "dutyshift"),
-]
-
-# role -> admin actions on the base data; roles not listed have no admin access.
+# role -> admin actions on the base data (every scoped model); roles not listed have no admin access.
 ADMIN_ACTIONS: dict[str, tuple[str, ...]] = {
     Role.DISTRICT: ("view", "add", "change", "delete"),
     Role.STREET: ("view", "add", "change", "delete"),
@@ -27,16 +20,18 @@ def group_name(role: str) -> str:
 def sync_role_groups(**kwargs) -> None:
     """post_migrate: one group per role holding that role's admin permissions."""
     from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
 
+    base_data = scoped_models()
+    content_types = ContentType.objects.get_for_models(*base_data).values()
     for role, actions in ADMIN_ACTIONS.items():
         group, _ = Group.objects.get_or_create(name=group_name(role))
-        codenames = [f"{action}_{model}" for _, model in BASE_DATA for action in actions]
-        labels = {app for app, _ in BASE_DATA}
-        group.permissions.set(Permission.objects.filter(content_type__app_label__in=labels, codename__in=codenames))
+        codenames = [f"{action}_{model._meta.model_name}" for model in base_data for action in actions]
+        group.permissions.set(Permission.objects.filter(content_type__in=content_types, codename__in=codenames))
 
 
 def apply_role(user) -> None:
-    """Keep a user's group and staff flag in step with the role."""
+    """Keep a user's role group in step with the role (User.save keeps the staff flag)."""
     from django.contrib.auth.models import Group
 
     wanted = group_name(user.role) if user.role in ADMIN_ACTIONS else None
