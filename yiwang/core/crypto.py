@@ -41,11 +41,8 @@ def _current() -> tuple[AESGCM, bytes]:
 
 
 def encrypt(value: str) -> str:
-    if not value:
-        return ""
-    aead, _ = _current()
-    nonce = os.urandom(_NONCE_BYTES)
-    return _VERSION + base64.b64encode(nonce + aead.encrypt(nonce, value.encode(), None)).decode()
+    """A sealed value ("v1:" + base64 of nonce and AES-GCM ciphertext); empty for empty values."""
+    return encrypt_many([value])[0]
 
 
 def decrypt(token: str) -> str:
@@ -59,24 +56,20 @@ def decrypt(token: str) -> str:
 
 
 def digest(value: str) -> str:
-    """Keyed digest for equality lookups; empty for empty values."""
-    if not value:
-        return ""
-    _, key = _current()
-    # Keyed BLAKE2b is a MAC in one C call, several times cheaper than HMAC-SHA256 for
-    # short values; bulk imports digest every ID number and phone.
-    return hashlib.blake2b(value.upper().encode(), key=key, digest_size=20).hexdigest()
+    """Keyed digest for equality lookups (case-insensitive); empty for empty values."""
+    return digest_many([value])[0]
 
 
 def digest_many(values: Sequence[str]) -> list[str]:
-    """digest() of many values, the same output, for bulk imports."""
+    """digest() of many values. Keyed BLAKE2b is a MAC in one C call, several times cheaper than
+    HMAC-SHA256 for short values; bulk imports digest every ID number and phone."""
     _, key = _current()
     blake2b = hashlib.blake2b
     return [blake2b(v.upper().encode(), key=key, digest_size=20).hexdigest() if v else "" for v in values]
 
 
 def encrypt_many(values: Sequence[str]) -> list[str]:
-    """encrypt() of many values with one read of the system RNG for all nonces."""
+    """encrypt() of many values, with one read of the system RNG for all their nonces."""
     aead, _ = _current()
     pool = os.urandom(_NONCE_BYTES * len(values))
     out: list[str] = []
