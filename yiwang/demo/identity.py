@@ -6,33 +6,12 @@ All draws come from the caller's seeded `random.Random`, so the same seed gives 
 from __future__ import annotations
 
 import itertools
-import operator
 import random
 from datetime import date
 
+from yiwang.registry.validators import credit_code_check_char, id_check_char
+
 from . import vocab
-
-# GB 11643-1999: weights of the first 17 digits and the ISO 7064 MOD 11-2 check characters.
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-ID_CHECK_CHARS = "10X98765432"
-
-
-def id_check_char(first17: str) -> str:
-    if len(first17) != 17:
-        raise ValueError("an ID number has 17 digits before its check character")
-    return ID_CHECK_CHARS[sum(map(operator.mul, map(int, first17), ID_WEIGHTS)) % 11]
-
-
-def is_valid_id_number(value: str) -> bool:
-    """Length, digits, a real birth date and the check character (not the region prefix)."""
-    if len(value) != 18 or not value[:17].isdigit():
-        return False
-    try:
-        date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
-        return False
-    return value[17].upper() == id_check_char(value[:17])
-
 
 class IdNumberAllocator:
     """Hands out unique ID numbers. The 3-digit sequence (odd for men, even for women) is
@@ -92,8 +71,6 @@ class NameMaker:
 
 # GB 11714 organization code and GB 32100 unified social credit code.
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-_CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_CREDIT_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
 def credit_code(rng: random.Random, *, region_prefix: str, individual: bool = False, institution: bool = False) -> str:
@@ -104,5 +81,4 @@ def credit_code(rng: random.Random, *, region_prefix: str, individual: bool = Fa
     # regulation), "12" public institution such as a school or hospital (staffing office).
     kind = "12" if institution else "92" if individual else "91"
     first17 = kind + region_prefix + org_code
-    total = sum(_CREDIT_CHARS.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS, strict=True))
-    return first17 + _CREDIT_CHARS[(31 - total % 31) % 31]
+    return first17 + credit_code_check_char(first17)
