@@ -1,4 +1,4 @@
-
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from ninja import Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -6,6 +6,8 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from yiwang.api.common import get_scoped, scoped
 
 from . import selectors
+from .coords import CRS_CHOICES
+from .lookup import locate
 from .models import Region
 
 router = Router(tags=["regions"])
@@ -112,11 +114,6 @@ class LocateOut(Schema):
 @router.get("/locate/point", response=LocateOut)
 def locate_point(request, lon: float, lat: float, crs: str = "wgs84"):
     """Which grid and micro-grid hold this point (WGS-84, GCJ-02 or BD-09), within your scope."""
-    from django.core.exceptions import ValidationError
-
-    from .coords import CRS_CHOICES
-    from .lookup import locate
-
     if crs not in CRS_CHOICES:
         raise ValidationError({"crs": f"未知坐标系 {crs!r}，可选 {', '.join(CRS_CHOICES)}"})
     found = locate(lon, lat, crs=crs)
