@@ -50,6 +50,12 @@ INSTALLED_APPS = [
     "yiwang.registry",
     "yiwang.party",
     "yiwang.forces",
+    "yiwang.worktime",
+    "yiwang.matters",
+    "yiwang.cases",
+    "yiwang.points",
+    "yiwang.notify",
+    "yiwang.open311",
     "yiwang.web",
     "yiwang.demo",
 ]
@@ -149,6 +155,20 @@ IMPORT_MAX_BYTES = int(os.environ.get("YIWANG_IMPORT_MAX_BYTES", str(200 * 1024 
 # Failed logins: this many for one username within the window locks it for the window.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("YIWANG_LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("YIWANG_LOGIN_FAILURE_WINDOW", "900"))
+
+# The closed loop (see docs/case-lifecycle.md).
+# Office hours for limits in working hours, in TIME_ZONE; "3d" is three times their length.
+YIWANG_OFFICE_HOURS = os.environ.get("YIWANG_OFFICE_HOURS", "09:00-12:00,14:00-18:00")
+YIWANG_PHOTO_MAX_BYTES = int(os.environ.get("YIWANG_PHOTO_MAX_BYTES", str(10 * 1024 * 1024)))
+# Anonymous snap-and-report: at most this many reports per address per hour.
+YIWANG_RESIDENT_REPORTS_PER_HOUR = int(os.environ.get("YIWANG_RESIDENT_REPORTS_PER_HOUR", "10"))
+# Duplicate suggestions: open cases of the same matter within this radius (m) and window (hours).
+YIWANG_DUPLICATE_RADIUS_M = float(os.environ.get("YIWANG_DUPLICATE_RADIUS_M", "100"))
+YIWANG_DUPLICATE_WINDOW_HOURS = float(os.environ.get("YIWANG_DUPLICATE_WINDOW_HOURS", "72"))
+# Signed IoT alerts older or newer than this (seconds) are refused, so a captured request cannot be replayed later.
+YIWANG_WEBHOOK_MAX_SKEW = int(os.environ.get("YIWANG_WEBHOOK_MAX_SKEW", "300"))
+# The background sweep for overdue cases, reminders and automatic escalation runs this often (seconds).
+YIWANG_SWEEP_SECONDS = int(os.environ.get("YIWANG_SWEEP_SECONDS", "60"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("YIWANG_SECURE_COOKIES", False)

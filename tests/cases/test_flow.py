@@ -1,0 +1,95 @@
+"""The whole loop on hand-made cases: routing, each transition, deadlines and who may act."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from yiwang.cases import services
+from yiwang.cases.lifecycle import IllegalTransition
+from yiwang.cases.models import CaseEvent, Level, Status
+
+from .conftest import POINT_B
+
+
+def test_tier_a_case_goes_to_the_grid_and_round_the_loop(tree, users, report):
+    intake = report("S0001")
+    case = intake.case
+    assert case.status == Status.REPORTED and case.region == tree.grid_a and case.level == Level.GRID
+    assert case.handling_region == tree.grid_a and case.number.endswith(f"{case.pk:06d}")
+    decision = case.routings.get()
+    assert any("落在 永先社区第1网格" in reason for reason in decision.reasons)
+    assert case.step == "accept" and case.step_due_at > case.step_warn_at > case.reported_at
+
+    services.do_accept_case(case, acting_user=users["community"])
+    services.do_dispatch_case(case, acting_user=users["community"])
+    assert case.status == Status.DISPATCHED and case.level == Level.GRID
+    with pytest.raises(PermissionDenied):
+        services.do_sign_case(case, acting_user=users["worker_b"])
+    services.do_sign_case(case, acting_user=users["worker_a"])
+    services.do_handle_case(case, acting_user=users["worker_a"], note="已调解")
+    services.do_rework_case(case, acting_user=users["community"], reason="未回访")
+    assert case.status == Status.SIGNED and case.rework_count == 1
+    services.do_handle_case(case, acting_user=users["worker_a"], note="已回访")
+    services.do_verify_case(case, acting_user=users["community"])
+    services.do_close_case(case, acting_user=users["community"])
+    assert case.status == Status.CLOSED and case.closed_at is not None and case.step == ""
+    services.do_rate_case(case, rating="satisfied", access_code=intake.access_code)
+    assert case.status == Status.RATED and case.rating == "satisfied"
+
+    actions = list(CaseEvent.objects.filter(case=case).values_list("action", flat=True))
+    assert actions == ["report", "accept", "dispatch", "sign", "handle", "rework", "handle", "verify", "close", "rate"]
+
+
+def test_illegal_transition_raises_and_changes_nothing(users, report):
+    case = report("S0001").case
+    with pytest.raises(IllegalTransition):
+        services.do_close_case(case, acting_user=users["community"])
+    case.refresh_from_db()
+    assert case.status == Status.REPORTED and case.events.count() == 1
+
+
+def test_tier_c_case_goes_to_the_street_and_its_department(tree, users, report, department):
+    case = report("06001").case
+    assert case.level == Level.STREET and case.handling_region == tree.street
+    assert case.routings.get().department == department
+    with pytest.raises(PermissionDenied):
+        services.do_accept_case(case, acting_user=users["community"])
+    services.do_accept_case(case, acting_user=users["street"])
+    services.do_dispatch_case(case, acting_user=users["street"])
+    assert case.level == Level.DEPARTMENT and case.handling_department == department
+    services.do_return_case(case, acting_user=users["department"], reason="不属于本部门")
+    assert case.status == Status.ACCEPTED and case.return_count == 1 and case.level == Level.STREET
+
+
+def test_not_admitted_matter_never_goes_down_to_a_grid(tree, users, report):
+    case = report("S0006").case  # water level: tier C, not admitted
+    services.do_accept_case(case, acting_user=users["street"])
+    with pytest.raises(ValidationError, match="not admitted to grids"):
+        services.do_dispatch_case(case, acting_user=users["street"], region=tree.grid_a)
+    case.refresh_from_db()
+    assert case.status == Status.ACCEPTED and case.routings.count() == 1
+
+
+def test_point_outside_every_grid_is_refused_and_nothing_written(report):
+    from yiwang.cases.models import Case
+
+    with pytest.raises(ValidationError) as info:
+        report("S0001", at=(100.0, 20.0))
+    assert "outside every grid" in str(info.value)
+    assert Case.objects.count() == 0
+
+
+def test_unsatisfied_rating_reopens(users, report):
+    intake = report("S0001", at=POINT_B)
+    case = intake.case
+    for step in ("accept", "dispatch"):
+        services.perform(case, step, acting_user=users["community"])
+    services.do_sign_case(case, acting_user=users["worker_b"])
+    services.do_handle_case(case, acting_user=users["worker_b"], note="done")
+    services.do_verify_case(case, acting_user=users["community"])
+    services.do_close_case(case, acting_user=users["community"])
+    with pytest.raises(PermissionDenied):
+        services.do_rate_case(case, rating="unsatisfied", access_code="WRONG123")
+    services.do_rate_case(case, rating="unsatisfied", access_code=intake.access_code, note="没修好")
+    assert case.status == Status.ACCEPTED and case.reopen_count == 1 and case.rating == "unsatisfied"

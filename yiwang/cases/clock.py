@@ -1,0 +1,73 @@
+"""Case deadlines: which step's clock runs, when it warns and falls due, and pausing.
+
+The arithmetic is in yiwang.worktime.sla (pure); this module applies it to a case's fields.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from yiwang.matters.models import STEPS
+from yiwang.worktime.sla import Limit, WorkCalendar
+
+from .lifecycle import STEP_OF
+from .models import Case, Urgency
+
+# Urgent cases run on a fraction of the matter's limits.
+URGENCY_FACTOR = {Urgency.NORMAL: 1.0, Urgency.URGENT: 0.5, Urgency.CRITICAL: 0.25}
+
+
+def step_seconds(case: Case, step: str, calendar: WorkCalendar) -> float:
+    limit = Limit.parse(case.matter_version.limits[step])
+    return calendar.limit_seconds(limit) * URGENCY_FACTOR[case.urgency]
+
+
+def start_step(case: Case, *, now: datetime, calendar: WorkCalendar) -> None:
+    """Start the clock of the step the case's status calls for (or stop it)."""
+    case.step = STEP_OF.get(case.status, "")
+    case.step_overdue = False
+    case.reminded_at = None
+    case.paused_at = None
+    if not case.step:
+        case.step_started_at = case.step_warn_at = case.step_due_at = None
+        return
+    seconds = step_seconds(case, case.step, calendar)
+    case.step_started_at = now
+    case.step_warn_at = calendar.add_working_seconds(now, seconds * 0.8)
+    case.step_due_at = calendar.add_working_seconds(now, seconds)
+    _note_fallback(case, now, case.step_due_at, calendar)
+
+
+def set_close_due(case: Case, *, start: datetime, calendar: WorkCalendar, from_step: str = "accept") -> None:
+    """The whole case is due when every step from `from_step` on has used its limit."""
+    remaining = STEPS[STEPS.index(from_step):]
+    seconds = sum(step_seconds(case, step, calendar) for step in remaining)
+    case.close_due_at = calendar.add_working_seconds(start, seconds)
+    _note_fallback(case, start, case.close_due_at, calendar)
+
+
+def pause(case: Case, *, now: datetime) -> None:
+    if case.paused_at is None and case.step_due_at is not None:
+        case.paused_at = now
+
+
+def resume(case: Case, *, now: datetime, calendar: WorkCalendar, extra_seconds: float = 0.0) -> float:
+    """Restart a paused clock: the step and the whole case are due later by the working time spent
+    paused, plus `extra_seconds` (an approved extension). Returns the working seconds added."""
+    added = extra_seconds
+    if case.paused_at is not None:
+        added += calendar.working_seconds_between(case.paused_at, now)
+        case.paused_at = None
+    if added > 0:
+        for field in ("step_warn_at", "step_due_at", "close_due_at"):
+            value = getattr(case, field)
+            if value is not None:
+                setattr(case, field, calendar.add_working_seconds(value, added))
+        if case.step_due_at is not None and case.step_due_at > now:
+            case.step_overdue = False
+    return added
+
+
+def _note_fallback(case: Case, start: datetime, end: datetime, calendar: WorkCalendar) -> None:
+    years = calendar.fallback_years(start, end)
+    case.deadline_note = f"{'、'.join(map(str, years))}年节假日未录入,按周一至周五计算" if years else ""

@@ -1,0 +1,406 @@
+"""Cases (事件) from report to rating, with their timeline, routing decisions, photos, extension
+requests, summonses (吹哨报到) and device alerts.
+
+The legal moves between statuses are in `lifecycle.py`; every write goes through `services.py`.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.core.scope import Role, ScopedQuerySet, role_allows, scope_path
+from yiwang.core.sealed import SealedPhoneMixin
+from yiwang.matters.models import Board, Tier
+
+
+class Status(models.TextChoices):
+    REPORTED = "reported", _("待受理")
+    ACCEPTED = "accepted", _("已立案")
+    REJECTED = "rejected", _("不予立案")
+    MERGED = "merged", _("已并案")
+    DISPATCHED = "dispatched", _("已派遣")
+    SIGNED = "signed", _("处置中")
+    ON_HOLD = "on_hold", _("挂账")
+    HANDLED = "handled", _("已处置待核查")
+    VERIFIED = "verified", _("已核查待结案")
+    CLOSED = "closed", _("已结案")
+    RATED = "rated", _("已评价")
+
+
+OPEN_STATUSES = frozenset({Status.REPORTED, Status.ACCEPTED, Status.DISPATCHED, Status.SIGNED, Status.ON_HOLD, Status.HANDLED, Status.VERIFIED})
+VOID_STATUSES = frozenset({Status.REJECTED, Status.MERGED})
+DONE_STATUSES = frozenset({Status.CLOSED, Status.RATED})
+
+
+class Channel(models.TextChoices):
+    GRID_WORKER = "grid_worker", _("网格员上报")
+    RESIDENT = "resident", _("居民随手拍")
+    DESK = "desk", _("窗口登记")
+    HOTLINE = "hotline", _("热线")
+    DEVICE = "device", _("物联感知")
+    OPEN311 = "open311", _("Open311")
+    IMPORT = "import", _("历史导入")
+
+
+class Level(models.TextChoices):
+    GRID = "grid", _("网格")
+    COMMUNITY = "community", _("社区")
+    STREET = "street", _("街道")
+    DEPARTMENT = "department", _("部门")
+
+
+LEVEL_UP = {Level.GRID: Level.COMMUNITY, Level.COMMUNITY: Level.STREET, Level.STREET: Level.DEPARTMENT}
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("一般")
+    URGENT = "urgent", _("紧急")
+    CRITICAL = "critical", _("特急")
+
+
+class Rating(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASIC = "basic", _("基本满意")
+    UNSATISFIED = "unsatisfied", _("不满意")
+
+
+class CaseQuerySet(ScopedQuerySet):
+    def restrict(self, user, action="view"):
+        """Cases in the user's region subtree, plus, for department staff, cases their
+        departments handle or are summoned to (scope rules: yiwang.core.scope)."""
+        prefix = scope_path(user)
+        if prefix is None or not role_allows(user, action):
+            return self.none()
+        if prefix == "":
+            return self
+
+        if user.role == Role.DEPARTMENT:
+            departments = list(user.departments.values_list("pk", flat=True))
+            return self.filter(Q(handling_department__in=departments) | Q(summonses__parts__department__in=departments)).distinct()
+        return self.filter(region__path__startswith=prefix)
+
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class Case(SealedPhoneMixin, models.Model):
+    scope_path_field = "region__path"
+
+    number = models.CharField("编号", max_length=24, unique=True, null=True, blank=True)
+    channel = models.CharField("来源", max_length=16, choices=Channel.choices)
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.REPORTED, db_index=True)
+    matter = models.ForeignKey("matters.MatterType", on_delete=models.PROTECT, related_name="cases", verbose_name="事项")
+    matter_version = models.ForeignKey("matters.MatterTypeVersion", on_delete=models.PROTECT, related_name="+", verbose_name="事项版本")
+    board = models.CharField("板块", max_length=16, choices=Board.choices)
+    tier = models.CharField("分级", max_length=1, choices=Tier.choices)
+    urgency = models.CharField("紧急程度", max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
+    level = models.CharField("办理层级", max_length=16, choices=Level.choices)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="cases", verbose_name="所在网格")
+    micro_grid = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="微网格")
+    lon = models.FloatField("经度", null=True, blank=True)
+    lat = models.FloatField("纬度", null=True, blank=True)
+    address = models.CharField("地址", max_length=200, blank=True)
+    description = models.TextField("描述", blank=True)
+    attributes = models.JSONField("采集项", default=dict, blank=True)
+
+    reporter_name = models.CharField("反映人", max_length=50, blank=True)
+    phone_sealed = models.CharField("反映人电话(密文)", max_length=120, blank=True, editable=False)
+    phone_digest = models.CharField(max_length=40, blank=True, editable=False, db_index=True)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reported_cases", verbose_name="登记人")
+    # sha256 of the code a resident got at submission; needed to rate or reopen without an account.
+    access_code_hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    handling_region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="办理单位(区域)")
+    handling_department = models.ForeignKey("matters.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name="办理部门")
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="handled_cases", verbose_name="处置人")
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates", verbose_name="并入")
+    device = models.ForeignKey("cases.Device", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases", verbose_name="设备")
+    external_source = models.CharField("外部来源", max_length=32, blank=True)
+    external_id = models.CharField("外部编号", max_length=64, blank=True)
+
+    # One timestamp per state (and per recurring event, the latest).
+    reported_at = models.DateTimeField("上报时间", db_index=True)
+    accepted_at = models.DateTimeField("立案时间", null=True, blank=True)
+    rejected_at = models.DateTimeField("不予立案时间", null=True, blank=True)
+    merged_at = models.DateTimeField("并案时间", null=True, blank=True)
+    dispatched_at = models.DateTimeField("派遣时间", null=True, blank=True)
+    signed_at = models.DateTimeField("签收时间", null=True, blank=True)
+    handled_at = models.DateTimeField("处置时间", null=True, blank=True)
+    verified_at = models.DateTimeField("核查时间", null=True, blank=True)
+    closed_at = models.DateTimeField("结案时间", null=True, blank=True, db_index=True)
+    rated_at = models.DateTimeField("评价时间", null=True, blank=True)
+    held_at = models.DateTimeField("挂账时间", null=True, blank=True)
+    escalated_at = models.DateTimeField("上报时间(升级)", null=True, blank=True)
+    reopened_at = models.DateTimeField("重启时间", null=True, blank=True)
+
+    # The running step's clock (see yiwang.worktime.sla). Null when no step is running.
+    step = models.CharField("当前环节", max_length=16, blank=True)
+    step_started_at = models.DateTimeField("环节开始", null=True, blank=True)
+    step_warn_at = models.DateTimeField("环节预警", null=True, blank=True)
+    step_due_at = models.DateTimeField("环节时限", null=True, blank=True, db_index=True)
+    step_overdue = models.BooleanField("环节超时", default=False)
+    paused_at = models.DateTimeField("暂停计时", null=True, blank=True)
+    reminded_at = models.DateTimeField("已提醒", null=True, blank=True)
+    # The whole case: due to close by this moment (sum of the step limits, moved by extensions and pauses).
+    close_due_at = models.DateTimeField("结案时限", null=True, blank=True, db_index=True)
+    deadline_note = models.CharField("时限说明", max_length=200, blank=True)
+
+    solved_on_spot = models.BooleanField("现场解决", default=False)
+    ever_overdue = models.BooleanField("曾超时", default=False)
+    rework_count = models.PositiveSmallIntegerField("返工次数", default=0)
+    return_count = models.PositiveSmallIntegerField("退回次数", default=0)
+    reopen_count = models.PositiveSmallIntegerField("重启次数", default=0)
+    escalation_count = models.PositiveSmallIntegerField("上报次数", default=0)
+    extension_count = models.PositiveSmallIntegerField("延期次数", default=0)
+    rating = models.CharField("评价", max_length=16, choices=Rating.choices, blank=True)
+    rating_note = models.CharField("评价意见", max_length=500, blank=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "事件"
+        ordering = ["-reported_at"]
+        indexes = [
+            models.Index(fields=["matter", "status", "reported_at"]),
+            models.Index(fields=["status", "step_due_at"]),
+            models.Index(fields=["device", "status"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["external_source", "external_id"], condition=~Q(external_id=""), name="case_unique_external_id"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"#{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class CaseEvent(models.Model):
+    """The case's timeline and its audit: every transition, who, when, from, to and why."""
+
+    scope_path_field = "case__region__path"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name="事件")
+    at = models.DateTimeField("时间", db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="操作人")
+    actor_label = models.CharField("操作方", max_length=100, blank=True)
+    action = models.CharField("动作", max_length=32)
+    from_status = models.CharField("原状态", max_length=16, blank=True)
+    to_status = models.CharField("新状态", max_length=16)
+    note = models.TextField("说明", blank=True)
+    public = models.BooleanField("对反映人公开", default=True)
+    detail = models.JSONField("详情", default=dict, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "办理记录"
+        ordering = ["case", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.action} {self.from_status}→{self.to_status}"
+
+
+class PhotoKind(models.TextChoices):
+    REPORT = "report", _("上报照片")
+    BEFORE = "before", _("处置前")
+    AFTER = "after", _("处置后")
+
+
+class CasePhoto(models.Model):
+    scope_path_field = "case__region__path"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos", verbose_name="事件")
+    event = models.ForeignKey(CaseEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos", verbose_name="记录")
+    kind = models.CharField("类型", max_length=16, choices=PhotoKind.choices)
+    image = models.FileField("图片", upload_to="cases/%Y/%m/")
+    content_type = models.CharField(max_length=32)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "事件照片"
+        ordering = ["case", "id"]
+
+
+class RoutingDecision(models.Model):
+    """Why a case went where it went: one row per routing (intake, escalation, dispatch)."""
+
+    scope_path_field = "case__region__path"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="routings", verbose_name="事件")
+    at = models.DateTimeField("时间")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="决定人")
+    matter_version = models.ForeignKey("matters.MatterTypeVersion", on_delete=models.PROTECT, related_name="+", verbose_name="事项版本")
+    tier = models.CharField("分级", max_length=1, choices=Tier.choices)
+    level = models.CharField("层级", max_length=16, choices=Level.choices)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="办理单位(区域)")
+    department = models.ForeignKey("matters.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="办理部门")
+    reasons = models.JSONField("依据", default=list)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "分拨记录"
+        ordering = ["case", "at", "id"]
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REFUSED = "refused", _("已驳回")
+
+
+class ExtensionRequest(models.Model):
+    scope_path_field = "case__region__path"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extensions", verbose_name="事件")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="申请人")
+    requested_at = models.DateTimeField("申请时间")
+    amount = models.CharField("延长时限", max_length=12)
+    reason = models.TextField("理由")
+    status = models.CharField("状态", max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="审批人")
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    decision_note = models.CharField("审批意见", max_length=200, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "延期申请"
+        ordering = ["-requested_at"]
+        constraints = [models.UniqueConstraint(fields=["case"], condition=Q(status="pending"), name="one_pending_extension_per_case")]
+
+
+class SummonsStatus(models.TextChoices):
+    OPEN = "open", _("进行中")
+    CLOSED = "closed", _("已完成")
+
+
+class Summons(models.Model):
+    """吹哨报到: a street or community calls departments or grid members to one case."""
+
+    scope_path_field = "case__region__path"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="summonses", verbose_name="事件")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="吹哨单位")
+    summoned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="吹哨人")
+    reason = models.TextField("哨令")
+    status = models.CharField("状态", max_length=16, choices=SummonsStatus.choices, default=SummonsStatus.OPEN)
+    created_at = models.DateTimeField("吹哨时间")
+    closed_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "吹哨报到"
+        ordering = ["-created_at"]
+
+
+class SummonsPart(models.Model):
+    """One summoned unit or person, with its task, check-in deadline and the two-way ratings."""
+
+    scope_path_field = "summons__case__region__path"
+
+    summons = models.ForeignKey(Summons, on_delete=models.CASCADE, related_name="parts", verbose_name="哨令")
+    department = models.ForeignKey("matters.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="summons_parts", verbose_name="报到部门")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="summons_parts", verbose_name="报到人员")
+    task = models.CharField("任务", max_length=200)
+    checkin_due_at = models.DateTimeField("报到时限")
+    checked_in_at = models.DateTimeField("报到时间", null=True, blank=True)
+    checked_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="报到人")
+    done_at = models.DateTimeField("完成时间", null=True, blank=True)
+    result = models.TextField("办理结果", blank=True)
+    # 1-5 stars each way: the summoner rates the participant, the participant rates the summoner.
+    rating_of_participant = models.PositiveSmallIntegerField("吹哨方评价", null=True, blank=True)
+    rating_of_summoner = models.PositiveSmallIntegerField("报到方评价", null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "报到任务"
+        ordering = ["summons", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(department__isnull=False) | Q(member__isnull=False), name="summons_part_has_party"),
+        ]
+
+    @property
+    def party_label(self) -> str:
+        return str(self.department or self.member)
+
+
+class DeviceSource(models.Model):
+    """An IoT platform allowed to post alerts, with the shared secret its requests are signed with."""
+
+    name = models.SlugField("名称", max_length=50, unique=True)
+    secret_sealed = models.CharField("密钥(密文)", max_length=200, editable=False)
+    active = models.BooleanField("启用", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "物联平台"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def set_secret(self, secret: str) -> None:
+        from yiwang.core import crypto
+
+        self.secret_sealed = crypto.encrypt(secret)
+
+    def secret(self) -> str:
+        from yiwang.core import crypto
+
+        return crypto.decrypt(self.secret_sealed)
+
+
+class Device(models.Model):
+    """An IoT sensor whose alerts open cases (e-bike charging, smoke, water level)."""
+
+    scope_path_field = "region__path"
+
+    source = models.ForeignKey(DeviceSource, on_delete=models.PROTECT, related_name="devices", verbose_name="物联平台")
+    code = models.CharField("设备编号", max_length=64)
+    name = models.CharField("名称", max_length=100)
+    matter = models.ForeignKey("matters.MatterType", on_delete=models.PROTECT, related_name="+", verbose_name="告警事项")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="所在网格")
+    lon = models.FloatField("经度")
+    lat = models.FloatField("纬度")
+    address = models.CharField("位置", max_length=200, blank=True)
+    # Alerts within this many minutes of the device's open case join it instead of opening another.
+    merge_window_minutes = models.PositiveIntegerField("合并窗口(分钟)", default=60)
+    active = models.BooleanField("启用", default=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "感知设备"
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["source", "code"], name="device_unique_code_per_source")]
+
+    def __str__(self) -> str:
+        return f"{self.name}({self.code})"
+
+
+class DeviceAlert(models.Model):
+    scope_path_field = "device__region__path"
+
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="alerts", verbose_name="设备")
+    received_at = models.DateTimeField("接收时间")
+    kind = models.CharField("告警类型", max_length=64, blank=True)
+    payload = models.JSONField("报文", default=dict)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="alerts", verbose_name="事件")
+    opened_case = models.BooleanField("新建事件", default=False)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "设备告警"
+        ordering = ["-received_at"]

@@ -1,0 +1,661 @@
+"""Every write to a case: intake, each transition, summonses. Each is one transaction that
+changes the rows, writes the timeline/audit row and schedules notifications on commit.
+
+Read-then-write always locks the case row first (`select_for_update`), so two people acting on
+the same case at once cannot both win: the second sees the new status and gets IllegalTransition.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from yiwang.matters.models import Department, MatterType
+from yiwang.matters.services import current_version
+from yiwang.points import services as points
+from yiwang.points.models import PointEvent
+from yiwang.regions import lookup
+from yiwang.regions.coords import WGS84
+from yiwang.regions.models import Level as RegionLevel
+from yiwang.regions.models import Region
+from yiwang.worktime import calendar as work_calendar
+from yiwang.worktime.sla import Limit
+
+from . import clock, routing
+from .lifecycle import Transition, transition_for
+from .models import (
+    LEVEL_UP, Case, CaseEvent, CasePhoto, Channel, ExtensionRequest, Level, PhotoKind, Rating, RequestStatus,
+    RoutingDecision, Status, Summons, SummonsPart, SummonsStatus, Urgency,
+)
+from .permissions import is_coordinator, may_act
+from .photos import CheckedPhoto, check_photos
+
+ACCESS_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def hash_access_code(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+def _label(user) -> str:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ""
+    return user.get_full_name() or user.username
+
+
+def _user(user):
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+# Intake ------------------------------------------------------------------------------------------
+
+@dataclass
+class Report:
+    """A report as it arrives from any channel, before it is a case."""
+
+    channel: str
+    matter: MatterType
+    description: str = ""
+    lon: float | None = None
+    lat: float | None = None
+    crs: str = WGS84
+    grid: Region | None = None  # picked by hand when there is no position
+    address: str = ""
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    attributes: dict = field(default_factory=dict)
+    urgency: str = Urgency.NORMAL
+    photos: list = field(default_factory=list)
+    reported_at: datetime | None = None
+    device: object | None = None
+    external_source: str = ""
+    external_id: str = ""
+
+
+@dataclass
+class Intake:
+    case: Case
+    access_code: str
+
+
+def check_attributes(matter: MatterType, given: dict) -> dict:
+    """The answers to the matter's extra questions, checked against their definitions."""
+    given = dict(given or {})
+    known = {a["code"]: a for a in matter.attributes}
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        raise ValidationError({"attributes": f"unknown question(s) for {matter.code}: {', '.join(unknown)}"})
+    clean = {}
+    for code, definition in known.items():
+        value = given.get(code)
+        if value in (None, "", []):
+            if definition.get("required"):
+                raise ValidationError({f"attribute[{code}]": f"{definition['description']} is required"})
+            continue
+        datatype = definition.get("datatype", "string")
+        if datatype == "number":
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                raise ValidationError({f"attribute[{code}]": f"{definition['description']}: a number is expected"}) from None
+        elif datatype.endswith("valuelist"):
+            allowed = {str(v["key"]) for v in definition["values"]}
+            values = value if isinstance(value, list) else [value]
+            bad = [str(v) for v in values if str(v) not in allowed]
+            if bad or (datatype == "singlevaluelist" and len(values) != 1):
+                raise ValidationError({f"attribute[{code}]": f"{definition['description']}: choose from {', '.join(sorted(allowed))}"})
+            value = [str(v) for v in values] if datatype == "multivaluelist" else str(values[0])
+        else:
+            value = str(value)[:500]
+        clean[code] = value
+    return clean
+
+
+def _locate(report: Report) -> tuple[Region, Region | None, str, float | None, float | None]:
+    lon, lat = report.lon, report.lat
+    if (lon is None) != (lat is None):
+        raise ValidationError({"lat" if lat is None else "lon": "give both longitude and latitude, or neither"})
+    if lon is not None:
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise ValidationError({"lon": f"({lon}, {lat}) is not a longitude/latitude pair"})
+        if report.crs != WGS84:
+            from yiwang.regions.coords import to_wgs84
+
+            lon, lat = to_wgs84(lon, lat, report.crs)
+        found = lookup.locate(lon, lat)
+        if not found.found:
+            raise ValidationError({"lat": f"the point ({lon:.6f}, {lat:.6f}) is outside every grid"})
+        grid = Region.objects.get(pk=found.grid_id)
+        micro = Region.objects.get(pk=found.micro_grid_id) if found.micro_grid_id else None
+        return grid, micro, f"点位 ({lon:.6f}, {lat:.6f}) 落在 {grid.name}({grid.code})", lon, lat
+    if report.grid is None:
+        raise ValidationError({"lat": "a position (lat/lon) or a grid is required"})
+    if report.grid.level not in (RegionLevel.GRID, RegionLevel.MICRO_GRID):
+        raise ValidationError({"grid": f"{report.grid} is not a grid"})
+    grid, micro = (report.grid.parent, report.grid) if report.grid.level == RegionLevel.MICRO_GRID else (report.grid, None)
+    return grid, micro, f"登记人选定网格 {grid.name}({grid.code})", None, None
+
+
+def report_case(report: Report, *, acting_user=None, now: datetime | None = None) -> Intake:
+    """Validate, locate, route, start the clock and record a new case."""
+    matter = report.matter
+    if not matter.active:
+        raise ValidationError({"matter": f"{matter.code} is not in use"})
+    if report.urgency not in Urgency.values:
+        raise ValidationError({"urgency": f"unknown urgency {report.urgency!r}"})
+    attributes = check_attributes(matter, report.attributes)
+    photos = report.photos if all(isinstance(p, CheckedPhoto) for p in report.photos) else check_photos(report.photos)
+    grid, micro, how_found, lon, lat = _locate(report)
+    now = now or timezone.now()
+    reported_at = report.reported_at or now
+    calendar = work_calendar.current()
+    code = "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(8))
+    with transaction.atomic():
+        version = current_version(matter)
+        route = routing.route(matter_version=version, grid=grid, how_found=how_found)
+        case = Case(
+            channel=report.channel, matter=matter, matter_version=version, board=matter.board, tier=route.tier,
+            urgency=report.urgency, level=route.level, region=grid, micro_grid=micro, lon=lon, lat=lat,
+            address=report.address[:200], description=report.description, attributes=attributes,
+            reporter_name=report.reporter_name[:50], reported_by=_user(acting_user), access_code_hash=hash_access_code(code),
+            handling_region=route.region, handling_department=None, device=report.device,
+            external_source=report.external_source, external_id=report.external_id, reported_at=reported_at,
+        )
+        if report.reporter_phone:
+            case.set_phone(report.reporter_phone)
+        clock.start_step(case, now=reported_at, calendar=calendar)
+        clock.set_close_due(case, start=reported_at, calendar=calendar)
+        case.save()
+        case.number = f"{timezone.localtime(reported_at):%Y%m%d}{case.pk:06d}"
+        Case.objects.filter(pk=case.pk).update(number=case.number)
+        RoutingDecision.objects.create(case=case, at=now, decided_by=None, matter_version=version, tier=route.tier,
+                                       level=route.level, region=route.region, department=route.department, reasons=route.reasons)
+        event = _event(case, "report", "", Status.REPORTED, actor=acting_user, note=report.description[:200], at=reported_at,
+                       label=_label(acting_user) or report.reporter_name or Channel(report.channel).label)
+        _save_photos(case, event, photos, PhotoKind.REPORT)
+        if report.channel == Channel.GRID_WORKER and _user(acting_user):
+            points.award(case=case, event=PointEvent.REPORTED, worker=acting_user, at=now)
+        _after_commit(case, event)
+    return Intake(case=case, access_code=code)
+
+
+def solve_on_spot(report: Report, *, acting_user, before: list, after: list, note: str, now: datetime | None = None) -> Intake:
+    """A grid worker reports a tier-A case already solved, with before and after photos."""
+    if not before or not after:
+        raise ValidationError({"photos": "a case solved on the spot needs photos from before and after"})
+    before, after = check_photos(before, field="before"), check_photos(after, field="after")
+    with transaction.atomic():
+        intake = report_case(report, acting_user=acting_user, now=now)
+        if intake.case.tier != "A":
+            raise ValidationError({"matter": f"{report.matter.name} is tier {intake.case.tier}: only tier-A matters may be closed on the spot"})
+        perform(intake.case, "solve_on_spot", acting_user=acting_user, note=note, photos={PhotoKind.BEFORE: before, PhotoKind.AFTER: after}, now=now)
+        intake.case.refresh_from_db()
+    return intake
+
+
+# Transitions -------------------------------------------------------------------------------------
+
+@dataclass
+class Context:
+    case: Case
+    transition: Transition
+    actor: object
+    note: str
+    now: datetime
+    params: dict
+    calendar: object
+    detail: dict = field(default_factory=dict)
+    restart_clock: bool = True
+
+
+def perform(case: Case | int, action: str, *, acting_user=None, note: str = "", public: bool = True, system: bool = False,
+            access_code: str | None = None, photos: dict | None = None, now: datetime | None = None, **params) -> Case:
+    """Take `action` on the case, if the table allows it from the case's current status and the
+    user is the actor the table names. One transaction; raises IllegalTransition or PermissionDenied."""
+    now = now or timezone.now()
+    checked = {kind: check_photos(files, field=kind) for kind, files in (photos or {}).items()}
+    with transaction.atomic():
+        pk = case.pk if isinstance(case, Case) else case
+        locked = Case.objects.select_for_update().get(pk=pk)
+        transition = transition_for(locked.status, action)
+        reporter_verified = bool(access_code) and secrets.compare_digest(hash_access_code(access_code), locked.access_code_hash)
+        if not may_act(acting_user, locked, transition, system=system, reporter_verified=reporter_verified):
+            raise PermissionDenied(f"{action}: you are not the {transition.actor} of case {locked.number}")
+        note = (note or "").strip()
+        if transition.needs_note and not note:
+            raise ValidationError({"note": f"{action} needs a reason"})
+        ctx = Context(locked, transition, acting_user, note, now, params, work_calendar.current())
+        before = locked.status
+        APPLY.get(action, _nothing)(ctx)
+        if transition.target is not None:
+            locked.status = transition.target
+        if transition.stamp:
+            setattr(locked, transition.stamp, now)
+        if transition.target is not None and ctx.restart_clock and (locked.status != before or action in {"rework", "escalate", "auto_escalate"}):
+            clock.start_step(locked, now=now, calendar=ctx.calendar)
+        locked.save()
+        event = _event(locked, action, before, locked.status, actor=acting_user, note=note, at=now, public=public,
+                       detail=ctx.detail, label=_label(acting_user) or ("系统" if system else "反映人" if reporter_verified else ""))
+        for kind, files in checked.items():
+            _save_photos(locked, event, files, kind)
+        _after_commit(locked, event)
+    if isinstance(case, Case):
+        case.refresh_from_db()
+    return locked
+
+
+def _nothing(ctx: Context) -> None:
+    pass
+
+
+def _merge(ctx: Context) -> None:
+    original = ctx.params.get("original")
+    if original is None:
+        raise ValidationError({"original": "name the case this one duplicates"})
+    original = Case.objects.get(pk=getattr(original, "pk", original))
+    if original.pk == ctx.case.pk or original.status in (Status.MERGED, Status.REJECTED):
+        raise ValidationError({"original": f"case {original.number} cannot take duplicates"})
+    if original.matter_id != ctx.case.matter_id:
+        raise ValidationError({"original": f"case {original.number} is a different matter"})
+    ctx.case.merged_into = original
+    ctx.detail["merged_into"] = original.number
+
+
+def _dispatch(ctx: Context) -> None:
+    case = ctx.case
+    department, region = ctx.params.get("department"), ctx.params.get("region")
+    reasons = []
+    if department is None and region is None:
+        suggestion = case.routings.order_by("-at", "-id").first()
+        if case.level in (Level.STREET, Level.DEPARTMENT) and (case.handling_department_id or (suggestion and suggestion.department_id)):
+            department = case.handling_department or suggestion.department
+            reasons.append("按分拨建议派遣")
+        else:
+            region = case.handling_region
+            reasons.append(f"派至 {region.name}")
+    if department is not None:
+        department = department if isinstance(department, Department) else Department.objects.get(pk=department)
+        if not department.active:
+            raise ValidationError({"department": f"{department.name} is not active"})
+        case.level, case.handling_department = Level.DEPARTMENT, department
+        reasons.append(f"派遣 {department.name}")
+    else:
+        region = region if isinstance(region, Region) else Region.objects.get(pk=region)
+        level = {RegionLevel.GRID: Level.GRID, RegionLevel.MICRO_GRID: Level.GRID, RegionLevel.COMMUNITY: Level.COMMUNITY,
+                 RegionLevel.STREET: Level.STREET}.get(region.level)
+        if level is None or not case.region.path.startswith(region.path) and not region.path.startswith(case.region.path):
+            raise ValidationError({"region": f"{region} cannot handle a case in {case.region}"})
+        if level == Level.GRID and not case.matter_version.snapshot["grid_admitted"]:
+            raise ValidationError({"region": f"{case.matter.name} is not admitted to grids and may not be pushed down to one"})
+        case.level, case.handling_region, case.handling_department = level, region, None
+    case.handler = None
+    RoutingDecision.objects.create(case=case, at=ctx.now, decided_by=_user(ctx.actor), matter_version=case.matter_version,
+                                   tier=case.tier, level=case.level, region=case.handling_region,
+                                   department=case.handling_department, reasons=reasons)
+    ctx.detail["to"] = case.handling_department.name if case.handling_department else case.handling_region.name
+
+
+def _sign(ctx: Context) -> None:
+    ctx.case.handler = _user(ctx.actor)
+
+
+def _return(ctx: Context) -> None:
+    case = ctx.case
+    case.return_count += 1
+    # Back to the dispatcher: the level that dispatched it decides again.
+    if case.level == Level.DEPARTMENT:
+        case.level, case.handling_department = Level.STREET, None
+    case.handler = None
+
+
+def _handle(ctx: Context) -> None:
+    ctx.case.handler = ctx.case.handler or _user(ctx.actor)
+
+
+def _verify(ctx: Context) -> None:
+    handler = ctx.case.handler
+    if handler is not None and handler.role == "grid_worker":
+        points.award(case=ctx.case, event=PointEvent.VERIFIED, worker=handler, at=ctx.now)
+
+
+def _rework(ctx: Context) -> None:
+    ctx.case.rework_count += 1
+    handler = ctx.case.handler
+    if handler is not None and handler.role == "grid_worker":
+        points.award(case=ctx.case, event=PointEvent.REWORK, worker=handler, at=ctx.now)
+
+
+def _solve_on_spot(ctx: Context) -> None:
+    case = ctx.case
+    if case.tier != "A":
+        raise ValidationError({"matter": "only tier-A cases may be closed on the spot"})
+    case.solved_on_spot = True
+    case.handler = _user(ctx.actor)
+    case.accepted_at = case.dispatched_at = case.signed_at = case.handled_at = case.verified_at = ctx.now
+    points.award(case=case, event=PointEvent.SOLVED_ON_SPOT, worker=ctx.actor, at=ctx.now)
+
+
+def _rate(ctx: Context, *, rating: str | None = None) -> None:
+    case = ctx.case
+    rating = rating or ctx.params.get("rating")
+    if rating not in (Rating.SATISFIED, Rating.BASIC):
+        raise ValidationError({"rating": "rate 满意 (satisfied) or 基本满意 (basic); not satisfied reopens the case"})
+    case.rating, case.rating_note = rating, ctx.note[:500]
+    if case.handler is not None and case.handler.role == "grid_worker":
+        points.award(case=case, event=PointEvent.SATISFIED, worker=case.handler, at=ctx.now)
+
+
+def _rate_unsatisfied(ctx: Context) -> None:
+    case = ctx.case
+    case.rating, case.rating_note = Rating.UNSATISFIED, ctx.note[:500]
+    if case.handler is not None and case.handler.role == "grid_worker":
+        points.award(case=case, event=PointEvent.UNSATISFIED, worker=case.handler, at=ctx.now)
+    _reopen(ctx)
+
+
+def _reopen(ctx: Context) -> None:
+    case = ctx.case
+    case.reopen_count += 1
+    case.reopened_at = ctx.now
+    case.handler = None
+    clock.set_close_due(case, start=ctx.now, calendar=ctx.calendar, from_step="dispatch")
+
+
+def _escalate(ctx: Context) -> None:
+    case = ctx.case
+    try:
+        route = routing.escalation(case=case, reason=ctx.note or "处置超时,自动上报")
+    except ValueError as exc:
+        raise ValidationError({"level": str(exc)}) from None
+    case.level, case.tier, case.handling_region = route.level, route.tier, route.region
+    case.handling_department = route.department
+    case.handler = None
+    case.escalation_count += 1
+    RoutingDecision.objects.create(case=case, at=ctx.now, decided_by=_user(ctx.actor), matter_version=case.matter_version,
+                                   tier=route.tier, level=route.level, region=route.region, department=route.department, reasons=route.reasons)
+    ctx.detail["to_level"] = route.level
+
+
+def _request_extension(ctx: Context) -> None:
+    amount = str(ctx.params.get("amount") or "")
+    try:
+        Limit.parse(amount)
+    except ValueError as exc:
+        raise ValidationError({"amount": str(exc)}) from None
+    if ctx.case.extensions.filter(status=RequestStatus.PENDING).exists():
+        raise ValidationError({"amount": "an extension request is already waiting for a decision"})
+    ExtensionRequest.objects.create(case=ctx.case, requested_by=_user(ctx.actor), requested_at=ctx.now, amount=amount, reason=ctx.note)
+    clock.pause(ctx.case, now=ctx.now)
+    ctx.detail["amount"] = amount
+
+
+def _decide_extension(ctx: Context, *, approve: bool) -> None:
+    request = ctx.case.extensions.select_for_update().filter(status=RequestStatus.PENDING).first()
+    if request is None:
+        raise ValidationError({"extension": "no extension request is waiting"})
+    request.status = RequestStatus.APPROVED if approve else RequestStatus.REFUSED
+    request.decided_by, request.decided_at, request.decision_note = _user(ctx.actor), ctx.now, ctx.note[:200]
+    request.save()
+    extra = ctx.calendar.limit_seconds(Limit.parse(request.amount)) if approve else 0.0
+    clock.resume(ctx.case, now=ctx.now, calendar=ctx.calendar, extra_seconds=extra)
+    if approve:
+        ctx.case.extension_count += 1
+    ctx.detail.update(amount=request.amount, approved=approve)
+
+
+def _hold(ctx: Context) -> None:
+    clock.pause(ctx.case, now=ctx.now)
+    ctx.restart_clock = False
+
+
+def _release(ctx: Context) -> None:
+    clock.resume(ctx.case, now=ctx.now, calendar=ctx.calendar)
+    ctx.restart_clock = False
+
+
+def _mark_overdue(ctx: Context) -> None:
+    case = ctx.case
+    if case.step_due_at is None or case.paused_at is not None or case.step_due_at > ctx.now or case.step_overdue:
+        raise ValidationError({"step_due_at": "the case's running step is not overdue"})
+    case.step_overdue = case.ever_overdue = True
+    ctx.detail["step"] = case.step
+    for worker in _grid_workers_answering(case):
+        points.award(case=case, event=PointEvent.OVERDUE, worker=worker, at=ctx.now)
+
+
+def _grid_workers_answering(case: Case) -> list:
+    if case.level != Level.GRID:
+        return []
+    if case.handler is not None:
+        return [case.handler] if case.handler.role == "grid_worker" else []
+    return []
+
+
+APPLY = {
+    "merge": _merge, "dispatch": _dispatch, "sign": _sign, "return": _return, "handle": _handle, "verify": _verify,
+    "rework": _rework, "solve_on_spot": _solve_on_spot, "rate": _rate, "rate_unsatisfied": _rate_unsatisfied,
+    "reopen": _reopen, "escalate": _escalate, "auto_escalate": _escalate, "request_extension": _request_extension,
+    "approve_extension": lambda ctx: _decide_extension(ctx, approve=True),
+    "refuse_extension": lambda ctx: _decide_extension(ctx, approve=False),
+    "hold": _hold, "release": _release, "mark_overdue": _mark_overdue,
+}
+
+
+# Named actions: what views and the API call.
+def do_accept_case(case, *, acting_user, note=""):
+    return perform(case, "accept", acting_user=acting_user, note=note)
+
+
+def do_reject_case(case, *, acting_user, reason):
+    return perform(case, "reject", acting_user=acting_user, note=reason)
+
+
+def do_merge_case(case, *, acting_user, original, note=""):
+    return perform(case, "merge", acting_user=acting_user, note=note, original=original)
+
+
+def do_dispatch_case(case, *, acting_user, department=None, region=None, note=""):
+    return perform(case, "dispatch", acting_user=acting_user, note=note, department=department, region=region)
+
+
+def do_sign_case(case, *, acting_user):
+    return perform(case, "sign", acting_user=acting_user)
+
+
+def do_return_case(case, *, acting_user, reason):
+    return perform(case, "return", acting_user=acting_user, note=reason)
+
+
+def do_handle_case(case, *, acting_user, note, photos=None):
+    return perform(case, "handle", acting_user=acting_user, note=note, photos={PhotoKind.AFTER: photos} if photos else None)
+
+
+def do_verify_case(case, *, acting_user, note=""):
+    return perform(case, "verify", acting_user=acting_user, note=note)
+
+
+def do_rework_case(case, *, acting_user, reason):
+    return perform(case, "rework", acting_user=acting_user, note=reason)
+
+
+def do_close_case(case, *, acting_user, note=""):
+    return perform(case, "close", acting_user=acting_user, note=note)
+
+
+def do_rate_case(case, *, rating, note="", acting_user=None, access_code=None):
+    action = "rate_unsatisfied" if rating == Rating.UNSATISFIED else "rate"
+    if rating not in Rating.values:
+        raise ValidationError({"rating": f"unknown rating {rating!r}"})
+    return perform(case, action, acting_user=acting_user, access_code=access_code, note=note, rating=rating)
+
+
+def do_reopen_case(case, *, reason, acting_user=None, access_code=None):
+    return perform(case, "reopen", acting_user=acting_user, access_code=access_code, note=reason)
+
+
+def do_escalate_case(case, *, acting_user, reason):
+    return perform(case, "escalate", acting_user=acting_user, note=reason)
+
+
+def do_request_extension(case, *, acting_user, amount, reason):
+    return perform(case, "request_extension", acting_user=acting_user, note=reason, amount=amount)
+
+
+def do_decide_extension(case, *, acting_user, approve, note=""):
+    return perform(case, "approve_extension" if approve else "refuse_extension", acting_user=acting_user, note=note)
+
+
+def do_hold_case(case, *, acting_user, reason):
+    return perform(case, "hold", acting_user=acting_user, note=reason)
+
+
+def do_release_case(case, *, acting_user, note=""):
+    return perform(case, "release", acting_user=acting_user, note=note)
+
+
+def do_supervise_case(case, *, acting_user, note, urge=False):
+    return perform(case, "urge" if urge else "supervise", acting_user=acting_user, note=note)
+
+
+# Summons (吹哨报到) ------------------------------------------------------------------------------
+
+def do_summon(case, *, acting_user, reason: str, parts: list[dict], now: datetime | None = None) -> Summons:
+    """Summon departments or grid members to a case; each part: {department|member, task, checkin_hours}."""
+    now = now or timezone.now()
+    if not parts:
+        raise ValidationError({"parts": "summon at least one department or person"})
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if not is_coordinator(acting_user, locked) or acting_user.role not in ("street", "community", "district") and not acting_user.is_superuser:
+            raise PermissionDenied("only street or community staff over the case may blow the whistle")
+        if not locked.is_open:
+            raise ValidationError({"case": f"case {locked.number} is not open"})
+        summoner_region = acting_user.scope_region or locked.handling_region
+        summons = Summons.objects.create(case=locked, region=summoner_region, summoned_by=acting_user, reason=reason, created_at=now)
+        calendar = work_calendar.current()
+        for i, part in enumerate(parts, start=1):
+            if not part.get("task"):
+                raise ValidationError({f"parts[{i}].task": "each summoned party needs a task"})
+            if not part.get("department") and not part.get("member"):
+                raise ValidationError({f"parts[{i}]": "name a department or a person"})
+            hours = float(part.get("checkin_hours") or 2)
+            SummonsPart.objects.create(summons=summons, department=part.get("department"), member=part.get("member"), task=part["task"],
+                                       checkin_due_at=calendar.add_working_seconds(now, hours * 3600))
+        event = _event(locked, "summon", locked.status, locked.status, actor=acting_user, note=reason, at=now,
+                       detail={"summons": summons.pk, "parts": len(parts)}, label=_label(acting_user))
+        _after_commit(locked, event)
+    return summons
+
+
+def _part_party(user, part: SummonsPart) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if part.member_id == user.pk:
+        return True
+    return part.department_id is not None and user.departments.filter(pk=part.department_id).exists()
+
+
+def do_check_in(part: SummonsPart, *, acting_user, now: datetime | None = None) -> SummonsPart:
+    now = now or timezone.now()
+    with transaction.atomic():
+        part = SummonsPart.objects.select_for_update().select_related("summons").get(pk=part.pk)
+        if not _part_party(acting_user, part):
+            raise PermissionDenied("only the summoned party may check in")
+        if part.checked_in_at is not None:
+            raise ValidationError({"checked_in_at": "already checked in"})
+        part.checked_in_at, part.checked_in_by = now, acting_user
+        part.save()
+    return part
+
+
+def do_finish_part(part: SummonsPart, *, acting_user, result: str, rating_of_summoner: int, now: datetime | None = None) -> SummonsPart:
+    now = now or timezone.now()
+    _check_stars(rating_of_summoner, "rating_of_summoner")
+    with transaction.atomic():
+        part = SummonsPart.objects.select_for_update().select_related("summons").get(pk=part.pk)
+        if not _part_party(acting_user, part):
+            raise PermissionDenied("only the summoned party may report its part done")
+        if part.checked_in_at is None:
+            raise ValidationError({"checked_in_at": "check in before reporting the task done"})
+        if part.done_at is not None:
+            raise ValidationError({"done_at": "this part is already done"})
+        if not result.strip():
+            raise ValidationError({"result": "say what was done"})
+        part.done_at, part.result, part.rating_of_summoner = now, result.strip(), rating_of_summoner
+        part.save()
+        _maybe_close_summons(part.summons, now=now)
+    return part
+
+
+def do_rate_participant(part: SummonsPart, *, acting_user, stars: int) -> SummonsPart:
+    _check_stars(stars, "rating_of_participant")
+    with transaction.atomic():
+        part = SummonsPart.objects.select_for_update().select_related("summons").get(pk=part.pk)
+        if part.summons.summoned_by_id != getattr(acting_user, "pk", None) and not is_coordinator(acting_user, part.summons.case):
+            raise PermissionDenied("only the summoner rates the participants")
+        if part.done_at is None:
+            raise ValidationError({"done_at": "rate a participant after its part is done"})
+        part.rating_of_participant = stars
+        part.save()
+        _maybe_close_summons(part.summons, now=timezone.now())
+    return part
+
+
+def _maybe_close_summons(summons: Summons, *, now: datetime) -> None:
+    """A summons closes when every part is done and rated both ways."""
+    parts = list(summons.parts.all())
+    if summons.status == SummonsStatus.OPEN and all(p.done_at and p.rating_of_participant and p.rating_of_summoner for p in parts):
+        summons.status, summons.closed_at = SummonsStatus.CLOSED, now
+        summons.save(update_fields=["status", "closed_at"])
+
+
+def _check_stars(value, field_name: str) -> None:
+    if not isinstance(value, int) or not 1 <= value <= 5:
+        raise ValidationError({field_name: "give 1 to 5 stars"})
+
+
+# Shared pieces -----------------------------------------------------------------------------------
+
+def _event(case: Case, action: str, before: str, after: str, *, actor, note: str, at: datetime, public: bool = True,
+           detail: dict | None = None, label: str = "") -> CaseEvent:
+    return CaseEvent.objects.create(case=case, at=at, actor=_user(actor), actor_label=label[:100], action=action,
+                                    from_status=before, to_status=after, note=note, public=public, detail=detail or {})
+
+
+def _save_photos(case: Case, event: CaseEvent, photos: list[CheckedPhoto], kind: str) -> None:
+    for i, photo in enumerate(photos, start=1):
+        record = CasePhoto(case=case, event=event, kind=kind, content_type=photo.content_type, size=len(photo.content))
+        record.image.save(f"{case.pk}-{event.pk}-{kind}-{i}.{photo.extension}", ContentFile(photo.content), save=False)
+        record.save()
+
+
+def _after_commit(case: Case, event: CaseEvent) -> None:
+    from yiwang.notify.services import announce
+
+    event_id = event.pk
+    transaction.on_commit(lambda: announce(event_id))
+
+
+def duplicates_near(*, matter: MatterType, lon: float, lat: float, now: datetime | None = None, radius_m: float | None = None,
+                    window_hours: float | None = None, exclude: int | None = None) -> list[Case]:
+    """Open cases of the same matter within the radius and time window, nearest first."""
+    from django.conf import settings
+
+    from yiwang.regions.geometry import haversine_m
+
+    now = now or timezone.now()
+    radius_m = settings.YIWANG_DUPLICATE_RADIUS_M if radius_m is None else radius_m
+    window = timedelta(hours=settings.YIWANG_DUPLICATE_WINDOW_HOURS if window_hours is None else window_hours)
+    degrees = radius_m / 111_000 * 1.5
+    candidates = (Case.objects.open().filter(matter=matter, reported_at__gte=now - window, lon__isnull=False,
+                                             lon__range=(lon - degrees * 2, lon + degrees * 2), lat__range=(lat - degrees, lat + degrees))
+                  .exclude(pk=exclude).select_related("region"))
+    near = [(haversine_m(lon, lat, c.lon, c.lat), c) for c in candidates]
+    return [c for d, c in sorted(near, key=lambda pair: pair[0]) if d <= radius_m]

@@ -1,0 +1,63 @@
+"""The deadline sweep: reminders at the warning time, overdue marks at the due time, and
+automatic escalation for matters that ask for it. Run by the background worker (cases.tasks)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .lifecycle import IllegalTransition
+from .models import Case, Level, Status
+from .services import perform
+
+log = logging.getLogger(__name__)
+CLOCKED = [Status.REPORTED, Status.ACCEPTED, Status.DISPATCHED, Status.SIGNED, Status.HANDLED, Status.VERIFIED]
+
+
+@dataclass
+class SweepResult:
+    reminded: int = 0
+    overdue: int = 0
+    escalated: int = 0
+
+
+def sweep(*, now: datetime | None = None) -> SweepResult:
+    now = now or timezone.now()
+    result = SweepResult()
+    running = Case.objects.filter(status__in=CLOCKED, paused_at__isnull=True)
+    for pk in running.filter(step_warn_at__lte=now, step_due_at__gt=now, reminded_at__isnull=True).values_list("pk", flat=True):
+        result.reminded += _remind(pk, now=now)
+    for pk in running.filter(step_due_at__lte=now, step_overdue=False).values_list("pk", flat=True):
+        result.overdue += _try(pk, "mark_overdue", now=now)
+    overdue = running.filter(step_overdue=True, status__in=[Status.DISPATCHED, Status.SIGNED]).exclude(level=Level.DEPARTMENT)
+    for case in overdue.select_related("matter_version"):
+        if case.matter_version.snapshot.get("auto_escalate"):
+            result.escalated += _try(case.pk, "auto_escalate", now=now, note="超时未签收或未处置,按事项规定自动上报")
+    return result
+
+
+def _try(pk: int, action: str, *, now: datetime, note: str = "") -> int:
+    try:
+        perform(pk, action, system=True, now=now, note=note)
+        return 1
+    except (IllegalTransition, ValidationError) as exc:  # someone acted on the case in between
+        log.info("sweep: case %s %s skipped: %s", pk, action, exc)
+        return 0
+
+
+def _remind(pk: int, *, now: datetime) -> int:
+    from yiwang.notify.services import notify
+
+    with transaction.atomic():
+        case = Case.objects.select_for_update().filter(pk=pk, reminded_at__isnull=True, step_warn_at__lte=now).first()
+        if case is None:
+            return 0
+        case.reminded_at = now
+        case.save(update_fields=["reminded_at"])
+        transaction.on_commit(lambda: notify(case, "remind"))
+    return 1

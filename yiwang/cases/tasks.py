@@ -1,0 +1,32 @@
+"""Background work for cases, run by django-tasks-db's `db_worker` (see `yiwang worker`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.tasks import task
+from django.utils import timezone
+
+
+@task
+def sweep_deadlines() -> dict:
+    from .sweep import sweep
+
+    try:
+        result = sweep()
+    finally:
+        # Each run books the next one, so exactly one sweep is always queued or running.
+        sweep_deadlines.using(run_after=timezone.now() + timedelta(seconds=settings.YIWANG_SWEEP_SECONDS)).enqueue()
+    return result.__dict__
+
+
+def ensure_sweep_scheduled() -> bool:
+    """Queue a sweep unless one is already queued or running; True if one was queued."""
+    from django_tasks_db.models import DBTaskResult
+
+    path = f"{sweep_deadlines.func.__module__}.{sweep_deadlines.func.__qualname__}"
+    if DBTaskResult.objects.filter(task_path=path, status__in=["READY", "RUNNING"]).exists():
+        return False
+    sweep_deadlines.enqueue()
+    return True

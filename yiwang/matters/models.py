@@ -1,0 +1,180 @@
+"""The matter catalogue (事项清单) and the departments that handle matters.
+
+A matter type says how a case of its kind is handled: its board, the tier it starts at, whether
+it may be pushed down to grids at all (admission), who answers for it at each level, its time
+limit per step, and the extra questions asked at intake. Every saved change becomes a new
+`MatterTypeVersion`; a case keeps the version it was routed with.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.core.scope import ScopedManager
+from yiwang.worktime.sla import Limit
+
+
+class Board(models.TextChoices):
+    PARTY = "party", _("党的建设")
+    ECONOMY = "economy", _("经济发展")
+    LIVELIHOOD = "livelihood", _("民生服务")
+    SAFETY = "safety", _("平安法治")
+
+
+class Tier(models.TextChoices):
+    A = "A", _("A类:网格就地解决")
+    B = "B", _("B类:社区协调解决")
+    C = "C", _("C类:街道及部门解决")
+
+
+class MatterKind(models.TextChoices):
+    COMPONENT = "component", _("部件")
+    EVENT = "event", _("事件")
+    COMMUNITY = "community", _("社区事项")
+    SERVICE = "service", _("公共服务事项")
+
+
+class DepartmentKind(models.TextChoices):
+    URBAN_MANAGEMENT = "urban_management", _("城管执法")
+    MARKET = "market", _("市场监管")
+    EMERGENCY = "emergency", _("应急管理")
+    ECOLOGY = "ecology", _("生态环境")
+    WATER = "water", _("水务")
+    HOUSING = "housing", _("住房城乡建设")
+    POLICE = "police", _("派出所")
+    UTILITY = "utility", _("水电气公用事业")
+    CIVIL_AFFAIRS = "civil_affairs", _("民政")
+    HUMAN_RESOURCES = "human_resources", _("人力社保")
+    HEALTH = "health", _("卫生健康")
+    ALLIANCE = "alliance", _("共建单位")
+    OTHER = "other", _("其他")
+
+
+STEPS = ("accept", "dispatch", "sign", "handle", "verify")
+
+
+def validate_limit(value: str) -> None:
+    try:
+        Limit.parse(value)
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def validate_attributes(value) -> None:
+    """Extra intake questions, in Open311's attribute shape."""
+    if not isinstance(value, list):
+        raise ValidationError("attributes: a list of questions is expected")
+    seen = set()
+    for i, item in enumerate(value, start=1):
+        if not isinstance(item, dict) or not item.get("code") or not item.get("description"):
+            raise ValidationError(f"attributes[{i}]: each question needs a code and a description")
+        if item["code"] in seen:
+            raise ValidationError(f"attributes[{i}]: code {item['code']!r} is used twice")
+        seen.add(item["code"])
+        datatype = item.get("datatype", "string")
+        if datatype not in {"string", "number", "datetime", "text", "singlevaluelist", "multivaluelist"}:
+            raise ValidationError(f"attributes[{i}]: unknown datatype {datatype!r}")
+        if datatype.endswith("valuelist") and not item.get("values"):
+            raise ValidationError(f"attributes[{i}]: a value list needs values")
+
+
+class Department(models.Model):
+    """A functional department or alliance unit, with the areas it serves."""
+
+    scope_path_field = "region__path"
+
+    code = models.CharField("代码", max_length=32, unique=True)
+    name = models.CharField("名称", max_length=100)
+    kind = models.CharField("类别", max_length=32, choices=DepartmentKind.choices)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="所属区域")
+    areas = models.ManyToManyField("regions.Region", blank=True, related_name="serving_departments", verbose_name="服务区域")
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="departments", verbose_name="工作人员")
+    phone = models.CharField("电话", max_length=32, blank=True)
+    is_alliance_unit = models.BooleanField("共建单位", default=False, help_text="共建单位每年至少报到两次")
+    active = models.BooleanField("启用", default=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "职能部门"
+        ordering = ["kind", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MatterType(models.Model):
+    kind = models.CharField("类型", max_length=16, choices=MatterKind.choices)
+    code = models.CharField("编码", max_length=16, help_text="城市管理部件事件为2位大类+3位小类;部件与事件可同码")
+    name = models.CharField("名称", max_length=100)
+    category = models.CharField("大类", max_length=50, blank=True)
+    board = models.CharField("板块", max_length=16, choices=Board.choices)
+    default_tier = models.CharField("默认分级", max_length=1, choices=Tier.choices)
+    grid_admitted = models.BooleanField("准入网格", default=True, help_text="未准入的事项不得下派到网格")
+    department_kind = models.CharField("责任部门类别", max_length=32, choices=DepartmentKind.choices, blank=True)
+    grid_duty = models.CharField("网格职责", max_length=200, blank=True)
+    community_duty = models.CharField("社区职责", max_length=200, blank=True)
+    street_duty = models.CharField("街道职责", max_length=200, blank=True)
+    accept_limit = models.CharField("受理时限", max_length=12, default="2h", validators=[validate_limit], help_text="如 4h(工作小时)或 3d(工作日)")
+    dispatch_limit = models.CharField("派遣时限", max_length=12, default="2h", validators=[validate_limit])
+    sign_limit = models.CharField("签收时限", max_length=12, default="4h", validators=[validate_limit])
+    handle_limit = models.CharField("处置时限", max_length=12, default="3d", validators=[validate_limit])
+    verify_limit = models.CharField("核查时限", max_length=12, default="1d", validators=[validate_limit])
+    auto_escalate = models.BooleanField("超时自动上报", default=False)
+    public = models.BooleanField("对外受理", default=False, help_text="居民随手拍与 Open311 可选")
+    attributes = models.JSONField("采集项", default=list, blank=True, validators=[validate_attributes])
+    service_standard = models.TextField("服务标准", blank=True)
+    keywords = models.CharField("关键词", max_length=200, blank=True)
+    active = models.BooleanField("启用", default=True)
+    version = models.PositiveIntegerField("版本", default=0, editable=False)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "事项类型"
+        ordering = ["kind", "code"]
+        constraints = [models.UniqueConstraint(fields=["kind", "code"], name="matter_unique_kind_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def service_code(self) -> str:
+        """The key outside systems use (Open311's service_code): kind and code together."""
+        return f"{self.kind}-{self.code}"
+
+    def limits(self) -> dict[str, str]:
+        return {step: getattr(self, f"{step}_limit") for step in STEPS}
+
+    def snapshot(self) -> dict:
+        return {
+            "kind": self.kind, "code": self.code, "name": self.name, "board": self.board,
+            "default_tier": self.default_tier, "grid_admitted": self.grid_admitted,
+            "department_kind": self.department_kind, "limits": {step: getattr(self, f"{step}_limit") for step in STEPS},
+            "auto_escalate": self.auto_escalate, "public": self.public, "attributes": self.attributes,
+            "duties": {"grid": self.grid_duty, "community": self.community_duty, "street": self.street_duty},
+        }
+
+
+class MatterTypeVersion(models.Model):
+    """A saved state of a matter type; cases point at the one they were routed with."""
+
+    matter = models.ForeignKey(MatterType, on_delete=models.PROTECT, related_name="versions", verbose_name="事项")
+    number = models.PositiveIntegerField("版本号")
+    snapshot = models.JSONField("内容")
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="修改人")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "事项版本"
+        ordering = ["matter", "-number"]
+        constraints = [models.UniqueConstraint(fields=["matter", "number"], name="matter_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.matter} v{self.number}"
+
+    @property
+    def limits(self) -> dict[str, str]:
+        return self.snapshot["limits"]

@@ -1,0 +1,74 @@
+"""The process's working calendar, loaded from the database and reloaded when it is edited."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, Max
+
+from .models import CalendarYear, DayKind, SpecialDay
+from .sla import WorkCalendar, parse_office_hours
+
+CHECK_SECONDS = 2.0
+_lock = threading.Lock()
+_cached: WorkCalendar | None = None
+_cached_stamp: tuple | None = None
+_checked_at = -1e18
+
+
+def _stamp() -> tuple:
+    days = SpecialDay.objects.aggregate(n=Count("id"), at=Max("updated_at"))
+    years = CalendarYear.objects.aggregate(n=Count("id"), at=Max("updated_at"))
+    return (days["n"], days["at"], years["n"], years["at"], settings.YIWANG_OFFICE_HOURS, settings.TIME_ZONE)
+
+
+def build(*, special: dict[date, bool] | None = None, known_years=None) -> WorkCalendar:
+    if special is None:
+        special = {d: kind == DayKind.WORKDAY for d, kind in SpecialDay.objects.values_list("date", "kind")}
+    if known_years is None:
+        known_years = CalendarYear.objects.values_list("year", flat=True)
+    return WorkCalendar(
+        special=special,
+        known_years=frozenset(known_years),
+        office_hours=parse_office_hours(settings.YIWANG_OFFICE_HOURS),
+        tz=ZoneInfo(settings.TIME_ZONE),
+    )
+
+
+def current() -> WorkCalendar:
+    """This process's calendar; edits made anywhere show within a couple of seconds."""
+    global _cached, _cached_stamp, _checked_at
+    if _cached is not None and time.monotonic() - _checked_at < CHECK_SECONDS:
+        return _cached
+    with _lock:
+        stamp = _stamp()
+        if _cached is None or stamp != _cached_stamp:
+            _cached, _cached_stamp = build(), stamp
+        _checked_at = time.monotonic()
+        return _cached
+
+
+def invalidate() -> None:
+    global _cached, _checked_at
+    with _lock:
+        _cached, _checked_at = None, -1e18
+
+
+def seed_from_chinesecalendar(*, special_day_model=SpecialDay, year_model=CalendarYear) -> int:
+    """Insert the package's holidays and make-up days for the years it knows; keeps edited rows."""
+    import chinese_calendar
+
+    rows = {d: (DayKind.HOLIDAY, name) for d, name in chinese_calendar.holidays.items()}
+    rows.update({d: (DayKind.WORKDAY, name) for d, name in chinese_calendar.workdays.items()})
+    existing = set(special_day_model.objects.values_list("date", flat=True))
+    special_day_model.objects.bulk_create(
+        [special_day_model(date=d, kind=kind, name=str(name)[:50]) for d, (kind, name) in sorted(rows.items()) if d not in existing]
+    )
+    years = sorted({d.year for d in rows})
+    known = set(year_model.objects.values_list("year", flat=True))
+    year_model.objects.bulk_create([year_model(year=y, source="chinesecalendar") for y in years if y not in known])
+    return len(rows)
