@@ -114,5 +114,91 @@ def dutyshift(region):
     return DutyShift.objects.create(region=region, member=forcemember(region), starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=3))
 
 
+def department(region):
+    from yiwang.matters.models import Department
+
+    return Department.objects.create(code=f"D{_n():05d}", name=f"部门{_n()}", kind="urban_management", region=region)
+
+
+def case(region):
+    """A case at `region` straight in the table (the services are tested in tests/cases)."""
+    from yiwang.cases.models import Case
+    from yiwang.matters.models import MatterType
+    from yiwang.matters.services import current_version
+
+    matter = MatterType.objects.get(kind="community", code="S0001")
+    now = timezone.now()
+    n = _n()
+    return Case.objects.create(number=f"T{n:08d}", channel="desk", matter=matter, matter_version=current_version(matter),
+                               board=matter.board, tier="A", level="grid", region=region, handling_region=region, reported_at=now,
+                               description=f"测试事件{n}")
+
+
+def caseevent(region):
+    from yiwang.cases.models import CaseEvent
+
+    return CaseEvent.objects.create(case=case(region), at=timezone.now(), action="report", to_status="reported")
+
+
+def casephoto(region):
+    from yiwang.cases.models import CasePhoto
+
+    return CasePhoto.objects.create(case=case(region), kind="report", image="cases/test.png", content_type="image/png", size=1)
+
+
+def routingdecision(region):
+    from yiwang.cases.models import RoutingDecision
+
+    c = case(region)
+    return RoutingDecision.objects.create(case=c, at=timezone.now(), matter_version=c.matter_version, tier="A", level="grid", region=region)
+
+
+def extensionrequest(region):
+    from yiwang.cases.models import ExtensionRequest
+
+    return ExtensionRequest.objects.create(case=case(region), requested_at=timezone.now(), amount="1d", reason="测试")
+
+
+def summons(region):
+    from yiwang.cases.models import Summons
+
+    return Summons.objects.create(case=case(region), region=region, reason="测试哨令", created_at=timezone.now())
+
+
+def summonspart(region):
+    from yiwang.cases.models import SummonsPart
+
+    return SummonsPart.objects.create(summons=summons(region), department=department(region), task="到场", checkin_due_at=timezone.now())
+
+
+def device(region):
+    from yiwang.cases.models import Device, DeviceSource
+    from yiwang.matters.models import MatterType
+
+    source, _ = DeviceSource.objects.get_or_create(name="test-iot", defaults={"secret_sealed": ""})
+    return Device.objects.create(source=source, code=f"DEV{_n()}", name="烟感", matter=MatterType.objects.get(kind="community", code="S0005"),
+                                 region=region, lon=108.3, lat=31.1)
+
+
+def devicealert(region):
+    from yiwang.cases.models import DeviceAlert
+
+    return DeviceAlert.objects.create(device=device(region), received_at=timezone.now(), case=case(region))
+
+
+def pointentry(region):
+    from yiwang.accounts.models import User
+    from yiwang.points.models import PointEntry
+
+    worker = User.objects.create_user(username=f"pw{_n()}", role="grid_worker", scope_region=region)
+    return PointEntry.objects.create(worker=worker, region=region, case=case(region), event="reported", points=1, at=timezone.now())
+
+
+def webhookendpoint(region):
+    from yiwang.notify.models import WebhookEndpoint
+
+    return WebhookEndpoint.objects.create(name=f"机器人{_n()}", url="http://127.0.0.1:9/robot", region=region)
+
+
 def for_model(model):
     return globals().get(model._meta.model_name)

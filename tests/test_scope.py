@@ -9,6 +9,7 @@ import pytest
 
 from tests import factories
 from yiwang.api import api
+from yiwang.cases.models import Case
 from yiwang.core.scope import scoped_models
 from yiwang.forces.models import Assignment, DutyShift, ForceMember
 from yiwang.party.models import PartyMember, PartyOrganization
@@ -31,6 +32,7 @@ LIST_ENDPOINTS = {
     "/api/forces/members": ForceMember,
     "/api/forces/assignments": Assignment,
     "/api/forces/shifts": DutyShift,
+    "/api/cases": Case,
 }
 DETAIL_ENDPOINTS = {
     "/api/regions/{code}": Region,
@@ -46,8 +48,11 @@ DETAIL_ENDPOINTS = {
     "/api/forces/members/{member_id}": ForceMember,
     "/api/forces/assignments/{assignment_id}": Assignment,
     "/api/forces/shifts/{shift_id}": DutyShift,
+    "/api/cases/{number}": Case,
+    "/api/cases/{number}/duplicates": Case,
 }
-SEPARATELY_TESTED = {"/api/me", "/api/tokens", "/api/regions/locate/point", "/api/party/coverage"}
+# Inbox, summons counts: tests/cases/test_api.py.
+SEPARATELY_TESTED = {"/api/me", "/api/tokens", "/api/regions/locate/point", "/api/party/coverage", "/api/cases/inbox", "/api/cases/summons/yearly"}
 
 
 def _get_paths() -> set[str]:
@@ -80,7 +85,11 @@ def rows(tree):
 
 
 def _key(model, obj):
-    return obj.code if model is Region else obj.pk
+    return obj.code if model is Region else obj.number if model is Case else obj.pk
+
+
+def _item_key(model, item):
+    return item["code"] if model is Region else item["number"] if model is Case else item["id"]
 
 
 def _detail_url(path: str, model, obj) -> str:
@@ -95,12 +104,12 @@ def test_list_endpoint_shows_own_grid_only(client, users, rows, path):
     client.force_login(users["worker_a"])
     response = client.get(path, {"limit": 1000})
     assert response.status_code == 200, response.content
-    keys = {item["code"] if model is Region else item["id"] for item in response.json()["items"]}
+    keys = {_item_key(model, item) for item in response.json()["items"]}
     assert _key(model, mine) in keys
     assert _key(model, neighbours) not in keys
     # And the neighbour sees the mirror image.
     client.force_login(users["worker_b"])
-    keys_b = {item["code"] if model is Region else item["id"] for item in client.get(path, {"limit": 1000}).json()["items"]}
+    keys_b = {_item_key(model, item) for item in client.get(path, {"limit": 1000}).json()["items"]}
     assert _key(model, neighbours) in keys_b and _key(model, mine) not in keys_b
 
 

@@ -27,6 +27,8 @@ def validation_error(request, exc):
 
 def _mount() -> None:
     from yiwang.accounts.api import router as accounts_router
+    from yiwang.cases.api import device_router
+    from yiwang.cases.api import router as cases_router
     from yiwang.forces.api import router as forces_router
     from yiwang.party.api import router as party_router
     from yiwang.regions.api import router as regions_router
@@ -37,6 +39,8 @@ def _mount() -> None:
     api.add_router("/registry", registry_router)
     api.add_router("/party", party_router)
     api.add_router("/forces", forces_router)
+    api.add_router("/cases", cases_router)
+    api.add_router("/devices", device_router)
 
 
 _mount()

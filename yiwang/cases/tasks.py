@@ -25,8 +25,7 @@ def ensure_sweep_scheduled() -> bool:
     """Queue a sweep unless one is already queued or running; True if one was queued."""
     from django_tasks_db.models import DBTaskResult
 
-    path = f"{sweep_deadlines.func.__module__}.{sweep_deadlines.func.__qualname__}"
-    if DBTaskResult.objects.filter(task_path=path, status__in=["READY", "RUNNING"]).exists():
+    if DBTaskResult.objects.filter(task_path=sweep_deadlines.module_path, status__in=["READY", "RUNNING"]).exists():
         return False
     sweep_deadlines.enqueue()
     return True

@@ -1,0 +1,354 @@
+"""The case API: intake, reading, actions, inbox, summonses, device alerts."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from yiwang.api.common import acting_user, get_scoped, scoped, under_region
+from yiwang.core.scope import Role
+from yiwang.matters.models import Department, MatterType
+from yiwang.regions.models import Region
+
+from . import iot, selectors, services
+from .lifecycle import ACTIONS
+from .models import Case, Channel, DeviceSource, SummonsPart
+
+router = Router(tags=["cases"])
+
+
+class CaseOut(Schema):
+    id: int
+    number: str
+    status: str
+    status_label: str
+    channel: str
+    matter_code: str
+    matter_name: str
+    board: str
+    tier: str
+    level: str
+    urgency: str
+    grid_code: str
+    handling: str
+    lon: float | None
+    lat: float | None
+    address: str
+    description: str
+    reporter_phone_masked: str
+    reported_at: datetime
+    step: str
+    step_due_at: datetime | None
+    step_overdue: bool
+    close_due_at: datetime | None
+    closed_at: datetime | None
+    rating: str
+    deadline_note: str
+
+    @staticmethod
+    def resolve_status_label(obj):
+        return obj.get_status_display()
+
+    @staticmethod
+    def resolve_matter_code(obj):
+        return obj.matter.service_code
+
+    @staticmethod
+    def resolve_matter_name(obj):
+        return obj.matter.name
+
+    @staticmethod
+    def resolve_grid_code(obj):
+        return obj.region.code
+
+    @staticmethod
+    def resolve_handling(obj):
+        return obj.handling_department.name if obj.handling_department_id else obj.handling_region.name
+
+    @staticmethod
+    def resolve_reporter_phone_masked(obj):
+        return obj.phone_masked if obj.phone_sealed else ""
+
+
+class EventOut(Schema):
+    at: datetime
+    action: str
+    from_status: str
+    to_status: str
+    actor: str
+    note: str
+    public: bool
+    detail: dict
+
+    @staticmethod
+    def resolve_actor(obj):
+        return obj.actor_label
+
+
+class RoutingOut(Schema):
+    at: datetime
+    tier: str
+    level: str
+    region_code: str
+    department: str | None
+    matter_version: int
+    reasons: list[str]
+
+    @staticmethod
+    def resolve_region_code(obj):
+        return obj.region.code
+
+    @staticmethod
+    def resolve_department(obj):
+        return obj.department.name if obj.department_id else None
+
+    @staticmethod
+    def resolve_matter_version(obj):
+        return obj.matter_version.number
+
+
+class CaseDetailOut(CaseOut):
+    events: list[EventOut]
+    routings: list[RoutingOut]
+    photos: list[str]
+
+    @staticmethod
+    def resolve_events(obj):
+        return list(obj.events.all())
+
+    @staticmethod
+    def resolve_routings(obj):
+        return list(obj.routings.select_related("region", "department", "matter_version"))
+
+    @staticmethod
+    def resolve_photos(obj):
+        return [p.image.url for p in obj.photos.all()]
+
+
+class CaseIn(Schema):
+    matter: str  # a service code ("event-06010") or a bare code when unique ("S0004")
+    description: str = ""
+    lon: float | None = None
+    lat: float | None = None
+    crs: str = "wgs84"
+    grid: str | None = None  # a grid code, when there is no position
+    address: str = ""
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    attributes: dict = {}
+    urgency: str = "normal"
+    channel: str = Channel.DESK
+
+
+class IntakeOut(Schema):
+    number: str
+    status: str
+    access_code: str
+    grid_code: str
+    tier: str
+    level: str
+    handling: str
+    step_due_at: datetime | None
+
+
+class ActionIn(Schema):
+    note: str = ""
+    public: bool = True
+    rating: str | None = None
+    department: str | None = None  # department code
+    region: str | None = None  # region code
+    amount: str | None = None  # extension, e.g. "2d"
+    original: str | None = None  # merge: the original case number
+    access_code: str | None = None
+
+
+STAFF_CHANNELS = {
+    Role.GRID_WORKER: {Channel.GRID_WORKER},
+    Role.COMMUNITY: {Channel.DESK, Channel.HOTLINE, Channel.GRID_WORKER},
+    Role.STREET: {Channel.DESK, Channel.HOTLINE},
+    Role.DISTRICT: {Channel.DESK, Channel.HOTLINE},
+}
+
+
+def find_matter(code: str) -> MatterType:
+    kind, _, bare = code.partition("-") if "-" in code else ("", "", code)
+    matters = MatterType.objects.filter(code=bare, active=True)
+    if kind:
+        matters = matters.filter(kind=kind)
+    found = list(matters[:2])
+    if len(found) != 1:
+        raise ValidationError({"matter": f"unknown matter code {code!r}" if not found else f"{code!r} is ambiguous: give kind-code, e.g. event-{code}"})
+    return found[0]
+
+
+def _intake_out(intake: services.Intake) -> dict:
+    case = intake.case
+    return {"number": case.number, "status": case.status, "access_code": intake.access_code, "grid_code": case.region.code, "tier": case.tier,
+            "level": case.level, "handling": case.handling_department.name if case.handling_department_id else case.handling_region.name,
+            "step_due_at": case.step_due_at}
+
+
+@router.post("", response={201: IntakeOut})
+def create_case(request, payload: CaseIn):
+    """Report a case for staff channels (grid worker, desk, hotline). Residents use /report/ or Open311."""
+    user = acting_user(request)
+    allowed = set().union(*STAFF_CHANNELS.values()) if user.is_superuser else STAFF_CHANNELS.get(user.role, set())
+    if payload.channel not in allowed:
+        raise PermissionDenied(f"channel {payload.channel!r} is not open to your role")
+    grid = None
+    if payload.grid:
+        grid = Region.objects.restrict(user).filter(code=payload.grid).first()
+        if grid is None:
+            raise ValidationError({"grid": f"unknown grid {payload.grid!r}"})
+    report = services.Report(channel=payload.channel, matter=find_matter(payload.matter), description=payload.description, lon=payload.lon,
+                             lat=payload.lat, crs=payload.crs, grid=grid, address=payload.address, reporter_name=payload.reporter_name,
+                             reporter_phone=payload.reporter_phone, attributes=payload.attributes, urgency=payload.urgency)
+    return 201, _intake_out(services.report_case(report, acting_user=user))
+
+
+@router.get("", response=list[CaseOut])
+@paginate(LimitOffsetPagination)
+def list_cases(request, region: str | None = None, status: str | None = None, matter: str | None = None, overdue: bool | None = None):
+    qs = under_region(scoped(request, Case).select_related("matter", "region", "handling_region", "handling_department"), region)
+    if status:
+        qs = qs.filter(status__in=status.split(","))
+    if matter:
+        qs = qs.filter(matter=find_matter(matter))
+    if overdue is not None:
+        qs = qs.filter(step_overdue=overdue)
+    return qs
+
+
+@router.get("/inbox", response=list[CaseOut])
+@paginate(LimitOffsetPagination)
+def my_inbox(request):
+    return selectors.inbox(acting_user(request))
+
+
+@router.get("/{number}", response=CaseDetailOut)
+def get_case(request, number: str):
+    return get_scoped(request, Case, number=number)
+
+
+@router.get("/{number}/duplicates", response=list[CaseOut])
+def case_duplicates(request, number: str):
+    case = get_scoped(request, Case, number=number)
+    if case.lon is None:
+        return []
+    return services.duplicates_near(matter=case.matter, lon=case.lon, lat=case.lat, exclude=case.pk)
+
+
+@router.post("/{number}/actions/{action}", response=CaseOut)
+def act(request, number: str, action: str, payload: ActionIn):
+    """Take one action of the transition table (docs/case-lifecycle.md) on a case in your scope."""
+    if action not in ACTIONS:
+        raise ValidationError({"action": f"unknown action {action!r}"})
+    case = get_scoped(request, Case, number=number)
+    params = {}
+    if payload.department:
+        params["department"] = get_object_or_404(Department, code=payload.department)
+    if payload.region:
+        params["region"] = get_object_or_404(Region, code=payload.region)
+    if payload.original:
+        params["original"] = get_scoped(request, Case, number=payload.original)
+    if payload.amount:
+        params["amount"] = payload.amount
+    if action in ("rate", "rate_unsatisfied"):
+        return services.do_rate_case(case, rating=payload.rating or "", note=payload.note, acting_user=acting_user(request), access_code=payload.access_code)
+    return services.perform(case, action, acting_user=acting_user(request), note=payload.note, public=payload.public,
+                            access_code=payload.access_code, **params)
+
+
+class SummonsPartIn(Schema):
+    department: str | None = None  # department code
+    member: str | None = None  # username
+    task: str
+    checkin_hours: float = 2
+
+
+class SummonsIn(Schema):
+    reason: str
+    parts: list[SummonsPartIn]
+
+
+class SummonsPartOut(Schema):
+    id: int
+    party: str
+    task: str
+    checkin_due_at: datetime
+    checked_in_at: datetime | None
+    done_at: datetime | None
+    result: str
+    rating_of_participant: int | None
+    rating_of_summoner: int | None
+
+    @staticmethod
+    def resolve_party(obj):
+        return obj.party_label
+
+
+@router.post("/{number}/summons", response={201: list[SummonsPartOut]})
+def summon(request, number: str, payload: SummonsIn):
+    from django.contrib.auth import get_user_model
+
+    case = get_scoped(request, Case, number=number)
+    parts = []
+    for part in payload.parts:
+        parts.append({
+            "department": get_object_or_404(Department, code=part.department) if part.department else None,
+            "member": get_object_or_404(get_user_model(), username=part.member) if part.member else None,
+            "task": part.task, "checkin_hours": part.checkin_hours,
+        })
+    summons = services.do_summon(case, acting_user=acting_user(request), reason=payload.reason, parts=parts)
+    return 201, list(summons.parts.select_related("department", "member"))
+
+
+class PartActionIn(Schema):
+    result: str = ""
+    stars: int | None = None
+
+
+@router.post("/summons/parts/{part_id}/{step}", response=SummonsPartOut)
+def summons_part_step(request, part_id: int, step: str, payload: PartActionIn):
+    """check-in, done (with result and stars for the summoner) or rate (stars for the participant)."""
+    part = get_object_or_404(SummonsPart, pk=part_id)
+    user = acting_user(request)
+    if step == "check-in":
+        return services.do_check_in(part, acting_user=user)
+    if step == "done":
+        return services.do_finish_part(part, acting_user=user, result=payload.result, rating_of_summoner=payload.stars)
+    if step == "rate":
+        return services.do_rate_participant(part, acting_user=user, stars=payload.stars)
+    raise ValidationError({"step": "use check-in, done or rate"})
+
+
+@router.get("/summons/yearly", response=list[dict])
+def summons_yearly(request, year: int | None = None):
+    """Answered summonses per unit and year; alliance units below two are flagged."""
+    return selectors.yearly_summons_counts(scoped(request, SummonsPart), year=year)
+
+
+device_router = Router(tags=["devices"])
+
+
+@device_router.post("/{source}", auth=None, response={201: dict, 200: dict})
+def device_alert(request, source: str):
+    """IoT webhook: JSON {"device": code, "kind": ..., "message": ...}, signed as yiwang.cases.iot.sign."""
+    platform = DeviceSource.objects.filter(name=source, active=True).first()
+    if platform is None:
+        raise PermissionDenied("unknown IoT platform")
+    body = request.body
+    iot.verify(platform, timestamp=request.headers.get(iot.TIMESTAMP_HEADER, ""), signature=request.headers.get(iot.SIGNATURE_HEADER, ""), body=body)
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise ValidationError({"body": "not JSON"}) from None
+    if not isinstance(payload, dict):
+        raise ValidationError({"body": "a JSON object is expected"})
+    alert, opened = iot.receive(platform, payload)
+    return (201 if opened else 200), {"case": alert.case.number, "opened": opened, "alert": alert.pk}
