@@ -3,6 +3,8 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from ninja import NinjaAPI
 
+from yiwang.cases.lifecycle import IllegalTransition
+
 from .auth import AUTH
 
 api = NinjaAPI(
@@ -23,6 +25,12 @@ def permission_denied(request, exc):
 def validation_error(request, exc):
     detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(IllegalTransition)
+def illegal_transition(request, exc):
+    # Someone else moved the case first, or the action does not apply to its status.
+    return api.create_response(request, {"detail": str(exc), "status": exc.status, "action": exc.action}, status=409)
 
 
 def _mount() -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from yiwang.api.common import acting_user, get_scoped, scoped, under_region
@@ -208,7 +208,7 @@ def create_case(request, payload: CaseIn):
     report = services.Report(channel=payload.channel, matter=find_matter(payload.matter), description=payload.description, lon=payload.lon,
                              lat=payload.lat, crs=payload.crs, grid=grid, address=payload.address, reporter_name=payload.reporter_name,
                              reporter_phone=payload.reporter_phone, attributes=payload.attributes, urgency=payload.urgency)
-    return 201, _intake_out(services.report_case(report, acting_user=user))
+    return Status(201, _intake_out(services.report_case(report, acting_user=user)))
 
 
 @router.get("", response=list[CaseOut])
@@ -305,7 +305,7 @@ def summon(request, number: str, payload: SummonsIn):
             "task": part.task, "checkin_hours": part.checkin_hours,
         })
     summons = services.do_summon(case, acting_user=acting_user(request), reason=payload.reason, parts=parts)
-    return 201, list(summons.parts.select_related("department", "member"))
+    return Status(201, list(summons.parts.select_related("department", "member")))
 
 
 class PartActionIn(Schema):
@@ -351,4 +351,4 @@ def device_alert(request, source: str):
     if not isinstance(payload, dict):
         raise ValidationError({"body": "a JSON object is expected"})
     alert, opened = iot.receive(platform, payload)
-    return (201 if opened else 200), {"case": alert.case.number, "opened": opened, "alert": alert.pk}
+    return Status(201 if opened else 200, {"case": alert.case.number, "opened": opened, "alert": alert.pk})

@@ -3,9 +3,9 @@ rates, and the working hours a case takes to close, for any set of cases and per
 
 The definitions (population, numerators, denominators, edge cases, percentile method) are in
 docs/indicators.md; this module is their one implementation. Counts are computed in the database
-with conditional `Count(filter=Q(...))` aggregates (one query per call, grouped for a breakdown);
-the working-hour percentiles are computed here over the closed cases' (reported_at, closed_at)
-pairs, because working time needs the calendar (`yiwang.worktime`).
+with conditional `Count(filter=Q(...))` aggregates (one query, grouped for a breakdown); the
+working-hour percentiles are computed here over the closed cases' (reported_at, closed_at) pairs
+(a second query), because working time needs the calendar (`yiwang.worktime`).
 
 Nothing here writes; the results depend only on the rows, `as_of` and the calendar.
 """
@@ -275,8 +275,8 @@ def breakdown(cases: QuerySet, *, by: str, as_of: datetime | None = None, calend
     if by == "region":
         cases, key, labels, order = _by_region(cases, parent)
     else:
-        key, labels, order = {"department": "handling_department", "matter": "matter", "board": "board", "worker": "handler"}[by], None, None
-        key = F(key)
+        field = {"department": "handling_department", "matter": "matter", "board": "board", "worker": "handler"}[by]
+        key, labels, order = F(field), None, None
     base = _base(cases)
     counts = {row.pop("group"): row for row in base.values(group=key).annotate(**_aggregates(as_of))}
     pairs = defaultdict(list)
@@ -286,7 +286,7 @@ def breakdown(cases: QuerySet, *, by: str, as_of: datetime | None = None, calend
     if labels is None:
         labels = _labels(by, counts.keys())
     keys = order if order is not None else list(counts)
-    rows = [Row(k, labels[k], Indicators(**counts.get(k, {}), **_hours(pairs[k], calendar))) for k in keys]
+    rows = [Row(k, labels.get(k, str(k)), Indicators(**counts.get(k, {}), **_hours(pairs[k], calendar))) for k in keys]
     if by == "region":
         own = parent.pk if parent is not None else None
         if own in counts:

@@ -1,0 +1,223 @@
+"""Random walks through the case lifecycle (hypothesis.stateful).
+
+A `RuleBasedStateMachine` reports cases (random matter of each tier, a point in grid A or B, a
+random reporter) and then lets random users — anonymous, a resident, the grid workers of both
+grids, the community, the street, the district, the department member, a superuser, or the
+background worker (`system=True`) — take random actions of `lifecycle.ACTIONS` with random
+parameters, on a simulated clock that only moves forward. The services may refuse with
+IllegalTransition, PermissionDenied or ValidationError; anything else fails the test.
+
+After every step the machine checks, for every case it made:
+- the timeline replays the transition table: the first event is "report", every later event's
+  (from_status, action) is in TRANSITIONS, its to_status is the row's target (or unchanged for a
+  None target), and each event starts where the previous one ended;
+- the case's status is its last event's to_status;
+- the timeline is exactly the report plus the successful calls, in order: every transition is
+  audited, and a refused call wrote nothing (no event, no routing row, no extension request, no
+  points, no change to the case row);
+- the deadlines agree with the status: a step clock runs iff STEP_OF names a step (on hold the
+  handling clock stays, paused), started <= warn <= due, and the clock is paused only on hold or
+  while an extension request waits;
+- no case is lost or duplicated, and case numbers are unique.
+
+Each hypothesis example runs inside a savepoint that is rolled back at teardown, so the examples
+share one region tree and set of users and still start from an empty case table.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule, run_state_machine_as_test
+
+from yiwang.cases import services
+from yiwang.cases.lifecycle import ACTIONS, STEP_OF, TRANSITIONS, IllegalTransition, actions_from
+from yiwang.cases.models import Case, CaseEvent, Channel, ExtensionRequest, RequestStatus, RoutingDecision, Status, Summons
+
+from .conftest import POINT_A, POINT_B
+
+REFUSALS = (IllegalTransition, PermissionDenied, ValidationError)
+
+# (kind, code): tier A in the community and the urban catalogue, tier B, tier C with a department
+# serving the street, tier C not admitted to grids with no department, and a tier-A matter with a
+# required extra question (refused unless answered).
+MATTERS = [("community", "S0001"), ("event", "06010"), ("community", "S0002"), ("event", "06001"), ("community", "S0006"),
+           ("community", "S0004")]
+USERS = [None, "resident", "worker_a", "worker_b", "community", "street", "district", "department", "admin"]
+REGIONS = [None, "grid_a", "grid_b", "micro_a1", "community", "street", "other_street", "district"]
+NOTES = ["", "  ", "情况说明"]
+RATINGS = ["satisfied", "basic", "unsatisfied", "", "great"]
+AMOUNTS = [None, "1d", "4h", "0h", "soon"]
+
+# Rows a refused call must not have written.
+SIDE_TABLES = (CaseEvent, RoutingDecision, ExtensionRequest, Summons)
+
+
+def _point_entries():
+    from yiwang.points.models import PointEntry
+
+    return PointEntry.objects.count()
+
+
+def make_machine(tree, users, department):
+    from yiwang.matters.models import MatterType
+
+    matters = {code: MatterType.objects.get(kind=kind, code=code) for kind, code in MATTERS}
+    people = dict(users)
+    people["admin"] = type(users["district"]).objects.create_superuser("admin", password="Yiwang-test-2026")
+
+    class CaseLifecycle(RuleBasedStateMachine):
+        cases = Bundle("cases")
+
+        def __init__(self):
+            super().__init__()
+            self._savepoint = transaction.savepoint_create()
+            # Simulated time: starts weeks back so it can move forward without passing real time
+            # (do_rate_case takes no `now`, so after it the clock jumps to the real now).
+            self.now = timezone.now() - timedelta(days=40)
+            self.created: list[int] = []
+            self.applied: dict[int, list[str]] = {}  # case pk → actions that succeeded, in order
+            self.codes: dict[int, str] = {}
+            self.refused = self.succeeded = 0
+
+        def teardown(self):
+            transaction.savepoint_rollback(self._savepoint)
+
+        # --- rules ---------------------------------------------------------------------------
+
+        @rule(target=cases, matter=st.sampled_from([code for _, code in MATTERS]), at=st.sampled_from([POINT_A, POINT_B]),
+              reporter=st.sampled_from(USERS), channel=st.sampled_from([Channel.GRID_WORKER, Channel.DESK, Channel.HOTLINE]),
+              urgency=st.sampled_from(["normal", "urgent", "critical"]), answer=st.booleans())
+        def report(self, matter, at, reporter, channel, urgency, answer):
+            attributes = {"location_kind": "corridor"} if matter == "S0004" and answer else {}
+            before = Case.objects.count()
+            try:
+                intake = services.report_case(
+                    services.Report(channel=channel, matter=matters[matter], lon=at[0], lat=at[1], description="随机事件",
+                                    urgency=urgency, attributes=attributes),
+                    acting_user=people[reporter] if reporter else None, now=self.now)
+            except REFUSALS:
+                assert Case.objects.count() == before, "a refused report left a case behind"
+                return multiple()
+            pk = intake.case.pk
+            self.created.append(pk)
+            self.applied[pk] = []
+            self.codes[pk] = intake.access_code
+            return pk
+
+        @rule(pk=cases, data=st.data(), who=st.sampled_from(USERS), system=st.booleans(),
+              note=st.sampled_from(NOTES), rating=st.sampled_from(RATINGS), amount=st.sampled_from(AMOUNTS),
+              to_department=st.booleans(), region=st.sampled_from(REGIONS), original=st.one_of(st.none(), cases),
+              code=st.sampled_from(["none", "right", "wrong"]), via_rate_case=st.booleans())
+        def act(self, pk, data, who, system, note, rating, amount, to_department, region, original, code, via_rate_case):
+            # Any action at all, or (as often) one the table allows from the case's status, so that
+            # walks get past the first steps instead of mostly bouncing off IllegalTransition.
+            legal = sorted(row.action for row in actions_from(Case.objects.get(pk=pk).status))
+            action = data.draw(st.sampled_from(legal) | st.sampled_from(ACTIONS) if legal else st.sampled_from(ACTIONS), label="action")
+            user = people[who] if who else None
+            access_code = {"none": None, "right": self.codes[pk], "wrong": "WRONG234"}[code]
+            snapshot = self._snapshot(pk)
+            try:
+                if action in ("rate", "rate_unsatisfied") and via_rate_case:
+                    # The named action picks rate or rate_unsatisfied from the rating; it has no `now`.
+                    done = "rate_unsatisfied" if rating == "unsatisfied" else "rate"
+                    try:
+                        services.do_rate_case(pk, rating=rating, note=note, acting_user=user, access_code=access_code)
+                    finally:
+                        self.now = max(self.now, timezone.now())
+                else:
+                    done = action
+                    params = {}
+                    if action in ("request_extension", "approve_extension", "refuse_extension"):
+                        params["amount"] = amount
+                    if action in ("rate", "rate_unsatisfied"):
+                        params["rating"] = rating
+                    if action == "dispatch":
+                        params["department"] = department if to_department else None
+                        params["region"] = getattr(tree, region) if region else None
+                    if action == "merge":
+                        params["original"] = original
+                    services.perform(pk, action, acting_user=user, note=note, system=system, access_code=access_code, now=self.now,
+                                     **params)
+            except REFUSALS:
+                self.refused += 1
+                assert self._snapshot(pk) == snapshot, f"refused {action} by {who} changed case {pk} or wrote rows"
+                return
+            self.succeeded += 1
+            self.applied[pk].append(done)
+
+        @rule(hours=st.integers(min_value=0, max_value=120))
+        def wait(self, hours):
+            # Never past the real now: a later do_rate_case must not move the clock back.
+            self.now = min(self.now + timedelta(hours=hours), timezone.now())
+
+        # --- invariants ----------------------------------------------------------------------
+
+        @invariant()
+        def no_case_lost_or_duplicated(self):
+            rows = list(Case.objects.values_list("pk", "number"))
+            assert sorted(pk for pk, _ in rows) == sorted(self.created)
+            numbers = [number for _, number in rows]
+            assert None not in numbers and len(set(numbers)) == len(numbers)
+
+        @invariant()
+        def timelines_replay_the_table(self):
+            events: dict[int, list[tuple[str, str, str]]] = {}
+            for case_id, action, before, after in CaseEvent.objects.order_by("id").values_list("case_id", "action", "from_status", "to_status"):
+                events.setdefault(case_id, []).append((action, before, after))
+            statuses = dict(Case.objects.values_list("pk", "status"))
+            for pk in self.created:
+                timeline = events.get(pk, [])
+                assert timeline, f"case {pk} has no events"
+                assert timeline[0] == ("report", "", Status.REPORTED), f"case {pk} starts with {timeline[0]}"
+                for (_, _, previous), (action, before, after) in zip(timeline, timeline[1:]):
+                    assert before == previous, f"case {pk}: {action} starts at {before} but the case was {previous}"
+                    row = TRANSITIONS.get((before, action))
+                    assert row is not None, f"case {pk}: ({before}, {action}) is not in the table"
+                    assert after == (row.target if row.target is not None else before), f"case {pk}: {action} from {before} ended in {after}"
+                assert statuses[pk] == timeline[-1][2], f"case {pk} is {statuses[pk]} but its last event says {timeline[-1][2]}"
+                assert [action for action, _, _ in timeline] == ["report", *self.applied[pk]], f"case {pk}: timeline ≠ successful calls"
+
+        @invariant()
+        def deadlines_agree_with_status(self):
+            pending = set(ExtensionRequest.objects.filter(status=RequestStatus.PENDING).values_list("case_id", flat=True))
+            for case in Case.objects.all():
+                label = f"case {case.pk} ({case.status}, step {case.step!r})"
+                if case.status == Status.ON_HOLD:
+                    assert case.step == STEP_OF[Status.SIGNED] and case.paused_at is not None, f"{label}: on hold keeps the paused handling clock"
+                else:
+                    assert case.step == STEP_OF.get(case.status, ""), f"{label}: wrong step"
+                clock = (case.step_started_at, case.step_warn_at, case.step_due_at)
+                if case.step:
+                    assert None not in clock, f"{label}: a running step without its times {clock}"
+                    assert case.step_started_at <= case.step_warn_at <= case.step_due_at, f"{label}: {clock} out of order"
+                else:
+                    assert clock == (None, None, None), f"{label}: times {clock} without a step"
+                    assert not case.step_overdue, f"{label}: overdue without a step"
+                if case.paused_at is not None:
+                    assert case.status == Status.ON_HOLD or case.pk in pending, f"{label}: paused with no hold and no pending extension"
+                if case.step_overdue:
+                    assert case.ever_overdue, f"{label}: overdue now but never overdue"
+                assert case.close_due_at is not None and case.close_due_at >= case.reported_at, f"{label}: close_due_at {case.close_due_at}"
+
+        def _snapshot(self, pk):
+            row = Case.objects.filter(pk=pk).values().get()
+            return row, tuple(model.objects.count() for model in SIDE_TABLES), _point_entries()
+
+    return CaseLifecycle
+
+
+@pytest.mark.django_db
+def test_random_walks_keep_every_case_consistent(tree, users, department):
+    machine = make_machine(tree, users, department)
+    run_state_machine_as_test(
+        machine,
+        settings=settings(max_examples=30, stateful_step_count=30, deadline=None, database=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]),
+    )

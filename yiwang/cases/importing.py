@@ -1,0 +1,643 @@
+"""Import of historic cases from other systems' exports (CSV/.xlsx), e.g. 311 request dumps.
+
+A `Mapping` says which source column feeds which of our fields, how its dates are written, in
+which time zone its wall clock ran, and how its statuses and categories translate. Presets for the
+shared 311 files are in `PRESETS`; a JSON file of the same keys describes any other export.
+
+Like the registry import (yiwang.registry.importing), every row is read and checked first, every
+problem is collected as (row, column, reason) and nothing is written unless the whole file is
+clean (or, when asked, the bad rows are left out and listed). A clean file is written in one
+transaction with bulk inserts: cases, then their numbers, then one "import" event per case.
+
+Time. Naive local times are localised in the mapping's zone with zoneinfo, and every instant is
+stored as an aware UTC datetime, so elapsed time = closed_at - reported_at is right across
+daylight-saving changes (a case opened 00:30 and closed 03:30 on the November fall-back night took
+four hours, not three). Wall times a DST change makes ambiguous or impossible are read with
+fold=0, as PEP 495 defines it, and each such cell is listed as a warning:
+- an ambiguous time (the repeated hour in autumn, e.g. 01:30 on 2017-11-05 in Los Angeles) is
+  the first of its two occurrences, still on daylight time: a source that wrote wall times
+  recorded the first hour before it could know a second would come;
+- a non-existent time (the skipped hour in spring, e.g. 02:30 on 2018-03-11) is read with the
+  offset in force before the jump, so it lands one hour later on the new wall clock (03:30
+  daylight time), where a clock not yet put forward would have shown it.
+
+Routing. Each case gets its matter's current version and the tier, level and handling region
+that routing.route gives the matter's default tier in the case's grid: the grid its point falls
+in, else the target grid given to the import. No RoutingDecision rows are written: the import
+event says where the case came from.
+
+Clocks. Closed and rejected cases get no step clock. Open cases (reported/accepted) get the clock
+of their step started at import time, not at the source's report time: the step's real start is
+unknown, and a clock from years ago would mark every open case overdue (and auto-escalate some)
+on the next sweep. `close_due_at` is the matter's total limit from the report time for closed
+cases (how long our limits would have allowed) and from the import time for open ones.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Mapping as MappingType
+from dataclasses import dataclass, field, fields, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from yiwang.core import audit
+from yiwang.core.tabular import Column, RowError, Table, TabularError, read_table
+from yiwang.matters.models import MatterType
+from yiwang.matters.services import current_version
+from yiwang.regions import lookup
+from yiwang.regions.coords import CRS_CHOICES, WGS84
+from yiwang.regions.models import Level as RegionLevel
+from yiwang.regions.models import Region
+from yiwang.registry.importing import ImportFailed
+from yiwang.worktime import calendar as work_calendar
+
+from . import clock, routing
+from .models import Case, CaseEvent, Channel, Status
+
+BATCH_SIZE = 2000
+ACTOR_LABEL = "历史导入"
+# The statuses an import may give: the ones whose timestamps a source's report and end times tell.
+IMPORT_STATUSES = (Status.REPORTED, Status.ACCEPTED, Status.REJECTED, Status.CLOSED)
+# Cells that mean "no value" in the exports we have seen (R writes NA, some systems NULL).
+NULLS = frozenset({"", "na", "n/a", "null", "none", "nan", "nat"})
+DEFAULT_STATUSES = {
+    "closed": Status.CLOSED, "resolved": Status.CLOSED, "completed": Status.CLOSED, "complete": Status.CLOSED,
+    "已结案": Status.CLOSED, "结案": Status.CLOSED, "已办结": Status.CLOSED, "办结": Status.CLOSED,
+    "open": Status.ACCEPTED, "in progress": Status.ACCEPTED, "pending": Status.ACCEPTED, "assigned": Status.ACCEPTED,
+    "started": Status.ACCEPTED, "email sent": Status.ACCEPTED, "new": Status.REPORTED, "submitted": Status.REPORTED,
+    "待受理": Status.REPORTED, "已受理": Status.ACCEPTED, "已立案": Status.ACCEPTED, "处置中": Status.ACCEPTED,
+    "cancelled": Status.REJECTED, "canceled": Status.REJECTED, "duplicate": Status.REJECTED,
+    "referred out": Status.REJECTED, "invalid": Status.REJECTED, "不予立案": Status.REJECTED, "已作废": Status.REJECTED,
+}  # fmt: skip
+
+
+class MappingError(ValueError):
+    """The mapping itself is wrong (an unknown key, zone, status or matter code)."""
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    if value in (None, ""):
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Which source column feeds which field, and how to read it.
+
+    Column names are the file's headers (matched as the registry import matches them: case,
+    spaces and full-width forms do not matter). Every column named must be in the file.
+    """
+
+    source: str  # written as external_source; presets of one system share it so overlaps are caught
+    external_id: str
+    reported_at: str
+    # Columns tried in order for the end time of closed or rejected cases; ignored for open ones.
+    closed_at: tuple[str, ...] = ()
+    status: str = ""  # no status column: closed when there is an end time, accepted otherwise
+    statuses: dict[str, str] = field(default_factory=dict)  # source value (any case) -> our status, on top of DEFAULT_STATUSES
+    category: tuple[str, ...] = ()  # category columns, most general first
+    matters: dict[str, str] = field(default_factory=dict)  # category value (a trailing * matches a prefix) -> matter code
+    fallback_matter: str = "S0010"  # 居民诉求, for categories the map does not name
+    lat: str = ""
+    lon: str = ""
+    point: str = ""  # one column holding "(lat, lon)" or WKT "POINT (lon lat)"
+    crs: str = WGS84
+    address: str = ""
+    description: tuple[str, ...] = ()
+    agency: str = ""
+    date_formats: tuple[str, ...] = ("iso",)  # strptime formats, or "iso" for datetime.fromisoformat
+    tz: str = ""  # the zone of naive times; the site's TIME_ZONE when empty
+    ignore_offset: bool = False  # for exports that label local wall times as UTC (see the sfbq preset)
+    closed_before_reported: str = "error"  # or "clamp": close at the report time, with a warning
+
+    def __post_init__(self) -> None:
+        for name in ("closed_at", "category", "description", "date_formats"):
+            object.__setattr__(self, name, _texts(getattr(self, name)))
+        if not self.source or not self.external_id or not self.reported_at:
+            raise MappingError("a mapping needs source, external_id and reported_at")
+        if len(self.source) > 32:
+            raise MappingError(f"source {self.source!r} is longer than 32 characters")
+        if bool(self.lat) != bool(self.lon):
+            raise MappingError("give both lat and lon columns, or neither")
+        if self.crs not in CRS_CHOICES:
+            raise MappingError(f"crs {self.crs!r}: use one of {', '.join(CRS_CHOICES)}")
+        if self.closed_before_reported not in ("error", "clamp"):
+            raise MappingError("closed_before_reported is 'error' or 'clamp'")
+        if not self.date_formats:
+            raise MappingError("date_formats is empty")
+        bad = {k: v for k, v in self.statuses.items() if v not in IMPORT_STATUSES}
+        if bad:
+            raise MappingError(f"statuses {bad}: map to one of {', '.join(IMPORT_STATUSES)}")
+        self.zone()
+
+    def zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.tz or settings.TIME_ZONE)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise MappingError(f"unknown time zone {self.tz!r}") from None
+
+    def headers(self) -> list[str]:
+        """Every source column the mapping reads, each once."""
+        named = [self.external_id, self.reported_at, *self.closed_at, self.status, *self.category, self.lat, self.lon,
+                 self.point, self.address, *self.description, self.agency]  # fmt: skip
+        return list(dict.fromkeys(h for h in named if h))
+
+    def status_map(self) -> dict[str, str]:
+        return {**DEFAULT_STATUSES, **{k.strip().lower(): v for k, v in self.statuses.items()}}
+
+    @classmethod
+    def from_dict(cls, data: MappingType[str, Any], *, base: Mapping | None = None) -> Mapping:
+        """A mapping from JSON-like data; with `base`, the data overrides the base's fields."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known - {"preset"})
+        if unknown:
+            raise MappingError(f"unknown mapping key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        values = {k: v for k, v in data.items() if k != "preset"}
+        if "preset" in data and base is None:
+            base = preset(data["preset"])
+        return replace(base, **values) if base is not None else cls(**values)
+
+    @classmethod
+    def from_json(cls, path: str | Path, *, base: Mapping | None = None) -> Mapping:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise MappingError(f"cannot read mapping {path}: {exc}") from None
+        if not isinstance(data, dict):
+            raise MappingError(f"{path}: a JSON object is expected")
+        return cls.from_dict(data, base=base)
+
+
+# --- presets for the shared 311 files (see /work/shared/data/SOURCES.md, section 1) -----------------
+
+_LA_MATTERS = {
+    "Bulky Items": "06036", "Metal/Household Appliances": "06036", "Electronic Waste": "06036",
+    "Illegal Dumping Pickup": "06010", "Dead Animal Removal": "06010", "Graffiti Removal": "07001",
+    "Single Streetlight Issue": "01037", "Multiple Streetlight Issue": "01037",
+}  # fmt: skip
+_SF_MATTERS = {
+    "Street and Sidewalk Cleaning": "06010", "Graffiti Public Property": "07001", "Graffiti Private Property": "07001",
+    "Illegal Postings": "07001", "Abandoned Vehicle": "09009", "Streetlights": "01037", "Street Defects": "06013",
+    "Sidewalk or Curb": "06013", "Tree Maintenance": "04002", "Litter Receptacles": "03005", "Noise Report": "06028",
+    "Blocked Street or SideWalk": "09006", "SFHA Requests": "S0002", "Residential Building Request": "S0002",
+}  # fmt: skip
+_NYC_MATTERS = {
+    "Noise - Residential": "S0009", "Noise*": "06028", "Illegal Parking": "09009", "Blocked Driveway": "09009",
+    "Derelict Vehicle*": "09009", "Abandoned Vehicle": "09009", "Street Condition": "06013", "Sidewalk Condition": "06013",
+    "Curb Condition": "06013", "Highway Condition": "06013", "Street Light Condition": "01037",
+    "Traffic Signal Condition": "02014", "Damaged Tree": "04002", "Dead Tree": "04002", "Overgrown Tree/Branches": "04002",
+    "HEAT/HOT WATER": "S0002", "UNSANITARY CONDITION": "S0002", "Request Large Bulky Item Collection": "06036",
+    "Missed Collection*": "06042", "Dirty Conditions": "06010", "Sanitation Condition": "06010", "Vending": "09001",
+    "Building/Use": "06001", "Snow*": "10001",
+}  # fmt: skip
+_BOSTON_MATTERS = {
+    "Parking Enforcement": "09009", "Abandoned Vehicles": "09009", "Improper Storage of Trash (Barrels)": "06010",
+    "Requests for Street Cleaning": "06010", "Pick up Dead Animal": "06010", "Graffiti Removal": "07001",
+    "PWD Graffiti": "07001", "Traffic Signal Inspection": "02014", "Sidewalk Repair (Make Safe)": "06013",
+    "Request for Pothole Repair": "06013", "Schedule a Bulk Item Pickup*": "06036", "Missed Trash*": "06042",
+    "Empty Litter Basket": "03005", "Street Light Outages": "01037", "Loud Parties/Music/People": "S0009",
+    "Misc. Snow Complaint": "10001", "City/State Snow Issues": "10001",
+}  # fmt: skip
+_US_12H = "%m/%d/%Y %I:%M:%S %p"
+# The NYC export's Status: "Pending"/"Assigned"/"Email Sent" are open; a Closed Date on them is not an end.
+_NYC = dict(source="nyc311", tz="America/New_York", category=("Complaint Type", "Descriptor"), matters=_NYC_MATTERS)
+
+PRESETS: dict[str, Mapping] = {
+    # MyLA311 2017: a Closed row always has ClosedDate, but 12 are midnight of the day they were
+    # opened (a date, not a time): clamped to the report time.
+    "la2017": Mapping(source="la311", external_id="SRNumber", reported_at="CreatedDate", closed_at=("ClosedDate",),
+                      status="Status", category=("RequestType",), matters=_LA_MATTERS, lat="Latitude", lon="Longitude",
+                      address="Address", description=("ActionTaken",), agency="Owner", date_formats=(_US_12H,),
+                      tz="America/Los_Angeles", closed_before_reported="clamp"),
+    # MyLA311 2020 seed: 18 Closed rows have no closeddate; their last update is the best end time there is.
+    "la2020": Mapping(source="la311", external_id="srnumber", reported_at="createddate", closed_at=("closeddate", "updateddate"),
+                      status="status", category=("requesttype",), matters=_LA_MATTERS, lat="latitude", lon="longitude",
+                      address="address", description=("actiontaken",), agency="owner", date_formats=("%m/%d/%y %H:%M",),
+                      tz="America/Los_Angeles", closed_before_reported="clamp"),
+    # SF samples: 55 (5k) and 129 (10k) rows closed hours before they were opened (Resolve.Time < 0): clamped.
+    "sf5k": Mapping(source="sf311", external_id="CaseID", reported_at="Opened", closed_at=("Closed",), status="Status",
+                    category=("Category", "Request.Type"), matters=_SF_MATTERS, lat="Lat", lon="Long", address="Address",
+                    description=("Request.Details", "Status.Notes"), agency="Responsible.Agency", date_formats=("iso",),
+                    tz="America/Los_Angeles", closed_before_reported="clamp"),
+    "sf10k": Mapping(source="sf311", external_id="CaseID", reported_at="Opened", closed_at=("Closed",), status="Status",
+                     category=("Category", "Request.Type"), matters=_SF_MATTERS, point="Point", address="Address",
+                     description=("Request.Details", "Status.Notes"), agency="Responsible.Agency", date_formats=(_US_12H,),
+                     tz="America/Los_Angeles", closed_before_reported="clamp"),
+    # BigQuery's san_francisco_311 labels San Francisco wall times "+00:00": the 36 cases it shares
+    # with the 5k/10k samples have the same digits there as local times. So the offset is ignored.
+    # lat/lon 0.0 (4,264 rows) means no position.
+    "sfbq": Mapping(source="sf311", external_id="unique_key", reported_at="created_date", closed_at=("closed_date",),
+                    status="status", category=("category", "complaint_type"), matters=_SF_MATTERS, lat="latitude",
+                    lon="longitude", address="incident_address", description=("descriptor", "status_notes"),
+                    agency="agency_name", date_formats=("iso",), tz="America/Los_Angeles", ignore_offset=True,
+                    closed_before_reported="clamp"),
+    # The standard 41-column NYC Open Data export (all three nyc311_*.csv files of that shape).
+    "nyc": Mapping(external_id="Unique Key", reported_at="Created Date", closed_at=("Closed Date",), status="Status",
+                   lat="Latitude", lon="Longitude", address="Incident Address", description=("Resolution Description",),
+                   agency="Agency Name", date_formats=(_US_12H,), closed_before_reported="clamp", **_NYC),
+    # The SODA API's snake_case fields; its timestamps are floating (no offset) New York times.
+    "nyc_api": Mapping(external_id="unique_key", reported_at="created_date", closed_at=("closed_date",), status="status",
+                       lat="latitude", lon="longitude", address="incident_address", description=("resolution_description",),
+                       agency="agency_name", date_formats=("iso",), closed_before_reported="clamp",
+                       **{**_NYC, "category": ("complaint_type", "descriptor")}),
+    "boston": Mapping(source="boston311", external_id="case_enquiry_id", reported_at="open_dt", closed_at=("closed_dt",),
+                      status="case_status", category=("reason", "type"), matters=_BOSTON_MATTERS, lat="latitude",
+                      lon="longitude", address="location", description=("case_title", "closure_reason"), agency="department",
+                      date_formats=("iso",), tz="America/New_York"),
+}  # fmt: skip
+
+
+def preset(name: str) -> Mapping:
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise MappingError(f"no preset {name!r}; presets: {', '.join(PRESETS)}") from None
+
+
+# --- reading cells -------------------------------------------------------------------------------
+
+
+class _Times:
+    """Parses a mapping's date cells into aware UTC datetimes, noting DST-ambiguous wall times."""
+
+    def __init__(self, mapping: Mapping):
+        self.formats = mapping.date_formats
+        self.zone = mapping.zone()
+        self.ignore_offset = mapping.ignore_offset
+
+    def parse(self, text: str) -> tuple[datetime, str]:
+        """(UTC instant, "" or a note on how a DST-ambiguous time was read); ValueError if no format fits."""
+        for fmt in self.formats:
+            try:
+                value = datetime.fromisoformat(text) if fmt == "iso" else datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+        else:
+            raise ValueError(f"时间 {text} 不符合格式 {' 或 '.join(self.formats)}")
+        if value.tzinfo is not None and not self.ignore_offset:
+            return value.astimezone(UTC), ""
+        local = value.replace(tzinfo=self.zone, fold=0)
+        note = ""
+        if local.utcoffset() != local.replace(fold=1).utcoffset():
+            # In a fold both offsets are real; in a gap the wall time does not round-trip.
+            shown = local.astimezone(UTC).astimezone(self.zone)
+            if shown.replace(tzinfo=None) == value.replace(tzinfo=None):
+                note = f"本地时间 {value:%Y-%m-%d %H:%M} 在夏令时结束时出现两次，按第一次（{shown:%Z}）计"
+            else:
+                note = f"本地时间 {value:%Y-%m-%d %H:%M} 因夏令时开始而不存在，按切换前的时差计为 {shown:%H:%M %Z}"
+        return local.astimezone(UTC), note
+
+
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
+
+
+def _coordinates(lat_text: str, lon_text: str) -> tuple[float, float] | str | None:
+    """(lat, lon), None for no position (empty, or 0/0 as several exports write it), or why not."""
+    if not lat_text and not lon_text:
+        return None
+    if not lat_text or not lon_text:
+        return "经度和纬度应同时填写或同时留空"
+    try:
+        lat, lon = float(lat_text), float(lon_text)
+    except ValueError:
+        return f"坐标 ({lat_text}, {lon_text}) 不是数字"
+    if lat == 0 and lon == 0:
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return f"坐标 ({lat_text}, {lon_text}) 超出纬度/经度范围"
+    return lat, lon
+
+
+def _point(text: str) -> tuple[float, float] | str | None:
+    if not text:
+        return None
+    numbers = _NUMBER.findall(text)
+    if len(numbers) != 2:
+        return f"点位 {text} 应写成 (纬度, 经度) 或 POINT (经度 纬度)"
+    a, b = numbers
+    return _coordinates(b, a) if text.lstrip().upper().startswith("POINT") else _coordinates(a, b)
+
+
+class _Matters:
+    """Category values to matter types: exact (any case) first, then `prefix*` keys in order."""
+
+    def __init__(self, mapping: Mapping):
+        codes = {*mapping.matters.values(), mapping.fallback_matter}
+        by_code: dict[str, list[MatterType]] = {}
+        for matter in MatterType.objects.filter(code__in={c.rpartition("-")[2] for c in codes}):
+            by_code.setdefault(matter.code, []).append(matter)
+            by_code.setdefault(matter.service_code, []).append(matter)
+
+        def resolve(code: str) -> MatterType:
+            found = by_code.get(code, [])
+            if len(found) != 1:
+                why = "不存在" if not found else "对应多个类型，请写成 类型-编码（如 event-06010）"
+                raise MappingError(f"事项编码 {code} {why}")
+            return found[0]
+
+        self.fallback = resolve(mapping.fallback_matter)
+        exact = {k.lower(): resolve(v) for k, v in mapping.matters.items() if not k.endswith("*")}
+        prefixes = [(k[:-1].lower(), resolve(v)) for k, v in mapping.matters.items() if k.endswith("*")]
+        self._exact, self._prefixes = exact, prefixes
+        self._cache: dict[tuple[str, ...], MatterType] = {}
+
+    def __call__(self, values: tuple[str, ...]) -> MatterType:
+        """The most specific category that is mapped decides; unmapped ones take the fallback."""
+        matter = self._cache.get(values)
+        if matter is None:
+            matter = self._cache[values] = self._find(values)
+        return matter
+
+    def _find(self, values: tuple[str, ...]) -> MatterType:
+        for value in reversed(values):
+            key = value.lower()
+            if key in self._exact:
+                return self._exact[key]
+            for prefix, matter in self._prefixes:
+                if key.startswith(prefix):
+                    return matter
+        return self.fallback
+
+
+# --- the import ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    row: int
+    external_id: str
+    status: str
+    source_status: str
+    reported_at: datetime
+    ended_at: datetime | None
+    matter: MatterType
+    position: tuple[float, float] | None  # (lat, lon) as given, in the mapping's crs
+    address: str
+    description: str
+
+
+@dataclass
+class ImportResult:
+    source: str
+    rows: int  # data rows in the file
+    created: int
+    by_status: dict[str, int]
+    median_hours: float | None  # closed cases, closed_at - reported_at
+    skipped: list[RowError] = field(default_factory=list)  # bad rows left out (skip_bad_rows only)
+    warnings: list[RowError] = field(default_factory=list)
+
+
+def import_cases(
+    source: Any,
+    *,
+    mapping: Mapping,
+    region: Region | str,
+    skip_bad_rows: bool = False,
+    encoding: str | None = None,
+    acting_user: Any = None,
+    now: datetime | None = None,
+) -> ImportResult:
+    """Import the cases in `source` (a path, bytes or file) read through `mapping`.
+
+    `region` is the grid (or micro-grid), or its code, given to rows whose point is in no grid of
+    ours. Raises ImportFailed listing every bad row and writes nothing, unless `skip_bad_rows`,
+    which writes the good rows and returns the bad ones in `skipped`. MappingError for a bad mapping.
+    """
+    target = _target(region)
+    try:
+        table = read_table(source, columns=[Column(h, h) for h in mapping.headers()], mapping={h: h for h in mapping.headers()},
+                           encoding=encoding)  # fmt: skip
+    except TabularError as exc:
+        raise ImportFailed([exc.as_row_error()]) from None
+    now = now or timezone.now()
+    rows, errors, warnings = _check(table, mapping, now=now)
+    if errors and not skip_bad_rows:
+        raise ImportFailed(errors)
+    try:
+        created = _write(rows, mapping=mapping, target=target, table=table, now=now, acting_user=acting_user)
+    except IntegrityError:
+        # Someone imported some of these while we checked: name them.
+        clashes = _already_imported(mapping.source, rows, table.headers[mapping.external_id])
+        raise ImportFailed(clashes or [RowError(None, "", "导入期间数据发生变化，本文件未导入，请重新导入")]) from None
+    hours = [(r.ended_at - r.reported_at).total_seconds() / 3600 for r in rows if r.status == Status.CLOSED]
+    return ImportResult(
+        source=mapping.source, rows=len(table.rows), created=created, by_status=dict(Counter(r.status for r in rows)),
+        median_hours=statistics.median(hours) if hours else None, skipped=sorted(errors, key=lambda e: e.row or 0),
+        warnings=warnings,
+    )  # fmt: skip
+
+
+def _target(region: Region | str) -> Region:
+    if not isinstance(region, Region):
+        found = Region.objects.filter(code=region).first()
+        if found is None:
+            raise MappingError(f"区域编码 {region} 不存在")
+        region = found
+    if region.level not in (RegionLevel.GRID, RegionLevel.MICRO_GRID):
+        raise MappingError(f"{region.code}（{region.name}）是{RegionLevel(region.level).label}，导入的事件应落在网格或微网格")
+    return region
+
+
+def _check(table: Table, mapping: Mapping, *, now: datetime) -> tuple[list[_Row], list[RowError], list[RowError]]:
+    """Every row read and checked: (good rows, errors, warnings)."""
+    at = {h: table.position(h) for h in mapping.headers()}
+    header = table.headers
+    times = _Times(mapping)
+    statuses = mapping.status_map()
+    matters = _Matters(mapping)
+    seen: dict[str, int] = {}
+    existing = _existing(mapping.source, [v[at[mapping.external_id]] for _, v in table.rows])
+    closed_columns = [(h, at[h]) for h in mapping.closed_at]
+    category_at = [at[h] for h in mapping.category]
+    description_at = [at[h] for h in mapping.description]
+    good: list[_Row] = []
+    errors: list[RowError] = []
+    warnings: list[RowError] = []
+
+    def cell(values: list[str], name: str) -> str:
+        if not name:
+            return ""
+        value = values[at[name]]
+        return "" if value.lower() in NULLS else value
+
+    def time(row: int, values: list[str], name: str) -> datetime | None:
+        try:
+            value, note = times.parse(cell(values, name))
+        except ValueError as exc:
+            errors.append(RowError(row, header[name], str(exc)))
+            return None
+        if note:
+            warnings.append(RowError(row, header[name], note))
+        return value
+
+    for row, values in table.rows:
+        bad = len(errors)
+        external_id = cell(values, mapping.external_id)
+        if not external_id:
+            errors.append(RowError(row, header[mapping.external_id], "编号为空"))
+        elif len(external_id) > 64:
+            errors.append(RowError(row, header[mapping.external_id], "编号超过64个字符"))
+        elif external_id in seen:
+            errors.append(RowError(row, header[mapping.external_id], f"与第{seen[external_id]}行的编号 {external_id} 重复"))
+        elif external_id in existing:
+            errors.append(RowError(row, header[mapping.external_id], f"编号 {external_id} 已从来源 {mapping.source} 导入过"))
+        seen.setdefault(external_id, row)
+
+        source_status = cell(values, mapping.status)
+        if mapping.status:
+            status = statuses.get(source_status.lower())
+            if status is None:
+                known = "、".join(sorted({k for k in statuses if k.isascii()}))
+                errors.append(RowError(row, header[mapping.status], f"状态 {source_status or '（空）'} 无法识别（可用：{known}）"))
+        else:
+            status = Status.CLOSED if any(cell(values, h) for h in mapping.closed_at) else Status.ACCEPTED
+
+        reported_at = ended_at = None
+        if not cell(values, mapping.reported_at):
+            errors.append(RowError(row, header[mapping.reported_at], "上报时间为空"))
+        else:
+            reported_at = time(row, values, mapping.reported_at)
+            if reported_at is not None and reported_at > now:
+                errors.append(RowError(row, header[mapping.reported_at], "上报时间晚于现在"))
+        if status in (Status.CLOSED, Status.REJECTED):
+            name = next((h for h, _ in closed_columns if cell(values, h)), "")
+            if name:
+                ended_at = time(row, values, name)
+                if ended_at is not None and reported_at is not None and ended_at < reported_at:
+                    if mapping.closed_before_reported == "clamp":
+                        warnings.append(RowError(row, header[name], f"结束时间早于上报时间 {(reported_at - ended_at).total_seconds() / 3600:.2f} 小时，按上报时间计"))
+                        ended_at = reported_at
+                    else:
+                        errors.append(RowError(row, header[name], "结束时间早于上报时间"))
+            elif status == Status.CLOSED:
+                column = header[mapping.closed_at[0]] if mapping.closed_at else header.get(mapping.status, "")
+                errors.append(RowError(row, column, "状态为已结案，但没有结案时间"))
+
+        position = None
+        if mapping.point:
+            position = _point(cell(values, mapping.point))
+            column = mapping.point
+        elif mapping.lat:
+            position = _coordinates(cell(values, mapping.lat), cell(values, mapping.lon))
+            column = mapping.lat
+        if isinstance(position, str):
+            errors.append(RowError(row, header[column], position))
+
+        if len(errors) > bad:
+            continue
+        categories = tuple(v for i in category_at if (v := values[i]) and v.lower() not in NULLS)
+        details = [v for i in description_at if (v := values[i]) and v.lower() not in NULLS]
+        agency = cell(values, mapping.agency)
+        lines = [" / ".join(dict.fromkeys(categories)), *dict.fromkeys(details), f"部门：{agency}" if agency else ""]
+        good.append(_Row(row=row, external_id=external_id, status=status, source_status=source_status, reported_at=reported_at,
+                         ended_at=ended_at, matter=matters(categories), position=position,
+                         address=cell(values, mapping.address)[:200], description="\n".join(x for x in lines if x)))  # fmt: skip
+    return good, errors, warnings
+
+
+def _chunks(items: list, size: int = 5000) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _existing(source: str, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(sorted(set(ids) - {""}), 900):
+        found.update(Case.objects.filter(external_source=source, external_id__in=chunk).values_list("external_id", flat=True))
+    return found
+
+
+def _already_imported(source: str, rows: list[_Row], column: str) -> list[RowError]:
+    existing = _existing(source, [r.external_id for r in rows])
+    return [RowError(r.row, column, f"编号 {r.external_id} 已从来源 {source} 导入过") for r in rows if r.external_id in existing]
+
+
+def _grids(rows: list[_Row], mapping: Mapping, target: Region) -> list[tuple[Region, Region | None, float | None, float | None]]:
+    """(grid, micro-grid, lon, lat) per row: where its point falls, else the target. Points are
+    located in one vectorised call and stored in WGS-84."""
+    if target.level == RegionLevel.MICRO_GRID:
+        fallback = (target.parent, target)
+    else:
+        fallback = (target, None)
+    placed = [r for r in rows if r.position is not None]
+    lats = [r.position[0] for r in placed]
+    lons = [r.position[1] for r in placed]
+    found = {}
+    if placed:
+        if mapping.crs != WGS84:
+            from yiwang.regions.coords import to_wgs84_arrays
+
+            lons, lats = (list(a) for a in to_wgs84_arrays(lons, lats, mapping.crs))
+        locations = lookup.locate_many(lons, lats)
+        ids = {i for loc in locations if loc.found for i in (loc.grid_id, loc.micro_grid_id) if i}
+        regions = Region.objects.in_bulk(ids)
+        for r, loc, lon, lat in zip(placed, locations, lons, lats, strict=True):
+            grid = regions[loc.grid_id] if loc.found else None
+            micro = regions.get(loc.micro_grid_id) if loc.found else None
+            found[r.row] = (grid, micro, float(lon), float(lat)) if grid else (*fallback, float(lon), float(lat))
+    return [found.get(r.row) or (*fallback, None, None) for r in rows]
+
+
+def _write(rows: list[_Row], *, mapping: Mapping, target: Region, table: Table, now: datetime, acting_user: Any) -> int:
+    if not rows:
+        return 0
+    calendar = work_calendar.current()
+    site = timezone.get_default_timezone()
+    places = _grids(rows, mapping, target)
+    file_label = table.source_name or "（上传数据）"
+    with transaction.atomic():
+        versions = {m.pk: current_version(m) for m in {r.matter for r in rows}}
+        routes: dict[tuple[int, int], routing.Route] = {}
+        cases = []
+        for r, (grid, micro, lon, lat) in zip(rows, places, strict=True):
+            key = (r.matter.pk, grid.pk)
+            route = routes.get(key)
+            if route is None:
+                route = routes[key] = routing.route(matter_version=versions[r.matter.pk], grid=grid, how_found=ACTOR_LABEL)
+            case = Case(
+                channel=Channel.IMPORT, status=r.status, matter=r.matter, matter_version=versions[r.matter.pk],
+                board=r.matter.board, tier=route.tier, level=route.level, region=grid, micro_grid=micro, lon=lon, lat=lat,
+                address=r.address, description=r.description, handling_region=route.region,
+                external_source=mapping.source, external_id=r.external_id, reported_at=r.reported_at,
+                accepted_at=r.reported_at if r.status in (Status.ACCEPTED, Status.CLOSED) else None,
+                closed_at=r.ended_at if r.status == Status.CLOSED else None,
+                rejected_at=r.ended_at if r.status == Status.REJECTED else None,
+            )  # fmt: skip
+            if r.status in (Status.REPORTED, Status.ACCEPTED):
+                clock.start_step(case, now=now, calendar=calendar)
+            if r.status != Status.REJECTED:
+                try:
+                    clock.set_close_due(case, start=r.reported_at if r.status == Status.CLOSED else now, calendar=calendar)
+                except ValueError:  # before the calendar's origin (2000): no due time
+                    case.close_due_at = None
+            cases.append(case)
+        Case.objects.bulk_create(cases, batch_size=BATCH_SIZE)
+        # Numbers as intake writes them (local report date + pk), so imported cases sort and read alike.
+        table_name = connection.ops.quote_name(Case._meta.db_table)
+        numbers = [(f"{c.reported_at.astimezone(site):%Y%m%d}{c.pk:06d}", c.pk) for c in cases]
+        with connection.cursor() as cursor:
+            for chunk in _chunks(numbers, BATCH_SIZE):
+                cursor.executemany(f"UPDATE {table_name} SET number = %s WHERE id = %s", chunk)
+        events = [
+            CaseEvent(case_id=c.pk, at=now, actor=None, actor_label=ACTOR_LABEL, action="import", from_status="",
+                      to_status=c.status, note=f"{mapping.source} {c.external_id}", public=False,
+                      detail={"source": mapping.source, "external_id": c.external_id, "file": file_label, "row": r.row,
+                              "source_status": r.source_status})
+            for c, r in zip(cases, rows, strict=True)
+        ]  # fmt: skip
+        CaseEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
+        audit.record(actor=acting_user, action="cases.import", target_type="cases.case",
+                     detail={"source": mapping.source, "file": file_label, "rows": len(table.rows), "created": len(cases)})
+    return len(cases)
