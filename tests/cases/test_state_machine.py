@@ -34,10 +34,11 @@ from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule, run_state_machine_as_test
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, multiple, precondition, rule, run_state_machine_as_test
 
 from yiwang.cases import services
 from yiwang.cases.lifecycle import ACTIONS, STEP_OF, TRANSITIONS, IllegalTransition, actions_from
+from yiwang.cases.permissions import may_act
 from yiwang.cases.models import Case, CaseEvent, Channel, ExtensionRequest, RequestStatus, RoutingDecision, Status, Summons
 
 from .conftest import POINT_A, POINT_B
@@ -51,9 +52,14 @@ MATTERS = [("community", "S0001"), ("event", "06010"), ("community", "S0002"), (
            ("community", "S0004")]
 USERS = [None, "resident", "worker_a", "worker_b", "community", "street", "district", "department", "admin"]
 REGIONS = [None, "grid_a", "grid_b", "micro_a1", "community", "street", "other_street", "district"]
-NOTES = ["", "  ", "情况说明"]
+NOTES = ["情况说明", "", "  "]
 RATINGS = ["satisfied", "basic", "unsatisfied", "", "great"]
-AMOUNTS = [None, "1d", "4h", "0h", "soon"]
+AMOUNTS = ["1d", "4h", None, "0h", "soon"]
+
+MAX_CASES = 5
+REPORT_ARGS = dict(matter=st.sampled_from([code for _, code in MATTERS]), at=st.sampled_from([POINT_A, POINT_B]),
+                   reporter=st.sampled_from(USERS), channel=st.sampled_from([Channel.GRID_WORKER, Channel.DESK, Channel.HOTLINE]),
+                   urgency=st.sampled_from(["normal", "urgent", "critical"]), answer=st.booleans())
 
 # Rows a refused call must not have written.
 SIDE_TABLES = (CaseEvent, RoutingDecision, ExtensionRequest, Summons)
@@ -91,9 +97,13 @@ def make_machine(tree, users, department):
 
         # --- rules ---------------------------------------------------------------------------
 
-        @rule(target=cases, matter=st.sampled_from([code for _, code in MATTERS]), at=st.sampled_from([POINT_A, POINT_B]),
-              reporter=st.sampled_from(USERS), channel=st.sampled_from([Channel.GRID_WORKER, Channel.DESK, Channel.HOTLINE]),
-              urgency=st.sampled_from(["normal", "urgent", "critical"]), answer=st.booleans())
+        @initialize(target=cases, **REPORT_ARGS)
+        def first_report(self, **report):
+            return self.report(**report)
+
+        # A handful of cases, so that most steps act on them rather than report more.
+        @precondition(lambda self: len(self.created) < MAX_CASES)
+        @rule(target=cases, **REPORT_ARGS)
         def report(self, matter, at, reporter, channel, urgency, answer):
             attributes = {"location_kind": "corridor"} if matter == "S0004" and answer else {}
             before = Case.objects.count()
@@ -111,15 +121,19 @@ def make_machine(tree, users, department):
             self.codes[pk] = intake.access_code
             return pk
 
-        @rule(pk=cases, data=st.data(), who=st.sampled_from(USERS), system=st.booleans(),
-              note=st.sampled_from(NOTES), rating=st.sampled_from(RATINGS), amount=st.sampled_from(AMOUNTS),
-              to_department=st.booleans(), region=st.sampled_from(REGIONS), original=st.one_of(st.none(), cases),
-              code=st.sampled_from(["none", "right", "wrong"]), via_rate_case=st.booleans())
-        def act(self, pk, data, who, system, note, rating, amount, to_department, region, original, code, via_rate_case):
-            # Any action at all, or (as often) one the table allows from the case's status, so that
-            # walks get past the first steps instead of mostly bouncing off IllegalTransition.
-            legal = sorted(row.action for row in actions_from(Case.objects.get(pk=pk).status))
-            action = data.draw(st.sampled_from(legal) | st.sampled_from(ACTIONS) if legal else st.sampled_from(ACTIONS), label="action")
+        @rule(pk=cases, data=st.data(), system=st.booleans(), note=st.sampled_from(NOTES), rating=st.sampled_from(RATINGS),
+              amount=st.sampled_from(AMOUNTS), to_department=st.booleans(), region=st.sampled_from(REGIONS),
+              original=st.one_of(st.none(), cases), code=st.sampled_from(["right", "none", "wrong"]), via_rate_case=st.booleans())
+        def act(self, pk, data, system, note, rating, amount, to_department, region, original, code, via_rate_case):
+            # Any action by anyone, or (as often) an action the table allows from the case's
+            # status by a user allowed to take it, so that walks get past the first steps instead
+            # of mostly bouncing off IllegalTransition and PermissionDenied.
+            case = Case.objects.select_related("region", "handling_region").get(pk=pk)
+            legal = sorted(row.action for row in actions_from(case.status))
+            action = data.draw(st.sampled_from(legal) | st.sampled_from(ACTIONS), label="action")
+            row = TRANSITIONS.get((case.status, action))
+            allowed = [who for who in USERS if row is not None and may_act(people[who] if who else None, case, row)]
+            who = data.draw(st.sampled_from(allowed) | st.sampled_from(USERS) if allowed else st.sampled_from(USERS), label="who")
             user = people[who] if who else None
             access_code = {"none": None, "right": self.codes[pk], "wrong": "WRONG234"}[code]
             snapshot = self._snapshot(pk)

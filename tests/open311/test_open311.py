@@ -220,6 +220,7 @@ def test_post_without_a_valid_key_is_403(post, fmt):
     ({"attribute[people_involved]": "many"}, 400, "attribute[people_involved]"),
     ({"attribute[people_involved]": "-Infinity"}, 400, "attribute[people_involved]"),
     ({"attribute[people_involved]": "NaN"}, 400, "attribute[people_involved]"),
+    ({"attribute[people_involved]": "1e999"}, 400, "attribute[people_involved]"),
     ({"service_code": "community-S0004"}, 400, "attribute[location_kind]"),  # required answer missing
     ({"service_code": "community-S0004", "attribute[location_kind]": "roof"}, 400, "attribute[location_kind]"),
     ({"media_url": "javascript:alert(1)"}, 400, "media_url"),

@@ -268,32 +268,81 @@ def preset(name: str) -> Mapping:
 # --- reading cells -------------------------------------------------------------------------------
 
 
+# strptime is pure Python and costs more than the rest of a row; the directives exports use are
+# matched with one regular expression instead (anything else falls back to strptime).
+_DIRECTIVES = {"Y": r"(\d{4})", "y": r"(\d{2})", "m": r"(\d{1,2})", "d": r"(\d{1,2})", "H": r"(\d{1,2})", "I": r"(\d{1,2})",
+               "M": r"(\d{1,2})", "S": r"(\d{1,2})", "f": r"(\d{1,6})", "p": r"([AaPp][Mm])"}  # fmt: skip
+
+
+def _compile(fmt: str) -> tuple[re.Pattern, tuple[str, ...]] | None:
+    """A pattern for `fmt` and the directive of each group, or None if it uses others."""
+    pattern, order = [], []
+    for literal, directive in re.findall(r"([^%]*)(?:%(.)|$)", fmt):
+        pattern.append(r"\s+" if literal.isspace() else re.escape(literal))
+        if directive:
+            if directive not in _DIRECTIVES or directive in order:
+                return None
+            pattern.append(_DIRECTIVES[directive])
+            order.append(directive)
+    if "p" in order and "I" not in order or "I" in order and "p" not in order:
+        return None
+    return re.compile("".join(pattern)), tuple(order)
+
+
+def _parser(fmt: str):
+    """text -> naive or aware datetime, raising ValueError, for one format ("iso" or strptime's)."""
+    if fmt == "iso":
+        return datetime.fromisoformat
+    compiled = _compile(fmt)
+    if compiled is None:
+        return lambda text: datetime.strptime(text, fmt)
+    pattern, order = compiled
+
+    def parse(text: str) -> datetime:
+        match = pattern.fullmatch(text)
+        if match is None:
+            raise ValueError(text)
+        v = dict(zip(order, match.groups(), strict=True))
+        year = int(v["Y"]) if "Y" in v else 1900 + int(v["y"]) + (100 if int(v["y"]) < 69 else 0)  # strptime's %y rule
+        hour = int(v["H"]) if "H" in v else int(v.get("I", 0))
+        if "p" in v:
+            hour = hour % 12 + (12 if v["p"].lower() == "pm" else 0) if 1 <= hour <= 12 else 99
+        micro = int(v["f"].ljust(6, "0")) if "f" in v else 0
+        return datetime(year, int(v.get("m", 1)), int(v.get("d", 1)), hour, int(v.get("M", 0)), int(v.get("S", 0)), micro)
+
+    return parse
+
+
 class _Times:
     """Parses a mapping's date cells into aware UTC datetimes, noting DST-ambiguous wall times."""
 
     def __init__(self, mapping: Mapping):
         self.formats = mapping.date_formats
+        self.parsers = [_parser(f) for f in mapping.date_formats]
         self.zone = mapping.zone()
         self.ignore_offset = mapping.ignore_offset
 
     def parse(self, text: str) -> tuple[datetime, str]:
         """(UTC instant, "" or a note on how a DST-ambiguous time was read); ValueError if no format fits."""
-        for fmt in self.formats:
+        for parse in self.parsers:
             try:
-                value = datetime.fromisoformat(text) if fmt == "iso" else datetime.strptime(text, fmt)
+                value = parse(text)
                 break
             except ValueError:
                 continue
         else:
             raise ValueError(f"时间 {text} 不符合格式 {' 或 '.join(self.formats)}")
-        if value.tzinfo is not None and not self.ignore_offset:
-            return value.astimezone(UTC), ""
-        local = value.replace(tzinfo=self.zone, fold=0)
+        if value.tzinfo is not None:
+            if not self.ignore_offset:
+                return value.astimezone(UTC), ""
+            value = value.replace(tzinfo=None)
+        local = value.replace(tzinfo=self.zone)
         note = ""
         if local.utcoffset() != local.replace(fold=1).utcoffset():
-            # In a fold both offsets are real; in a gap the wall time does not round-trip.
+            # fold=0 (see the module docstring). In a fold both readings are real times; in a gap
+            # the wall time does not survive the round trip through UTC.
             shown = local.astimezone(UTC).astimezone(self.zone)
-            if shown.replace(tzinfo=None) == value.replace(tzinfo=None):
+            if shown.replace(tzinfo=None) == value:
                 note = f"本地时间 {value:%Y-%m-%d %H:%M} 在夏令时结束时出现两次，按第一次（{shown:%Z}）计"
             else:
                 note = f"本地时间 {value:%Y-%m-%d %H:%M} 因夏令时开始而不存在，按切换前的时差计为 {shown:%H:%M %Z}"

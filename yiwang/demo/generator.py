@@ -31,10 +31,14 @@ from yiwang.registry.models import Building, BuildingUnit, Component, House, Hou
 from . import vocab
 from .grid_forces import ForcesBuilder, current_week_start
 from .identity import IdNumberAllocator
+from yiwang.cases.models import Case, Device
+from yiwang.matters.models import Department
+
+from .closed_loop import build_closed_loop, delete_closed_loop
 from .logins import DEMO_USERNAMES, LoginRow, create_logins
 from .party_tree import PartyBuilder
 from .places import ComponentCodes, build_places
-from .plan import DISTRICT_CODE, PERSONS_PER_STREET, SYNTHETIC_DISTRICT_PREFIX, build_plan, plan_street_copy
+from .plan import DISTRICT_CODE, PERSONS_PER_STREET, YUNFENG_STREET, SYNTHETIC_DISTRICT_PREFIX, build_plan, plan_street_copy
 from .population import PopulationBuilder
 
 DEFAULT_SEED = 2026
@@ -99,6 +103,7 @@ def delete_demo(*, log: Callable[[str], None] = lambda message: None) -> None:
             inside = root.path
             started = time.perf_counter()
             User.objects.filter(scope_region__path__startswith=inside).update(scope_region=None)
+            delete_closed_loop(inside, delete_rows)
             delete_rows(DutyShift.objects.filter(Q(region__path__startswith=inside) | Q(member__region__path__startswith=inside)))
             delete_rows(Assignment.objects.filter(Q(grid__path__startswith=inside) | Q(member__region__path__startswith=inside)))
             delete_rows(ForceMember.objects.filter(region__path__startswith=inside))
@@ -126,8 +131,13 @@ def delete_rows(queryset) -> None:
     signals are sent (the demo has no receivers to honour)."""
     model = queryset.model
     keys = queryset.values("pk")
+    # Many-to-many links in either direction go with the rows (their tables hold no other data).
+    for m2m in model._meta.local_many_to_many:
+        m2m.remote_field.through._base_manager.filter(**{f"{m2m.m2m_field_name()}__in": keys}).delete()
     for relation in model._meta.related_objects:
         if relation.many_to_many:
+            through = relation.field.remote_field.through
+            through._base_manager.filter(**{f"{relation.field.m2m_reverse_field_name()}__in": keys}).delete()
             continue
         field = relation.field
         referencing = relation.related_model._base_manager.filter(**{f"{field.name}__in": keys})
@@ -208,6 +218,9 @@ def build_demo(*, options: DemoOptions = DemoOptions(), reset: bool = False, log
                 BoundaryVersion.bump()
                 logins = create_logins(grid_workers=grid_workers)
             mark = phase("logins", mark)
+            with transaction.atomic():
+                loop = build_closed_loop(seed=options.seed, district_code=DISTRICT_CODE, street_code=f"{YUNFENG_STREET}000")
+            mark = phase(f"closed loop: {loop.departments} departments, {loop.devices} devices, {loop.cases} cases", mark)
     except BaseException:
         if not single_transaction:
             log("build failed; deleting the partly built demo")
@@ -221,7 +234,8 @@ def count_rows() -> dict[str, int]:
     for label, model in [("buildings", Building), ("building units", BuildingUnit), ("houses", House), ("households", Household),
                          ("persons", Person), ("person tags", PersonTag), ("places", Place), ("components", Component),
                          ("party organizations", PartyOrganization), ("party members", PartyMember), ("grid forces", ForceMember),
-                         ("assignments", Assignment), ("duty shifts", DutyShift)]:
+                         ("assignments", Assignment), ("duty shifts", DutyShift), ("departments", Department), ("devices", Device),
+                         ("cases", Case)]:
         counts[label] = model.objects.count()
     counts["demo users"] = User.objects.filter(username__in=DEMO_USERNAMES).count()
     return counts

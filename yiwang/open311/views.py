@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timedelta
 from functools import wraps
@@ -42,7 +43,6 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_SPAN = timedelta(days=90)
 MAX_PAGE_SIZE = 1000
 MAX_DESCRIPTION = 4000
-NOT_FINITE = {"nan", "inf", "infinity"}
 # The case services name their own fields; Open311 clients know these names.
 PARAM_NAMES = {"lon": "long", "grid": "address_id", "matter": "service_code", "photos": "media", "attributes": "attribute"}
 ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
@@ -284,10 +284,16 @@ def attribute_answers(params, matter: MatterType) -> dict:
             values = params.getlist(key)
             answers[found[1]] = values if found[2] or len(values) > 1 else values[0]
     for question in matter.attributes:
-        value = answers.get(question["code"])
-        if question.get("datatype") == "number" and isinstance(value, str) and value.strip().lower().lstrip("+-") in NOT_FINITE:
+        if question.get("datatype") == "number" and not finite(answers.get(question["code"])):
             raise Problem(400, f"attribute[{question['code']}]: {question['description']}: a finite number is expected")
     return answers
+
+
+def finite(value) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return True  # not a number at all: check_attributes says so
 
 
 def location(params) -> tuple[float | None, float | None, Region | None]:

@@ -62,6 +62,7 @@ class Command(BaseCommand):
             if built_by_demo():
                 self.stdout.write("")
                 self._print_logins(existing_logins())
+                self._print_open311()
             return
         except (FileNotFoundError, ProtectedError, NotDemoData) as error:
             raise CommandError(str(error)) from error
@@ -73,6 +74,16 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"demo loaded in {summary.seconds:.1f} s (seed {seed}, scale {scale})"))
         self.stdout.write("")
         self._print_logins(summary.logins)
+        self._print_open311()
+
+    def _print_open311(self) -> None:
+        from yiwang.demo.closed_loop import issue_open311_key, public_matters
+
+        self.stdout.write("")
+        self.stdout.write("Open311 GeoReport v2: /open311/v2/  (jurisdiction_id 500154; a new key each run, the old one is revoked)")
+        self.stdout.write(f"api_key: {issue_open311_key()}")
+        matters = public_matters()
+        self.stdout.write(f"public service codes ({len(matters)}): " + ", ".join(f"{m.service_code} {m.name}" for m in matters))
 
     def _print_logins(self, logins) -> None:
         headers = ("username", "role", "scope", "password")
