@@ -52,7 +52,8 @@ DETAIL_ENDPOINTS = {
     "/api/cases/{number}/duplicates": Case,
 }
 # Inbox, summons counts: tests/cases/test_api.py.
-SEPARATELY_TESTED = {"/api/me", "/api/tokens", "/api/regions/locate/point", "/api/party/coverage", "/api/cases/inbox", "/api/cases/summons/yearly"}
+SEPARATELY_TESTED = {"/api/me", "/api/tokens", "/api/regions/locate/point", "/api/party/coverage", "/api/cases/inbox", "/api/cases/summons/yearly",
+                     "/api/cases/indicators"}
 
 
 def _get_paths() -> set[str]:

@@ -143,3 +143,18 @@ def test_bad_signatures_are_refused_and_write_nothing(client, smoke_device, tamp
 def test_unknown_device_is_a_clear_422(client, smoke_device):
     response = _signed(client, {"device": "NOPE"})
     assert response.status_code == 422 and "device" in response.json()["detail"]
+
+
+def test_indicators_endpoint_counts_only_the_callers_cases(client, users, report):
+    from .conftest import POINT_B
+
+    report("S0001")
+    report("S0001", at=POINT_B)
+    client.force_login(users["worker_a"])
+    body = client.get("/api/cases/indicators").json()
+    assert body["total"]["cases"] == 1
+    client.force_login(users["community"])
+    body = client.get("/api/cases/indicators", {"region": "500154003001", "by": "region"}).json()
+    assert body["total"]["cases"] == 2
+    assert {row["label"]: row["cases"] for row in body["rows"]} == {"永先社区第1网格": 1, "永先社区第2网格": 1}
+    assert client.get("/api/cases/indicators", {"by": "colour"}).status_code == 422

@@ -230,6 +230,30 @@ def my_inbox(request):
     return selectors.inbox(acting_user(request))
 
 
+@router.get("/indicators", response=dict)
+def case_indicators(request, region: str | None = None, by: str | None = None, start: datetime | None = None, end: datetime | None = None,
+                    matter: str | None = None, board: str | None = None):
+    """Indicators (docs/indicators.md) over the caller's cases reported in [start, end), optionally
+    broken down by region (the children of `region`), department, matter, board or worker."""
+    from . import indicators as ind
+
+    cases = under_region(scoped(request, Case), region)
+    if matter:
+        cases = cases.filter(matter=find_matter(matter))
+    if board:
+        cases = cases.filter(board=board)
+    body = {"total": ind.indicators(cases, start=start, end=end).as_dict()}
+    if by:
+        if by not in {"region", "department", "matter", "board", "worker"}:
+            raise ValidationError({"by": "use region, department, matter, board or worker"})
+        parent = Region.objects.restrict(acting_user(request)).filter(code=region).first() if region else acting_user(request).scope_region
+        if by == "region" and parent is None:
+            raise ValidationError({"region": "name the region whose children to compare"})
+        rows = ind.breakdown(cases, by=by, parent=parent, start=start, end=end)
+        body["rows"] = [{"key": str(row.key) if row.key is not None else None, "label": row.label, **row.indicators.as_dict()} for row in rows]
+    return body
+
+
 @router.get("/{number}", response=CaseDetailOut)
 def get_case(request, number: str):
     return get_scoped(request, Case, number=number)

@@ -602,9 +602,11 @@ def _chunks(items: list, size: int = 5000) -> Iterable[list]:
 
 
 def _existing(source: str, ids: list[str]) -> set[str]:
+    # The unique index is partial (external_id != ''): repeating its condition lets SQLite use it.
+    imported = Case.objects.filter(external_source=source).exclude(external_id="").order_by()
     found: set[str] = set()
     for chunk in _chunks(sorted(set(ids) - {""}), 900):
-        found.update(Case.objects.filter(external_source=source, external_id__in=chunk).values_list("external_id", flat=True))
+        found.update(imported.filter(external_id__in=chunk).values_list("external_id", flat=True))
     return found
 
 
@@ -639,54 +641,101 @@ def _grids(rows: list[_Row], mapping: Mapping, target: Region) -> list[tuple[Reg
     return [found.get(r.row) or (*fallback, None, None) for r in rows]
 
 
+# The columns that differ from case to case, in the order _write gives them; every other column
+# takes its field's default (or the import's constant), prepared once.
+_CASE_COLUMNS = (
+    "id", "number", "status", "matter_id", "matter_version_id", "board", "tier", "level", "region_id", "micro_grid_id",
+    "lon", "lat", "address", "description", "handling_region_id", "external_id", "reported_at", "accepted_at",
+    "rejected_at", "closed_at", "step", "step_started_at", "step_warn_at", "step_due_at", "close_due_at", "deadline_note",
+)  # fmt: skip
+_EVENT_COLUMNS = ("case_id", "to_status", "note", "detail")
+_CLOCK_FIELDS = ("step", "step_started_at", "step_warn_at", "step_due_at", "close_due_at", "deadline_note")
+
+
 def _write(rows: list[_Row], *, mapping: Mapping, target: Region, table: Table, now: datetime, acting_user: Any) -> int:
+    """Cases and their events as plain rows: a model instance per row (bulk_create) costs several
+    times what the database does. Ids are reserved first, so numbers and events need no second pass."""
     if not rows:
         return 0
-    calendar = work_calendar.current()
-    site = timezone.get_default_timezone()
     places = _grids(rows, mapping, target)
+    site = timezone.get_default_timezone()
+    db_time = connection.ops.adapt_datetimefield_value
     file_label = table.source_name or "（上传数据）"
+    as_json = connection.ops.adapt_json_value
     with transaction.atomic():
         versions = {m.pk: current_version(m) for m in {r.matter for r in rows}}
         routes: dict[tuple[int, int], routing.Route] = {}
-        cases = []
-        for r, (grid, micro, lon, lat) in zip(rows, places, strict=True):
-            key = (r.matter.pk, grid.pk)
-            route = routes.get(key)
+        clocks: dict[tuple[int, str], tuple] = {}
+        ids = _reserve_ids(Case, len(rows))
+        cases, events = [], []
+        for pk, r, (grid, micro, lon, lat) in zip(ids, rows, places, strict=True):
+            version = versions[r.matter.pk]
+            route = routes.get((version.pk, grid.pk))
             if route is None:
-                route = routes[key] = routing.route(matter_version=versions[r.matter.pk], grid=grid, how_found=ACTOR_LABEL)
-            case = Case(
-                channel=Channel.IMPORT, status=r.status, matter=r.matter, matter_version=versions[r.matter.pk],
-                board=r.matter.board, tier=route.tier, level=route.level, region=grid, micro_grid=micro, lon=lon, lat=lat,
-                address=r.address, description=r.description, handling_region=route.region,
-                external_source=mapping.source, external_id=r.external_id, reported_at=r.reported_at,
-                accepted_at=r.reported_at if r.status in (Status.ACCEPTED, Status.CLOSED) else None,
-                closed_at=r.ended_at if r.status == Status.CLOSED else None,
-                rejected_at=r.ended_at if r.status == Status.REJECTED else None,
-            )  # fmt: skip
-            if r.status in (Status.REPORTED, Status.ACCEPTED):
-                clock.start_step(case, now=now, calendar=calendar)
-            if r.status != Status.REJECTED:
-                try:
-                    clock.set_close_due(case, start=r.reported_at if r.status == Status.CLOSED else now, calendar=calendar)
-                except ValueError:  # before the calendar's origin (2000): no due time
-                    case.close_due_at = None
-            cases.append(case)
-        Case.objects.bulk_create(cases, batch_size=BATCH_SIZE)
-        # Numbers as intake writes them (local report date + pk), so imported cases sort and read alike.
-        table_name = connection.ops.quote_name(Case._meta.db_table)
-        numbers = [(f"{c.reported_at.astimezone(site):%Y%m%d}{c.pk:06d}", c.pk) for c in cases]
-        with connection.cursor() as cursor:
-            for chunk in _chunks(numbers, BATCH_SIZE):
-                cursor.executemany(f"UPDATE {table_name} SET number = %s WHERE id = %s", chunk)
-        events = [
-            CaseEvent(case_id=c.pk, at=now, actor=None, actor_label=ACTOR_LABEL, action="import", from_status="",
-                      to_status=c.status, note=f"{mapping.source} {c.external_id}", public=False,
-                      detail={"source": mapping.source, "external_id": c.external_id, "file": file_label, "row": r.row,
-                              "source_status": r.source_status})
-            for c, r in zip(cases, rows, strict=True)
-        ]  # fmt: skip
-        CaseEvent.objects.bulk_create(events, batch_size=BATCH_SIZE)
+                route = routes[(version.pk, grid.pk)] = routing.route(matter_version=version, grid=grid, how_found=ACTOR_LABEL)
+            key = (version.pk, r.status)
+            if key not in clocks:
+                clocks[key] = _clock(version, r.status, now=now)
+            cases.append((
+                pk, f"{r.reported_at.astimezone(site):%Y%m%d}{pk:06d}", r.status, r.matter.pk, version.pk, r.matter.board,
+                route.tier, route.level, grid.pk, micro.pk if micro else None, lon, lat, r.address, r.description,
+                route.region.pk, r.external_id, db_time(r.reported_at),
+                db_time(r.reported_at) if r.status in (Status.ACCEPTED, Status.CLOSED) else None,
+                db_time(r.ended_at) if r.status == Status.REJECTED else None,
+                db_time(r.ended_at) if r.status == Status.CLOSED else None, *clocks[key],
+            ))  # fmt: skip
+            info = {"source": mapping.source, "external_id": r.external_id, "file": file_label, "row": r.row, "source_status": r.source_status}
+            events.append((pk, r.status, f"{mapping.source} {r.external_id}", as_json(info, None)))
+        _insert(Case, _CASE_COLUMNS, cases, channel=Channel.IMPORT, external_source=mapping.source)
+        _insert(CaseEvent, _EVENT_COLUMNS, events, at=now, actor_label=ACTOR_LABEL, action="import", public=False)
         audit.record(actor=acting_user, action="cases.import", target_type="cases.case",
                      detail={"source": mapping.source, "file": file_label, "rows": len(table.rows), "created": len(cases)})
     return len(cases)
+
+
+def _clock(version, status: str, *, now: datetime) -> tuple:
+    """The clock columns for a case of `version` in `status` (see the module docstring): empty
+    for closed and rejected cases; for open ones, the step and the whole case timed from `now`.
+    The same for every open case of a matter, so computed once per matter."""
+    if status not in (Status.REPORTED, Status.ACCEPTED):
+        return ("", None, None, None, None, "")
+    calendar = work_calendar.current()
+    case = Case(matter_version=version, status=status)
+    clock.start_step(case, now=now, calendar=calendar)
+    clock.set_close_due(case, start=now, calendar=calendar)
+    db_time = connection.ops.adapt_datetimefield_value
+    return tuple(db_time(v) if isinstance(v, datetime) else v for v in (getattr(case, f) for f in _CLOCK_FIELDS))
+
+
+def _reserve_ids(model, count: int) -> list[int] | range:
+    """`count` primary keys nobody else will take. PostgreSQL hands them out from the sequence;
+    SQLite has one writer, and the transaction we are in holds the write lock (BEGIN IMMEDIATE)."""
+    table = model._meta.db_table
+    column = model._meta.pk.column
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, count])
+            return [pk for (pk,) in cursor.fetchall()]
+        cursor.execute(f"SELECT max({quote(column)}) FROM {quote(table)}")
+        top = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])  # AUTOINCREMENT never reuses ids
+        seq = cursor.fetchone()
+        start = max(top, seq[0] if seq else 0) + 1
+        return range(start, start + count)
+
+
+def _insert(model, varying: tuple[str, ...], rows: list[tuple], **constants: Any) -> None:
+    """INSERT `rows` (values of the `varying` attributes, in the database's form) with executemany
+    in batches; every other column gets `constants` or its field's default."""
+    by_attname = {f.attname: f for f in model._meta.concrete_fields}
+    fixed = {f.column: f.get_db_prep_save(constants.get(name, f.get_default()), connection)
+             for name, f in by_attname.items() if name not in varying and not f.primary_key}  # fmt: skip
+    columns = [*fixed, *(by_attname[name].column for name in varying)]
+    quote = connection.ops.quote_name
+    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) "
+           f"VALUES ({', '.join(['%s'] * len(columns))})")  # fmt: skip
+    head = tuple(fixed.values())
+    with connection.cursor() as cursor:
+        for chunk in _chunks(rows, BATCH_SIZE):
+            cursor.executemany(sql, [head + row for row in chunk])

@@ -67,7 +67,7 @@ _ROWS: list[Transition] = [
     Transition("refuse_extension", S.SIGNED, None, Actor.COORDINATOR, needs_note=True),
     Transition("hold", S.SIGNED, S.ON_HOLD, Actor.SUPERVISOR, "held_at", needs_note=True),
     Transition("release", S.ON_HOLD, S.SIGNED, Actor.SUPERVISOR),
-    Transition("summon", S.SIGNED, None, Actor.COORDINATOR, needs_note=True),
+    *[Transition("summon", s, None, Actor.COORDINATOR, needs_note=True) for s in _OPEN_WORK],
     *[Transition("escalate", s, S.ACCEPTED, Actor.HANDLER_OR_COORDINATOR, "escalated_at", needs_note=True) for s in _OPEN_WORK],
     *[Transition("auto_escalate", s, S.ACCEPTED, Actor.SYSTEM, "escalated_at") for s in (S.DISPATCHED, S.SIGNED)],
     *[Transition("mark_overdue", s, None, Actor.SYSTEM) for s in (S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.SIGNED, S.HANDLED, S.VERIFIED)],

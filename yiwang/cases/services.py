@@ -533,10 +533,11 @@ def do_summon(case, *, acting_user, reason: str, parts: list[dict], now: datetim
         raise ValidationError({"parts": "summon at least one department or person"})
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        if not is_coordinator(acting_user, locked) or acting_user.role not in ("street", "community", "district") and not acting_user.is_superuser:
+        transition = transition_for(locked.status, "summon")
+        if not may_act(acting_user, locked, transition):
             raise PermissionDenied("only street or community staff over the case may blow the whistle")
-        if not locked.is_open:
-            raise ValidationError({"case": f"case {locked.number} is not open"})
+        if not reason.strip():
+            raise ValidationError({"reason": "say what the summons is for"})
         summoner_region = acting_user.scope_region or locked.handling_region
         summons = Summons.objects.create(case=locked, region=summoner_region, summoned_by=acting_user, reason=reason, created_at=now)
         calendar = work_calendar.current()
