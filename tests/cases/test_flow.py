@@ -93,3 +93,38 @@ def test_unsatisfied_rating_reopens(users, report):
         services.do_rate_case(case, rating="unsatisfied", access_code="WRONG123")
     services.do_rate_case(case, rating="unsatisfied", access_code=intake.access_code, note="没修好")
     assert case.status == Status.ACCEPTED and case.reopen_count == 1 and case.rating == "unsatisfied"
+
+
+def test_a_case_keeps_the_matter_version_it_was_routed_with(users, report, matters):
+    from yiwang.matters.services import save_matter_type
+
+    before = report("S0001").case
+    matter = matters("S0001")
+    matter.handle_limit = "1d"
+    save_matter_type(matter, acting_user=users["district"])
+    save_matter_type(matter, acting_user=users["district"])  # nothing changed: no new version
+    after = report("S0001").case
+    assert (before.matter_version.number, after.matter_version.number) == (1, 2)
+    assert before.matter_version.limits["handle"] == "3d" and after.matter_version.limits["handle"] == "1d"
+
+
+def test_merge_a_duplicate_into_its_original(users, report):
+    from yiwang.matters.models import MatterType
+
+    original = report("S0001").case
+    duplicate = report("S0001", at=(108.3021, 31.1051)).case
+    assert services.duplicates_near(matter=MatterType.objects.get(code="S0001"), lon=108.3021, lat=31.1051, exclude=duplicate.pk) == [original]
+    services.do_merge_case(duplicate, acting_user=users["community"], original=original)
+    assert duplicate.status == Status.MERGED and duplicate.merged_into == original
+    with pytest.raises(ValidationError):
+        services.do_merge_case(report("S0001").case, acting_user=users["community"], original=duplicate)
+
+
+def test_concurrent_accepts_cannot_both_win(users, report):
+    """The second of two accepts sees the first one's status (the row lock serialises them)."""
+    case = report("S0001").case
+    stale = type(case).objects.get(pk=case.pk)  # loaded before the first accept, still says "reported"
+    services.do_accept_case(case, acting_user=users["community"])
+    with pytest.raises(IllegalTransition):
+        services.do_accept_case(stale, acting_user=users["street"])
+    assert case.events.filter(action="accept").count() == 1

@@ -250,10 +250,12 @@ def test_resident_phone_must_be_a_mainland_mobile(client, tree, matters, png, ph
     assert Case.objects.count() == 0
 
 
-def test_resident_cannot_pick_an_internal_matter(client, tree, matters, png):
+def test_resident_cannot_pick_an_internal_matter(client, tree, users, matters, png):
     response = client.post(reverse("resident-report"), resident_form(matters, png, matter=str(matters("S0005").pk)))
     assert response.status_code == 400 and Case.objects.count() == 0
-    assert "烟感报警" not in client.get(reverse("resident-report")).content.decode()
+    assert ">烟感报警（B类）<" in client_for(client, users["worker_a"]).get(reverse("case-report")).content.decode()
+    client.logout()
+    assert ">烟感报警（B类）<" not in client.get(reverse("resident-report")).content.decode()
 
 
 def test_resident_needs_a_position(client, tree, matters, png):
@@ -445,9 +447,9 @@ def test_handle_with_a_non_image_changes_nothing(client, users, report, png):
 def test_street_dispatches_to_a_department_which_returns_it(client, users, report, department):
     case = report("06001").case
     client_for(client, users["street"])
+    client.post(reverse("case-act", args=[case.number, "accept"]))
     html = client.get(reverse("case-detail", args=[case.number])).content.decode()
     assert f'value="dept:{department.pk}"' in html and "按分拨建议（开州区城管执法局）" in html
-    client.post(reverse("case-act", args=[case.number, "accept"]))
     client.post(reverse("case-act", args=[case.number, "dispatch"]), {"target": f"dept:{department.pk}"})
     case.refresh_from_db()
     assert case.status == Status.DISPATCHED and case.handling_department == department and case.level == Level.DEPARTMENT

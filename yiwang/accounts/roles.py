@@ -13,6 +13,12 @@ ADMIN_ACTIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Catalogue data without a region scope (matter types, the working-day calendar, point rules) is kept by
+# the district command center; superusers can always edit it.
+CATALOGUE_ROLES = {Role.DISTRICT: ("view", "add", "change")}
+CATALOGUE_MODELS = ("matters.mattertype", "worktime.specialday", "worktime.calendaryear", "points.pointrule", "notify.webhookendpoint")
+
+
 def group_name(role: str) -> str:
     return f"role:{role}"
 
@@ -27,7 +33,12 @@ def sync_role_groups(**kwargs) -> None:
     for role, actions in ADMIN_ACTIONS.items():
         group, _ = Group.objects.get_or_create(name=group_name(role))
         codenames = [f"{action}_{model._meta.model_name}" for model in base_data for action in actions]
-        group.permissions.set(Permission.objects.filter(content_type__in=content_types, codename__in=codenames))
+        permissions = set(Permission.objects.filter(content_type__in=content_types, codename__in=codenames))
+        for label in CATALOGUE_MODELS if role in CATALOGUE_ROLES else ():
+            app_label, model_name = label.split(".")
+            permissions |= set(Permission.objects.filter(content_type__app_label=app_label, content_type__model=model_name,
+                                                         codename__in=[f"{a}_{model_name}" for a in CATALOGUE_ROLES[role]]))
+        group.permissions.set(permissions)
 
 
 def apply_role(user) -> None:

@@ -297,18 +297,24 @@ def _parser(fmt: str):
     if compiled is None:
         return lambda text: datetime.strptime(text, fmt)
     pattern, order = compiled
+    at = {d: i for i, d in enumerate(order)}
+    year, short_year, month, day = at.get("Y"), at.get("y"), at.get("m"), at.get("d")
+    hour, minute, second, fraction, meridian = at.get("H", at.get("I")), at.get("M"), at.get("S"), at.get("f"), at.get("p")
 
     def parse(text: str) -> datetime:
         match = pattern.fullmatch(text)
         if match is None:
             raise ValueError(text)
-        v = dict(zip(order, match.groups(), strict=True))
-        year = int(v["Y"]) if "Y" in v else 1900 + int(v["y"]) + (100 if int(v["y"]) < 69 else 0)  # strptime's %y rule
-        hour = int(v["H"]) if "H" in v else int(v.get("I", 0))
-        if "p" in v:
-            hour = hour % 12 + (12 if v["p"].lower() == "pm" else 0) if 1 <= hour <= 12 else 99
-        micro = int(v["f"].ljust(6, "0")) if "f" in v else 0
-        return datetime(year, int(v.get("m", 1)), int(v.get("d", 1)), hour, int(v.get("M", 0)), int(v.get("S", 0)), micro)
+        g = match.groups()
+        y = int(g[year]) if year is not None else 1900 + int(g[short_year]) + (100 if int(g[short_year]) < 69 else 0)  # strptime's %y rule
+        h = int(g[hour]) if hour is not None else 0
+        if meridian is not None:
+            h = h % 12 + (12 if g[meridian].lower() == "pm" else 0) if 1 <= h <= 12 else 99  # 99: out of range, as strptime
+        return datetime(
+            y, int(g[month]) if month is not None else 1, int(g[day]) if day is not None else 1, h,
+            int(g[minute]) if minute is not None else 0, int(g[second]) if second is not None else 0,
+            int(g[fraction].ljust(6, "0")) if fraction is not None else 0,
+        )  # fmt: skip
 
     return parse
 

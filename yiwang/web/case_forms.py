@@ -200,14 +200,13 @@ class StaffReportForm(CaseReportForm):
 class ResidentReportForm(CaseReportForm):
     """随手拍: no account, a mainland mobile number, a position."""
 
-    phone = forms.RegexField(label=_("手机号"), regex=MOBILE_RE, max_length=11, min_length=11,
-                             error_messages={"invalid": _("请输入11位中国大陆手机号（1开头，第二位为3–9）")},
-                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel", "pattern": "1[3-9][0-9]{9}"}))
+    phone = forms.CharField(label=_("手机号"), widget=forms.TextInput(attrs={
+        "inputmode": "tel", "autocomplete": "tel", "maxlength": 11, "pattern": "1[3-9][0-9]{9}"}))
 
     def clean_phone(self):
-        value = self.cleaned_data["phone"]
+        value = self.cleaned_data["phone"].strip()
         if not MOBILE_RE.fullmatch(value):
-            raise ValidationError(self.fields["phone"].error_messages["invalid"])
+            raise ValidationError(_("请输入11位中国大陆手机号（1开头，第二位为3–9）"), code="invalid")
         return value
 
 
