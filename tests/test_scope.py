@@ -10,6 +10,7 @@ import pytest
 from tests import factories
 from yiwang.api import api
 from yiwang.cases.models import Case
+from yiwang.points.models import PointEntry
 from yiwang.core.scope import scoped_models
 from yiwang.forces.models import Assignment, DutyShift, ForceMember
 from yiwang.party.models import PartyMember, PartyOrganization
@@ -33,6 +34,7 @@ LIST_ENDPOINTS = {
     "/api/forces/assignments": Assignment,
     "/api/forces/shifts": DutyShift,
     "/api/cases": Case,
+    "/api/points/entries": PointEntry,
 }
 DETAIL_ENDPOINTS = {
     "/api/regions/{code}": Region,
@@ -53,7 +55,7 @@ DETAIL_ENDPOINTS = {
 }
 # Inbox, summons counts: tests/cases/test_api.py.
 SEPARATELY_TESTED = {"/api/me", "/api/tokens", "/api/regions/locate/point", "/api/party/coverage", "/api/cases/inbox", "/api/cases/summons/yearly",
-                     "/api/cases/indicators"}
+                     "/api/cases/indicators", "/api/points/monthly"}
 
 
 def _get_paths() -> set[str]:

@@ -158,3 +158,18 @@ def test_indicators_endpoint_counts_only_the_callers_cases(client, users, report
     assert body["total"]["cases"] == 2
     assert {row["label"]: row["cases"] for row in body["rows"]} == {"永先社区第1网格": 1, "永先社区第2网格": 1}
     assert client.get("/api/cases/indicators", {"by": "colour"}).status_code == 422
+
+
+def test_monthly_points_per_worker(client, users, tree):
+    from .conftest import POINT_B
+
+    client.force_login(users["worker_a"])
+    for _ in range(2):
+        assert _post(client, "/api/cases", {"matter": "S0001", "lon": POINT_A[0], "lat": POINT_A[1], "channel": "grid_worker"}).status_code == 201
+    client.force_login(users["worker_b"])
+    _post(client, "/api/cases", {"matter": "S0001", "lon": POINT_B[0], "lat": POINT_B[1], "channel": "grid_worker"})
+    client.force_login(users["community"])
+    rows = client.get("/api/points/monthly").json()
+    assert {(r["worker"], r["points"], r["entries"]) for r in rows} == {("worker_a", 2, 2), ("worker_b", 1, 1)}
+    client.force_login(users["worker_b"])
+    assert [r["worker"] for r in client.get("/api/points/monthly").json()] == ["worker_b"]

@@ -40,6 +40,17 @@ FILES = [
     ("boston", "boston/boston311-100.csv", "case_status", {"Closed": "closed", "Open": "accepted"}),
 ]  # fmt: skip
 
+# A few cases per file, by source ID: {field: value}.
+SPOT_CHECKS = {
+    "la/myla311_2017_subset.csv": {"1-870694601": {"matter__code": "06036"},  # Bulky Items
+               "1-870704831": {"matter__code": "S0010"}},  # Homeless Encampment: not mapped, the fallback
+    # 12/28/2015 05:30:18 PM in the 10k sample, "17:30:18+00:00" in BigQuery: its UTC label is San Francisco time.
+    "sf/sf311_bigquery_10k.csv": {"5411321": {"reported_at": datetime(2015, 12, 28, 17, 30, 18, tzinfo=LA), "matter__code": "S0010"}},
+    "sf/sf311_cases_sample_10k.csv": {"3600298": {"lat": 37.774007256355, "lon": -122.395680023339, "status": "accepted", "matter__code": "S0010"}},
+    # Opened on EST, closed on EDT.
+    "nyc/nyc311_2011_tuplex_2k.csv": {"19937901": {"matter__code": "S0010", "closed_at": datetime(2011, 3, 15, 16, 14, 19, tzinfo=ZoneInfo("America/New_York"))}},
+}  # fmt: skip
+
 needs_data = pytest.mark.skipif(not SR311.is_dir(), reason=f"no 311 sample data in {SR311}")
 
 
@@ -85,6 +96,8 @@ def test_each_preset_imports_its_whole_file(tree, name, path, status_column, sta
     assert not Case.objects.filter(status=Status.CLOSED, closed_at__isnull=True).exists()
     assert not Case.objects.filter(status=Status.CLOSED, step__gt="").exists()
     assert result.median_hours is None or result.median_hours >= 0
+    for external_id, expected in SPOT_CHECKS.get(path, {}).items():
+        assert Case.objects.filter(external_id=external_id).values(*expected).get() == expected, external_id
 
 
 @needs_data
@@ -108,14 +121,6 @@ def test_cases_carry_the_source_and_their_audit_row(tree):
 
 
 @needs_data
-def test_la_categories_map_to_matters(tree):
-    import_cases(SR311 / "la/myla311_2017_subset.csv", mapping=preset("la2017"), region=GRID_A)
-    assert Case.objects.get(external_id="1-870694601").matter.code == "06036"  # Bulky Items
-    codes = dict(Case.objects.filter(external_id__in=["1-870704831"]).values_list("external_id", "matter__code"))
-    assert codes == {"1-870704831": "S0010"}  # Homeless Encampment: not mapped, the fallback
-
-
-@needs_data
 def test_sf_elapsed_hours_equal_resolve_time_across_dst_changes(tree):
     """Resolve.Time in the 5k sample is DST-aware hours to 0.01. Cases open across an odd number
     of DST switches are an hour off on a naive clock; ours must match the column exactly."""
@@ -135,15 +140,6 @@ def test_sf_elapsed_hours_equal_resolve_time_across_dst_changes(tree):
         resolve, naive, _ = spanning[case.external_id]
         assert abs(hours(case) - resolve) <= 0.005 + 1e-9, case.external_id
         assert abs(abs(naive - resolve) - 1) < 0.01  # the wall clock alone would be an hour off
-
-
-@needs_data
-def test_sfbq_reads_its_utc_label_as_san_francisco_time(tree):
-    # Case 5411321 is in the 10k sample as 12/28/2015 05:30:18 PM (local) and in BigQuery as 17:30:18+00:00.
-    import_cases(SR311 / "sf/sf311_bigquery_10k.csv", mapping=preset("sfbq"), region=GRID_A)
-    case = Case.objects.get(external_id="5411321")
-    assert case.reported_at == datetime(2015, 12, 28, 17, 30, 18, tzinfo=LA)
-    assert Case.objects.filter(lat__isnull=True).count() >= 4264  # 0.0/0.0 means no position
 
 
 def test_fall_back_night_counts_the_repeated_hour(tree):

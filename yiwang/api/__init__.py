@@ -39,6 +39,7 @@ def _mount() -> None:
     from yiwang.cases.api import router as cases_router
     from yiwang.forces.api import router as forces_router
     from yiwang.party.api import router as party_router
+    from yiwang.points.api import router as points_router
     from yiwang.regions.api import router as regions_router
     from yiwang.registry.api import router as registry_router
 
@@ -49,6 +50,7 @@ def _mount() -> None:
     api.add_router("/forces", forces_router)
     api.add_router("/cases", cases_router)
     api.add_router("/devices", device_router)
+    api.add_router("/points", points_router)
 
 
 _mount()
