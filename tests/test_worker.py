@@ -24,7 +24,7 @@ def _env_for_test_database() -> dict:
     return env
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_worker_process_delivers_notifications(tree, users, settings):
     from django_tasks_db.models import DBTaskResult
 

@@ -146,12 +146,13 @@ def test_resident_report_through_the_loop_to_rating(people, live_server, tree, u
     expect(resident.locator("[data-testid=track-status]")).to_have_text("已评价")
 
 
-def test_grid_worker_picks_the_point_on_the_map_and_is_shown_a_duplicate(people, live_server, tree, users, matters):
+def test_grid_worker_picks_the_point_on_the_map_and_is_shown_a_duplicate(people, live_server, tree, users):
     from yiwang.cases.models import Case, Channel
     from yiwang.cases.services import Report, report_case
+    from yiwang.matters.models import MatterType
 
     centre = (108.305, 31.105)  # the middle of grid A, where the worker will click
-    existing = report_case(Report(channel=Channel.GRID_WORKER, matter=matters("S0001"), lon=centre[0], lat=centre[1],
+    existing = report_case(Report(channel=Channel.GRID_WORKER, matter=MatterType.objects.get(kind="community", code="S0001"), lon=centre[0], lat=centre[1],
                                   description="早先上报的纠纷"), acting_user=users["worker_a"]).case
 
     worker = sign_in(people(), live_server, "worker_a")

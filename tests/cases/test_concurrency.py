@@ -11,7 +11,7 @@ from yiwang.cases import services
 from yiwang.cases.lifecycle import IllegalTransition
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_simultaneous_dispatch_and_reject_one_wins(users, report):
     case = report("S0001").case
     barrier = threading.Barrier(4)

@@ -586,3 +586,9 @@ def test_wrong_codes_are_throttled_per_case(client, users, matters):
     assert response.status_code == 429
     case.refresh_from_db()
     assert case.status == Status.CLOSED
+
+
+def test_pages_follow_the_chosen_language(client, tree):
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("resident-report")).content.decode()
+    assert "Snap and report" in html and "Use my location" in html and "随手拍" not in html.split("<main>")[1]

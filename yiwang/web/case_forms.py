@@ -96,7 +96,8 @@ class MatterField(forms.ChoiceField):
         self.matters = {str(m.pk): m for m in queryset.order_by("category", "kind", "code")}
         groups: dict[str, list] = {}
         for pk, m in self.matters.items():
-            groups.setdefault(m.category or str(_("其他")), []).append((pk, f"{m.name}（{m.default_tier}{_('类')}）"))
+            tier = _("%(tier)s类") % {"tier": m.default_tier}
+            groups.setdefault(m.category or str(_("其他")), []).append((pk, f"{m.name}（{tier}）"))
         kwargs.setdefault("label", _("事项类型"))
         super().__init__(*args, choices=[("", _("请选择事项"))] + list(groups.items()), **kwargs)
         self.widget = MatterSelect(choices=self.choices, tiers={pk: m.default_tier for pk, m in self.matters.items()})
@@ -166,6 +167,7 @@ class StaffReportForm(CaseReportForm):
         if len(channels) == 1:
             self.fields["channel"].initial = channels[0]
         self.fields["grid"].queryset = grids
+        self.fields["grid"].empty_label = _("— 请选择网格 —")
         self.fields["grid"].label_from_instance = lambda region: f"{region.name}（{region.code}）"
         if not desk:
             del self.fields["reporter_name"], self.fields["reporter_phone"]

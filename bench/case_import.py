@@ -1,0 +1,129 @@
+"""Historic case import speed: rows per second of `import_cases` on the LA 2017 and SF 5k 311 files.
+
+As in bench/person_import.py, each database runs in a child process on a throwaway database (a
+temporary SQLite file, or a database created for the run on the PostgreSQL server named by
+YIWANG_BENCH_DATABASE_URL). The baseline, measured in the same child, is the database alone: the
+very case rows our import wrote, read back and inserted again with a bare executemany, with no
+reading, parsing, checking, routing or audit rows. The ratio shows what all of that costs on top.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bench.common import emit, metric
+
+ROOT = Path(__file__).resolve().parent.parent
+SR311 = Path(os.environ.get("YIWANG_SR311_DIR", ROOT.parent / "shared/data/sr311"))
+FILES = [("la2017", "la/myla311_2017_subset.csv"), ("sf5k", "sf/sf311_cases_sample_5k_geo.csv")]
+GRID = "500154003001001"
+BATCH = 2000
+
+
+def measure(*, quick: bool) -> list[dict]:
+    from bench.person_import import _throwaway_postgres
+
+    repeat = 1 if quick else 3
+    results = []
+    with tempfile.TemporaryDirectory(prefix="yiwang-bench-") as tmp:
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        env["YIWANG_SQLITE_PATH"] = str(Path(tmp) / "bench.sqlite3")
+        rows, ours, base = _run_child(env, repeat)
+        results.append(metric("case_import_rows_per_s@sqlite", ours, "rows/s",
+                              baseline=f"executemany INSERT of the same {rows} case rows, already built (sqlite3, batches of {BATCH})",
+                              baseline_value=base))  # fmt: skip
+
+        url = os.environ.get("YIWANG_BENCH_DATABASE_URL", "")
+        if urlsplit(url).scheme in {"postgres", "postgresql"}:
+            with _throwaway_postgres(url) as bench_url:
+                rows, ours, base = _run_child(dict(os.environ, DATABASE_URL=bench_url), repeat)
+            results.append(metric("case_import_rows_per_s@postgresql", ours, "rows/s",
+                                  baseline=f"executemany INSERT of the same {rows} case rows, already built (psycopg 3, batches of {BATCH})",
+                                  baseline_value=base))  # fmt: skip
+    return results
+
+
+def main(quick: bool = False) -> None:
+    for row in measure(quick=quick):
+        emit(row)
+
+
+def _run_child(env: dict[str, str], repeat: int) -> tuple[int, float, float]:
+    env = dict(env, DJANGO_SETTINGS_MODULE="yiwang.settings", PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-m", "bench.case_import", str(repeat)], cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"case import benchmark failed:\n{done.stderr[-4000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return result["rows"], result["ours"], result["baseline"]
+
+
+# --- the child process ---------------------------------------------------------------------------
+
+
+def _child(repeat: int) -> dict:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    from bench.person_import import _make_regions
+    from yiwang.cases.importing import import_cases, preset
+    from yiwang.cases.models import Case, CaseEvent
+
+    call_command("migrate", verbosity=0, skip_checks=True)
+    _make_regions()
+    quote = connection.ops.quote_name
+    tables = ", ".join(quote(m._meta.db_table) for m in (CaseEvent, Case))
+
+    def empty() -> None:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"TRUNCATE {tables}")  # a throwaway database
+            else:
+                cursor.execute(f"DELETE FROM {quote(CaseEvent._meta.db_table)}")
+                cursor.execute(f"DELETE FROM {quote(Case._meta.db_table)}")
+
+    def ours() -> tuple[int, float]:
+        empty()
+        start = time.perf_counter()
+        created = sum(import_cases(SR311 / path, mapping=preset(name), region=GRID).created for name, path in FILES)
+        return created, created / (time.perf_counter() - start)
+
+    rows, best_ours = ours()
+    # The rows the import wrote, as the database hands them back: the baseline inserts exactly these.
+    columns = [f.column for f in Case._meta.concrete_fields]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(map(quote, columns))} FROM {quote(Case._meta.db_table)}")
+        written = cursor.fetchall()
+    if connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        written = [tuple(Jsonb(v) if isinstance(v, dict) else v for v in row) for row in written]
+    sql = f"INSERT INTO {quote(Case._meta.db_table)} ({', '.join(map(quote, columns))}) VALUES ({', '.join(['%s'] * len(columns))})"
+
+    def baseline() -> float:
+        empty()
+        start = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            for offset in range(0, len(written), BATCH):
+                cursor.executemany(sql, written[offset : offset + BATCH])
+        return len(written) / (time.perf_counter() - start)
+
+    best_base = baseline()
+    for _ in range(repeat - 1):
+        best_ours = max(best_ours, ours()[1])
+        best_base = max(best_base, baseline())
+    empty()
+    return {"rows": rows, "ours": best_ours, "baseline": best_base}
+
+
+if __name__ == "__main__":
+    print(json.dumps(_child(int(sys.argv[1]))))
