@@ -86,7 +86,7 @@ def _child(repeat: int) -> dict:
     def empty() -> None:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                cursor.execute(f"TRUNCATE {tables}")  # a throwaway database
+                cursor.execute(f"TRUNCATE {tables} CASCADE")  # a throwaway database
             else:
                 cursor.execute(f"DELETE FROM {quote(CaseEvent._meta.db_table)}")
                 cursor.execute(f"DELETE FROM {quote(Case._meta.db_table)}")

@@ -78,6 +78,25 @@ def users(tree, make_user) -> dict:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_grid_index():
+    # BoundaryVersion rolls back with each test but PostgreSQL's ids do not, so a process-wide index
+    # kept from an earlier test could name grids that no longer exist.
+    from yiwang.regions import lookup
+    from yiwang.worktime import calendar
+
+    lookup.invalidate()
+    calendar.invalidate()
+    yield
+    lookup.invalidate()
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path_factory):
+    # Case photos written by tests stay out of var/media.
+    settings.MEDIA_ROOT = tmp_path_factory.getbasetemp() / "media"
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The production hasher is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

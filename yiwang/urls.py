@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from yiwang.api import api
+from yiwang.cases.views import case_photo
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("photos/<int:pk>/", case_photo, name="case-photo"),
     path("open311/v2/", include("yiwang.open311.urls")),
     path("", include("yiwang.web.urls")),
 ]

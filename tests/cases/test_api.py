@@ -173,3 +173,16 @@ def test_monthly_points_per_worker(client, users, tree):
     assert {(r["worker"], r["points"], r["entries"]) for r in rows} == {("worker_a", 2, 2), ("worker_b", 1, 1)}
     client.force_login(users["worker_b"])
     assert [r["worker"] for r in client.get("/api/points/monthly").json()] == ["worker_b"]
+
+
+def test_photos_are_served_only_within_scope(client, users, report, png):
+    case = report("S0001", photos=[png()]).case
+    client.force_login(users["worker_a"])
+    url = client.get(f"/api/cases/{case.number}").json()["photos"][0]
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    client.force_login(users["worker_b"])
+    assert client.get(url).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 404

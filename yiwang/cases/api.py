@@ -127,7 +127,9 @@ class CaseDetailOut(CaseOut):
 
     @staticmethod
     def resolve_photos(obj):
-        return [p.image.url for p in obj.photos.all()]
+        from .views import photo_url
+
+        return [photo_url(p) for p in obj.photos.all()]
 
 
 class CaseIn(Schema):

@@ -35,7 +35,6 @@ cases (how long our limits would have allowed) and from the import time for open
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import statistics
@@ -69,8 +68,9 @@ BATCH_SIZE = 2000
 ACTOR_LABEL = "历史导入"
 # The statuses an import may give: the ones whose timestamps a source's report and end times tell.
 IMPORT_STATUSES = (Status.REPORTED, Status.ACCEPTED, Status.REJECTED, Status.CLOSED)
-# Cells that mean "no value" in the exports we have seen (R writes NA, some systems NULL).
-NULLS = frozenset({"", "na", "n/a", "null", "none", "nan", "nat"})
+# Cells that mean "no value" in the exports we have seen (R writes NA, some systems NULL), in the
+# usual spellings: a set lookup per cell, not a lower() and a lookup.
+NULLS = frozenset(v for n in ("", "na", "n/a", "null", "none", "nan", "nat") for v in (n, n.upper(), n.title())) | {"NaN", "NaT"}
 DEFAULT_STATUSES = {
     "closed": Status.CLOSED, "resolved": Status.CLOSED, "completed": Status.CLOSED, "complete": Status.CLOSED,
     "已结案": Status.CLOSED, "结案": Status.CLOSED, "已办结": Status.CLOSED, "办结": Status.CLOSED,
@@ -526,7 +526,7 @@ def _check(table: Table, mapping: Mapping, *, now: datetime) -> tuple[list[_Row]
         if not name:
             return ""
         value = values[at[name]]
-        return "" if value.lower() in NULLS else value
+        return "" if value in NULLS else value
 
     def time(row: int, values: list[str], name: str) -> datetime | None:
         try:
@@ -593,8 +593,8 @@ def _check(table: Table, mapping: Mapping, *, now: datetime) -> tuple[list[_Row]
 
         if len(errors) > bad:
             continue
-        categories = tuple(v for i in category_at if (v := values[i]) and v.lower() not in NULLS)
-        details = [v for i in description_at if (v := values[i]) and v.lower() not in NULLS]
+        categories = tuple(v for i in category_at if (v := values[i]) not in NULLS)
+        details = [v for i in description_at if (v := values[i]) not in NULLS]
         agency = cell(values, mapping.agency)
         lines = [" / ".join(dict.fromkeys(categories)), *dict.fromkeys(details), f"部门：{agency}" if agency else ""]
         good.append(_Row(row=row, external_id=external_id, status=status, source_status=source_status, reported_at=reported_at,
@@ -642,8 +642,8 @@ def _grids(rows: list[_Row], mapping: Mapping, target: Region) -> list[tuple[Reg
         ids = {i for loc in locations if loc.found for i in (loc.grid_id, loc.micro_grid_id) if i}
         regions = Region.objects.in_bulk(ids)
         for r, loc, lon, lat in zip(placed, locations, lons, lats, strict=True):
-            grid = regions[loc.grid_id] if loc.found else None
-            micro = regions.get(loc.micro_grid_id) if loc.found else None
+            # .get: a grid deleted since the index was built (it lags by up to a second) is no grid.
+            grid, micro = regions.get(loc.grid_id), regions.get(loc.micro_grid_id)
             found[r.row] = (grid, micro, float(lon), float(lat)) if grid else (*fallback, float(lon), float(lat))
     return [found.get(r.row) or (*fallback, None, None) for r in rows]
 
@@ -673,13 +673,14 @@ def _write(rows: list[_Row], *, mapping: Mapping, target: Region, table: Table, 
     with transaction.atomic():
         versions = {m.id: current_version(m) for m in {r.matter for r in rows}}
 
-        @functools.cache
-        def route(matter_id: int, grid: Region) -> routing.Route:
-            return routing.route(matter_version=versions[matter_id], grid=grid, how_found=ACTOR_LABEL)
+        routes: dict[tuple[int, int], routing.Route] = {}
+        groups: dict[tuple, tuple] = {}
 
-        @functools.cache
         def shared(matter: MatterType, grid: Region, micro: Region | None, status: str) -> tuple:
-            version, way = versions[matter.id], route(matter.id, grid)
+            version = versions[matter.id]
+            way = routes.get((matter.id, grid.id))
+            if way is None:
+                way = routes[(matter.id, grid.id)] = routing.route(matter_version=version, grid=grid, how_found=ACTOR_LABEL)
             return (status, matter.id, version.id, matter.board, way.tier, way.level, grid.id, micro.id if micro else None,
                     way.region.id, *_clock(version, status, now=now, db_time=db_time))  # fmt: skip
 
@@ -687,8 +688,12 @@ def _write(rows: list[_Row], *, mapping: Mapping, target: Region, table: Table, 
         cases, events = [], []
         for pk, r, (grid, micro, lon, lat) in zip(ids, rows, places, strict=True):
             reported, ended, status = db_time(r.reported_at), db_time(r.ended_at), r.status
+            key = (r.matter.id, grid.id, micro.id if micro else None, status)
+            head = groups.get(key)
+            if head is None:
+                head = groups[key] = shared(r.matter, grid, micro, status)
             cases.append((
-                *shared(r.matter, grid, micro, status), pk, f"{r.reported_at.astimezone(site):%Y%m%d}{pk:06d}", lon, lat,
+                *head, pk, f"{r.reported_at.astimezone(site):%Y%m%d}{pk:06d}", lon, lat,
                 r.address, r.description, r.external_id, reported, reported if status in (Status.ACCEPTED, Status.CLOSED) else None,
                 ended if status == Status.REJECTED else None, ended if status == Status.CLOSED else None,
             ))  # fmt: skip

@@ -82,6 +82,11 @@ for _row in _ROWS:
 
 ACTIONS = sorted({row.action for row in _ROWS})
 
+# Steps the resident sees on the tracking page and through Open311; the rest (supervision notes,
+# extensions, holds, returns, escalations, overdue marks) are internal unless the actor says otherwise.
+PUBLIC_ACTIONS = frozenset({"report", "accept", "reject", "merge", "solve_on_spot", "dispatch", "sign", "handle", "verify", "close",
+                            "rate", "rate_unsatisfied", "reopen", "import"})
+
 # The step whose clock runs while a case is in a status; statuses not listed stop the clock.
 STEP_OF: dict[str, str] = {
     S.REPORTED: "accept",

@@ -8,6 +8,8 @@ the same case at once cannot both win: the second sees the new status and gets I
 from __future__ import annotations
 
 import hashlib
+import math
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,7 +31,7 @@ from yiwang.worktime import calendar as work_calendar
 from yiwang.worktime.sla import Limit
 
 from . import clock, routing
-from .lifecycle import Transition, transition_for
+from .lifecycle import PUBLIC_ACTIONS, Transition, transition_for
 from .models import (
     LEVEL_UP, Case, CaseEvent, CasePhoto, Channel, ExtensionRequest, Level, PhotoKind, Rating, RequestStatus,
     RoutingDecision, Status, Summons, SummonsPart, SummonsStatus, Urgency,
@@ -37,6 +39,7 @@ from .models import (
 from .permissions import is_coordinator, may_act
 from .photos import CheckedPhoto, check_photos
 
+PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 -]{3,22}[0-9]$")
 ACCESS_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -100,11 +103,20 @@ def check_attributes(matter: MatterType, given: dict) -> dict:
                 raise ValidationError({f"attribute[{code}]": f"{definition['description']} is required"})
             continue
         datatype = definition.get("datatype", "string")
+        if not datatype.endswith("valuelist") and isinstance(value, (list, dict)):
+            raise ValidationError({f"attribute[{code}]": f"{definition['description']}: one value is expected"})
         if datatype == "number":
             try:
                 value = float(value)
             except (TypeError, ValueError):
                 raise ValidationError({f"attribute[{code}]": f"{definition['description']}: a number is expected"}) from None
+            if not math.isfinite(value):
+                raise ValidationError({f"attribute[{code}]": f"{definition['description']}: a finite number is expected"})
+        elif datatype == "datetime":
+            try:
+                value = datetime.fromisoformat(str(value)).isoformat()
+            except ValueError:
+                raise ValidationError({f"attribute[{code}]": f"{definition['description']}: an ISO 8601 date and time is expected"}) from None
         elif datatype.endswith("valuelist"):
             allowed = {str(v["key"]) for v in definition["values"]}
             values = value if isinstance(value, list) else [value]
@@ -151,6 +163,9 @@ def report_case(report: Report, *, acting_user=None, now: datetime | None = None
     if report.urgency not in Urgency.values:
         raise ValidationError({"urgency": f"unknown urgency {report.urgency!r}"})
     attributes = check_attributes(matter, report.attributes)
+    phone = (report.reporter_phone or "").strip()
+    if phone and not PHONE_PATTERN.match(phone):
+        raise ValidationError({"reporter_phone": "a phone number has 5 to 20 digits (and may start with +)"})
     photos = report.photos if all(isinstance(p, CheckedPhoto) for p in report.photos) else check_photos(report.photos)
     grid, micro, how_found, lon, lat = _locate(report)
     now = now or timezone.now()
@@ -168,8 +183,8 @@ def report_case(report: Report, *, acting_user=None, now: datetime | None = None
             handling_region=route.region, handling_department=None, device=report.device,
             external_source=report.external_source, external_id=report.external_id, reported_at=reported_at,
         )
-        if report.reporter_phone:
-            case.set_phone(report.reporter_phone)
+        if phone:
+            case.set_phone(phone)
         clock.start_step(case, now=reported_at, calendar=calendar)
         clock.set_close_due(case, start=reported_at, calendar=calendar)
         case.save()
@@ -215,7 +230,7 @@ class Context:
     restart_clock: bool = True
 
 
-def perform(case: Case | int, action: str, *, acting_user=None, note: str = "", public: bool = True, system: bool = False,
+def perform(case: Case | int, action: str, *, acting_user=None, note: str = "", public: bool | None = None, system: bool = False,
             access_code: str | None = None, photos: dict | None = None, now: datetime | None = None, **params) -> Case:
     """Take `action` on the case, if the table allows it from the case's current status and the
     user is the actor the table names. One transaction; raises IllegalTransition or PermissionDenied."""
@@ -241,6 +256,7 @@ def perform(case: Case | int, action: str, *, acting_user=None, note: str = "", 
         if transition.target is not None and ctx.restart_clock and (locked.status != before or action in {"rework", "escalate", "auto_escalate"}):
             clock.start_step(locked, now=now, calendar=ctx.calendar)
         locked.save()
+        public = action in PUBLIC_ACTIONS if public is None else public
         event = _event(locked, action, before, locked.status, actor=acting_user, note=note, at=now, public=public,
                        detail=ctx.detail, label=_label(acting_user) or ("系统" if system else "反映人" if reporter_verified else ""))
         for kind, files in checked.items():
@@ -549,7 +565,7 @@ def do_summon(case, *, acting_user, reason: str, parts: list[dict], now: datetim
             hours = float(part.get("checkin_hours") or 2)
             SummonsPart.objects.create(summons=summons, department=part.get("department"), member=part.get("member"), task=part["task"],
                                        checkin_due_at=calendar.add_working_seconds(now, hours * 3600))
-        event = _event(locked, "summon", locked.status, locked.status, actor=acting_user, note=reason, at=now,
+        event = _event(locked, "summon", locked.status, locked.status, actor=acting_user, note=reason, at=now, public=False,
                        detail={"summons": summons.pk, "parts": len(parts)}, label=_label(acting_user))
         _after_commit(locked, event)
     return summons

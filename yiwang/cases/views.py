@@ -1,0 +1,27 @@
+"""Case photos are personal data: served only to staff whose scope holds the case, or to the
+resident holding the case's access code (kept in the session by the tracking page)."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404
+
+from .models import CasePhoto
+
+
+def case_photo(request, pk: int):
+    photo = CasePhoto.objects.restrict(request.user).filter(pk=pk).first() if request.user.is_authenticated else None
+    if photo is None:
+        tracked = request.session.get("tracked_cases", [])
+        photo = CasePhoto.objects.filter(pk=pk, case__number__in=tracked).first()
+    if photo is None:
+        raise Http404("photo not found")
+    response = FileResponse(photo.image.open("rb"), content_type=photo.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def photo_url(photo: CasePhoto) -> str:
+    from django.urls import reverse
+
+    return reverse("case-photo", args=[photo.pk])
