@@ -42,5 +42,6 @@ def test_worker_process_delivers_notifications(tree, users, settings):
     subprocess.run([sys.executable, "-m", "yiwang.manage", "worker", "--batch", "-v", "0"], env=_env_for_test_database(), check=True, timeout=120)
 
     assert set(Notification.objects.filter(case=case).values_list("user__username", flat=True)) == {"community", "street", "district"}
-    assert DBTaskResult.objects.filter(task_path__endswith="deliver_case_event", status="SUCCESSFUL").count() == 1
+    deliveries = DBTaskResult.objects.filter(task_path__endswith="deliver_case_event")
+    assert deliveries.filter(status="SUCCESSFUL").exists() and not deliveries.exclude(status="SUCCESSFUL").exists()
     assert DBTaskResult.objects.filter(task_path__endswith="sweep_deadlines", status="SUCCESSFUL").exists()

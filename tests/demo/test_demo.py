@@ -49,8 +49,11 @@ def demo(django_db_setup, django_db_blocker):
         summary = build_demo(options=SMALL, reset=True)
     yield summary
     with django_db_blocker.unblock():
+        from django_tasks_db.models import DBTaskResult
+
         delete_demo()
         User.objects.filter(username__in=DEMO_USERNAMES).delete()
+        DBTaskResult.objects.all().delete()  # the demo cases' queued notifications
 
 
 @pytest.fixture
