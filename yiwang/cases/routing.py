@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from yiwang.matters.models import Department, MatterTypeVersion, Tier
 from yiwang.regions.models import Level as RegionLevel
-from yiwang.regions.models import Region
+from yiwang.regions.models import Region, ancestor_paths
 
 from .models import LEVEL_UP, Level
 
@@ -37,15 +37,11 @@ def department_for(kind: str, region: Region) -> Department | None:
     """The active department of `kind` whose service area holds `region`, the nearest area first."""
     if not kind:
         return None
-    paths = [p for p in _prefixes(region.path)]
+    paths = ancestor_paths(region.path)
     candidates = Department.objects.filter(kind=kind, active=True, areas__path__in=paths).values_list("pk", "areas__path")
     best = max(candidates, key=lambda row: len(row[1]), default=None)
     return Department.objects.get(pk=best[0]) if best else None
 
-
-def _prefixes(path: str) -> list[str]:
-    parts = [p for p in path.strip("/").split("/") if p]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
 def route(*, matter_version: MatterTypeVersion, grid: Region, how_found: str) -> Route:

@@ -6,6 +6,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import ExtractYear
 
 from yiwang.core.scope import Role, scope_path
+from yiwang.regions.models import ancestor_paths
 
 from .models import Case, CaseEvent, Level, Status
 from .permissions import COORDINATOR_ROLES, SUPERVISOR_ROLES
@@ -14,10 +15,6 @@ COORDINATOR_STATUSES = [Status.REPORTED, Status.ACCEPTED, Status.HANDLED, Status
 HANDLER_STATUSES = [Status.DISPATCHED, Status.SIGNED]
 HANDLER_ROLE_LEVEL = {Role.GRID_WORKER: Level.GRID, Role.COMMUNITY: Level.COMMUNITY, Role.STREET: Level.STREET}
 
-
-def _prefixes(path: str) -> list[str]:
-    parts = [p for p in path.strip("/").split("/") if p]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
 def inbox(user) -> QuerySet:
@@ -34,7 +31,7 @@ def inbox(user) -> QuerySet:
     if user.role == Role.DEPARTMENT:
         wanted |= Q(status__in=HANDLER_STATUSES, level=Level.DEPARTMENT, handling_department__in=user.departments.all())
     elif user.role in HANDLER_ROLE_LEVEL and path:
-        unit = Q(handling_region__path__in=_prefixes(path)) | Q(handling_region__path__startswith=path)
+        unit = Q(handling_region__path__in=ancestor_paths(path)) | Q(handling_region__path__startswith=path)
         wanted |= Q(status__in=HANDLER_STATUSES, level=HANDLER_ROLE_LEVEL[user.role]) & unit
     return (Case.objects.filter(wanted).select_related("matter", "region", "handling_region", "handling_department")
             .order_by(F("step_overdue").desc(), F("step_due_at").asc(nulls_last=True), "reported_at"))

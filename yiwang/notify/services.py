@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from yiwang.core.scope import Role
+from yiwang.regions.models import ancestor_paths
 
 from .models import Notification, WebhookDelivery, WebhookEndpoint
 
@@ -32,10 +33,6 @@ ACTION_TEXT = {
 }
 
 
-def _prefixes(path: str) -> list[str]:
-    parts = [p for p in path.strip("/").split("/") if p]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-
 
 def coordinators(case):
     from django.contrib.auth import get_user_model
@@ -44,7 +41,7 @@ def coordinators(case):
     from yiwang.cases.permissions import COORDINATOR_ROLES, SUPERVISOR_ROLES
 
     roles = SUPERVISOR_ROLES if case.level in (Level.STREET, Level.DEPARTMENT) else COORDINATOR_ROLES
-    return get_user_model().objects.filter(is_active=True, role__in=roles, scope_region__path__in=_prefixes(case.region.path))
+    return get_user_model().objects.filter(is_active=True, role__in=roles, scope_region__path__in=ancestor_paths(case.region.path))
 
 
 def handlers(case):
@@ -104,7 +101,7 @@ def notify(case, action: str, *, note: str = "") -> int:
     text = message(case, action, note)
     users = recipients(case, action)
     Notification.objects.bulk_create([Notification(user=u, case=case, kind=action, text=text[:300]) for u in users])
-    endpoints = WebhookEndpoint.objects.filter(active=True, region__path__in=_prefixes(case.region.path))
+    endpoints = WebhookEndpoint.objects.filter(active=True, region__path__in=ancestor_paths(case.region.path))
     for endpoint in endpoints:
         delivery = WebhookDelivery.objects.create(endpoint=endpoint, payload=robot_payload(text))
         send(delivery)

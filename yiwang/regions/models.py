@@ -18,6 +18,12 @@ from yiwang.core.scope import ScopedManager
 from .fields import PathField
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of a node and all its ancestors, root first: "/a/b/" → ["/a/", "/a/b/"]."""
+    parts = [p for p in path.strip("/").split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
 class Level(models.TextChoices):
     PROVINCE = "province", _("省")
     CITY = "city", _("市")
