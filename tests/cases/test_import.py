@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import CommandError, call_command
 
+from yiwang.cases import importing
 from yiwang.cases.importing import Mapping, MappingError, import_cases, preset
 from yiwang.cases.models import Case, CaseEvent, Channel, Status
 from yiwang.registry.importing import ImportFailed
@@ -24,45 +25,36 @@ GRID_A = "500154003001001"
 LA = ZoneInfo("America/Los_Angeles")
 
 # preset, file, the source's status column, and what each of its values becomes.
+CLOSED, OPEN = {"Closed": "closed"}, {"Open": "accepted", "Pending": "accepted", "Assigned": "accepted", "In Progress": "accepted",
+                                      "Email Sent": "accepted"}  # fmt: skip
+VOID = {"Cancelled": "rejected", "Referred Out": "rejected"}
 FILES = [
-    ("la2017", "la/myla311_2017_subset.csv", "Status", {"Closed": "closed", "Cancelled": "rejected", "Referred Out": "rejected", "Open": "accepted"}),
-    ("la2020", "la/myla311_2020_seed_requests.csv", "status", {"Closed": "closed", "Cancelled": "rejected", "Referred Out": "rejected",
-                                                                "Open": "accepted", "Pending": "accepted"}),
-    ("sf5k", "sf/sf311_cases_sample_5k_geo.csv", "Status", {"Closed": "closed", "Open": "accepted"}),
-    ("sf10k", "sf/sf311_cases_sample_10k.csv", "Status", {"Closed": "closed", "Open": "accepted"}),
-    ("sfbq", "sf/sf311_bigquery_10k.csv", "status", {"Closed": "closed", "Open": "accepted"}),
-    ("nyc", "nyc/nyc311_2011_tuplex_2k.csv", "Status", {"Closed": "closed", "Pending": "accepted", "Assigned": "accepted"}),
-    ("nyc", "nyc/nyc311_2014-2019_twosix_1k.csv", "Status", {"Closed": "closed", "Pending": "accepted", "Assigned": "accepted",
-                                                             "Open": "accepted", "In Progress": "accepted", "Email Sent": "accepted"}),
-    ("nyc", "nyc/nyc311_20220501_pyboot_924.csv", "Status", {"Closed": "closed", "Open": "accepted", "In Progress": "accepted"}),
-    ("nyc_api", "nyc/nyc311_20191231_api_1k.csv", "status", {"Closed": "closed", "Open": "accepted", "In Progress": "accepted",
-                                                             "Assigned": "accepted"}),
-    ("boston", "boston/boston311-100.csv", "case_status", {"Closed": "closed", "Open": "accepted"}),
-]  # fmt: skip
+    ("la2017", "la/myla311_2017_subset.csv", "Status", CLOSED | OPEN | VOID),
+    ("la2020", "la/myla311_2020_seed_requests.csv", "status", CLOSED | OPEN | VOID),
+    ("sf5k", "sf/sf311_cases_sample_5k_geo.csv", "Status", CLOSED | OPEN),
+    ("sf10k", "sf/sf311_cases_sample_10k.csv", "Status", CLOSED | OPEN),
+    ("sfbq", "sf/sf311_bigquery_10k.csv", "status", CLOSED | OPEN),
+    ("nyc", "nyc/nyc311_2011_tuplex_2k.csv", "Status", CLOSED | OPEN),
+    ("nyc", "nyc/nyc311_2014-2019_twosix_1k.csv", "Status", CLOSED | OPEN),
+    ("nyc", "nyc/nyc311_20220501_pyboot_924.csv", "Status", CLOSED | OPEN),
+    ("nyc_api", "nyc/nyc311_20191231_api_1k.csv", "status", CLOSED | OPEN),
+    ("boston", "boston/boston311-100.csv", "case_status", CLOSED | OPEN),
+]
 
 # A few cases per file, by source ID: {field: value}.
 SPOT_CHECKS = {
-    "la/myla311_2017_subset.csv": {"1-870694601": {"matter__code": "06036"},  # Bulky Items
-               "1-870704831": {"matter__code": "S0010"}},  # Homeless Encampment: not mapped, the fallback
+    "la/myla311_2017_subset.csv": {
+        "1-870694601": {"matter__code": "06036"},  # Bulky Items
+        "1-870704831": {"matter__code": "S0010"},  # Homeless Encampment: not mapped, the fallback
+    },
     # 12/28/2015 05:30:18 PM in the 10k sample, "17:30:18+00:00" in BigQuery: its UTC label is San Francisco time.
     "sf/sf311_bigquery_10k.csv": {"5411321": {"reported_at": datetime(2015, 12, 28, 17, 30, 18, tzinfo=LA), "matter__code": "S0010"}},
-    "sf/sf311_cases_sample_10k.csv": {"3600298": {"lat": 37.774007256355, "lon": -122.395680023339, "status": "accepted", "matter__code": "S0010"}},
+    "sf/sf311_cases_sample_10k.csv": {"3600298": {"lat": 37.774007256355, "lon": -122.395680023339, "status": "accepted"}},
     # Opened on EST, closed on EDT.
-    "nyc/nyc311_2011_tuplex_2k.csv": {"19937901": {"matter__code": "S0010", "closed_at": datetime(2011, 3, 15, 16, 14, 19, tzinfo=ZoneInfo("America/New_York"))}},
-}  # fmt: skip
+    "nyc/nyc311_2011_tuplex_2k.csv": {"19937901": {"closed_at": datetime(2011, 3, 15, 16, 14, 19, tzinfo=ZoneInfo("America/New_York"))}},
+}
 
 needs_data = pytest.mark.skipif(not SR311.is_dir(), reason=f"no 311 sample data in {SR311}")
-
-
-@pytest.fixture(autouse=True)
-def fresh_lookup_index():
-    """As in tests/regions: rolled-back tests leave the process's grid index describing grids that
-    are gone (on PostgreSQL their ids are not even reused)."""
-    from yiwang.regions import lookup
-
-    lookup.invalidate()
-    yield
-    lookup.invalidate()
 
 
 def source_rows(name: str) -> list[dict]:
@@ -166,6 +158,18 @@ def test_fall_back_night_counts_the_repeated_hour(tree):
     assert Case.objects.get(external_id="spring").matter.code == "S0010"
 
 
+def test_excel_date_cells_are_read_too(tree):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(HEADER)
+    book.active.append(["fall", datetime(2017, 11, 5, 0, 30), datetime(2017, 11, 5, 3, 30), "Closed", "Graffiti", None, None])
+    content = io.BytesIO()
+    book.save(content)
+    import_cases(content.getvalue(), mapping=HAND, region=GRID_A)
+    assert hours(Case.objects.get(external_id="fall")) == 4.0
+
+
 def test_ambiguous_and_missing_wall_times_read_with_fold_0_and_warn(tree):
     result = import_cases(hand_file(
         ["ambiguous", "2017-11-05 01:30", "2017-11-05 03:00", "closed", "", "", ""],
@@ -240,6 +244,23 @@ def test_reimporting_reports_every_duplicate_and_writes_nothing(tree):
     assert [e.row for e in failed.value.errors] == [2, 3, 4, 5, 6]
     assert all("已从来源 hand 导入过" in e.reason for e in failed.value.errors)
     assert Case.objects.count() == CaseEvent.objects.count() == 5
+
+
+def test_a_clash_found_only_when_writing_still_names_the_rows(tree, monkeypatch):
+    # As if another import wrote the same cases between our check and our write.
+    data = hand_file(*BAD[:2])
+    import_cases(data, mapping=HAND, region=GRID_A)
+    real, calls = importing._existing, []
+
+    def blind_at_the_check(source, ids):
+        calls.append(ids)
+        return set() if len(calls) == 1 else real(source, ids)
+
+    monkeypatch.setattr(importing, "_existing", blind_at_the_check)
+    with pytest.raises(ImportFailed) as failed:
+        import_cases(data, mapping=HAND, region=GRID_A)
+    assert [(e.row, e.column) for e in failed.value.errors] == [(2, "id"), (3, "id")] and len(calls) == 2
+    assert Case.objects.count() == CaseEvent.objects.count() == 2
 
 
 def test_points_inside_our_grids_go_to_that_grid(tree):

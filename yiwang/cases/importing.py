@@ -7,30 +7,32 @@ shared 311 files are in `PRESETS`; a JSON file of the same keys describes any ot
 Like the registry import (yiwang.registry.importing), every row is read and checked first, every
 problem is collected as (row, column, reason) and nothing is written unless the whole file is
 clean (or, when asked, the bad rows are left out and listed). A clean file is written in one
-transaction with bulk inserts: cases, then their numbers, then one "import" event per case.
+transaction as plain rows: cases (their ids reserved first, so their numbers are known), then one
+"import" event per case, then an audit entry for the file.
 
 Time. Naive local times are localised in the mapping's zone with zoneinfo, and every instant is
 stored as an aware UTC datetime, so elapsed time = closed_at - reported_at is right across
 daylight-saving changes (a case opened 00:30 and closed 03:30 on the November fall-back night took
-four hours, not three). Wall times a DST change makes ambiguous or impossible are read with
-fold=0, as PEP 495 defines it, and each such cell is listed as a warning:
+four hours, not three). A wall time that a DST change makes ambiguous or impossible says nothing
+about which instant was meant; it is read with fold=0, the PEP 495 default, and listed as a warning:
 - an ambiguous time (the repeated hour in autumn, e.g. 01:30 on 2017-11-05 in Los Angeles) is
-  the first of its two occurrences, still on daylight time: a source that wrote wall times
-  recorded the first hour before it could know a second would come;
+  the first of its two occurrences, on daylight time;
 - a non-existent time (the skipped hour in spring, e.g. 02:30 on 2018-03-11) is read with the
-  offset in force before the jump, so it lands one hour later on the new wall clock (03:30
-  daylight time), where a clock not yet put forward would have shown it.
+  offset in force before the jump, i.e. as 03:30 daylight time, where a clock not yet put forward
+  would have shown it.
+Either way the reading is off by at most that one hour, and only for cells the warnings name.
 
 Routing. Each case gets its matter's current version and the tier, level and handling region
 that routing.route gives the matter's default tier in the case's grid: the grid its point falls
 in, else the target grid given to the import. No RoutingDecision rows are written: the import
 event says where the case came from.
 
-Clocks. Closed and rejected cases get no step clock. Open cases (reported/accepted) get the clock
-of their step started at import time, not at the source's report time: the step's real start is
-unknown, and a clock from years ago would mark every open case overdue (and auto-escalate some)
-on the next sweep. `close_due_at` is the matter's total limit from the report time for closed
-cases (how long our limits would have allowed) and from the import time for open ones.
+Clocks. Closed and rejected cases get no clock at all, not even `close_due_at`: they were handled
+under the source's own limits and calendar, and judging them by ours (in our office hours and
+time zone) would invent lateness; the indicators count them as closed without a deadline. Open
+cases (reported/accepted) get their step's clock and `close_due_at` started at import time, not at
+the source's report time: the real start is unknown, and clocks from years ago would mark every
+open case overdue (and auto-escalate some) on the next sweep.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ import json
 import re
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Mapping as MappingType
+from collections.abc import Iterable
+from collections.abc import Mapping as MappingType
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -58,7 +61,7 @@ from yiwang.regions import lookup
 from yiwang.regions.coords import CRS_CHOICES, WGS84
 from yiwang.regions.models import Level as RegionLevel
 from yiwang.regions.models import Region
-from yiwang.registry.importing import ImportFailed
+from yiwang.core.tabular import ImportFailed
 from yiwang.worktime import calendar as work_calendar
 
 from . import clock, routing
@@ -167,7 +170,10 @@ class Mapping:
         values = {k: v for k, v in data.items() if k != "preset"}
         if "preset" in data and base is None:
             base = preset(data["preset"])
-        return replace(base, **values) if base is not None else cls(**values)
+        try:
+            return replace(base, **values) if base is not None else cls(**values)
+        except (TypeError, AttributeError) as exc:  # a key missing, or a value of the wrong shape
+            raise MappingError(f"mapping: {exc}") from None
 
     @classmethod
     def from_json(cls, path: str | Path, *, base: Mapping | None = None) -> Mapping:
@@ -212,7 +218,7 @@ _BOSTON_MATTERS = {
 }  # fmt: skip
 _US_12H = "%m/%d/%Y %I:%M:%S %p"
 # The NYC export's Status: "Pending"/"Assigned"/"Email Sent" are open; a Closed Date on them is not an end.
-_NYC = dict(source="nyc311", tz="America/New_York", category=("Complaint Type", "Descriptor"), matters=_NYC_MATTERS)
+_NYC = {"source": "nyc311", "tz": "America/New_York", "category": ("Complaint Type", "Descriptor"), "matters": _NYC_MATTERS}
 
 PRESETS: dict[str, Mapping] = {
     # MyLA311 2017: a Closed row always has ClosedDate, but 12 are midnight of the day they were
@@ -285,7 +291,7 @@ def _compile(fmt: str) -> tuple[re.Pattern, tuple[str, ...]] | None:
                 return None
             pattern.append(_DIRECTIVES[directive])
             order.append(directive)
-    if "p" in order and "I" not in order or "I" in order and "p" not in order:
+    if ("p" in order) != ("I" in order) or {"H", "I"} <= set(order):  # odd mixes: leave them to strptime
         return None
     return re.compile("".join(pattern)), tuple(order)
 
@@ -307,7 +313,8 @@ def _parser(fmt: str):
         if match is None:
             raise ValueError(text)
         g = match.groups()
-        y = int(g[year]) if year is not None else 1900 + int(g[short_year]) + (100 if int(g[short_year]) < 69 else 0)  # strptime's %y rule
+        # strptime's %y rule: 69-99 are 1969-1999, 00-68 are 2000-2068.
+        y = int(g[year]) if year is not None else 1900 + int(g[short_year]) + (100 if int(g[short_year]) < 69 else 0)
         h = int(g[hour]) if hour is not None else 0
         if meridian is not None:
             h = h % 12 + (12 if g[meridian].lower() == "pm" else 0) if 1 <= h <= 12 else 99  # 99: out of range, as strptime
@@ -325,7 +332,8 @@ class _Times:
 
     def __init__(self, mapping: Mapping):
         self.formats = mapping.date_formats
-        self.parsers = [_parser(f) for f in mapping.date_formats]
+        # ISO last whatever the formats: it is unambiguous, and it is how date cells of .xlsx files read.
+        self.parsers = [_parser(f) for f in dict.fromkeys((*mapping.date_formats, "iso"))]
         self.zone = mapping.zone()
         self.ignore_offset = mapping.ignore_offset
 
@@ -462,7 +470,6 @@ def import_cases(
     region: Region | str,
     skip_bad_rows: bool = False,
     encoding: str | None = None,
-    acting_user: Any = None,
     now: datetime | None = None,
 ) -> ImportResult:
     """Import the cases in `source` (a path, bytes or file) read through `mapping`.
@@ -470,6 +477,7 @@ def import_cases(
     `region` is the grid (or micro-grid), or its code, given to rows whose point is in no grid of
     ours. Raises ImportFailed listing every bad row and writes nothing, unless `skip_bad_rows`,
     which writes the good rows and returns the bad ones in `skipped`. MappingError for a bad mapping.
+    There is no user and no scope check: this is for the command line, run by whoever runs the site.
     """
     target = _target(region)
     try:
@@ -482,7 +490,7 @@ def import_cases(
     if errors and not skip_bad_rows:
         raise ImportFailed(errors)
     try:
-        created = _write(rows, mapping=mapping, target=target, table=table, now=now, acting_user=acting_user)
+        created = _write(rows, mapping=mapping, target=target, table=table, now=now)
     except IntegrityError:
         # Someone imported some of these while we checked: name them.
         clashes = _already_imported(mapping.source, rows, table.headers[mapping.external_id])
@@ -515,7 +523,6 @@ def _check(table: Table, mapping: Mapping, *, now: datetime) -> tuple[list[_Row]
     matters = _Matters(mapping)
     seen: dict[str, int] = {}
     existing = _existing(mapping.source, [v[at[mapping.external_id]] for _, v in table.rows])
-    closed_columns = [(h, at[h]) for h in mapping.closed_at]
     category_at = [at[h] for h in mapping.category]
     description_at = [at[h] for h in mapping.description]
     good: list[_Row] = []
@@ -568,12 +575,13 @@ def _check(table: Table, mapping: Mapping, *, now: datetime) -> tuple[list[_Row]
             if reported_at is not None and reported_at > now:
                 errors.append(RowError(row, header[mapping.reported_at], "上报时间晚于现在"))
         if status in (Status.CLOSED, Status.REJECTED):
-            name = next((h for h, _ in closed_columns if cell(values, h)), "")
+            name = next((h for h in mapping.closed_at if cell(values, h)), "")
             if name:
                 ended_at = time(row, values, name)
                 if ended_at is not None and reported_at is not None and ended_at < reported_at:
                     if mapping.closed_before_reported == "clamp":
-                        warnings.append(RowError(row, header[name], f"结束时间早于上报时间 {(reported_at - ended_at).total_seconds() / 3600:.2f} 小时，按上报时间计"))
+                        early = (reported_at - ended_at).total_seconds() / 3600
+                        warnings.append(RowError(row, header[name], f"结束时间早于上报时间 {early:.2f} 小时，按上报时间计"))
                         ended_at = reported_at
                     else:
                         errors.append(RowError(row, header[name], "结束时间早于上报时间"))
@@ -625,10 +633,7 @@ def _already_imported(source: str, rows: list[_Row], column: str) -> list[RowErr
 def _grids(rows: list[_Row], mapping: Mapping, target: Region) -> list[tuple[Region, Region | None, float | None, float | None]]:
     """(grid, micro-grid, lon, lat) per row: where its point falls, else the target. Points are
     located in one vectorised call and stored in WGS-84."""
-    if target.level == RegionLevel.MICRO_GRID:
-        fallback = (target.parent, target)
-    else:
-        fallback = (target, None)
+    fallback = (target.parent, target) if target.level == RegionLevel.MICRO_GRID else (target, None)
     placed = [r for r in rows if r.position is not None]
     lats = [r.position[0] for r in placed]
     lons = [r.position[1] for r in placed]
@@ -660,7 +665,7 @@ _EVENT_COLUMNS = ("case_id", "to_status", "note", "detail")
 _CLOCK_FIELDS = ("step", "step_started_at", "step_warn_at", "step_due_at", "close_due_at", "deadline_note")
 
 
-def _write(rows: list[_Row], *, mapping: Mapping, target: Region, table: Table, now: datetime, acting_user: Any) -> int:
+def _write(rows: list[_Row], *, mapping: Mapping, target: Region, table: Table, now: datetime) -> int:
     """Cases and their events as plain rows: a model instance per row (bulk_create) costs several
     times what the database does. Ids are reserved first, so numbers and events need no second pass."""
     if not rows:
@@ -701,7 +706,7 @@ def _write(rows: list[_Row], *, mapping: Mapping, target: Region, table: Table, 
             events.append((pk, status, f"{mapping.source} {r.external_id}", as_json(info, None)))
         _insert(Case, _CASE_COLUMNS, cases, channel=Channel.IMPORT, external_source=mapping.source)
         _insert(CaseEvent, _EVENT_COLUMNS, events, at=now, actor_label=ACTOR_LABEL, action="import", public=False)
-        audit.record(actor=acting_user, action="cases.import", target_type="cases.case",
+        audit.record(actor=None, action="cases.import", target_type="cases.case",
                      detail={"source": mapping.source, "file": file_label, "rows": len(table.rows), "created": len(cases)})
     return len(cases)
 
@@ -731,7 +736,9 @@ def _clock(version, status: str, *, now: datetime, db_time) -> tuple:
 
 def _reserve_ids(model, count: int) -> list[int] | range:
     """`count` primary keys nobody else will take. PostgreSQL hands them out from the sequence;
-    SQLite has one writer, and the transaction we are in holds the write lock (BEGIN IMMEDIATE)."""
+    SQLite has one writer, and the transaction we are in holds the write lock (the settings begin
+    transactions IMMEDIATE). Were that lock not held, a concurrent insert would make ours fail on
+    the primary key, which import_cases reports as "data changed during the import": no harm done."""
     table = model._meta.db_table
     column = model._meta.pk.column
     quote = connection.ops.quote_name
@@ -748,16 +755,24 @@ def _reserve_ids(model, count: int) -> list[int] | range:
 
 
 def _insert(model, varying: tuple[str, ...], rows: list[tuple], **constants: Any) -> None:
-    """INSERT `rows` (values of the `varying` attributes, in the database's form) with executemany
-    in batches; every other column gets `constants` or its field's default."""
+    """INSERT `rows` (values of the `varying` attributes, in the database's form): COPY on
+    PostgreSQL, batched executemany elsewhere. Every other column gets `constants` or its
+    field's default."""
     by_attname = {f.attname: f for f in model._meta.concrete_fields}
     fixed = {f.column: f.get_db_prep_save(constants.get(name, f.get_default()), connection)
              for name, f in by_attname.items() if name not in varying and not f.primary_key}  # fmt: skip
     columns = [*fixed, *(by_attname[name].column for name in varying)]
     quote = connection.ops.quote_name
-    sql = (f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) "
-           f"VALUES ({', '.join(['%s'] * len(columns))})")  # fmt: skip
+    table = f"{quote(model._meta.db_table)} ({', '.join(map(quote, columns))})"
     head = tuple(fixed.values())
+    if connection.vendor == "postgresql":
+        # The raw psycopg cursor skips Django's error translation: wrap it so that a unique
+        # violation still arrives as django.db.IntegrityError.
+        with connection.wrap_database_errors, connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(head + row)
+        return
+    sql = f"INSERT INTO {table} VALUES ({', '.join(['%s'] * len(columns))})"
     with connection.cursor() as cursor:
         for chunk in _chunks(rows, BATCH_SIZE):
             cursor.executemany(sql, [head + row for row in chunk])

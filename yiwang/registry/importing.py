@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 from yiwang.core import audit, crypto
 from yiwang.core.exporting import export_xlsx
 from yiwang.core.scope import Action, role_allows, scope_path
-from yiwang.core.tabular import Column, RowError, Table, TabularError, read_table
+from yiwang.core.tabular import Column, ImportFailed, RowError, Table, TabularError, read_table
 from yiwang.regions.models import Level, Region
 
 from .models import (
@@ -85,14 +85,6 @@ PLACE_COLUMNS = (
     Column("lat", "纬度", ("lat", "latitude")),
     REGION_CODE,
 )
-
-
-class ImportFailed(Exception):
-    """The file was not imported; `errors` lists every problem found, by row and column."""
-
-    def __init__(self, errors: Iterable[RowError]):
-        self.errors = sorted(errors, key=lambda e: -1 if e.row is None else e.row)
-        super().__init__(f"导入失败：{len(self.errors)} 处错误" + (f"，第一处：{self.errors[0]}" if self.errors else ""))
 
 
 @dataclass
