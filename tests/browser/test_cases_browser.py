@@ -28,6 +28,17 @@ def _tasks_media_cache(settings, tmp_path):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _catalogue():
+    """The seeded matter catalogue, even when serialized_rollback could not restore it: once
+    Playwright's event loop runs in this thread, Django keeps the connection in a context-local
+    slot without the contents serialized at database setup (asgiref's thread-critical Local), so
+    a transactional test after the first one may start from an empty database."""
+    from yiwang.matters import catalogue
+
+    catalogue.ensure()
+
+
 @pytest.fixture
 def people(browser):
     """A fresh browser context per person (their own cookies), phone-sized."""

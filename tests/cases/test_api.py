@@ -8,7 +8,7 @@ import time
 import pytest
 
 from yiwang.cases import iot
-from yiwang.cases.models import Case, DeviceAlert, DeviceSource, Status
+from yiwang.cases.models import Case, DeviceAlert, DeviceSource
 
 from .conftest import POINT_A
 

@@ -128,3 +128,22 @@ def test_concurrent_accepts_cannot_both_win(users, report):
     with pytest.raises(IllegalTransition):
         services.do_accept_case(stale, acting_user=users["street"])
     assert case.events.filter(action="accept").count() == 1
+
+
+def test_grid_worker_solves_a_tier_a_case_on_the_spot(users, matters, png):
+    from yiwang.cases.models import Channel, PhotoKind
+    from yiwang.cases.services import Report, solve_on_spot
+
+    from .conftest import POINT_A
+
+    report = Report(channel=Channel.GRID_WORKER, matter=matters("06036"), lon=POINT_A[0], lat=POINT_A[1], description="楼道堆物")
+    with pytest.raises(ValidationError, match="before and after"):
+        solve_on_spot(report, acting_user=users["worker_a"], before=[png()], after=[], note="已清理")
+    case = solve_on_spot(report, acting_user=users["worker_a"], before=[png()], after=[png()], note="已清理").case
+    assert case.status == Status.CLOSED and case.solved_on_spot and case.handler == users["worker_a"]
+    assert sorted(case.photos.values_list("kind", flat=True)) == [PhotoKind.AFTER, PhotoKind.BEFORE]
+    assert sorted(case.point_entries.values_list("event", flat=True)) == ["reported", "solved_on_spot"]
+    with pytest.raises(ValidationError, match="tier"):
+        solve_on_spot(Report(channel=Channel.GRID_WORKER, matter=matters("S0010"), lon=POINT_A[0], lat=POINT_A[1]),
+                      acting_user=users["worker_a"], before=[png()], after=[png()], note="x")
+    assert type(case).objects.count() == 1

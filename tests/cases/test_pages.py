@@ -365,10 +365,10 @@ def test_detail_shows_facts_routing_reasons_timeline_and_photos(client, users, r
     assert "落在 永先社区第1网格" in html  # why it went there
     assert "张三" in html and "139****5678" in html and PHONE not in html
     photo = case.photos.get()
-    assert reverse("case-photo", args=[case.number, photo.pk]) in html
-    response = client.get(reverse("case-photo", args=[case.number, photo.pk]))
+    assert reverse("case-photo", args=[photo.pk]) in html
+    response = client.get(reverse("case-photo", args=[photo.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
-    assert client_for(client, users["worker_b"]).get(reverse("case-photo", args=[case.number, photo.pk])).status_code == 404
+    assert client_for(client, users["worker_b"]).get(reverse("case-photo", args=[photo.pk])).status_code == 404
 
 
 @pytest.mark.parametrize("name", ["community", "street", "district", "worker_a"])
@@ -592,3 +592,40 @@ def test_pages_follow_the_chosen_language(client, tree):
     client.cookies["django_language"] = "en"
     html = client.get(reverse("resident-report")).content.decode()
     assert "Snap and report" in html and "Use my location" in html and "随手拍" not in html.split("<main>")[1]
+
+
+def test_internal_notes_from_the_detail_page_stay_off_the_tracking_page(client, users, report):
+    case = report("S0001", channel=Channel.RESIDENT).case
+    client_for(client, users["community"])
+    client.post(reverse("case-act", args=[case.number, "urge"]), {"note": "请尽快受理"})  # internal by the service's rule
+    client.post(reverse("case-act", args=[case.number, "accept"]), {"note": "内部:已电话核实", "internal": "1"})
+    client.post(reverse("case-act", args=[case.number, "dispatch"]), {"note": "派第1网格处理"})
+    case.refresh_from_db()
+    assert case.status == Status.DISPATCHED
+    client.logout()
+    html = client.get(reverse("track-case", args=[case.number])).content.decode()
+    assert "派遣" in html and "派第1网格处理" in html
+    assert "请尽快受理" not in html and "内部:已电话核实" not in html
+
+
+def test_the_reporter_sees_their_photos_on_the_tracking_page_others_need_the_code(client, tree, matters, png):
+    response = client.post(reverse("resident-report"), resident_form(matters, png))
+    code = re.search(r'data-testid="access-code">([A-Z0-9]{8})<', response.content.decode()).group(1)
+    case = Case.objects.get()
+    photo = case.photos.get()
+    html = client.get(reverse("track-case", args=[case.number])).content.decode()
+    assert reverse("case-photo", args=[photo.pk]) in html and "楼上漏水" in html
+    assert client.get(reverse("case-photo", args=[photo.pk])).status_code == 200
+
+    from django.test import Client
+
+    stranger = Client()
+    html = stranger.get(reverse("track-case", args=[case.number])).content.decode()
+    assert reverse("case-photo", args=[photo.pk]) not in html and "楼上漏水" not in html
+    assert stranger.get(reverse("case-photo", args=[photo.pk])).status_code == 404
+    assert stranger.post(reverse("track-act", args=[case.number, "unlock"]), {"access_code": "WRONG234"}).status_code == 403
+    assert stranger.get(reverse("case-photo", args=[photo.pk])).status_code == 404
+    stranger.post(reverse("track-act", args=[case.number, "unlock"]), {"access_code": code})
+    html = stranger.get(reverse("track-case", args=[case.number])).content.decode()
+    assert reverse("case-photo", args=[photo.pk]) in html and "楼上漏水" in html
+    assert stranger.get(reverse("case-photo", args=[photo.pk])).status_code == 200

@@ -33,7 +33,7 @@ from yiwang.worktime.sla import Limit
 from . import clock, routing
 from .lifecycle import PUBLIC_ACTIONS, Transition, transition_for
 from .models import (
-    LEVEL_UP, Case, CaseEvent, CasePhoto, Channel, ExtensionRequest, Level, PhotoKind, Rating, RequestStatus,
+    Case, CaseEvent, CasePhoto, Channel, ExtensionRequest, Level, PhotoKind, Rating, RequestStatus,
     RoutingDecision, Status, Summons, SummonsPart, SummonsStatus, Urgency,
 )
 from .permissions import is_coordinator, may_act
@@ -166,7 +166,7 @@ def report_case(report: Report, *, acting_user=None, now: datetime | None = None
     phone = (report.reporter_phone or "").strip()
     if phone and not PHONE_PATTERN.match(phone):
         raise ValidationError({"reporter_phone": "a phone number has 5 to 20 digits (and may start with +)"})
-    photos = report.photos if all(isinstance(p, CheckedPhoto) for p in report.photos) else check_photos(report.photos)
+    photos = _checked(report.photos, field="photos")
     grid, micro, how_found, lon, lat = _locate(report)
     now = now or timezone.now()
     reported_at = report.reported_at or now
@@ -235,7 +235,7 @@ def perform(case: Case | int, action: str, *, acting_user=None, note: str = "", 
     """Take `action` on the case, if the table allows it from the case's current status and the
     user is the actor the table names. One transaction; raises IllegalTransition or PermissionDenied."""
     now = now or timezone.now()
-    checked = {kind: check_photos(files, field=kind) for kind, files in (photos or {}).items()}
+    checked = {kind: _checked(files, field=kind) for kind, files in (photos or {}).items()}
     with transaction.atomic():
         pk = case.pk if isinstance(case, Case) else case
         locked = Case.objects.select_for_update().get(pk=pk)
@@ -265,6 +265,12 @@ def perform(case: Case | int, action: str, *, acting_user=None, note: str = "", 
     if isinstance(case, Case):
         case.refresh_from_db()
     return locked
+
+
+def _checked(files, *, field: str) -> list[CheckedPhoto]:
+    """Photos checked once: a list already checked (by a caller that validates early) passes through."""
+    files = list(files or [])
+    return files if all(isinstance(f, CheckedPhoto) for f in files) else check_photos(files, field=field)
 
 
 def _nothing(ctx: Context) -> None:

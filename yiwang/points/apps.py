@@ -1,6 +1,18 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _seed(sender, **kwargs) -> None:
+    # Also after a test flush, which empties the tables a data migration filled. Idempotent: only
+    # what is missing is created.
+    from .services import ensure_rules
+
+    ensure_rules()
 
 
 class PointsConfig(AppConfig):
     name = "yiwang.points"
     verbose_name = "网格员积分"
+
+    def ready(self) -> None:
+        post_migrate.connect(_seed, sender=self, dispatch_uid="points.seed")

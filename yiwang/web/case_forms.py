@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.cases.models import Channel, Rating, Urgency
+from yiwang.cases.models import Channel, Urgency
 from yiwang.cases.photos import ALLOWED, MAX_PHOTOS, check_photos
 from yiwang.matters.models import MatterType
 from yiwang.regions import lookup
@@ -266,6 +266,3 @@ def apply_service_errors(form: forms.Form, exc: ValidationError, attribute_error
             form.add_error(key, messages)
         else:
             form.add_error(None, [f"{field_label(key)}：{m}" for m in messages])
-
-
-RATING_CHOICES = Rating.choices

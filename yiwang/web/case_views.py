@@ -9,6 +9,7 @@ every write goes through `yiwang.cases.services`.
 from __future__ import annotations
 
 import hashlib
+import secrets
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -18,9 +19,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,9 +32,9 @@ from django.views.decorators.http import require_GET, require_POST
 from yiwang.accounts.services import client_address
 from yiwang.cases import selectors, services
 from yiwang.cases.api import STAFF_CHANNELS
-from yiwang.cases.lifecycle import ACTIONS, Actor, IllegalTransition, actions_from
+from yiwang.cases.lifecycle import ACTIONS, PUBLIC_ACTIONS, Actor, IllegalTransition, actions_from
 from yiwang.cases.models import (
-    Case, CasePhoto, Channel, Level, PhotoKind, Rating, RequestStatus, Status, SummonsPart,
+    Case, Channel, Level, PhotoKind, Rating, RequestStatus, Status, SummonsPart,
 )
 from yiwang.cases.permissions import is_coordinator, may_act
 from yiwang.core import crypto
@@ -42,7 +42,7 @@ from yiwang.core.scope import Role, get_in_scope
 from yiwang.matters.models import Department, MatterType
 from yiwang.notify.models import Notification
 from yiwang.regions.models import Level as RegionLevel
-from yiwang.regions.models import Region
+from yiwang.regions.models import Region, ancestor_paths
 from yiwang.worktime.sla import Light, light_at
 
 from . import case_forms
@@ -101,10 +101,6 @@ def _float(value) -> float | None:
         return None
 
 
-def _prefixes(path: str) -> list[str]:
-    parts = [p for p in path.strip("/").split("/") if p]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-
 
 def light_of(case: Case, now) -> dict | None:
     """The step's light with its word, so it is never colour alone."""
@@ -143,7 +139,7 @@ def departments_for(user, case: Case):
     """Departments that may be dispatched or summoned to the case: those of the units above the
     case (a district's departments serve the whole district), those whose service areas hold it,
     and those in the user's own scope."""
-    paths = _prefixes(case.region.path)
+    paths = ancestor_paths(case.region.path)
     own = Department.objects.restrict(user).values("pk")
     return (Department.objects.filter(active=True)
             .filter(Q(region__path__in=paths) | Q(areas__path__in=paths) | Q(pk__in=own))
@@ -155,7 +151,7 @@ def dispatch_regions(user, case: Case):
     levels = [RegionLevel.STREET, RegionLevel.COMMUNITY]
     if case.matter_version.snapshot.get("grid_admitted", True):
         levels.append(RegionLevel.GRID)
-    return Region.objects.restrict(user).filter(path__in=_prefixes(case.region.path), level__in=levels).order_by("path")
+    return Region.objects.restrict(user).filter(path__in=ancestor_paths(case.region.path), level__in=levels).order_by("path")
 
 
 def available_actions(user, case: Case) -> list:
@@ -178,18 +174,6 @@ def available_actions(user, case: Case) -> list:
 def may_summon(user, case: Case) -> bool:
     """As services.do_summon checks: the table's "summon" move from this status, by its actor."""
     return any(t.action == "summon" and may_act(user, case, t) for t in actions_from(case.status))
-
-
-def solve_on_spot(report: services.Report, *, acting_user, before: list, after: list, note: str) -> services.Intake:
-    """services.solve_on_spot without its double photo check: it checks the photos and hands the
-    checked ones to perform(), which checks them again and fails on them (CheckedPhoto has no len()).
-    Same steps otherwise: report, then the "solve_on_spot" move (tier A only), in one transaction."""
-    with transaction.atomic():
-        intake = services.report_case(report, acting_user=acting_user)
-        services.perform(intake.case, "solve_on_spot", acting_user=acting_user, note=note,
-                         photos={PhotoKind.BEFORE: before, PhotoKind.AFTER: after})
-        intake.case.refresh_from_db()
-    return intake
 
 
 # Reporting ---------------------------------------------------------------------------------------
@@ -226,7 +210,7 @@ def _staff_report(request, *, desk: bool):
         )
         try:
             if data.get("solve_on_spot"):
-                intake = solve_on_spot(report, acting_user=user, before=data["before"], after=data["after"],
+                intake = services.solve_on_spot(report, acting_user=user, before=data["before"], after=data["after"],
                                        note=data["spot_note"].strip() or _("现场已解决"))
             else:
                 intake = services.report_case(report, acting_user=user)
@@ -237,7 +221,8 @@ def _staff_report(request, *, desk: bool):
         else:
             case = intake.case
             return render(request, "cases/report_done.html", {
-                "case": case, "desk": desk, "access_code": intake.access_code if desk else "",
+                # Read out to the resident on whose behalf staff registered it; a grid worker's own report needs none.
+                "case": case, "desk": desk, "access_code": intake.access_code if case.channel in (Channel.DESK, Channel.HOTLINE) else "",
                 "visible": Case.objects.restrict(user).filter(pk=case.pk).exists(),
             })
     return render(request, "cases/report_form.html", {
@@ -363,6 +348,7 @@ def resident_report(request):
                     case_forms.apply_service_errors(form, exc, attribute_errors)
                 else:
                     _count_address(address, now)
+                    _remember_tracked(request, intake.case)
                     return render(request, "cases/resident_done.html", {"case": intake.case, "access_code": intake.access_code})
     return render(request, "cases/resident_report.html", {
         "form": form, "questions": _questions_context(form, request.POST, attribute_errors), "grids_url": reverse("public-grids"),
@@ -485,7 +471,8 @@ def case_detail(request, number: str):
 
 def _action_form(transition) -> dict:
     return {"action": transition.action, "label": ACTION_LABELS.get(transition.action, transition.action),
-            "needs_note": transition.needs_note, "primary": transition.action in PRIMARY_ACTIONS}
+            "needs_note": transition.needs_note, "primary": transition.action in PRIMARY_ACTIONS,
+            "public": transition.action in PUBLIC_ACTIONS}
 
 
 def _checked_photos(request, name: str, *, required: bool) -> list:
@@ -544,7 +531,8 @@ def case_act(request, number: str, action: str):
         if action in ("rate", "rate_unsatisfied"):
             services.do_rate_case(case, rating=request.POST.get("rating", ""), note=note, acting_user=request.user)
         else:
-            services.perform(case, action, acting_user=request.user, note=note, public=not request.POST.get("internal"),
+            # Ticked "internal" hides a public step's note from the resident; otherwise the service's default applies.
+            services.perform(case, action, acting_user=request.user, note=note, public=False if request.POST.get("internal") else None,
                              photos=photos, **params)
     except (ValidationError, PermissionDenied, IllegalTransition) as exc:
         messages.error(request, _("“%(action)s”未完成：%(reason)s") % {"action": label, "reason": describe_error(exc)})
@@ -553,18 +541,6 @@ def case_act(request, number: str, action: str):
     if not Case.objects.restrict(request.user).filter(pk=case.pk).exists():
         return redirect("case-inbox")  # e.g. a department returned the case and no longer sees it
     return redirect("case-detail", number=case.number)
-
-
-@login_required
-@require_GET
-def case_photo(request, number: str, photo_id: int):
-    """A case photo, only for people who may see the case (photos are not public media)."""
-    _require_staff(request.user)
-    case = get_in_scope(request.user, Case, number=number)
-    photo = get_object_or_404(CasePhoto, pk=photo_id, case=case)
-    response = FileResponse(photo.image.open("rb"), content_type=photo.content_type)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 # Summons (吹哨报到) ------------------------------------------------------------------------------
@@ -635,11 +611,24 @@ def _trackable(number: str) -> Case:
     return case
 
 
-def _track_context(case: Case, **extra) -> dict:
-    events = [{"at": e.at, "label": ACTION_LABELS.get(e.action, e.action), "note": e.note,
+TRACKED_SESSION_KEY = "tracked_cases"  # read by yiwang.cases.views.case_photo
+
+
+def _remember_tracked(request, case: Case) -> None:
+    """This browser showed the case's access code (or just reported it): it may see the photos."""
+    tracked = [n for n in request.session.get(TRACKED_SESSION_KEY, []) if n != case.number]
+    request.session[TRACKED_SESSION_KEY] = [*tracked, case.number][-20:]
+
+
+def _track_context(request, case: Case, **extra) -> dict:
+    """The public timeline; the reporter's own words (the description, the report's note) and the
+    photos only for a browser that reported the case or showed its access code."""
+    owner = case.number in request.session.get(TRACKED_SESSION_KEY, [])
+    events = [{"at": e.at, "label": ACTION_LABELS.get(e.action, e.action), "note": e.note if owner or e.action != "report" else "",
                "status": Status(e.to_status).label if e.to_status in Status.values else ""}
               for e in selectors.public_timeline(case)]
-    return {"case": case, "events": events, "ratings": Rating.choices, "can_rate": case.status == Status.CLOSED, **extra}
+    return {"case": case, "events": events, "ratings": Rating.choices, "can_rate": case.status == Status.CLOSED,
+            "owner": owner, "photos": case.photos.order_by("id") if owner else [], **extra}
 
 
 def track_lookup(request):
@@ -652,7 +641,7 @@ def track_lookup(request):
 @never_cache
 def track_case(request, number: str):
     """Status, matter and the public timeline: action and note only, never names or phones."""
-    return render(request, "cases/track.html", _track_context(_trackable(number)))
+    return render(request, "cases/track.html", _track_context(request, _trackable(number)))
 
 
 def _code_attempts_key(case: Case) -> str:
@@ -662,9 +651,10 @@ def _code_attempts_key(case: Case) -> str:
 @require_POST
 @never_cache
 def track_act(request, number: str, what: str):
-    """The resident rates (不满意 reopens) or reopens with the access code they were given."""
+    """With the access code they were given, the resident rates (不满意 reopens), reopens, or
+    unlocks the case's photos and description in this browser."""
     case = _trackable(number)
-    if what not in ("rate", "reopen"):
+    if what not in ("rate", "reopen", "unlock"):
         raise Http404
     code = request.POST.get("access_code", "").strip()
     key = _code_attempts_key(case)
@@ -676,19 +666,24 @@ def track_act(request, number: str, what: str):
         try:
             if not code:
                 raise ValidationError({"access_code": _("请输入上报时获得的查询码")})
-            if what == "rate":
+            if what == "unlock":
+                if not secrets.compare_digest(services.hash_access_code(code), case.access_code_hash):
+                    raise PermissionDenied
+            elif what == "rate":
                 services.do_rate_case(case, rating=request.POST.get("rating", ""), note=request.POST.get("note", ""), access_code=code)
             else:
                 services.do_reopen_case(case, reason=request.POST.get("note", ""), access_code=code)
         except PermissionDenied:
             cache.set(key, failures + 1, 3600)
-            error, status = _("查询码不正确，无法评价或重启。"), 403
+            error, status = _("查询码不正确。"), 403
         except IllegalTransition:
             error, status = _("事件结案后才能评价或重启。"), 400
         except ValidationError as exc:
             error, status = describe_error(exc), 400
         else:
-            messages.success(request, _("已提交评价，谢谢！") if what == "rate" else _("已重启，事件将重新办理。"))
+            _remember_tracked(request, case)
+            done = {"rate": _("已提交评价，谢谢！"), "reopen": _("已重启，事件将重新办理。"), "unlock": _("查询码正确，已显示照片和描述。")}
+            messages.success(request, done[what])
             return redirect("track-case", number=case.number)
     case.refresh_from_db()
-    return render(request, "cases/track.html", _track_context(case, error=error, form_what=what), status=status)
+    return render(request, "cases/track.html", _track_context(request, case, error=error, form_what=what), status=status)

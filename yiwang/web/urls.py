@@ -36,5 +36,4 @@ urlpatterns = [
     path("cases/<str:number>/", case_views.case_detail, name="case-detail"),
     path("cases/<str:number>/act/<str:action>/", case_views.case_act, name="case-act"),
     path("cases/<str:number>/summon", case_views.case_summon, name="case-summon"),
-    path("cases/<str:number>/photos/<int:photo_id>", case_views.case_photo, name="case-photo"),
 ]

@@ -59,16 +59,17 @@ def invalidate() -> None:
 
 
 def seed_from_chinesecalendar(*, special_day_model=SpecialDay, year_model=CalendarYear) -> int:
-    """Insert the package's holidays and make-up days for the years it knows; keeps edited rows."""
+    """Insert the package's holidays and make-up days for the years it knows that are not entered yet."""
     import chinese_calendar
 
     rows = {d: (DayKind.HOLIDAY, name) for d, name in chinese_calendar.holidays.items()}
     rows.update({d: (DayKind.WORKDAY, name) for d, name in chinese_calendar.workdays.items()})
-    existing = set(special_day_model.objects.values_list("date", flat=True))
-    special_day_model.objects.bulk_create(
-        [special_day_model(date=d, kind=kind, name=str(name)[:50]) for d, (kind, name) in sorted(rows.items()) if d not in existing]
-    )
-    years = sorted({d.year for d in rows})
+    # Only years not yet entered: within an entered year, staff corrections (including deleted days) stand.
     known = set(year_model.objects.values_list("year", flat=True))
-    year_model.objects.bulk_create([year_model(year=y, source="chinesecalendar") for y in years if y not in known])
-    return len(rows)
+    new_rows = {d: row for d, row in rows.items() if d.year not in known}
+    existing = set(special_day_model.objects.filter(date__in=list(new_rows)).values_list("date", flat=True))
+    special_day_model.objects.bulk_create(
+        [special_day_model(date=d, kind=kind, name=str(name)[:50]) for d, (kind, name) in sorted(new_rows.items()) if d not in existing]
+    )
+    year_model.objects.bulk_create([year_model(year=y, source="chinesecalendar") for y in sorted({d.year for d in new_rows})])
+    return len(new_rows)
