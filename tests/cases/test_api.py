@@ -186,3 +186,12 @@ def test_photos_are_served_only_within_scope(client, users, report, png):
     assert client.get(url).status_code == 404
     client.logout()
     assert client.get(url).status_code == 404
+
+
+def test_alliance_units_owe_two_answers_a_year(client, users, tree):
+    from yiwang.matters.models import Department
+
+    Department.objects.create(code="GD", name="国网供电公司", kind="utility", region=tree.district, is_alliance_unit=True)
+    client.force_login(users["street"])
+    rows = client.get("/api/cases/summons/yearly", {"year": 2026}).json()
+    assert [(r["department__name"], r["answered"], r["short"]) for r in rows] == [("国网供电公司", 0, True)]

@@ -52,4 +52,13 @@ def yearly_summons_counts(parts: QuerySet, *, year: int | None = None) -> list[d
             .order_by("year", "department__name"))
     if year is not None:
         rows = rows.filter(year=year)
+    rows = list(rows)
+    if year is not None:
+        # An alliance unit never summoned that year still owes its two answers: list it with zero.
+        from yiwang.matters.models import Department
+
+        listed = {row["department"] for row in rows}
+        for dept in Department.objects.filter(is_alliance_unit=True, active=True).exclude(pk__in=listed).order_by("name"):
+            rows.append({"department": dept.pk, "department__name": dept.name, "department__is_alliance_unit": True, "year": year,
+                         "asked": 0, "answered": 0})
     return [{**row, "short": bool(row["department__is_alliance_unit"]) and row["answered"] < 2} for row in rows]
