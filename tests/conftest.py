@@ -81,13 +81,14 @@ def users(tree, make_user) -> dict:
 def _fresh_grid_index():
     # BoundaryVersion rolls back with each test but PostgreSQL's ids do not, so a process-wide index
     # kept from an earlier test could name grids that no longer exist.
+    from yiwang.core.stamped import invalidate_all
     from yiwang.regions import lookup
-    from yiwang.worktime import calendar
 
     lookup.invalidate()
-    calendar.invalidate()
+    invalidate_all()
     yield
     lookup.invalidate()
+    invalidate_all()
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,8 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from yiwang.api.common import acting_user, get_scoped, scoped, under_region
 from yiwang.core.scope import Role
-from yiwang.matters.models import Department, MatterType
+from yiwang.matters.models import Department
+from yiwang.matters.services import find_matter
 from yiwang.regions.models import Region
 
 from . import iot, selectors, services
@@ -175,17 +176,6 @@ STAFF_CHANNELS = {
     Role.STREET: {Channel.DESK, Channel.HOTLINE},
     Role.DISTRICT: {Channel.DESK, Channel.HOTLINE},
 }
-
-
-def find_matter(code: str) -> MatterType:
-    kind, _, bare = code.partition("-") if "-" in code else ("", "", code)
-    matters = MatterType.objects.filter(code=bare, active=True)
-    if kind:
-        matters = matters.filter(kind=kind)
-    found = list(matters[:2])
-    if len(found) != 1:
-        raise ValidationError({"matter": f"unknown matter code {code!r}" if not found else f"{code!r} is ambiguous: give kind-code, e.g. event-{code}"})
-    return found[0]
 
 
 def _intake_out(intake: services.Intake) -> dict:

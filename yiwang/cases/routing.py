@@ -29,8 +29,10 @@ class Route:
 
 def ancestors(region: Region) -> dict[str, Region]:
     """The region and its ancestors, by level."""
+    from yiwang.regions.selectors import cached_regions
+
     codes = [code for code in region.path.strip("/").split("/") if code]
-    return {r.level: r for r in Region.objects.filter(code__in=codes)}
+    return {r.level: r for r in cached_regions(codes=codes).values()}
 
 
 def department_for(kind: str, region: Region) -> Department | None:

@@ -27,6 +27,7 @@ from yiwang.regions import lookup
 from yiwang.regions.coords import WGS84
 from yiwang.regions.models import Level as RegionLevel
 from yiwang.regions.models import Region
+from yiwang.regions.selectors import cached_regions
 from yiwang.worktime import calendar as work_calendar
 from yiwang.worktime.sla import Limit
 
@@ -144,8 +145,8 @@ def _locate(report: Report) -> tuple[Region, Region | None, str, float | None, f
         found = lookup.locate(lon, lat)
         if not found.found:
             raise ValidationError({"lat": f"the point ({lon:.6f}, {lat:.6f}) is outside every grid"})
-        grid = Region.objects.get(pk=found.grid_id)
-        micro = Region.objects.get(pk=found.micro_grid_id) if found.micro_grid_id else None
+        rows = cached_regions(ids=[found.grid_id, *([found.micro_grid_id] if found.micro_grid_id else [])])
+        grid, micro = rows[found.grid_id], rows.get(found.micro_grid_id)
         return grid, micro, f"点位 ({lon:.6f}, {lat:.6f}) 落在 {grid.name}({grid.code})", lon, lat
     if report.grid is None:
         raise ValidationError({"lat": "a position (lat/lon) or a grid is required"})
@@ -172,9 +173,10 @@ def report_case(report: Report, *, acting_user=None, now: datetime | None = None
     reported_at = report.reported_at or now
     calendar = work_calendar.current()
     code = "".join(secrets.choice(ACCESS_CODE_ALPHABET) for _ in range(8))
+    # Reads first: on SQLite the transaction below holds the write lock, so it should only write.
+    version = current_version(matter)
+    route = routing.route(matter_version=version, grid=grid, how_found=how_found)
     with transaction.atomic():
-        version = current_version(matter)
-        route = routing.route(matter_version=version, grid=grid, how_found=how_found)
         case = Case(
             channel=report.channel, matter=matter, matter_version=version, board=matter.board, tier=route.tier,
             urgency=report.urgency, level=route.level, region=grid, micro_grid=micro, lon=lon, lat=lat,
@@ -196,8 +198,8 @@ def report_case(report: Report, *, acting_user=None, now: datetime | None = None
                        label=_label(acting_user) or report.reporter_name or Channel(report.channel).label)
         _save_photos(case, event, photos, PhotoKind.REPORT)
         if report.channel == Channel.GRID_WORKER and _user(acting_user):
-            points.award(case=case, event=PointEvent.REPORTED, worker=acting_user, at=now)
-        _after_commit(case, event)
+            points.award(case=case, event=PointEvent.REPORTED, worker=acting_user, at=now, new_case=True)
+        _queue_notifications(case, event)
     return Intake(case=case, access_code=code)
 
 
@@ -261,7 +263,7 @@ def perform(case: Case | int, action: str, *, acting_user=None, note: str = "", 
                        detail=ctx.detail, label=_label(acting_user) or ("系统" if system else "反映人" if reporter_verified else ""))
         for kind, files in checked.items():
             _save_photos(locked, event, files, kind)
-        _after_commit(locked, event)
+        _queue_notifications(locked, event)
     if isinstance(case, Case):
         case.refresh_from_db()
     return locked
@@ -400,6 +402,8 @@ def _escalate(ctx: Context) -> None:
     case.handling_department = route.department
     case.handler = None
     case.escalation_count += 1
+    # The new level starts a fresh step; a request made to the old level is no longer anyone's to decide.
+    case.extensions.filter(status=RequestStatus.PENDING).update(status=RequestStatus.REFUSED, decided_at=ctx.now, decision_note="事件已上报,申请作废")
     RoutingDecision.objects.create(case=case, at=ctx.now, decided_by=_user(ctx.actor), matter_version=case.matter_version,
                                    tier=route.tier, level=route.level, region=route.region, department=route.department, reasons=route.reasons)
     ctx.detail["to_level"] = route.level
@@ -439,7 +443,13 @@ def _hold(ctx: Context) -> None:
 
 def _release(ctx: Context) -> None:
     clock.resume(ctx.case, now=ctx.now, calendar=ctx.calendar)
+    if ctx.case.extensions.filter(status=RequestStatus.PENDING).exists():
+        clock.pause(ctx.case, now=ctx.now)  # still waiting for the extension decision
     ctx.restart_clock = False
+
+
+def _summon_elsewhere(ctx: Context) -> None:
+    raise ValidationError({"action": "a summons names its parties: use do_summon (POST /api/cases/{number}/summons)"})
 
 
 def _mark_overdue(ctx: Context) -> None:
@@ -466,7 +476,7 @@ APPLY = {
     "reopen": _reopen, "escalate": _escalate, "auto_escalate": _escalate, "request_extension": _request_extension,
     "approve_extension": lambda ctx: _decide_extension(ctx, approve=True),
     "refuse_extension": lambda ctx: _decide_extension(ctx, approve=False),
-    "hold": _hold, "release": _release, "mark_overdue": _mark_overdue,
+    "hold": _hold, "release": _release, "mark_overdue": _mark_overdue, "summon": _summon_elsewhere,
 }
 
 
@@ -573,7 +583,7 @@ def do_summon(case, *, acting_user, reason: str, parts: list[dict], now: datetim
                                        checkin_due_at=calendar.add_working_seconds(now, hours * 3600))
         event = _event(locked, "summon", locked.status, locked.status, actor=acting_user, note=reason, at=now, public=False,
                        detail={"summons": summons.pk, "parts": len(parts)}, label=_label(acting_user))
-        _after_commit(locked, event)
+        _queue_notifications(locked, event)
     return summons
 
 
@@ -659,11 +669,12 @@ def _save_photos(case: Case, event: CaseEvent, photos: list[CheckedPhoto], kind:
         record.save()
 
 
-def _after_commit(case: Case, event: CaseEvent) -> None:
+def _queue_notifications(case: Case, event: CaseEvent) -> None:
+    """Queue the notifications inside the transaction: the task row commits with the case (or not at
+    all), so a crash right after COMMIT cannot lose them, and the worker only sees committed rows."""
     from yiwang.notify.services import announce
 
-    event_id = event.pk
-    transaction.on_commit(lambda: announce(event_id))
+    announce(event.pk)
 
 
 def duplicates_near(*, matter: MatterType, lon: float, lat: float, now: datetime | None = None, radius_m: float | None = None,

@@ -1,8 +1,8 @@
 """Who hears about a case event: the in-app inbox of the people who must act next, and the group
 robots (WeCom / DingTalk webhooks) of the regions above the case.
 
-`announce` runs after the transition commits and only queues a task, so a slow robot never holds
-up a resident's report.
+`announce` only queues a task, inside the transition's transaction (the task row commits with it), so
+a slow robot never holds up a resident's report and a crash cannot lose a committed case's notices.
 """
 
 from __future__ import annotations

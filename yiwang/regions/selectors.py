@@ -90,3 +90,32 @@ def on_duty(region: Region) -> list[dict]:
         for s in DutyShift.objects.filter(region=region, starts_at__lte=now, ends_at__gt=now).select_related("member")
     ]
     return people
+
+
+# Region rows for the hot path of intake (the grid a point fell in and its ancestors), kept per
+# process and dropped whenever the point-to-grid index is rebuilt, i.e. when boundaries, codes or the
+# tree change anywhere (see regions.signals), and at least every minute for renamed nodes.
+_region_rows: dict[object, Region] = {}
+_region_rows_index: object = None
+_region_rows_since = 0.0
+
+
+def cached_regions(*, ids=(), codes=()) -> dict[object, Region]:
+    """Regions by id and by code; the same objects are shared by requests: read them, never save them."""
+    import time
+
+    from . import lookup
+
+    global _region_rows_index, _region_rows_since
+    index = lookup.current_index()
+    if index is not _region_rows_index or time.monotonic() - _region_rows_since > 60:
+        _region_rows.clear()
+        _region_rows_index, _region_rows_since = index, time.monotonic()
+    missing_ids = [i for i in ids if i not in _region_rows]
+    missing_codes = [c for c in codes if ("code", c) not in _region_rows]
+    if missing_ids or missing_codes:
+        for region in Region.objects.filter(Q(pk__in=missing_ids) | Q(code__in=missing_codes)):
+            _region_rows[region.pk] = _region_rows[("code", region.code)] = region
+    found: dict[object, Region] = {i: _region_rows[i] for i in ids if i in _region_rows}
+    found.update({c: _region_rows[("code", c)] for c in codes if ("code", c) in _region_rows})
+    return found

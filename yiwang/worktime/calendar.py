@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Max
+
+from yiwang.core.stamped import StampedCache, table_stamp
 
 from .models import CalendarYear, DayKind, SpecialDay
 from .sla import WorkCalendar, parse_office_hours
-
-CHECK_SECONDS = 2.0
-_lock = threading.Lock()
-_cached: WorkCalendar | None = None
-_cached_stamp: tuple | None = None
-_checked_at = -1e18
-
-
-def _stamp() -> tuple:
-    days = SpecialDay.objects.aggregate(n=Count("id"), at=Max("updated_at"))
-    years = CalendarYear.objects.aggregate(n=Count("id"), at=Max("updated_at"))
-    return (days["n"], days["at"], years["n"], years["at"], settings.YIWANG_OFFICE_HOURS, settings.TIME_ZONE)
 
 
 def build(*, special: dict[date, bool] | None = None, known_years=None) -> WorkCalendar:
@@ -39,23 +26,19 @@ def build(*, special: dict[date, bool] | None = None, known_years=None) -> WorkC
     )
 
 
+_cache = StampedCache(
+    stamp=lambda: (table_stamp(SpecialDay.objects.all(), CalendarYear.objects.all()), settings.YIWANG_OFFICE_HOURS, settings.TIME_ZONE),
+    build=build,
+)
+
+
 def current() -> WorkCalendar:
     """This process's calendar; edits made anywhere show within a couple of seconds."""
-    global _cached, _cached_stamp, _checked_at
-    if _cached is not None and time.monotonic() - _checked_at < CHECK_SECONDS:
-        return _cached
-    with _lock:
-        stamp = _stamp()
-        if _cached is None or stamp != _cached_stamp:
-            _cached, _cached_stamp = build(), stamp
-        _checked_at = time.monotonic()
-        return _cached
+    return _cache.get()
 
 
 def invalidate() -> None:
-    global _cached, _checked_at
-    with _lock:
-        _cached, _checked_at = None, -1e18
+    _cache.invalidate()
 
 
 def seed_from_chinesecalendar(*, special_day_model=SpecialDay, year_model=CalendarYear) -> int:
