@@ -81,14 +81,17 @@ def users(tree, make_user) -> dict:
 def _fresh_grid_index():
     # BoundaryVersion rolls back with each test but PostgreSQL's ids do not, so a process-wide index
     # kept from an earlier test could name grids that no longer exist.
+    from yiwang.accounts.services import forget_tokens
     from yiwang.core.stamped import invalidate_all
     from yiwang.regions import lookup
 
     lookup.invalidate()
     invalidate_all()
+    forget_tokens()
     yield
     lookup.invalidate()
     invalidate_all()
+    forget_tokens()
 
 
 @pytest.fixture(autouse=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -44,18 +45,39 @@ def revoke_token(*, token: ApiToken, acting_user: User) -> ApiToken:
         if token.revoked_at is None:
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])
+            _recent_tokens.pop(token.key_hash, None)  # other processes notice within TOKEN_RECHECK_SECONDS
             audit.record(actor=acting_user, action="accounts.revoke_token", target=token, detail={"user": token.user.username})
     return token
 
 
+# A machine client calls many times a second; its token is looked up again after this many seconds,
+# so a revocation, an expiry or a deactivated user takes effect within them in every process.
+TOKEN_RECHECK_SECONDS = 5.0
+_recent_tokens: dict[str, tuple[float, ApiToken]] = {}
+
+
 def user_for_token(raw: str) -> User | None:
-    token = ApiToken.objects.active().select_related("user", "user__scope_region").filter(key_hash=hash_token(raw)).first()
-    if token is None or not token.user.is_active:
-        return None
+    key_hash = hash_token(raw)
+    remembered = _recent_tokens.get(key_hash)
     now = timezone.now()
+    if remembered is not None and time.monotonic() - remembered[0] < TOKEN_RECHECK_SECONDS:
+        token = remembered[1]
+        if token.expires_at is None or token.expires_at > now:
+            return token.user
+    token = ApiToken.objects.active().select_related("user", "user__scope_region").filter(key_hash=key_hash).order_by().first()
+    if token is None or not token.user.is_active:
+        _recent_tokens.pop(key_hash, None)
+        return None
     if token.last_used_at is None or now - token.last_used_at > _LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    if len(_recent_tokens) > 10_000:
+        _recent_tokens.clear()
+    _recent_tokens[key_hash] = (time.monotonic(), token)
     return token.user
+
+
+def forget_tokens() -> None:
+    _recent_tokens.clear()
 
 
 # --- login throttling -------------------------------------------------------------------------
