@@ -161,7 +161,7 @@ class IntakeOut(Schema):
 
 class ActionIn(Schema):
     note: str = ""
-    public: bool = True
+    public: bool | None = None  # None: the action's default (docs/case-lifecycle.md)
     rating: str | None = None
     department: str | None = None  # department code
     region: str | None = None  # region code
@@ -256,7 +256,9 @@ def case_duplicates(request, number: str):
     case = get_scoped(request, Case, number=number)
     if case.lon is None:
         return []
-    return services.duplicates_near(matter=case.matter, lon=case.lon, lat=case.lat, exclude=case.pk)
+    near = services.duplicates_near(matter=case.matter, lon=case.lon, lat=case.lat, exclude=case.pk)
+    visible = set(scoped(request, Case).filter(pk__in=[c.pk for c in near]).values_list("pk", flat=True))
+    return [c for c in near if c.pk in visible]
 
 
 @router.post("/{number}/actions/{action}", response=CaseOut)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import Case, Channel, Device, DeviceAlert, DeviceSource, Status
@@ -52,12 +53,15 @@ def receive(source: DeviceSource, payload: dict) -> tuple[DeviceAlert, bool]:
         # Lock the device row so two alerts arriving together cannot both open a case.
         Device.objects.select_for_update().filter(pk=device.pk).first()
         window_start = now - timedelta(minutes=device.merge_window_minutes)
-        case = (Case.objects.filter(device=device, reported_at__gte=window_start).exclude(status__in=[Status.REJECTED, Status.MERGED, Status.CLOSED, Status.RATED])
-                .order_by("-reported_at").first())
+        # The window runs from the device's latest alert: a device that keeps alarming keeps one case.
+        case = (Case.objects.filter(device=device).exclude(status__in=[Status.REJECTED, Status.MERGED, Status.CLOSED, Status.RATED])
+                .filter(Q(reported_at__gte=window_start) | Q(alerts__received_at__gte=window_start)).order_by("-reported_at").first())
         opened = case is None
         if opened:
             description = str(payload.get("message") or f"{device.name} 告警 {kind}").strip()[:500]
-            attributes = {k: v for k, v in (payload.get("attributes") or {}).items()}
+            attributes = payload.get("attributes") or {}
+            if not isinstance(attributes, dict):
+                raise ValidationError({"attributes": "an object of answers is expected"})
             case = report_case(Report(channel=Channel.DEVICE, matter=device.matter, lon=device.lon, lat=device.lat,
                                       address=device.address, description=description, attributes=attributes, device=device), now=now).case
         alert = DeviceAlert.objects.create(device=device, received_at=now, kind=kind, payload=payload, case=case, opened_case=opened)

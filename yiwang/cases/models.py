@@ -86,6 +86,19 @@ class CaseQuerySet(ScopedQuerySet):
         return self.filter(status__in=OPEN_STATUSES)
 
 
+class CaseLinkedQuerySet(ScopedQuerySet):
+    """Rows that belong to a case are visible exactly when their case is (see CaseQuerySet.restrict)."""
+
+    case_field = "case"
+
+    def restrict(self, user, action="view"):
+        return self.filter(**{f"{self.case_field}__in": Case.objects.restrict(user, action).values("pk")})
+
+
+class SummonsPartQuerySet(CaseLinkedQuerySet):
+    case_field = "summons__case"
+
+
 class Case(SealedPhoneMixin, models.Model):
     scope_path_field = "region__path"
 
@@ -196,7 +209,7 @@ class CaseEvent(models.Model):
     public = models.BooleanField("对反映人公开", default=True)
     detail = models.JSONField("详情", default=dict, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = CaseLinkedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "办理记录"
@@ -223,7 +236,7 @@ class CasePhoto(models.Model):
     size = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = CaseLinkedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "事件照片"
@@ -245,7 +258,7 @@ class RoutingDecision(models.Model):
     department = models.ForeignKey("matters.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="办理部门")
     reasons = models.JSONField("依据", default=list)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = CaseLinkedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "分拨记录"
@@ -271,7 +284,7 @@ class ExtensionRequest(models.Model):
     decided_at = models.DateTimeField("审批时间", null=True, blank=True)
     decision_note = models.CharField("审批意见", max_length=200, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = CaseLinkedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "延期申请"
@@ -297,7 +310,7 @@ class Summons(models.Model):
     created_at = models.DateTimeField("吹哨时间")
     closed_at = models.DateTimeField("完成时间", null=True, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = CaseLinkedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "吹哨报到"
@@ -322,7 +335,7 @@ class SummonsPart(models.Model):
     rating_of_participant = models.PositiveSmallIntegerField("吹哨方评价", null=True, blank=True)
     rating_of_summoner = models.PositiveSmallIntegerField("报到方评价", null=True, blank=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = SummonsPartQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "报到任务"

@@ -71,5 +71,7 @@ def may_act(user, case: Case, transition: Transition, *, system: bool = False, r
     if actor is Actor.GRID_WORKER:
         return is_grid_worker_of(user, case)
     if actor is Actor.REPORTER:
-        return reporter_verified or is_coordinator(user, case) or (_active(user) and case.reported_by_id == user.pk)
+        # The account that reported it may rate, unless it also handled it (no rating one's own work).
+        own_report = _active(user) and case.reported_by_id == user.pk and case.handler_id != user.pk
+        return reporter_verified or is_coordinator(user, case) or own_report
     return False

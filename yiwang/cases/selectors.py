@@ -24,7 +24,7 @@ def inbox(user) -> QuerySet:
         return Case.objects.none()
     wanted = Q(pk__in=[])
     if user.is_superuser or user.role in COORDINATOR_ROLES:
-        coordinated = Q(status__in=COORDINATOR_STATUSES, region__path__startswith=path)
+        coordinated = (Q(status__in=COORDINATOR_STATUSES) | Q(status=Status.SIGNED, extensions__status="pending")) & Q(region__path__startswith=path)
         if not user.is_superuser and user.role not in SUPERVISOR_ROLES:
             coordinated &= Q(level__in=[Level.GRID, Level.COMMUNITY])
         wanted |= coordinated
@@ -33,7 +33,7 @@ def inbox(user) -> QuerySet:
     elif user.role in HANDLER_ROLE_LEVEL and path:
         unit = Q(handling_region__path__in=ancestor_paths(path)) | Q(handling_region__path__startswith=path)
         wanted |= Q(status__in=HANDLER_STATUSES, level=HANDLER_ROLE_LEVEL[user.role]) & unit
-    return (Case.objects.filter(wanted).select_related("matter", "region", "handling_region", "handling_department")
+    return (Case.objects.filter(wanted).distinct().select_related("matter", "region", "handling_region", "handling_department")
             .order_by(F("step_overdue").desc(), F("step_due_at").asc(nulls_last=True), "reported_at"))
 
 

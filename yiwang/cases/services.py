@@ -7,7 +7,6 @@ the same case at once cannot both win: the second sees the new status and gets I
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 import secrets
@@ -45,7 +44,10 @@ ACCESS_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
 def hash_access_code(code: str) -> str:
-    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+    # Keyed (the field key), so a copied database does not let anyone try all 32^8 codes offline.
+    from yiwang.core import crypto
+
+    return crypto.digest("access-code:" + code.strip().upper())
 
 
 def _label(user) -> str:
@@ -248,7 +250,8 @@ def perform(case: Case | int, action: str, *, acting_user=None, note: str = "", 
         note = (note or "").strip()
         if transition.needs_note and not note:
             raise ValidationError({"note": f"{action} needs a reason"})
-        ctx = Context(locked, transition, acting_user, note, now, params, work_calendar.current())
+        ctx = Context(locked, transition, acting_user, note, now, {**params, "_photo_kinds": {k for k, v in checked.items() if v}},
+                      work_calendar.current())
         before = locked.status
         APPLY.get(action, _nothing)(ctx)
         if transition.target is not None:
@@ -256,6 +259,7 @@ def perform(case: Case | int, action: str, *, acting_user=None, note: str = "", 
         if transition.stamp:
             setattr(locked, transition.stamp, now)
         if transition.target is not None and ctx.restart_clock and (locked.status != before or action in {"rework", "escalate", "auto_escalate"}):
+            _leave_paused_step(ctx)
             clock.start_step(locked, now=now, calendar=ctx.calendar)
         locked.save()
         public = action in PUBLIC_ACTIONS if public is None else public
@@ -273,6 +277,17 @@ def _checked(files, *, field: str) -> list[CheckedPhoto]:
     """Photos checked once: a list already checked (by a caller that validates early) passes through."""
     files = list(files or [])
     return files if all(isinstance(f, CheckedPhoto) for f in files) else check_photos(files, field=field)
+
+
+def _leave_paused_step(ctx: Context) -> None:
+    """A step left while its clock is paused: the whole case gets the paused time back, and an
+    extension request nobody decided is void (the step it asked more time for is over)."""
+    if ctx.case.paused_at is not None:
+        clock.resume(ctx.case, now=ctx.now, calendar=ctx.calendar)
+    voided = ctx.case.extensions.filter(status=RequestStatus.PENDING).update(
+        status=RequestStatus.REFUSED, decided_at=ctx.now, decision_note="环节已结束,申请作废")
+    if voided:
+        ctx.detail["extension_voided"] = True
 
 
 def _nothing(ctx: Context) -> None:
@@ -360,6 +375,8 @@ def _solve_on_spot(ctx: Context) -> None:
     case = ctx.case
     if case.tier != "A":
         raise ValidationError({"matter": "only tier-A cases may be closed on the spot"})
+    if not {PhotoKind.BEFORE, PhotoKind.AFTER} <= ctx.params["_photo_kinds"]:
+        raise ValidationError({"photos": "a case solved on the spot needs photos from before and after"})
     case.solved_on_spot = True
     case.handler = _user(ctx.actor)
     case.accepted_at = case.dispatched_at = case.signed_at = case.handled_at = case.verified_at = ctx.now
@@ -402,8 +419,6 @@ def _escalate(ctx: Context) -> None:
     case.handling_department = route.department
     case.handler = None
     case.escalation_count += 1
-    # The new level starts a fresh step; a request made to the old level is no longer anyone's to decide.
-    case.extensions.filter(status=RequestStatus.PENDING).update(status=RequestStatus.REFUSED, decided_at=ctx.now, decision_note="事件已上报,申请作废")
     RoutingDecision.objects.create(case=case, at=ctx.now, decided_by=_user(ctx.actor), matter_version=case.matter_version,
                                    tier=route.tier, level=route.level, region=route.region, department=route.department, reasons=route.reasons)
     ctx.detail["to_level"] = route.level
@@ -579,6 +594,8 @@ def do_summon(case, *, acting_user, reason: str, parts: list[dict], now: datetim
             if not part.get("department") and not part.get("member"):
                 raise ValidationError({f"parts[{i}]": "name a department or a person"})
             hours = float(part.get("checkin_hours") or 2)
+            if not 0 < hours <= 720:
+                raise ValidationError({f"parts[{i}].checkin_hours": "between 0 and 720 working hours"})
             SummonsPart.objects.create(summons=summons, department=part.get("department"), member=part.get("member"), task=part["task"],
                                        checkin_due_at=calendar.add_working_seconds(now, hours * 3600))
         event = _event(locked, "summon", locked.status, locked.status, actor=acting_user, note=reason, at=now, public=False,
@@ -612,6 +629,7 @@ def do_finish_part(part: SummonsPart, *, acting_user, result: str, rating_of_sum
     now = now or timezone.now()
     _check_stars(rating_of_summoner, "rating_of_summoner")
     with transaction.atomic():
+        Summons.objects.select_for_update().filter(parts=part.pk).first()  # the last two parts finishing together
         part = SummonsPart.objects.select_for_update().select_related("summons").get(pk=part.pk)
         if not _part_party(acting_user, part):
             raise PermissionDenied("only the summoned party may report its part done")
@@ -630,6 +648,7 @@ def do_finish_part(part: SummonsPart, *, acting_user, result: str, rating_of_sum
 def do_rate_participant(part: SummonsPart, *, acting_user, stars: int) -> SummonsPart:
     _check_stars(stars, "rating_of_participant")
     with transaction.atomic():
+        Summons.objects.select_for_update().filter(parts=part.pk).first()
         part = SummonsPart.objects.select_for_update().select_related("summons").get(pk=part.pk)
         if part.summons.summoned_by_id != getattr(acting_user, "pk", None) and not is_coordinator(acting_user, part.summons.case):
             raise PermissionDenied("only the summoner rates the participants")

@@ -25,7 +25,12 @@ def ensure_sweep_scheduled() -> bool:
     """Queue a sweep unless one is already queued or running; True if one was queued."""
     from django_tasks_db.models import DBTaskResult
 
-    if DBTaskResult.objects.filter(task_path=sweep_deadlines.module_path, status__in=["READY", "RUNNING"]).exists():
+    sweeps = DBTaskResult.objects.filter(task_path=sweep_deadlines.module_path)
+    # A worker killed mid-sweep leaves its row RUNNING for ever; a sweep takes seconds, so one
+    # "running" for ten intervals is dead and must not stop the chain.
+    stale = timezone.now() - timedelta(seconds=10 * settings.YIWANG_SWEEP_SECONDS)
+    sweeps.filter(status="RUNNING", started_at__lt=stale).update(status="FAILED", finished_at=timezone.now())
+    if sweeps.filter(status__in=["READY", "RUNNING"]).exists():
         return False
     sweep_deadlines.enqueue()
     return True

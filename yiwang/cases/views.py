@@ -9,7 +9,7 @@ from .models import CasePhoto
 
 
 def case_photo(request, pk: int):
-    photo = CasePhoto.objects.restrict(request.user).filter(pk=pk).first() if request.user.is_authenticated else None
+    photo = CasePhoto.objects.restrict(request.user).filter(pk=pk).first()
     if photo is None:
         tracked = request.session.get("tracked_cases", [])
         photo = CasePhoto.objects.filter(pk=pk, case__number__in=tracked).first()

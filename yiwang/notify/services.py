@@ -65,8 +65,15 @@ def summoned(case):
     return get_user_model().objects.filter(is_active=True).filter(parts).distinct()
 
 
+# While a case waits in these statuses the coordinators must act; otherwise the handling unit.
+COORDINATOR_STATUSES = {"reported", "accepted", "handled", "verified"}
+
+
 def recipients(case, action: str):
     users = set()
+    if action in {"remind", "mark_overdue"}:
+        users.update(coordinators(case) if case.status in COORDINATOR_STATUSES else handlers(case))
+        return users
     if action in FOR_COORDINATORS:
         users.update(coordinators(case))
     if action in FOR_HANDLERS:

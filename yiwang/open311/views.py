@@ -24,7 +24,6 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
 from django.db.models import Max, OuterRef, Q, Subquery
 from django.http import QueryDict
@@ -172,10 +171,6 @@ def notice(case: Case) -> str | None:
     return ";".join(filter(None, [case.matter.service_standard, due])) or None
 
 
-def media_url(request, name: str | None) -> str | None:
-    return request.build_absolute_uri(default_storage.url(name)) if name else None
-
-
 def with_details(cases):
     """The latest public note, last public change and first report photo, in the same query."""
     public = CaseEvent.objects.filter(case=OuterRef("pk"), public=True).order_by("-at", "-id")
@@ -199,12 +194,13 @@ def record(request, case: Case) -> dict:
         "requested_datetime": iso(case.reported_at),
         "updated_datetime": iso(case.updated or case.reported_at),
         "expected_datetime": iso(case.close_due_at),
-        "address": case.address or None,
+        # A resident's own address stays private; staff and device locations are public.
+        "address": (case.address or None) if case.channel in (Channel.GRID_WORKER, Channel.DEVICE) else None,
         "address_id": case.region.code,
         "zipcode": None,
         "lat": case.lat,
         "long": case.lon,
-        "media_url": media_url(request, case.photo),
+        "media_url": None,  # photos are served only within a scope (yiwang.cases.views)
     }
 
 
@@ -247,8 +243,12 @@ def page(queryset, params):
     return queryset[(number - 1) * size: number * size]
 
 
+# Cases a resident filed in person or by phone (desk, hotline) are theirs, not a public feed's.
+PUBLISHED_CHANNELS = [Channel.OPEN311, Channel.RESIDENT, Channel.GRID_WORKER, Channel.DEVICE]
+
+
 def public_cases():
-    return Case.objects.filter(matter__public=True, number__isnull=False)
+    return Case.objects.filter(matter__public=True, number__isnull=False, channel__in=PUBLISHED_CHANNELS)
 
 
 def search(request, params):
@@ -403,5 +403,5 @@ def updates(request, fmt):
         "status": "open" if event.to_status in OPEN_STATUSES else "closed",
         "updated_datetime": iso(event.at),
         "description": event.note or None,
-        "media_url": media_url(request, event.photo),
+        "media_url": None,  # photos are served only within a scope (yiwang.cases.views)
     } for event in page(events, params)], fmt, "service_requests_updates")

@@ -624,7 +624,9 @@ def _track_context(request, case: Case, **extra) -> dict:
     """The public timeline; the reporter's own words (the description, the report's note) and the
     photos only for a browser that reported the case or showed its access code."""
     owner = case.number in request.session.get(TRACKED_SESSION_KEY, [])
-    events = [{"at": e.at, "label": ACTION_LABELS.get(e.action, e.action), "note": e.note if owner or e.action != "report" else "",
+    # The resident's own words (report, rating, reopening) are theirs: shown only to them.
+    own_words = {"report", "rate", "rate_unsatisfied", "reopen"}
+    events = [{"at": e.at, "label": ACTION_LABELS.get(e.action, e.action), "note": e.note if owner or e.action not in own_words else "",
                "status": Status(e.to_status).label if e.to_status in Status.values else ""}
               for e in selectors.public_timeline(case)]
     return {"case": case, "events": events, "ratings": Rating.choices, "can_rate": case.status == Status.CLOSED,

@@ -16,6 +16,8 @@ from enum import StrEnum
 
 LIMIT_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([hd])\s*$")
 WARN_FRACTION = 0.8
+# About two years of office time: anything longer is a typing error, not a deadline.
+MAX_LIMIT = {"h": 4000, "d": 500}
 
 
 class Light(StrEnum):
@@ -36,7 +38,10 @@ class Limit:
         match = LIMIT_PATTERN.match(text or "")
         if not match or float(match.group(1)) <= 0:
             raise ValueError(f"time limit {text!r}: write a positive number followed by h (working hours) or d (working days), e.g. 4h or 3d")
-        return cls(float(match.group(1)), match.group(2))
+        amount, unit = float(match.group(1)), match.group(2)
+        if amount > MAX_LIMIT[unit]:
+            raise ValueError(f"time limit {text!r}: at most {MAX_LIMIT[unit]}{unit}")
+        return cls(amount, unit)
 
     def __str__(self) -> str:
         amount = int(self.amount) if self.amount == int(self.amount) else self.amount
