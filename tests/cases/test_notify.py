@@ -56,3 +56,17 @@ def test_a_robot_that_is_down_keeps_the_error_and_the_inbox_still_fills(tree, us
     delivery = WebhookDelivery.objects.get()
     assert delivery.sent_at is None and delivery.attempts == 1 and delivery.last_error
     assert Notification.objects.filter(case=case).count() == 3
+
+
+def test_failed_robot_messages_are_sent_again_by_the_sweep(tree, users, report, robot, django_capture_on_commit_callbacks):
+    from yiwang.cases.sweep import sweep
+
+    url, received = robot
+    endpoint = WebhookEndpoint.objects.create(name="值班群", url="http://127.0.0.1:9/down", region=tree.street)
+    with django_capture_on_commit_callbacks(execute=True):
+        report("S0001")
+    assert WebhookDelivery.objects.get().sent_at is None
+    endpoint.url = url  # the robot is back
+    endpoint.save()
+    assert sweep().resent == 1 and len(received) == 1
+    assert sweep().resent == 0

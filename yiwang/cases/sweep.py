@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,6 +24,7 @@ class SweepResult:
     reminded: int = 0
     overdue: int = 0
     escalated: int = 0
+    resent: int = 0
 
 
 def sweep(*, now: datetime | None = None) -> SweepResult:
@@ -38,7 +39,17 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
     for case in overdue.select_related("matter_version"):
         if case.matter_version.snapshot.get("auto_escalate"):
             result.escalated += _try(case.pk, "auto_escalate", now=now, note="超时未签收或未处置,按事项规定自动上报")
+    result.resent = _resend_webhooks(now=now)
     return result
+
+
+def _resend_webhooks(*, now: datetime, attempts: int = 5) -> int:
+    """Robot messages that failed are tried again on later sweeps, for a day, at most `attempts` times."""
+    from yiwang.notify.models import WebhookDelivery
+    from yiwang.notify.services import send
+
+    failed = WebhookDelivery.objects.filter(sent_at__isnull=True, attempts__lt=attempts, created_at__gte=now - timedelta(days=1))
+    return sum(send(delivery) for delivery in failed.select_related("endpoint")[:100])
 
 
 def _try(pk: int, action: str, *, now: datetime, note: str = "") -> int:
