@@ -110,7 +110,7 @@ def test_a_device_that_keeps_alarming_keeps_one_case(users, report, tree, matter
     source = DeviceSource(name="p")
     source.set_secret("s")
     source.save()
-    device = Device.objects.create(source=source, code="D1", name="烟感", matter=matters("S0005"), region=tree.grid_a, lon=POINT_A[0], lat=POINT_A[1],
+    Device.objects.create(source=source, code="D1", name="烟感", matter=matters("S0005"), region=tree.grid_a, lon=POINT_A[0], lat=POINT_A[1],
                                    merge_window_minutes=60)
     first, opened = iot.receive(source, {"device": "D1"})
     type(first.case).objects.filter(pk=first.case.pk).update(reported_at=timezone.now() - timedelta(hours=3))

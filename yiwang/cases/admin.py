@@ -4,20 +4,14 @@ devices and IoT platforms are base data kept here."""
 from django import forms
 from django.contrib import admin
 
+from yiwang.core.admin import ReadOnlyAdmin
 from yiwang.core.admin_base import ScopedAdmin
 
 from .models import Case, CaseEvent, Device, DeviceSource, RoutingDecision
 
 
-class ReadOnlyAdmin(ScopedAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+class ReadOnlyScopedAdmin(ReadOnlyAdmin, ScopedAdmin):
+    """Scoped lists, no writes: a case changes only through its transitions."""
 
 
 class EventInline(admin.TabularInline):
@@ -43,7 +37,7 @@ class RoutingInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(ReadOnlyAdmin):
+class CaseAdmin(ReadOnlyScopedAdmin):
     list_display = ["number", "matter", "status", "tier", "level", "region", "reported_at", "step_due_at", "step_overdue"]
     list_filter = ["status", "channel", "board", "tier", "level", "step_overdue"]
     search_fields = ["number", "description", "address"]

@@ -9,6 +9,13 @@ from .models import Case, Level
 
 COORDINATOR_ROLES = {Role.COMMUNITY, Role.STREET, Role.DISTRICT}
 SUPERVISOR_ROLES = {Role.STREET, Role.DISTRICT}
+# The staff role that handles a case kept at each region level (department cases: the department's members).
+HANDLER_ROLE = {Level.GRID: Role.GRID_WORKER, Level.COMMUNITY: Role.COMMUNITY, Level.STREET: Role.STREET}
+
+
+def coordinator_roles(level: str) -> set[str]:
+    """Street-level and department cases are coordinated from the street up; the rest from the community up."""
+    return SUPERVISOR_ROLES if level in (Level.STREET, Level.DEPARTMENT) else COORDINATOR_ROLES
 
 
 def _active(user) -> bool:
@@ -26,8 +33,7 @@ def is_coordinator(user, case: Case) -> bool:
         return False
     if user.is_superuser:
         return True
-    roles = SUPERVISOR_ROLES if case.level in (Level.STREET, Level.DEPARTMENT) else COORDINATOR_ROLES
-    return user.role in roles and _covers(user, case.region.path)
+    return user.role in coordinator_roles(case.level) and _covers(user, case.region.path)
 
 
 def is_supervisor(user, case: Case) -> bool:
@@ -44,9 +50,8 @@ def is_handler(user, case: Case) -> bool:
         return True
     if case.level == Level.DEPARTMENT:
         return case.handling_department_id is not None and user.departments.filter(pk=case.handling_department_id).exists()
-    role_for_level = {Level.GRID: Role.GRID_WORKER, Level.COMMUNITY: Role.COMMUNITY, Level.STREET: Role.STREET}[case.level]
     own = scope_path(user)
-    return user.role == role_for_level and own is not None and (own.startswith(case.handling_region.path) or case.handling_region.path.startswith(own))
+    return user.role == HANDLER_ROLE[case.level] and own is not None and (own.startswith(case.handling_region.path) or case.handling_region.path.startswith(own))
 
 
 def is_grid_worker_of(user, case: Case) -> bool:

@@ -9,11 +9,11 @@ from yiwang.core.scope import Role, scope_path
 from yiwang.regions.models import ancestor_paths
 
 from .models import Case, CaseEvent, Level, Status
-from .permissions import COORDINATOR_ROLES, SUPERVISOR_ROLES
+from .permissions import COORDINATOR_ROLES, HANDLER_ROLE, SUPERVISOR_ROLES
 
 COORDINATOR_STATUSES = [Status.REPORTED, Status.ACCEPTED, Status.HANDLED, Status.VERIFIED]
 HANDLER_STATUSES = [Status.DISPATCHED, Status.SIGNED]
-HANDLER_ROLE_LEVEL = {Role.GRID_WORKER: Level.GRID, Role.COMMUNITY: Level.COMMUNITY, Role.STREET: Level.STREET}
+HANDLER_ROLE_LEVEL = {role: level for level, role in HANDLER_ROLE.items()}
 
 
 

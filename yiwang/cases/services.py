@@ -18,6 +18,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from yiwang.core.audit import account
 from yiwang.matters.models import Department, MatterType
 from yiwang.matters.services import current_version
 from yiwang.points import services as points
@@ -54,10 +55,6 @@ def _label(user) -> str:
     if user is None or not getattr(user, "is_authenticated", False):
         return ""
     return user.get_full_name() or user.username
-
-
-def _user(user):
-    return user if getattr(user, "is_authenticated", False) else None
 
 
 # Intake ------------------------------------------------------------------------------------------
@@ -183,7 +180,7 @@ def report_case(report: Report, *, acting_user=None, now: datetime | None = None
             channel=report.channel, matter=matter, matter_version=version, board=matter.board, tier=route.tier,
             urgency=report.urgency, level=route.level, region=grid, micro_grid=micro, lon=lon, lat=lat,
             address=report.address[:200], description=report.description, attributes=attributes,
-            reporter_name=report.reporter_name[:50], reported_by=_user(acting_user), access_code_hash=hash_access_code(code),
+            reporter_name=report.reporter_name[:50], reported_by=account(acting_user), access_code_hash=hash_access_code(code),
             handling_region=route.region, handling_department=None, device=report.device,
             external_source=report.external_source, external_id=report.external_id, reported_at=reported_at,
         )
@@ -199,7 +196,7 @@ def report_case(report: Report, *, acting_user=None, now: datetime | None = None
         event = _event(case, "report", "", Status.REPORTED, actor=acting_user, note=report.description[:200], at=reported_at,
                        label=_label(acting_user) or report.reporter_name or Channel(report.channel).label)
         _save_photos(case, event, photos, PhotoKind.REPORT)
-        if report.channel == Channel.GRID_WORKER and _user(acting_user):
+        if report.channel == Channel.GRID_WORKER and account(acting_user):
             points.award(case=case, event=PointEvent.REPORTED, worker=acting_user, at=now, new_case=True)
         _queue_notifications(case, event)
     return Intake(case=case, access_code=code)
@@ -259,7 +256,8 @@ def perform(case: Case | int, action: str, *, acting_user=None, note: str = "", 
         if transition.stamp:
             setattr(locked, transition.stamp, now)
         if transition.target is not None and ctx.restart_clock and (locked.status != before or action in {"rework", "escalate", "auto_escalate"}):
-            _leave_paused_step(ctx)
+            if before == Status.SIGNED:  # extension requests exist only while a case is signed
+                _leave_paused_step(ctx)
             clock.start_step(locked, now=now, calendar=ctx.calendar)
         locked.save()
         public = action in PUBLIC_ACTIONS if public is None else public
@@ -312,13 +310,8 @@ def _dispatch(ctx: Context) -> None:
     department, region = ctx.params.get("department"), ctx.params.get("region")
     reasons = []
     if department is None and region is None:
-        suggestion = case.routings.order_by("-at", "-id").first()
-        if case.level in (Level.STREET, Level.DEPARTMENT) and (case.handling_department_id or (suggestion and suggestion.department_id)):
-            department = case.handling_department or suggestion.department
-            reasons.append("按分拨建议派遣")
-        else:
-            region = case.handling_region
-            reasons.append(f"派至 {region.name}")
+        department, region = default_dispatch_target(case)
+        reasons.append("按分拨建议派遣" if department is not None else f"派至 {region.name}")
     if department is not None:
         department = department if isinstance(department, Department) else Department.objects.get(pk=department)
         if not department.active:
@@ -335,14 +328,26 @@ def _dispatch(ctx: Context) -> None:
             raise ValidationError({"region": f"{case.matter.name} is not admitted to grids and may not be pushed down to one"})
         case.level, case.handling_region, case.handling_department = level, region, None
     case.handler = None
-    RoutingDecision.objects.create(case=case, at=ctx.now, decided_by=_user(ctx.actor), matter_version=case.matter_version,
+    RoutingDecision.objects.create(case=case, at=ctx.now, decided_by=account(ctx.actor), matter_version=case.matter_version,
                                    tier=case.tier, level=case.level, region=case.handling_region,
                                    department=case.handling_department, reasons=reasons)
     ctx.detail["to"] = case.handling_department.name if case.handling_department else case.handling_region.name
 
 
+def default_dispatch_target(case: Case) -> tuple[Department | None, Region | None]:
+    """Where a dispatch with no target sends the case: at street level, the department the routing
+    suggested (or already has it); otherwise the unit the case is with."""
+    if case.level in (Level.STREET, Level.DEPARTMENT):
+        if case.handling_department_id:
+            return case.handling_department, None
+        suggestion = case.routings.order_by("-at", "-id").select_related("department").first()
+        if suggestion is not None and suggestion.department_id:
+            return suggestion.department, None
+    return None, case.handling_region
+
+
 def _sign(ctx: Context) -> None:
-    ctx.case.handler = _user(ctx.actor)
+    ctx.case.handler = account(ctx.actor)
 
 
 def _return(ctx: Context) -> None:
@@ -355,7 +360,7 @@ def _return(ctx: Context) -> None:
 
 
 def _handle(ctx: Context) -> None:
-    ctx.case.handler = ctx.case.handler or _user(ctx.actor)
+    ctx.case.handler = ctx.case.handler or account(ctx.actor)
 
 
 def _verify(ctx: Context) -> None:
@@ -378,7 +383,7 @@ def _solve_on_spot(ctx: Context) -> None:
     if not {PhotoKind.BEFORE, PhotoKind.AFTER} <= ctx.params["_photo_kinds"]:
         raise ValidationError({"photos": "a case solved on the spot needs photos from before and after"})
     case.solved_on_spot = True
-    case.handler = _user(ctx.actor)
+    case.handler = account(ctx.actor)
     case.accepted_at = case.dispatched_at = case.signed_at = case.handled_at = case.verified_at = ctx.now
     points.award(case=case, event=PointEvent.SOLVED_ON_SPOT, worker=ctx.actor, at=ctx.now)
 
@@ -419,7 +424,7 @@ def _escalate(ctx: Context) -> None:
     case.handling_department = route.department
     case.handler = None
     case.escalation_count += 1
-    RoutingDecision.objects.create(case=case, at=ctx.now, decided_by=_user(ctx.actor), matter_version=case.matter_version,
+    RoutingDecision.objects.create(case=case, at=ctx.now, decided_by=account(ctx.actor), matter_version=case.matter_version,
                                    tier=route.tier, level=route.level, region=route.region, department=route.department, reasons=route.reasons)
     ctx.detail["to_level"] = route.level
 
@@ -432,7 +437,7 @@ def _request_extension(ctx: Context) -> None:
         raise ValidationError({"amount": str(exc)}) from None
     if ctx.case.extensions.filter(status=RequestStatus.PENDING).exists():
         raise ValidationError({"amount": "an extension request is already waiting for a decision"})
-    ExtensionRequest.objects.create(case=ctx.case, requested_by=_user(ctx.actor), requested_at=ctx.now, amount=amount, reason=ctx.note)
+    ExtensionRequest.objects.create(case=ctx.case, requested_by=account(ctx.actor), requested_at=ctx.now, amount=amount, reason=ctx.note)
     clock.pause(ctx.case, now=ctx.now)
     ctx.detail["amount"] = amount
 
@@ -442,7 +447,7 @@ def _decide_extension(ctx: Context, *, approve: bool) -> None:
     if request is None:
         raise ValidationError({"extension": "no extension request is waiting"})
     request.status = RequestStatus.APPROVED if approve else RequestStatus.REFUSED
-    request.decided_by, request.decided_at, request.decision_note = _user(ctx.actor), ctx.now, ctx.note[:200]
+    request.decided_by, request.decided_at, request.decision_note = account(ctx.actor), ctx.now, ctx.note[:200]
     request.save()
     extra = ctx.calendar.limit_seconds(Limit.parse(request.amount)) if approve else 0.0
     clock.resume(ctx.case, now=ctx.now, calendar=ctx.calendar, extra_seconds=extra)
@@ -677,7 +682,7 @@ def _check_stars(value, field_name: str) -> None:
 
 def _event(case: Case, action: str, before: str, after: str, *, actor, note: str, at: datetime, public: bool = True,
            detail: dict | None = None, label: str = "") -> CaseEvent:
-    return CaseEvent.objects.create(case=case, at=at, actor=_user(actor), actor_label=label[:100], action=action,
+    return CaseEvent.objects.create(case=case, at=at, actor=account(actor), actor_label=label[:100], action=action,
                                     from_status=before, to_status=after, note=note, public=public, detail=detail or {})
 
 

@@ -9,8 +9,13 @@ from django.db import models
 from .models import AuditEntry, SensitiveAccess
 
 
+def account(user: Any) -> Any:
+    """The logged-in user to store as who acted, or None (anonymous visitors, the system)."""
+    return user if getattr(user, "is_authenticated", False) else None
+
+
 def record(*, actor: Any, action: str, target: models.Model | None = None, target_type: str = "", detail: dict | None = None) -> AuditEntry:
-    actor = actor if getattr(actor, "is_authenticated", False) else None
+    actor = account(actor)
     return AuditEntry.objects.create(
         actor=actor,
         action=action,

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from yiwang.core import audit
+from yiwang.core.audit import account
 from yiwang.core.stamped import StampedCache, table_stamp
 
 from .models import MatterType, MatterTypeVersion
@@ -27,7 +28,7 @@ def save_matter_type(matter: MatterType, *, acting_user) -> MatterTypeVersion:
         return latest
     matter.version = (latest.number if latest else 0) + 1
     matter.save()
-    version = MatterTypeVersion.objects.create(matter=matter, number=matter.version, snapshot=snapshot, created_by=_user(acting_user))
+    version = MatterTypeVersion.objects.create(matter=matter, number=matter.version, snapshot=snapshot, created_by=account(acting_user))
     transaction.on_commit(_catalogue.invalidate)
     audit.record(actor=acting_user, action="matter.version", target=matter, detail={"version": matter.version})
     return version
@@ -79,7 +80,3 @@ def current_version(matter: MatterType) -> MatterTypeVersion:
     if version is None:  # a type created outside save_matter_type (e.g. a bare admin insert)
         version = save_matter_type(matter, acting_user=None)
     return version
-
-
-def _user(user):
-    return user if getattr(user, "is_authenticated", False) else None

@@ -14,7 +14,6 @@ import urllib.request
 from django.db.models import Q
 from django.utils import timezone
 
-from yiwang.core.scope import Role
 from yiwang.regions.models import ancestor_paths
 
 from .models import Notification, WebhookDelivery, WebhookEndpoint
@@ -22,8 +21,8 @@ from .models import Notification, WebhookDelivery, WebhookEndpoint
 log = logging.getLogger(__name__)
 
 # Events after which the coordinators decide next; the others go to the unit handling the case.
-FOR_COORDINATORS = {"report", "return", "handle", "escalate", "auto_escalate", "reopen", "rate_unsatisfied", "request_extension", "mark_overdue"}
-FOR_HANDLERS = {"dispatch", "rework", "release", "urge", "supervise", "approve_extension", "refuse_extension", "mark_overdue", "remind"}
+FOR_COORDINATORS = {"report", "return", "handle", "escalate", "auto_escalate", "reopen", "rate_unsatisfied", "request_extension"}
+FOR_HANDLERS = {"dispatch", "rework", "release", "urge", "supervise", "approve_extension", "refuse_extension"}
 ACTION_TEXT = {
     "report": "新事件待受理", "dispatch": "新派遣事件待签收", "return": "事件被退回,请重新派遣", "handle": "事件已处置,待核查",
     "rework": "事件核查未通过,请返工", "escalate": "事件上报,请处理", "auto_escalate": "事件超时自动上报,请处理",
@@ -37,25 +36,23 @@ ACTION_TEXT = {
 def coordinators(case):
     from django.contrib.auth import get_user_model
 
-    from yiwang.cases.models import Level
-    from yiwang.cases.permissions import COORDINATOR_ROLES, SUPERVISOR_ROLES
+    from yiwang.cases.permissions import coordinator_roles
 
-    roles = SUPERVISOR_ROLES if case.level in (Level.STREET, Level.DEPARTMENT) else COORDINATOR_ROLES
-    return get_user_model().objects.filter(is_active=True, role__in=roles, scope_region__path__in=ancestor_paths(case.region.path))
+    return get_user_model().objects.filter(is_active=True, role__in=coordinator_roles(case.level), scope_region__path__in=ancestor_paths(case.region.path))
 
 
 def handlers(case):
     from django.contrib.auth import get_user_model
 
     from yiwang.cases.models import Level
+    from yiwang.cases.permissions import HANDLER_ROLE
 
     users = get_user_model().objects.filter(is_active=True)
     if case.level == Level.DEPARTMENT:
         return users.filter(departments=case.handling_department_id) if case.handling_department_id else users.none()
     if case.handler_id:
         return users.filter(pk=case.handler_id)
-    role = {Level.GRID: Role.GRID_WORKER, Level.COMMUNITY: Role.COMMUNITY, Level.STREET: Role.STREET}[case.level]
-    return users.filter(role=role, scope_region__path__startswith=case.handling_region.path)
+    return users.filter(role=HANDLER_ROLE[case.level], scope_region__path__startswith=case.handling_region.path)
 
 
 def summoned(case):

@@ -34,7 +34,7 @@ from yiwang.cases import selectors, services
 from yiwang.cases.api import STAFF_CHANNELS
 from yiwang.cases.lifecycle import ACTIONS, PUBLIC_ACTIONS, Actor, IllegalTransition, actions_from
 from yiwang.cases.models import (
-    Case, Channel, Level, PhotoKind, Rating, RequestStatus, Status, SummonsPart,
+    Case, Channel, PhotoKind, Rating, RequestStatus, Status, SummonsPart,
 )
 from yiwang.cases.permissions import is_coordinator, may_act
 from yiwang.core import crypto
@@ -421,10 +421,8 @@ def _attribute_rows(case: Case) -> list[tuple[str, str]]:
 
 
 def _dispatch_suggestion(case: Case) -> str:
-    suggestion = case.routings.order_by("-at", "-id").select_related("department").first()
-    if case.level in (Level.STREET, Level.DEPARTMENT) and (case.handling_department_id or (suggestion and suggestion.department_id)):
-        return (case.handling_department or suggestion.department).name
-    return case.handling_region.name
+    department, region = services.default_dispatch_target(case)
+    return (department or region).name
 
 
 @login_required
