@@ -200,5 +200,14 @@ def webhookendpoint(region):
     return WebhookEndpoint.objects.create(name=f"机器人{_n()}", url="http://127.0.0.1:9/robot", region=region)
 
 
+# Apps that keep their factories beside their tests.
+APP_FACTORY_MODULES = ("tests.duties.factories", "tests.links.factories", "tests.ab_roles.factories", "tests.activities.factories")
+
+
 def for_model(model):
-    return globals().get(model._meta.model_name)
+    import importlib
+
+    found = globals().get(model._meta.model_name)
+    for name in APP_FACTORY_MODULES:
+        found = found or getattr(importlib.import_module(name), model._meta.model_name, None)
+    return found

@@ -56,6 +56,10 @@ INSTALLED_APPS = [
     "yiwang.points",
     "yiwang.notify",
     "yiwang.open311",
+    "yiwang.duties",
+    "yiwang.links",
+    "yiwang.ab_roles",
+    "yiwang.activities",
     "yiwang.web",
     "yiwang.demo",
 ]

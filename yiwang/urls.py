@@ -10,5 +10,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("photos/<int:pk>/", case_photo, name="case-photo"),
     path("open311/v2/", include("yiwang.open311.urls")),
+    path("duties/", include("yiwang.duties.urls")),
+    path("links/", include("yiwang.links.urls")),
+    path("ab/", include("yiwang.ab_roles.urls")),
+    path("activities/", include("yiwang.activities.urls")),
     path("", include("yiwang.web.urls")),
 ]

@@ -34,10 +34,14 @@ def illegal_transition(request, exc):
 
 
 def _mount() -> None:
+    from yiwang.ab_roles.api import router as ab_roles_router
     from yiwang.accounts.api import router as accounts_router
+    from yiwang.activities.api import router as activities_router
     from yiwang.cases.api import device_router
     from yiwang.cases.api import router as cases_router
+    from yiwang.duties.api import router as duties_router
     from yiwang.forces.api import router as forces_router
+    from yiwang.links.api import router as links_router
     from yiwang.party.api import router as party_router
     from yiwang.points.api import router as points_router
     from yiwang.regions.api import router as regions_router
@@ -51,6 +55,10 @@ def _mount() -> None:
     api.add_router("/cases", cases_router)
     api.add_router("/devices", device_router)
     api.add_router("/points", points_router)
+    api.add_router("/duties", duties_router)
+    api.add_router("/links", links_router)
+    api.add_router("/ab", ab_roles_router)
+    api.add_router("/activities", activities_router)
 
 
 _mount()

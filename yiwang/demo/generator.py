@@ -34,6 +34,11 @@ from .identity import IdNumberAllocator
 from yiwang.cases.models import Case, Device
 from yiwang.matters.models import Department
 
+from yiwang.ab_roles import demo as ab_roles_demo
+from yiwang.activities import demo as activities_demo
+from yiwang.duties import demo as duties_demo
+from yiwang.links import demo as links_demo
+
 from .closed_loop import build_closed_loop, delete_closed_loop
 from .logins import DEMO_USERNAMES, LoginRow, create_logins
 from .party_tree import PartyBuilder
@@ -103,6 +108,8 @@ def delete_demo(*, log: Callable[[str], None] = lambda message: None) -> None:
             inside = root.path
             started = time.perf_counter()
             User.objects.filter(scope_region__path__startswith=inside).update(scope_region=None)
+            for app_demo in reversed(DUTY_RECORD_DEMOS):
+                app_demo.delete(inside, delete_rows)
             delete_closed_loop(inside, delete_rows)
             delete_rows(DutyShift.objects.filter(Q(region__path__startswith=inside) | Q(member__region__path__startswith=inside)))
             delete_rows(Assignment.objects.filter(Q(grid__path__startswith=inside) | Q(member__region__path__startswith=inside)))
@@ -221,12 +228,28 @@ def build_demo(*, options: DemoOptions = DemoOptions(), reset: bool = False, log
             with transaction.atomic():
                 loop = build_closed_loop(seed=options.seed, district_code=DISTRICT_CODE, street_code=f"{YUNFENG_STREET}000")
             mark = phase(f"closed loop: {loop.departments} departments, {loop.devices} devices, {loop.cases} cases", mark)
+            mark = _build_duty_records(seed=options.seed, phase=phase, mark=mark)
     except BaseException:
         if not single_transaction:
             log("build failed; deleting the partly built demo")
             delete_demo(log=log)
         raise
     return DemoSummary(counts=count_rows(), logins=logins, seconds=time.perf_counter() - started, phases=phases)
+
+
+# Built in this order, deleted in the reverse one: links name duty items, A/B roles name both.
+DUTY_RECORD_DEMOS = (duties_demo, links_demo, ab_roles_demo, activities_demo)
+
+
+def _build_duty_records(*, seed: int, phase, mark: float) -> float:
+    """Duty lists, links, A/B roles and activities of 云枫, in that order (later ones use earlier ones)."""
+    district = Region.objects.get(code=DISTRICT_CODE)
+    street = Region.objects.get(code=f"{YUNFENG_STREET}000")
+    for app_demo in DUTY_RECORD_DEMOS:
+        with transaction.atomic():
+            summary = app_demo.build(rng=random.Random(f"{seed}:{app_demo.__name__}"), district=district, street=street)
+        mark = phase(summary or app_demo.__name__, mark)
+    return mark
 
 
 def count_rows() -> dict[str, int]:

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AbRolesConfig(AppConfig):
+    name = "yiwang.ab_roles"
+    verbose_name = "AB角"
