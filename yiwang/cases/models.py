@@ -45,6 +45,11 @@ class Channel(models.TextChoices):
     IMPORT = "import", _("历史导入")
 
 
+class DutyRole(models.TextChoices):
+    A = "A", _("A角")
+    B = "B", _("B角")
+
+
 class Level(models.TextChoices):
     GRID = "grid", _("网格")
     COMMUNITY = "community", _("社区")
@@ -129,6 +134,9 @@ class Case(SealedPhoneMixin, models.Model):
     handling_region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="办理单位(区域)")
     handling_department = models.ForeignKey("matters.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name="办理部门")
     handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="handled_cases", verbose_name="处置人")
+    # The person the unit's desk puts on it (A, or B while A is on leave; see ab_roles).
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_cases", verbose_name="承办人")
+    assignee_role = models.CharField("承办角色", max_length=1, choices=DutyRole.choices, blank=True)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates", verbose_name="并入")
     device = models.ForeignKey("cases.Device", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases", verbose_name="设备")
     external_source = models.CharField("外部来源", max_length=32, blank=True)
@@ -202,6 +210,7 @@ class CaseEvent(models.Model):
     at = models.DateTimeField("时间", db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="操作人")
     actor_label = models.CharField("操作方", max_length=100, blank=True)
+    actor_role = models.CharField("岗位角色", max_length=1, choices=DutyRole.choices, blank=True)
     action = models.CharField("动作", max_length=32)
     from_status = models.CharField("原状态", max_length=16, blank=True)
     to_status = models.CharField("新状态", max_length=16)

@@ -33,7 +33,7 @@ def inbox(user) -> QuerySet:
     elif user.role in HANDLER_ROLE_LEVEL and path:
         unit = Q(handling_region__path__in=ancestor_paths(path)) | Q(handling_region__path__startswith=path)
         wanted |= Q(status__in=HANDLER_STATUSES, level=HANDLER_ROLE_LEVEL[user.role]) & unit
-    return (Case.objects.filter(wanted).distinct().select_related("matter", "region", "handling_region", "handling_department")
+    return (Case.objects.filter(wanted).distinct().select_related("matter", "region", "handling_region", "handling_department", "assignee")
             .order_by(F("step_overdue").desc(), F("step_due_at").asc(nulls_last=True), "reported_at"))
 
 

@@ -31,6 +31,8 @@ from yiwang.regions.selectors import cached_regions
 from yiwang.worktime import calendar as work_calendar
 from yiwang.worktime.sla import Limit
 
+from yiwang.ab_roles import acting as ab_acting
+
 from . import clock, routing
 from .lifecycle import PUBLIC_ACTIONS, Transition, transition_for
 from .models import (
@@ -188,11 +190,11 @@ def report_case(report: Report, *, acting_user=None, now: datetime | None = None
             case.set_phone(phone)
         clock.start_step(case, now=reported_at, calendar=calendar)
         clock.set_close_due(case, start=reported_at, calendar=calendar)
+        acting = ab_acting.assign(case, at=now)
         case.save()
         case.number = f"{timezone.localtime(reported_at):%Y%m%d}{case.pk:06d}"
         Case.objects.filter(pk=case.pk).update(number=case.number)
-        RoutingDecision.objects.create(case=case, at=now, decided_by=None, matter_version=version, tier=route.tier,
-                                       level=route.level, region=route.region, department=route.department, reasons=route.reasons)
+        _record_route(case, at=now, actor=None, reasons=route.reasons, department=route.department, acting=acting)
         event = _event(case, "report", "", Status.REPORTED, actor=acting_user, note=report.description[:200], at=reported_at,
                        label=_label(acting_user) or report.reporter_name or Channel(report.channel).label)
         _save_photos(case, event, photos, PhotoKind.REPORT)
@@ -229,6 +231,7 @@ class Context:
     calendar: object
     detail: dict = field(default_factory=dict)
     restart_clock: bool = True
+    routed: bool = False  # the action recorded a routing decision (and so put the case on the desk's A or B)
 
 
 def perform(case: Case | int, action: str, *, acting_user=None, note: str = "", public: bool | None = None, system: bool = False,
@@ -250,7 +253,11 @@ def perform(case: Case | int, action: str, *, acting_user=None, note: str = "", 
         ctx = Context(locked, transition, acting_user, note, now, {**params, "_photo_kinds": {k for k, v in checked.items() if v}},
                       work_calendar.current())
         before = locked.status
+        unit_before = (locked.level, locked.handling_region_id, locked.handling_department_id)
         APPLY.get(action, _nothing)(ctx)
+        if (locked.level, locked.handling_region_id, locked.handling_department_id) != unit_before and not ctx.routed:
+            # A move without a routing decision (a return to the dispatcher): the new unit's desk takes it.
+            ab_acting.assign(locked, at=now)
         if transition.target is not None:
             locked.status = transition.target
         if transition.stamp:
@@ -328,9 +335,8 @@ def _dispatch(ctx: Context) -> None:
             raise ValidationError({"region": f"{case.matter.name} is not admitted to grids and may not be pushed down to one"})
         case.level, case.handling_region, case.handling_department = level, region, None
     case.handler = None
-    RoutingDecision.objects.create(case=case, at=ctx.now, decided_by=account(ctx.actor), matter_version=case.matter_version,
-                                   tier=case.tier, level=case.level, region=case.handling_region,
-                                   department=case.handling_department, reasons=reasons)
+    _record_route(case, at=ctx.now, actor=ctx.actor, reasons=reasons)
+    ctx.routed = True
     ctx.detail["to"] = case.handling_department.name if case.handling_department else case.handling_region.name
 
 
@@ -424,8 +430,8 @@ def _escalate(ctx: Context) -> None:
     case.handling_department = route.department
     case.handler = None
     case.escalation_count += 1
-    RoutingDecision.objects.create(case=case, at=ctx.now, decided_by=account(ctx.actor), matter_version=case.matter_version,
-                                   tier=route.tier, level=route.level, region=route.region, department=route.department, reasons=route.reasons)
+    _record_route(case, at=ctx.now, actor=ctx.actor, reasons=route.reasons)
+    ctx.routed = True
     ctx.detail["to_level"] = route.level
 
 
@@ -680,9 +686,21 @@ def _check_stars(value, field_name: str) -> None:
 
 # Shared pieces -----------------------------------------------------------------------------------
 
+def _record_route(case: Case, *, at: datetime, actor, reasons: list[str], department: Department | None = None,
+                  acting: str | None = None) -> RoutingDecision:
+    """Store where the case goes and why, including the person the unit's desk puts on it (A, or B
+    while A is on leave). `department` is the suggestion when the case itself has none yet."""
+    acting = ab_acting.assign(case, at=at) if acting is None else acting
+    return RoutingDecision.objects.create(case=case, at=at, decided_by=account(actor), matter_version=case.matter_version,
+                                          tier=case.tier, level=case.level, region=case.handling_region,
+                                          department=department or case.handling_department, reasons=[*reasons, acting] if acting else reasons)
+
+
 def _event(case: Case, action: str, before: str, after: str, *, actor, note: str, at: datetime, public: bool = True,
-           detail: dict | None = None, label: str = "") -> CaseEvent:
-    return CaseEvent.objects.create(case=case, at=at, actor=account(actor), actor_label=label[:100], action=action,
+           detail: dict | None = None, label: str = "", actor_role: str | None = None) -> CaseEvent:
+    actor = account(actor)
+    role = ab_acting.role_of(actor, case) if actor_role is None else actor_role
+    return CaseEvent.objects.create(case=case, at=at, actor=actor, actor_label=label[:100], actor_role=role, action=action,
                                     from_status=before, to_status=after, note=note, public=public, detail=detail or {})
 
 

@@ -1,5 +1,5 @@
-"""The deadline sweep: reminders at the warning time, overdue marks at the due time, and
-automatic escalation for matters that ask for it. Run by the background worker (cases.tasks)."""
+"""The deadline sweep: A/B hand-over when a leave begins, reminders at the warning time, overdue
+marks at the due time, and automatic escalation for matters that ask for it. Run by the background worker (cases.tasks)."""
 
 from __future__ import annotations
 
@@ -25,11 +25,16 @@ class SweepResult:
     overdue: int = 0
     escalated: int = 0
     resent: int = 0
+    handed_over: int = 0
 
 
 def sweep(*, now: datetime | None = None) -> SweepResult:
+    from yiwang.ab_roles.services import hand_over_started_leaves
+
     now = now or timezone.now()
     result = SweepResult()
+    # First: a leave that began since the last sweep hands A's cases to B before reminders go out.
+    result.handed_over = hand_over_started_leaves(now=now)
     running = Case.objects.filter(status__in=CLOCKED, paused_at__isnull=True)
     for pk in running.filter(step_warn_at__lte=now, step_due_at__gt=now, reminded_at__isnull=True).values_list("pk", flat=True):
         result.reminded += _remind(pk, now=now)

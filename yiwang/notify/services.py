@@ -22,13 +22,14 @@ log = logging.getLogger(__name__)
 
 # Events after which the coordinators decide next; the others go to the unit handling the case.
 FOR_COORDINATORS = {"report", "return", "handle", "escalate", "auto_escalate", "reopen", "rate_unsatisfied", "request_extension"}
-FOR_HANDLERS = {"dispatch", "rework", "release", "urge", "supervise", "approve_extension", "refuse_extension"}
+FOR_HANDLERS = {"dispatch", "rework", "release", "urge", "supervise", "approve_extension", "refuse_extension", "handover"}
 ACTION_TEXT = {
     "report": "新事件待受理", "dispatch": "新派遣事件待签收", "return": "事件被退回,请重新派遣", "handle": "事件已处置,待核查",
     "rework": "事件核查未通过,请返工", "escalate": "事件上报,请处理", "auto_escalate": "事件超时自动上报,请处理",
     "reopen": "居民重启事件", "rate_unsatisfied": "居民不满意,事件重启", "request_extension": "延期申请待审批",
     "approve_extension": "延期申请已批准", "refuse_extension": "延期申请被驳回", "release": "挂账事件恢复办理",
     "urge": "催办", "supervise": "督办", "mark_overdue": "事件已超时", "remind": "事件即将超时", "summon": "吹哨报到",
+    "handover": "A角请假,事件转由您(B角)办理",
 }
 
 
@@ -48,10 +49,13 @@ def handlers(case):
     from yiwang.cases.permissions import HANDLER_ROLE
 
     users = get_user_model().objects.filter(is_active=True)
+    if case.handler_id and case.level != Level.DEPARTMENT:
+        return users.filter(pk=case.handler_id)
+    if case.assignee_id:
+        # The unit's desk names who acts (A, or B while A is on leave): tell that person, not everyone.
+        return users.filter(pk=case.assignee_id)
     if case.level == Level.DEPARTMENT:
         return users.filter(departments=case.handling_department_id) if case.handling_department_id else users.none()
-    if case.handler_id:
-        return users.filter(pk=case.handler_id)
     return users.filter(role=HANDLER_ROLE[case.level], scope_region__path__startswith=case.handling_region.path)
 
 

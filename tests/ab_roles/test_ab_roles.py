@@ -1,0 +1,214 @@
+"""A/B roles: who acts while A is on leave, cases routed and handed to B on unchanged deadlines,
+the role written on each case event, and the rules for desks and leaves."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from yiwang.ab_roles import services
+from yiwang.ab_roles.acting import who_acts
+from yiwang.ab_roles.models import Desk, Leave
+from yiwang.cases import services as case_services
+from yiwang.cases.models import CaseEvent, DutyRole
+from yiwang.cases.sweep import sweep
+from yiwang.notify.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def officers(department, make_user):
+    """Two officers of the department: 张A is A of its desk, 李B is B."""
+    a = make_user("officer_a", "department", department.region, first_name="张A")
+    b = make_user("officer_b", "department", department.region, first_name="李B")
+    department.members.add(a, b)
+    return a, b
+
+
+@pytest.fixture
+def desk(department, officers, users):
+    a, b = officers
+    return services.save_desk(acting_user=users["district"], kind="unit", department=department, primary=a, backup=b)
+
+
+def _leave(user, *, by, hours_from_now=-1, hours=48, reason="年休假"):
+    now = timezone.now()
+    return services.record_leave(acting_user=by, user=user, starts_at=now + timedelta(hours=hours_from_now),
+                                 ends_at=now + timedelta(hours=hours_from_now + hours), reason=reason)
+
+
+def _to_department(report, users):
+    case = report("06001").case
+    case_services.do_accept_case(case, acting_user=users["street"])
+    case_services.do_dispatch_case(case, acting_user=users["street"])
+    return case
+
+
+def test_a_acts_until_on_leave_then_b(desk, officers, users):
+    a, b = officers
+    assert who_acts(desk).user == a and who_acts(desk).role == DutyRole.A
+    leave = _leave(a, by=users["district"])
+    acting = who_acts(desk)
+    assert acting.user == b and acting.role == DutyRole.B
+    assert "张A" in acting.reason and "李B" in acting.reason
+    services.cancel_leave(leave, acting_user=a)
+    assert who_acts(desk).user == a
+
+
+def test_nobody_acts_when_a_and_b_are_both_away(desk, officers, users):
+    a, b = officers
+    _leave(a, by=users["district"])
+    _leave(b, by=users["district"])
+    acting = who_acts(desk)
+    assert acting.user is None and acting.role == "" and "B角也不在岗" in acting.reason
+
+
+def test_a_future_leave_does_not_count_yet(desk, officers, users):
+    a, _ = officers
+    _leave(a, by=users["district"], hours_from_now=24)
+    assert who_acts(desk).user == a
+
+
+def test_case_dispatched_while_a_is_away_goes_to_b_and_says_why(desk, officers, users, report):
+    a, b = officers
+    _leave(a, by=users["district"])
+    case = _to_department(report, users)
+    assert case.assignee == b and case.assignee_role == DutyRole.B
+    reasons = case.routings.order_by("-at", "-id").first().reasons
+    assert any("李B" in reason and "请假" in reason for reason in reasons), reasons
+    # The dispatch notice reaches B, not A.
+    notified = set(Notification.objects.filter(case=case, kind="dispatch").values_list("user__username", flat=True))
+    assert notified == {"officer_b"}
+
+
+def test_b_acting_is_written_on_the_case_history(desk, officers, users, report):
+    a, b = officers
+    _leave(a, by=users["district"])
+    case = _to_department(report, users)
+    case_services.do_sign_case(case, acting_user=b)
+    signed = CaseEvent.objects.get(case=case, action="sign")
+    assert signed.actor == b and signed.actor_role == DutyRole.B
+    # Someone of the unit who holds neither role acts without one.
+    case_services.do_handle_case(case, acting_user=users["department"], note="已拆除")
+    assert CaseEvent.objects.get(case=case, action="handle").actor_role == ""
+
+
+def test_leave_hands_open_cases_to_b_without_moving_deadlines(desk, officers, users, report):
+    a, b = officers
+    case = _to_department(report, users)
+    assert case.assignee == a and case.assignee_role == DutyRole.A
+    due, warn, close_due = case.step_due_at, case.step_warn_at, case.close_due_at
+    _leave(a, by=users["district"])
+    case.refresh_from_db()
+    assert case.assignee == b and case.assignee_role == DutyRole.B
+    assert (case.step_due_at, case.step_warn_at, case.close_due_at) == (due, warn, close_due)
+    handover = CaseEvent.objects.get(case=case, action="handover")
+    assert not handover.public and "李B" in handover.note and handover.from_status == handover.to_status == case.status
+    assert Notification.objects.filter(case=case, kind="handover", user=b).exists()
+
+
+def test_sweep_hands_over_when_a_future_leave_begins(desk, officers, users, report):
+    a, b = officers
+    case = _to_department(report, users)
+    leave = _leave(a, by=users["district"], hours_from_now=2)
+    assert sweep().handed_over == 0
+    case.refresh_from_db()
+    assert case.assignee == a
+    result = sweep(now=timezone.now() + timedelta(hours=3))
+    case.refresh_from_db()
+    leave.refresh_from_db()
+    assert result.handed_over == 1 and case.assignee == b and leave.handed_over_at is not None
+    # Once only.
+    assert sweep(now=timezone.now() + timedelta(hours=4)).handed_over == 0
+
+
+def test_a_case_returned_to_the_street_goes_to_the_board_desk(tree, department, officers, users, make_user, report):
+    deputy_a = make_user("deputy_a", "street", tree.street)
+    deputy_b = make_user("deputy_b", "street", tree.street)
+    case = report("06001").case
+    services.save_desk(acting_user=users["street"], kind="board", region=tree.street, board=case.board, primary=deputy_a, backup=deputy_b)
+    case_services.do_accept_case(case, acting_user=users["street"])
+    case_services.do_dispatch_case(case, acting_user=users["street"])
+    case_services.do_return_case(case, acting_user=users["department"], reason="不属于本部门")
+    assert case.level == "street" and case.assignee == deputy_a and case.assignee_role == DutyRole.A
+
+
+def test_intake_puts_the_case_on_the_desk_of_its_unit(tree, users, report, make_user):
+    services.save_desk(acting_user=users["community"], kind="unit", region=tree.grid_a, primary=users["worker_a"])
+    case = report("S0001").case
+    assert case.level == "grid" and case.assignee == users["worker_a"] and case.assignee_role == DutyRole.A
+
+
+def test_desk_people_must_be_able_to_do_its_work(tree, department, officers, users):
+    a, _ = officers
+    with pytest.raises(ValidationError) as error:
+        services.save_desk(acting_user=users["district"], kind="unit", department=department, primary=users["street"])
+    assert "primary" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        services.save_desk(acting_user=users["district"], kind="unit", department=department, primary=a, backup=a)
+    assert "backup" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        services.save_desk(acting_user=users["community"], kind="unit", region=tree.grid_a, primary=users["worker_b"])
+    assert "primary" in error.value.message_dict
+    with pytest.raises(PermissionDenied):
+        services.save_desk(acting_user=users["worker_a"], kind="unit", region=tree.grid_a, primary=users["worker_a"])
+    assert not Desk.objects.exists()
+
+
+def test_leave_rules(officers, users):
+    a, b = officers
+    now = timezone.now()
+    with pytest.raises(ValidationError) as error:
+        services.record_leave(acting_user=a, user=a, starts_at=now, ends_at=now - timedelta(hours=1), reason="x")
+    assert "ends_at" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        services.record_leave(acting_user=a, user=a, starts_at=now, ends_at=now + timedelta(hours=1), reason=" ")
+    assert "reason" in error.value.message_dict
+    first = services.record_leave(acting_user=a, user=a, starts_at=now, ends_at=now + timedelta(days=2), reason="病假")
+    with pytest.raises(ValidationError) as error:
+        services.record_leave(acting_user=a, user=a, starts_at=now + timedelta(days=1), ends_at=now + timedelta(days=3), reason="事假")
+    assert "重叠" in error.value.message_dict["starts_at"][0]
+    # A colleague may not record someone else's leave; a coordinator over them may.
+    with pytest.raises(PermissionDenied):
+        services.record_leave(acting_user=b, user=users["worker_a"], starts_at=now, ends_at=now + timedelta(days=1), reason="x")
+    with pytest.raises(PermissionDenied):
+        services.record_leave(acting_user=users["worker_a"], user=users["worker_b"], starts_at=now, ends_at=now + timedelta(days=1), reason="x")
+    services.record_leave(acting_user=users["community"], user=users["worker_b"], starts_at=now, ends_at=now + timedelta(days=1), reason="培训")
+    assert list(Leave.objects.filter(user=a)) == [first]
+
+
+def test_api_records_a_leave_and_lists_my_duties(client, desk, officers, users):
+    a, b = officers
+    client.force_login(b)
+    mine = client.get("/api/ab/mine").json()
+    assert [(row["mine"], row["acting"]) for row in mine] == [("B", "张A")]
+    client.force_login(a)
+    now = timezone.now()
+    response = client.post("/api/ab/leaves", {"starts_at": (now - timedelta(minutes=5)).isoformat(),
+                                              "ends_at": (now + timedelta(days=1)).isoformat(), "reason": "年休假"},
+                           content_type="application/json")
+    assert response.status_code == 201, response.content
+    client.force_login(b)
+    mine = client.get("/api/ab/mine").json()
+    assert [(row["mine"], row["acting"], row["acting_role"]) for row in mine] == [("B", "李B", "B")]
+    bad = client.post("/api/ab/leaves", {"starts_at": now.isoformat(), "ends_at": now.isoformat(), "reason": "x"},
+                      content_type="application/json")
+    assert bad.status_code == 422 and "ends_at" in bad.json()["detail"]
+
+
+def test_page_records_a_leave_and_shows_who_acts(client, desk, officers, users):
+    a, b = officers
+    client.force_login(users["district"])
+    now = timezone.localtime()
+    response = client.post("/ab/", {"user": a.pk, "starts_at": (now - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+                                     "ends_at": (now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"), "reason": "外出学习"})
+    assert response.status_code == 302
+    page = client.get("/ab/").content.decode()
+    assert "外出学习" in page and "李B" in page and "请假中" in page
+    bad = client.post("/ab/", {"user": a.pk, "starts_at": now.strftime("%Y-%m-%dT%H:%M"),
+                                "ends_at": (now - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"), "reason": "x"})
+    assert bad.status_code == 200 and "the leave must end after it starts" in bad.content.decode()

@@ -1,0 +1,114 @@
+"""Who acts for a duty right now: A, or B while A is on leave (the one place for that rule).
+
+A duty is any model mixing in `ABRoles`: a desk (board or handling unit), a duty list item, a
+link to a grid. Work routed to a desk goes to whoever acts when it arrives; when A's leave begins,
+A's open cases move to B (`hand_over`). Neither touches a deadline: the clock belongs to the
+case, not to the person, so a leave never buys time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from yiwang.cases.models import OPEN_STATUSES, Case, DutyRole, Level
+
+from .models import ABRoles, Desk, DeskKind, Leave
+
+
+def _name(user) -> str:
+    return (user.get_full_name() or user.username) if user else ""
+
+
+@dataclass(frozen=True)
+class Acting:
+    user: object | None
+    role: str  # DutyRole value, or "" when nobody is set or both are away
+    reason: str
+
+
+def leaves_at(user_ids, at: datetime) -> dict[int, Leave]:
+    """The leave each of these users is on at `at` (cancelled leaves do not count)."""
+    ids = [pk for pk in user_ids if pk]
+    if not ids:
+        return {}
+    rows = Leave.objects.filter(user_id__in=ids, starts_at__lte=at, ends_at__gt=at, cancelled_at__isnull=True).order_by("ends_at")
+    return {leave.user_id: leave for leave in rows}
+
+
+def who_acts(duty: ABRoles, *, at: datetime | None = None, away: dict[int, Leave] | None = None) -> Acting:
+    """`away` may be passed in (from `leaves_at`) when asking for many duties at once."""
+    at = at or timezone.now()
+    away = leaves_at([duty.primary_id, duty.backup_id], at) if away is None else away
+    primary, backup = duty.primary if duty.primary_id else None, duty.backup if duty.backup_id else None
+    if primary is not None and primary.pk not in away:
+        return Acting(primary, DutyRole.A, "")
+    if primary is None:
+        if backup is not None and backup.pk not in away:
+            return Acting(backup, DutyRole.B, f"未设A角,由B角 {_name(backup)} 承办")
+        return Acting(None, "", "")
+    leave = away[primary.pk]
+    until = timezone.localtime(leave.ends_at)
+    if backup is not None and backup.pk not in away:
+        return Acting(backup, DutyRole.B, f"A角 {_name(primary)} 请假(至 {until:%m-%d %H:%M}),由B角 {_name(backup)} 承办")
+    return Acting(None, "", f"A角 {_name(primary)} 请假(至 {until:%m-%d %H:%M}),B角{'也不在岗' if backup else '未设置'},由单位统一承办")
+
+
+def who_acts_many(duties, *, at: datetime | None = None) -> list[tuple[ABRoles, Acting]]:
+    at = at or timezone.now()
+    duties = list(duties)
+    away = leaves_at({pk for d in duties for pk in (d.primary_id, d.backup_id)}, at)
+    return [(duty, who_acts(duty, at=at, away=away)) for duty in duties]
+
+
+def duty_models() -> list[type[ABRoles]]:
+    """Every kind of duty with an A and a B (desks, duty list items, links ...)."""
+    from django.apps import apps
+
+    return [model for model in apps.get_models() if issubclass(model, ABRoles)]
+
+
+def desk_for(case: Case) -> Desk | None:
+    """The desk a case is with: the department's desk; at street level the board's desk (or the
+    street's own desk); otherwise the handling region's desk."""
+    desks = Desk.objects.select_related("primary", "backup")
+    if case.level == Level.DEPARTMENT:
+        return desks.filter(kind=DeskKind.UNIT, department_id=case.handling_department_id).first() if case.handling_department_id else None
+    if case.level == Level.STREET:
+        board = desks.filter(kind=DeskKind.BOARD, region_id=case.handling_region_id, board=case.board).first()
+        if board is not None:
+            return board
+    return desks.filter(kind=DeskKind.UNIT, region_id=case.handling_region_id, department__isnull=True).first()
+
+
+def assign(case: Case, *, at: datetime) -> str:
+    """Put the case on whoever acts for its desk now (the caller saves it); returns the reason to
+    record, "" when there is nothing to say."""
+    desk = desk_for(case)
+    if desk is None:
+        case.assignee, case.assignee_role = None, ""
+        return ""
+    acting = who_acts(desk, at=at)
+    case.assignee, case.assignee_role = acting.user, acting.role
+    if acting.user is None:
+        return f"{desk}:{acting.reason}" if acting.reason else ""
+    return f"{desk}:{acting.reason or f'A角 {_name(acting.user)} 承办'}"
+
+
+def role_of(user, case: Case) -> str:
+    """The role in which `user` acts on `case`: A or B of the case's desk, or "" for anyone else."""
+    if user is None or not getattr(user, "pk", None):
+        return ""
+    if case.assignee_id == user.pk and case.assignee_role:
+        return case.assignee_role
+    desk = desk_for(case)
+    if desk is None:
+        return ""
+    return DutyRole.A if desk.primary_id == user.pk else DutyRole.B if desk.backup_id == user.pk else ""
+
+
+def cases_to_hand_over(leave: Leave):
+    """Open cases on the person on leave, where a desk made them A."""
+    return Case.objects.filter(assignee_id=leave.user_id, assignee_role=DutyRole.A, status__in=OPEN_STATUSES)

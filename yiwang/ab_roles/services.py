@@ -1,0 +1,201 @@
+"""Writes for A/B roles: set a desk's A and B, record or cancel a leave, hand A's open work to B."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from yiwang.cases.models import Case, DutyRole
+from yiwang.cases.permissions import HANDLER_ROLE
+from yiwang.core import audit
+from yiwang.core.audit import account
+from yiwang.core.scope import Action, Role, require, scope_path
+from yiwang.matters.models import Board, Department
+from yiwang.regions.models import Level as RegionLevel
+from yiwang.regions.models import Region
+
+from .acting import assign, cases_to_hand_over, who_acts
+from .models import Desk, DeskKind, Leave
+
+CASE_LEVEL_OF_REGION = {RegionLevel.GRID: "grid", RegionLevel.COMMUNITY: "community", RegionLevel.STREET: "street"}
+MAX_LEAVE_DAYS = 366
+
+
+def _covers(user, region: Region) -> bool:
+    own = scope_path(user)
+    return own is not None and (region.path.startswith(own) or own.startswith(region.path))
+
+
+def _check_person(desk: Desk, user, field: str) -> None:
+    """A and B must be people who can do the desk's work, or the case would land with someone who
+    may not act on it."""
+    if user is None:
+        return
+    label = "A角" if field == "primary" else "B角"
+    if not user.is_active:
+        raise ValidationError({field: f"{label} {user.username} 已停用"})
+    if desk.department_id:
+        if not desk.department.members.filter(pk=user.pk).exists():
+            raise ValidationError({field: f"{label} {user.username} 不是 {desk.department.name} 的人员"})
+        return
+    if desk.kind == DeskKind.BOARD:
+        wanted = {Role.STREET, Role.DISTRICT}
+    else:
+        wanted = {HANDLER_ROLE[CASE_LEVEL_OF_REGION[desk.region.level]]}
+    if user.role not in wanted or not _covers(user, desk.region):
+        raise ValidationError({field: f"{label} {user.username} 不是 {desk.region.name} 能办理事件的人员"})
+
+
+COORDINATOR_ROLES = (Role.COMMUNITY, Role.STREET, Role.DISTRICT)
+
+
+def may_set_desks(user) -> bool:
+    """Who names A and B: the coordinators (community, street, district), each within their scope."""
+    return account(user) is not None and (user.is_superuser or user.role in COORDINATOR_ROLES)
+
+
+@transaction.atomic
+def save_desk(*, acting_user, kind: str, region: Region | None = None, board: str = "", department: Department | None = None,
+              primary=None, backup=None) -> Desk:
+    """Create or change the desk of a board, a region or a department, with its A and B."""
+    if kind not in DeskKind.values:
+        raise ValidationError({"kind": f"unknown desk kind {kind!r}"})
+    if department is not None:
+        region = department.region
+    if region is None:
+        raise ValidationError({"region": "choose the unit (region) or department of the desk"})
+    if not may_set_desks(acting_user):
+        raise PermissionDenied("only community, street or district staff name A and B")
+    require(acting_user, Action.CHANGE, region.path)
+    if kind == DeskKind.BOARD:
+        if board not in Board.values:
+            raise ValidationError({"board": "choose one of the four boards"})
+        if region.level not in (RegionLevel.STREET, RegionLevel.DISTRICT) or department is not None:
+            raise ValidationError({"region": "boards belong to a street or district command center"})
+        desk = Desk.objects.select_for_update().filter(kind=kind, region=region, board=board).first() or Desk(kind=kind, region=region, board=board)
+    elif department is not None:
+        desk = Desk.objects.select_for_update().filter(kind=kind, department=department).first() or Desk(kind=kind, region=region, department=department)
+    else:
+        if region.level not in CASE_LEVEL_OF_REGION:
+            raise ValidationError({"region": "a handling desk belongs to a grid, a community, a street or a department"})
+        desk = (Desk.objects.select_for_update().filter(kind=kind, region=region, department__isnull=True).first()
+                or Desk(kind=kind, region=region))
+    if primary is not None and backup is not None and primary.pk == backup.pk:
+        raise ValidationError({"backup": "B角不能与A角是同一人"})
+    before = {"primary": desk.primary_id, "backup": desk.backup_id}
+    desk.primary, desk.backup = primary, backup
+    _check_person(desk, primary, "primary")
+    _check_person(desk, backup, "backup")
+    desk.save()
+    audit.record(actor=acting_user, action="ab_roles.save_desk", target=desk,
+                 detail={"desk": str(desk), "before": before, "after": {"primary": desk.primary_id, "backup": desk.backup_id}})
+    return desk
+
+
+def _may_record_for(acting_user, user) -> bool:
+    """Oneself, or a coordinator (community, street, district) over the person's unit."""
+    if account(acting_user) is None:
+        return False
+    if acting_user.pk == user.pk or acting_user.is_superuser:
+        return True
+    region = user.scope_region
+    return (region is not None and acting_user.role in COORDINATOR_ROLES
+            and _covers(acting_user, region) and region.path.startswith(scope_path(acting_user) or "\x00"))
+
+
+def record_leave(*, acting_user, user, starts_at: datetime, ends_at: datetime, reason: str, now: datetime | None = None) -> Leave:
+    """Record a leave; if it has begun, A's open cases go to B at once (otherwise the sweep does it
+    when it begins)."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "write the reason for the leave"})
+    for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if value is None or timezone.is_naive(value):
+            raise ValidationError({name: "a date and time with a time zone is required"})
+    if ends_at <= starts_at:
+        raise ValidationError({"ends_at": "the leave must end after it starts"})
+    if (ends_at - starts_at).days > MAX_LEAVE_DAYS:
+        raise ValidationError({"ends_at": f"a leave is at most {MAX_LEAVE_DAYS} days; record a longer absence as a change of A/B"})
+    if ends_at <= now:
+        raise ValidationError({"ends_at": "the leave is already over"})
+    if not _may_record_for(acting_user, user):
+        raise PermissionDenied("you may record leave for yourself or for people in your unit")
+    region = user.scope_region
+    if region is None:
+        raise ValidationError({"user": f"{user.username} has no unit (scope) to record a leave in"})
+    with transaction.atomic():
+        # Lock the person's leaves so two overlapping records cannot both pass the check.
+        mine = list(Leave.objects.select_for_update().filter(user=user, cancelled_at__isnull=True, ends_at__gt=starts_at, starts_at__lt=ends_at))
+        if mine:
+            clash = mine[0]
+            raise ValidationError({"starts_at": f"{user.username} 已有请假 {timezone.localtime(clash.starts_at):%m-%d %H:%M}"
+                                                f"–{timezone.localtime(clash.ends_at):%m-%d %H:%M},时间重叠"})
+        leave = Leave.objects.create(user=user, region=region, starts_at=starts_at, ends_at=ends_at, reason=reason[:200],
+                                     recorded_by=account(acting_user), recorded_at=now)
+        audit.record(actor=acting_user, action="ab_roles.record_leave", target=leave,
+                     detail={"user": user.username, "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()})
+        if starts_at <= now:
+            hand_over(leave, acting_user=acting_user, now=now)
+    return leave
+
+
+def cancel_leave(leave: Leave, *, acting_user, now: datetime | None = None) -> Leave:
+    """Cancel a leave (A is back early or did not go). Cases already with B stay with B: they were
+    handed over with their deadlines, and moving them back would only add a step."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        leave = Leave.objects.select_for_update().get(pk=leave.pk)
+        if not _may_record_for(acting_user, leave.user):
+            raise PermissionDenied("you may cancel leave for yourself or for people in your unit")
+        if leave.cancelled_at is not None:
+            raise ValidationError({"leave": "this leave is already cancelled"})
+        if leave.ends_at <= now:
+            raise ValidationError({"leave": "this leave is already over"})
+        leave.cancelled_at = now
+        leave.save(update_fields=["cancelled_at"])
+        audit.record(actor=acting_user, action="ab_roles.cancel_leave", target=leave, detail={"user": leave.user.username})
+    return leave
+
+
+def hand_over(leave: Leave, *, acting_user=None, now: datetime | None = None) -> int:
+    """Move the open cases of the person on leave, where they are A, to whoever acts now (B).
+    The step clock, due times and warnings are left as they are. Returns the cases moved."""
+    from yiwang.cases.services import _event, _queue_notifications
+
+    now = now or timezone.now()
+    moved = 0
+    with transaction.atomic():
+        leave = Leave.objects.select_for_update().get(pk=leave.pk)
+        if leave.handed_over_at is not None or leave.cancelled_at is not None:
+            return 0
+        for pk in cases_to_hand_over(leave).values_list("pk", flat=True):
+            case = Case.objects.select_for_update().get(pk=pk)
+            if case.assignee_id != leave.user_id or case.assignee_role != DutyRole.A:
+                continue  # moved meanwhile
+            reason = assign(case, at=now)
+            if case.assignee_id == leave.user_id:
+                continue  # nobody to hand it to: it stays, and the unit still sees it
+            case.save(update_fields=["assignee", "assignee_role"])
+            event = _event(case, "handover", case.status, case.status, actor=acting_user, note=reason, at=now, public=False,
+                           detail={"from": leave.user.username, "to": case.assignee.username if case.assignee else "",
+                                   "role": case.assignee_role},
+                           label="系统" if acting_user is None else "")
+            _queue_notifications(case, event)
+            moved += 1
+        leave.handed_over_at = now
+        leave.save(update_fields=["handed_over_at"])
+    return moved
+
+
+def hand_over_started_leaves(*, now: datetime | None = None) -> int:
+    """For the sweep: leaves that have begun and whose work has not been handed over yet."""
+    now = now or timezone.now()
+    started = Leave.objects.filter(handed_over_at__isnull=True, cancelled_at__isnull=True, starts_at__lte=now, ends_at__gt=now)
+    return sum(hand_over(leave, now=now) for leave in started)
+
+
+__all__ = ["save_desk", "record_leave", "cancel_leave", "hand_over", "hand_over_started_leaves", "who_acts"]
