@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from yiwang.api.common import acting_user, get_scoped, scoped, under_region
@@ -146,7 +146,7 @@ def create_leave(request, payload: LeaveIn):
             raise ValidationError({"username": f"no staff member {payload.username!r} in your scope"})
     leave = services.record_leave(acting_user=user, user=person, starts_at=payload.starts_at, ends_at=payload.ends_at,
                                   reason=payload.reason)
-    return 201, leave
+    return Status(201, leave)
 
 
 @router.post("/leaves/{leave_id}/cancel", response=LeaveOut)
