@@ -72,7 +72,18 @@ def duty_models() -> list[type[ABRoles]]:
 
 def desk_for(case: Case) -> Desk | None:
     """The desk a case is with: the department's desk; at street level the board's desk (or the
-    street's own desk); otherwise the handling region's desk."""
+    street's own desk); otherwise the handling region's desk. Remembered on the case object while
+    its unit stays the same, so routing and the event that follows ask once."""
+    unit = (case.level, case.handling_region_id, case.handling_department_id, case.board)
+    remembered = getattr(case, "_ab_desk", None)
+    if remembered is not None and remembered[0] == unit:
+        return remembered[1]
+    desk = _find_desk(case)
+    case._ab_desk = (unit, desk)
+    return desk
+
+
+def _find_desk(case: Case) -> Desk | None:
     desks = Desk.objects.select_related("primary", "backup")
     if case.level == Level.DEPARTMENT:
         return desks.filter(kind=DeskKind.UNIT, department_id=case.handling_department_id).first() if case.handling_department_id else None
