@@ -65,7 +65,7 @@ def test_tier_c_case_goes_to_the_street_and_its_department(tree, users, report, 
 def test_not_admitted_matter_never_goes_down_to_a_grid(tree, users, report):
     case = report("S0006").case  # water level: tier C, not admitted
     services.do_accept_case(case, acting_user=users["street"])
-    with pytest.raises(ValidationError, match="not admitted to grids"):
+    with pytest.raises(ValidationError, match="未准入网格"):
         services.do_dispatch_case(case, acting_user=users["street"], region=tree.grid_a)
     case.refresh_from_db()
     assert case.status == Status.ACCEPTED and case.routings.count() == 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from yiwang.duties.admission import grid_admission
 from yiwang.matters.models import Department, MatterTypeVersion, Tier
 from yiwang.regions.models import Level as RegionLevel
 from yiwang.regions.models import Region, ancestor_paths
@@ -50,9 +51,13 @@ def route(*, matter_version: MatterTypeVersion, grid: Region, how_found: str) ->
     snapshot = matter_version.snapshot
     reasons = [how_found, f"事项 {snapshot['code']} {snapshot['name']}(版本 {matter_version.number})默认 {snapshot['default_tier']} 类"]
     tier = snapshot["default_tier"]
-    if tier == Tier.A and not snapshot["grid_admitted"]:
-        tier = Tier.B
-        reasons.append("该事项未准入网格,不得下派到网格,改为 B 类由社区协调")
+    if tier == Tier.A:
+        # Admission reads the grid task list in force above the grid (duties.admission).
+        admission = grid_admission(grid=grid, matter_type=matter_version.matter)
+        reasons.append(admission.reason)
+        if not admission.admitted:
+            tier = Tier.B
+            reasons.append("改为 B 类由社区协调")
     level = TIER_LEVEL[tier]
     by_level = ancestors(grid)
     region = by_level.get(REGION_LEVEL[level])

@@ -32,6 +32,7 @@ from yiwang.worktime import calendar as work_calendar
 from yiwang.worktime.sla import Limit
 
 from yiwang.ab_roles import acting as ab_acting
+from yiwang.duties.admission import grid_admission
 
 from . import clock, routing
 from .lifecycle import PUBLIC_ACTIONS, Transition, transition_for
@@ -331,8 +332,11 @@ def _dispatch(ctx: Context) -> None:
                  RegionLevel.STREET: Level.STREET}.get(region.level)
         if level is None or not case.region.path.startswith(region.path) and not region.path.startswith(case.region.path):
             raise ValidationError({"region": f"{region} cannot handle a case in {case.region}"})
-        if level == Level.GRID and not case.matter_version.snapshot["grid_admitted"]:
-            raise ValidationError({"region": f"{case.matter.name} is not admitted to grids and may not be pushed down to one"})
+        if level == Level.GRID:
+            admission = grid_admission(grid=case.region, matter_type=case.matter)
+            if not admission.admitted:
+                raise ValidationError({"region": admission.reason})
+            reasons.append(admission.reason)
         case.level, case.handling_region, case.handling_department = level, region, None
     case.handler = None
     _record_route(case, at=ctx.now, actor=ctx.actor, reasons=reasons)

@@ -39,6 +39,7 @@ from yiwang.cases.models import (
 from yiwang.cases.permissions import is_coordinator, may_act
 from yiwang.core import crypto
 from yiwang.core.scope import Role, get_in_scope
+from yiwang.duties.admission import grid_admission
 from yiwang.matters.models import Department, MatterType
 from yiwang.notify.models import Notification
 from yiwang.regions.models import Level as RegionLevel
@@ -149,7 +150,7 @@ def departments_for(user, case: Case):
 def dispatch_regions(user, case: Case):
     """The units in the user's scope a case may be pushed to: its street, community and grid."""
     levels = [RegionLevel.STREET, RegionLevel.COMMUNITY]
-    if case.matter_version.snapshot.get("grid_admitted", True):
+    if grid_admission(grid=case.region, matter_type=case.matter).admitted:
         levels.append(RegionLevel.GRID)
     return Region.objects.restrict(user).filter(path__in=ancestor_paths(case.region.path), level__in=levels).order_by("path")
 
