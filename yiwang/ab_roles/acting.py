@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import F
 from django.utils import timezone
 
 from yiwang.cases.models import OPEN_STATUSES, Case, DutyRole, Level
@@ -87,11 +88,33 @@ def _find_desk(case: Case) -> Desk | None:
     desks = Desk.objects.select_related("primary", "backup")
     if case.level == Level.DEPARTMENT:
         return desks.filter(kind=DeskKind.UNIT, department_id=case.handling_department_id).first() if case.handling_department_id else None
+    if case.level in (Level.STREET, Level.COMMUNITY):
+        item = _duty_item_for(case)
+        if item is not None:
+            return item
     if case.level == Level.STREET:
         board = desks.filter(kind=DeskKind.BOARD, region_id=case.handling_region_id, board=case.board).first()
         if board is not None:
             return board
     return desks.filter(kind=DeskKind.UNIT, region_id=case.handling_region_id, department__isnull=True).first()
+
+
+def _duty_item_for(case: Case):
+    """The item of the handling unit's own duty lists (in force) that covers the case's matter and
+    names people who can handle cases at that level: the most specific duty there is."""
+    from yiwang.cases.permissions import HANDLER_ROLE
+    from yiwang.duties.models import DutyItem
+
+    items = (DutyItem.objects.filter(duty_list__region_id=case.handling_region_id, in_force=True, primary__isnull=False,
+                                     revisions__version_id=F("duty_list__current_version_id"), revisions__matter_types=case.matter_id)
+             .select_related("primary__scope_region", "backup__scope_region", "duty_list").order_by("duty_list__kind", "key"))
+    role = HANDLER_ROLE[case.level]
+    for item in items[:5]:
+        people = [p for p in (item.primary, item.backup) if p is not None]
+        if all(p.role == role and p.scope_region_id and (p.scope_region.path.startswith(case.handling_region.path)
+                                                          or case.handling_region.path.startswith(p.scope_region.path)) for p in people):
+            return item
+    return None
 
 
 def assign(case: Case, *, at: datetime) -> str:
@@ -103,9 +126,10 @@ def assign(case: Case, *, at: datetime) -> str:
         return ""
     acting = who_acts(desk, at=at)
     case.assignee, case.assignee_role = acting.user, acting.role
+    label = f"{desk.duty_list.name}“{desk}”" if hasattr(desk, "duty_list") else str(desk)
     if acting.user is None:
-        return f"{desk}:{acting.reason}" if acting.reason else ""
-    return f"{desk}:{acting.reason or f'A角 {_name(acting.user)} 承办'}"
+        return f"{label}:{acting.reason}" if acting.reason else ""
+    return f"{label}:{acting.reason or f'A角 {_name(acting.user)} 承办'}"
 
 
 def role_of(user, case: Case) -> str:
