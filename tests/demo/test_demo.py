@@ -18,12 +18,14 @@ from io import StringIO
 import pytest
 import shapely
 from django.core.management import CommandError, call_command
+from django.db.models import Max
 from django.test import override_settings
 from django.utils import timezone
 
 from yiwang.regions.importing import default_china_data_dir
 from yiwang.accounts.models import User
 from yiwang.core import crypto
+from yiwang.core.models import AuditEntry
 from yiwang.core.scope import Role
 from yiwang.demo import plan as demo_plan
 from yiwang.demo.generator import DemoOptions, build_demo, delete_demo, is_loaded
@@ -46,12 +48,15 @@ TOLERANCE = 1e-6
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHER):
+        audit_before = AuditEntry.objects.aggregate(last=Max("id"))["last"] or 0
         summary = build_demo(options=SMALL, reset=True)
     yield summary
     with django_db_blocker.unblock():
         from django_tasks_db.models import DBTaskResult
 
         delete_demo()
+        # The build committed outside any test transaction: leave the audit log as later tests expect it.
+        AuditEntry.objects.filter(id__gt=audit_before).delete()
         User.objects.filter(username__in=DEMO_USERNAMES).delete()
         DBTaskResult.objects.all().delete()  # the demo cases' queued notifications
 
@@ -374,6 +379,7 @@ def test_missing_code_list_fails_clearly_and_keeps_the_demo(demo, monkeypatch, t
     assert is_loaded() and Person.objects.count() == PERSONS
 
 
+@pytest.mark.django_db
 def test_summary_counts_what_was_built(demo):
     assert demo.counts["persons"] == PERSONS
     assert demo.counts["demo users"] == len(DEMO_USERNAMES)

@@ -62,7 +62,7 @@ def test_propose_then_approve_makes_a_new_current_version(statutory, users):
         "FD-001": True, "FD-002": True, "FD-003": False, "FD-004": True}
     actions = list(AuditEntry.objects.filter(action__startswith="duties.", target_id=str(proposal.pk)).order_by("id").values_list("action", "actor__username"))
     assert actions == [("duties.propose", "street"), ("duties.approve", "district")]
-    detail = AuditEntry.objects.get(action="duties.propose").detail
+    detail = AuditEntry.objects.get(action="duties.propose", target_id=str(proposal.pk)).detail
     assert (detail["added"], detail["changed"], detail["removed"], detail["reason"]) == (["FD-004"], ["FD-001"], ["FD-003"], "区编办通知调整")
 
 
@@ -225,7 +225,7 @@ def test_import_proposes_exactly_the_file(statutory, users):
     proposal = importing.import_proposal(statutory, source=csv, acting_user=users["street"], reason="按区里下发的表格")
     assert keys_of(proposal) == ["FD-001", "FD-002", "FD-007"]
     assert proposal.revisions.get(item__key="FD-002").owner_unit == "应急管理办公室（消防）"
-    detail = AuditEntry.objects.get(action="duties.propose").detail
+    detail = AuditEntry.objects.get(action="duties.propose", target_id=str(proposal.pk)).detail
     assert (detail["added"], detail["changed"], detail["removed"]) == (["FD-007"], ["FD-002"], ["FD-003"])
 
 
