@@ -212,3 +212,49 @@ def test_page_records_a_leave_and_shows_who_acts(client, desk, officers, users):
     bad = client.post("/ab/", {"user": a.pk, "starts_at": now.strftime("%Y-%m-%dT%H:%M"),
                                 "ends_at": (now - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"), "reason": "x"})
     assert bad.status_code == 200 and "the leave must end after it starts" in bad.content.decode()
+
+
+def test_a_case_a_had_signed_goes_to_b_and_b_is_told(desk, officers, users, report):
+    a, b = officers
+    case = _to_department(report, users)
+    case_services.do_sign_case(case, acting_user=a)
+    _leave(a, by=a)
+    case.refresh_from_db()
+    assert (case.assignee, case.assignee_role, case.handler) == (b, DutyRole.B, None)
+    assert set(Notification.objects.filter(case=case, kind="handover").values_list("user__username", flat=True)) == {"officer_b"}
+    handover = CaseEvent.objects.get(case=case, action="handover")
+    assert handover.actor == a and handover.actor_label and handover.actor_role == ""
+    case_services.do_handle_case(case, acting_user=b, note="已处置")
+    assert CaseEvent.objects.get(case=case, action="handle").actor_role == DutyRole.B
+
+
+def test_when_b_also_leaves_the_case_goes_back_to_the_whole_unit(desk, officers, users, report):
+    a, b = officers
+    _leave(a, by=users["district"])
+    case = _to_department(report, users)
+    assert case.assignee == b
+    _leave(b, by=users["district"])
+    case.refresh_from_db()
+    assert case.assignee is None and case.assignee_role == ""
+    assert "B角也不在岗" in case.events.filter(action="handover").latest("id").note
+    case_services.do_supervise_case(case, acting_user=users["street"], note="请尽快处置", urge=True)
+    told = set(Notification.objects.filter(case=case, kind="urge").values_list("user__username", flat=True))
+    assert told == {"department", "officer_a", "officer_b"}
+
+
+def test_a_deactivated_a_is_passed_over(desk, officers, users, report):
+    a, b = officers
+    a.is_active = False
+    a.save()
+    acting = who_acts(desk)
+    assert acting.user == b and "已停用" in acting.reason
+    case = _to_department(report, users)
+    assert case.assignee == b
+
+
+def test_the_role_is_the_one_held_where_the_case_was(desk, officers, users, report):
+    a, _ = officers
+    case = _to_department(report, users)
+    case_services.do_return_case(case, acting_user=a, reason="不属于本部门")
+    returned = CaseEvent.objects.get(case=case, action="return")
+    assert returned.actor == a and returned.actor_role == DutyRole.A

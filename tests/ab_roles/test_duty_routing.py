@@ -69,12 +69,16 @@ def test_street_case_goes_to_the_duty_item_that_covers_its_matter(tree, users, r
 
 def test_a_duty_item_naming_people_who_cannot_handle_street_cases_is_passed_over(tree, users, report, cooperative, make_user):
     deputy = make_user("deputy", "street", tree.street)
+    moved = make_user("moved", "street", tree.street)
     item = DutyItem.objects.get(duty_list=cooperative, key="XT-001")
-    duty_services.set_item_roles(item, acting_user=users["street"], primary=users["community"])
-    ab_services.save_desk(acting_user=users["street"], kind="board", region=tree.street, board="livelihood", primary=deputy)
-    ab_services.save_desk(acting_user=users["street"], kind="board", region=tree.street, board="safety", primary=deputy)
-    ab_services.save_desk(acting_user=users["street"], kind="board", region=tree.street, board="economy", primary=deputy)
-    ab_services.save_desk(acting_user=users["street"], kind="board", region=tree.street, board="party", primary=deputy)
+    with pytest.raises(ValidationError) as error:
+        duty_services.set_item_roles(item, acting_user=users["street"], primary=users["community"])
+    assert "primary" in error.value.message_dict
+    duty_services.set_item_roles(item, acting_user=users["street"], primary=moved)
+    # Later the person moves to a community job: street cases must not land with them.
+    moved.role, moved.scope_region = "community", tree.community
+    moved.save()
+    for board in ("livelihood", "safety", "economy", "party"):
+        ab_services.save_desk(acting_user=users["street"], kind="board", region=tree.street, board=board, primary=deputy)
     case = report("06001").case
-    # The community worker named on the item cannot act on a street case: the board's desk takes it.
     assert case.level == Level.STREET and case.assignee == deputy

@@ -40,13 +40,14 @@ def test_index_lists_what_the_user_sees_and_what_awaits_them(client, users, stat
     assert "开州区网格任务清单" not in text(client.get("/duties/", {"kind": "street_statutory"}))
 
 
-def test_list_page_shows_items_with_owner_basis_matters_and_roles(client, users, statutory):
+def test_list_page_shows_items_with_owner_basis_matters_and_roles(client, users, statutory, make_user):
     item = statutory.items.get(key="FD-002")
-    services.set_item_roles(item, acting_user=users["street"], primary=users["community"], backup=users["worker_a"])
+    deputy = make_user("deputy", "street", statutory.region)
+    services.set_item_roles(item, acting_user=users["street"], primary=users["street"], backup=deputy)
     client.force_login(users["street"])
     page = text(client.get(f"/duties/{statutory.pk}/"))
     for expected in ("FD-001", "负责辖区矛盾纠纷排查调处", "平安法治办公室", "《中华人民共和国人民调解法》", "S0001 邻里纠纷",
-                     "A community", "B worker_a", "现行第1版", "提出调整"):
+                     "A street", "B deputy", "现行第1版", "提出调整"):
         assert expected in page, expected
     filtered = text(client.get(f"/duties/{statutory.pk}/", {"q": "消防"}))
     assert "负责辖区消防安全检查" in filtered and "负责辖区市容环境卫生" not in filtered
@@ -173,10 +174,14 @@ def test_admin_shows_history_read_only_and_sets_roles(client, users, statutory, 
     assert "云枫街道法定职责事项清单" in client.get("/admin/duties/dutylist/").content.decode()
     assert client.get(f"/admin/duties/dutylist/{statutory.pk}/change/").status_code == 200  # view only
     assert client.post(f"/admin/duties/dutylist/{statutory.pk}/change/", {"name": "改名"}).status_code == 403
-    response = client.post(f"/admin/duties/dutyitem/{item.pk}/change/", {"primary": users["community"].pk, "backup": users["worker_a"].pk})
+    refused = client.post(f"/admin/duties/dutyitem/{item.pk}/change/", {"primary": users["community"].pk, "backup": users["worker_a"].pk})
+    assert refused.status_code == 200 and "不是 云枫街道 能办理事件的人员" in refused.content.decode()
+    item.refresh_from_db()
+    assert (item.primary, item.backup) == (None, None)
+    response = client.post(f"/admin/duties/dutyitem/{item.pk}/change/", {"primary": users["street"].pk, "backup": ""})
     assert response.status_code == 302
     item.refresh_from_db()
-    assert (item.primary, item.backup) == (users["community"], users["worker_a"])
+    assert (item.primary, item.backup) == (users["street"], None)
     # A community sees neither the street's list nor its items in the admin.
     client.force_login(users["community"])
     assert client.get(f"/admin/duties/dutyitem/{item.pk}/change/").status_code in (302, 403, 404)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from yiwang.accounts.models import User
 from yiwang.core.models import AuditEntry
 from yiwang.duties import importing, services
 from yiwang.duties.models import DutyItem, DutyItemRevision, DutyList, DutyListVersion, ListKind, VersionStatus
@@ -231,9 +232,17 @@ def test_import_proposes_exactly_the_file(statutory, users):
 
 def test_item_roles_need_change_rights(statutory, users):
     item = DutyItem.objects.get(duty_list=statutory, key="FD-001")
-    services.set_item_roles(item, acting_user=users["street"], primary=users["street"], backup=users["community"])
+    deputy = User.objects.create_user(username="deputy", role="street", scope_region=statutory.region)
+    services.set_item_roles(item, acting_user=users["street"], primary=users["street"], backup=deputy)
     item.refresh_from_db()
-    assert (item.primary, item.backup) == (users["street"], users["community"])
+    assert (item.primary, item.backup) == (users["street"], deputy)
+    # People who cannot handle the street's cases may not answer for its items.
+    for bad in (users["community"], users["worker_a"], users["resident"]):
+        with pytest.raises(ValidationError) as error:
+            services.set_item_roles(item, acting_user=users["street"], primary=users["street"], backup=bad)
+        assert "backup" in error.value.message_dict
+    item.refresh_from_db()
+    assert item.backup == deputy
     with pytest.raises(ValidationError):
         services.set_item_roles(item, acting_user=users["street"], primary=users["street"], backup=users["street"])
     with pytest.raises(PermissionDenied):

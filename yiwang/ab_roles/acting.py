@@ -43,13 +43,16 @@ def who_acts(duty: ABRoles, *, at: datetime | None = None, away: dict[int, Leave
     """`away` may be passed in (from `leaves_at`) when asking for many duties at once."""
     at = at or timezone.now()
     away = leaves_at([duty.primary_id, duty.backup_id], at) if away is None else away
-    primary, backup = duty.primary if duty.primary_id else None, duty.backup if duty.backup_id else None
+    # A deactivated account is as good as absent: it can neither act nor be told.
+    primary = duty.primary if duty.primary_id and duty.primary.is_active else None
+    backup = duty.backup if duty.backup_id and duty.backup.is_active else None
     if primary is not None and primary.pk not in away:
         return Acting(primary, DutyRole.A, "")
     if primary is None:
+        why = f"A角 {_name(duty.primary)} 已停用" if duty.primary_id else "未设A角"
         if backup is not None and backup.pk not in away:
-            return Acting(backup, DutyRole.B, f"未设A角,由B角 {_name(backup)} 承办")
-        return Acting(None, "", "")
+            return Acting(backup, DutyRole.B, f"{why},由B角 {_name(backup)} 承办")
+        return Acting(None, "", f"{why},由单位统一承办" if duty.primary_id else "")
     leave = away[primary.pk]
     until = timezone.localtime(leave.ends_at)
     if backup is not None and backup.pk not in away:
@@ -102,17 +105,15 @@ def _find_desk(case: Case) -> Desk | None:
 def _duty_item_for(case: Case):
     """The item of the handling unit's own duty lists (in force) that covers the case's matter and
     names people who can handle cases at that level: the most specific duty there is."""
-    from yiwang.cases.permissions import HANDLER_ROLE
+    from yiwang.cases.permissions import can_handle_at
     from yiwang.duties.models import DutyItem
 
     items = (DutyItem.objects.filter(duty_list__region_id=case.handling_region_id, in_force=True, primary__isnull=False,
                                      revisions__version_id=F("duty_list__current_version_id"), revisions__matter_types=case.matter_id)
              .select_related("primary__scope_region", "backup__scope_region", "duty_list").order_by("duty_list__kind", "key"))
-    role = HANDLER_ROLE[case.level]
     for item in items[:5]:
         people = [p for p in (item.primary, item.backup) if p is not None]
-        if all(p.role == role and p.scope_region_id and (p.scope_region.path.startswith(case.handling_region.path)
-                                                          or case.handling_region.path.startswith(p.scope_region.path)) for p in people):
+        if all(can_handle_at(p, level=case.level, region=case.handling_region) for p in people):
             return item
     return None
 
@@ -145,5 +146,5 @@ def role_of(user, case: Case) -> str:
 
 
 def cases_to_hand_over(leave: Leave):
-    """Open cases on the person on leave, where a desk made them A."""
-    return Case.objects.filter(assignee_id=leave.user_id, assignee_role=DutyRole.A, status__in=OPEN_STATUSES)
+    """Open cases put on the person on leave (as A, or as B while their A was away)."""
+    return Case.objects.filter(assignee_id=leave.user_id, status__in=OPEN_STATUSES)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from yiwang.cases.models import Case, DutyRole
-from yiwang.cases.permissions import HANDLER_ROLE
+from yiwang.cases.models import Case, Level
+from yiwang.cases.permissions import COORDINATOR_ROLES, can_handle_at
+from yiwang.cases.routing import LEVEL_OF_REGION
 from yiwang.core import audit
 from yiwang.core.audit import account
-from yiwang.core.scope import Action, Role, require, scope_path
+from yiwang.core.scope import Action, require, scope_path
 from yiwang.matters.models import Board, Department
 from yiwang.regions.models import Level as RegionLevel
 from yiwang.regions.models import Region
@@ -20,36 +22,35 @@ from yiwang.regions.models import Region
 from .acting import assign, cases_to_hand_over, who_acts
 from .models import Desk, DeskKind, Leave
 
-CASE_LEVEL_OF_REGION = {RegionLevel.GRID: "grid", RegionLevel.COMMUNITY: "community", RegionLevel.STREET: "street"}
 MAX_LEAVE_DAYS = 366
 
 
 def _covers(user, region: Region) -> bool:
+    """The person's unit is this region, inside it or above it."""
     own = scope_path(user)
     return own is not None and (region.path.startswith(own) or own.startswith(region.path))
 
 
-def _check_person(desk: Desk, user, field: str) -> None:
-    """A and B must be people who can do the desk's work, or the case would land with someone who
-    may not act on it."""
-    if user is None:
-        return
-    label = "A角" if field == "primary" else "B角"
-    if not user.is_active:
-        raise ValidationError({field: f"{label} {user.username} 已停用"})
+def desk_level(desk: Desk) -> str:
+    """The case level a desk's work is kept at."""
     if desk.department_id:
-        if not desk.department.members.filter(pk=user.pk).exists():
-            raise ValidationError({field: f"{label} {user.username} 不是 {desk.department.name} 的人员"})
-        return
-    if desk.kind == DeskKind.BOARD:
-        wanted = {Role.STREET, Role.DISTRICT}
-    else:
-        wanted = {HANDLER_ROLE[CASE_LEVEL_OF_REGION[desk.region.level]]}
-    if user.role not in wanted or not _covers(user, desk.region):
-        raise ValidationError({field: f"{label} {user.username} 不是 {desk.region.name} 能办理事件的人员"})
+        return Level.DEPARTMENT
+    return Level.STREET if desk.kind == DeskKind.BOARD else LEVEL_OF_REGION[desk.region.level]
 
 
-COORDINATOR_ROLES = (Role.COMMUNITY, Role.STREET, Role.DISTRICT)
+def check_duty_people(*, level: str, region: Region, department=None, primary=None, backup=None) -> None:
+    """A and B must be people who can do the duty's work (handle cases at that unit), or work put on
+    them would land with someone who may not act on it. Raises naming the field."""
+    if primary is not None and backup is not None and primary.pk == backup.pk:
+        raise ValidationError({"backup": "B角不能与A角是同一人"})
+    where = department.name if department is not None else region.name
+    for field, user, label in (("primary", primary, "A角"), ("backup", backup, "B角")):
+        if user is None:
+            continue
+        if not user.is_active:
+            raise ValidationError({field: f"{label} {user.username} 已停用"})
+        if not can_handle_at(user, level=level, region=region, department=department):
+            raise ValidationError({field: f"{label} {user.username} 不是 {where} 能办理事件的人员"})
 
 
 def may_set_desks(user) -> bool:
@@ -73,22 +74,20 @@ def save_desk(*, acting_user, kind: str, region: Region | None = None, board: st
     if kind == DeskKind.BOARD:
         if board not in Board.values:
             raise ValidationError({"board": "choose one of the four boards"})
-        if region.level not in (RegionLevel.STREET, RegionLevel.DISTRICT) or department is not None:
-            raise ValidationError({"region": "boards belong to a street or district command center"})
+        if region.level != RegionLevel.STREET or department is not None:
+            raise ValidationError({"region": "boards belong to a street's command center"})
         desk = Desk.objects.select_for_update().filter(kind=kind, region=region, board=board).first() or Desk(kind=kind, region=region, board=board)
     elif department is not None:
         desk = Desk.objects.select_for_update().filter(kind=kind, department=department).first() or Desk(kind=kind, region=region, department=department)
     else:
-        if region.level not in CASE_LEVEL_OF_REGION:
+        if region.level not in LEVEL_OF_REGION:
             raise ValidationError({"region": "a handling desk belongs to a grid, a community, a street or a department"})
         desk = (Desk.objects.select_for_update().filter(kind=kind, region=region, department__isnull=True).first()
                 or Desk(kind=kind, region=region))
-    if primary is not None and backup is not None and primary.pk == backup.pk:
-        raise ValidationError({"backup": "B角不能与A角是同一人"})
+    check_duty_people(level=desk_level(desk), region=desk.region, department=desk.department if desk.department_id else None,
+                      primary=primary, backup=backup)
     before = {"primary": desk.primary_id, "backup": desk.backup_id}
     desk.primary, desk.backup = primary, backup
-    _check_person(desk, primary, "primary")
-    _check_person(desk, backup, "backup")
     desk.save()
     audit.record(actor=acting_user, action="ab_roles.save_desk", target=desk,
                  detail={"desk": str(desk), "before": before, "after": {"primary": desk.primary_id, "backup": desk.backup_id}})
@@ -128,8 +127,10 @@ def record_leave(*, acting_user, user, starts_at: datetime, ends_at: datetime, r
     if region is None:
         raise ValidationError({"user": f"{user.username} has no unit (scope) to record a leave in"})
     with transaction.atomic():
-        # Lock the person's leaves so two overlapping records cannot both pass the check.
-        mine = list(Leave.objects.select_for_update().filter(user=user, cancelled_at__isnull=True, ends_at__gt=starts_at, starts_at__lt=ends_at))
+        # Lock the person's row: with no leave yet there is no leave row to lock, and two overlapping
+        # records must not both pass the check.
+        get_user_model().objects.select_for_update().get(pk=user.pk)
+        mine = list(Leave.objects.filter(user=user, cancelled_at__isnull=True, ends_at__gt=starts_at, starts_at__lt=ends_at))
         if mine:
             clash = mine[0]
             raise ValidationError({"starts_at": f"{user.username} 已有请假 {timezone.localtime(clash.starts_at):%m-%d %H:%M}"
@@ -164,7 +165,7 @@ def cancel_leave(leave: Leave, *, acting_user, now: datetime | None = None) -> L
 def hand_over(leave: Leave, *, acting_user=None, now: datetime | None = None) -> int:
     """Move the open cases of the person on leave, where they are A, to whoever acts now (B).
     The step clock, due times and warnings are left as they are. Returns the cases moved."""
-    from yiwang.cases.services import _event, _queue_notifications
+    from yiwang.cases.services import _event, _label, _queue_notifications
 
     now = now or timezone.now()
     moved = 0
@@ -174,16 +175,19 @@ def hand_over(leave: Leave, *, acting_user=None, now: datetime | None = None) ->
             return 0
         for pk in cases_to_hand_over(leave).values_list("pk", flat=True):
             case = Case.objects.select_for_update().get(pk=pk)
-            if case.assignee_id != leave.user_id or case.assignee_role != DutyRole.A:
+            if case.assignee_id != leave.user_id:
                 continue  # moved meanwhile
             reason = assign(case, at=now)
             if case.assignee_id == leave.user_id:
-                continue  # nobody to hand it to: it stays, and the unit still sees it
-            case.save(update_fields=["assignee", "assignee_role"])
-            event = _event(case, "handover", case.status, case.status, actor=acting_user, note=reason, at=now, public=False,
+                continue  # the desk still names them (no desk any more, or no one else): nothing to hand over
+            if case.handler_id == leave.user_id:
+                case.handler = None  # they had signed it: whoever acts now signs and handles it
+            case.save(update_fields=["assignee", "assignee_role", "handler"])
+            event = _event(case, "handover", case.status, case.status, actor=acting_user, note=reason or "承办人请假,由单位统一承办",
+                           at=now, public=False, actor_role="",
                            detail={"from": leave.user.username, "to": case.assignee.username if case.assignee else "",
                                    "role": case.assignee_role},
-                           label="系统" if acting_user is None else "")
+                           label="系统" if acting_user is None else _label(acting_user))
             _queue_notifications(case, event)
             moved += 1
         leave.handed_over_at = now

@@ -42,16 +42,24 @@ def is_supervisor(user, case: Case) -> bool:
     return user.is_superuser or (user.role in SUPERVISOR_ROLES and _covers(user, case.region.path))
 
 
-def is_handler(user, case: Case) -> bool:
-    """A member of the unit the case is with: the department, or staff of the handling region."""
+def can_handle_at(user, *, level: str, region, department=None) -> bool:
+    """May `user` handle cases kept at `level` by this unit (a region, or a department)? The one
+    rule behind `is_handler` and behind who may be named A or B of a duty."""
     if not _active(user):
         return False
     if user.is_superuser:
         return True
-    if case.level == Level.DEPARTMENT:
-        return case.handling_department_id is not None and user.departments.filter(pk=case.handling_department_id).exists()
+    if level == Level.DEPARTMENT:
+        return department is not None and user.departments.filter(pk=getattr(department, "pk", department)).exists()
     own = scope_path(user)
-    return user.role == HANDLER_ROLE[case.level] and own is not None and (own.startswith(case.handling_region.path) or case.handling_region.path.startswith(own))
+    return user.role == HANDLER_ROLE[level] and own is not None and (own.startswith(region.path) or region.path.startswith(own))
+
+
+def is_handler(user, case: Case) -> bool:
+    """A member of the unit the case is with: the department, or staff of the handling region."""
+    if case.level == Level.DEPARTMENT and case.handling_department_id is None:
+        return bool(_active(user) and user.is_superuser)
+    return can_handle_at(user, level=case.level, region=case.handling_region, department=case.handling_department_id)
 
 
 def is_grid_worker_of(user, case: Case) -> bool:

@@ -191,11 +191,11 @@ def report_case(report: Report, *, acting_user=None, now: datetime | None = None
             case.set_phone(phone)
         clock.start_step(case, now=reported_at, calendar=calendar)
         clock.set_close_due(case, start=reported_at, calendar=calendar)
-        acting = ab_acting.assign(case, at=now)
+        who = ab_acting.assign(case, at=now)  # the reason to record: whose desk, A or B
         case.save()
         case.number = f"{timezone.localtime(reported_at):%Y%m%d}{case.pk:06d}"
         Case.objects.filter(pk=case.pk).update(number=case.number)
-        _record_route(case, at=now, actor=None, reasons=route.reasons, department=route.department, acting=acting)
+        _record_route(case, at=now, actor=None, reasons=route.reasons, department=route.department, who=who)
         event = _event(case, "report", "", Status.REPORTED, actor=acting_user, note=report.description[:200], at=reported_at,
                        label=_label(acting_user) or report.reporter_name or Channel(report.channel).label)
         _save_photos(case, event, photos, PhotoKind.REPORT)
@@ -255,6 +255,8 @@ def perform(case: Case | int, action: str, *, acting_user=None, note: str = "", 
                       work_calendar.current())
         before = locked.status
         unit_before = (locked.level, locked.handling_region_id, locked.handling_department_id)
+        # The role is the one held where the case was when the actor acted, not where it goes.
+        actor_role = ab_acting.role_of(account(acting_user), locked)
         APPLY.get(action, _nothing)(ctx)
         if (locked.level, locked.handling_region_id, locked.handling_department_id) != unit_before and not ctx.routed:
             # A move without a routing decision (a return to the dispatcher): the new unit's desk takes it.
@@ -270,7 +272,7 @@ def perform(case: Case | int, action: str, *, acting_user=None, note: str = "", 
         locked.save()
         public = action in PUBLIC_ACTIONS if public is None else public
         event = _event(locked, action, before, locked.status, actor=acting_user, note=note, at=now, public=public,
-                       detail=ctx.detail, label=_label(acting_user) or ("系统" if system else "反映人" if reporter_verified else ""))
+                       detail=ctx.detail, actor_role=actor_role, label=_label(acting_user) or ("系统" if system else "反映人" if reporter_verified else ""))
         for kind, files in checked.items():
             _save_photos(locked, event, files, kind)
         _queue_notifications(locked, event)
@@ -328,8 +330,7 @@ def _dispatch(ctx: Context) -> None:
         reasons.append(f"派遣 {department.name}")
     else:
         region = region if isinstance(region, Region) else Region.objects.get(pk=region)
-        level = {RegionLevel.GRID: Level.GRID, RegionLevel.MICRO_GRID: Level.GRID, RegionLevel.COMMUNITY: Level.COMMUNITY,
-                 RegionLevel.STREET: Level.STREET}.get(region.level)
+        level = routing.LEVEL_OF_REGION.get(region.level)
         if level is None or not case.region.path.startswith(region.path) and not region.path.startswith(case.region.path):
             raise ValidationError({"region": f"{region} cannot handle a case in {case.region}"})
         if level == Level.GRID:
@@ -691,13 +692,13 @@ def _check_stars(value, field_name: str) -> None:
 # Shared pieces -----------------------------------------------------------------------------------
 
 def _record_route(case: Case, *, at: datetime, actor, reasons: list[str], department: Department | None = None,
-                  acting: str | None = None) -> RoutingDecision:
+                  who: str | None = None) -> RoutingDecision:
     """Store where the case goes and why, including the person the unit's desk puts on it (A, or B
     while A is on leave). `department` is the suggestion when the case itself has none yet."""
-    acting = ab_acting.assign(case, at=at) if acting is None else acting
+    who = ab_acting.assign(case, at=at) if who is None else who
     return RoutingDecision.objects.create(case=case, at=at, decided_by=account(actor), matter_version=case.matter_version,
                                           tier=case.tier, level=case.level, region=case.handling_region,
-                                          department=department or case.handling_department, reasons=[*reasons, acting] if acting else reasons)
+                                          department=department or case.handling_department, reasons=[*reasons, who] if who else reasons)
 
 
 def _event(case: Case, action: str, before: str, after: str, *, actor, note: str, at: datetime, public: bool = True,

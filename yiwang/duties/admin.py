@@ -1,6 +1,7 @@
 """Duty lists in the admin: read-only history (content changes go through proposals on the
 /duties/ pages so that each is approved and audited); an item's A/B persons may be set here."""
 
+from django import forms
 from django.contrib import admin
 
 from yiwang.core.admin_base import ScopedAdmin
@@ -33,8 +34,23 @@ class DutyListVersionAdmin(ReadOnlyScopedAdmin):
     search_fields = ["duty_list__name", "reason"]
 
 
+class DutyItemForm(forms.ModelForm):
+    class Meta:
+        model = DutyItem
+        fields = ["primary", "backup"]
+
+    def clean(self):
+        from . import services
+
+        data = super().clean()
+        # The same check as the service, here so that a bad choice is an error on the form, not a 500.
+        services.check_item_people(self.instance, primary=data.get("primary"), backup=data.get("backup"))
+        return data
+
+
 @admin.register(DutyItem)
 class DutyItemAdmin(ScopedAdmin):
+    form = DutyItemForm
     list_display = ["key", "title", "duty_list", "in_force", "primary", "backup"]
     list_filter = ["in_force", "duty_list__kind"]
     search_fields = ["key", "title", "duty_list__name"]

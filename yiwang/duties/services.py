@@ -488,11 +488,34 @@ def stale_reason(version: DutyListVersion, current: DutyListVersion | None) -> s
             f"批准它会撤销后来的调整；请驳回本提案，在现行版本上重新提出。")
 
 
+def check_item_people(item: DutyItem, *, primary=None, backup=None) -> None:
+    """An item's A and B must be able to do its work: handle cases at the list's unit (street or
+    community); for a district's list, district staff. Raises naming the field."""
+    from yiwang.ab_roles.services import check_duty_people
+    from yiwang.cases.permissions import COORDINATOR_ROLES
+    from yiwang.cases.routing import LEVEL_OF_REGION
+
+    region = item.duty_list.region
+    level = LEVEL_OF_REGION.get(region.level)
+    if level is not None:
+        check_duty_people(level=level, region=region, primary=primary, backup=backup)
+        return
+    if primary is not None and backup is not None and primary.pk == backup.pk:
+        raise ValidationError({"backup": "B角不能与A角是同一人"})
+    for field, user, label in (("primary", primary, "A角"), ("backup", backup, "B角")):
+        if user is None:
+            continue
+        own = user.scope_region.path if user.scope_region_id else None
+        if not user.is_active or user.role not in COORDINATOR_ROLES or own is None or not own.startswith(region.path):
+            raise ValidationError({field: f"{label} {user.username} 不是 {region.name} 的在岗工作人员"})
+
+
 def set_item_roles(item: DutyItem, *, acting_user, primary=None, backup=None) -> DutyItem:
     """Name the A (primary) and B (backup) person for an item."""
     with transaction.atomic():
         item = DutyItem.objects.select_for_update().select_related("duty_list__region").get(pk=item.pk)
         require(acting_user, Action.CHANGE, item.duty_list.region.path)
+        check_item_people(item, primary=primary, backup=backup)
         item.primary, item.backup = primary, backup
         item.full_clean(exclude=["duty_list", "key", "title"])
         item.save(update_fields=["primary", "backup", "updated_at"])

@@ -52,8 +52,11 @@ def handlers(case):
     if case.handler_id and case.level != Level.DEPARTMENT:
         return users.filter(pk=case.handler_id)
     if case.assignee_id:
-        # The unit's desk names who acts (A, or B while A is on leave): tell that person, not everyone.
-        return users.filter(pk=case.assignee_id)
+        # The unit's desk names who acts (A, or B while A is on leave): tell that person, not everyone
+        # (unless the account has since been deactivated: then the whole unit hears).
+        assignee = users.filter(pk=case.assignee_id)
+        if assignee.exists():
+            return assignee
     if case.level == Level.DEPARTMENT:
         return users.filter(departments=case.handling_department_id) if case.handling_department_id else users.none()
     return users.filter(role=HANDLER_ROLE[case.level], scope_region__path__startswith=case.handling_region.path)
