@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 def make(users, **fields):
-    values = {"acting_user": users["street"], "starts_on": date(2025, 1, 1)}
+    setter = users["district"] if fields.get("kind") == "district_leader" else users["street"]
+    values = {"acting_user": setter, "starts_on": date(2025, 1, 1)}
     values.update(fields)
     return services.create_link(**values)
 
@@ -40,6 +41,19 @@ def test_each_kind_links_to_its_level(tree, users, units):
     assert alliance.department.is_alliance_unit
     assert department.cadence_text == "每月至少2次"
     assert AuditEntry.objects.filter(action="links.create").count() == 4
+
+
+def test_only_the_level_that_arranges_a_link_may_set_or_end_it(tree, users, units):
+    with pytest.raises(PermissionDenied):
+        make(users, kind="district_leader", region=tree.community, leader_name="张区长", acting_user=users["street"])
+    leader = make(users, kind="district_leader", region=tree.community, leader_name="张区长")
+    with pytest.raises(PermissionDenied):
+        services.end_link(leader, acting_user=users["community"], ends_on=date(2025, 6, 1), reason="社区想换人")
+    street_link = make(users, kind="street_leader", region=tree.grid_a, leader_name="李书记")
+    with pytest.raises(PermissionDenied):
+        services.set_roles(street_link, acting_user=users["community"], primary=users["community"])
+    leader.refresh_from_db()
+    assert leader.active
 
 
 @pytest.mark.parametrize("kind, region_name, unit", [
@@ -134,7 +148,7 @@ def test_a_and_b_must_differ_and_see_the_region(tree, users):
         make(users, kind="street_leader", region=tree.grid_a, leader_name="甲", primary=users["worker_b"])
     assert "primary" in errors_of(excinfo)
     link = make(users, kind="street_leader", region=tree.grid_a, leader_name="甲", primary=users["worker_a"], backup=users["community"])
-    services.set_roles(link, acting_user=users["community"], primary=users["community"], backup=users["worker_a"])
+    services.set_roles(link, acting_user=users["street"], primary=users["community"], backup=users["worker_a"])
     link.refresh_from_db()
     assert (link.primary, link.backup) == (users["community"], users["worker_a"])
 

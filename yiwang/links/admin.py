@@ -1,16 +1,17 @@
-"""Links in the admin, scoped like the pages. Creating and ending links belongs to the pages and the
-API (they check the one-to-one rules with clear messages); the admin is for reading and fixing
-details, and the database constraints still refuse a second unit on a grid."""
+"""Links in the admin, scoped like the pages and read-only: creating, changing and ending links and
+recording visits go through the services (the pages and the API), which check who may, the
+one-to-one rules, the cadence record and A/B, and write the audit entry."""
 
 from django.contrib import admin
 
+from yiwang.core.admin import ReadOnlyAdmin
 from yiwang.core.admin_base import ScopedAdmin
 
 from .models import Link, LinkProblem, LinkVisit
 
 
 @admin.register(Link)
-class LinkAdmin(ScopedAdmin):
+class LinkAdmin(ReadOnlyAdmin, ScopedAdmin):
     list_display = ["region", "kind", "who", "cadence_text", "starts_on", "ends_on", "active", "primary", "backup"]
     list_filter = ["kind", "active", "period"]
     search_fields = ["leader_name", "department__name", "party_organization__name", "region__name", "region__code"]
@@ -38,7 +39,7 @@ class LinkProblemInline(admin.TabularInline):
 
 
 @admin.register(LinkVisit)
-class LinkVisitAdmin(ScopedAdmin):
+class LinkVisitAdmin(ReadOnlyAdmin, ScopedAdmin):
     list_display = ["at", "link", "mode", "who", "recorded_by"]
     list_filter = ["mode"]
     raw_id_fields = ["link", "visitor", "recorded_by"]
@@ -47,7 +48,3 @@ class LinkVisitAdmin(ScopedAdmin):
     @admin.display(description="走访人")
     def who(self, obj):
         return obj.who
-
-    def has_add_permission(self, request):
-        # Visits open cases through the service; the record-a-visit page is the way in.
-        return False

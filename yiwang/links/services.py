@@ -34,11 +34,25 @@ CLOCK_SKEW = timedelta(minutes=5)
 CASE_SOURCE = "link"
 
 
-def _may_set_links(user, region: Region) -> None:
+# Who may set, change or end each kind of link: the level that arranges it or one above. Leaders'
+# links are their own level's business (a community must not end its district leader's link); the
+# community party committee arranges the one-to-one unit links of its grids (seed 004).
+SETTING_ROLES_BY_KIND = {
+    LinkKind.DISTRICT_LEADER: {Role.DISTRICT},
+    LinkKind.STREET_LEADER: {Role.STREET, Role.DISTRICT},
+    LinkKind.DEPARTMENT: LINK_SETTING_ROLES,
+    LinkKind.ALLIANCE_UNIT: LINK_SETTING_ROLES,
+    LinkKind.PARTY_BRANCH: LINK_SETTING_ROLES,
+}
+
+
+def _may_set_links(user, region: Region, kind: str) -> None:
     if user is None or not getattr(user, "is_authenticated", False):
         raise PermissionDenied("请先登录")
     if not user.is_superuser and user.role not in LINK_SETTING_ROLES:
         raise PermissionDenied("只有社区、街道和区级工作人员可以设置联点")
+    if not user.is_superuser and user.role not in SETTING_ROLES_BY_KIND.get(kind, LINK_SETTING_ROLES):
+        raise PermissionDenied(f"{LinkKind(kind).label}由{'区级' if kind == LinkKind.DISTRICT_LEADER else '街道或区级'}工作人员设置和调整")
     require(user, Action.CHANGE, region.path)
 
 
@@ -107,7 +121,7 @@ def create_link(*, acting_user, kind: str, region: Region, starts_on: date | Non
         raise ValidationError({"counted_mode": f"未知的走访方式 {counted_mode!r}"})
     if region is None:
         raise ValidationError({"region": "请选择联点区域"})
-    _may_set_links(acting_user, region)
+    _may_set_links(acting_user, region, kind)
     with transaction.atomic():
         # Locked so that two links made for the same grid or unit at once are checked one after the other.
         region = Region.objects.select_for_update().get(pk=region.pk)
@@ -143,7 +157,7 @@ def create_link(*, acting_user, kind: str, region: Region, starts_on: date | Non
 
 def end_link(link: Link, *, acting_user, ends_on: date | None = None, reason: str = "") -> Link:
     """End a link (its record stays); the unit and the grid are free to be linked again."""
-    _may_set_links(acting_user, link.region)
+    _may_set_links(acting_user, link.region, link.kind)
     with transaction.atomic():
         link = Link.objects.select_for_update(of=("self",)).select_related("region").get(pk=link.pk)
         if not link.active:
@@ -164,7 +178,7 @@ def end_link(link: Link, *, acting_user, ends_on: date | None = None, reason: st
 
 def set_roles(link: Link, *, acting_user, primary=None, backup=None) -> Link:
     """Name the A and B persons answering for the linked region."""
-    _may_set_links(acting_user, link.region)
+    _may_set_links(acting_user, link.region, link.kind)
     with transaction.atomic():
         link = Link.objects.select_for_update(of=("self",)).select_related("region").get(pk=link.pk)
         errors = _check_roles(link.region, primary, backup)
