@@ -247,3 +247,16 @@ def test_item_roles_need_change_rights(statutory, users):
         services.set_item_roles(item, acting_user=users["street"], primary=users["street"], backup=users["street"])
     with pytest.raises(PermissionDenied):
         services.set_item_roles(item, acting_user=users["community"], primary=None, backup=None)
+
+
+def test_the_district_grid_task_list_is_decided_by_a_second_district_coordinator(grid_list, users, make_user):
+    second = make_user("district2", "district", grid_list.region)
+    proposal = services.propose_change(grid_list, acting_user=users["district"], reason="增加防溺水巡查",
+                                       changes=[{"op": "add", "key": "WG-03", "title": "防溺水巡查", "matter_types": "S0008"}])
+    with pytest.raises(PermissionDenied):
+        services.approve_version(proposal, acting_user=users["district"], note="自己批")
+    with pytest.raises(PermissionDenied):
+        services.approve_version(proposal, acting_user=users["street"], note="下级批")
+    services.approve_version(proposal, acting_user=second, note="同意")
+    grid_list.refresh_from_db()
+    assert grid_list.current_version_id == proposal.pk

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from yiwang.core import audit
 from yiwang.core.audit import account
-from yiwang.core.scope import Action, require, role_allows, scope_path
+from yiwang.core.scope import Action, Role, require, role_allows, scope_path
 from yiwang.matters.models import Department, MatterType
 from yiwang.regions.models import Level, Region
 
@@ -77,14 +77,18 @@ def can_propose(user, duty_list: DutyList) -> bool:
 
 
 def can_decide(user, duty_list: DutyList) -> bool:
-    """Strictly above the list's region (or a superuser); the proposer check is separate."""
+    """Strictly above the list's region (or a superuser); the proposer check is separate. A
+    district's own lists (the grid task list) have nobody above them in the system: another
+    district coordinator decides, so a change still needs a second person."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if user.is_superuser:
         return True
     prefix = scope_path(user)
     path = duty_list.region.path
-    return bool(prefix) and role_allows(user, Action.CHANGE) and path.startswith(prefix) and len(prefix) < len(path)
+    if not prefix or not role_allows(user, Action.CHANGE) or not path.startswith(prefix):
+        return False
+    return len(prefix) < len(path) or (duty_list.region.level == Level.DISTRICT and user.role == Role.DISTRICT)
 
 
 def may_decide(user, version: DutyListVersion) -> bool:
@@ -337,6 +341,8 @@ def create_list(*, region: Region, kind: str, rows: Sequence[Mapping[str, Any]],
         _check_region(region, kind, problems)
         if not problems and DutyList.objects.filter(region=region, kind=kind).exists():
             problems.add("", "kind", f"{region.name}已有{ListKind(kind).label}，请在原清单上提出调整")
+        if len((name or "").strip()) > DutyList._meta.get_field("name").max_length:
+            problems.add("", "name", f"清单名称最多 {DutyList._meta.get_field('name').max_length} 个字")
         reason = (reason or "").strip() or (SYSTEM_NOTE if acting_user is None else "")
         if not reason:
             problems.add("", "reason", "请填写设立清单的理由或依据")

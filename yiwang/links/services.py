@@ -32,6 +32,8 @@ BRANCH_KINDS = {"branch", "general_branch", "grid_branch", "functional_branch"}
 CLOCK_SKEW = timedelta(minutes=5)
 # Where a case opened from a visit says it came from (cases keep external_source + external_id unique).
 CASE_SOURCE = "link"
+# Daily contact in a yearly period is about 366; anything above is a typing error.
+MAX_CONTACTS_PER_PERIOD = 400
 
 
 # Who may set, change or end each kind of link: the level that arranges it or one above. Leaders'
@@ -121,6 +123,8 @@ def create_link(*, acting_user, kind: str, region: Region, starts_on: date | Non
         raise ValidationError({"counted_mode": f"未知的走访方式 {counted_mode!r}"})
     if region is None:
         raise ValidationError({"region": "请选择联点区域"})
+    if not isinstance(contacts_required, int) or not 1 <= contacts_required <= MAX_CONTACTS_PER_PERIOD:
+        raise ValidationError({"contacts_required": f"每期联系次数应为 1 到 {MAX_CONTACTS_PER_PERIOD} 次"})
     _may_set_links(acting_user, region, kind)
     with transaction.atomic():
         # Locked so that two links made for the same grid or unit at once are checked one after the other.
