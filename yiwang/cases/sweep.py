@@ -1,5 +1,6 @@
 """The deadline sweep: A/B hand-over when a leave begins, reminders at the warning time, overdue
-marks at the due time, and automatic escalation for matters that ask for it. Run by the background worker (cases.tasks)."""
+marks at the due time, automatic escalation for matters that ask for it, and a notice to whoever
+answers for a link that missed its cadence. Run by the background worker (cases.tasks)."""
 
 from __future__ import annotations
 
@@ -26,10 +27,12 @@ class SweepResult:
     escalated: int = 0
     resent: int = 0
     handed_over: int = 0
+    links_reminded: int = 0
 
 
 def sweep(*, now: datetime | None = None) -> SweepResult:
     from yiwang.ab_roles.services import hand_over_started_leaves
+    from yiwang.links.services import remind_missed
 
     now = now or timezone.now()
     result = SweepResult()
@@ -45,6 +48,7 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
         if case.matter_version.snapshot.get("auto_escalate"):
             result.escalated += _try(case.pk, "auto_escalate", now=now, note="超时未签收或未处置,按事项规定自动上报")
     result.resent = _resend_webhooks(now=now)
+    result.links_reminded = remind_missed(now=now)
     return result
 
 

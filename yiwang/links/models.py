@@ -80,6 +80,8 @@ class Link(ABRoles):
     active = models.BooleanField("在联", default=True)
     end_reason = models.CharField("结束原因", max_length=200, blank=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    # The start of the last period whose miss was already told to whoever answers for the link.
+    missed_notice_for = models.DateField("已提醒未达频次的周期", null=True, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", verbose_name="创建人")
 

@@ -306,3 +306,31 @@ def record_visit(link: Link, *, acting_user, at: datetime, mode: str, summary: s
         audit.record(actor=acting_user, action="links.visit", target=visit,
                      detail={"link": link.pk, "at": at.isoformat(), "mode": mode, "problems": len(rows), "cases": opened})
     return visit
+
+
+def remind_missed(*, today: date | None = None, now: datetime | None = None) -> int:
+    """Once per period, tell whoever answers for each link that missed its cadence (its A, or B
+    while A is on leave; see ab_roles) in the in-app inbox. Run by the deadline sweep."""
+    from yiwang.ab_roles.acting import who_acts_many
+    from yiwang.notify.models import Notification
+
+    from . import periods, selectors
+
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    late = selectors.missed(Link.objects.all(), today=today).select_related("primary", "backup", "region", "department", "party_organization")
+    told = 0
+    for link, acting in who_acts_many(late, at=now):
+        previous_start, _ = periods.previous_bounds(today, link.period)
+        if link.missed_notice_for == previous_start:
+            continue
+        with transaction.atomic():
+            # The UPDATE decides: of two sweeps at once, one sends.
+            if not Link.objects.filter(pk=link.pk).exclude(missed_notice_for=previous_start).update(missed_notice_for=previous_start):
+                continue
+            if acting.user is not None:
+                text = (f"【联点未达频次】{link.region.name}·{link.who}:{periods.label(previous_start, link.period)}"
+                        f"应联系 {link.contacts_required} 次,实际 {link.previous_contacts} 次")
+                Notification.objects.create(user=acting.user, kind="link_missed", text=text[:300])
+                told += 1
+    return told
