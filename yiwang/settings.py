@@ -171,6 +171,8 @@ YIWANG_DUPLICATE_RADIUS_M = float(os.environ.get("YIWANG_DUPLICATE_RADIUS_M", "1
 YIWANG_DUPLICATE_WINDOW_HOURS = float(os.environ.get("YIWANG_DUPLICATE_WINDOW_HOURS", "72"))
 # Signed IoT alerts older or newer than this (seconds) are refused, so a captured request cannot be replayed later.
 YIWANG_WEBHOOK_MAX_SKEW = int(os.environ.get("YIWANG_WEBHOOK_MAX_SKEW", "300"))
+# Public registration for community activities: at most this many per client address per hour.
+YIWANG_ACTIVITY_REGISTRATIONS_PER_HOUR = int(os.environ.get("YIWANG_ACTIVITY_REGISTRATIONS_PER_HOUR", "20"))
 # The background sweep for overdue cases, reminders and automatic escalation runs this often (seconds).
 YIWANG_SWEEP_SECONDS = int(os.environ.get("YIWANG_SWEEP_SECONDS", "60"))
 

@@ -258,3 +258,16 @@ def test_the_role_is_the_one_held_where_the_case_was(desk, officers, users, repo
     case_services.do_return_case(case, acting_user=a, reason="不属于本部门")
     returned = CaseEvent.objects.get(case=case, action="return")
     assert returned.actor == a and returned.actor_role == DutyRole.A
+
+
+def test_desks_api_asks_for_leaves_once_per_page(client, tree, users, make_user, django_assert_max_num_queries):
+    from yiwang.regions.models import Region
+
+    grids = [Region.objects.create(parent=tree.community, level="grid", code=f"500154003001{n:03d}", name=f"网格{n}") for n in range(3, 13)]
+    for grid in grids:
+        worker = make_user(f"w{grid.code}", "grid_worker", grid)
+        services.save_desk(acting_user=users["community"], kind="unit", region=grid, primary=worker)
+    client.force_login(users["street"])
+    with django_assert_max_num_queries(8):
+        body = client.get("/api/ab/desks").json()
+    assert body["count"] == 10 and {row["acting_role"] for row in body["items"]} == {"A"}
