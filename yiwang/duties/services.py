@@ -508,12 +508,12 @@ def check_item_people(item: DutyItem, *, primary=None, backup=None) -> None:
         return
     if primary is not None and backup is not None and primary.pk == backup.pk:
         raise ValidationError({"backup": "B角不能与A角是同一人"})
-    for field, user, label in (("primary", primary, "A角"), ("backup", backup, "B角")):
+    for name, user, label in (("primary", primary, "A角"), ("backup", backup, "B角")):
         if user is None:
             continue
         own = user.scope_region.path if user.scope_region_id else None
         if not user.is_active or user.role not in COORDINATOR_ROLES or own is None or not own.startswith(region.path):
-            raise ValidationError({field: f"{label} {user.username} 不是 {region.name} 的在岗工作人员"})
+            raise ValidationError({name: f"{label} {user.username} 不是 {region.name} 的在岗工作人员"})
 
 
 def set_item_roles(item: DutyItem, *, acting_user, primary=None, backup=None) -> DutyItem:
