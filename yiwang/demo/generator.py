@@ -35,6 +35,10 @@ from yiwang.cases.models import Case, Device
 from yiwang.matters.models import Department
 
 from yiwang.ab_roles import demo as ab_roles_demo
+from yiwang.ab_roles.models import Desk
+from yiwang.activities.models import Activity, Registration, Venue
+from yiwang.duties.models import DutyItem, DutyList
+from yiwang.links.models import Link, LinkVisit
 from yiwang.activities import demo as activities_demo
 from yiwang.duties import demo as duties_demo
 from yiwang.links import demo as links_demo
@@ -258,7 +262,9 @@ def count_rows() -> dict[str, int]:
                          ("persons", Person), ("person tags", PersonTag), ("places", Place), ("components", Component),
                          ("party organizations", PartyOrganization), ("party members", PartyMember), ("grid forces", ForceMember),
                          ("assignments", Assignment), ("duty shifts", DutyShift), ("departments", Department), ("devices", Device),
-                         ("cases", Case)]:
+                         ("cases", Case), ("duty lists", DutyList), ("duty list items", DutyItem), ("links", Link),
+                         ("link visits", LinkVisit), ("A/B desks", Desk), ("venues", Venue), ("activities", Activity),
+                         ("registrations", Registration)]:
         counts[label] = model.objects.count()
     counts["demo users"] = User.objects.filter(username__in=DEMO_USERNAMES).count()
     return counts
