@@ -77,7 +77,9 @@ def test_public_registration_errors_name_the_field(client, make_activity):
 
 
 def test_closed_and_cancelled_activities_say_so(client, make_activity, staff):
-    closed = make_activity(title="截止了", starts_at=local(3, 9), registration_closes_at=local(0, 0))
+    closed = make_activity(title="截止了", starts_at=local(3, 9), registration_closes_at=local(1, 9))
+    # Published while open; its deadline has passed since.
+    Activity.objects.filter(pk=closed.pk).update(registration_closes_at=local(0, 0))
     html = page(client.get(reverse("activities:public-activity", args=[closed.pk])))
     assert "报名已截止" in html and 'data-testid="register"' not in html
     refused = client.post(reverse("activities:public-activity", args=[closed.pk]), {"name": "张秀英", "phone": "13800000001"})

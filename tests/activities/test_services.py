@@ -246,7 +246,10 @@ def test_finish_needs_a_summary_and_a_started_activity(make_activity, staff):
     activity = make_activity()
     with pytest.raises(ValidationError) as exc:
         services.finish_activity(activity, acting_user=staff, summary="记录", now=activity.starts_at - timedelta(hours=1))
-    assert "结束后再填写记录" in errors(exc)["starts_at"][0]
+    assert "结束后再填写记录" in errors(exc)["ends_at"][0]
+    with pytest.raises(ValidationError) as exc:  # under way is not over
+        services.finish_activity(activity, acting_user=staff, summary="记录", now=activity.ends_at - timedelta(minutes=1))
+    assert "ends_at" in errors(exc)
     with pytest.raises(ValidationError) as exc:
         services.finish_activity(activity, acting_user=staff, summary=" ", now=activity.ends_at)
     assert list(errors(exc)) == ["summary"]

@@ -116,7 +116,8 @@ class ActivityOut(Schema):
     starts_at: datetime
     ends_at: datetime
     capacity: int | None
-    registration_closes_at: datetime
+    registration_closes_at: datetime | None  # as stored: empty means "until the start"
+    registration_closes_effective: datetime
     registered: int
     waitlisted: int
     seats_left: int | None
@@ -139,7 +140,7 @@ class ActivityOut(Schema):
         return obj.venue.name if obj.venue_id else None
 
     @staticmethod
-    def resolve_registration_closes_at(obj):
+    def resolve_registration_closes_effective(obj):
         return obj.closes_at
 
     @staticmethod
@@ -268,7 +269,11 @@ def venue_timetable(request, venue_id: int, week: date | None = None):
     """The venue's week (Monday to Sunday): roster slots and activities per day."""
     venue = get_scoped(request, Venue, pk=venue_id)
     monday = selectors.week_start(week or timezone.localdate())
+    # Drafts only of the caller's own scope; other units' activities once published.
+    mine = set(scoped(request, Activity).filter(venue=venue).values_list("pk", flat=True))
     days = selectors.timetable(venue, monday, statuses=(ActivityStatus.DRAFT, ActivityStatus.PUBLISHED, ActivityStatus.FINISHED))
+    for day in days:
+        day.entries = [e for e in day.entries if e.kind != "activity" or e.obj.pk in mine or e.obj.status != ActivityStatus.DRAFT]
     return {"venue_id": venue.pk, "week_start": monday.isoformat(), "days": [
         {"date": d.day.isoformat(), "weekday": d.day.weekday(), "entries": [
             {"kind": e.kind, "title": e.title, "starts": e.starts.strftime("%H:%M"), "ends": e.ends.strftime("%H:%M") if e.ends else None,

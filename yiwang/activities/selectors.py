@@ -59,7 +59,15 @@ def queue(activity: Activity) -> dict[str, list[Registration]]:
     return groups
 
 
+# Timetables are asked for weeks near today; a date far off (or a typo like 9999-12-31) is brought
+# within this many days of today rather than overflowing the date arithmetic.
+WEEK_RANGE_DAYS = 3650
+
+
 def week_start(day: date) -> date:
+    """The Monday of `day`'s week, `day` kept within WEEK_RANGE_DAYS of today."""
+    today = timezone.localdate()
+    day = min(max(day, today - timedelta(days=WEEK_RANGE_DAYS)), today + timedelta(days=WEEK_RANGE_DAYS))
     return day - timedelta(days=day.weekday())
 
 

@@ -22,7 +22,7 @@ from datetime import date, datetime, time, timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from yiwang.cases.photos import CheckedPhoto, check_photos
@@ -40,6 +40,8 @@ MAX_ACTIVITY_DAYS = 14
 MAX_PHOTOS_PER_ACTIVITY = 30
 # Check-in opens this long before the start (people arrive early); it closes with the record.
 CHECK_IN_OPENS_BEFORE = timedelta(hours=3)
+# Latecomers are signed in up to two hours after the end; later than that it is no attendance.
+CHECK_IN_CLOSES_AFTER = timedelta(hours=2)
 # Statuses whose activity occupies its venue.
 OCCUPYING = (ActivityStatus.DRAFT, ActivityStatus.PUBLISHED, ActivityStatus.FINISHED)
 
@@ -253,7 +255,7 @@ def create_slot(*, acting_user, venue: Venue, group_name: str, weekday: int, sta
                          "contact_phone": contact_phone, "note": note})
     with transaction.atomic():
         # The venue row is the lock every booking of this venue queues on.
-        locked = Venue.objects.select_for_update().select_related("region").get(pk=venue.pk)
+        locked = Venue.objects.select_for_update(of=("self",)).select_related("region").get(pk=venue.pk)
         require(acting_user, Action.CHANGE, locked.region.path)
         slot = RosterSlot(venue=locked)
         _apply_slot(slot, clean)
@@ -268,7 +270,7 @@ def update_slot(slot: RosterSlot, *, acting_user, now: datetime | None = None, *
     if unknown:
         raise ValidationError({sorted(unknown)[0]: "不能修改此项"})
     with transaction.atomic():
-        venue = Venue.objects.select_for_update().select_related("region").get(pk=slot.venue_id)
+        venue = Venue.objects.select_for_update(of=("self",)).select_related("region").get(pk=slot.venue_id)
         require(acting_user, Action.CHANGE, venue.region.path)
         locked = RosterSlot.objects.select_for_update().get(pk=slot.pk)
         current = {name: getattr(locked, name) for name in SLOT_FIELDS if name != "contact_phone"}
@@ -283,7 +285,7 @@ def update_slot(slot: RosterSlot, *, acting_user, now: datetime | None = None, *
 
 def delete_slot(slot: RosterSlot, *, acting_user) -> None:
     with transaction.atomic():
-        locked = RosterSlot.objects.select_for_update().select_related("venue__region").get(pk=slot.pk)
+        locked = RosterSlot.objects.select_for_update(of=("self",)).select_related("venue__region").get(pk=slot.pk)
         require(acting_user, Action.CHANGE, locked.venue.region.path)
         audit.record(actor=acting_user, action="activities.slot.delete", target=locked, detail={"venue": locked.venue_id, "slot": str(locked)})
         locked.delete()
@@ -349,7 +351,8 @@ def _refuse_activity_clashes(clean: dict, *, exclude: int | None) -> None:
 
 def _lock_venue(venue: Venue | None) -> None:
     if venue is not None:
-        list(Venue.objects.select_for_update().filter(pk=venue.pk).values_list("pk"))
+        # Only the venue row: the model's ordering would join (and lock) its region too.
+        list(Venue.objects.select_for_update(of=("self",)).filter(pk=venue.pk).order_by().values_list("pk"))
 
 
 def _lock_venue_of(activity: Activity) -> None:
@@ -386,9 +389,12 @@ def update_activity(activity: Activity, *, acting_user, **changes) -> Activity:
     if unknown:
         raise ValidationError({sorted(unknown)[0]: "不能修改此项"})
     with transaction.atomic():
-        # Venues before the activity, in that order everywhere, so two bookings cannot deadlock.
-        _lock_venue_of(activity)
-        _lock_venue(changes.get("venue"))
+        # Venues before the activity, in that order everywhere and by id, so two bookings (or two
+        # edits swapping venues) cannot deadlock.
+        current_venue = Activity.objects.filter(pk=activity.pk).values_list("venue", flat=True).first()
+        new_venue = changes.get("venue")
+        for venue_id in sorted({v for v in (current_venue, new_venue.pk if new_venue is not None else None) if v is not None}):
+            _lock_venue(Venue(pk=venue_id))
         locked = _locked_activity(activity)
         require(acting_user, Action.CHANGE, locked.region.path)
         if locked.status in (ActivityStatus.CANCELLED, ActivityStatus.FINISHED):
@@ -397,6 +403,9 @@ def update_activity(activity: Activity, *, acting_user, **changes) -> Activity:
         if values["region"] is not None and values["region"].pk != locked.region_id:
             require(acting_user, Action.CHANGE, values["region"].path)
         clean = _check_activity(values, acting_user=acting_user, activity=locked)
+        if "starts_at" in changes and clean["starts_at"] != locked.starts_at and clean["starts_at"] <= timezone.now():
+            # Moving an activity into the past would strand its registrations and its check-in.
+            raise ValidationError({"starts_at": "活动不能改到已经过去的时间"})
         _refuse_activity_clashes(clean, exclude=locked.pk)
         for name, value in clean.items():
             setattr(locked, name, value)
@@ -417,6 +426,8 @@ def publish_activity(activity: Activity, *, acting_user, now: datetime | None = 
             raise ValidationError({"status": f"只有草稿可以发布，当前为“{locked.get_status_display()}”"})
         if locked.starts_at <= now:
             raise ValidationError({"starts_at": f"活动已于 {_fmt(locked.starts_at)} 开始，不能发布"})
+        if locked.registration_closes_at is not None and locked.registration_closes_at <= now:
+            raise ValidationError({"registration_closes_at": f"报名截止时间 {_fmt(locked.registration_closes_at)} 已过，请先修改再发布"})
         _refuse_activity_clashes({"venue": locked.venue, "starts_at": locked.starts_at, "ends_at": locked.ends_at}, exclude=locked.pk)
         locked.status, locked.published_at = ActivityStatus.PUBLISHED, now
         locked.save(update_fields=["status", "published_at", "updated_at"])
@@ -469,8 +480,8 @@ def finish_activity(activity: Activity, *, acting_user, summary: str, attendance
         require(acting_user, Action.CHANGE, locked.region.path)
         if locked.status != ActivityStatus.PUBLISHED:
             raise ValidationError({"status": f"只有已发布的活动可以记录结束，当前为“{locked.get_status_display()}”"})
-        if locked.starts_at > now:
-            raise ValidationError({"starts_at": f"活动 {_fmt(locked.starts_at)} 才开始，结束后再填写记录"})
+        if locked.ends_at > now:
+            raise ValidationError({"ends_at": f"活动 {_fmt(locked.ends_at)} 结束，结束后再填写记录"})
         if not summary:
             raise ValidationError({"summary": "请填写活动记录"})
         if attendance is None:
@@ -501,7 +512,7 @@ def add_photos(activity: Activity, *, acting_user, photos) -> list[ActivityPhoto
 
 def delete_photo(photo: ActivityPhoto, *, acting_user) -> None:
     with transaction.atomic():
-        locked = ActivityPhoto.objects.select_for_update().select_related("activity__region").get(pk=photo.pk)
+        locked = ActivityPhoto.objects.select_for_update(of=("self",)).select_related("activity__region").get(pk=photo.pk)
         require(acting_user, Action.CHANGE, locked.activity.region.path)
         audit.record(actor=acting_user, action="activities.activity.photo_delete", target=locked.activity, detail={"photo": locked.pk})
         name, storage = locked.image.name, locked.image.storage
@@ -581,7 +592,7 @@ def register(*, activity: Activity | int, name: str, phone: str, person=None, ac
         if acting_user is not None:
             require(acting_user, Action.CHANGE, locked.region.path)
         _refuse_closed(locked, now)
-        registration = Registration.objects.select_for_update().filter(activity=locked, phone_digest=digest).first()
+        registration = Registration.objects.select_for_update().filter(activity=locked, phone_digest=digest).order_by("pk").first()
         if registration is not None and registration.status != RegistrationStatus.CANCELLED:
             raise ValidationError({"phone": "该手机号已报名本活动；如需查询或取消，请使用报名时获得的取消码"})
         registration = registration or Registration(activity=locked)
@@ -593,7 +604,10 @@ def register(*, activity: Activity | int, name: str, phone: str, person=None, ac
         registration.set_phone(phone)
         registration.person_id = person.pk if person is not None else _matching_person(locked, digest)
         registration.status = RegistrationStatus.REGISTERED if seat else RegistrationStatus.WAITLISTED
-        registration.queued_at = now
+        # The queue follows the order in which people got the lock, not the clock each request read
+        # before waiting for it: never earlier than anyone already queued.
+        last = locked.registrations.aggregate(last=Max("queued_at"))["last"]
+        registration.queued_at = max(now, last + timedelta(microseconds=1)) if last else now
         registration.promoted_at = registration.cancelled_at = registration.checked_in_at = None
         registration.checked_in_by = None
         registration.code_hash = hash_code(code)
@@ -666,6 +680,8 @@ def check_in(registration: Registration, *, acting_user, now: datetime | None = 
         current = Registration.objects.select_for_update().get(pk=registration.pk)
         if locked.status != ActivityStatus.PUBLISHED:
             raise ValidationError({"status": f"活动{locked.get_status_display()}，不能签到"})
+        if now > locked.ends_at + CHECK_IN_CLOSES_AFTER:
+            raise ValidationError({"checked_in_at": f"活动已于 {_fmt(locked.ends_at)} 结束，签到已关闭"})
         if now < locked.starts_at - CHECK_IN_OPENS_BEFORE:
             hours = int(CHECK_IN_OPENS_BEFORE.total_seconds() // 3600)
             raise ValidationError({"checked_in_at": f"签到在活动开始前{hours}小时开放（{_fmt(locked.starts_at - CHECK_IN_OPENS_BEFORE)}）"})

@@ -342,7 +342,8 @@ def activity_action(request, pk: int, action: str):
             messages.success(request, _("活动已发布，居民可在公开页面报名。"))
         elif action == "cancel":
             form = extra["cancel_form"] = forms.CancelActivityForm(request.POST)
-            form.is_valid()
+            if not form.is_valid():
+                raise ValidationError({key: errors for key, errors in form.errors.items()})
             services.cancel_activity(activity, acting_user=request.user, reason=form.cleaned_data.get("reason", ""))
             messages.success(request, _("活动已取消。"))
         elif action == "finish":
@@ -467,7 +468,10 @@ def venue_detail(request, pk: int):
                 messages.success(request, _("排班已添加。"))
                 return redirect(reverse("activities:venue", args=[venue.pk]) + "#roster")
     slots = venue.slots.order_by("weekday", "start_time", "valid_from")
-    upcoming = Activity.objects.filter(venue=venue, ends_at__gt=timezone.now()).exclude(status=ActivityStatus.CANCELLED).order_by("starts_at")[:20]
+    # Another unit's activity at this venue shows only once published (its draft is theirs).
+    visible = Activity.objects.restrict(request.user) | Activity.objects.filter(status=ActivityStatus.PUBLISHED)
+    upcoming = (visible.filter(venue=venue, ends_at__gt=timezone.now()).exclude(status=ActivityStatus.CANCELLED)
+                .distinct().order_by("starts_at")[:20])
     return render(request, "activities/venue_detail.html", {
         "venue": venue, "venue_form": venue_form, "slot_form": slot_form, "slots": slots, "can_change": can_change,
         "upcoming": upcoming, "what": what,
