@@ -61,3 +61,17 @@ def test_a_cancelled_activity_says_so_to_the_registrant(client, make_activity, s
     page = client.post(reverse("activities:public-mine", args=[activity.pk]), {"phone": "13800000001", "code": outcome.code, "what": "status"})
     text = page.content.decode()
     assert "活动已取消" in text and "报名成功" not in text
+
+
+def test_a_monday_slot_ending_on_a_tuesday_leaves_room_for_one_from_that_tuesday(square, staff):
+    from datetime import date, time
+
+    services.create_slot(venue=square, acting_user=staff, group_name="红枫舞蹈队", weekday=0, start_time=time(19), end_time=time(20),
+                         valid_from=date(2031, 1, 6), valid_until=date(2031, 6, 3))
+    later = services.create_slot(venue=square, acting_user=staff, group_name="夕阳红舞蹈队", weekday=0, start_time=time(19),
+                                 end_time=time(20), valid_from=date(2031, 6, 3))
+    assert later.pk
+    with pytest.raises(ValidationError) as error:
+        services.create_slot(venue=square, acting_user=staff, group_name="晨练队", weekday=0, start_time=time(19, 30), end_time=time(21),
+                             valid_from=date(2031, 6, 2), valid_until=date(2031, 6, 2))
+    assert "红枫舞蹈队" in str(error.value)

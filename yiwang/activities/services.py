@@ -160,7 +160,15 @@ def describe_activity(activity: Activity) -> str:
 
 def slot_clashes(*, venue: Venue, weekday: int, start_time: time, end_time: time, valid_from: date | None, valid_until: date | None,
                  exclude: int | None = None) -> list[RosterSlot]:
-    """Slots of the venue on that weekday whose times and validity periods both overlap."""
+    """Slots of the venue on that weekday whose times and validity periods both overlap. The new
+    slot's period is first narrowed to the days it can meet (its first and last such weekday), so a
+    Monday slot ending on a Tuesday does not clash with one starting that Tuesday."""
+    if valid_from is not None:
+        valid_from += timedelta(days=(weekday - valid_from.weekday()) % 7)
+    if valid_until is not None:
+        valid_until -= timedelta(days=(valid_until.weekday() - weekday) % 7)
+    if valid_from is not None and valid_until is not None and valid_from > valid_until:
+        return []  # it never meets: nothing to clash with
     qs = RosterSlot.objects.filter(venue=venue, weekday=weekday, start_time__lt=end_time, end_time__gt=start_time)
     if valid_until is not None:
         qs = qs.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=valid_until))
