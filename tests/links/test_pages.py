@@ -139,3 +139,20 @@ def test_set_up_and_end_a_link_from_the_pages(client, users, tree, units):
     client.force_login(users["worker_b"])
     assert client.get("/links/new/").status_code == 403
     assert "新建联点" not in text(client.get("/links/"))
+
+
+def test_the_link_page_changes_a_and_b(client, users, tree, units):
+    from yiwang.links import services as link_services
+
+    link = link_services.create_link(acting_user=users["street"], kind="department", region=tree.grid_a, department=units.department)
+    client.force_login(users["street"])
+    page = client.get(f"/links/{link.pk}/").content.decode()
+    assert "调整AB角" in page
+    response = client.post(f"/links/{link.pk}/roles/", {"primary": users["worker_a"].pk, "backup": users["community"].pk})
+    assert response.status_code == 302
+    link.refresh_from_db()
+    assert (link.primary, link.backup) == (users["worker_a"], users["community"])
+    same = client.post(f"/links/{link.pk}/roles/", {"primary": users["worker_a"].pk, "backup": users["worker_a"].pk}, follow=True)
+    assert "B角不能与A角是同一人" in same.content.decode()
+    link.refresh_from_db()
+    assert link.backup == users["community"]

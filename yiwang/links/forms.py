@@ -177,6 +177,18 @@ class BaseProblemFormSet(forms.BaseFormSet):
 ProblemFormSet = forms.formset_factory(ProblemForm, formset=BaseProblemFormSet, extra=1, max_num=20, absolute_max=20)
 
 
+class RolesForm(forms.Form):
+    primary = UserChoiceField(label="A角", queryset=None, required=False)
+    backup = UserChoiceField(label="B角", queryset=None, required=False)
+
+    def __init__(self, *args, user, link=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = staff_in_scope(user)
+        self.fields["primary"].queryset = self.fields["backup"].queryset = people
+        if link is not None:
+            self.fields["primary"].initial, self.fields["backup"].initial = link.primary_id, link.backup_id
+
+
 class EndForm(forms.Form):
     ends_on = forms.DateField(label="结束日期", widget=DateInput())
     reason = forms.CharField(label="结束原因", max_length=200, required=False)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/visit/", views.record_visit, name="record-visit"),
     path("<int:pk>/end/", views.end, name="end"),
+    path("<int:pk>/roles/", views.roles, name="roles"),
 ]

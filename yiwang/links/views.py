@@ -17,7 +17,7 @@ from yiwang.core.scope import Action, Role, get_in_scope
 from yiwang.regions.models import Level, Region
 
 from . import selectors, services
-from .forms import EndForm, LinkForm, ProblemFormSet, VisitForm, put_errors
+from .forms import EndForm, LinkForm, ProblemFormSet, RolesForm, VisitForm, put_errors
 from .models import Link, LinkKind, LinkProblem
 
 STATUS_FILTERS = [(selectors.MISSED, "未达频次"), (selectors.ON_TRACK, "达标"), (selectors.NEW, "新建"), (selectors.ENDED, "已结束")]
@@ -75,7 +75,7 @@ def detail(request, pk: int):
     may_set = _may_set_links(user) and Link.objects.restrict(user, Action.CHANGE).filter(pk=link.pk).exists()
     return render(request, "links/detail.html", {
         "link": link, "cadence": cadence, "acting": acting, "visits": visits, "may_record": services.may_record_visit(user, link),
-        "may_set": may_set and link.active, "end_form": EndForm(),
+        "may_set": may_set and link.active, "end_form": EndForm(), "roles_form": RolesForm(user=user, link=link),
     })
 
 
@@ -162,6 +162,27 @@ def new_link(request):
             messages.success(request, f"已设置联点:{link}")
             return redirect("links:detail", pk=link.pk)
     return render(request, "links/link_form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def roles(request, pk: int):
+    """Change who answers for a link (A) and who stands in (B)."""
+    user = request.user
+    link = get_in_scope(user, Link, Action.VIEW, pk=pk)
+    form = RolesForm(request.POST, user=user)
+    if not form.is_valid():
+        messages.error(request, "请从列表中选择A角和B角")
+        return redirect("links:detail", pk=link.pk)
+    try:
+        services.set_roles(link, acting_user=user, primary=form.cleaned_data["primary"], backup=form.cleaned_data["backup"])
+    except ValidationError as exc:
+        messages.error(request, "；".join(m for ms in exc.message_dict.values() for m in ms) if hasattr(exc, "error_dict") else "；".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or "您无权调整该联点")
+    else:
+        messages.success(request, "AB角已更新")
+    return redirect("links:detail", pk=link.pk)
 
 
 @login_required
