@@ -25,12 +25,6 @@ from .models import Desk, DeskKind, Leave
 MAX_LEAVE_DAYS = 366
 
 
-def _covers(user, region: Region) -> bool:
-    """The person's unit is this region, inside it or above it."""
-    own = scope_path(user)
-    return own is not None and (region.path.startswith(own) or own.startswith(region.path))
-
-
 def desk_level(desk: Desk) -> str:
     """The case level a desk's work is kept at."""
     if desk.department_id:
@@ -100,9 +94,8 @@ def _may_record_for(acting_user, user) -> bool:
         return False
     if acting_user.pk == user.pk or acting_user.is_superuser:
         return True
-    region = user.scope_region
-    return (region is not None and acting_user.role in COORDINATOR_ROLES
-            and _covers(acting_user, region) and region.path.startswith(scope_path(acting_user) or "\x00"))
+    region, own = user.scope_region, scope_path(acting_user)
+    return region is not None and own is not None and acting_user.role in COORDINATOR_ROLES and region.path.startswith(own)
 
 
 def record_leave(*, acting_user, user, starts_at: datetime, ends_at: datetime, reason: str, now: datetime | None = None) -> Leave:
