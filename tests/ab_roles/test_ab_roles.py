@@ -271,3 +271,13 @@ def test_desks_api_asks_for_leaves_once_per_page(client, tree, users, make_user,
     with django_assert_max_num_queries(8):
         body = client.get("/api/ab/desks").json()
     assert body["count"] == 10 and {row["acting_role"] for row in body["items"]} == {"A"}
+
+
+def test_page_shows_a_desk_without_b(client, tree, users):
+    services.save_desk(acting_user=users["community"], kind="unit", region=tree.grid_a, primary=users["worker_a"])
+    services.save_desk(acting_user=users["community"], kind="unit", region=tree.grid_b)
+    client.force_login(users["community"])
+    response = client.get("/ab/")
+    assert response.status_code == 200
+    row = response.content.decode().split(f'data-desk="')[1]
+    assert "worker_a" in row and "—" in row
