@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from yiwang.core.scope import Action, get_in_scope
+from yiwang.web import errors
 
 from . import selectors, services
 from .forms import STAFF_ROLES, DeskForm, LeaveForm
@@ -19,12 +20,6 @@ from .models import Leave
 def _require_staff(user) -> None:
     if not (user.is_superuser or user.role in STAFF_ROLES):
         raise PermissionDenied
-
-
-def _errors(form, error: ValidationError) -> None:
-    for field, problems in (error.message_dict if hasattr(error, "error_dict") else {None: error.messages}).items():
-        for problem in problems:
-            form.add_error(field if field in form.fields else None, problem)
 
 
 @login_required
@@ -39,7 +34,7 @@ def index(request):
             services.record_leave(acting_user=user, user=data["user"], starts_at=data["starts_at"], ends_at=data["ends_at"],
                                   reason=data["reason"])
         except ValidationError as error:
-            _errors(leave_form, error)
+            errors.apply_to_form(leave_form, error)
         except PermissionDenied as error:
             leave_form.add_error("user", str(error))
         else:
@@ -82,7 +77,7 @@ def desk_form(request):
             desk = services.save_desk(acting_user=request.user, kind=data["kind"], region=data["region"], board=data["board"] or "",
                                       department=data["department"], primary=data["primary"], backup=data["backup"])
         except ValidationError as error:
-            _errors(form, error)
+            errors.apply_to_form(form, error)
         except PermissionDenied:
             form.add_error("region", "该单位不在您的管理范围内")
         else:

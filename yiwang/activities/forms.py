@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.scope import Action
 from yiwang.regions.models import Level, Region
+from yiwang.web import errors
 from yiwang.web.case_forms import PhotosField
 
 from .models import ActivityKind, Venue, VenueKind, Weekday
@@ -31,21 +32,12 @@ def label_of(key: str) -> str:
 
 def describe_error(exc: ValidationError) -> str:
     """One sentence naming the field, for messages outside a form."""
-    if hasattr(exc, "error_dict"):
-        return "；".join(f"{label_of(key)}：{'，'.join(messages)}" for key, messages in exc.message_dict.items())
-    return "；".join(exc.messages)
+    return errors.describe(exc, label_of)
 
 
 def apply_errors(form: forms.Form, exc: ValidationError) -> None:
     """Put a service's ValidationError next to the fields it names (or on top of the form)."""
-    if not hasattr(exc, "error_dict"):
-        form.add_error(None, exc.messages)
-        return
-    for key, messages in exc.message_dict.items():
-        if key in form.fields:
-            form.add_error(key, messages)
-        else:
-            form.add_error(None, [f"{label_of(key)}：{m}" for m in messages])
+    errors.apply_to_form(form, exc, label_of)
 
 
 class DateTimeLocal(forms.DateTimeInput):

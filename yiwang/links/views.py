@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from yiwang.core.scope import Action, Role, get_in_scope
 from yiwang.regions.models import Level, Region
+from yiwang.web import errors
 
 from . import selectors, services
 from .forms import EndForm, LinkForm, ProblemFormSet, RolesForm, VisitForm, put_errors
@@ -108,7 +109,7 @@ def record_visit(request, pk: int):
                                               problems=problems, visitor=user if data["i_went"] else None,
                                               visitor_names=data["visitor_names"])
             except ValidationError as exc:
-                put_errors(exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}, form=form, problem_forms=filled)
+                put_errors(errors.by_field(exc), form=form, problem_forms=filled)
             else:
                 opened = [p.case.number for p in visit.problems.select_related("case") if p.case_id]
                 text = "已记录走访" + (f",立案 {len(opened)} 件:{'、'.join(opened)}" if opened else "")
@@ -157,7 +158,7 @@ def new_link(request):
                                         counted_mode=data["counted_mode"], cadence_note=data["cadence_note"],
                                         primary=data["primary"], backup=data["backup"])
         except ValidationError as exc:
-            put_errors(exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}, form=form)
+            put_errors(errors.by_field(exc), form=form)
         else:
             messages.success(request, f"已设置联点:{link}")
             return redirect("links:detail", pk=link.pk)
@@ -177,7 +178,7 @@ def roles(request, pk: int):
     try:
         services.set_roles(link, acting_user=user, primary=form.cleaned_data["primary"], backup=form.cleaned_data["backup"])
     except ValidationError as exc:
-        messages.error(request, "；".join(m for ms in exc.message_dict.values() for m in ms) if hasattr(exc, "error_dict") else "；".join(exc.messages))
+        messages.error(request, errors.describe(exc))
     except PermissionDenied as exc:
         messages.error(request, str(exc) or "您无权调整该联点")
     else:
@@ -195,7 +196,7 @@ def end(request, pk: int):
         try:
             services.end_link(link, acting_user=user, ends_on=form.cleaned_data["ends_on"], reason=form.cleaned_data["reason"])
         except ValidationError as exc:
-            messages.error(request, "；".join(m for ms in exc.message_dict.values() for m in ms) if hasattr(exc, "error_dict") else "；".join(exc.messages))
+            messages.error(request, errors.describe(exc))
         else:
             messages.success(request, "联点已结束")
     else:

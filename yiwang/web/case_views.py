@@ -46,7 +46,7 @@ from yiwang.regions.models import Level as RegionLevel
 from yiwang.regions.models import Region, ancestor_paths
 from yiwang.worktime.sla import Light, light_at
 
-from . import case_forms
+from . import case_forms, errors
 
 STAFF_ROLES = {Role.DISTRICT, Role.STREET, Role.COMMUNITY, Role.GRID_WORKER, Role.DEPARTMENT}
 DESK_ROLES = {Role.DISTRICT, Role.STREET, Role.COMMUNITY}
@@ -119,10 +119,8 @@ def describe_error(exc: Exception) -> str:
             "action": ACTION_LABELS.get(exc.action, exc.action)}
     if isinstance(exc, PermissionDenied):
         return _("您无权执行此操作") + (f"（{exc}）" if str(exc) else "")
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        return "；".join(f"{case_forms.field_label(key)}：{'，'.join(msgs)}" for key, msgs in exc.message_dict.items())
     if isinstance(exc, ValidationError):
-        return "；".join(exc.messages)
+        return errors.describe(exc, case_forms.field_label)
     return str(exc)
 
 
