@@ -201,7 +201,8 @@ def webhookendpoint(region):
 
 
 # Apps that keep their factories beside their tests.
-APP_FACTORY_MODULES = ("tests.duties.factories", "tests.links.factories", "tests.ab_roles.factories", "tests.activities.factories")
+APP_FACTORY_MODULES = ("tests.duties.factories", "tests.links.factories", "tests.ab_roles.factories", "tests.activities.factories",
+                       "tests.gridwork.factories", "tests.campaigns.factories", "tests.wishes.factories", "tests.volunteers.factories", "tests.pointsbank.factories", "tests.deliberation.factories", "tests.votes.factories", "tests.alliance.factories", "tests.assessment.factories")
 
 
 def for_model(model):

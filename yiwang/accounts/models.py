@@ -18,6 +18,10 @@ class User(AbstractUser):
         "regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="数据范围"
     )
     unit = models.CharField("单位/部门", max_length=100, blank=True)
+    # A resident's own registry row: it says where they live, so which votes, wishes and points are theirs.
+    person = models.OneToOneField(
+        "registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="account", verbose_name="本人登记信息"
+    )
 
     objects = UserManager()
 

@@ -37,6 +37,15 @@ def _mount() -> None:
     from yiwang.ab_roles.api import router as ab_roles_router
     from yiwang.accounts.api import router as accounts_router
     from yiwang.activities.api import router as activities_router
+    from yiwang.gridwork.api import router as gridwork_router
+    from yiwang.campaigns.api import router as campaigns_router
+    from yiwang.wishes.api import router as wishes_router
+    from yiwang.volunteers.api import router as volunteers_router
+    from yiwang.pointsbank.api import router as pointsbank_router
+    from yiwang.deliberation.api import router as deliberation_router
+    from yiwang.votes.api import router as votes_router
+    from yiwang.alliance.api import router as alliance_router
+    from yiwang.assessment.api import router as assessment_router
     from yiwang.cases.api import device_router
     from yiwang.cases.api import router as cases_router
     from yiwang.duties.api import router as duties_router
@@ -59,6 +68,15 @@ def _mount() -> None:
     api.add_router("/links", links_router)
     api.add_router("/ab", ab_roles_router)
     api.add_router("/activities", activities_router)
+    api.add_router("/gridwork", gridwork_router)
+    api.add_router("/campaigns", campaigns_router)
+    api.add_router("/wishes", wishes_router)
+    api.add_router("/volunteers", volunteers_router)
+    api.add_router("/pointsbank", pointsbank_router)
+    api.add_router("/deliberation", deliberation_router)
+    api.add_router("/votes", votes_router)
+    api.add_router("/alliance", alliance_router)
+    api.add_router("/assessment", assessment_router)
 
 
 _mount()

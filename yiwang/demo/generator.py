@@ -40,6 +40,15 @@ from yiwang.activities.models import Activity, Registration, Venue
 from yiwang.duties.models import DutyItem, DutyList
 from yiwang.links.models import Link, LinkVisit
 from yiwang.activities import demo as activities_demo
+from yiwang.gridwork import demo as gridwork_demo
+from yiwang.campaigns import demo as campaigns_demo
+from yiwang.wishes import demo as wishes_demo
+from yiwang.volunteers import demo as volunteers_demo
+from yiwang.pointsbank import demo as pointsbank_demo
+from yiwang.deliberation import demo as deliberation_demo
+from yiwang.votes import demo as votes_demo
+from yiwang.alliance import demo as alliance_demo
+from yiwang.assessment import demo as assessment_demo
 from yiwang.duties import demo as duties_demo
 from yiwang.links import demo as links_demo
 
@@ -242,7 +251,9 @@ def build_demo(*, options: DemoOptions = DemoOptions(), reset: bool = False, log
 
 
 # Built in this order, deleted in the reverse one: links name duty items, A/B roles name both.
-DUTY_RECORD_DEMOS = (duties_demo, links_demo, ab_roles_demo, activities_demo)
+# Participation records come after: campaigns check duty-list admission, assessment reads everything before it.
+DUTY_RECORD_DEMOS = (duties_demo, links_demo, ab_roles_demo, activities_demo,
+                     gridwork_demo, campaigns_demo, wishes_demo, volunteers_demo, pointsbank_demo, deliberation_demo, votes_demo, alliance_demo, assessment_demo)
 
 
 def _build_duty_records(*, seed: int, phase, mark: float) -> float:

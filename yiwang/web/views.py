@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from yiwang.core.scope import Action, get_in_scope, role_allows
+from yiwang.core.scope import Action, Role, get_in_scope, role_allows
 from yiwang.party import selectors as party_selectors
 from yiwang.regions import selectors as region_selectors
 from yiwang.regions.models import Region
@@ -41,6 +41,9 @@ def _home_region(user) -> Region | None:
 
 @login_required
 def home(request):
+    # Residents have no map; their start page is the community's list of wishes they can post or follow.
+    if request.user.role == Role.RESIDENT:
+        return redirect("wishes:public")
     return redirect("map")
 
 

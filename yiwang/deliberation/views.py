@@ -1,0 +1,11 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+
+@login_required
+def index(request):
+    return render(request, "web/base.html")
+
+
+def public(request):
+    return render(request, "web/base.html")

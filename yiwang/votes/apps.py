@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class VotesConfig(AppConfig):
+    name = "yiwang.votes"
+    verbose_name = "投票与问卷"

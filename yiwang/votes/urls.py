@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "votes"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("public/", views.public, name="public"),
+]
