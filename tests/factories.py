@@ -200,15 +200,17 @@ def webhookendpoint(region):
     return WebhookEndpoint.objects.create(name=f"机器人{_n()}", url="http://127.0.0.1:9/robot", region=region)
 
 
-# Apps that keep their factories beside their tests.
-APP_FACTORY_MODULES = ("tests.duties.factories", "tests.links.factories", "tests.ab_roles.factories", "tests.activities.factories",
-                       "tests.gridwork.factories", "tests.campaigns.factories", "tests.wishes.factories", "tests.volunteers.factories", "tests.pointsbank.factories", "tests.deliberation.factories", "tests.votes.factories", "tests.alliance.factories", "tests.assessment.factories")
+# Apps that keep their factories beside their tests, in tests/<app label>/factories.py.
+APP_FACTORY_APPS = ("duties", "links", "ab_roles", "activities", "gridwork", "campaigns", "wishes", "volunteers", "pointsbank",
+                    "deliberation", "votes", "alliance", "assessment")
 
 
 def for_model(model):
+    """The factory for `model`: its own app's module first (two apps may both have, say, a
+    Registration), then the shared ones here."""
     import importlib
 
-    found = globals().get(model._meta.model_name)
-    for name in APP_FACTORY_MODULES:
-        found = found or getattr(importlib.import_module(name), model._meta.model_name, None)
-    return found
+    label = model._meta.app_label
+    if label in APP_FACTORY_APPS:
+        return getattr(importlib.import_module(f"tests.{label}.factories"), model._meta.model_name, None)
+    return globals().get(model._meta.model_name)

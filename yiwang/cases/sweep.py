@@ -28,11 +28,13 @@ class SweepResult:
     resent: int = 0
     handed_over: int = 0
     links_reminded: int = 0
+    ballots_closed: int = 0
 
 
 def sweep(*, now: datetime | None = None) -> SweepResult:
     from yiwang.ab_roles.services import hand_over_started_leaves
     from yiwang.links.services import remind_missed
+    from yiwang.votes.services import close_due_ballots
 
     now = now or timezone.now()
     result = SweepResult()
@@ -49,6 +51,8 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
             result.escalated += _try(case.pk, "auto_escalate", now=now, note="超时未签收或未处置,按事项规定自动上报")
     result.resent = _resend_webhooks(now=now)
     result.links_reminded = remind_missed(now=now)
+    # Votes past their closing time are closed (and published when set) on the record.
+    result.ballots_closed = close_due_ballots(now=now)
     return result
 
 

@@ -37,6 +37,7 @@ DEMO_LOGINS = [
     DemoLogin("department", Role.DEPARTMENT, "500154", "城管执法局", unit="城管执法局"),
     DemoLogin("department_b", Role.DEPARTMENT, "500154", "城管执法局(窗口B角)", unit="城管执法局"),
     DemoLogin("resident", Role.RESIDENT, None, "居民"),
+    DemoLogin("partymember", Role.RESIDENT, None, "在职党员(双报到)"),
 ]
 DEMO_USERNAMES = [login.username for login in DEMO_LOGINS]
 
@@ -47,6 +48,27 @@ class LoginRow:
     role: str
     scope: str
     password: str
+
+
+def _resident_person(username: str):
+    from yiwang.party.models import PartyMember
+    from yiwang.registry.models import Person
+
+    people = (Person.objects.filter(region__path__contains=f"/{GRID_WORKER_GRIDS[0]}/", household__house__isnull=False,
+                                    birth_date__isnull=False, account__isnull=True)
+              .order_by("pk"))
+    if username != "partymember":
+        return people.filter(party_membership__isnull=True).first()
+    # In-service members of the grid first, then of its community (永先).
+    members = Person.objects.filter(region__path__contains=f"/{GRID_WORKER_GRIDS[0][:12]}/", birth_date__isnull=False,
+                                    account__isnull=True, party_membership__isnull=False).order_by("pk")
+    person = (people.filter(party_membership__in_service=True).first() or members.filter(party_membership__in_service=True).first())
+    if person is None:
+        # A small demo may have no in-service member there: make one, so dual check-in can be tried.
+        person = members.first()
+        if person is not None:
+            PartyMember.objects.filter(person=person).update(in_service=True, work_unit="开州区人民医院")
+    return person
 
 
 def create_logins(*, grid_workers: dict[str, ForceMember]) -> list[LoginRow]:
@@ -69,6 +91,10 @@ def create_logins(*, grid_workers: dict[str, ForceMember]) -> list[LoginRow]:
         worker = grid_workers.get(login.scope_code) if login.role == Role.GRID_WORKER else None
         if worker is not None:
             user.first_name = worker.name
+        if login.role == Role.RESIDENT:
+            # Residents act as themselves (wishes, votes, points): each demo resident is someone
+            # registered in 永先's first grid; the party-member login is an in-service member there.
+            user.person = _resident_person(login.username)
         user.save()
         if worker is not None:
             worker.user = user

@@ -1,7 +1,219 @@
+"""Pages for grid work. A grid worker's home is the phone page (record a patrol or a home visit, my
+recent records, my overdue care visits); community, street and district staff land on care
+coverage per grid with the overdue list and the recent records in scope. Thin: parse, call a
+service or selector, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from yiwang.core.scope import Action, Role, get_in_scope, scope_path
+from yiwang.regions.models import Region
+from yiwang.web import errors
+
+from . import selectors, services
+from .forms import FindingFormSet, PatrolForm, PlanForm, VisitForm, put_errors
+from .models import CarePlan, HomeVisit, PatrolLog
+
+# How many not-yet-covered care persons the visit form offers to tick.
+CARE_CHOICES = 100
+
+
+def _staff(user) -> None:
+    """Residents have their own pages; everything here is staff work."""
+    if not user.is_superuser and user.role == Role.RESIDENT:
+        raise PermissionDenied("居民账号不能使用网格日常页面")
+
+
+def _may_record(user) -> bool:
+    return user.is_superuser or user.role in (Role.GRID_WORKER, Role.COMMUNITY, Role.STREET, Role.DISTRICT)
+
+
+def _may_set_plans(user) -> bool:
+    return user.is_superuser or user.role in services.PLAN_SETTING_ROLES
 
 
 @login_required
 def index(request):
-    return render(request, "web/base.html")
+    user = request.user
+    _staff(user)
+    if user.role == Role.GRID_WORKER:
+        return mine(request)
+    return care(request)
+
+
+@login_required
+def mine(request):
+    """The grid worker's phone page."""
+    user = request.user
+    _staff(user)
+    rows = selectors.care_rows(region_path=scope_path(user) or "/nowhere/")
+    return render(request, "gridwork/mine.html", {
+        "late": selectors.overdue(rows), "totals": selectors.totals(rows), "recent": selectors.my_recent_records(user),
+        "may_record": _may_record(user),
+    })
+
+
+@login_required
+def care(request):
+    """Care coverage per grid, the overdue list and recent records, for the user's scope or a region in it."""
+    user = request.user
+    _staff(user)
+    path = scope_path(user)
+    if path is None:
+        raise PermissionDenied
+    region = None
+    code = request.GET.get("region", "")
+    if code:
+        region = Region.objects.restrict(user).filter(code=code).first()
+        if region is not None:
+            path = region.path
+    rows = selectors.care_rows(region_path=path)
+    grids = selectors.coverage_by_grid(rows, region_path=path)
+    workers = {cell.grid.pk: cell.workers for cell in grids}
+    late = [(row, workers.get(row.grid.pk, []) if row.grid else []) for row in selectors.overdue(rows)]
+    patrols = selectors.patrols_in_scope(user).filter(region__path__startswith=path)
+    visits = selectors.visits_in_scope(user).filter(region__path__startswith=path)
+    communities = Region.objects.restrict(user).filter(level="community").order_by("path")
+    return render(request, "gridwork/care.html", {
+        "region": region, "grids": grids, "late": late, "totals": selectors.totals(rows),
+        "recent": selectors.recent_records(patrols, visits, 20), "communities": communities if communities.count() > 1 else [],
+        "may_record": _may_record(user), "may_set_plans": _may_set_plans(user),
+        "plans": selectors.plans_visible_to(user).filter(active=True).order_by("region__path", "group"),
+    })
+
+
+def _findings(formset):
+    return [f for f in formset.forms if f.filled]
+
+
+def _finding_inputs(filled):
+    return [services.FindingInput(description=f.cleaned_data["description"],
+                                  matter=f.cleaned_data["matter"] if f.cleaned_data.get("open_case") else None,
+                                  urgency=f.cleaned_data.get("urgency") or "normal") for f in filled]
+
+
+def _opened_text(record, label: str) -> str:
+    opened = [f.case.number for f in record.findings.select_related("case") if f.case_id]
+    return f"已记录{label}" + (f",立案 {len(opened)} 件:{'、'.join(opened)}" if opened else "")
+
+
+@login_required
+def new_patrol(request):
+    user = request.user
+    _staff(user)
+    if not _may_record(user):
+        raise PermissionDenied("您不能记录巡查")
+    form = PatrolForm(request.POST or None, user=user)
+    formset = FindingFormSet(request.POST or None, prefix="findings")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        filled = _findings(formset)
+        data = form.cleaned_data
+        try:
+            patrol = services.record_patrol(acting_user=user, region=data["region"], at=data["at"], ended_at=data.get("ended_at"),
+                                            route=data.get("route", ""), summary=data["summary"], building=data.get("building"),
+                                            place=data.get("place"), lon=data.get("lon"), lat=data.get("lat"),
+                                            findings=_finding_inputs(filled))
+        except ValidationError as exc:
+            put_errors(errors.by_field(exc), form=form, finding_forms=filled)
+        else:
+            messages.success(request, _opened_text(patrol, "巡查"))
+            return redirect("gridwork:patrol", pk=patrol.pk)
+    return render(request, "gridwork/record_form.html", {"form": form, "formset": formset, "title": "记录巡查", "kind": "patrol"})
+
+
+@login_required
+def new_visit(request):
+    user = request.user
+    _staff(user)
+    if not _may_record(user):
+        raise PermissionDenied("您不能记录入户走访")
+    rows = selectors.care_rows(region_path=scope_path(user) or "/nowhere/")
+    wanted = request.GET.get("person") or ""
+    offered = [r for r in rows if r.status != selectors.COVERED or str(r.person_id) == wanted]
+    offered.sort(key=lambda r: (str(r.person_id) != wanted, r.status != selectors.OVERDUE, r.due_on))
+    offered = offered[:CARE_CHOICES]
+    if request.method == "POST":
+        # A person ticked on the page before must stay a valid choice when the page comes back.
+        posted = set(request.POST.getlist("persons"))
+        offered += [r for r in rows if str(r.person_id) in posted and r not in offered]
+    initial = {"persons": [int(wanted)]} if wanted.isdigit() else {}
+    form = VisitForm(request.POST or None, user=user, care_rows=offered, initial=initial)
+    formset = FindingFormSet(request.POST or None, prefix="findings")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        filled = _findings(formset)
+        data = form.cleaned_data
+        try:
+            visit = services.record_visit(acting_user=user, region=data["region"], at=data["at"], summary=data["summary"],
+                                          persons=data["persons"], household=data.get("household_number"),
+                                          building=data.get("building"), place=data.get("place"), lon=data.get("lon"),
+                                          lat=data.get("lat"), findings=_finding_inputs(filled))
+        except ValidationError as exc:
+            put_errors(errors.by_field(exc), form=form, finding_forms=filled)
+        else:
+            messages.success(request, _opened_text(visit, "入户走访"))
+            return redirect("gridwork:visit", pk=visit.pk)
+    return render(request, "gridwork/record_form.html", {"form": form, "formset": formset, "title": "记录入户走访", "kind": "visit"})
+
+
+def _record_page(request, model, pk: int):
+    user = request.user
+    _staff(user)
+    record = get_in_scope(user, model, Action.VIEW, pk=pk)
+    findings = record.findings.select_related("case", "case__matter").order_by("row")
+    persons = list(record.persons.order_by("name")) if model is HomeVisit else []
+    return render(request, "gridwork/record.html", {"record": record, "findings": findings, "persons": persons})
+
+
+@login_required
+def patrol(request, pk: int):
+    return _record_page(request, PatrolLog, pk)
+
+
+@login_required
+def visit(request, pk: int):
+    return _record_page(request, HomeVisit, pk)
+
+
+@login_required
+def plans(request):
+    """Care plans that apply to the user's scope and those set inside it; staff set and end them."""
+    user = request.user
+    _staff(user)
+    may_set = _may_set_plans(user)
+    form = PlanForm(request.POST or None, user=user) if may_set else None
+    if request.method == "POST":
+        if not may_set:
+            raise PermissionDenied("只有社区、街道和区级工作人员可以设置关爱计划")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                plan = services.set_care_plan(acting_user=user, region=data["region"], group=data["group"],
+                                              frequency_days=data["frequency_days"], starts_on=data["starts_on"], note=data["note"])
+            except ValidationError as exc:
+                errors.apply_to_form(form, exc)
+            else:
+                messages.success(request, f"已设置关爱计划:{plan}")
+                return redirect("gridwork:plans")
+    changeable = set(CarePlan.objects.restrict(user, Action.CHANGE).values_list("pk", flat=True)) if may_set else set()
+    all_plans = selectors.plans_visible_to(user).order_by("-active", "region__path", "group", "-id")
+    return render(request, "gridwork/plans.html", {"plans": all_plans, "form": form, "changeable": changeable})
+
+
+@login_required
+@require_POST
+def end_plan(request, pk: int):
+    user = request.user
+    _staff(user)
+    plan = get_in_scope(user, CarePlan, Action.CHANGE, pk=pk)
+    try:
+        services.end_care_plan(plan, acting_user=user)
+    except ValidationError as exc:
+        messages.error(request, errors.describe(exc))
+    else:
+        messages.success(request, f"已结束关爱计划:{plan}")
+    return redirect("gridwork:plans")

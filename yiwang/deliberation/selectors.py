@@ -1,0 +1,81 @@
+"""Reads: topics for staff (scoped) and for a resident (their own, and their community's decided ones),
+state counts, and each topic's evaluation average and count."""
+
+from __future__ import annotations
+
+from django.db.models import Avg, Count, QuerySet
+
+from yiwang.core.scope import Action
+
+from .models import Topic, TopicState
+from .services import community_path
+
+# What residents of a community see of its topics: those settled by the grid or a meeting onwards.
+PUBLIC_STATES = (TopicState.DECIDED, TopicState.IN_PROGRESS, TopicState.DONE, TopicState.EVALUATED)
+
+# The five steps as the pages show them, with the states that mean a step is reached.
+STEPS = [
+    ("居民提事", "raised"),
+    ("网格议事", "grid_discussion"),
+    ("协商定事", "decided"),
+    ("联动办事", "in_progress"),
+    ("群众评事", "done"),
+]
+STEP_ORDER = [TopicState.RAISED, TopicState.GRID_DISCUSSION, TopicState.CONSULTATION, TopicState.DECIDED, TopicState.IN_PROGRESS,
+              TopicState.DONE, TopicState.EVALUATED]
+
+
+def with_evaluations(topics: QuerySet) -> QuerySet:
+    return topics.annotate(evaluation_count=Count("evaluations", distinct=True), evaluation_average=Avg("evaluations__score"))
+
+
+def staff_topics(user, *, state: str | None = None) -> QuerySet:
+    topics = Topic.objects.restrict(user, Action.VIEW).select_related("region", "person")
+    if state:
+        topics = topics.filter(state=state)
+    return with_evaluations(topics)
+
+
+def state_counts(user) -> dict[str, int]:
+    rows = Topic.objects.restrict(user, Action.VIEW).order_by().values_list("state").annotate(n=Count("id"))
+    return dict(rows)
+
+
+def evaluation_summary(topic: Topic) -> dict:
+    row = topic.evaluations.aggregate(count=Count("id"), average=Avg("score"))
+    return {"count": row["count"], "average": round(row["average"], 2) if row["average"] is not None else None}
+
+
+def my_topics(person) -> QuerySet:
+    return with_evaluations(Topic.objects.filter(person=person).select_related("region"))
+
+
+def community_topics(person) -> QuerySet:
+    """Decided topics (and later) of the resident's community."""
+    prefix = community_path(person.region)
+    return with_evaluations(Topic.objects.filter(region__path__startswith=prefix, state__in=PUBLIC_STATES).select_related("region"))
+
+
+def visible_to_resident(person, topic: Topic) -> bool:
+    return topic.person_id == person.pk or (topic.state in PUBLIC_STATES and topic.region.path.startswith(community_path(person.region)))
+
+
+def steps(topic: Topic) -> list[dict]:
+    """The five steps with whether each is reached and when (for the topic pages)."""
+    order = STEP_ORDER.index(topic.state) if topic.state in STEP_ORDER else -1
+    rows = []
+    for label, state in STEPS:
+        reached_at = topic.entered_at(state)
+        rows.append({"label": label, "state": state, "at": reached_at,
+                     "reached": reached_at is not None, "current": order >= 0 and STEP_ORDER[order] in _step_states(state)})
+    return rows
+
+
+def _step_states(step_state: str) -> set[str]:
+    return {
+        "raised": {TopicState.RAISED},
+        "grid_discussion": {TopicState.GRID_DISCUSSION},
+        "decided": {TopicState.CONSULTATION, TopicState.DECIDED},
+        "in_progress": {TopicState.IN_PROGRESS},
+        "done": {TopicState.DONE, TopicState.EVALUATED},
+    }[step_state]

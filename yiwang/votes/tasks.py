@@ -1,0 +1,16 @@
+"""Background work for votes (django-tasks-db).
+
+`close_due_ballots_task` records the close of ballots past their time. It is not chained like the
+deadline sweep: the sweep (yiwang/cases/sweep.py) should call `services.close_due_ballots(now=now)`
+on each run, which keeps one schedule for all timed work."""
+
+from __future__ import annotations
+
+from django.tasks import task
+
+
+@task
+def close_due_ballots_task() -> int:
+    from .services import close_due_ballots
+
+    return close_due_ballots()
