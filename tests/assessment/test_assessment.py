@@ -3,7 +3,7 @@ review, department scores from cases and summonses, property companies' lights, 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,30 +20,33 @@ from yiwang.points.models import PointEntry
 from yiwang.registry.models import Place, PlaceKind
 
 pytestmark = pytest.mark.django_db
-YEAR = timezone.now().year
+THIS_YEAR = timezone.localdate().year
+# Work is scored for a finished year: reviews are signed once the year is over.
+YEAR = THIS_YEAR - 1
+WHEN = datetime(YEAR, 6, 15, 10, tzinfo=timezone.get_current_timezone())
 
 
 def _this_year():
-    return selectors.year_period(YEAR)
+    return selectors.year_period(THIS_YEAR)
 
 
-def _ledger(worker, grid, points: int, *, at=None):
+def _ledger(worker, grid, points: int, *, at=WHEN):
     case = factories.case(grid)
-    PointEntry.objects.create(worker=worker, region=grid, case=case, event="reported", points=points, at=at or timezone.now())
+    PointEntry.objects.create(worker=worker, region=grid, case=case, event="reported", points=points, at=at)
 
 
-def _patrols(worker, grid, n: int, *, at=None):
+def _patrols(worker, grid, n: int, *, at=WHEN):
     from yiwang.gridwork.models import PatrolLog
 
     for _ in range(n):
-        PatrolLog.objects.create(region=grid, worker=worker, worker_name=worker.username, at=at or timezone.now(), summary="巡查")
+        PatrolLog.objects.create(region=grid, worker=worker, worker_name=worker.username, at=at, summary="巡查")
 
 
 def _visits(worker, grid, n: int):
     from yiwang.gridwork.models import HomeVisit
 
     for _ in range(n):
-        HomeVisit.objects.create(region=grid, worker=worker, worker_name=worker.username, at=timezone.now(), summary="走访")
+        HomeVisit.objects.create(region=grid, worker=worker, worker_name=worker.username, at=WHEN, summary="走访")
 
 
 @pytest.fixture
@@ -55,14 +58,14 @@ def worked(tree, users):
     _visits(users["worker_a"], tree.micro_a1, 2)
     _ledger(users["worker_b"], tree.grid_b, 3)
     _patrols(users["worker_b"], tree.grid_b, 1)
-    # Last year's work and work in another street count for nothing here.
-    _ledger(users["worker_a"], tree.grid_a, 50, at=timezone.now().replace(year=YEAR - 1))
-    _patrols(users["worker_a"], tree.grid_a, 9, at=timezone.now().replace(year=YEAR - 1))
+    # The year before and this year count for nothing in YEAR.
+    _ledger(users["worker_a"], tree.grid_a, 50, at=WHEN.replace(year=YEAR - 1))
+    _patrols(users["worker_a"], tree.grid_a, 9, at=WHEN.replace(year=THIS_YEAR, month=1, day=2))
     return users
 
 
 def test_ranking_scores_each_worker_from_their_records(tree, worked):
-    since, until = _this_year()
+    since, until = selectors.year_period(YEAR)
     rows = selectors.grid_worker_ranking(region=tree.street, since=since, until=until)
     by_name = {row.worker.username: row for row in rows}
     assert by_name["worker_a"].score.total == 14
@@ -78,7 +81,7 @@ def test_edited_rule_changes_the_ranking(tree, worked):
 
     AssessmentRule.objects.filter(code="worker.ledger_weight").update(value=0)
     AssessmentRule.objects.filter(code="worker.per_patrol").update(value=10)
-    since, until = _this_year()
+    since, until = selectors.year_period(YEAR)
     by_name = {row.worker.username: row.score.total for row in selectors.grid_worker_ranking(region=tree.street, since=since, until=until)}
     assert by_name == {"worker_a": 42, "worker_b": 10}
 
@@ -89,7 +92,7 @@ def test_review_freezes_the_computed_score_once(tree, worked):
     assert review.computation["formula"].endswith("= 14")
     assert review.computation["rules"]["worker.per_patrol"] == 0.5
     assert AuditEntry.objects.filter(action="assessment.review", target_id=str(review.pk)).exists()
-    # More work later does not change a signed review.
+    # Work recorded later for that year does not change a signed review.
     _patrols(worked["worker_a"], tree.grid_a, 10)
     review.refresh_from_db()
     assert review.score == 14
@@ -97,6 +100,10 @@ def test_review_freezes_the_computed_score_once(tree, worked):
         services.sign_review(worker=worked["worker_a"], year=YEAR, grade="good", acting_user=worked["street"])
     assert "year" in exc.value.message_dict
     assert WorkerReview.objects.count() == 1
+    if timezone.localdate().month < 12:  # the running year is reviewed only from December
+        with pytest.raises(ValidationError) as exc:
+            services.sign_review(worker=worked["worker_b"], year=THIS_YEAR, grade="good", acting_user=worked["street"])
+        assert "12月" in exc.value.message_dict["year"][0]
 
 
 def test_review_rules(tree, worked, make_user):
@@ -246,6 +253,14 @@ def test_pages_show_the_computation(tree, worked):
     assert "worker_a" in page and "14" in page
     detail = client.get(f"/assessment/workers/{worked['worker_a'].pk}/?year={YEAR}").content.decode()
     assert "4 × 0.5" in detail and "= 14" in detail
+    # The records behind the counts are listed and linked.
+    from yiwang.gridwork.models import PatrolLog
+
+    patrol_ids = PatrolLog.objects.filter(worker=worked["worker_a"], at__year=YEAR).values_list("pk", flat=True)
+    assert len(patrol_ids) == 4 and all(f"/gridwork/patrols/{pk}/" in detail for pk in patrol_ids)
+    later = PatrolLog.objects.filter(worker=worked["worker_a"], at__year=THIS_YEAR).values_list("pk", flat=True)
+    assert len(later) == 9 and not any(f"/gridwork/patrols/{pk}/\"" in detail for pk in later)
+    assert client.get("/assessment/workers/?year=abc").status_code == 200
     response = client.post(f"/assessment/workers/{worked['worker_a'].pk}/review/", {"year": YEAR, "grade": "excellent", "comment": ""})
     assert response.status_code == 302
     assert WorkerReview.objects.get().grade == "excellent"
@@ -262,6 +277,8 @@ def test_api_ranking_is_scoped(tree, worked, make_user):
     def get(user, url):
         key = issue_token(user=user, name="t", acting_user=user)[1]
         return Client().get(url, HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    assert get(worked["street"], "/api/assessment/workers?year=9999").status_code == 422
 
     rows = get(worked["street"], f"/api/assessment/workers?year={YEAR}").json()
     assert {(r["worker"], r["score"]) for r in rows} == {("worker_a", 14), ("worker_b", 3.5)}

@@ -28,10 +28,12 @@ def test_review_and_honour_on_a_phone(phone, live_server, tree, users):
     from yiwang.matters import catalogue
 
     catalogue.ensure()
-    now = timezone.now()
+    # Last year's work: a year is reviewed once it is over.
+    year = timezone.localdate().year - 1
+    when = timezone.now().replace(year=year, month=6, day=15)
     for worker, grid, patrols in ((users["worker_a"], tree.grid_a, 6), (users["worker_b"], tree.grid_b, 2)):
         for _ in range(patrols):
-            PatrolLog.objects.create(region=grid, worker=worker, worker_name=worker.username, at=now, summary="日常巡查")
+            PatrolLog.objects.create(region=grid, worker=worker, worker_name=worker.username, at=when, summary="日常巡查")
     page = phone
     page.goto(f"{live_server.url}/login/")
     page.fill("input[name=username]", "community")
@@ -39,7 +41,7 @@ def test_review_and_honour_on_a_phone(phone, live_server, tree, users):
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/map/**")
 
-    page.goto(f"{live_server.url}/assessment/")
+    page.goto(f"{live_server.url}/assessment/?year={year}")
     rows = page.locator("[data-testid=ranking] tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.nth(0)).to_have_attribute("data-worker", "worker_a")
@@ -49,6 +51,7 @@ def test_review_and_honour_on_a_phone(phone, live_server, tree, users):
     expect(page.locator("[data-testid=total]")).to_have_text("3")
     expect(page.locator("[data-component=patrols]")).to_contain_text("6")
     expect(page.locator("[data-testid=formula]")).to_contain_text("6 × 0.5")
+    expect(page.locator("[data-testid=records] a[href^='/gridwork/patrols/']")).to_have_count(6)
     no_sideways_scroll(page)
     page.select_option("select[name=grade]", "excellent")
     page.fill("textarea[name=comment]", "巡查勤勉")
@@ -59,6 +62,7 @@ def test_review_and_honour_on_a_phone(phone, live_server, tree, users):
     page.goto(f"{live_server.url}/assessment/honours/")
     page.select_option("select[name=kind]", "grid_worker")
     page.select_option("select[name=region]", tree.community.code)
+    page.fill("input[name=year]", str(year))
     page.fill("input[name=places]", "1")
     page.click("[data-testid=open-round]")
     page.click("text=按工作记录提名")

@@ -88,3 +88,23 @@ def test_scope_of_reads_and_checks(client, users, published, places, make_user, 
     assert client.get(f"/api/campaigns/{published.pk}").status_code == 404
     client.force_login(users["street"])
     assert client.post(f"/api/campaigns/{published.pk}/close").json()["status"] == "closed"
+
+
+def test_reassign_a_target_to_another_grid_worker(client, users, places, grid_list, tree, make_user):
+    from yiwang.campaigns.models import Target
+
+    client.force_login(users["street"])
+    campaign_id = client.post("/api/campaigns", PAYLOAD, content_type="application/json").json()["id"]
+    target = Target.objects.filter(campaign_id=campaign_id, region__path__startswith=tree.grid_a.path).first()
+    colleague = make_user("worker_a2", "grid_worker", tree.grid_a)
+    moved = client.post(f"/api/campaigns/targets/{target.pk}/assign", {"assignee_id": colleague.pk}, content_type="application/json")
+    assert moved.status_code == 200, moved.content
+    target.refresh_from_db()
+    assert target.assignee == colleague
+    # A worker of the neighbouring grid cannot take it; the grid worker cannot reassign.
+    refused = client.post(f"/api/campaigns/targets/{target.pk}/assign", {"assignee_id": users["worker_b"].pk}, content_type="application/json")
+    assert refused.status_code == 422 and "assignee" in refused.json()["detail"]
+    client.force_login(users["worker_a"])
+    assert client.post(f"/api/campaigns/targets/{target.pk}/assign", {"assignee_id": None}, content_type="application/json").status_code == 403
+    target.refresh_from_db()
+    assert target.assignee == colleague

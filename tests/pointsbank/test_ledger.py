@@ -34,9 +34,9 @@ def test_grant_by_rule_moves_the_balance_and_names_the_granter(users, person_a):
     assert selectors.balance(bank_code="volunteer", person=person_a) == 0
     assert AuditEntry.objects.filter(action="pointsbank.entry.grant", target_id=str(entry.pk), actor=users["worker_a"]).exists()
     # Several occurrences of a rule at once: 3 hours of volunteer service.
-    hours = services.grant_points(bank_code="volunteer", person=person_a, points=3, reason="敬老院服务3小时", rule_code="vs_hour",
+    hours = services.grant_points(bank_code="volunteer", person=person_a, points=30, reason="敬老院服务3小时", rule_code="vs_hour",
                                   acting_user=users["worker_a"])
-    assert hours.points == 3 and selectors.balance(bank_code="volunteer", person=person_a) == 3
+    assert hours.points == 30 and selectors.balance(bank_code="volunteer", person=person_a) == 30
 
 
 @pytest.mark.parametrize("kwargs, field", [

@@ -218,8 +218,13 @@ def test_completion_is_recorded_only_after_the_start(confirmed, member, member_u
     with pytest.raises(ValidationError) as exc:
         services.record_completion(task, acting_user=staff, outcomes={}, now=task.ends_at)
     assert _fields(exc) == {"claims"}
+    # An emptied hours field is neither hours nor absence: refused, nothing settled.
+    with pytest.raises(ValidationError) as exc:
+        services.record_completion(task, acting_user=staff, outcomes={claim.pk: " "}, now=task.ends_at)
+    assert _fields(exc) == {"claims"}
     claim.refresh_from_db()
-    assert claim.status == ClaimStatus.CLAIMED
+    task.refresh_from_db()
+    assert claim.status == ClaimStatus.CLAIMED and task.status == "open"
 
 
 def test_absent_claims_earn_nothing_and_close_the_task(tree, confirmed, member, member_user, make_task, staff):

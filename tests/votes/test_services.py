@@ -321,3 +321,14 @@ def test_grid_project_votes_all_or_nothing(tree, users):
         services.create_grid_project_votes(**base, candidates={tree.grid_b: ["丙", "丁"], tree.grid_a: ["甲", "乙"]})
     assert exc.value.message_dict == {f"grid_{tree.grid_a.pk}": ["永先社区第1网格已有2026年下半年的项目评选"]}
     assert Ballot.objects.count() == 1
+
+
+def test_the_deadline_sweep_closes_and_publishes_ballots_past_their_time(make_ballot):
+    from yiwang.cases.sweep import sweep
+
+    ballot = make_ballot(closes_in=timedelta(hours=1))
+    assert sweep(now=timezone.now()).ballots_closed == 0
+    result = sweep(now=timezone.now() + timedelta(hours=2))
+    assert result.ballots_closed == 1
+    ballot.refresh_from_db()
+    assert ballot.status == "published" and ballot.closed_at is not None

@@ -510,9 +510,14 @@ def cancel_project(project: AllianceProject, *, acting_user, reason: str) -> All
         project.save(update_fields=["status", "cancel_reason"])
         if project.need_id:
             need = AllianceNeed.objects.select_for_update().get(pk=project.need_id)
-            # The need goes back on the list when no other project answers it.
-            if need.status == NeedStatus.MATCHED and not need.projects.exclude(pk=project.pk).exclude(status=ProjectStatus.CANCELLED).exists():
+            # The need goes back on the list when no other project answers it, and is met when
+            # every project still answering it is done.
+            others = need.projects.exclude(pk=project.pk).exclude(status=ProjectStatus.CANCELLED)
+            if need.status == NeedStatus.MATCHED and not others.exists():
                 need.status = NeedStatus.OPEN
+                need.save(update_fields=["status"])
+            elif need.status == NeedStatus.MATCHED and not others.exclude(status=ProjectStatus.DONE).exists():
+                need.status = NeedStatus.MET
                 need.save(update_fields=["status"])
         audit.record(actor=acting_user, action="alliance.project.cancel", target=project, detail={"reason": reason})
     return project

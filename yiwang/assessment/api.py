@@ -33,7 +33,7 @@ def _region(request, code: str | None) -> Region:
 
 
 def _period(year: int | None):
-    return selectors.year_period(year or timezone.now().year)
+    return selectors.year_period(year or timezone.localdate().year)
 
 
 class ComponentOut(Schema):

@@ -1,7 +1,7 @@
 """Demo rows for assessment, built last inside `yiwang demo` (it reads everyone else's records).
 
-云枫's property companies get the grids they serve (so the red-yellow-green page has figures), 永先's
-community office signs this year's review of one of its grid workers, and the street opens this year's 优秀网格员 round nominated from the records and a 最美云枫人 round
+云枫's property companies get the grids they serve (so the red-yellow-green page has figures), and
+the street opens this year's 优秀网格员 round nominated from the records and a 最美云枫人 round
 with an organisation's recommendation — the honour the street really awards (seed 000).
 """
 
@@ -36,16 +36,10 @@ def build(*, rng: random.Random, district: Region, street: Region) -> str:
         areas += [ManagedArea(company=company, region=grid, households=grid.target_households or rng.randint(300, 500)) for grid in served]
     ManagedArea.objects.bulk_create(areas, ignore_conflicts=True)
 
-    User = get_user_model()
-    community_user = User.objects.filter(role=Role.COMMUNITY, scope_region__path__startswith=street.path).first()
-    street_user = User.objects.filter(role=Role.STREET, scope_region=street).order_by("username").first()
-    year = timezone.now().year
-    reviews = rounds = 0
-    worker = User.objects.filter(role=Role.GRID_WORKER, scope_region__path__startswith=street.path).order_by("username").first()
-    if worker and community_user:
-        services.sign_review(worker=worker, year=year, grade="excellent", comment="巡查走访扎实,事件上报及时,群众评价好。",
-                             acting_user=community_user)
-        reviews = 1
+    # No yearly review: the demo's records are of this year, which is reviewed once it is over.
+    street_user = get_user_model().objects.filter(role=Role.STREET, scope_region=street).order_by("username").first()
+    year = timezone.localdate().year
+    rounds = 0
     if street_user:
         honour = services.open_round(kind="grid_worker", region=street, year=year, places=2, acting_user=street_user)
         services.nominate_from_records(honour_round=honour, acting_user=street_user)
@@ -54,7 +48,7 @@ def build(*, rng: random.Random, district: Region, street: Region) -> str:
         services.nominate(honour_round=beautiful, name="向建国", reason="退役军人,汛期带头巡河护堤,劝离野泳群众三十余人次。",
                           acting_user=street_user)
         rounds = 2
-    return f"assessment: {len(areas)} property service areas, {reviews} yearly review, {rounds} honour rounds"
+    return f"assessment: {len(areas)} property service areas, {rounds} honour rounds"
 
 
 def delete(inside: str, delete_rows) -> None:

@@ -33,6 +33,11 @@ def rules() -> dict[str, float]:
 
 
 def year_period(year: int) -> tuple[datetime, datetime]:
+    """[1 Jan, 1 Jan next year) in local time; ValidationError for a year outside 2000..this year."""
+    from django.core.exceptions import ValidationError
+
+    if not 2000 <= year <= timezone.localdate().year:
+        raise ValidationError({"year": f"年度须在 2000 到 {timezone.localdate().year} 之间"})
     tz = timezone.get_current_timezone()
     return datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
 
@@ -102,10 +107,27 @@ def grid_worker_ranking(*, region: Region, since: datetime, until: datetime) -> 
     return sorted(rows, key=lambda r: (r.community.path if r.community else "", r.rank_in_community, r.worker.username))
 
 
-def worker_ledger(*, worker, since: datetime, until: datetime):
-    """The closed-loop ledger entries behind a worker's ledger points."""
-    return (PointEntry.objects.filter(worker=worker, at__gte=since, at__lt=until)
+def worker_ledger(*, worker, region_path: str, since: datetime, until: datetime):
+    """The closed-loop ledger entries behind a worker's ledger points (the same rows the score sums)."""
+    return (PointEntry.objects.filter(worker=worker, region__path__startswith=region_path, at__gte=since, at__lt=until)
             .select_related("case", "region").order_by("-at"))
+
+
+def worker_records(*, worker, region_path: str, since: datetime, until: datetime) -> dict:
+    """The patrols, visits, findings that opened cases and campaign checks behind a worker's
+    counts: the rows gridwork's work_by_worker and campaigns' checks_by_worker count."""
+    from yiwang.campaigns.models import TargetCheck
+    from yiwang.gridwork.models import Finding, HomeVisit, PatrolLog
+
+    window = {"region__path__startswith": region_path, "at__gte": since, "at__lt": until, "worker": worker}
+    patrols = PatrolLog.objects.filter(**window).select_related("region").order_by("-at")
+    visits = HomeVisit.objects.filter(**window).select_related("region").order_by("-at")
+    findings = (Finding.objects.filter(Q(patrol__in=patrols.values("pk")) | Q(visit__in=visits.values("pk")), case__isnull=False)
+                .select_related("case").order_by("-pk"))
+    checks = (TargetCheck.objects.filter(target__region__path__startswith=region_path, checked_at__gte=since, checked_at__lt=until,
+                                         checked_by=worker)
+              .select_related("target__campaign", "target__place", "target__household").order_by("-checked_at"))
+    return {"patrols": patrols, "visits": visits, "findings": findings, "checks": checks}
 
 
 # Departments -----------------------------------------------------------------------------------

@@ -33,8 +33,11 @@ def sign_review(*, worker, year: int, grade: str, comment: str = "", acting_user
     _require_reviewer(acting_user, grid.path)
     if grade not in ReviewGrade.values:
         raise ValidationError({"grade": f"等次须为:{'、'.join(str(label) for label in ReviewGrade.labels)}"})
-    if not 2000 <= year <= timezone.now().year:
-        raise ValidationError({"year": "年度不正确"})
+    today = timezone.localdate()
+    # A year is reviewed once it is over, or in its last month (年终考评); earlier would freeze a
+    # part-year score and block the real review.
+    if not 2000 <= year < today.year and not (year == today.year and today.month == 12):
+        raise ValidationError({"year": f"{year}年度尚未结束,年度考评自当年12月起进行"})
     since, until = selectors.year_period(year)
     community = selectors._communities_of([grid]).get(grid.pk)
     rows = selectors.grid_worker_ranking(region=community or grid, since=since, until=until)
@@ -64,6 +67,8 @@ def open_round(*, kind: str, region: Region, year: int, places: int, title: str 
     _require_reviewer(acting_user, region.path)
     if places < 1:
         raise ValidationError({"places": "名额至少为 1"})
+    if not 2000 <= year <= timezone.localdate().year:
+        raise ValidationError({"year": "年度不正确"})
     title = title.strip() or f"{year}年度{region.name}{HonourKind(kind).label}"
     try:
         with transaction.atomic():

@@ -37,12 +37,18 @@ def _staff(user) -> None:
         raise PermissionDenied
 
 
-def _year(request) -> int:
+def _int(value, default: int = 0) -> int:
     try:
-        year = int(request.GET.get("year") or timezone.now().year)
-    except ValueError:
-        year = timezone.now().year
-    return min(max(year, 2000), timezone.now().year)
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _year(request, *, field: str = "year", source=None) -> int:
+    """The year asked for (GET, or `source`), kept within 2000..this year (local time)."""
+    this_year = timezone.localdate().year
+    year = _int((source if source is not None else request.GET).get(field), this_year)
+    return min(max(year, 2000), this_year)
 
 
 def _root(request) -> Region:
@@ -62,7 +68,8 @@ def _root(request) -> Region:
 
 def _context(request, **extra):
     year = _year(request)
-    return {"year": year, "years": list(range(timezone.now().year, timezone.now().year - 4, -1)),
+    this_year = timezone.localdate().year
+    return {"year": year, "years": list(range(this_year, this_year - 4, -1)),
             "may_review": request.user.is_superuser or request.user.role in services.REVIEWER_ROLES, **extra}
 
 
@@ -106,25 +113,20 @@ def worker_detail(request, pk: int):
     row = next((r for r in rows if r.worker.pk == worker.pk), None)
     if row is None:
         raise PermissionDenied
-    ledger = Paginator(selectors.worker_ledger(worker=worker, since=since, until=until), 50).get_page(request.GET.get("page"))
+    counted_in = (community or grid).path
+    ledger = Paginator(selectors.worker_ledger(worker=worker, region_path=counted_in, since=since, until=until), 50).get_page(request.GET.get("page"))
+    records = selectors.worker_records(worker=worker, region_path=counted_in, since=since, until=until)
     review = WorkerReview.objects.filter(worker=worker, year=context["year"]).select_related("reviewed_by").first()
     return render(request, "assessment/worker_detail.html", {
         **context, "worker": worker, "row": row, "ledger": ledger, "review": review, "grades": ReviewGrade.choices, "tab": "workers",
-        "rules": _rule_rows(prefix="worker."), "records": _record_links(worker, context["year"]),
+        "rules": _rule_rows(prefix="worker."),
+        # Each list is capped for the page; its heading gives the full count the score used.
+        "patrols": records["patrols"][:100], "visits": records["visits"][:100], "findings": records["findings"][:100],
+        "checks": records["checks"][:100],
+        "record_counts": {name: {c.code: c.count for c in row.score.components}[code]
+                          for name, code in (("patrols", "patrols"), ("visits", "visits"), ("findings", "cases_opened"),
+                                             ("checks", "campaign_checks"))},
     })
-
-
-def _record_links(worker, year: int) -> list[tuple[str, str]]:
-    """Where the counted daily work is listed in its own app (patrols, visits, campaign checks)."""
-    from django.urls import NoReverseMatch, reverse
-
-    links = []
-    for label, name in (("巡查与走访记录", "gridwork:index"), ("专项排查记录", "campaigns:index")):
-        try:
-            links.append((label, f"{reverse(name)}?worker={worker.pk}&year={year}"))
-        except NoReverseMatch:
-            pass
-    return links
 
 
 @login_required
@@ -133,7 +135,7 @@ def review_worker(request, pk: int):
     worker = get_user_model().objects.filter(pk=pk).first()
     if worker is None:
         raise PermissionDenied
-    year = _year(request) if request.GET.get("year") else int(request.POST.get("year") or timezone.now().year)
+    year = _year(request, source=request.POST)
     try:
         services.sign_review(worker=worker, year=year, grade=request.POST.get("grade", ""), comment=request.POST.get("comment", ""),
                              acting_user=request.user)
@@ -190,8 +192,11 @@ def property_detail(request, pk: int):
     context = _context(request)
     since, until = selectors.year_period(context["year"])
     row = selectors.property_ratings(companies=[company], since=since, until=until)[0]
-    complaints = selectors.property_complaints(row.areas, since=since, until=until).select_related("matter", "region").order_by("-reported_at")
-    rated = (selectors.property_cases(row.areas, since=since, until=until).exclude(rating="")
+    # The light counts every case in the company's areas; the lists show only those this user may open.
+    in_scope = Case.objects.restrict(request.user).values("pk")
+    complaints = (selectors.property_complaints(row.areas, since=since, until=until).filter(pk__in=in_scope)
+                  .select_related("matter", "region").order_by("-reported_at"))
+    rated = (selectors.property_cases(row.areas, since=since, until=until).filter(pk__in=in_scope).exclude(rating="")
              .select_related("matter").order_by("-rated_at"))
     return render(request, "assessment/property_detail.html", {
         **context, "row": row, "company": company, "complaints": complaints[:200], "rated": rated[:200], "tab": "property",
@@ -207,14 +212,12 @@ def honours(request):
     if request.method == "POST":
         try:
             region = get_in_scope(request.user, Region, Action.CHANGE, code=request.POST.get("region", ""))
-            honour_round = services.open_round(kind=request.POST.get("kind", ""), region=region, year=int(request.POST.get("year") or 0),
-                                               places=int(request.POST.get("places") or 0), title=request.POST.get("title", ""),
+            honour_round = services.open_round(kind=request.POST.get("kind", ""), region=region, year=_int(request.POST.get("year")),
+                                               places=_int(request.POST.get("places")), title=request.POST.get("title", ""),
                                                acting_user=request.user)
             return redirect("assessment:round", pk=honour_round.pk)
         except ValidationError as exc:
             messages.error(request, errors.describe(exc, _label))
-        except ValueError:
-            messages.error(request, "年度和名额须为整数")
     regions = Region.objects.restrict(request.user).filter(level__in=[Level.DISTRICT, Level.STREET, Level.COMMUNITY]).order_by("path")
     return render(request, "assessment/honours.html", {**_context(request), "rounds": rounds, "kinds": HonourKind.choices,
                                                         "regions": regions[:300], "tab": "honours"})
@@ -242,7 +245,7 @@ def honour_round(request, pk: int):
             elif how == "ballot":
                 from yiwang.votes.models import Ballot
 
-                ballot = get_in_scope(request.user, Ballot, pk=int(request.POST.get("ballot") or 0))
+                ballot = get_in_scope(request.user, Ballot, pk=_int(request.POST.get("ballot")))
                 made = services.nominate_from_ballot(honour_round=found, ballot=ballot, acting_user=request.user)
                 messages.success(request, f"按群众投票提名 {len(made)} 人")
             elif how == "manual":
@@ -250,7 +253,7 @@ def honour_round(request, pk: int):
                                   acting_user=request.user)
                 messages.success(request, "已提名")
             elif how == "decide":
-                services.decide_round(honour_round=found, awarded=[int(v) for v in request.POST.getlist("awarded") if v.isdigit()],
+                services.decide_round(honour_round=found, awarded=[_int(v) for v in request.POST.getlist("awarded") if _int(v)],
                                       acting_user=request.user)
                 messages.success(request, "已评定")
         except ValidationError as exc:

@@ -227,6 +227,25 @@ def get_target(request, target_id: int):
     return _targets(Target.objects.filter(pk=target_id)).get()
 
 
+class AssignIn(Schema):
+    assignee_id: int | None = None  # a grid worker who has the target in scope; null takes it off anyone
+
+
+@router.post("/targets/{int:target_id}/assign", response=TargetOut)
+def assign(request, target_id: int, payload: AssignIn):
+    """Give a pending target to another grid worker."""
+    from django.contrib.auth import get_user_model
+
+    target = get_scoped(request, Target, Action.CHANGE, pk=target_id)
+    assignee = None
+    if payload.assignee_id is not None:
+        assignee = get_user_model().objects.filter(pk=payload.assignee_id, is_active=True).first()
+        if assignee is None:
+            raise ValidationError({"assignee": "没有这个网格员"})
+    services.assign_target(target, acting_user=acting_user(request), assignee=assignee)
+    return _targets(Target.objects.filter(pk=target_id)).get()
+
+
 @router.post("/targets/{int:target_id}/check", response={201: TargetOut})
 def check_target(request, target_id: int, payload: CheckIn):
     """Record the check of a target; each failed item opens a case, all or nothing."""

@@ -254,8 +254,11 @@ def create_meeting(*, acting_user, region: Region | None, title: str, held_at: d
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        for topic in topics:
-            _locked(topic)  # no move while it goes on the agenda
+        # Locked, then checked again: a topic rejected or merged since the check above stays off.
+        topics = [_locked(topic) for topic in topics]
+        problems = [p for p in (_check_agenda_topic(region, t) for t in topics) if p]
+        if problems:
+            raise ValidationError({"topics": "；".join(problems)})
         meeting = Meeting.objects.create(region=region, title=title, held_at=held_at, place=place, created_by=audit.account(acting_user))
         try:
             with transaction.atomic():

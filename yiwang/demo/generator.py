@@ -267,6 +267,22 @@ def _build_duty_records(*, seed: int, phase, mark: float) -> float:
     return mark
 
 
+def _participation_counts() -> dict[str, int]:
+    from yiwang.alliance.models import AllianceProject
+    from yiwang.campaigns.models import Campaign, TargetCheck
+    from yiwang.deliberation.models import Topic
+    from yiwang.gridwork.models import HomeVisit, PatrolLog
+    from yiwang.pointsbank.models import LedgerEntry, Redemption
+    from yiwang.volunteers.models import ServiceTask
+    from yiwang.votes.models import Ballot, Vote
+    from yiwang.wishes.models import Wish
+
+    return {label: model.objects.count() for label, model in [
+        ("patrols", PatrolLog), ("home visits", HomeVisit), ("campaigns", Campaign), ("campaign checks", TargetCheck),
+        ("micro-wishes", Wish), ("service tasks", ServiceTask), ("points ledger entries", LedgerEntry), ("redemptions", Redemption),
+        ("deliberation topics", Topic), ("ballots", Ballot), ("votes", Vote), ("alliance projects", AllianceProject)]}
+
+
 def count_rows() -> dict[str, int]:
     counts = {f"regions: {label}": n for label, n in _region_counts()}
     for label, model in [("buildings", Building), ("building units", BuildingUnit), ("houses", House), ("households", Household),
@@ -277,6 +293,7 @@ def count_rows() -> dict[str, int]:
                          ("link visits", LinkVisit), ("A/B desks", Desk), ("venues", Venue), ("activities", Activity),
                          ("registrations", Registration)]:
         counts[label] = model.objects.count()
+    counts.update(_participation_counts())
     counts["demo users"] = User.objects.filter(username__in=DEMO_USERNAMES).count()
     return counts
 

@@ -102,9 +102,12 @@ def build(*, rng: random.Random, district: Region, street: Region) -> str:
     mistaken = LedgerEntry.objects.filter(person__in=people[len(resident_people):], kind="grant").order_by("-at").first()
     if mistaken is not None and balance(bank_code="moral", person=mistaken.person) >= mistaken.points:
         services.reverse_entry(entry=mistaken, reason="同一事项重复记分", acting_user=users["community"])
-    # Some volunteer points for the same residents.
+    # Some volunteer points for the same residents, at the bank's hourly rule.
+    rules_by_code = {rule.code: rule for rule in Rule.objects.filter(bank__code="volunteer")}
     for person in people[: 20]:
-        services.grant_points(bank_code="volunteer", person=person, points=rng.randint(2, 12), reason="志愿服务时长", rule_code="vs_hour",
+        hours = rng.randint(1, 6)
+        services.grant_points(bank_code="volunteer", person=person, points=hours * rules_by_code["vs_hour"].points,
+                              reason=f"志愿服务时长 {hours} 小时", rule_code="vs_hour",
                               acting_user=users["community"], source="volunteers")
     # The catalogue: the community's own stock and the street's shared stock.
     banks = {b.code: b for b in Bank.objects.all()}

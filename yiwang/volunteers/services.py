@@ -137,7 +137,10 @@ def set_post_active(post: ServicePost, *, acting_user, active: bool) -> ServiceP
 def _check_posts(posts, *, community: Region, year: int, exclude_registration: int | None = None) -> list[ServicePost]:
     """Lock the chosen posts (id order, so two registrations cannot deadlock) and check each has a
     place left this year."""
-    ids = sorted({p.pk if isinstance(p, ServicePost) else int(p) for p in posts or ()})
+    try:
+        ids = sorted({p.pk if isinstance(p, ServicePost) else int(p) for p in posts or ()})
+    except (TypeError, ValueError):
+        raise ValidationError({"posts": "所选岗位不存在"}) from None
     locked = list(ServicePost.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
     if len(locked) != len(ids):
         raise ValidationError({"posts": "所选岗位不存在"})
@@ -173,6 +176,8 @@ def register_member(*, member: PartyMember | int, acting_user, posts=(), note: s
             _act_for_person(acting_user, person, person.region.path)
             if year < _year_of(now):
                 raise ValidationError({"year": "不能为已过去的年度报到"})
+            if year > _year_of(now) + 1:
+                raise ValidationError({"year": "只能为本年度或下一年度报到"})
             existing = Registration.objects.filter(member=locked, year=year, status__in=ACTIVE_REGISTRATION).first()
             if existing is not None:
                 raise ValidationError({"year": f"{person.name}{year}年度已向{existing.community.name}报到"
@@ -447,7 +452,10 @@ def record_completion(task: ServiceTask | int, *, acting_user, outcomes: dict, n
                 raise ValidationError({"claims": f"请登记{claim.person.name}的服务时长或未到岗"})
             hours = given[claim.pk]
             claim.recorded_at, claim.recorded_by = now, audit.account(acting_user)
-            if hours is None or hours == "":
+            if isinstance(hours, str) and not hours.strip():
+                # An emptied field is not a decision: absence must be chosen, hours must be given.
+                raise ValidationError({"claims": f"请登记{claim.person.name}的服务时长或未到岗"})
+            if hours is None:
                 claim.status = ClaimStatus.ABSENT
                 claim.save(update_fields=["status", "recorded_at", "recorded_by"])
             else:

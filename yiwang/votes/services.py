@@ -285,6 +285,8 @@ def publish_results(ballot: Ballot | int, *, acting_user, now: datetime | None =
         require(acting_user, Action.CHANGE, locked.region.path)
         if locked.status == BallotStatus.OPEN and locked.closes_at <= now:
             _close(locked, now=now, actor=acting_user, early=False)  # past its time: write the close down first
+            if locked.status == BallotStatus.PUBLISHED:  # closing published it (publish_on_close)
+                return locked
         if locked.status != BallotStatus.CLOSED:
             raise ValidationError({"status": "投票截止后才能公布结果"})
         locked.status = BallotStatus.PUBLISHED
@@ -477,6 +479,9 @@ def create_grid_project_votes(*, acting_user, community: Region, period: str, ca
         resolved.append((grid, clean))
     ballots = []
     with transaction.atomic():
+        # The community row is the lock: two submissions for the same period queue here, so the
+        # second sees the first's ballots and is refused.
+        Region.objects.select_for_update().filter(pk=community.pk).first()
         for grid, labels in sorted(resolved, key=lambda pair: pair[0].path):
             if Ballot.objects.filter(kind=BallotKind.PROJECT, period=period, eligible_region=grid).exists():
                 raise ValidationError({f"grid_{grid.pk}": f"{grid.name}已有{period}的项目评选"})

@@ -246,7 +246,9 @@ def review(request, wish_id: int, payload: ReviewIn):
 @router.post("/{int:wish_id}/claim", response=WishOut)
 def claim(request, wish_id: int, payload: ClaimIn):
     wish = _visible(request, wish_id)
-    person = get_object_or_404(Person, pk=payload.person_id) if payload.person_id else None
+    user = acting_user(request)
+    # Only people in the caller's scope can be named (residents have none, so they claim as themselves).
+    person = get_object_or_404(Person.objects.restrict(user), pk=payload.person_id) if payload.person_id else None
     unit = get_object_or_404(Department, pk=payload.unit_id) if payload.unit_id else None
     services.claim_wish(wish, acting_user=acting_user(request), kind=payload.kind, person=person, unit=unit)
     return _fresh(request, wish)

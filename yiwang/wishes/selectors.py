@@ -11,6 +11,7 @@ from collections import defaultdict
 from datetime import datetime
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from yiwang.core.scope import Action
 from yiwang.regions.models import Level, Region, ancestor_paths
@@ -55,11 +56,13 @@ def _under_any(paths) -> Q:
 
 
 def claimable(identities: list[Claimant]) -> QuerySet:
-    """Published wishes inside the claimants' areas, oldest first (they have waited longest)."""
+    """Published wishes inside the claimants' areas whose claim deadline has not passed, oldest
+    first (they have waited longest)."""
     areas = {a for c in identities for a in c.areas}
     if not areas:
         return Wish.objects.none()
-    return (Wish.objects.filter(_under_any(areas), status=WishStatus.PUBLISHED)
+    open_to_claim = Q(deadline__isnull=True) | Q(deadline__gte=timezone.localdate())
+    return (Wish.objects.filter(_under_any(areas), open_to_claim, status=WishStatus.PUBLISHED)
             .select_related("region", "person").order_by("deadline", "published_at", "id"))
 
 

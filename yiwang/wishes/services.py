@@ -129,10 +129,11 @@ def claimant_identities(user) -> list[Claimant]:
             found.append(Claimant(ClaimantKind.PARTY_MEMBER, person=person, areas=_areas(person.region, member.organization.region)))
     volunteers = ForceMember.objects.filter(role=ForceRole.VOLUNTEER, active=True).select_related("region", "person__region")
     volunteer = (volunteers.filter(user=user).first() or (volunteers.filter(person=person).first() if person is not None else None))
+    communities = _volunteer_communities(person) if person is not None else []
     if volunteer is not None and (volunteer.person or person) is not None:
         as_person = volunteer.person or person
-        found.append(Claimant(ClaimantKind.VOLUNTEER, person=as_person, areas=_areas(as_person.region, volunteer.region)))
-    elif person is not None and (communities := _volunteer_communities(person)):
+        found.append(Claimant(ClaimantKind.VOLUNTEER, person=as_person, areas=_areas(as_person.region, volunteer.region, *communities)))
+    elif communities:
         found.append(Claimant(ClaimantKind.VOLUNTEER, person=person, areas=_areas(person.region, *communities)))
     for unit in Department.objects.filter(members=user, is_alliance_unit=True, active=True).select_related("region").prefetch_related("areas"):
         found.append(Claimant(ClaimantKind.ALLIANCE_UNIT, unit=unit, areas=_areas(unit.region, *unit.areas.all())))
@@ -320,6 +321,9 @@ def claim_wish(wish: Wish | int, *, acting_user, kind: str | None = None, person
     if acting_user is None or not acting_user.is_authenticated:
         raise PermissionDenied("请先登录")
     on_behalf = person is not None or unit is not None
+    # Staff first: naming someone else must not tell a resident who that person is.
+    if on_behalf and not _is_staff_for(acting_user, wish if isinstance(wish, Wish) else Wish.objects.get(pk=wish)):
+        raise PermissionDenied("只有社区工作人员可以代为认领")
     claimant = claimant_for(person=person, unit=unit) if on_behalf else _pick_own_identity(acting_user, kind)
     with transaction.atomic():
         locked = _locked(wish)

@@ -267,7 +267,10 @@ def act(request, pk: int, action: str):
             else:
                 unit_pk, person_pk = _int(request.POST.get("unit")), _int(request.POST.get("person"))
                 unit = Department.objects.filter(pk=unit_pk).first() if unit_pk else None
-                person = Person.objects.filter(pk=person_pk).first() if person_pk and unit is None else None
+                person = Person.objects.restrict(request.user).filter(pk=person_pk).first() if person_pk and unit is None else None
+                if unit is None and person is None:
+                    # Never fall back to the staff member claiming as themselves.
+                    raise ValidationError({"claimant": "请选择认领的党员、志愿者或共建单位"})
                 services.claim_wish(wish, acting_user=request.user, unit=unit, person=person)
                 messages.success(request, _("已派单给认领方。"))
         except ValidationError as exc:

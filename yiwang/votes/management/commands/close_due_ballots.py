@@ -1,7 +1,7 @@
 """`yiwang close_due_ballots`: write down the close (and publication) of ballots past their time.
 
 Pages already treat such ballots as closed; this records it (status, closed_at, the audit entry),
-for a cron job until the deadline sweep calls `yiwang.votes.services.close_due_ballots` itself."""
+for a cron job or by hand; the deadline sweep also calls `yiwang.votes.services.close_due_ballots`."""
 
 from django.core.management.base import BaseCommand
 
