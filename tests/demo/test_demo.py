@@ -385,3 +385,31 @@ def test_summary_counts_what_was_built(demo):
     assert demo.counts["demo users"] == len(DEMO_USERNAMES)
     assert demo.counts["regions: 网格"] == 115
 
+
+
+PARTICIPATION_PAGES = ["/gridwork/", "/gridwork/care/", "/gridwork/plans/", "/campaigns/", "/campaigns/mine/", "/wishes/", "/wishes/public/",
+                       "/wishes/counts/", "/volunteers/", "/volunteers/mine/", "/pointsbank/", "/pointsbank/public/", "/deliberation/",
+                       "/deliberation/public/", "/deliberation/meetings/", "/votes/", "/votes/public/", "/alliance/", "/assessment/",
+                       "/assessment/departments/", "/assessment/property/", "/assessment/honours/"]
+FOLLOWED = re.compile(r'href="(/(?:gridwork|campaigns|wishes|volunteers|pointsbank|deliberation|votes|alliance|assessment)/[^"#]*)"')
+
+
+@pytest.mark.django_db
+def test_every_participation_page_opens_for_every_demo_login(demo, client):
+    """Walk the issue-5 pages as each demo login, following their links (up to a bound): no page
+    fails, and no link leads to a page the same user is refused or cannot find."""
+    broken = []
+    for username in ["street", "community", "gridworker1", "department", "resident", "partymember"]:
+        client.force_login(User.objects.get(username=username))
+        queue, seen = list(PARTICIPATION_PAGES), set()
+        while queue and len(seen) < 90:
+            path = queue.pop(0).replace("&amp;", "&")
+            if path in seen or any(skip in path for skip in (".docx", ".xlsx", "/photo", "logout")):
+                continue
+            seen.add(path)
+            response = client.get(path)
+            if response.status_code >= 500 or (response.status_code == 404 and path not in PARTICIPATION_PAGES):
+                broken.append((username, path, response.status_code))
+            if response.status_code == 200 and "html" in response.get("Content-Type", ""):
+                queue += [href for href in FOLLOWED.findall(response.content.decode()) if href not in seen]
+    assert broken == []

@@ -152,7 +152,11 @@ def need(request, pk: int):
     """A need, and the form that makes it a project (立项)."""
     user = request.user
     _staff(user)
-    item = get_in_scope(user, AllianceNeed, Action.VIEW, pk=pk)
+    # Like projects, a need is read by whoever sees its alliance (projects link to their need).
+    item = (AllianceNeed.objects.restrict(user).filter(pk=pk).first()
+            or AllianceNeed.objects.filter(pk=pk, alliance__in=Alliance.objects.restrict(user, Action.VIEW)).first())
+    if item is None:
+        raise Http404
     alliance = item.alliance
     may_change = services.may_change(user, alliance)
     form = ProjectForm(alliance=alliance, initial={"title": item.title})

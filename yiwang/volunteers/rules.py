@@ -60,7 +60,7 @@ def star_rating(points: int) -> StarRating:
         points_to_next = minimum - points
         tail = f"再得{points_to_next}分可评{next_stars}星"
     got = f"评{stars}星" if stars else "未达1星"
-    explanation = f"本年度服务积分{points}分（每服务1小时积{POINTS_PER_HOUR}分）；规则：{rule}；{got}，{tail}。"
+    explanation = f"本年度服务积分{points}分（按登记的服务时长和积分银行的每小时分值记分）；规则：{rule}；{got}，{tail}。"
     return StarRating(stars=stars, points=points, next_stars=next_stars, points_to_next=points_to_next, explanation=explanation)
 
 
