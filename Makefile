@@ -1,5 +1,5 @@
 # Quick start: `make demo` (set up everything, load the demo district, serve on 127.0.0.1:8000)
-# and `make test` (the whole suite on SQLite, then on PostgreSQL when YIWANG_TEST_DATABASE_URL is set).
+# and `make test` (the whole suite on SQLite, and alongside it on PostgreSQL when YIWANG_TEST_DATABASE_URL is set).
 SHELL := /bin/bash
 export UV_PYTHON_DOWNLOADS := never
 export PATH := $(HOME)/.local/bin:$(PATH)
@@ -14,12 +14,17 @@ demo: setup migrate
 	$(UV) run yiwang demo
 	$(UV) run yiwang serve --host $(HOST) --port $(PORT)
 
+# With YIWANG_TEST_DATABASE_URL the PostgreSQL run goes side by side with SQLite's (each keeps one
+# core busy), and its output follows SQLite's; either failing fails the target.
 test: setup browser
-	$(UV) run pytest
-	@if [ -n "$$YIWANG_TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL =="; \
-		DATABASE_URL="$$YIWANG_TEST_DATABASE_URL" $(UV) run pytest; \
-	fi
+	@if [ -z "$$YIWANG_TEST_DATABASE_URL" ]; then exec $(UV) run pytest; fi; \
+	log=$$(mktemp /tmp/yiwang-test-postgresql.XXXXXX); \
+	DATABASE_URL="$$YIWANG_TEST_DATABASE_URL" $(UV) run pytest -p no:cacheprovider >"$$log" 2>&1 & postgres=$$!; \
+	echo "== SQLite (PostgreSQL runs alongside) =="; \
+	$(UV) run pytest; sqlite=$$?; \
+	wait $$postgres; pg=$$?; \
+	echo "== PostgreSQL =="; cat "$$log"; rm -f "$$log"; \
+	[ $$sqlite -eq 0 ] && [ $$pg -eq 0 ]
 
 setup: uv deps assets
 
