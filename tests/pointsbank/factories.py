@@ -18,7 +18,7 @@ def _granter(region):
 
 
 def _community(region):
-    from yiwang.pointsbank.selectors import community_of
+    from yiwang.regions.selectors import community_of
 
     return community_of(region) or region
 

@@ -13,7 +13,7 @@ _seq = itertools.count(1)
 
 
 def _community(region):
-    from yiwang.volunteers.services import community_of
+    from yiwang.regions.selectors import community_of
 
     return community_of(region)
 

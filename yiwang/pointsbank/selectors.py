@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from yiwang.regions.models import Level, Region, ancestor_paths
+from yiwang.regions.models import ancestor_paths
 
 from .models import Balance, Bank, Board, BoardStatus, LedgerEntry, Redemption, Reward
 
@@ -42,13 +42,6 @@ def rewards_for(person) -> QuerySet:
 
 def redemptions_of(person) -> QuerySet:
     return Redemption.objects.filter(person=person).select_related("reward", "bank")
-
-
-def community_of(region: Region) -> Region | None:
-    """The community at or above a region."""
-    if region.level == Level.COMMUNITY:
-        return region
-    return Region.objects.filter(level=Level.COMMUNITY, path__in=ancestor_paths(region.path)).first()
 
 
 def published_boards_for(person) -> QuerySet:

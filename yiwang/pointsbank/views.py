@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from yiwang.core.scope import Action, get_in_scope
 from yiwang.regions.models import Level, Region
+from yiwang.regions.selectors import community_of
 from yiwang.registry.models import Person
 from yiwang.web.errors import by_field, describe
 
@@ -396,7 +397,7 @@ def public(request):
             "rewards": selectors.rewards_for(person), "redemptions": selectors.redemptions_of(person)[:20],
             "boards": [{"board": b, "red": [e for e in b.entries.select_related("person") if e.kind == ListKind.RED],
                         "black": [e for e in b.entries.select_related("person") if e.kind == ListKind.BLACK]} for b in boards],
-            "community": selectors.community_of(person.region),
+            "community": community_of(person.region),
         })
     return render(request, "pointsbank/public.html", context)
 

@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Region
+from .models import Level, Region, ancestor_paths
 
 FIGURES = {
     "households": _("户数"),
@@ -119,3 +119,12 @@ def cached_regions(*, ids=(), codes=()) -> dict[object, Region]:
     found: dict[object, Region] = {i: _region_rows[i] for i in ids if i in _region_rows}
     found.update({c: _region_rows[("code", c)] for c in codes if ("code", c) in _region_rows})
     return found
+
+
+def community_of(region: Region | None) -> Region | None:
+    """The community (社区/村) a region lies in, the region itself if it is one; None above or outside one."""
+    if region is None:
+        return None
+    if region.level == Level.COMMUNITY:
+        return region
+    return Region.objects.filter(level=Level.COMMUNITY, path__in=ancestor_paths(region.path)).first()

@@ -104,7 +104,7 @@ class MemberPage:
 
 
 def member_page(person, *, now: datetime | None = None) -> MemberPage:
-    from .services import community_of
+    from yiwang.regions.selectors import community_of
 
     now = now or timezone.now()
     year = timezone.localtime(now).year

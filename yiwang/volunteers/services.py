@@ -27,7 +27,8 @@ from django.utils import timezone
 from yiwang.core import audit
 from yiwang.core.scope import Action, Role, require
 from yiwang.party.models import PartyMember
-from yiwang.regions.models import Level, Region, ancestor_paths
+from yiwang.regions.models import Region
+from yiwang.regions.selectors import community_of
 
 from . import rules
 from .models import (
@@ -57,13 +58,6 @@ BANK_FOR_ROLE = {ClaimRole.PARTY_MEMBER: ("party_member", "dual_checkin"), Claim
 
 
 # Helpers -----------------------------------------------------------------------------------------
-
-def community_of(region: Region | None) -> Region | None:
-    """The community (社区/村) a region lies in, itself if it is one."""
-    if region is None:
-        return None
-    return Region.objects.filter(level=Level.COMMUNITY, path__in=ancestor_paths(region.path)).first()
-
 
 def _is_resident(user) -> bool:
     return getattr(user, "role", None) == Role.RESIDENT and not getattr(user, "is_superuser", False)

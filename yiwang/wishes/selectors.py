@@ -15,9 +15,10 @@ from django.utils import timezone
 
 from yiwang.core.scope import Action
 from yiwang.regions.models import Level, Region, ancestor_paths
+from yiwang.regions.selectors import community_of
 
 from .models import Wish, WishStatus
-from .services import Claimant, claimant_identities, community_of
+from .services import Claimant, claimant_identities
 
 DONE_STATUSES = (WishStatus.FULFILLED, WishStatus.CONFIRMED)
 # What neighbours and claimants may see of a wish once the community has published it.

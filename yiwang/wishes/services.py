@@ -93,13 +93,6 @@ def _community_or_wider(path: str, level: str) -> str:
     return path
 
 
-def community_of(region: Region) -> Region | None:
-    """The community (社区/村) a grid or micro-grid belongs to, or the region itself if it is one."""
-    if region.level == Level.COMMUNITY:
-        return region
-    return Region.objects.filter(path__in=ancestor_paths(region.path), level=Level.COMMUNITY).first()
-
-
 def _areas(*regions) -> tuple[str, ...]:
     paths = {_community_or_wider(r.path, r.level) for r in regions if r is not None}
     return tuple(sorted(paths))

@@ -32,6 +32,7 @@ from yiwang.core.scope import Action, Role, get_in_scope
 from yiwang.forces.models import ForceMember, ForceRole
 from yiwang.matters.models import Department
 from yiwang.party.models import PartyMember
+from yiwang.regions.selectors import community_of
 from yiwang.registry.models import Person
 
 from . import forms, selectors, services
@@ -69,7 +70,7 @@ def _public_context(request, **extra) -> dict:
     claimed = list(selectors.claimed_by(identities).prefetch_related("photos")[:50])
     return {
         "person": person,
-        "community": services.community_of(person.region) if person is not None else None,
+        "community": community_of(person.region) if person is not None else None,
         "identities": identities,
         "own": list(selectors.own_wishes(user).prefetch_related("photos")[:50]),
         "neighbours": list(selectors.community_wishes(user)[:50]),
@@ -215,7 +216,7 @@ def new(request):
 def _dispatch_choices(wish: Wish) -> dict:
     """Who staff may dispatch the wish to: alliance units and the party members and volunteers of
     the wish's community (a short list, by name)."""
-    community = services.community_of(wish.region)
+    community = community_of(wish.region)
     path = community.path if community else wish.region.path
     members = PartyMember.objects.filter(person__region__path__startswith=path).select_related("person").order_by("person__name")[:200]
     volunteers = (ForceMember.objects.filter(role=ForceRole.VOLUNTEER, active=True, person__isnull=False)
