@@ -19,8 +19,11 @@ ASSETS = [
     ("leaflet.markercluster", "dist/leaflet.markercluster.js", "leaflet.markercluster/leaflet.markercluster.js"),
     ("leaflet.markercluster", "dist/MarkerCluster.css", "leaflet.markercluster/MarkerCluster.css"),
     ("leaflet.markercluster", "dist/MarkerCluster.Default.css", "leaflet.markercluster/MarkerCluster.Default.css"),
+    ("leaflet.heat", "dist/leaflet-heat.js", "leaflet.heat/leaflet-heat.js"),
     ("echarts", "dist/echarts.min.js", "echarts/echarts.min.js"),
     ("htmx.org", "dist/htmx.min.js", "htmx/htmx.min.js"),
+    ("pdfjs-dist", "build/pdf.min.mjs", "pdfjs/pdf.min.mjs"),
+    ("pdfjs-dist", "build/pdf.worker.min.mjs", "pdfjs/pdf.worker.min.mjs"),
 ]
 
 

@@ -134,6 +134,19 @@ def case(region):
                                description=f"测试事件{n}")
 
 
+def caserollup(region):
+    from yiwang.cases.models import CaseRollup
+
+    return CaseRollup.objects.create(region=region, grain="d", period=timezone.localdate(), board="livelihood", cases=1, department_key=_n())
+
+
+def opencaserollup(region):
+    from yiwang.cases.models import OpenCaseRollup
+
+    return OpenCaseRollup.objects.create(region=region, board="livelihood", reported_on=timezone.localdate(), due_on=timezone.localdate(),
+                                         open_cases=1, department_key=_n())
+
+
 def caseevent(region):
     from yiwang.cases.models import CaseEvent
 
@@ -202,7 +215,7 @@ def webhookendpoint(region):
 
 # Apps that keep their factories beside their tests, in tests/<app label>/factories.py.
 APP_FACTORY_APPS = ("duties", "links", "ab_roles", "activities", "gridwork", "campaigns", "wishes", "volunteers", "pointsbank",
-                    "deliberation", "votes", "alliance", "assessment")
+                    "deliberation", "votes", "alliance", "assessment", "command", "analysis", "reviews")
 
 
 def for_model(model):

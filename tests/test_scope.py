@@ -57,7 +57,8 @@ DETAIL_ENDPOINTS = {
 SEPARATELY_TESTED = {"/api/me", "/api/tokens", "/api/regions/locate/point", "/api/party/coverage", "/api/cases/inbox", "/api/cases/summons/yearly",
                      "/api/cases/indicators", "/api/points/monthly"}
 
-for _app in ("duties", "links", "ab_roles", "activities", "gridwork", "campaigns", "wishes", "volunteers", "pointsbank", "deliberation", "votes", "alliance", "assessment"):
+for _app in ("duties", "links", "ab_roles", "activities", "gridwork", "campaigns", "wishes", "volunteers", "pointsbank", "deliberation", "votes", "alliance", "assessment",
+             "command", "analysis", "reviews"):
     _module = __import__(f"tests.{_app}.scope_endpoints", fromlist=["LIST_ENDPOINTS"])
     LIST_ENDPOINTS |= _module.LIST_ENDPOINTS
     DETAIL_ENDPOINTS |= _module.DETAIL_ENDPOINTS

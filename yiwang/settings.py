@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "yiwang.votes",
     "yiwang.alliance",
     "yiwang.assessment",
+    "yiwang.command",
+    "yiwang.analysis",
+    "yiwang.reviews",
     "yiwang.web",
     "yiwang.demo",
 ]

@@ -23,5 +23,8 @@ urlpatterns = [
     path("votes/", include("yiwang.votes.urls")),
     path("alliance/", include("yiwang.alliance.urls")),
     path("assessment/", include("yiwang.assessment.urls")),
+    path("command/", include("yiwang.command.urls")),
+    path("analysis/", include("yiwang.analysis.urls")),
+    path("reviews/", include("yiwang.reviews.urls")),
     path("", include("yiwang.web.urls")),
 ]

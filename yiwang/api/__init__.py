@@ -46,6 +46,9 @@ def _mount() -> None:
     from yiwang.votes.api import router as votes_router
     from yiwang.alliance.api import router as alliance_router
     from yiwang.assessment.api import router as assessment_router
+    from yiwang.command.api import router as command_router
+    from yiwang.analysis.api import router as analysis_router
+    from yiwang.reviews.api import router as reviews_router
     from yiwang.cases.api import device_router
     from yiwang.cases.api import router as cases_router
     from yiwang.duties.api import router as duties_router
@@ -77,6 +80,9 @@ def _mount() -> None:
     api.add_router("/votes", votes_router)
     api.add_router("/alliance", alliance_router)
     api.add_router("/assessment", assessment_router)
+    api.add_router("/command", command_router)
+    api.add_router("/analysis", analysis_router)
+    api.add_router("/reviews", reviews_router)
 
 
 _mount()

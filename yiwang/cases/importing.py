@@ -64,7 +64,7 @@ from yiwang.regions.models import Region
 from yiwang.core.tabular import ImportFailed
 from yiwang.worktime import calendar as work_calendar
 
-from . import clock, routing
+from . import clock, rollups, routing
 from .models import Case, CaseEvent, Channel, Status
 
 BATCH_SIZE = 2000
@@ -706,6 +706,7 @@ def _write(rows: list[_Row], *, mapping: Mapping, target: Region, table: Table, 
             events.append((pk, status, f"{mapping.source} {r.external_id}", as_json(info, None)))
         _insert(Case, _CASE_COLUMNS, cases, channel=Channel.IMPORT, external_source=mapping.source)
         _insert(CaseEvent, _EVENT_COLUMNS, events, at=now, actor_label=ACTOR_LABEL, action="import", public=False)
+        rollups.add_cases(ids)  # bulk rows bypass Case.save, which keeps the rollups otherwise
         audit.record(actor=None, action="cases.import", target_type="cases.case",
                      detail={"source": mapping.source, "file": file_label, "rows": len(table.rows), "created": len(cases)})
     return len(cases)

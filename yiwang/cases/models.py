@@ -7,7 +7,7 @@ The legal moves between statuses are in `lifecycle.py`; every write goes through
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -199,6 +199,41 @@ class Case(SealedPhoneMixin, models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    # The rollups (rollups.py) follow every save: the counts move from what the case was when
+    # loaded to what it is now, in the save's transaction.
+    @classmethod
+    def from_db(cls, db, field_names, values, *args, **kwargs):
+        instance = super().from_db(db, field_names, values, *args, **kwargs)
+        from . import rollups
+
+        instance._rollup_before = rollups.snapshot(instance) if all(f in instance.__dict__ for f in rollups.FIELDS) else None
+        return instance
+
+    def save(self, *args, **kwargs):
+        from . import rollups
+
+        before = getattr(self, "_rollup_before", None)
+        if not self._state.adding and before is None:
+            # Loaded with some fields deferred: read what the rollups counted before this save.
+            before = Case.objects.filter(pk=self.pk).values_list(*rollups.FIELDS).first()
+        after = rollups.snapshot(self)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and before is not None:
+            # Only the fields written change in the database; the rest stay as they were.
+            written = {self._meta.get_field(name).attname for name in update_fields}
+            after = tuple(now if name in written else then for name, now, then in zip(rollups.FIELDS, after, before, strict=True))
+        with transaction.atomic(savepoint=False):
+            super().save(*args, **kwargs)
+            rollups.case_saved(self, before, after)
+        self._rollup_before = after
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        from . import rollups
+
+        if all(f in self.__dict__ for f in rollups.FIELDS):
+            self._rollup_before = rollups.snapshot(self)
 
 
 class CaseEvent(models.Model):
@@ -426,3 +461,63 @@ class DeviceAlert(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "设备告警"
         ordering = ["-received_at"]
+
+
+class RollupGrain(models.TextChoices):
+    DAY = "d", _("日")
+    MONTH = "m", _("月")
+
+
+class CaseRollup(models.Model):
+    """Counts of the cases reported in one day (grain d) or month (grain m) under one region (any
+    ancestor of the cases' grid, the grid, or their micro-grid), board and handling department
+    (department_key = its id, 0 for none). Kept by rollups.py as cases change; never edited by hand."""
+
+    scope_path_field = "region__path"
+
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+", verbose_name="区域")
+    grain = models.CharField("粒度", max_length=1, choices=RollupGrain.choices)
+    period = models.DateField("日期/月份")
+    board = models.CharField("板块", max_length=16, choices=Board.choices)
+    department_key = models.IntegerField("办理部门编号(0为无)", default=0)
+    cases = models.IntegerField(default=0)
+    voided = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    closed_on_time = models.IntegerField(default=0)
+    closed_late = models.IntegerField(default=0)
+    closed_undated = models.IntegerField(default=0)
+    handled = models.IntegerField(default=0)
+    reworked = models.IntegerField(default=0)
+    extended = models.IntegerField(default=0)
+    settled_overdue = models.IntegerField(default=0)  # ever overdue, or closed late
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    basic = models.IntegerField(default=0)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "事件汇总"
+        constraints = [models.UniqueConstraint(fields=["region", "grain", "period", "board", "department_key"], name="case_rollup_key")]
+
+
+class OpenCaseRollup(models.Model):
+    """Cases open now under one region, board and department, by day reported and day due
+    (9999-12-31: no deadline running). Kept by rollups.py; rows that fall to zero are removed."""
+
+    scope_path_field = "region__path"
+
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+", verbose_name="区域")
+    board = models.CharField("板块", max_length=16, choices=Board.choices)
+    department_key = models.IntegerField("办理部门编号(0为无)", default=0)
+    reported_on = models.DateField("上报日期")
+    due_on = models.DateField("结案时限日期")
+    open_cases = models.IntegerField(default=0)
+    flagged = models.IntegerField(default=0)  # of which ever overdue
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "在办事件汇总"
+        constraints = [models.UniqueConstraint(fields=["region", "board", "department_key", "reported_on", "due_on"], name="open_case_rollup_key")]
+        indexes = [models.Index(fields=["region", "due_on"])]

@@ -62,3 +62,59 @@ def yearly_summons_counts(parts: QuerySet, *, year: int | None = None) -> list[d
             rows.append({"department": dept.pk, "department__name": dept.name, "department__is_alliance_unit": True, "year": year,
                          "asked": 0, "answered": 0})
     return [{**row, "short": bool(row["department__is_alliance_unit"]) and row["answered"] < 2} for row in rows]
+
+
+# The lists behind the command center's numbers: each state is the indicator condition of that
+# name (indicators._conditions), so a list holds exactly the cases a number counted.
+LIST_STATES = {
+    "cases": "cases", "open": "open", "overdue": "open_overdue", "closed": "closed", "on_time": "closed_on_time",
+    "late": "closed_late", "rated": "rated", "judged": None, "satisfied": None, "warning": None,
+}
+
+
+def filter_cases(cases: QuerySet, *, region=None, board: str = "", matter: int | None = None, department: int | None = None,
+                 handler: int | None = None, since=None, until=None, state: str = "", as_of=None) -> QuerySet:
+    """Narrow `cases` (already scoped): region subtree (a micro-grid: its cases), board, matter,
+    handling department, handler, reported on since..until (local dates, both included) and a state.
+    A state leaves void cases out, as the indicators do; "satisfied" is satisfied or basically
+    satisfied (the satisfaction rate's numerator); "warning" is open, past the step's warning time
+    and not yet due (the yellow light)."""
+    from datetime import datetime, time, timedelta
+
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from yiwang.matters.models import Board
+
+    from .indicators import _conditions
+    from .models import OPEN_STATUSES, VOID_STATUSES, Rating
+
+    as_of = as_of or timezone.now()
+    if region is not None:
+        cases = cases.filter(micro_grid=region) if region.level == "micro_grid" else cases.filter(region__path__startswith=region.path)
+    if board:
+        if board not in Board.values:
+            raise ValidationError({"board": f"unknown board {board!r}"})
+        cases = cases.filter(board=board)
+    for field, value in (("matter_id", matter), ("handling_department_id", department), ("handler_id", handler)):
+        if value is not None:
+            cases = cases.filter(**{field: value})
+    if since is not None:
+        cases = cases.filter(reported_at__gte=timezone.make_aware(datetime.combine(since, time.min)))
+    if until is not None:
+        cases = cases.filter(reported_at__lt=timezone.make_aware(datetime.combine(until + timedelta(days=1), time.min)))
+    if state:
+        if state not in LIST_STATES:
+            raise ValidationError({"state": f"unknown state {state!r}; choose one of {', '.join(LIST_STATES)}"})
+        conditions = _conditions(as_of)
+        cases = cases.exclude(status__in=sorted(VOID_STATUSES))
+        if state == "judged":
+            q = conditions["closed_on_time"] | conditions["closed_late"] | conditions["open_overdue"]
+        elif state == "satisfied":
+            q = Q(rating__in=[Rating.SATISFIED, Rating.BASIC])
+        elif state == "warning":
+            q = Q(status__in=sorted(OPEN_STATUSES), step_warn_at__lte=as_of, step_due_at__gt=as_of)
+        else:
+            q = conditions[LIST_STATES[state]]
+        cases = cases.filter(q)
+    return cases

@@ -15,7 +15,7 @@ from django.utils import timezone
 from yiwang.accounts.models import User
 from yiwang.cases import services
 from yiwang.cases.lifecycle import IllegalTransition
-from yiwang.cases.models import Case, Channel, Device, DeviceSource, Summons
+from yiwang.cases.models import Case, CaseRollup, Channel, Device, DeviceSource, OpenCaseRollup, Summons
 from yiwang.matters.models import Department, MatterType
 from yiwang.open311.models import ApiKey
 from yiwang.points.models import PointEntry
@@ -173,5 +173,8 @@ def delete_closed_loop(inside: str, delete_rows) -> None:
     delete_rows(Summons.objects.filter(case__region__path__startswith=inside))
     delete_rows(PointEntry.objects.filter(region__path__startswith=inside))
     delete_rows(Case.objects.filter(Q(region__path__startswith=inside) | Q(handling_region__path__startswith=inside)))
+    # The demo root is a root region, so every rollup row its cases made is under it.
+    delete_rows(CaseRollup.objects.filter(region__path__startswith=inside))
+    delete_rows(OpenCaseRollup.objects.filter(region__path__startswith=inside))
     delete_rows(Device.objects.filter(region__path__startswith=inside))
     delete_rows(Department.objects.filter(region__path__startswith=inside))

@@ -160,11 +160,14 @@ def _name_pool(rng: random.Random, *, exclude: set[str]) -> list[str]:
     return pool
 
 
-def build_plan(*, seed: int, scale: int, persons_per_street: int, data_dir: Path) -> DemoPlan:
+def build_plan(*, seed: int, scale: int, persons_per_street: int, data_dir: Path, streets_per_district: int | None = None) -> DemoPlan:
     """Districts and streets of the demo, with boundaries, and the `scale` streets to build
-    out like 云枫街道 (云枫 itself first)."""
+    out like 云枫街道 (云枫 itself first). `streets_per_district` caps the streets of each district
+    (开州区's real ones included), so a large scale makes a city of several districts; by default a
+    district takes as many as its codes allow (399)."""
     if scale < 1:
         raise ValueError("scale must be at least 1")
+    cap = min(streets_per_district or len(STREET_CODES_PER_DISTRICT), len(STREET_CODES_PER_DISTRICT))
     structure = random.Random(f"{seed}:structure")
     geometry = np.random.default_rng([seed, 1])
     plane = shapes.LocalPlane(lon0=ORIGIN_LON, lat0=ORIGIN_LAT)
@@ -176,20 +179,20 @@ def build_plan(*, seed: int, scale: int, persons_per_street: int, data_dir: Path
     free_codes = [f"{DISTRICT_CODE}{n:03d}" for n in STREET_CODES_PER_DISTRICT if f"{DISTRICT_CODE}{n:03d}" not in real_codes]
 
     # Streets per district: 开州区 holds the 8 real ones plus as many synthetic as its free codes
-    # allow; the rest go to synthetic districts of up to 399 streets each.
+    # (and the cap) allow; the rest go to synthetic districts of up to `cap` streets each.
     extra = scale - 1
     districts: list[tuple[str, str, list[tuple[str, str, bool]]]] = []
     # Synthetic names never repeat a real street's or town's (竹溪镇 rules out 竹溪街道).
     street_names = _name_pool(structure, exclude={name.removesuffix("街道").removesuffix("镇").removesuffix("乡") for _, name in real_streets})
     kaizhou = [(code, name, code == YUNFENG_STREET) for code, name in urban_streets]
-    for i, code in enumerate(free_codes[:extra]):
+    for i, code in enumerate(free_codes[:max(0, min(extra, cap - len(kaizhou)))]):
         kaizhou.append((code, f"{street_names[i % len(street_names)]}街道", True))
     districts.append((DISTRICT_CODE, DISTRICT_NAME, kaizhou))
-    extra -= min(extra, len(free_codes))
+    extra -= len(kaizhou) - len(urban_streets)
     number = 0
     while extra > 0:
         number += 1
-        count = min(extra, len(STREET_CODES_PER_DISTRICT))
+        count = min(extra, cap)
         code = f"{SYNTHETIC_DISTRICT_PREFIX}{number:02d}"
         streets = [(f"{code}{n:03d}", f"{street_names[(n - 1) % len(street_names)]}街道", True) for n in range(1, count + 1)]
         districts.append((code, f"演示{number}区", streets))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -37,6 +37,7 @@ from yiwang.cases.models import (
     Case, Channel, PhotoKind, Rating, RequestStatus, Status, SummonsPart,
 )
 from yiwang.cases.permissions import is_coordinator, may_act
+from yiwang.cases.selectors import filter_cases
 from yiwang.core import crypto
 from yiwang.core.scope import Role, get_in_scope
 from yiwang.duties.admission import grid_admission
@@ -385,6 +386,10 @@ def read_all_notifications(request):
     return redirect("case-inbox")
 
 
+STATE_LABELS = {"cases": "全部(不含不予立案、并案)", "open": "在办", "overdue": "超期未结", "closed": "已办结", "on_time": "按时办结",
+                "late": "超时办结", "rated": "已评价", "judged": "应按时办结", "satisfied": "满意(含基本满意)", "warning": "临期(黄灯)"}
+
+
 @login_required
 def case_list(request):
     _require_staff(request.user)
@@ -392,19 +397,34 @@ def case_list(request):
     status, matter, overdue, query = (request.GET.get(k, "").strip() for k in ("status", "matter", "overdue", "q"))
     if status in Status.values:
         cases = cases.filter(status=status)
-    if _int(matter):
-        cases = cases.filter(matter_id=_int(matter))
     if overdue == "1":
         cases = cases.filter(step_overdue=True)
     if query:
         cases = cases.filter(number__startswith=query)
+    # The command center links its numbers here with these (see cases.selectors.filter_cases).
+    narrowing = {k: request.GET.get(k, "").strip() for k in ("region", "board", "department", "handler", "since", "until", "state")}
+    region = None
+    if narrowing["region"]:
+        region = Region.objects.restrict(request.user).filter(code=narrowing["region"]).first()
+        if region is None:
+            raise Http404("no such region in your scope")
+    try:
+        since, until = (date.fromisoformat(narrowing[k]) if narrowing[k] else None for k in ("since", "until"))
+        cases = filter_cases(cases, region=region, board=narrowing["board"], matter=_int(matter), department=_int(narrowing["department"]),
+                             handler=_int(narrowing["handler"]), since=since, until=until, state=narrowing["state"])
+    except ValueError:
+        raise Http404("dates are YYYY-MM-DD") from None
+    except ValidationError as exc:
+        raise Http404(describe_error(exc)) from None
     now = timezone.now()
     page = Paginator(cases.order_by("-reported_at", "-id"), 50).get_page(request.GET.get("page"))
+    kept = {"status": status, "matter": matter, "overdue": overdue, "q": query, **narrowing}
     return render(request, "cases/list.html", {
         "page": page, "rows": [{"case": c, "light": light_of(c, now)} for c in page],
         "statuses": Status.choices, "matters": MatterType.objects.filter(active=True).order_by("kind", "code"),
-        "status": status, "matter": matter, "overdue": overdue, "q": query,
-        "query": urlencode({k: v for k, v in (("status", status), ("matter", matter), ("overdue", overdue), ("q", query)) if v}),
+        "status": status, "matter": matter, "overdue": overdue, "q": query, "narrowing": {k: v for k, v in narrowing.items() if v},
+        "narrowed_region": region, "state_label": STATE_LABELS.get(narrowing["state"], ""),
+        "query": urlencode({k: v for k, v in kept.items() if v}),
     })
 
 

@@ -16,6 +16,7 @@ from yiwang.demo.generator import (
     delete_demo,
     is_loaded,
 )
+from yiwang.demo.history import build_skeleton
 from yiwang.demo.logins import existing_logins
 from yiwang.demo.plan import PERSONS_PER_STREET
 
@@ -39,14 +40,43 @@ class Command(BaseCommand):
         parser.add_argument("--small", action="store_true", help=f"a quick demo for tests: --persons {SMALL_PERSONS_PER_STREET:,}")
         parser.add_argument("--reset", action="store_true", help="delete the demo data first if it is loaded, then rebuild")
         parser.add_argument("--delete", action="store_true", help="only delete the demo data")
+        parser.add_argument("--cases", type=positive, default=None,
+                            help="add this many historic cases (years before now, set-based; yiwang.demo.history) after the build, "
+                                 "or to the demo already loaded")
+        parser.add_argument("--years", type=float, default=None, help="years of history for --cases (default 3)")
+        parser.add_argument("--regions-only", action="store_true",
+                            help="only the region skeleton, departments and logins (no residents, houses, party, forces or cases): "
+                                 "fast, for a megacity with --scale and --cases")
+        parser.add_argument("--streets-per-district", type=positive, default=None,
+                            help="with --regions-only: at most this many streets per district, so a large --scale makes several districts")
 
-    def handle(self, *args, seed: int, scale: int, persons: int | None, small: bool, reset: bool, delete: bool, verbosity: int, **options):
+    def handle(self, *args, seed: int, scale: int, persons: int | None, small: bool, reset: bool, delete: bool, verbosity: int,
+               cases: int | None = None, years: float | None = None, regions_only: bool = False,
+               streets_per_district: int | None = None, **options):
         def log(message: str) -> None:
             if verbosity >= 1:
                 self.stdout.write(message)
 
         if persons is not None and small:
             raise CommandError("--small and --persons are alternatives; give one")
+        if streets_per_district is not None and not regions_only:
+            raise CommandError("--streets-per-district goes with --regions-only")
+        if regions_only and not delete:
+            try:
+                counts, logins = build_skeleton(seed=seed, scale=scale, streets_per_district=streets_per_district, reset=reset, log=log)
+            except DemoAlreadyLoaded as skipped:
+                if not cases:
+                    self.stdout.write(self.style.WARNING(str(skipped)))
+                    return
+                logins = existing_logins()
+            except (FileNotFoundError, ProtectedError, NotDemoData) as error:
+                raise CommandError(str(error)) from error
+            if cases:
+                self._add_history(cases, years, seed, log)
+            self.stdout.write(self.style.SUCCESS(f"demo skeleton loaded (seed {seed}, scale {scale})"))
+            self.stdout.write("")
+            self._print_logins(logins)
+            return
         try:
             if delete:
                 if not is_loaded():
@@ -59,6 +89,8 @@ class Command(BaseCommand):
             summary = build_demo(options=options, reset=reset, log=log)
         except DemoAlreadyLoaded as skipped:
             self.stdout.write(self.style.WARNING(str(skipped)))
+            if cases and built_by_demo():
+                self._add_history(cases, years, seed, log)
             if built_by_demo():
                 self.stdout.write("")
                 self._print_logins(existing_logins())
@@ -67,6 +99,8 @@ class Command(BaseCommand):
         except (FileNotFoundError, ProtectedError, NotDemoData) as error:
             raise CommandError(str(error)) from error
 
+        if cases:
+            self._add_history(cases, years, seed, log)
         if verbosity >= 1:
             self.stdout.write("")
             for label, count in summary.counts.items():
@@ -75,6 +109,15 @@ class Command(BaseCommand):
         self.stdout.write("")
         self._print_logins(summary.logins)
         self._print_open311()
+
+    def _add_history(self, cases: int, years: float | None, seed: int, log) -> None:
+        from yiwang.demo.generator import demo_roots
+        from yiwang.demo.history import DEFAULT_YEARS, build_history
+
+        summary = build_history(cases=cases, root=list(demo_roots()), years=years or DEFAULT_YEARS, seed=seed, log=log)
+        self.stdout.write(self.style.SUCCESS(
+            f"history: {summary.cases:,} cases ({summary.open:,} open now), {summary.rollup_rows:,} + {summary.open_rollup_rows:,} "
+            f"rollup rows in {summary.seconds:.1f} s"))
 
     def _print_open311(self) -> None:
         from yiwang.demo.closed_loop import issue_open311_key, public_matters

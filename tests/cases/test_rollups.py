@@ -1,0 +1,166 @@
+"""Rollups (yiwang.cases.rollups) agree with the indicators computed from the case rows.
+
+Cases are made and changed at random (status, deadlines, pauses, ratings, grid, micro-grid,
+department), each through Case.save; after every round the rollup reads must equal
+`indicators()` over the same cases for every region, period and board asked, grouped or not.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from yiwang.cases import rollups
+from yiwang.cases.indicators import indicators
+from yiwang.cases.models import Case, CaseRollup, Channel, Level, OpenCaseRollup, Rating, Status
+
+TZ = ZoneInfo("Asia/Shanghai")
+AS_OF = datetime(2026, 3, 20, 12, tzinfo=TZ)
+COUNTED = ("cases", "voided", "closed", "closed_on_time", "closed_late", "closed_undated", "open", "open_overdue", "handled",
+           "reworked", "extended", "overdue", "rated", "satisfied", "basic")  # fmt: skip
+
+
+def _counts(ind) -> dict:
+    return {name: getattr(ind, name) for name in COUNTED}
+
+
+@pytest.fixture
+def world(tree):
+    from yiwang.matters.models import Department, MatterType
+    from yiwang.matters.services import current_version
+
+    matters = [MatterType.objects.get(kind="community", code=c) for c in ("S0001", "S0004")]
+    matters += list(MatterType.objects.filter(kind="event").exclude(board=matters[0].board)[:1])
+    department = Department.objects.create(code="KZ-T", name="测试局", kind="urban_management", region=tree.district)
+    return {"tree": tree, "matters": [(m, current_version(m)) for m in matters], "department": department}
+
+
+def _random_fields(rng: random.Random, world) -> dict:
+    tree = world["tree"]
+    grid, micro = rng.choice([(tree.grid_a, tree.micro_a1), (tree.grid_a, tree.micro_a2), (tree.grid_a, None), (tree.grid_b, tree.micro_b1)])
+    status = rng.choice(list(Status))
+    reported = AS_OF - timedelta(days=rng.uniform(0, 70), hours=rng.uniform(0, 24))
+    due = reported + timedelta(hours=rng.choice([2, 30, 200, 24 * 20])) if rng.random() < 0.9 else None
+    if due is not None and rng.random() < 0.2:
+        due = AS_OF - timedelta(minutes=rng.uniform(1, 600))  # some due earlier today, some yesterday
+    done = status in (Status.CLOSED, Status.RATED)
+    closed_at = reported + timedelta(hours=rng.uniform(1, 400)) if done and rng.random() < 0.95 else None
+    paused = None
+    if status == Status.ON_HOLD or rng.random() < 0.1:
+        paused = reported + timedelta(hours=rng.uniform(0, 300))
+    return {
+        "status": status, "region": grid, "micro_grid": micro, "reported_at": reported, "close_due_at": due, "closed_at": closed_at,
+        "paused_at": paused, "handled_at": reported + timedelta(hours=1) if rng.random() < 0.6 else None,
+        "rework_count": rng.choice([0, 0, 1, 2]), "extension_count": rng.choice([0, 0, 1]), "ever_overdue": rng.random() < 0.3,
+        "rating": rng.choice(["", "", *Rating.values]) if done else "",
+        "handling_department": world["department"] if rng.random() < 0.3 else None,
+    }
+
+
+def _make(rng, world) -> Case:
+    matter, version = rng.choice(world["matters"])
+    fields = _random_fields(rng, world)
+    return Case.objects.create(channel=Channel.DESK, matter=matter, matter_version=version, board=matter.board, tier="A",
+                               level=Level.GRID, handling_region=fields["region"], **fields)
+
+
+def _check(world, *, as_of=AS_OF):
+    tree = world["tree"]
+    today = as_of.astimezone(TZ).date()
+    periods = [(None, None), (today - timedelta(days=29), today + timedelta(days=1)), (date(2026, 1, 20), date(2026, 3, 5))]
+    boards = sorted({m.board for m, _ in world["matters"]})
+    for region in (tree.district, tree.community, tree.grid_b, tree.micro_a1, tree.other_street):
+        for start, end in periods:
+            for board in (None, boards[0]):
+                raw = Case.objects.filter(Q_region(region))
+                if board:
+                    raw = raw.filter(board=board)
+                kwargs = {}
+                if start is not None:
+                    kwargs = {"start": datetime(start.year, start.month, start.day, tzinfo=TZ), "end": datetime(end.year, end.month, end.day, tzinfo=TZ)}
+                expected = indicators(raw, as_of=as_of, **kwargs)
+                got = rollups.counted(rollups.Filter(regions=(region.pk,), start=start, end=end, boards=(board,) if board else None),
+                                      as_of=as_of)[None]
+                assert _counts(got) == _counts(expected), (region.name, start, end, board)
+    # Grouped reads add up to the same, group by group.
+    start, end = today - timedelta(days=29), today + timedelta(days=1)
+    by_region = rollups.counted(rollups.Filter(regions=(tree.grid_a.pk, tree.grid_b.pk), start=start, end=end), by="region", as_of=as_of)
+    for grid in (tree.grid_a, tree.grid_b):
+        expected = indicators(Case.objects.filter(region=grid), as_of=as_of, start=datetime(start.year, start.month, start.day, tzinfo=TZ),
+                              end=datetime(end.year, end.month, end.day, tzinfo=TZ))
+        assert _counts(by_region.get(grid.pk, rollups.Indicators())) == _counts(expected)
+    by_board = rollups.counted(rollups.Filter(regions=(tree.district.pk,)), by="board", as_of=as_of)
+    for board in boards:
+        assert _counts(by_board.get(board, rollups.Indicators())) == _counts(indicators(Case.objects.filter(board=board), as_of=as_of))
+    by_day = rollups.counted(rollups.Filter(regions=(tree.street.pk,), start=start, end=end), by="day", as_of=as_of)
+    for day, got in by_day.items():
+        lo = datetime(day.year, day.month, day.day, tzinfo=TZ)
+        assert _counts(got) == _counts(indicators(Case.objects.all(), as_of=as_of, start=lo, end=lo + timedelta(days=1)))
+
+
+def Q_region(region):
+    from django.db.models import Q
+
+    if region.level == "micro_grid":
+        return Q(micro_grid=region)
+    return Q(region__path__startswith=region.path)
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000))
+@pytest.mark.django_db
+def test_rollups_follow_every_save(world, seed):
+    Case.objects.all().delete()
+    CaseRollup.objects.all().delete()
+    OpenCaseRollup.objects.all().delete()
+    rng = random.Random(seed)
+    cases = [_make(rng, world) for _ in range(30)]
+    _check(world)
+    # Change cases at random, saving whole rows, some only a few fields, some reloaded first.
+    for case in rng.sample(cases, 20):
+        fields = _random_fields(rng, world)
+        if rng.random() < 0.3:
+            case = Case.objects.get(pk=case.pk)
+        for name, value in fields.items():
+            setattr(case, name, value)
+        if rng.random() < 0.3:
+            case.save(update_fields=["status", "closed_at", "rating", "region", "micro_grid"])
+        else:
+            case.save()
+    _check(world)
+    # A rebuild from the rows gives the same counts.
+    before = sorted(CaseRollup.objects.exclude(cases=0, voided=0).values_list("region", "grain", "period", "board", "department_key", *rollups.COUNTS))
+    assert rollups.rebuild() == 30
+    after = sorted(CaseRollup.objects.values_list("region", "grain", "period", "board", "department_key", *rollups.COUNTS))
+    assert after == before
+    _check(world)
+    # Later in the day, more of the open cases are overdue; the rollups need no write for it.
+    _check(world, as_of=AS_OF + timedelta(hours=9))
+
+
+@pytest.mark.django_db
+def test_closing_removes_the_open_row_and_update_fields_only_counts_what_was_written(world):
+    rng = random.Random(1)
+    case = _make(rng, world)
+    case.status, case.close_due_at, case.paused_at, case.closed_at = Status.SIGNED, AS_OF + timedelta(days=1), None, None
+    case.save()
+    assert OpenCaseRollup.objects.filter(open_cases__gt=0).count() == len(rollups.RegionChains({case.region_id}).of(case.region_id, case.micro_grid_id))
+    case.status, case.closed_at = Status.CLOSED, AS_OF
+    case.description = "changed in memory but not written"
+    case.save(update_fields=["status", "closed_at"])
+    assert not OpenCaseRollup.objects.exists()
+    street = rollups.counted(rollups.Filter(regions=(world["tree"].street.pk,)), as_of=AS_OF)[None]
+    assert (street.cases, street.closed, street.closed_on_time, street.open) == (1, 1, 1, 0)
+
+
+def test_split_period_into_months_and_days():
+    assert rollups.split_period(date(2026, 1, 20), date(2026, 3, 5)) == ([date(2026, 2, 1)], [(date(2026, 1, 20), date(2026, 2, 1)), (date(2026, 3, 1), date(2026, 3, 5))])
+    assert rollups.split_period(date(2026, 1, 1), date(2027, 1, 1))[0] == [date(2026, m, 1) for m in range(1, 13)]
+    assert rollups.split_period(date(2026, 1, 1), date(2027, 1, 1))[1] == []
+    assert rollups.split_period(date(2026, 1, 3), date(2026, 1, 9)) == ([], [(date(2026, 1, 3), date(2026, 1, 9))])
+    assert rollups.split_period(date(2026, 1, 3), date(2026, 1, 3)) == ([], [])

@@ -1,0 +1,3 @@
+LIST_ENDPOINTS: dict = {}
+DETAIL_ENDPOINTS: dict = {}
+SEPARATELY_TESTED: set = set()

@@ -1,0 +1,24 @@
+"""Number formats of the 分析研判 page: p-values in scientific notation when small, rates as percent."""
+
+from django import template
+
+from yiwang.cases.indicators import format_rate
+
+register = template.Library()
+
+
+@register.filter
+def pvalue(value) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.2e}" if value < 0.001 else f"{value:.3f}"
+
+
+@register.filter
+def rate(value) -> str:
+    return format_rate(value)
+
+
+@register.filter
+def number(value, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{int(digits)}f}"

@@ -1,0 +1,84 @@
+"""分析研判 page: one page, one tab at a time (only the tab shown is computed), for the region chosen."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from . import selectors as sel
+
+TABS = [("hotspots", _("热点")), ("addresses", _("重复地址")), ("callers", _("重复来电")), ("clusters", _("疑似重复")),
+        ("workload", _("工作量")), ("forecast", _("预测"))]
+
+
+def _date(value: str, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError({name: "日期格式应为 YYYY-MM-DD"}) from None
+
+
+def _int(value: str, name: str, default: int, low: int, high: int) -> int:
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValidationError({name: "应为整数"}) from None
+    if not low <= number <= high:
+        raise ValidationError({name: f"应在 {low} 至 {high} 之间"})
+    return number
+
+
+@login_required
+def index(request):
+    scope = sel.scope_for(request.user, request.GET.get("region", "").strip() or None)
+    tab = request.GET.get("tab", "hotspots")
+    if tab not in dict(TABS):
+        tab = "hotspots"
+    context = {"scope": scope, "tab": tab, "tabs": TABS, "windows": sel.WINDOWS, "error": None}
+    params = {k: request.GET.get(k, "").strip() for k in ("as_of", "window", "since", "until", "min_cases", "radius_m", "hours")}
+    context["params"] = params
+    try:
+        as_of = _date(params["as_of"], "as_of") or sel.today()
+        context["as_of"] = as_of
+        if tab == "hotspots":
+            window = _int(params["window"], "window", 0, 0, 182)
+            context["hotspot_windows"] = [sel.hotspots(scope.cases, as_of=as_of, days=days) for days in ((window,) if window else sel.WINDOWS)]
+        elif tab == "forecast":
+            context["forecasts"] = sel.forecasts(scope, as_of=as_of)
+        else:
+            since, until = sel.period(_date(params["since"], "since"), _date(params["until"], "until") or as_of,
+                                      default_days=7 if tab == "clusters" else sel.DEFAULT_PERIOD_DAYS)
+            context.update(since=since, until=until)
+            min_cases = _int(params["min_cases"], "min_cases", 3, 2, 1000)
+            context["min_cases"] = min_cases
+            if tab == "addresses":
+                context["rows"] = sel.recurring_addresses(scope.cases, since=since, until=until, min_cases=min_cases)
+            elif tab == "callers":
+                context["rows"] = sel.repeat_callers(scope.cases, since=since, until=until, min_cases=min_cases)
+            elif tab == "clusters":
+                radius = _int(params["radius_m"], "radius_m", 0, 0, 5000) or None
+                hours = _int(params["hours"], "hours", 0, 0, 720) or None
+                context["clusters"] = sel.duplicate_clusters(scope.cases, since=since, until=until, radius_m=radius, window_hours=hours)
+                from django.conf import settings
+
+                context["radius_m"] = radius or int(settings.YIWANG_DUPLICATE_RADIUS_M)
+                context["hours"] = hours or int(settings.YIWANG_DUPLICATE_WINDOW_HOURS)
+            else:
+                context["workers"] = sel.worker_load(scope, since=since, until=until)
+                context["departments"] = sel.department_load(scope, since=since, until=until)
+    except ValidationError as exc:
+        context["error"] = "；".join(f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items())
+    context["crumbs"], context["children"] = sel.drill(scope)
+    keep = {k: v for k, v in params.items() if v}
+    context["tab_query"] = urlencode({**keep, **({"region": scope.code} if scope.code else {})})
+    context["region_query"] = urlencode({**keep, "tab": tab})
+    return render(request, "analysis/index.html", context)

@@ -1,0 +1,177 @@
+"""/api/command/: the command screen's figures and rows as JSON, and its one-click writes.
+
+Every endpoint reads the same query as the page (`region`, `days`, `board`, `matter`,
+`indicator`; see screen.Screen) and the same scope rule: district, street and community staff
+(and superusers) only, a region inside the caller's scope (403 for other roles, 404 for a region
+outside it). The figures come from the case rollups (selectors.py); the case points, feed and
+the matter filter read the case table.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from ninja import Router, Schema
+
+from yiwang.api.common import acting_user
+from yiwang.cases.models import Case
+from yiwang.core.scope import get_in_scope
+
+from . import selectors, services
+from .screen import Screen
+
+router = Router(tags=["command"])
+
+
+def _screen(request) -> Screen:
+    return Screen.read(acting_user(request), request.GET)
+
+
+def _case(request, number: str) -> Case:
+    user = acting_user(request)
+    selectors.screen_region(user)  # screen roles only
+    return get_in_scope(user, Case, number=number)
+
+
+@router.get("/kpi", response=dict)
+def kpi(request):
+    """The KPI tiles: today's reports, open and overdue now, the period's rates, per board, with the
+    case-list link behind each number."""
+    screen = _screen(request)
+    data = selectors.kpi(screen.place, period=screen.period, boards=screen.boards, matter=screen.matter_id)
+    today = timezone.localdate()
+    data["links"] = {"total": screen.tile_links(today=today), **{b: screen.tile_links(board=b, today=today) for b in data["by_board"]}}
+    return data
+
+
+@router.get("/ranking", response=list[dict])
+def ranking(request, by: str = "region", order: str = "on_time_rate"):
+    """Units (by=region: one level down; by=grid: the grids of a street or community) or departments."""
+    screen = _screen(request)
+    try:
+        return selectors.ranking(screen.place, period=screen.period, by=by, boards=screen.boards, order=order, matter=screen.matter_id)
+    except ValueError as exc:
+        raise ValidationError({"by" if "rank" in str(exc) or "grid" in str(exc) else "order": str(exc)}) from None
+
+
+@router.get("/map-layer", response=dict)
+def map_layer(request):
+    """GeoJSON of the map's units coloured by `indicator`."""
+    screen = _screen(request)
+    return selectors.map_layer(screen.place, period=screen.period, indicator=screen.indicator, boards=screen.boards, matter=screen.matter_id)
+
+
+@router.get("/trend", response=list[dict])
+def trend(request):
+    screen = _screen(request)
+    return selectors.trend(screen.place, period=screen.period, boards=screen.boards, matter=screen.matter_id)
+
+
+@router.get("/feed", response=dict)
+def feed(request, after: int | None = None):
+    """New and newly overdue cases after the cursor (an event id), newest first; poll with the
+    returned `cursor`."""
+    screen = _screen(request)
+    return selectors.feed(screen.user, screen.place, after=after)
+
+
+@router.get("/cases", response=dict)
+def map_cases(request, limit: int = selectors.MAP_CASE_LIMIT):
+    """Open cases for the map, most urgent first, with their deadline light."""
+    screen = _screen(request)
+    if not 1 <= limit <= 2000:
+        raise ValidationError({"limit": "between 1 and 2000"})
+    return selectors.map_cases(screen.user, screen.place, boards=screen.boards, matter=screen.matter_id, limit=limit)
+
+
+@router.get("/key-persons", response=dict)
+def key_persons(request):
+    screen = _screen(request)
+    return selectors.key_person_heat(screen.place)
+
+
+@router.get("/devices", response=dict)
+def devices(request):
+    screen = _screen(request)
+    since = timezone.now() - timedelta(days=screen.days)
+    return {"devices": selectors.devices(screen.user, screen.place, since=since),
+            "alerts": selectors.recent_alerts(screen.user, screen.place), "since": since.isoformat()}
+
+
+@router.get("/care", response=dict)
+def care(request):
+    screen = _screen(request)
+    return selectors.care_coverage(screen.place)
+
+
+@router.get("/cases/{number}/dispatch-options", response=dict)
+def dispatch_options(request, number: str):
+    """The routing suggestion (where a dispatch with no target goes, and the latest routing
+    reasons), the steps one click takes, and the departments that may be chosen or summoned."""
+    case = _case(request, number)
+    return _options(acting_user(request), case)
+
+
+def _options(user, case: Case) -> dict:
+    from yiwang.web.case_views import departments_for
+
+    light_of = selectors.case_light()
+    hint = services.suggestion(case)
+    light = light_of(case, timezone.now())
+    return {
+        "number": case.number, "status": case.status, "status_label": str(case.get_status_display()), "matter": case.matter.name,
+        "grid": case.region.name, "address": case.address, "description": case.description[:200],
+        "light": light["colour"] if light else "none", "light_text": str(light["text"]) if light else "",
+        "suggestion": {"target": hint.target, "kind": hint.target_kind, "department": hint.department_id, "reasons": hint.reasons,
+                       "decided_at": hint.decided_at},
+        "dispatch_steps": list(hint.steps), "summon_steps": list(services.SUMMON_STEPS.get(case.status, ())) + ["summon"]
+        if case.status in services.SUMMON_STEPS else [],
+        "departments": [{"id": d.pk, "name": d.name} for d in departments_for(user, case)],
+        "url": f"/cases/{case.number}/",
+    }
+
+
+class DispatchIn(Schema):
+    department: int | None = None  # a department id from dispatch-options; none: the suggestion
+    note: str = ""
+
+
+class SummonIn(Schema):
+    reason: str
+    departments: list[int]
+    checkin_hours: float = 2
+    task: str = ""
+
+
+def _department(user, case: Case, pk: int, field: str):
+    from yiwang.web.case_views import departments_for
+
+    department = departments_for(user, case).filter(pk=pk).first()
+    if department is None:
+        raise ValidationError({field: f"department {pk} cannot be sent this case"})
+    return department
+
+
+@router.post("/cases/{number}/dispatch", response=dict)
+def dispatch(request, number: str, payload: DispatchIn):
+    """One click: accept (if still reported) and dispatch, to the suggestion or the department given."""
+    user = acting_user(request)
+    case = _case(request, number)
+    department = _department(user, case, payload.department, "department") if payload.department else None
+    done = services.dispatch_now(case, acting_user=user, department=department, note=payload.note)
+    return {**_options(user, done), "to": done.handling_department.name if done.handling_department_id else done.handling_region.name}
+
+
+@router.post("/cases/{number}/summon", response=dict)
+def summon(request, number: str, payload: SummonIn):
+    """吹哨: summon departments to the case with a reason (accepting a reported case first)."""
+    user = acting_user(request)
+    case = _case(request, number)
+    departments = [_department(user, case, pk, f"departments[{i}]") for i, pk in enumerate(payload.departments, start=1)]
+    summons = services.summon_now(case, acting_user=user, reason=payload.reason, departments=departments,
+                                  checkin_hours=payload.checkin_hours, task=payload.task)
+    case.refresh_from_db()
+    return {**_options(user, case), "summons": summons.pk, "parties": [p.party_label for p in summons.parts.select_related("department")]}
+

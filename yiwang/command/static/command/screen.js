@@ -1,0 +1,373 @@
+// The command screen: the coloured map with case points, key-person heat and devices; the trend
+// and ranking charts; the live feed (polled, no open connections: gunicorn runs sync workers);
+// and one-click dispatch / summons in a dialog. Figures come embedded in the page (#screen-data)
+// or from /api/command/ with the page's own query (region, days, board, matter, indicator).
+(function () {
+  "use strict";
+  const root = document.getElementById("cc");
+  const data = JSON.parse(document.getElementById("screen-data").textContent);
+  const query = root.dataset.query;
+  const csrf = root.dataset.csrf;
+  const wall = data.wall;
+  const api = (path, extra) => "/api/command/" + path + "?" + [query, extra].filter(Boolean).join("&");
+  const FEED_EVERY_MS = 5000;
+  const KPI_EVERY_MS = 60000;
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(readJSON);
+  }
+  function postJSON(url, body) {
+    return fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body),
+    }).then(readJSON);
+  }
+  function readJSON(r) {
+    return r.json().catch(() => ({})).then((body) => {
+      if (!r.ok) throw new Error(describe(r.status, body));
+      return body;
+    });
+  }
+  // One sentence for a refused request, naming the field at fault.
+  function describe(status, body) {
+    const what = { 403: "无权操作", 404: "不在您的管辖范围或不存在", 409: "当前状态不能执行此操作", 422: "填写有误" }[status] || "请求失败 (" + status + ")";
+    let detail = body && body.detail;
+    if (detail && typeof detail === "object") detail = Object.entries(detail).map(([k, v]) => k + "：" + [].concat(v).join("；")).join("；");
+    return what + (detail ? "：" + detail : "");
+  }
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    Object.entries(attrs || {}).forEach(([k, v]) => {
+      if (v === undefined || v === null || v === false) return;
+      if (k === "class") node.className = v;
+      else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v);
+    });
+    children.flat().forEach((c) => node.append(c instanceof Node ? c : document.createTextNode(c == null ? "" : String(c))));
+    return node;
+  }
+  const pct = (v) => (v === null || v === undefined ? "—" : (v * 100).toFixed(1) + "%");
+  const isRate = (name) => name.endsWith("_rate");
+  const fmt = (name, v) => (isRate(name) ? pct(v) : v === null || v === undefined ? "—" : String(v));
+  const when = (iso) => { const d = new Date(iso); return d.toLocaleString("zh-CN", { hour12: false, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }); };
+
+  // --- Map -----------------------------------------------------------------------------------
+  const mapEl = document.getElementById("cc-map");
+  const map = L.map(mapEl, { zoomSnap: 0.25, attributionControl: false, preferCanvas: false });
+  const GOOD_TO_BAD = ["#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027"];
+  const NEUTRAL = ["#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c"];
+  const layer = data.layer;
+  const indicator = layer.indicator;
+
+  function classes(values) {
+    const present = values.filter((v) => v !== null && v !== undefined);
+    if (!present.length) return null;
+    const lo = Math.min(...present), hi = Math.max(...present);
+    return { lo, hi };
+  }
+  function colourOf(value, range) {
+    if (value === null || value === undefined || !range) return "#b8c2cc";
+    const t = range.hi === range.lo ? 1 : (value - range.lo) / (range.hi - range.lo);
+    const i = Math.min(4, Math.floor(t * 5));
+    if (indicator === "cases") return NEUTRAL[i];
+    // Rates: high is good; open / overdue counts: high is bad.
+    return layer.worse_when_higher ? GOOD_TO_BAD[i] : GOOD_TO_BAD[4 - i];
+  }
+  const range = classes(layer.features.map((f) => f.properties.value));
+  const regions = L.geoJSON({ type: "FeatureCollection", features: layer.features.filter((f) => f.geometry) }, {
+    style: (f) => ({ color: wall ? "#5b7fa8" : "#1f3b57", weight: 1.2, fillOpacity: 0.7, fillColor: colourOf(f.properties.value, range) }),
+    onEachFeature: (f, l) => {
+      const p = f.properties;
+      l.bindTooltip(el("span", {}, p.name + "：" + fmt(indicator, p.value) + "（" + layer.label + "）"), { sticky: true });
+      l.on("click", () => {
+        if (p.drill_url) { window.location.href = p.drill_url; return; }
+        l.bindPopup(el("div", { class: "cc-popup" }, el("strong", {}, p.name), el("br"),
+          layer.label + "：" + fmt(indicator, p.value), el("br"),
+          el("a", { href: p.list_url }, "周期内上报 " + p.cases + " 件"))).openPopup();
+      });
+    },
+  });
+  if (regions.getBounds().isValid()) map.fitBounds(regions.getBounds(), { padding: [10, 10] });
+  else map.setView([31.16, 108.39], 11);
+  regions.addTo(map);
+  regions.eachLayer((l) => {
+    const node = l.getElement();
+    if (!node) return;
+    const p = l.feature.properties;
+    node.setAttribute("data-code", p.code);
+    node.setAttribute("data-name", p.name);
+    node.setAttribute("data-value", p.value === null ? "" : p.value);
+    node.classList.add("cc-unit");
+  });
+  mapEl.dataset.units = String(layer.features.length);
+
+  (function legend() {
+    const box = document.getElementById("cc-legend");
+    box.append(el("strong", {}, layer.label));
+    if (!range) { box.append(el("span", {}, "无数据")); return; }
+    for (let i = 0; i < 5; i++) {
+      const a = range.lo + ((range.hi - range.lo) * i) / 5, b = range.lo + ((range.hi - range.lo) * (i + 1)) / 5;
+      const sample = colourOf(range.hi === range.lo ? range.hi : (a + b) / 2, range);
+      box.append(el("span", {}, el("i", { style: "background:" + sample }), fmt(indicator, isRate(indicator) ? a : Math.round(a)) + "–" + fmt(indicator, isRate(indicator) ? b : Math.round(b))));
+      if (range.hi === range.lo) break;
+    }
+    box.append(el("span", {}, el("i", { style: "background:#b8c2cc" }), "无数据"));
+  })();
+
+  const overlays = {};
+  function toggle(name, on) {
+    const l = overlays[name];
+    if (!l) return;
+    if (on) l.addTo(map); else l.remove();
+  }
+  document.querySelectorAll("[data-layer]").forEach((box) => box.addEventListener("change", () => toggle(box.dataset.layer, box.checked)));
+  const wanted = (name) => document.querySelector("[data-layer='" + name + "']").checked;
+
+  function casePopup(c) {
+    return el("div", { class: "cc-popup", "data-testid": "case-popup" },
+      el("strong", {}, c.number), " ", el("span", { class: "light light-" + c.light }, el("i"), c.light_text), el("br"),
+      c.matter + " · " + c.grid, el("br"), c.status_label + (c.approximate ? "（位置为网格中心）" : ""), el("br"),
+      el("div", { class: "acts-inline" },
+        el("button", { type: "button", "data-testid": "popup-dispatch", onclick: () => openAct(c.number, "dispatch") }, "派遣"),
+        el("button", { type: "button", "data-testid": "popup-summon", onclick: () => openAct(c.number, "summon") }, "吹哨"),
+        el("a", { href: c.url }, "详情")));
+  }
+
+  function loadCases() {
+    return getJSON(api("cases")).then((body) => {
+      if (overlays.cases) overlays.cases.remove();
+      const group = L.markerClusterGroup({ disableClusteringAtZoom: 16, maxClusterRadius: 50 });
+      body.items.forEach((c) => {
+        const icon = L.divIcon({ className: "case-pin light-" + c.light, iconSize: [14, 14],
+          html: '<span class="case-hit" data-number="' + c.number.replace(/[^0-9A-Za-z-]/g, "") + '" style="display:block;width:100%;height:100%"></span>' });
+        group.addLayer(L.marker([c.lat, c.lon], { icon, title: c.number + " " + c.matter, keyboard: true }).bindPopup(() => casePopup(c)));
+      });
+      overlays.cases = group;
+      if (wanted("cases")) group.addTo(map);
+      const note = document.getElementById("case-note");
+      note.textContent = body.more ? "显示最紧急的 " + body.shown + " 件（在办共 " + body.total + " 件）" : "在办 " + body.total + " 件";
+      mapEl.dataset.cases = String(body.shown);
+    }).catch((err) => { document.getElementById("case-note").textContent = String(err.message || err); });
+  }
+
+  function loadHeat() {
+    getJSON(api("key-persons")).then((body) => {
+      const note = document.getElementById("heat-note");
+      note.textContent = "重点人员 " + body.persons + " 人：" + body.located + " 人按所住楼栋定位，" + body.by_grid_centre + " 人无楼栋坐标，按所在网格中心计。";
+      if (!body.points.length || typeof L.heatLayer !== "function") return;
+      const max = Math.max(...body.points.map((p) => p[2]));
+      overlays.heat = L.heatLayer(body.points, { radius: 22, blur: 16, max, minOpacity: 0.35 });
+      if (wanted("heat")) overlays.heat.addTo(map);
+    }).catch((err) => { document.getElementById("heat-note").textContent = String(err.message || err); });
+  }
+
+  function loadDevices() {
+    const box = document.getElementById("devices");
+    getJSON(api("devices")).then((body) => {
+      const group = L.layerGroup();
+      body.devices.forEach((d) => {
+        const icon = L.divIcon({ className: "device-pin" + (d.alerts ? " alerting" : ""), iconSize: [12, 12] });
+        group.addLayer(L.marker([d.lat, d.lon], { icon, title: d.name }).bindPopup(el("div", { class: "cc-popup" },
+          el("strong", {}, d.name), el("br"), d.code + " · " + d.matter, el("br"),
+          "周期内告警 " + d.alerts + " 次" + (d.last_alert ? "，最近 " + when(d.last_alert) : ""))));
+      });
+      overlays.devices = group;
+      if (wanted("devices")) group.addTo(map);
+      box.replaceChildren();
+      const alerting = body.devices.filter((d) => d.alerts).length;
+      box.append(el("p", { class: "muted" }, "设备 " + body.devices.length + " 台，周期内有告警 " + alerting + " 台"));
+      if (body.alerts.length) {
+        box.append(el("ul", { class: "notes" }, body.alerts.map((a) =>
+          el("li", {}, when(a.at) + " " + a.device + (a.kind ? "（" + a.kind + "）" : "") + " → ", el("a", { href: "/cases/" + encodeURIComponent(a.case) + "/" }, a.case)))));
+      }
+    }).catch((err) => { box.textContent = String(err.message || err); });
+  }
+
+  function loadCare() {
+    const box = document.getElementById("care");
+    getJSON(api("care")).then((body) => {
+      const t = body.totals;
+      box.replaceChildren(el("p", { "data-testid": "care-total" }, "纳入关爱 " + t.under_plan + " 人，按期走访 " + t.covered + " 人，超期 " + t.overdue + " 人，覆盖率 " + t.percent));
+      if (!body.grids.length) return;
+      box.append(el("p", { class: "muted" }, "覆盖率最低的网格（共 " + body.grid_count + " 个网格有关爱对象）："));
+      box.append(el("div", { class: "scroll" }, el("table", { class: "figures care-table" },
+        el("thead", {}, el("tr", {}, el("th", {}, "网格"), el("th", {}, "对象"), el("th", {}, "按期"), el("th", {}, "超期"), el("th", {}, "覆盖率"), el("th", {}, "网格员"))),
+        el("tbody", {}, body.grids.map((g) => el("tr", {}, el("td", {}, g.name), el("td", {}, g.under_plan), el("td", {}, g.covered),
+          el("td", {}, g.overdue), el("td", {}, g.percent), el("td", {}, g.workers.join("、"))))))));
+    }).catch((err) => { box.textContent = String(err.message || err); });
+  }
+
+  // --- Charts --------------------------------------------------------------------------------
+  const theme = wall ? "dark" : null;
+  const charts = [];
+  function chart(id) {
+    const c = echarts.init(document.getElementById(id), theme, { renderer: "canvas" });
+    charts.push(c);
+    return c;
+  }
+  window.addEventListener("resize", () => { charts.forEach((c) => c.resize()); });
+  const bg = wall ? "transparent" : undefined;
+
+  (function trendChart() {
+    const rows = data.trend;
+    const c = chart("chart-trend");
+    c.setOption({
+      backgroundColor: bg, tooltip: { trigger: "axis" }, legend: { data: ["上报", "办结", "超期在办"] },
+      grid: { left: 40, right: 12, top: 30, bottom: 30 },
+      xAxis: { type: "category", data: rows.map((r) => r.day.slice(5)) }, yAxis: { type: "value", minInterval: 1 },
+      series: [
+        { name: "上报", type: "bar", data: rows.map((r) => r.cases), itemStyle: { color: "#3182bd" } },
+        { name: "办结", type: "line", data: rows.map((r) => r.closed), itemStyle: { color: "#2e7d32" } },
+        { name: "超期在办", type: "line", data: rows.map((r) => r.open_overdue), itemStyle: { color: "#c62828" } },
+      ],
+    });
+    c.on("click", (e) => { const row = rows[e.dataIndex]; if (row) window.location.href = row.list_url; });
+  })();
+
+  const rankBy = document.getElementById("rank-by");
+  const rankOrder = document.getElementById("rank-order");
+  const unitOptions = Object.keys(data.rankings).filter((k) => k !== "department");
+  unitOptions.forEach((k) => rankBy.append(el("option", { value: k }, data.rank_labels[k])));
+  if (!unitOptions.length) rankBy.hidden = true;
+  const rankChart = chart("chart-rank");
+  const deptChart = chart("chart-dept");
+
+  function drawRanking(c, rows, order, onClick) {
+    const label = rankOrder.options[rankOrder.selectedIndex].text;
+    const sorted = rows.slice().sort((a, b) => (a[order] === null) - (b[order] === null) || (b[order] || 0) - (a[order] || 0) || a.label.localeCompare(b.label));
+    const top = sorted.slice(0, 15).reverse();
+    c.setOption({
+      backgroundColor: bg, tooltip: { trigger: "axis", valueFormatter: (v) => fmt(order, v) },
+      grid: { left: 8, right: 40, top: 10, bottom: 20, containLabel: true },
+      xAxis: { type: "value", axisLabel: { formatter: (v) => (isRate(order) ? Math.round(v * 100) + "%" : v) } },
+      yAxis: { type: "category", data: top.map((r) => r.label), axisLabel: { width: 110, overflow: "truncate" } },
+      series: [{ name: label, type: "bar", data: top.map((r) => r[order]), itemStyle: { color: "#b3261e" },
+        label: { show: true, position: "right", formatter: (p) => fmt(order, p.value) } }],
+    }, true);
+    c.off("click");
+    c.on("click", (e) => { const row = top[e.dataIndex]; if (row) onClick(row); });
+    c.getDom().dataset.rows = String(rows.length);
+    if (!rows.length) c.getDom().dataset.empty = "1";
+  }
+  function drawRankings() {
+    const order = rankOrder.value;
+    if (unitOptions.length) drawRanking(rankChart, data.rankings[rankBy.value] || [], order, (row) => { window.location.href = row.drill_url || row.list_url; });
+    drawRanking(deptChart, data.rankings.department || [], order, (row) => { window.location.href = row.list_url; });
+  }
+  rankBy.addEventListener("change", drawRankings);
+  rankOrder.addEventListener("change", drawRankings);
+  drawRankings();
+
+  // --- Live feed -----------------------------------------------------------------------------
+  const feedList = document.getElementById("feed");
+  const feedState = document.getElementById("feed-state");
+  let cursor = null;
+  function feedItem(item, fresh) {
+    return el("li", { class: fresh ? "fresh" : "", "data-number": item.number, "data-kind": item.kind },
+      el("span", { class: "kind kind-" + item.kind }, item.kind === "new" ? "新上报" : "超时"), " ",
+      el("a", { href: item.url }, item.number), " ", el("span", { class: "light light-" + item.light }, el("i"), item.light_text), el("br"),
+      item.matter + " · " + item.grid + " · " + when(item.at) + " · " + item.status_label,
+      item.open ? el("div", { class: "acts-inline" },
+        el("button", { type: "button", "data-testid": "feed-dispatch", onclick: () => openAct(item.number, "dispatch") }, "派遣"),
+        el("button", { type: "button", "data-testid": "feed-summon", onclick: () => openAct(item.number, "summon") }, "吹哨")) : "");
+  }
+  function pollFeed() {
+    const url = api("feed", cursor === null ? "" : "after=" + cursor);
+    return getJSON(url).then((body) => {
+      const first = cursor === null;
+      const items = body.items.map((item) => feedItem(item, !first));
+      feedList.prepend(...items);
+      while (feedList.children.length > 60) feedList.lastChild.remove();
+      cursor = body.cursor;
+      feedState.textContent = "更新于 " + new Date().toLocaleTimeString("zh-CN", { hour12: false });
+      if (!feedList.children.length) feedState.textContent += "，暂无动态";
+      if (items.length && !first) loadCases();
+    }).catch((err) => { feedState.textContent = String(err.message || err); });
+  }
+  pollFeed();
+  setInterval(() => { if (!document.hidden) pollFeed(); }, FEED_EVERY_MS);
+
+  // The tiles refresh in place (the wall stays up all day).
+  function refreshKpi() {
+    getJSON(api("kpi")).then((body) => {
+      const put = (sel, v) => { const n = root.querySelector(sel); if (n) n.textContent = v; };
+      const t = body.total;
+      ["today_reported", "open_now", "overdue_now", "period_cases"].forEach((k) => put("[data-testid=kpi-" + k + "]", t[k]));
+      put("[data-testid=kpi-on_time_rate]", pct(t.period_on_time_rate));
+      put("[data-testid=kpi-satisfaction_rate]", pct(t.period_satisfaction_rate));
+      put("[data-testid=kpi-on_time]", t.period_closed_on_time); put("[data-testid=kpi-judged]", t.period_judged);
+      put("[data-testid=kpi-satisfied]", t.period_satisfied); put("[data-testid=kpi-rated]", t.period_rated);
+      Object.entries(body.by_board).forEach(([b, f]) => ["today_reported", "open_now", "overdue_now"].forEach((k) => put("[data-testid=board-" + b + "-" + k + "]", f[k])));
+    }).catch(() => {});
+  }
+  setInterval(() => { if (!document.hidden) refreshKpi(); }, KPI_EVERY_MS);
+
+  // --- One-click dispatch and summons --------------------------------------------------------
+  const dialog = document.getElementById("act");
+  const body = document.getElementById("act-body");
+  const STEP_LABELS = { accept: "受理立案", dispatch: "派遣", summon: "吹哨" };
+
+  function openAct(number, mode) {
+    body.replaceChildren(el("p", { class: "muted" }, "加载中…"));
+    if (!dialog.open) dialog.showModal();
+    getJSON("/api/command/cases/" + encodeURIComponent(number) + "/dispatch-options").then((o) => renderAct(o, mode))
+      .catch((err) => body.replaceChildren(el("p", { class: "error", "data-testid": "act-error" }, String(err.message || err))));
+  }
+
+  function renderAct(o, mode) {
+    const result = el("div", { class: "result", "data-testid": "act-result", role: "status" });
+    const fail = (err) => result.replaceChildren(el("p", { class: "error", "data-testid": "act-error" }, String(err.message || err)));
+    const s = o.suggestion;
+    const head = [
+      el("h2", {}, mode === "summon" ? "吹哨报到" : "一键派遣", " · ", el("a", { href: o.url }, o.number)),
+      el("p", {}, o.matter + " · " + o.grid + " · " + o.status_label + " ", el("span", { class: "light light-" + o.light }, el("i"), o.light_text)),
+      o.description ? el("p", { class: "muted" }, o.description) : "",
+      el("p", { "data-testid": "act-suggestion" }, "分拨建议：派往 ", el("strong", {}, s.target), s.kind === "department" ? "（部门）" : "（属地单位）"),
+      s.reasons.length ? el("ul", { class: "reasons", "data-testid": "act-reasons" }, s.reasons.map((r) => el("li", {}, r))) : "",
+    ];
+    let form;
+    if (mode === "summon") {
+      if (!o.summon_steps.length) {
+        form = el("p", { class: "error" }, "当前状态（" + o.status_label + "）不能吹哨。");
+      } else {
+        const reason = el("textarea", { name: "reason", rows: 3, required: true, "data-testid": "summon-reason", placeholder: "哨令：需要哪些部门到场、做什么" });
+        const hours = el("input", { type: "number", name: "hours", min: "0.5", step: "0.5", value: "2", "aria-label": "报到时限（工作小时）" });
+        const boxes = o.departments.map((d) => el("label", { class: "check" }, el("input", { type: "checkbox", value: d.id, "data-testid": "summon-dept" }), d.name));
+        form = el("form", { class: "stack", onsubmit: (e) => {
+          e.preventDefault();
+          const chosen = boxes.map((b) => b.querySelector("input")).filter((i) => i.checked).map((i) => Number(i.value));
+          postJSON("/api/command/cases/" + encodeURIComponent(o.number) + "/summon", { reason: reason.value, departments: chosen, checkin_hours: Number(hours.value) || 2 })
+            .then((r) => { result.replaceChildren(el("p", { class: "ok" }, "已吹哨：" + r.parties.join("、") + "（事件现为“" + r.status_label + "”）")); pollFeed(); })
+            .catch(fail);
+        } },
+        el("p", { class: "muted" }, "将执行：" + o.summon_steps.map((x) => STEP_LABELS[x]).join(" → ")),
+        el("label", {}, "哨令", reason), el("div", {}, "报到部门"), el("div", { class: "dept-list" }, boxes.length ? boxes : "没有可吹哨的部门"),
+        el("label", {}, "报到时限（工作小时）", hours),
+        el("button", { type: "submit", class: "primary", "data-testid": "summon-submit" }, "吹哨"));
+      }
+    } else if (!o.dispatch_steps.length) {
+      form = el("p", { class: "error", "data-testid": "act-refused" }, "当前状态（" + o.status_label + "）不能派遣。");
+    } else {
+      const select = el("select", { name: "department", "data-testid": "dispatch-department" },
+        el("option", { value: "" }, "按分拨建议：" + s.target), o.departments.map((d) => el("option", { value: d.id }, d.name)));
+      form = el("form", { class: "stack", onsubmit: (e) => {
+        e.preventDefault();
+        const button = form.querySelector("button");
+        button.disabled = true;
+        postJSON("/api/command/cases/" + encodeURIComponent(o.number) + "/dispatch", { department: select.value ? Number(select.value) : null })
+          .then((r) => { result.replaceChildren(el("p", { class: "ok", "data-testid": "act-done" }, "已派遣至 " + r.to + "（事件现为“" + r.status_label + "”）")); loadCases(); })
+          .catch((err) => { button.disabled = false; fail(err); });
+      } },
+      el("p", { class: "muted" }, "将执行：" + o.dispatch_steps.map((x) => STEP_LABELS[x]).join(" → ")),
+      el("label", {}, "派往", select),
+      el("button", { type: "submit", class: "primary", "data-testid": "dispatch-submit" }, "一键派遣"));
+    }
+    body.replaceChildren(...head, form, result);
+  }
+
+  loadCases();
+  loadHeat();
+  loadDevices();
+  loadCare();
+})();

@@ -1,0 +1,54 @@
+"""Weekly dispatch reports (周调度): one row per requested report, its figures and its files.
+
+The daily supervision sheet (日督导) is computed on demand and kept nowhere (see selectors.py).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.core.scope import ScopedManager
+
+
+class ReportStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("生成中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class WeeklyReport(models.Model):
+    """The week (Monday to Sunday) of one region: figures as JSON, and the same as .xlsx and .pdf.
+
+    The files are announced (status done) only after both are written; a failed run keeps none.
+    """
+
+    scope_path_field = "region__path"
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="区域")
+    week_start = models.DateField("周一")
+    status = models.CharField("状态", max_length=16, choices=ReportStatus.choices, default=ReportStatus.QUEUED, db_index=True)
+    error = models.TextField("错误", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="申请人")
+    created_at = models.DateTimeField("申请时间")
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    figures = models.JSONField("数据", default=dict, blank=True)
+    xlsx = models.FileField("Excel", upload_to="reviews/weekly/%Y/", blank=True)
+    pdf = models.FileField("PDF", upload_to="reviews/weekly/%Y/", blank=True)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "周调度报告"
+        ordering = ["-week_start", "-created_at", "-id"]
+        indexes = [models.Index(fields=["region", "week_start"])]
+
+    def __str__(self) -> str:
+        return f"{self.region.name} {self.week_start:%Y-%m-%d} 周调度"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == ReportStatus.DONE

@@ -1,0 +1,93 @@
+"""Writes of the reviews: requesting a weekly report, and producing it (run by the task)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from yiwang.core import audit
+from yiwang.core.scope import Action, require
+from yiwang.regions.models import Level, Region
+
+from .models import ReportStatus, WeeklyReport
+from .selectors import require_reviewer
+
+log = logging.getLogger(__name__)
+
+# Reports are about units that hold grids, not a single micro-grid.
+REPORT_LEVELS = frozenset({Level.PROVINCE, Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID})
+
+
+def request_weekly_report(*, region: Region, week_start: date, acting_user) -> WeeklyReport:
+    """Queue the weekly report of `region` for the week starting on Monday `week_start`.
+
+    A report of the same region and week already queued or running is returned instead of a second
+    one (a double click queues one job). The task is enqueued in the same transaction, so the row
+    and its job exist together or not at all.
+    """
+    from .tasks import generate_weekly_report
+
+    require_reviewer(acting_user)
+    require(acting_user, Action.CHANGE, region.path)
+    if not isinstance(week_start, date) or week_start.weekday() != 0:
+        raise ValidationError({"week_start": "周调度报告须从周一开始"})
+    if week_start > timezone.localdate():
+        raise ValidationError({"week_start": "不能生成尚未开始的一周"})
+    if region.level not in REPORT_LEVELS:
+        raise ValidationError({"region": "微网格不单独生成周调度报告"})
+    with transaction.atomic():
+        # Lock the region row so two requests for it cannot both find nothing pending.
+        Region.objects.select_for_update().get(pk=region.pk)
+        pending = WeeklyReport.objects.filter(region=region, week_start=week_start,
+                                              status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING]).first()
+        if pending is not None:
+            return pending
+        report = WeeklyReport.objects.create(region=region, week_start=week_start, created_by=acting_user, created_at=timezone.now())
+        audit.record(actor=acting_user, action="reviews.weekly_report.request", target=report,
+                     detail={"region": region.code, "week_start": week_start.isoformat()})
+        generate_weekly_report.enqueue(report.pk)
+    return report
+
+
+def produce_weekly_report(report_id: int, *, now=None) -> str:
+    """Compute the figures, write the .xlsx and .pdf, and only then mark the report done.
+
+    On any error the files written so far are deleted and the report is marked failed with the
+    error; it is never announced done with a file missing. Returns the final status.
+    """
+    from .documents import render_pdf, render_xlsx, title_of
+    from .figures import weekly_figures
+
+    with transaction.atomic():
+        report = WeeklyReport.objects.select_for_update().select_related("region").filter(pk=report_id).first()
+        if report is None or report.status == ReportStatus.DONE:
+            return report.status if report else "missing"
+        report.status, report.started_at, report.error = ReportStatus.RUNNING, timezone.now(), ""
+        report.save(update_fields=["status", "started_at", "error"])
+
+    written = []
+    try:
+        figures = weekly_figures(region=report.region, week_start=report.week_start, now=now)
+        xlsx, pdf = render_xlsx(figures), render_pdf(figures)  # both in memory before anything is stored
+        stem = f"weekly-{report.region.code}-{report.week_start:%Y%m%d}-{report.pk}"
+        report.xlsx.save(f"{stem}.xlsx", ContentFile(xlsx), save=False)
+        written.append(report.xlsx.name)
+        report.pdf.save(f"{stem}.pdf", ContentFile(pdf), save=False)
+        written.append(report.pdf.name)
+        with transaction.atomic():
+            WeeklyReport.objects.filter(pk=report.pk).update(
+                status=ReportStatus.DONE, figures=figures, xlsx=report.xlsx.name, pdf=report.pdf.name, finished_at=timezone.now(), error="")
+        audit.record(actor=None, action="reviews.weekly_report.done", target=report, detail={"title": title_of(figures)})
+        return ReportStatus.DONE
+    except Exception as exc:  # noqa: BLE001 - any failure must end as a failed report, not a stuck one
+        log.exception("weekly report %s failed", report_id)
+        for name in written:
+            report.xlsx.storage.delete(name)
+        WeeklyReport.objects.filter(pk=report.pk).update(
+            status=ReportStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], xlsx="", pdf="", figures={}, finished_at=timezone.now())
+        return ReportStatus.FAILED
