@@ -198,3 +198,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("YIWANG_LOG_LEVEL", "WARNING")},
 }
+
+# The weekly dispatch report's PDF font (a CJK font; Debian: fonts-noto-cjk). Index 2 of the Noto
+# collection is Simplified Chinese.
+YIWANG_REPORT_FONT = os.environ.get("YIWANG_REPORT_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+YIWANG_REPORT_FONT_INDEX = int(os.environ.get("YIWANG_REPORT_FONT_INDEX", "2"))

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from tests.reviews.conftest import at, make_case  # noqa: F401 - make_case is a fixture used here
+from tests.reviews.conftest import at, case_maker
 from tests.test_worker import _env_for_test_database
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -24,6 +24,11 @@ def _catalogue_and_tasks(settings, tmp_path):
     catalogue.ensure()  # see tests/browser/test_cases_browser.py: the seeded catalogue may be gone
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def make_case(tree):
+    return case_maker(tree)
 
 
 def _week_of_cases(tree, make_case):
@@ -61,6 +66,11 @@ def test_request_produce_read_pdf_and_compare_excel(page, login, live_server, us
     expect(kpis.nth(0)).to_contain_text("上报事件")
     assert kpis.nth(0).locator("td").all_inner_texts() == ["上报事件", "3", "1", "+2"]
     assert kpis.nth(3).locator("td").all_inner_texts() == ["按期结案率", "66.7%", "100.0%", "-33.3%"]
+
+    # The report page fits a phone: wide tables scroll inside their box, the page does not.
+    page.set_viewport_size({"width": 375, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 376
+    page.set_viewport_size({"width": 1280, "height": 860})
 
     # The Excel downloaded from the page holds the numbers the page shows, table by table.
     with page.expect_download() as download_info:

@@ -10,6 +10,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from tests.cases.conftest import matters, report  # noqa: F401  (the closed loop's fixtures, used here too)
+
 
 @pytest.fixture(autouse=True)
 def _immediate_tasks(settings):
@@ -57,15 +59,15 @@ def cases(tree, other_grid, command_department):
     from yiwang.matters.models import MatterType
 
     rng = random.Random(20260)
-    matters = [MatterType.objects.get(kind="community", code="S0001")]
-    matters += list(MatterType.objects.filter(kind="event", active=True).exclude(board=matters[0].board).order_by("code")[:2])
+    chosen = [MatterType.objects.get(kind="community", code="S0001")]
+    chosen += list(MatterType.objects.filter(kind="event", active=True).exclude(board=chosen[0].board).order_by("code")[:2])
     now = timezone.now()
     places = [(tree.grid_a, tree.micro_a1), (tree.grid_a, tree.micro_a2), (tree.grid_a, None), (tree.grid_b, tree.micro_b1),
               (other_grid, None)]
     made = []
     for i in range(60):
         grid, micro = rng.choice(places)
-        matter = rng.choice(matters)
+        matter = rng.choice(chosen)
         reported = now - timedelta(days=rng.choice([0, 0, 1, 3, 8, 20, 29, 45, 80, 100]), hours=rng.uniform(0.5, 5))
         if reported > now - timedelta(minutes=30):
             reported = now - timedelta(hours=1)
@@ -89,4 +91,4 @@ def cases(tree, other_grid, command_department):
                               step_warn_at=step_due - timedelta(hours=4) if step_due else None))
     for case in made:
         Case.objects.filter(pk=case.pk).update(number=f"T{case.pk:06d}")
-    return {"matters": matters, "cases": Case.objects.filter(pk__in=[c.pk for c in made]), "other_grid": other_grid}
+    return {"matters": chosen, "cases": Case.objects.filter(pk__in=[c.pk for c in made]), "other_grid": other_grid}

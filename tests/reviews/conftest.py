@@ -16,6 +16,11 @@ def at(*args) -> datetime:
 
 @pytest.fixture
 def make_case(tree):
+    return case_maker(tree)
+
+
+def case_maker(tree):
+    """make(status, *, code, region, reported_at, **fields) -> a Case straight in the table."""
     from yiwang.cases.models import Case, Channel, Level, Status
     from yiwang.matters.models import MatterType
     from yiwang.matters.services import current_version

@@ -116,8 +116,9 @@ class Deltas:
                 row[1] += sign * part.flagged
 
     def write(self) -> None:
-        counts = [(*key, *row) for key, row in self.counts.items() if any(row)]
-        opened = [(*key, *row) for key, row in self.open.items() if any(row)]
+        # Sorted: concurrent writers then lock shared rows in the same order and cannot deadlock.
+        counts = sorted((*key, *row) for key, row in self.counts.items() if any(row))
+        opened = sorted((*key, *row) for key, row in self.open.items() if any(row))
         _upsert(CaseRollup, ("region_id", "grain", "period", "board", "department_key"), COUNTS, counts)
         _upsert(OpenCaseRollup, ("region_id", "board", "department_key", "reported_on", "due_on"), OPEN_COUNTS, opened)
         if opened:

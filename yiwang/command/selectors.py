@@ -419,10 +419,10 @@ def devices(user, place: Region | None, *, since: datetime) -> list[dict]:
     from yiwang.cases.models import Device
 
     rows = (Device.objects.restrict(user).filter(_place_q(place)).select_related("matter")
-            .annotate(alerts=Count("alerts", filter=Q(alerts__received_at__gte=since)), last_alert=Max("alerts__received_at"))
-            .order_by("-alerts", "code")[:500])
+            .annotate(alert_count=Count("alerts", filter=Q(alerts__received_at__gte=since)), last_alert=Max("alerts__received_at"))
+            .order_by("-alert_count", "code")[:500])
     return [{"code": d.code, "name": d.name, "lon": d.lon, "lat": d.lat, "active": d.active, "matter": d.matter.name,
-             "alerts": d.alerts, "last_alert": d.last_alert.isoformat() if d.last_alert else None} for d in rows]
+             "alerts": d.alert_count, "last_alert": d.last_alert.isoformat() if d.last_alert else None} for d in rows]
 
 
 def recent_alerts(user, place: Region | None, *, limit: int = 10) -> list[dict]:

@@ -16,6 +16,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import CASCADE, DO_NOTHING, SET_NULL, Count, ProtectedError, Q
 
@@ -49,6 +50,7 @@ from yiwang.deliberation import demo as deliberation_demo
 from yiwang.votes import demo as votes_demo
 from yiwang.alliance import demo as alliance_demo
 from yiwang.assessment import demo as assessment_demo
+from yiwang.reviews import demo as reviews_demo
 from yiwang.duties import demo as duties_demo
 from yiwang.links import demo as links_demo
 
@@ -151,6 +153,10 @@ def delete_rows(queryset) -> None:
     signals are sent (the demo has no receivers to honour)."""
     model = queryset.model
     keys = queryset.values("pk")
+    try:
+        keys.query.sql_with_params()
+    except EmptyResultSet:
+        return  # filtered by an empty list (e.g. a demo part never built): nothing to delete
     # Many-to-many links in either direction go with the rows (their tables hold no other data).
     for m2m in model._meta.local_many_to_many:
         m2m.remote_field.through._base_manager.filter(**{f"{m2m.m2m_field_name()}__in": keys}).delete()
@@ -253,7 +259,8 @@ def build_demo(*, options: DemoOptions = DemoOptions(), reset: bool = False, log
 # Built in this order, deleted in the reverse one: links name duty items, A/B roles name both.
 # Participation records come after: campaigns check duty-list admission, assessment reads everything before it.
 DUTY_RECORD_DEMOS = (duties_demo, links_demo, ab_roles_demo, activities_demo,
-                     gridwork_demo, campaigns_demo, wishes_demo, volunteers_demo, pointsbank_demo, deliberation_demo, votes_demo, alliance_demo, assessment_demo)
+                     gridwork_demo, campaigns_demo, wishes_demo, volunteers_demo, pointsbank_demo, deliberation_demo, votes_demo, alliance_demo, assessment_demo,
+                     reviews_demo)
 
 
 def _build_duty_records(*, seed: int, phase, mark: float) -> float:

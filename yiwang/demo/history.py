@@ -50,6 +50,7 @@ EPOCH = date(1970, 1, 1)
 NO_DUE_DAY = (date(9999, 12, 31) - EPOCH).days
 DAY = 86_400
 CHUNK = 1_000_000  # cases per CSV file / per SQLite batch group
+SLICE = 250_000  # rows handed from DuckDB to SQLite at a time
 BIG_LOAD = 200_000  # rows from which a table's indexes are built after the load, not during it
 PHONE_POOL = 200_000  # distinct reporter phones; drawn Zipf-like, so some call again and again
 
@@ -260,9 +261,9 @@ def _draw(n: int, *, grids: _Grids, matters: _Matters, departments: dict[str, li
     duration = np.maximum(duration, 600)
     end = reported + duration
     rejected = rng.random(n) < 0.03
-    recent = reported > now_s - 90 * DAY
-    on_hold = (~rejected) & recent & (rng.random(n) < 0.01)  # put on hold, paused before the deadline
-    stuck = (~rejected) & ~on_hold & recent & (rng.random(n) < 0.03)  # still open long after their deadline
+    recent = reported > now_s - 180 * DAY
+    on_hold = (~rejected) & recent & (rng.random(n) < 0.03)  # put on hold, paused before the deadline
+    stuck = (~rejected) & ~on_hold & recent & (rng.random(n) < 0.08)  # still open long after their deadline
     late |= stuck
     duration = np.where(stuck, np.maximum(duration, now_s - reported + DAY), duration)
     end = reported + duration
@@ -460,7 +461,7 @@ def _case_columns(postgres: bool, now: datetime) -> list[tuple[str, str]]:
         "id": "h.id", "number": f"{local_day} || lpad(CAST(h.id AS VARCHAR), 6, '0')", "channel": f"'{Channel.IMPORT}'",
         "status": f"{statuses}[h.status + 1]", "matter_id": "h.matter_id", "matter_version_id": "h.version_id", "board": "b.code",
         "tier": "m.tier", "urgency": "'normal'", "level": f"CASE WHEN h.department_id >= 0 THEN '{Level.STREET}' ELSE {levels}[h.level + 1] END",
-        "region_id": "h.grid_id", "micro_grid_id": "CASE WHEN h.micro_id >= 0 THEN h.micro_id END", "lon": "h.lon", "lat": "h.lat",
+        "region_id": "h.grid_id", "micro_grid_id": "CASE WHEN h.micro_id >= 0 THEN h.micro_id END", "lon": "CASE WHEN NOT isnan(h.lon) THEN h.lon END", "lat": "CASE WHEN NOT isnan(h.lat) THEN h.lat END",
         "address": "g.name || '附近'", "description": "m.name || '(历史数据)'", "attributes": "'{}'", "reporter_name": "''",
         "phone_sealed": "''", "phone_digest": "coalesce(p.digest, '')", "reported_by_id": "NULL", "access_code_hash": "''",
         "handling_region_id": "h.handling_id", "handling_department_id": "CASE WHEN h.department_id >= 0 THEN h.department_id END",
@@ -497,7 +498,7 @@ def _write_cases(db, cases: int, first_id: int, now: datetime) -> None:
     varying = [(name, expr) for name, expr in columns if name not in constant]
     select = ", ".join(expr for _, expr in varying)
     target = f"{quote(Case._meta.db_table)} ({', '.join(quote(name) for name, _ in (*varying, *constant.items()))})"
-    with _plain_indexes_dropped(Case, rows=cases):
+    with _plain_indexes_dropped(Case, rows=cases), _foreign_keys_checked_by_set(db, cases):
         for start in range(first_id, first_id + cases, CHUNK):
             where = f"WHERE h.id >= {start} AND h.id < {start + CHUNK}"
             _load(db, f"SELECT {select} {CASE_SOURCE} {where} ORDER BY h.id", target, len(varying), literals=list(constant.values()))
@@ -519,11 +520,57 @@ def _load(db, query: str, target: str, width: int, literals: list[str] = ()) -> 
                     copy.write(chunk)
         return 0
     sql = f"INSERT INTO {target} VALUES ({', '.join(['%s'] * width + [v.replace('%', '%%') for v in literals])})"
-    result = db.execute(query)
+    # Column-wise (fetchnumpy) is many times faster than DuckDB's row-wise fetch; slices bound the memory.
+    db.execute(f"CREATE OR REPLACE TEMPORARY TABLE load_rows AS SELECT row_number() OVER () AS load_rn, * FROM ({query})")
+    total = db.execute("SELECT count(*) FROM load_rows").fetchone()[0]
     with connection.cursor() as cursor:
-        while batch := result.fetchmany(20_000):
-            cursor.executemany(sql, batch)
-    return 0
+        for start in range(0, total, SLICE):
+            arrays = db.execute(f"SELECT * EXCLUDE (load_rn) FROM load_rows WHERE load_rn > {start} AND load_rn <= {start + SLICE}").fetchnumpy()
+            rows = list(zip(*(column.tolist() for column in arrays.values()), strict=True))
+            for offset in range(0, len(rows), 20_000):
+                cursor.executemany(sql, rows[offset:offset + 20_000])
+    db.execute("DROP TABLE load_rows")
+    return total
+
+
+class _foreign_keys_checked_by_set:
+    """PostgreSQL checks each row's foreign keys with a trigger, one lookup per key per row (most of
+    the time of a large COPY). A superuser may skip the triggers (session_replication_role =
+    replica) when every key value is checked at once instead: the distinct values of each key
+    column are looked up in their tables before the load."""
+
+    CHECKS = (("matter_id", "matters.MatterType"), ("version_id", "matters.MatterTypeVersion"), ("grid_id", "regions.Region"),
+              ("micro_id", "regions.Region"), ("handling_id", "regions.Region"), ("department_id", "matters.Department"))
+
+    def __init__(self, db, rows: int):
+        self.db, self.active = db, False
+        self.when = connection.vendor == "postgresql" and rows >= BIG_LOAD
+
+    def __enter__(self):
+        if not self.when:
+            return self
+        from django.apps import apps
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+            if not cursor.fetchone()[0]:
+                return self
+        for column, label in self.CHECKS:
+            values = [v for (v,) in self.db.execute(f"SELECT DISTINCT {column} FROM h WHERE {column} >= 0").fetchall()]
+            model = apps.get_model(label)
+            found = model.objects.filter(pk__in=values).count()
+            if found != len(values):
+                raise RuntimeError(f"history: {len(values) - found} {column} values have no {label} row")
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        self.active = True
+        return self
+
+    def __exit__(self, kind, error, trace):
+        if self.active and kind is None:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = origin")
+        return False
 
 
 class _plain_indexes_dropped:
@@ -555,9 +602,13 @@ class _plain_indexes_dropped:
         if kind is None and self.definitions:
             with connection.cursor() as cursor:
                 if connection.vendor == "postgresql":
+                    # The loaded rows' deferred foreign-key checks must run before an index can be built.
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                     cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
                 for _, definition in self.definitions:
                     cursor.execute(definition)
+                if connection.vendor == "postgresql":
+                    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         return False
 
 
@@ -583,17 +634,17 @@ def _write_rollups(db) -> tuple[int, int]:
                    ) GROUP BY ALL""")
     counters = ", ".join(ROLLUP_COUNTS)
     day_date = "DATE '1970-01-01' + CAST(day AS INTEGER)"
-    rows = f"""SELECT region_id, 'd' AS grain, {day_date} AS period, b.code AS board, greatest(department_id, 0) AS department_key, {counters}
+    rows = f"""SELECT region_id, 'd' AS grain, CAST({day_date} AS VARCHAR) AS period, b.code AS board, greatest(department_id, 0) AS department_key, {counters}
                FROM per_day JOIN boards b ON b.i = per_day.board
                UNION ALL
-               SELECT region_id, 'm', date_trunc('month', {day_date})::DATE, b.code, greatest(department_id, 0), {resum}
+               SELECT region_id, 'm', CAST(date_trunc('month', {day_date})::DATE AS VARCHAR), b.code, greatest(department_id, 0), {resum}
                FROM per_day JOIN boards b ON b.i = per_day.board GROUP BY ALL"""
     counted = _add_rows(db, CaseRollup, ("region_id", "grain", "period", "board", "department_key"), ROLLUP_COUNTS, rows)
 
     db.execute("""CREATE TABLE open_cells AS SELECT grid_id, micro_id, board, department_id, day, k_due_on AS due_on,
                   sum(k_open) AS open_cases, sum(k_flagged) AS flagged FROM h WHERE k_open = 1 GROUP BY ALL""")
-    open_rows = f"""SELECT region_id, b.code AS board, greatest(department_id, 0) AS department_key, {day_date} AS reported_on,
-                      DATE '1970-01-01' + CAST(due_on AS INTEGER) AS due_on, sum(open_cases) AS open_cases, sum(flagged) AS flagged FROM (
+    open_rows = f"""SELECT region_id, b.code AS board, greatest(department_id, 0) AS department_key, CAST({day_date} AS VARCHAR) AS reported_on,
+                      CAST(DATE '1970-01-01' + CAST(due_on AS INTEGER) AS VARCHAR) AS due_on, sum(open_cases) AS open_cases, sum(flagged) AS flagged FROM (
                       SELECT ch.region_id, c.* EXCLUDE (grid_id, micro_id) FROM open_cells c JOIN chain_t ch ON ch.grid_id = c.grid_id
                       UNION ALL
                       SELECT c.micro_id AS region_id, c.* EXCLUDE (grid_id, micro_id) FROM open_cells c WHERE c.micro_id >= 0
@@ -611,7 +662,8 @@ def _add_rows(db, model, keys: tuple[str, ...], counters: tuple[str, ...], query
     column_sql = ", ".join(quote(n) for n in names)
     count = db.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
     if not model.objects.exists():
-        with _plain_indexes_dropped(model, rows=count):
+        # Region ids come from the grids' chains and micro-grids, all read in this transaction.
+        with _plain_indexes_dropped(model, rows=count), _foreign_keys_checked_by_set(db, count):
             _load(db, query, f"{table} ({column_sql})", len(names))
         return count
     staging = quote(f"{model._meta.db_table}_history_staging")

@@ -197,6 +197,7 @@ class _Pdf:
             self.text(9, "(无)", 6, GREY)
             return
         aligns = ["LEFT" if c.kind == TEXT else "RIGHT" for c in table.columns]
+        pdf.set_fill_color(255, 255, 255)  # a chart's bar colour must not leak into the cells
         with pdf.table(col_widths=[c.width for c in table.columns], wrapmode="CHAR", text_align=aligns, line_height=5,
                        headings_style=FontFace(emphasis=None, fill_color=(230, 236, 245)), padding=1) as grid:
             header = grid.row()
@@ -239,6 +240,7 @@ class _Pdf:
         pdf.set_draw_color(*GREY)
         pdf.line(left, top - 1, left, top + len(labels) * (bar + gap))
         pdf.set_draw_color(0, 0, 0)
+        pdf.set_fill_color(255, 255, 255)
         pdf.set_xy(pdf.l_margin, top + len(labels) * (bar + gap) + 2)
 
     def line_chart(self, title: str, days: list[str], series: list[tuple[str, list[int], tuple]]):
@@ -248,7 +250,9 @@ class _Pdf:
         height, top = 55.0, self.space(75)
         left, right = pdf.l_margin + 12, pdf.w - pdf.r_margin - 5
         bottom = top + height
+        # Integer ticks: the top of the scale is the peak rounded up to a multiple of 4.
         peak = max([max(values) for _, values, _ in series] + [1])
+        peak = max(4, -(-peak // 4) * 4)
         pdf.set_font("cjk", size=7)
         pdf.set_draw_color(*GREY)
         for step in range(5):  # y grid with labels
@@ -256,7 +260,7 @@ class _Pdf:
             y = bottom - height * step / 4
             pdf.line(left, y, right, y)
             pdf.set_xy(pdf.l_margin, y - 2)
-            pdf.cell(10, 4, f"{value:.0f}" if peak >= 4 else f"{value:.1f}", align="R")
+            pdf.cell(10, 4, f"{value:.0f}", align="R")
         xs = [left + (right - left) * (i + 0.5) / len(days) for i in range(len(days))]
         for x, day in zip(xs, days):
             pdf.set_xy(x - 8, bottom + 1)
@@ -279,6 +283,7 @@ class _Pdf:
             pdf.cell(40, 4, f"{name}(合计 {sum(values)})")
             x += 50
         pdf.set_draw_color(0, 0, 0)
+        pdf.set_fill_color(255, 255, 255)
         pdf.set_xy(pdf.l_margin, legend_y + 7)
 
     def render(self) -> bytes:

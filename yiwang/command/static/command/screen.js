@@ -54,7 +54,8 @@
 
   // --- Map -----------------------------------------------------------------------------------
   const mapEl = document.getElementById("cc-map");
-  const map = L.map(mapEl, { zoomSnap: 0.25, attributionControl: false, preferCanvas: false });
+  // No tile layer sets a zoom range, and the cluster layer needs one.
+  const map = L.map(mapEl, { zoomSnap: 0.25, attributionControl: false, minZoom: 3, maxZoom: 19 });
   const GOOD_TO_BAD = ["#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027"];
   const NEUTRAL = ["#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c"];
   const layer = data.layer;
@@ -157,7 +158,7 @@
       note.textContent = "重点人员 " + body.persons + " 人：" + body.located + " 人按所住楼栋定位，" + body.by_grid_centre + " 人无楼栋坐标，按所在网格中心计。";
       if (!body.points.length || typeof L.heatLayer !== "function") return;
       const max = Math.max(...body.points.map((p) => p[2]));
-      overlays.heat = L.heatLayer(body.points, { radius: 22, blur: 16, max, minOpacity: 0.35 });
+      overlays.heat = L.heatLayer(body.points, { radius: 32, blur: 20, max, minOpacity: 0.55 });
       if (wanted("heat")) overlays.heat.addTo(map);
     }).catch((err) => { document.getElementById("heat-note").textContent = String(err.message || err); });
   }
@@ -213,8 +214,8 @@
     const rows = data.trend;
     const c = chart("chart-trend");
     c.setOption({
-      backgroundColor: bg, tooltip: { trigger: "axis" }, legend: { data: ["上报", "办结", "超期在办"] },
-      grid: { left: 40, right: 12, top: 30, bottom: 30 },
+      backgroundColor: bg, tooltip: { trigger: "axis" }, legend: { data: ["上报", "办结", "超期在办"], top: 0, left: "center" },
+      grid: { left: 40, right: 12, top: 36, bottom: 24 },
       xAxis: { type: "category", data: rows.map((r) => r.day.slice(5)) }, yAxis: { type: "value", minInterval: 1 },
       series: [
         { name: "上报", type: "bar", data: rows.map((r) => r.cases), itemStyle: { color: "#3182bd" } },
