@@ -67,3 +67,30 @@ def report(matters):
         return report_case(Report(channel=channel, matter=matters(code), lon=lon, lat=lat, description="测试事件", **extra), acting_user=user)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _rollups_follow_the_cases(request):
+    """After every test here that touched the database, the rollups kept by Case.save (and the
+    import, the sweep, region moves) must equal a recount from the case rows. A test that writes
+    cases behind Case.save on purpose marks itself `rollups_unchecked`."""
+    marker = request.node.get_closest_marker("django_db")
+    uses_db = marker is not None or bool({"db", "transactional_db"} & set(request.fixturenames))
+    if not uses_db or request.node.get_closest_marker("rollups_unchecked"):
+        yield
+        return
+    # Set up the database here, so that it is still there when the check below runs.
+    transactional = "transactional_db" in request.fixturenames or (marker is not None and marker.kwargs.get("transaction"))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    yield
+    from yiwang.cases import rollups
+    from yiwang.cases.models import CaseRollup, OpenCaseRollup
+
+    def state():
+        counts = sorted(r for r in CaseRollup.objects.values_list("region", "grain", "period", "board", "department_key", *rollups.COUNTS) if any(r[5:]))
+        opened = sorted(OpenCaseRollup.objects.values_list("region", "board", "department_key", "reported_on", "due_on", "open_cases", "flagged"))
+        return counts, opened
+
+    kept = state()
+    rollups.rebuild()
+    assert state() == kept, "the rollups drifted from the case rows"

@@ -98,9 +98,21 @@ def _check(world, *, as_of=AS_OF):
     for board in boards:
         assert _counts(by_board.get(board, rollups.Indicators())) == _counts(indicators(Case.objects.filter(board=board), as_of=as_of))
     by_day = rollups.counted(rollups.Filter(regions=(tree.street.pk,), start=start, end=end), by="day", as_of=as_of)
-    for day, got in by_day.items():
+    for offset in range((end - start).days):
+        day = start + timedelta(days=offset)
         lo = datetime(day.year, day.month, day.day, tzinfo=TZ)
-        assert _counts(got) == _counts(indicators(Case.objects.all(), as_of=as_of, start=lo, end=lo + timedelta(days=1)))
+        expected = indicators(Case.objects.all(), as_of=as_of, start=lo, end=lo + timedelta(days=1))
+        assert _counts(by_day.get(day, rollups.Indicators())) == _counts(expected), day
+    by_department = rollups.counted(rollups.Filter(regions=(tree.district.pk,)), by="department", as_of=as_of)
+    department = world["department"]
+    for key, cases in ((department.pk, Case.objects.filter(handling_department=department)), (0, Case.objects.filter(handling_department=None))):
+        assert _counts(by_department.get(key, rollups.Indicators())) == _counts(indicators(cases, as_of=as_of))
+    micros = rollups.counted(rollups.Filter(regions=(tree.micro_a1.pk, tree.micro_a2.pk)), by="region", as_of=as_of)
+    for micro in (tree.micro_a1, tree.micro_a2):
+        assert _counts(micros.get(micro.pk, rollups.Indicators())) == _counts(indicators(Case.objects.filter(micro_grid=micro), as_of=as_of))
+    now_open = rollups.open_now(rollups.Filter(regions=(tree.community.pk,)), as_of=as_of).get(None, (0, 0))
+    whole = indicators(Case.objects.filter(region__path__startswith=tree.community.path), as_of=as_of)
+    assert now_open == (whole.open, whole.open_overdue)
 
 
 def Q_region(region):
@@ -164,3 +176,30 @@ def test_split_period_into_months_and_days():
     assert rollups.split_period(date(2026, 1, 1), date(2027, 1, 1))[1] == []
     assert rollups.split_period(date(2026, 1, 3), date(2026, 1, 9)) == ([], [(date(2026, 1, 3), date(2026, 1, 9))])
     assert rollups.split_period(date(2026, 1, 3), date(2026, 1, 3)) == ([], [])
+
+
+@pytest.mark.django_db
+def test_moving_a_grid_to_another_community_moves_its_counts(world):
+    from yiwang.regions.models import Level, Region
+
+    tree = world["tree"]
+    rng = random.Random(3)
+    for _ in range(12):
+        _make(rng, world)
+    other_community = Region.objects.create(parent=tree.other_street, level=Level.COMMUNITY, code="500154001001", name="汉丰社区")
+    grid_a = Region.objects.get(pk=tree.grid_a.pk)
+    grid_a.parent = other_community
+    grid_a.code = "500154001001001"
+    grid_a.save()
+    for region in (tree.street, tree.other_street, other_community, tree.community, tree.district):
+        region.refresh_from_db()
+        expected = indicators(Case.objects.filter(region__path__startswith=region.path), as_of=AS_OF)
+        assert _counts(rollups.counted(rollups.Filter(regions=(region.pk,)), as_of=AS_OF)[None]) == _counts(expected), region.name
+    assert Case.objects.filter(region__path__startswith=other_community.path).exists()
+
+
+def test_half_periods_are_refused():
+    with pytest.raises(ValueError, match="both"):
+        rollups.counted(rollups.Filter(regions=(1,), start=date(2026, 1, 1)))
+    with pytest.raises(ValueError, match="period"):
+        rollups.counted(rollups.Filter(regions=(1,)), by="day")

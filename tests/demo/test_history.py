@@ -153,3 +153,15 @@ def test_dashboard_bench_measures_nine_metrics(tree, capsys):
     for row in rows:
         assert row["unit"] == "ms" and row["value"] > 0 and row["baseline_value"] > 0 and row["baseline"].startswith("DuckDB")
         assert row["ratio"] == pytest.approx(row["value"] / row["baseline_value"], rel=1e-2)
+
+
+def test_numbers_stay_whole_past_a_million_ids(tree, monkeypatch):
+    from yiwang.cases import importing
+
+    start = 999_990
+    monkeypatch.setattr(importing, "_reserve_ids", lambda model, count: range(start, start + count))
+    monkeypatch.setattr(history, "_reserve_ids_fast", lambda count: range(start, start + count))
+    build_history(cases=30, root=tree.district, years=1)
+    for pk, number, reported_at in Case.objects.values_list("pk", "number", "reported_at"):
+        assert number == f"{timezone.localtime(reported_at):%Y%m%d}{pk:06d}"
+    assert Case.objects.filter(pk__gte=1_000_000).count() == 20

@@ -28,7 +28,7 @@ def hotspots(request, region: str | None = None, as_of: date | None = None, wind
     observed, expected (the grid's own 26-week rate, plus one case as a prior), ratio, one-sided
     Poisson p, Benjamini–Hochberg q; flagged when q < 0.05 and observed >= 3."""
     scope = _scope(request, region)
-    as_of = as_of or sel.today()
+    as_of = sel.check_day(as_of, "as_of") or sel.today()
     windows = (window,) if window else sel.WINDOWS
     return {"region": scope.code, "as_of": as_of, "windows": [sel.hotspots(scope.cases, as_of=as_of, days=days).as_dict() for days in windows]}
 
@@ -75,5 +75,5 @@ def workload(request, region: str | None = None, since: date | None = None, unti
 def forecast(request, region: str | None = None, as_of: date | None = None):
     """Next 7 days' cases per street from 7-day blocks ending at `as_of`, with MAE/MAPE/sMAPE over the 8 held-back weeks."""
     scope = _scope(request, region)
-    as_of = as_of or sel.today()
+    as_of = sel.check_day(as_of, "as_of") or sel.last_complete_day()
     return {"region": scope.code, "as_of": as_of, "items": [f.as_dict() for f in sel.forecasts(scope, as_of=as_of)]}

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from yiwang.cases import indicators as ind
+from yiwang.cases.selectors import filter_cases
 from yiwang.cases.models import OPEN_STATUSES, VOID_STATUSES, Case
 from yiwang.core.scope import Role, scope_path
 from yiwang.regions.models import Level, Region
@@ -74,7 +75,7 @@ def scope_for(user, region_code: str | None = None) -> Scope:
             raise Http404("region not in your scope")
     cases = Case.objects.restrict(user)
     if region is not None:
-        cases = ind.in_region(cases, region)
+        cases = filter_cases(cases, region=region)  # a micro-grid: its cases, as everywhere
     return Scope(user=user, region=region, cases=cases, home=home)
 
 
@@ -89,12 +90,25 @@ def day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+def check_day(day: date | None, name: str) -> date | None:
+    """Days this far from now are typing mistakes (and would overflow the date arithmetic)."""
+    if day is not None and not 1900 <= day.year <= 2100:
+        raise ValidationError({name: "日期应在 1900 年至 2100 年之间"})
+    return day
+
+
+def last_complete_day() -> date:
+    """The forecast's default end: yesterday, so the last week it learns from is a whole week."""
+    return timezone.localdate() - timedelta(days=1)
+
+
 def today() -> date:
     return timezone.localdate()
 
 
 def period(since: date | None, until: date | None, *, default_days: int = DEFAULT_PERIOD_DAYS) -> tuple[date, date]:
     """(since, until), both inclusive; by default the `default_days` days ending today."""
+    since, until = check_day(since, "since"), check_day(until, "until")
     until = until or today()
     since = since or until - timedelta(days=default_days - 1)
     if since > until:

@@ -20,9 +20,10 @@ def _date(value: str, name: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise ValidationError({name: "日期格式应为 YYYY-MM-DD"}) from None
+    return sel.check_day(day, name)
 
 
 def _int(value: str, name: str, default: int, low: int, high: int) -> int:
@@ -53,6 +54,8 @@ def index(request):
             window = _int(params["window"], "window", 0, 0, 182)
             context["hotspot_windows"] = [sel.hotspots(scope.cases, as_of=as_of, days=days) for days in ((window,) if window else sel.WINDOWS)]
         elif tab == "forecast":
+            as_of = _date(params["as_of"], "as_of") or sel.last_complete_day()
+            context["as_of"] = as_of
             context["forecasts"] = sel.forecasts(scope, as_of=as_of)
         else:
             since, until = sel.period(_date(params["since"], "since"), _date(params["until"], "until") or as_of,

@@ -228,12 +228,19 @@ class Case(SealedPhoneMixin, models.Model):
             rollups.case_saved(self, before, after)
         self._rollup_before = after
 
-    def refresh_from_db(self, *args, **kwargs):
-        super().refresh_from_db(*args, **kwargs)
+    def refresh_from_db(self, using=None, fields=None, **kwargs):
+        super().refresh_from_db(using=using, fields=fields, **kwargs)
         from . import rollups
 
-        if all(f in self.__dict__ for f in rollups.FIELDS):
-            self._rollup_before = rollups.snapshot(self)
+        before = getattr(self, "_rollup_before", None)
+        if fields is None:
+            if all(f in self.__dict__ for f in rollups.FIELDS):
+                self._rollup_before = rollups.snapshot(self)
+        elif before is not None:
+            # Only the fields read are the database's; the others may hold unsaved changes.
+            read = {self._meta.get_field(name).attname for name in fields}
+            self._rollup_before = tuple(getattr(self, name) if name in read else then
+                                        for name, then in zip(rollups.FIELDS, before, strict=True))
 
 
 class CaseEvent(models.Model):

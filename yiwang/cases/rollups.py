@@ -16,8 +16,7 @@ Every save of a Case (`Case.save`) applies the difference between what the case 
 and what it adds now, in the same transaction, as one INSERT ... ON CONFLICT DO UPDATE that adds
 to the counters (both databases take the same statement; concurrent writers add, never overwrite).
 Bulk writers that bypass `save` (the historic import, the demo history) call `add_cases` or
-`rebuild`. Moving a region in the tree leaves its old ancestors' rows stale: run
-`yiwang rollups --rebuild` after such a move.
+`rebuild`; moving a region under another parent calls `region_moved` (Region.save).
 
 The reads at the bottom turn the rows back into `Indicators`, so the formulas stay those of
 `indicators.py` (tested to agree with it case for case).
@@ -199,6 +198,11 @@ def rebuild(*, chunk: int = 50_000) -> int:
     """Recount every case from scratch (after bulk deletes, region moves or a restore); returns
     the number of cases counted. One transaction: readers see the old or the new counts."""
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Writers wait at their next upsert until the recount commits, then add their change to
+            # it; without the lock a change committed mid-recount would be counted twice.
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {CaseRollup._meta.db_table}, {OpenCaseRollup._meta.db_table} IN EXCLUSIVE MODE")
         CaseRollup.objects.all().delete()
         OpenCaseRollup.objects.all().delete()
         chains = RegionChains()
@@ -213,6 +217,31 @@ def rebuild(*, chunk: int = 50_000) -> int:
                 deltas.add(chains.of(values[1], values[2]), contribution(tuple(values)), +1)
             deltas.write()
             done += len(rows)
+
+
+def region_moved(*, region, old_path: str, chunk: int = 50_000) -> None:
+    """`region` moved from `old_path` to `region.path` (its subtree's paths already follow): its
+    cases leave the old ancestors' rows and join the new ones'. Rows of the subtree's own regions
+    keep their ids and need nothing. Runs in the move's transaction."""
+    from yiwang.regions.models import Region, ancestor_paths
+
+    above_old = set(Region.objects.filter(path__in=ancestor_paths(old_path)[:-1]).values_list("pk", flat=True))
+    above_new = set(Region.objects.filter(path__in=ancestor_paths(region.path)[:-1]).values_list("pk", flat=True))
+    left, joined = sorted(above_old - above_new), sorted(above_new - above_old)
+    if not left and not joined:
+        return  # a new code under the same parent
+    last = 0
+    while True:
+        rows = list(Case.objects.filter(region__path__startswith=region.path, pk__gt=last).order_by("pk").values_list("pk", *FIELDS)[:chunk])
+        if not rows:
+            return
+        last = rows[-1][0]
+        deltas = Deltas()
+        for _pk, *values in rows:
+            part = contribution(tuple(values))
+            deltas.add(left, part, -1)
+            deltas.add(joined, part, +1)
+        deltas.write()
 
 
 # Reads ---------------------------------------------------------------------------------------------
@@ -268,6 +297,10 @@ def counted(f: Filter, *, by: str | None = None, as_of: datetime | None = None) 
     the counters, the open rows, and the open cases due earlier today."""
     if by not in GROUPS:
         raise ValueError(f"group by {by!r}: choose one of {', '.join(k for k in GROUPS if k)}")
+    if (f.start is None) != (f.end is None):
+        raise ValueError("a period needs both its start and its end")
+    if by == "day" and f.start is None:
+        raise ValueError("a day-by-day count needs a period")
     as_of = as_of or timezone.now()
     today = timezone.localdate(as_of)
     group = GROUPS[by]

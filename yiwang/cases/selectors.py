@@ -113,7 +113,7 @@ def filter_cases(cases: QuerySet, *, region=None, board: str = "", matter: int |
         elif state == "satisfied":
             q = Q(rating__in=[Rating.SATISFIED, Rating.BASIC])
         elif state == "warning":
-            q = Q(status__in=sorted(OPEN_STATUSES), step_warn_at__lte=as_of, step_due_at__gt=as_of)
+            q = Q(status__in=sorted(OPEN_STATUSES), paused_at__isnull=True, step_warn_at__lte=as_of, step_due_at__gte=as_of)
         else:
             q = conditions[LIST_STATES[state]]
         cases = cases.filter(q)

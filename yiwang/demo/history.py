@@ -458,7 +458,7 @@ def _case_columns(postgres: bool, now: datetime) -> list[tuple[str, str]]:
     levels = "[" + ", ".join(f"'{lv}'" for lv in LEVELS) + "]"
     local_day = "strftime(DATE '1970-01-01' + CAST(h.day AS INTEGER), '%Y%m%d')"
     expressions = {
-        "id": "h.id", "number": f"{local_day} || lpad(CAST(h.id AS VARCHAR), 6, '0')", "channel": f"'{Channel.IMPORT}'",
+        "id": "h.id", "number": f"{local_day} || CASE WHEN h.id < 1000000 THEN lpad(CAST(h.id AS VARCHAR), 6, '0') ELSE CAST(h.id AS VARCHAR) END", "channel": f"'{Channel.IMPORT}'",
         "status": f"{statuses}[h.status + 1]", "matter_id": "h.matter_id", "matter_version_id": "h.version_id", "board": "b.code",
         "tier": "m.tier", "urgency": "'normal'", "level": f"CASE WHEN h.department_id >= 0 THEN '{Level.STREET}' ELSE {levels}[h.level + 1] END",
         "region_id": "h.grid_id", "micro_grid_id": "CASE WHEN h.micro_id >= 0 THEN h.micro_id END", "lon": "CASE WHEN NOT isnan(h.lon) THEN h.lon END", "lat": "CASE WHEN NOT isnan(h.lat) THEN h.lat END",

@@ -360,6 +360,7 @@ def _write_rows(rows: list[_FeatureRow], *, level: str, parents: dict, existing:
     now = timezone.now()
     to_create: list[Region] = []
     to_update: list[Region] = []
+    old_paths: list[tuple[Region, str]] = []  # moved regions (never with children: refused above)
     boundaries_changed = False
     for row in tqdm(rows, desc="写入 writing", unit="feature", file=sys.stderr, disable=not progress):
         parent = parents.get(row.parent_code) if row.parent_code else None
@@ -385,6 +386,7 @@ def _write_rows(rows: list[_FeatureRow], *, level: str, parents: dict, existing:
             setattr(region, name, value)
         if moved:
             region.parent = parent
+            old_paths.append((region, region.path))
         region.derive_fields()
         region.updated_at = now
         to_update.append(region)
@@ -392,6 +394,10 @@ def _write_rows(rows: list[_FeatureRow], *, level: str, parents: dict, existing:
     if to_update:
         fields = [*_UPDATABLE_FIELDS, "parent", "path", "depth", "min_lon", "min_lat", "max_lon", "max_lat", "updated_at"]
         Region.objects.bulk_update(to_update, fields=fields, batch_size=_BULK_BATCH)
+        from yiwang.cases.rollups import region_moved
+
+        for region, old_path in old_paths:
+            region_moved(region=region, old_path=old_path)  # bulk_update bypasses Region.save
     report.created, report.updated = len(to_create), len(to_update)
     return boundaries_changed
 

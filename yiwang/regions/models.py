@@ -101,6 +101,9 @@ class Region(models.Model):
             super().save(*args, **kwargs)
             if old_path and old_path != self.path:
                 self._move_descendants(old_path)
+                from yiwang.cases.rollups import region_moved
+
+                region_moved(region=self, old_path=old_path)
 
     def clean(self) -> None:
         """What a form (the admin) must refuse: a loop in the tree, a level out of order, a code

@@ -166,7 +166,11 @@ def _trend(cases, start: datetime, end: datetime) -> list[int]:
 
 def weekly_figures(*, region: Region, week_start: date, now: datetime | None = None) -> dict:
     """Everything a weekly report shows, for the cases of `region`'s subtree (not scoped: the
-    caller has checked that the requester may see `region`). Rates are floats in [0, 1] or None."""
+    caller has checked that the requester may see `region`). Rates are floats in [0, 1] or None.
+
+    Cases keep only their current state, so "open past due" is judged at each week's end, while
+    closing and rating are as they stand when the report is made: a report made again later can
+    show last week's rates higher, as late closings and ratings arrive."""
     now = now or timezone.now()
     start, end = week_bounds(week_start)
     last_start = start - timedelta(days=7)

@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from yiwang.cases.indicators import in_region
+from yiwang.cases.selectors import filter_cases
 from yiwang.cases.models import Case
 from yiwang.core.scope import Role, scope_path
 from yiwang.regions.models import Region
@@ -185,7 +185,7 @@ def daily_sheet(cases: QuerySet, *, region: Region, day: date | None = None, now
     now = now or timezone.now()
     day = day or timezone.localdate(now)
     as_of = sheet_moment(day, now)
-    candidates = (in_region(cases, region).open()
+    candidates = (filter_cases(cases, region=region).open()
                   .filter(step_due_at__isnull=False, paused_at__isnull=True, reported_at__lte=as_of)
                   .filter(Q(step_due_at__lt=as_of) | Q(step_warn_at__lte=as_of))
                   .select_related("matter", "region", "handling_department", "handling_region", "handler", "assignee"))

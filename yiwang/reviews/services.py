@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from yiwang.core import audit
@@ -43,6 +44,7 @@ def request_weekly_report(*, region: Region, week_start: date, acting_user) -> W
     with transaction.atomic():
         # Lock the region row so two requests for it cannot both find nothing pending.
         Region.objects.select_for_update().get(pk=region.pk)
+        _give_up_stale(region=region, week_start=week_start)
         pending = WeeklyReport.objects.filter(region=region, week_start=week_start,
                                               status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING]).first()
         if pending is not None:
@@ -52,6 +54,20 @@ def request_weekly_report(*, region: Region, week_start: date, acting_user) -> W
                      detail={"region": region.code, "week_start": week_start.isoformat()})
         generate_weekly_report.enqueue(report.pk)
     return report
+
+
+# A report takes seconds; one "running" this long lost its worker, one queued this long its job.
+STALE_RUNNING = timedelta(minutes=30)
+STALE_QUEUED = timedelta(hours=6)
+
+
+def _give_up_stale(*, region: Region, week_start: date) -> None:
+    """Mark as failed the reports of this region and week whose worker or job is gone, so that a
+    new request makes a new report instead of waiting on them for ever."""
+    now = timezone.now()
+    stale = WeeklyReport.objects.filter(region=region, week_start=week_start).filter(
+        Q(status=ReportStatus.RUNNING, started_at__lt=now - STALE_RUNNING) | Q(status=ReportStatus.QUEUED, created_at__lt=now - STALE_QUEUED))
+    stale.update(status=ReportStatus.FAILED, error="生成中断（后台任务未完成），请重新生成", finished_at=now)
 
 
 def produce_weekly_report(report_id: int, *, now=None) -> str:

@@ -46,6 +46,11 @@ def daily_sheet_xlsx(sheet: DailySheet) -> bytes:
         sheet_.freeze_panes = "A2"
         for letter in "ABCDEFGHIJKL"[: sheet_.max_column]:
             sheet_.column_dimensions[letter].width = 16
+    for sheet_ in (cases, totals):
+        for row in sheet_.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    cell.data_type = "s"  # a name, never a formula
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

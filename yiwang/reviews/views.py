@@ -40,9 +40,10 @@ def _day(value: str | None) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         return None
+    return day if 1900 <= day.year <= 2100 else None
 
 
 def _sheet(request):

@@ -410,6 +410,8 @@ def case_list(request):
             raise Http404("no such region in your scope")
     try:
         since, until = (date.fromisoformat(narrowing[k]) if narrowing[k] else None for k in ("since", "until"))
+        if any(d is not None and not 1900 <= d.year <= 2100 for d in (since, until)):
+            raise ValueError("dates from 1900 to 2100")
         cases = filter_cases(cases, region=region, board=narrowing["board"], matter=_int(matter), department=_int(narrowing["department"]),
                              handler=_int(narrowing["handler"]), since=since, until=until, state=narrowing["state"])
     except ValueError:
