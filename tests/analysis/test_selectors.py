@@ -49,7 +49,7 @@ def test_hot_spot_of_the_7_day_window_with_its_numbers(hot, users):
     p_new = stats.poisson_upper_tail(2, 1 / 26)
     assert spot.p == pytest.approx(p_a, rel=1e-12)
     assert spot.q == pytest.approx(stats.benjamini_hochberg([p_a, p_b, p_new])[0], rel=1e-12)
-    assert spot.link == f"/cases/?region={hot.grid_a.code}&matter={s1.pk}&since=2026-03-14&until=2026-03-20"
+    assert spot.link == f"/cases/?region={hot.grid_a.code}&matter={s1.pk}&since=2026-03-14&until=2026-03-20&state=cases"
     # The link's filters select exactly the counted cases (void ones aside).
     linked = Case.objects.filter(region=hot.grid_a, matter=s1, reported_at__gte=at(SINCE7, 0), reported_at__lt=at(AS_OF + timedelta(days=1), 0))
     assert linked.exclude(status=Status.MERGED).count() == 5

@@ -36,7 +36,7 @@ def test_street_user_reads_a_hot_spot_on_a_phone(page, login, live_server, users
     assert "汉丰" not in page.content()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_SIZE["width"]
     href = row.get_by_role("link", name="查看").get_attribute("href")
-    assert href.startswith(f"/cases/?region={tree.grid_a.code}&matter=") and href.endswith("&since=2026-03-14&until=2026-03-20")
+    assert href.startswith(f"/cases/?region={tree.grid_a.code}&matter=") and href.endswith("&since=2026-03-14&until=2026-03-20&state=cases")
     # The forecast tab shows the street's next week beside its error.
     page.get_by_role("link", name="预测").click()
     forecast = page.get_by_test_id("forecast")

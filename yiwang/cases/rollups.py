@@ -175,6 +175,19 @@ def case_saved(case: Case, before: tuple | None, after: tuple) -> None:
     deltas.write()
 
 
+def case_deleted(sender, instance: Case, **kwargs) -> None:
+    """post_delete of a Case (connected in apps.py): its counts leave the rollups. A QuerySet.delete()
+    sends this per row; set-based raw deletes (the demo's) clear the rows themselves."""
+    before = getattr(instance, "_rollup_before", None)
+    if before is None:
+        if not all(name in instance.__dict__ for name in FIELDS):
+            return  # nothing known to subtract; `yiwang rollups --rebuild` recounts
+        before = snapshot(instance)
+    deltas = Deltas()
+    deltas.add(RegionChains({before[1]}).of(before[1], before[2]), contribution(before), -1)
+    deltas.write()
+
+
 def add_cases(case_ids: Iterable[int], *, chunk: int = 20_000) -> int:
     """Count cases written without `save` (bulk inserts) into the rollups; returns how many."""
     case_ids = list(case_ids)

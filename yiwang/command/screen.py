@@ -37,25 +37,28 @@ class Screen:
         from yiwang.matters.models import MatterType
 
         place = selectors.screen_region(user, (params.get("region") or "").strip() or None)
+        errors: dict[str, str] = {}  # every bad field is named at once
         raw_days = (params.get("days") or "").strip()
-        try:
-            days = int(raw_days) if raw_days else DEFAULT_DAYS
-        except ValueError:
-            raise ValidationError({"days": f"days is one of {', '.join(map(str, PERIOD_DAYS))}"}) from None
-        if days not in PERIOD_DAYS:
-            raise ValidationError({"days": f"days is one of {', '.join(map(str, PERIOD_DAYS))}"})
+        days = int(raw_days) if raw_days.isascii() and raw_days.isdigit() else DEFAULT_DAYS
+        if raw_days and days not in PERIOD_DAYS or raw_days and not (raw_days.isascii() and raw_days.isdigit()):
+            errors["days"] = f"days is one of {', '.join(map(str, PERIOD_DAYS))}"
+            days = DEFAULT_DAYS
         board = (params.get("board") or "").strip()
         if board and board not in Board.values:
-            raise ValidationError({"board": f"unknown board {board!r}; choose one of {', '.join(Board.values)}"})
+            errors["board"] = f"unknown board {board!r}; choose one of {', '.join(Board.values)}"
+            board = ""
         matter = None
         raw_matter = (params.get("matter") or "").strip()
         if raw_matter:
-            matter = MatterType.objects.filter(pk=int(raw_matter)).first() if raw_matter.isdigit() else None
+            matter = MatterType.objects.filter(pk=int(raw_matter)).first() if raw_matter.isascii() and raw_matter.isdigit() else None
             if matter is None:
-                raise ValidationError({"matter": f"unknown matter {raw_matter!r}"})
+                errors["matter"] = f"unknown matter {raw_matter!r}"
         indicator = (params.get("indicator") or "").strip() or "on_time_rate"
         if indicator not in MAP_INDICATORS:
-            raise ValidationError({"indicator": f"unknown indicator {indicator!r}; choose one of {', '.join(MAP_INDICATORS)}"})
+            errors["indicator"] = f"unknown indicator {indicator!r}; choose one of {', '.join(MAP_INDICATORS)}"
+            indicator = "on_time_rate"
+        if errors:
+            raise ValidationError(errors)
         wall = (params.get("wall") or "") in ("1", "true", "yes")
         return cls(user, place, Period.last_days(days, today=today), days, board, matter, indicator, wall)
 

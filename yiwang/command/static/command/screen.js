@@ -273,18 +273,28 @@
         el("button", { type: "button", "data-testid": "feed-dispatch", onclick: () => openAct(item.number, "dispatch") }, "派遣"),
         el("button", { type: "button", "data-testid": "feed-summon", onclick: () => openAct(item.number, "summon") }, "吹哨")) : "");
   }
+  const shown = new Set();
+  let polling = false;
   function pollFeed() {
-    const url = api("feed", cursor === null ? "" : "after=" + cursor);
-    return getJSON(url).then((body) => {
-      const first = cursor === null;
-      const items = body.items.map((item) => feedItem(item, !first));
-      feedList.prepend(...items);
+    // One poll at a time; ids already shown are skipped (the server re-sends a few behind the cursor).
+    if (polling) return Promise.resolve();
+    polling = true;
+    const first = cursor === null;
+    return getJSON(api("feed", first ? "" : "after=" + cursor)).then((body) => {
+      const fresh = body.items.filter((item) => !shown.has(item.id));
+      fresh.forEach((item) => shown.add(item.id));
+      // The first answer is newest first; later ones oldest first, each prepended so the newest is on top.
+      if (first) feedList.append(...fresh.map((item) => feedItem(item, false)));
+      else fresh.forEach((item) => feedList.prepend(feedItem(item, true)));
       while (feedList.children.length > 60) feedList.lastChild.remove();
-      cursor = body.cursor;
+      if (cursor === null || body.cursor > cursor) cursor = body.cursor;
       feedState.textContent = "更新于 " + new Date().toLocaleTimeString("zh-CN", { hour12: false });
       if (!feedList.children.length) feedState.textContent += "，暂无动态";
-      if (items.length && !first) loadCases();
-    }).catch((err) => { feedState.textContent = String(err.message || err); });
+      if (fresh.length && !first) loadCases();
+      return body.more;
+    }).catch((err) => { feedState.textContent = String(err.message || err); return false; })
+      .finally(() => { polling = false; })
+      .then((more) => { if (more) return pollFeed(); });
   }
   pollFeed();
   setInterval(() => { if (!document.hidden) pollFeed(); }, FEED_EVERY_MS);
