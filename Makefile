@@ -11,7 +11,7 @@ PORT ?= 8000
 .PHONY: demo test setup uv deps assets browser migrate serve bench clean
 
 demo: setup migrate
-	$(UV) run yiwang demo
+	$(UV) run yiwang demo --cases 100000
 	$(UV) run yiwang serve --host $(HOST) --port $(PORT)
 
 # With YIWANG_TEST_DATABASE_URL the PostgreSQL run goes side by side with SQLite's (each keeps one

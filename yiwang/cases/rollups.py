@@ -384,25 +384,31 @@ def _grouped(rows, group: str | None, aggregates: dict) -> list[dict]:
 
 def _due_earlier_today(f: Filter, *, by: str | None, as_of: datetime, today: date) -> list[tuple]:
     """(group key, overdue, flagged) for open cases whose deadline fell today before `as_of`: the
-    one slice of "overdue now" the day-grained open rows cannot tell."""
+    one slice of "overdue now" the day-grained open rows cannot tell. The database is asked only by
+    the `close_due_at` index (a few cases city-wide); places, boards and report days are matched
+    here, so no plan can wander off into a year of `reported_at`."""
     from yiwang.regions.models import Region
 
     day_start = timezone.make_aware(datetime.combine(today, time.min))
     if as_of <= day_start:
         return []
-    cases = Case.objects.filter(status__in=sorted(OPEN_STATUSES), close_due_at__gte=day_start, close_due_at__lt=as_of)
-    cases = cases.filter(Q(paused_at__isnull=True) | Q(close_due_at__lte=F("paused_at")))
-    if f.boards is not None:
-        cases = cases.filter(board__in=f.boards)
-    if f.start is not None and f.end is not None:
-        cases = cases.filter(reported_at__gte=_day_start(f.start), reported_at__lt=_day_start(f.end))
-    regions = dict(Region.objects.filter(pk__in=f.regions).values_list("pk", "path"))
+    due = list(Case.objects.filter(close_due_at__gte=day_start, close_due_at__lt=as_of, status__in=sorted(OPEN_STATUSES))
+               .order_by().values_list("region_id", "micro_grid_id", "board", "handling_department_id", "reported_at",
+                                       "ever_overdue", "paused_at", "close_due_at"))
+    if not due:
+        return []
+    wanted = dict(Region.objects.filter(pk__in=f.regions).values_list("pk", "path"))
+    grids = dict(Region.objects.filter(pk__in={row[0] for row in due}).values_list("pk", "path"))
+    lo, hi = (_day_start(f.start), _day_start(f.end)) if f.start is not None and f.end is not None else (None, None)
     found = defaultdict(lambda: [0, 0])
-    rows = cases.filter(Q(*[Q(region__path__startswith=p) for p in regions.values()], _connector=Q.OR) | Q(micro_grid_id__in=list(regions)))
-    for region_path, micro, board, department, reported_at, ever in rows.values_list(
-            "region__path", "micro_grid_id", "board", "handling_department_id", "reported_at", "ever_overdue"):
-        for pk, path in regions.items():
-            if region_path.startswith(path) or micro == pk:
+    for region_id, micro, board, department, reported_at, ever, paused_at, close_due_at in due:
+        if paused_at is not None and close_due_at > paused_at:
+            continue  # paused before its deadline: not running towards it
+        if f.boards is not None and board not in f.boards or lo is not None and not lo <= reported_at < hi:
+            continue
+        path = grids.get(region_id, "")
+        for pk, prefix in wanted.items():
+            if path.startswith(prefix) or micro == pk:
                 key = {"region": pk, "board": board, "department": department or 0, "day": timezone.localdate(reported_at), None: None}[by]
                 found[key][0] += 1
                 found[key][1] += int(ever)

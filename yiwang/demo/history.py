@@ -399,8 +399,12 @@ def build_history(*, cases: int, root=None, years: float = DEFAULT_YEARS, seed: 
         arrays["ever_overdue"] = c["ever_overdue"].astype(np.int32)
         db.register("history_arrays", _frame(arrays))
         db.execute("CREATE TABLE h AS SELECT * FROM history_arrays")
+        summary.open = int(db.execute("SELECT coalesce(sum(k_open), 0) FROM h").fetchall()[0][0])
         db.unregister("history_arrays")
+        # DuckDB holds its own copy now: free the numpy columns (gigabytes at ten million cases).
         del arrays
+        c.clear()
+        contributions.clear()
         db.execute("CREATE TABLE boards AS SELECT * FROM (VALUES " + ", ".join(f"({i}, '{b}')" for i, b in enumerate(board_codes)) + ") t(i, code)")
         db.register("matters_src", _frame({"i": np.arange(len(matters.ids)), "tier": np.array(matters.tiers, dtype=object),
                                             "name": np.array(matters.names, dtype=object)}))
@@ -418,7 +422,6 @@ def build_history(*, cases: int, root=None, years: float = DEFAULT_YEARS, seed: 
     _analyze()
     phase("analyzed")
     summary.cases = cases
-    summary.open = int(contributions["open"].sum())
     summary.seconds = time.perf_counter() - started
     return summary
 
@@ -522,7 +525,7 @@ def _load(db, query: str, target: str, width: int, literals: list[str] = ()) -> 
     sql = f"INSERT INTO {target} VALUES ({', '.join(['%s'] * width + [v.replace('%', '%%') for v in literals])})"
     # Column-wise (fetchnumpy) is many times faster than DuckDB's row-wise fetch; slices bound the memory.
     db.execute(f"CREATE OR REPLACE TEMPORARY TABLE load_rows AS SELECT row_number() OVER () AS load_rn, * FROM ({query})")
-    total = db.execute("SELECT count(*) FROM load_rows").fetchone()[0]
+    total = db.execute("SELECT count(*) FROM load_rows").fetchall()[0][0]
     with connection.cursor() as cursor:
         for start in range(0, total, SLICE):
             arrays = db.execute(f"SELECT * EXCLUDE (load_rn) FROM load_rows WHERE load_rn > {start} AND load_rn <= {start + SLICE}").fetchnumpy()
@@ -660,7 +663,7 @@ def _add_rows(db, model, keys: tuple[str, ...], counters: tuple[str, ...], query
     table = quote(model._meta.db_table)
     names = [model._meta.get_field(k.removesuffix("_id")).column if k.endswith("_id") else k for k in (*keys, *counters)]
     column_sql = ", ".join(quote(n) for n in names)
-    count = db.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
+    count = db.execute(f"SELECT count(*) FROM ({query})").fetchall()[0][0]
     if not model.objects.exists():
         # Region ids come from the grids' chains and micro-grids, all read in this transaction.
         with _plain_indexes_dropped(model, rows=count), _foreign_keys_checked_by_set(db, count):
