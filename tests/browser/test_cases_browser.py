@@ -178,7 +178,8 @@ def test_grid_worker_picks_the_point_on_the_map_and_is_shown_a_duplicate(people,
     worker.locator(f"#pick-map path[data-code='{tree.grid_a.code}']").click()
     expect(worker.locator("[data-testid=position-status]")).to_contain_text("永先社区第1网格")
     duplicates = worker.locator("[data-testid=duplicates]")
-    expect(duplicates).to_contain_text("附近已有 1 件同类未办结事件")
+    # Asked after the position is set; with both suites running side by side the answer can take a while.
+    expect(duplicates).to_contain_text("附近已有 1 件同类未办结事件", timeout=15_000)
     expect(duplicates.locator("a")).to_have_text(existing.number)
 
     worker.fill("[name=description]", "另一户的纠纷，不是同一件")
