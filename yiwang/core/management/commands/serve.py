@@ -24,5 +24,5 @@ class Command(BaseCommand):
         os.execvp(
             sys.executable,
             [sys.executable, "-m", "gunicorn", "yiwang.wsgi:application", "--bind", f"{host}:{port}",
-             "--workers", str(workers), "--access-logfile", "-", "--timeout", "120"],
+             "--workers", str(workers), "--preload", "--access-logfile", "-", "--timeout", "120"],
         )
