@@ -26,14 +26,13 @@ from django.utils import timezone
 from yiwang.cases import indicators as ind
 from yiwang.cases.selectors import filter_cases
 from yiwang.cases.models import OPEN_STATUSES, VOID_STATUSES, Case
-from yiwang.core.scope import Role, scope_path
+from yiwang.core.scope import Role, is_command_center_staff
 from yiwang.regions.models import Level, Region
 
 from . import stats
 from .clusters import Point, near_duplicate_components, normalise_address
 
 # The roles that run a command center; grid workers, departments and residents have other screens.
-ANALYST_ROLES = frozenset({Role.DISTRICT, Role.STREET, Role.COMMUNITY})
 WINDOWS = (7, 28)
 BASELINE_WEEKS = 26
 DEFAULT_PERIOD_DAYS = 28
@@ -58,14 +57,10 @@ class Scope:
         return self.region.code if self.region is not None else ""
 
 
-def may_analyse(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and (user.is_superuser or user.role in ANALYST_ROLES))
-
-
 def scope_for(user, region_code: str | None = None) -> Scope:
     """The user's cases, narrowed to the region with `region_code` when given. PermissionDenied for
     users without a command-center role; Http404 for a region outside the user's scope (or unknown)."""
-    if not may_analyse(user) or scope_path(user) is None:
+    if not is_command_center_staff(user):
         raise PermissionDenied("分析研判仅对区、街道、社区指挥中心开放")
     home = None if user.is_superuser else user.scope_region
     region = home

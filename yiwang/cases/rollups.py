@@ -24,11 +24,10 @@ The reads at the bottom turn the rows back into `Indicators`, so the formulas st
 
 from __future__ import annotations
 
-import calendar as month_calendar
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import NamedTuple
 
 from django.db import connection, transaction
@@ -277,9 +276,6 @@ def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def month_days(day: date) -> int:
-    return month_calendar.monthrange(day.year, day.month)[1]
-
 
 def _period_q(start: date, end: date) -> Q:
     months, days = split_period(start, end)
@@ -389,7 +385,7 @@ def _due_earlier_today(f: Filter, *, by: str | None, as_of: datetime, today: dat
     here, so no plan can wander off into a year of `reported_at`."""
     from yiwang.regions.models import Region
 
-    day_start = timezone.make_aware(datetime.combine(today, time.min))
+    day_start = _day_start(today)
     if as_of <= day_start:
         return []
     due = list(Case.objects.filter(close_due_at__gte=day_start, close_due_at__lt=as_of, status__in=sorted(OPEN_STATUSES))
@@ -418,7 +414,3 @@ def _due_earlier_today(f: Filter, *, by: str | None, as_of: datetime, today: dat
 def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
-
-def days_back(today: date, days: int) -> tuple[date, date]:
-    """The `days` days ending with today, as [start, end)."""
-    return today - timedelta(days=days - 1), today + timedelta(days=1)

@@ -25,11 +25,10 @@ from django.utils import timezone
 
 from yiwang.cases import rollups
 from yiwang.cases.indicators import Indicators
-from yiwang.core.scope import Role, scope_path
+from yiwang.core.scope import is_command_center_staff, scope_path
 from yiwang.matters.models import Board
 from yiwang.regions.models import Level, Region
 
-SCREEN_ROLES = (Role.DISTRICT, Role.STREET, Role.COMMUNITY)
 # What a region's map and ranking are coloured by; each is a property of Indicators or a count.
 MAP_INDICATORS = {
     "cases": "上报数", "open": "在办数", "open_overdue": "超期数", "on_time_rate": "按时办结率",
@@ -46,11 +45,9 @@ def screen_region(user, code: str | None = None) -> Region | None:
     """The region the user's screen shows: `code` if it is inside their scope, else their own
     region (None: the whole city, for a user scoped to everything). Raises PermissionDenied for users
     without a screen, Http404 for a code outside their scope."""
-    if not (user.is_superuser or getattr(user, "role", None) in SCREEN_ROLES):
+    if not is_command_center_staff(user):
         raise PermissionDenied("the command screen is for district, street and community staff")
     prefix = scope_path(user)
-    if prefix is None:
-        raise PermissionDenied("no region in scope")
     if code:
         region = Region.objects.filter(code=code).first()
         if region is None or not region.path.startswith(prefix):
@@ -311,9 +308,6 @@ def trend(place: Region | None, *, period: Period, boards=None, as_of: datetime 
     days = [period.start + timedelta(days=i) for i in range(period.days)]
     return [{"day": d.isoformat(), **tile(found.get(d, Indicators()))} for d in days]
 
-
-def drill_levels() -> list[str]:
-    return [Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID, Level.MICRO_GRID]
 
 
 # Rows on the map: open cases, key persons, devices, care coverage -------------------------------

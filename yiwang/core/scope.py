@@ -65,6 +65,16 @@ def scope_path(user: User | Any) -> str | None:
     return None if region is None else region.path
 
 
+# The command center's own pages (the big screen, analysis, reviews) are for the staff of a
+# district's, street's or community's command center, who see their whole subtree.
+COMMAND_CENTER_ROLES = frozenset({Role.DISTRICT, Role.STREET, Role.COMMUNITY})
+
+
+def is_command_center_staff(user: User | Any) -> bool:
+    """A district, street or community user with a region in scope, or a superuser."""
+    return scope_path(user) is not None and (user.is_superuser or user.role in COMMAND_CENTER_ROLES)
+
+
 def require(user: User | Any, action: Action | str, region_path: str) -> None:
     """Raise PermissionDenied unless `user` may take `action` on something at `region_path`."""
     prefix = scope_path(user)

@@ -18,22 +18,13 @@ from django.utils import timezone
 
 from yiwang.cases.selectors import filter_cases
 from yiwang.cases.models import Case
-from yiwang.core.scope import Role, scope_path
+from yiwang.core.scope import is_command_center_staff, scope_path
 from yiwang.regions.models import Region
 from yiwang.worktime.sla import Light, light_at
 
 # The reviews are the command centres' tools: staff whose scope is a region they answer for.
-REVIEW_ROLES = frozenset({Role.DISTRICT, Role.STREET, Role.COMMUNITY})
-
-
-def may_review(user) -> bool:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    return user.is_superuser or (user.role in REVIEW_ROLES and scope_path(user) is not None)
-
-
 def require_reviewer(user) -> None:
-    if not may_review(user):
+    if not is_command_center_staff(user):
         raise PermissionDenied("reviews: for district, street and community staff")
 
 
