@@ -21,6 +21,10 @@ def at(*args) -> datetime:
 
 @pytest.fixture(scope="module")
 def cal() -> WorkCalendar:
+    return china_calendar()
+
+
+def china_calendar() -> WorkCalendar:
     import chinese_calendar
 
     special = {d: False for d in chinese_calendar.holidays}
@@ -127,3 +131,31 @@ def test_calendar_table_is_seeded_and_edits_show(settings):
     calendar.invalidate()
     now = calendar.current()
     assert not now.is_fallback(date(2027, 2, 17)) and not now.is_workday(date(2027, 2, 17))
+
+
+def test_threads_growing_one_fresh_calendar_get_the_same_days():
+    """Every thread of a process shares one calendar; eight of them asking a fresh one at once (as
+    after an edit reloads it) must each get the single-threaded answer."""
+    import sys
+    import threading
+
+    want = china_calendar().nth_workday_after(date(2026, 11, 23), 4)
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, so a race shows every run
+    try:
+        for _ in range(10):
+            shared, got = china_calendar(), []
+            barrier = threading.Barrier(8)
+
+            def ask(calendar=shared, answers=got):
+                barrier.wait()
+                answers.append(calendar.nth_workday_after(date(2026, 11, 23), 4))
+
+            threads = [threading.Thread(target=ask) for _ in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert got == [want] * 8
+    finally:
+        sys.setswitchinterval(previous)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
@@ -84,6 +85,9 @@ class WorkCalendar:
     tz: tzinfo
     _origin: date = field(default=date(2000, 1, 3), init=False)  # a Monday
     _cumulative: list[int] = field(default_factory=lambda: [0], init=False)
+    # One process-wide calendar serves every thread (runserver, db_worker, tests): growing the
+    # prefix sum is a read-then-append, so two threads growing it at once would shift every later day.
+    _growing: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     @property
     def day_seconds(self) -> int:
@@ -115,9 +119,12 @@ class WorkCalendar:
 
     def _grow(self, length: int) -> None:
         cumulative = self._cumulative
-        while len(cumulative) < length:
-            day = self._origin + timedelta(days=len(cumulative) - 1)
-            cumulative.append(cumulative[-1] + self.is_workday(day))
+        if len(cumulative) >= length:
+            return
+        with self._growing:
+            while len(cumulative) < length:
+                day = self._origin + timedelta(days=len(cumulative) - 1)
+                cumulative.append(cumulative[-1] + self.is_workday(day))
 
     def workdays_between(self, first: date, last: date) -> int:
         """Working days d with first <= d < last."""
