@@ -72,7 +72,9 @@ def _make(rng, world) -> Case:
 def _check(world, *, as_of=AS_OF):
     tree = world["tree"]
     today = as_of.astimezone(TZ).date()
-    periods = [(None, None), (today - timedelta(days=29), today + timedelta(days=1)), (date(2026, 1, 20), date(2026, 3, 5))]
+    periods = [(None, None), (today - timedelta(days=29), today + timedelta(days=1)), (date(2026, 1, 20), date(2026, 3, 5)),
+               (today - timedelta(days=364), today + timedelta(days=1)), (today - timedelta(days=40), today - timedelta(days=1)),
+               (today.replace(day=2), today)]  # the last two end before today: month rows less days that hold cases
     boards = sorted({m.board for m, _ in world["matters"]})
     for region in (tree.district, tree.community, tree.grid_b, tree.micro_a1, tree.other_street):
         for start, end in periods:
@@ -161,7 +163,13 @@ def test_closing_removes_the_open_row_and_update_fields_only_counts_what_was_wri
     case = _make(rng, world)
     case.status, case.close_due_at, case.paused_at, case.closed_at = Status.SIGNED, AS_OF + timedelta(days=1), None, None
     case.save()
-    assert OpenCaseRollup.objects.filter(open_cases__gt=0).count() == len(rollups.RegionChains({case.region_id}).of(case.region_id, case.micro_grid_id))
+    # One row per region of the chain for all departments, and one for the case's department from the street up.
+    chain = rollups.RegionChains({case.region_id}).of(case.region_id, case.micro_grid_id)
+    detailed = [pk for pk, kept in chain if kept]
+    assert len(detailed) == 2  # the test tree's district and street
+    assert OpenCaseRollup.objects.filter(open_cases__gt=0).count() == len(chain) + len(detailed)
+    assert set(OpenCaseRollup.objects.filter(open_cases__gt=0).exclude(department_key=rollups.ALL_DEPARTMENTS).values_list("region", flat=True)) == set(detailed)
+    assert OpenCaseRollup.objects.filter(open_cases__gt=0, department_key=rollups.ALL_DEPARTMENTS).count() == len(chain)
     case.status, case.closed_at = Status.CLOSED, AS_OF
     case.description = "changed in memory but not written"
     case.save(update_fields=["status", "closed_at"])
@@ -170,12 +178,38 @@ def test_closing_removes_the_open_row_and_update_fields_only_counts_what_was_wri
     assert (street.cases, street.closed, street.closed_on_time, street.open) == (1, 1, 1, 0)
 
 
-def test_split_period_into_months_and_days():
-    assert rollups.split_period(date(2026, 1, 20), date(2026, 3, 5)) == ([date(2026, 2, 1)], [(date(2026, 1, 20), date(2026, 2, 1)), (date(2026, 3, 1), date(2026, 3, 5))])
-    assert rollups.split_period(date(2026, 1, 1), date(2027, 1, 1))[0] == [date(2026, m, 1) for m in range(1, 13)]
-    assert rollups.split_period(date(2026, 1, 1), date(2027, 1, 1))[1] == []
-    assert rollups.split_period(date(2026, 1, 3), date(2026, 1, 9)) == ([], [(date(2026, 1, 3), date(2026, 1, 9))])
-    assert rollups.split_period(date(2026, 1, 3), date(2026, 1, 3)) == ([], [])
+def test_a_period_is_read_in_the_fewest_rows():
+    P, today = rollups.Piece, date(2026, 11, 23)
+
+    def pieces(start, end):
+        return sorted(rollups.period_pieces(start, end, today=today), key=lambda p: (p.grain, p.start))
+
+    # A whole year is its year row; a partial month with few days is its days.
+    assert pieces(date(2025, 1, 1), date(2026, 1, 3)) == [P("d", date(2026, 1, 1), date(2026, 1, 3), 1), P("y", date(2025, 1, 1), date(2026, 1, 1), 1)]
+    # A month with most of its days is its month row less the rest.
+    assert pieces(date(2026, 1, 3), date(2026, 1, 31)) == [
+        P("d", date(2026, 1, 1), date(2026, 1, 3), -1), P("d", date(2026, 1, 31), date(2026, 2, 1), -1), P("m", date(2026, 1, 1), date(2026, 2, 1), 1)]
+    # The last 30 days: days after today hold nothing, so the month row stands for this month.
+    assert pieces(date(2026, 10, 25), date(2026, 11, 24)) == [
+        P("d", date(2026, 10, 25), date(2026, 11, 1), 1), P("d", date(2026, 11, 24), date(2026, 12, 1), -1), P("m", date(2026, 11, 1), date(2026, 12, 1), 1)]
+    # The last 365 days: this year's row, last December, and last November's last week.
+    assert pieces(date(2025, 11, 24), date(2026, 11, 24)) == [
+        P("d", date(2025, 11, 24), date(2025, 12, 1), 1), P("d", date(2026, 11, 24), date(2026, 12, 1), -1),
+        P("m", date(2025, 12, 1), date(2026, 1, 1), 1), P("m", date(2026, 12, 1), date(2027, 1, 1), -1), P("y", date(2026, 1, 1), date(2027, 1, 1), 1)]
+    assert pieces(date(2026, 1, 3), date(2026, 1, 3)) == []
+
+
+@given(start=st.dates(date(2020, 1, 1), date(2027, 12, 31)), days=st.integers(0, 900), today=st.dates(date(2020, 1, 1), date(2027, 12, 31)))
+def test_the_pieces_of_any_period_count_each_day_once(start, days, today):
+    end = start + timedelta(days=days)
+    weight = {}
+    for piece in rollups.period_pieces(start, end, today=today):
+        day = piece.start
+        while day < piece.end:
+            weight[day] = weight.get(day, 0) + piece.sign
+            day += timedelta(days=1)
+    assert {d for d, w in weight.items() if w} == {start + timedelta(days=i) for i in range(days)}
+    assert set(weight.values()) <= {0, 1}
 
 
 @pytest.mark.django_db

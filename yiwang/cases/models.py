@@ -188,6 +188,8 @@ class Case(SealedPhoneMixin, models.Model):
             models.Index(fields=["matter", "status", "reported_at"]),
             models.Index(fields=["status", "step_due_at"]),
             models.Index(fields=["device", "status"]),
+            # "Overdue now" reads the open cases due earlier today by this (rollups._due_earlier_today).
+            models.Index(fields=["close_due_at"], condition=Q(status__in=sorted(OPEN_STATUSES)), name="case_open_due_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["external_source", "external_id"], condition=~Q(external_id=""), name="case_unique_external_id"),
@@ -473,12 +475,14 @@ class DeviceAlert(models.Model):
 class RollupGrain(models.TextChoices):
     DAY = "d", _("日")
     MONTH = "m", _("月")
+    YEAR = "y", _("年")
 
 
 class CaseRollup(models.Model):
     """Counts of the cases reported in one day (grain d) or month (grain m) under one region (any
     ancestor of the cases' grid, the grid, or their micro-grid), board and handling department
-    (department_key = its id, 0 for none). Kept by rollups.py as cases change; never edited by hand."""
+    (department_key = its id, 0 for none; every row again under -1, all departments, which is what
+    the screen reads). Kept by rollups.py as cases change; never edited by hand."""
 
     scope_path_field = "region__path"
 
@@ -486,7 +490,7 @@ class CaseRollup(models.Model):
     grain = models.CharField("粒度", max_length=1, choices=RollupGrain.choices)
     period = models.DateField("日期/月份")
     board = models.CharField("板块", max_length=16, choices=Board.choices)
-    department_key = models.IntegerField("办理部门编号(0为无)", default=0)
+    department_key = models.IntegerField("办理部门编号(0为无,-1为全部)", default=0)
     cases = models.IntegerField(default=0)
     voided = models.IntegerField(default=0)
     closed = models.IntegerField(default=0)
@@ -505,18 +509,18 @@ class CaseRollup(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "事件汇总"
-        constraints = [models.UniqueConstraint(fields=["region", "grain", "period", "board", "department_key"], name="case_rollup_key")]
+        constraints = [models.UniqueConstraint(fields=["region", "department_key", "grain", "period", "board"], name="case_rollup_key")]
 
 
 class OpenCaseRollup(models.Model):
-    """Cases open now under one region, board and department, by day reported and day due
+    """Cases open now under one region, board and department (-1: all), by day reported and day due
     (9999-12-31: no deadline running). Kept by rollups.py; rows that fall to zero are removed."""
 
     scope_path_field = "region__path"
 
     region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+", verbose_name="区域")
     board = models.CharField("板块", max_length=16, choices=Board.choices)
-    department_key = models.IntegerField("办理部门编号(0为无)", default=0)
+    department_key = models.IntegerField("办理部门编号(0为无,-1为全部)", default=0)
     reported_on = models.DateField("上报日期")
     due_on = models.DateField("结案时限日期")
     open_cases = models.IntegerField(default=0)
@@ -526,5 +530,4 @@ class OpenCaseRollup(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "在办事件汇总"
-        constraints = [models.UniqueConstraint(fields=["region", "board", "department_key", "reported_on", "due_on"], name="open_case_rollup_key")]
-        indexes = [models.Index(fields=["region", "due_on"])]
+        constraints = [models.UniqueConstraint(fields=["region", "department_key", "reported_on", "due_on", "board"], name="open_case_rollup_key")]

@@ -24,26 +24,43 @@ The reads at the bottom turn the rows back into `Indicators`, so the formulas st
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from .indicators import Indicators
-from .models import DONE_STATUSES, OPEN_STATUSES, VOID_STATUSES, Case, CaseRollup, OpenCaseRollup, Rating
+from .models import (
+    DONE_STATUSES,
+    OPEN_STATUSES,
+    VOID_STATUSES,
+    Case,
+    CaseRollup,
+    OpenCaseRollup,
+    Rating,
+)
 
 NO_DUE = date(9999, 12, 31)
-DAY, MONTH = "d", "m"
+DAY, MONTH, YEAR = "d", "m", "y"
+# department_key of the rows that count every case whatever its department: the screen's reads
+# take these. Rows per department are kept only for the levels below (a department's work is
+# ranked across a street or more); under a street, ranking departments reads the case rows.
+ALL_DEPARTMENTS = -1
+DEPARTMENT_LEVELS = frozenset({"province", "city", "district", "street"})
 
 # CaseRollup's counters, in this order everywhere below.
 COUNTS = ("cases", "voided", "closed", "closed_on_time", "closed_late", "closed_undated", "handled", "reworked",
           "extended", "settled_overdue", "rated", "satisfied", "basic")  # fmt: skip
 OPEN_COUNTS = ("open_cases", "flagged")
+# The rows' keys, in the order of their unique indexes (models.py): region and department first,
+# so a read of one region's all-department rows is one index range.
+COUNT_KEY = ("region_id", "department_key", "grain", "period", "board")
+OPEN_KEY = ("region_id", "department_key", "reported_on", "due_on", "board")
 
 # The Case fields a case's contribution depends on; saving a case with none of them changed is free.
 FIELDS = ("status", "region_id", "micro_grid_id", "board", "handling_department_id", "reported_at", "close_due_at",
@@ -102,27 +119,29 @@ class Deltas:
         self.counts: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(COUNTS))
         self.open: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
 
-    def add(self, regions: Iterable[int], part: Contribution, sign: int) -> None:
-        for region in regions:
-            for grain, period in ((DAY, part.reported_on), (MONTH, month_of(part.reported_on))):
-                row = self.counts[(region, grain, period, part.board, part.department_key)]
-                for i, n in enumerate(part.counts):
-                    row[i] += sign * n
-            if part.due_on is not None:
-                row = self.open[(region, part.board, part.department_key, part.reported_on, part.due_on)]
-                row[0] += sign
-                row[1] += sign * part.flagged
+    def add(self, regions: Iterable[tuple[int, bool]], part: Contribution, sign: int) -> None:
+        """`regions`: (region id, whether its rows are kept per department too) pairs."""
+        for region, detailed in regions:
+            for department in (part.department_key, ALL_DEPARTMENTS) if detailed else (ALL_DEPARTMENTS,):
+                for grain, period in ((DAY, part.reported_on), (MONTH, month_of(part.reported_on)), (YEAR, part.reported_on.replace(month=1, day=1))):
+                    row = self.counts[(region, department, grain, period, part.board)]
+                    for i, n in enumerate(part.counts):
+                        row[i] += sign * n
+                if part.due_on is not None:
+                    row = self.open[(region, department, part.reported_on, part.due_on, part.board)]
+                    row[0] += sign
+                    row[1] += sign * part.flagged
 
     def write(self) -> None:
         # Sorted: concurrent writers then lock shared rows in the same order and cannot deadlock.
         counts = sorted((*key, *row) for key, row in self.counts.items() if any(row))
         opened = sorted((*key, *row) for key, row in self.open.items() if any(row))
-        _upsert(CaseRollup, ("region_id", "grain", "period", "board", "department_key"), COUNTS, counts)
-        _upsert(OpenCaseRollup, ("region_id", "board", "department_key", "reported_on", "due_on"), OPEN_COUNTS, opened)
+        _upsert(CaseRollup, COUNT_KEY, COUNTS, counts)
+        _upsert(OpenCaseRollup, OPEN_KEY, OPEN_COUNTS, opened)
         if opened:
             # Closed cases leave zero rows behind; drop them so "open now" reads only live rows.
             OpenCaseRollup.objects.filter(open_cases=0, region_id__in={r[0] for r in opened},
-                                          reported_on__in={r[3] for r in opened}).delete()
+                                          reported_on__in={r[2] for r in opened}).delete()
 
 
 def _upsert(model, keys: tuple[str, ...], counters: tuple[str, ...], rows: list[tuple]) -> None:
@@ -144,8 +163,14 @@ def _upsert(model, keys: tuple[str, ...], counters: tuple[str, ...], rows: list[
                 f"ON CONFLICT ({', '.join(map(quote, columns[:len(keys)]))}) DO UPDATE SET {update}", params)
 
 
+def detailed_regions(regions) -> list[tuple[int, bool]]:
+    """(id, kept per department) for Region objects or (pk, level) pairs."""
+    pairs = ((r.pk, r.level) if hasattr(r, "pk") else r for r in regions)
+    return [(pk, level in DEPARTMENT_LEVELS) for pk, level in pairs]
+
+
 class RegionChains:
-    """region id → the ids of it and its ancestors (root first), from one read of the tree."""
+    """region id → (id, kept per department) of it and its ancestors (root first), from one read of the tree."""
 
     def __init__(self, region_ids: Iterable[int] | None = None) -> None:
         from yiwang.regions.models import Region, ancestor_paths
@@ -153,12 +178,12 @@ class RegionChains:
         rows = Region.objects.filter(pk__in=set(region_ids)) if region_ids is not None else Region.objects.all()
         own = dict(rows.values_list("pk", "path"))
         paths = {p for path in own.values() for p in ancestor_paths(path)}
-        ids = dict(Region.objects.filter(path__in=paths).values_list("path", "pk"))
+        ids = {path: (pk, level in DEPARTMENT_LEVELS) for path, pk, level in Region.objects.filter(path__in=paths).values_list("path", "pk", "level")}
         self.chains = {pk: tuple(ids[p] for p in ancestor_paths(path) if p in ids) for pk, path in own.items()}
 
-    def of(self, region_id: int, micro_grid_id: int | None) -> tuple[int, ...]:
+    def of(self, region_id: int, micro_grid_id: int | None) -> tuple[tuple[int, bool], ...]:
         chain = self.chains.get(region_id, ())
-        return chain + (micro_grid_id,) if micro_grid_id and micro_grid_id not in chain else chain
+        return chain + ((micro_grid_id, False),) if micro_grid_id and all(micro_grid_id != pk for pk, _ in chain) else chain
 
 
 def case_saved(case: Case, before: tuple | None, after: tuple) -> None:
@@ -237,8 +262,8 @@ def region_moved(*, region, old_path: str, chunk: int = 50_000) -> None:
     keep their ids and need nothing. Runs in the move's transaction."""
     from yiwang.regions.models import Region, ancestor_paths
 
-    above_old = set(Region.objects.filter(path__in=ancestor_paths(old_path)[:-1]).values_list("pk", flat=True))
-    above_new = set(Region.objects.filter(path__in=ancestor_paths(region.path)[:-1]).values_list("pk", flat=True))
+    above_old = set(detailed_regions(Region.objects.filter(path__in=ancestor_paths(old_path)[:-1]).values_list("pk", "level")))
+    above_new = set(detailed_regions(Region.objects.filter(path__in=ancestor_paths(region.path)[:-1]).values_list("pk", "level")))
     left, joined = sorted(above_old - above_new), sorted(above_new - above_old)
     if not left and not joined:
         return  # a new code under the same parent
@@ -257,34 +282,74 @@ def region_moved(*, region, old_path: str, chunk: int = 50_000) -> None:
 
 
 # Reads ---------------------------------------------------------------------------------------------
+#
+# Each read is one SQL statement over the rollup rows (plus, for "overdue now", one over the open
+# cases due earlier today), written out here rather than through the ORM: the screen asks several
+# per view, and compiling ORM queries took longer than the database took to answer them. Dates and
+# grains are written into the text from date objects and constants (`_day`); ids and boards are parameters.
 
-def split_period(start: date, end: date) -> tuple[list[date], list[tuple[date, date]]]:
-    """[start, end) as whole months (their first days) plus the day ranges [a, b) around them."""
-    months: list[date] = []
-    first = start if start.day == 1 else _next_month(start)
-    cursor = first
-    while _next_month(cursor) <= end:
-        months.append(cursor)
-        cursor = _next_month(cursor)
-    if not months:
-        return [], [(start, end)] if start < end else []
-    days = [(a, b) for a, b in ((start, months[0]), (_next_month(months[-1]), end)) if a < b]
-    return months, days
+
+class Piece(NamedTuple):
+    """Rollup rows of one grain whose period lies in [start, end), added (sign 1) or taken off (-1)."""
+
+    grain: str
+    start: date
+    end: date
+    sign: int
+
+
+def _cells(grain: str, a: date, b: date) -> list[tuple[date, date]]:
+    """The days, months or years overlapping [a, b), each as [first day, first day of the next)."""
+    cells, cursor = [], a if grain == DAY else a.replace(day=1) if grain == MONTH else a.replace(month=1, day=1)
+    while cursor < b:
+        following = cursor + timedelta(days=1) if grain == DAY else _next_month(cursor) if grain == MONTH else date(cursor.year + 1, 1, 1)
+        cells.append((cursor, following))
+        cursor = following
+    return cells
+
+
+FINER = {YEAR: MONTH, MONTH: DAY}
+
+
+def _cost(pieces: list[Piece], today: date) -> int:
+    """Rows a read of the pieces can meet: none before the first case is reported, none after today."""
+    return sum(max(0, (min(p.end, today + timedelta(days=1)) - p.start).days) if p.grain == DAY else int(p.start <= today)
+               for p in pieces)
+
+
+def _cover(a: date, b: date, grain: str, sign: int, today: date) -> list[Piece]:
+    pieces: list[Piece] = []
+    for first, following in _cells(grain, a, b):
+        x, y = max(a, first), min(b, following)
+        if (x, y) == (first, following):
+            pieces.append(Piece(grain, first, following, sign))
+            continue
+        finer = FINER[grain]
+        direct = _cover(x, y, finer, sign, today)
+        # The whole cell less its parts outside [a, b); days after today cost nothing to take off.
+        rest = [Piece(grain, first, following, sign)] + [p for lo, hi in ((first, x), (y, following)) if lo < hi
+                                                         for p in _cover(lo, hi, finer, -sign, today)]
+        pieces += rest if _cost(rest, today) < _cost(direct, today) else direct
+    return pieces
+
+
+@functools.lru_cache(maxsize=256)
+def period_pieces(start: date, end: date, *, today: date) -> tuple[Piece, ...]:
+    """[start, end) of report days in the fewest rows: years, months and days, a partly covered
+    year or month read either as its parts or as the whole less what lies outside the period,
+    whichever meets fewer rows. Consecutive pieces of one grain and sign are merged."""
+    merged: list[Piece] = []
+    for piece in sorted(_cover(start, end, YEAR, 1, today) if start < end else [], key=lambda p: (p.grain, p.sign, p.start)):
+        last = merged[-1] if merged else None
+        if last and (last.grain, last.sign, last.end) == (piece.grain, piece.sign, piece.start):
+            merged[-1] = last._replace(end=piece.end)
+        else:
+            merged.append(piece)
+    return tuple(merged)
 
 
 def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
-
-
-
-def _period_q(start: date, end: date) -> Q:
-    months, days = split_period(start, end)
-    q = Q(pk__in=[])
-    if months:
-        q |= Q(grain=MONTH, period__in=months)
-    for a, b in days:
-        q |= Q(grain=DAY, period__gte=a, period__lt=b)
-    return q
 
 
 GROUPS = {"region": "region_id", "board": "board", "department": "department_key", "day": "period", None: None}
@@ -301,41 +366,140 @@ class Filter:
     boards: tuple[str, ...] | None = None
 
 
-def counted(f: Filter, *, by: str | None = None, as_of: datetime | None = None) -> dict:
-    """{group key: Indicators} over the filter (one key, None, when by is None). Three small reads:
-    the counters, the open rows, and the open cases due earlier today."""
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _day(value: date) -> str:
+    return f"'{value.isoformat()}'"  # a date object's own digits: safe to write into the statement
+
+
+def _range(grain: str, a: date, b: date) -> str:
+    return f"grain = '{grain}' AND period >= {_day(a)} AND period < {_day(b)}"
+
+
+def _where(f: Filter, params: list, *, department: str) -> str:
+    params.extend(f.regions)
+    clauses = [f"region_id IN ({', '.join(['%s'] * len(f.regions))})", department]
+    if f.boards is not None:
+        params.extend(f.boards)
+        clauses.append(f"board IN ({', '.join(['%s'] * len(f.boards))})")
+    return " AND ".join(clauses)
+
+
+def _departments(by: str | None) -> str:
+    return "department_key >= 0" if by == "department" else f"department_key = {ALL_DEPARTMENTS}"
+
+
+def _validate(f: Filter, by: str | None) -> None:
     if by not in GROUPS:
         raise ValueError(f"group by {by!r}: choose one of {', '.join(k for k in GROUPS if k)}")
     if (f.start is None) != (f.end is None):
         raise ValueError("a period needs both its start and its end")
     if by == "day" and f.start is None:
         raise ValueError("a day-by-day count needs a period")
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _count_rows(f: Filter, *, by: str | None, today: date, also_today: bool = False) -> dict:
+    """{group key: [COUNTS..., reported today]} from CaseRollup over the filter. One SELECT per
+    piece of the period, so that each is one index range, summed with its sign."""
+    if not f.regions:
+        return {}
+    pieces: list[tuple[str, int]] = []  # (condition on grain and period, sign)
+    if f.start is None:
+        pieces.append((f"grain = '{YEAR}'", 1))
+    elif by == "day":
+        pieces.append((_range(DAY, f.start, f.end), 1))
+    else:
+        pieces += [(_range(p.grain, p.start, p.end), p.sign) for p in period_pieces(f.start, f.end, today=today)]
+    if also_today:
+        pieces.append((f"grain = '{DAY}' AND period = {_day(today)}", 0))  # read for its own column only
+    if not pieces:
+        return {}
+    params: list = []
+    key = GROUPS[by] or "0"
+    selects = []
+    for condition, sign in pieces:
+        where = _where(f, params, department=_departments(by))
+        today_cases = "cases" if sign == 0 else "0"
+        selects.append(f"SELECT {key} AS k, {', '.join(COUNTS)}, {sign} AS s, {today_cases} AS t "
+                       f"FROM {_table(CaseRollup)} WHERE {where} AND {condition}")
+    sums = ", ".join(f"SUM({name} * s)" for name in COUNTS)
+    sql = f"SELECT k, {sums}{', SUM(t)' if also_today else ''} FROM ({' UNION ALL '.join(selects)}) pieces GROUP BY k"
+    return {(_key(by, row[0])): [int(v or 0) for v in row[1:]] for row in _fetch(sql, params)}
+
+
+def _key(by: str | None, value):
+    if by is None:
+        return None
+    if by == "day" and isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
+
+
+def _open_rows(f: Filter, *, by: str | None, today: date, as_of: datetime, period_and_any: bool = False) -> dict:
+    """{group key: [open, overdue, flagged overdue]} of the cases open now (reported in f's period
+    if it has one); with `period_and_any`, [in period: three, whatever the report day: three]."""
+    if not f.regions:
+        return {}
+    params: list = []
+    where = _where(f, params, department=_departments(by))
+    key = {"day": "reported_on"}.get(by, GROUPS[by]) or "0"
+    overdue = f"due_on < {_day(today)}"
+
+    def three(cond: str) -> str:
+        return (f"SUM(CASE WHEN {cond} THEN open_cases ELSE 0 END), SUM(CASE WHEN {cond} AND {overdue} THEN open_cases ELSE 0 END), "
+                f"SUM(CASE WHEN {cond} AND {overdue} THEN flagged ELSE 0 END)")
+
+    in_period = f"reported_on >= {_day(f.start)} AND reported_on < {_day(f.end)}" if f.start is not None else "1 = 1"
+    if period_and_any:
+        columns = f"{three(in_period)}, {three('1 = 1')}"
+    else:
+        columns = three("1 = 1")
+        if f.start is not None:
+            where += f" AND {in_period}"
+    sql = f"SELECT {key} AS k, {columns} FROM {_table(OpenCaseRollup)} WHERE {where} GROUP BY k"
+    found = {_key(by, row[0]): [int(v or 0) for v in row[1:]] for row in _fetch(sql, params)}
+    for key_value, in_period_due, any_due in _due_earlier_today(f, by=by, as_of=as_of, today=today):
+        row = found.setdefault(key_value, [0] * (6 if period_and_any else 3))
+        for offset, (n, flagged) in ((0, in_period_due), (3, any_due)) if period_and_any else ((0, in_period_due),):
+            row[offset + 1] += n
+            row[offset + 2] += flagged
+    return found
+
+
+def _indicators(count: list[int] | None, live: list[int] | None) -> Indicators:
+    c = dict(zip(COUNTS, count or [0] * len(COUNTS), strict=False))
+    opened, overdue, flagged = (live or [0, 0, 0])[:3]
+    return Indicators(
+        cases=c["cases"], voided=c["voided"], closed=c["closed"], closed_on_time=c["closed_on_time"],
+        closed_late=c["closed_late"], closed_undated=c["closed_undated"], open=opened, open_overdue=overdue,
+        handled=c["handled"], reworked=c["reworked"], extended=c["extended"],
+        overdue=c["settled_overdue"] + overdue - flagged, rated=c["rated"], satisfied=c["satisfied"], basic=c["basic"],
+    )  # fmt: skip
+
+
+def counted(f: Filter, *, by: str | None = None, as_of: datetime | None = None) -> dict:
+    """{group key: Indicators} over the filter (one key, None, when by is None): one read of the
+    counters, one of the open rows, and one of the open cases due earlier today."""
+    _validate(f, by)
+    if by == "department":
+        from yiwang.regions.models import Region
+
+        shallow = Region.objects.filter(pk__in=f.regions).exclude(level__in=DEPARTMENT_LEVELS).values_list("name", flat=True)[:1]
+        if shallow:
+            raise ValueError(f"departments are counted per street and above, not under {shallow[0]}: count its cases instead")
     as_of = as_of or timezone.now()
     today = timezone.localdate(as_of)
-    group = GROUPS[by]
-
-    rows = CaseRollup.objects.filter(region_id__in=f.regions)
-    if f.start is not None and f.end is not None:
-        rows = rows.filter(_period_q(f.start, f.end)) if by != "day" else rows.filter(grain=DAY, period__gte=f.start, period__lt=f.end)
-    else:
-        rows = rows.filter(grain=MONTH)
-    if f.boards is not None:
-        rows = rows.filter(board__in=f.boards)
-    sums = {name: Sum(name) for name in COUNTS}
-    totals = {(row.pop("key") if group else None): row for row in _grouped(rows, group, sums)}
-
-    opened = _open_counts(f, by=by, as_of=as_of, today=today)
-    result = {}
-    for key in set(totals) | set(opened):
-        count = {name: totals.get(key, {}).get(name) or 0 for name in COUNTS}
-        live = {name: opened.get(key, {}).get(name) or 0 for name in ("open", "overdue", "flagged_overdue")}
-        result[key] = Indicators(
-            cases=count["cases"], voided=count["voided"], closed=count["closed"], closed_on_time=count["closed_on_time"],
-            closed_late=count["closed_late"], closed_undated=count["closed_undated"], open=live["open"],
-            open_overdue=live["overdue"], handled=count["handled"], reworked=count["reworked"], extended=count["extended"],
-            overdue=count["settled_overdue"] + live["overdue"] - live["flagged_overdue"], rated=count["rated"],
-            satisfied=count["satisfied"], basic=count["basic"],
-        )  # fmt: skip
+    totals = _count_rows(f, by=by, today=today)
+    opened = _open_rows(f, by=by, today=today, as_of=as_of)
+    result = {key: _indicators(totals.get(key), opened.get(key)) for key in set(totals) | set(opened)}
     if by is None:
         result.setdefault(None, Indicators())
     return result
@@ -343,74 +507,85 @@ def counted(f: Filter, *, by: str | None = None, as_of: datetime | None = None) 
 
 def open_now(f: Filter, *, by: str | None = None, as_of: datetime | None = None) -> dict:
     """{group key: (open, overdue)} for the cases open now (reported within f's period if it has one)."""
-    if by not in GROUPS:
-        raise ValueError(f"group by {by!r}: choose one of {', '.join(k for k in GROUPS if k)}")
+    _validate(f, by)
     as_of = as_of or timezone.now()
-    found = _open_counts(f, by=by, as_of=as_of, today=timezone.localdate(as_of))
-    return {key: (row["open"] or 0, row["overdue"] or 0) for key, row in found.items()}
+    found = _open_rows(f, by=by, today=timezone.localdate(as_of), as_of=as_of)
+    return {key: (row[0], row[1]) for key, row in found.items()}
 
 
-def _open_counts(f: Filter, *, by: str | None, as_of: datetime, today: date) -> dict:
-    open_rows = OpenCaseRollup.objects.filter(region_id__in=f.regions)
-    if f.start is not None and f.end is not None:
-        open_rows = open_rows.filter(reported_on__gte=f.start, reported_on__lt=f.end)
-    if f.boards is not None:
-        open_rows = open_rows.filter(board__in=f.boards)
-    group = "reported_on" if by == "day" else GROUPS[by]
-    opened = {(row.pop("key") if group else None): row for row in _grouped(open_rows, group, {
-        "open": Sum("open_cases"),
-        "overdue": Sum("open_cases", filter=Q(due_on__lt=today)),
-        "flagged_overdue": Sum("flagged", filter=Q(due_on__lt=today)),
-    })}
-    for key, overdue, flagged in _due_earlier_today(f, by=by, as_of=as_of, today=today):
-        row = opened.setdefault(key, {"open": 0, "overdue": 0, "flagged_overdue": 0})
-        row["overdue"] = (row["overdue"] or 0) + overdue
-        row["flagged_overdue"] = (row["flagged_overdue"] or 0) + flagged
-    if by is None and opened.get(None, {}).get("open") is None:
-        opened.pop(None, None)
-    return opened
+@dataclass(frozen=True)
+class Tiles:
+    """The KPI tiles' numbers per board: the period's indicators, today's reports, open and overdue now."""
+
+    in_period: dict
+    reported_today: dict
+    now: dict
 
 
-def _grouped(rows, group: str | None, aggregates: dict) -> list[dict]:
-    rows = rows.order_by()
-    if group is None:
-        return [rows.aggregate(**aggregates)]
-    return list(rows.values(key=F(group)).annotate(**aggregates))
+def tiles(f: Filter, *, as_of: datetime | None = None) -> Tiles:
+    """Per board, in three reads: the period's Indicators, the cases reported today, and (open,
+    overdue) now whatever the report day."""
+    _validate(f, "board")
+    if f.start is None:
+        raise ValueError("the tiles need a period")
+    as_of = as_of or timezone.now()
+    today = timezone.localdate(as_of)
+    totals = _count_rows(f, by="board", today=today, also_today=True)
+    opened = _open_rows(f, by="board", today=today, as_of=as_of, period_and_any=True)
+    in_period = {key: _indicators(totals.get(key), opened.get(key)) for key in set(totals) | set(opened)}
+    return Tiles(
+        in_period=in_period,
+        reported_today={key: row[-1] for key, row in totals.items() if row[-1]},
+        now={key: (row[3], row[4]) for key, row in opened.items() if row[3]},
+    )
 
 
 def _due_earlier_today(f: Filter, *, by: str | None, as_of: datetime, today: date) -> list[tuple]:
-    """(group key, overdue, flagged) for open cases whose deadline fell today before `as_of`: the
-    one slice of "overdue now" the day-grained open rows cannot tell. The database is asked only by
-    the `close_due_at` index (a few cases city-wide); places, boards and report days are matched
-    here, so no plan can wander off into a year of `reported_at`."""
+    """(group key, (overdue, flagged) among those reported in f's period, (overdue, flagged) whatever
+    the report day) for open cases whose deadline fell today before `as_of`: the one slice of
+    "overdue now" the day-grained open rows cannot tell. One statement, led by the partial index of
+    open cases' deadlines (a few cases city-wide), each matched to the filter's regions by path."""
     from yiwang.regions.models import Region
 
     day_start = _day_start(today)
-    if as_of <= day_start:
+    if as_of <= day_start or not f.regions:
         return []
-    due = list(Case.objects.filter(close_due_at__gte=day_start, close_due_at__lt=as_of, status__in=sorted(OPEN_STATUSES))
-               .order_by().values_list("region_id", "micro_grid_id", "board", "handling_department_id", "reported_at",
-                                       "ever_overdue", "paused_at", "close_due_at"))
-    if not due:
-        return []
-    wanted = dict(Region.objects.filter(pk__in=f.regions).values_list("pk", "path"))
-    grids = dict(Region.objects.filter(pk__in={row[0] for row in due}).values_list("pk", "path"))
-    lo, hi = (_day_start(f.start), _day_start(f.end)) if f.start is not None and f.end is not None else (None, None)
-    found = defaultdict(lambda: [0, 0])
-    for region_id, micro, board, department, reported_at, ever, paused_at, close_due_at in due:
-        if paused_at is not None and close_due_at > paused_at:
-            continue  # paused before its deadline: not running towards it
-        if f.boards is not None and board not in f.boards or lo is not None and not lo <= reported_at < hi:
-            continue
-        path = grids.get(region_id, "")
-        for pk, prefix in wanted.items():
-            if path.startswith(prefix) or micro == pk:
-                key = {"region": pk, "board": board, "department": department or 0, "day": timezone.localdate(reported_at), None: None}[by]
-                found[key][0] += 1
-                found[key][1] += int(ever)
-    return [(key, n, flagged) for key, (n, flagged) in found.items()]
+    adapt = connection.ops.adapt_datetimefield_value
+    case, region = _table(Case), _table(Region)
+    # Written out, not bound: the partial index applies only to a query that states its condition.
+    open_statuses = ", ".join(f"'{status}'" for status in sorted(OPEN_STATUSES))
+    params: list = [adapt(day_start), adapt(as_of), *f.regions]
+    boards = ""
+    if f.boards is not None:
+        boards = f" AND c.board IN ({', '.join(['%s'] * len(f.boards))})"
+        params.extend(f.boards)
+    key = {"region": "r.id", "board": "c.board", "department": "COALESCE(c.handling_department_id, 0)", "day": "c.reported_at", None: "0"}[by]
+    within = "1"
+    if f.start is not None:
+        within = "CASE WHEN c.reported_at >= %s AND c.reported_at < %s THEN 1 ELSE 0 END"
+        params = [adapt(_day_start(f.start)), adapt(_day_start(f.end)), *params]
+    sql = (f"SELECT {key}, {within}, CASE WHEN c.ever_overdue THEN 1 ELSE 0 END FROM {case} c "
+           f"JOIN {region} g ON g.id = c.region_id JOIN {region} r ON "
+           f"(substr(g.path, 1, length(r.path)) = r.path OR c.micro_grid_id = r.id) "
+           f"WHERE c.status IN ({open_statuses}) AND c.close_due_at >= %s AND c.close_due_at < %s "
+           f"AND (c.paused_at IS NULL OR c.close_due_at <= c.paused_at) AND r.id IN ({', '.join(['%s'] * len(f.regions))}){boards}")
+    found = defaultdict(lambda: [0, 0, 0, 0])
+    for value, in_period, ever in _fetch(sql, params):
+        row = found[timezone.localdate(_aware(value)) if by == "day" else (None if by is None else value)]
+        row[2] += 1
+        row[3] += ever
+        if in_period:
+            row[0] += 1
+            row[1] += ever
+    return [(key, (a, b), (c, d)) for key, (a, b, c, d) in found.items()]
+
+
+def _aware(value) -> datetime:
+    """A timestamp read by a raw statement: SQLite gives text or naive UTC, PostgreSQL aware."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
 
 
 def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
-

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -64,28 +65,46 @@ def region_ids(place: Region | None) -> tuple[int, ...]:
     return tuple(Region.objects.filter(parent__isnull=True).order_by("path").values_list("pk", flat=True))
 
 
-def children(place: Region | None) -> list[Region]:
+class Unit(NamedTuple):
+    """A region as the screen lists it (read as plain values: a street has a hundred grids, and
+    building model instances for them cost more than reading their counts)."""
+
+    pk: int
+    code: str
+    name: str
+    level: str
+    boundary: str
+
+
+def _units(rows, *, boundary: bool) -> list[Unit]:
+    rows = rows.order_by("path")
+    if boundary:
+        return [Unit(*row) for row in rows.values_list("pk", "code", "name", "level", "boundary")]
+    return [Unit(*row, "") for row in rows.values_list("pk", "code", "name", "level")]
+
+
+def children(place: Region | None, *, boundary: bool = False) -> list[Unit]:
     """The units one level down."""
     rows = Region.objects.filter(parent=place) if place is not None else Region.objects.filter(parent__isnull=True)
-    return list(rows.order_by("path"))
+    return _units(rows, boundary=boundary)
 
 
-def grids_under(place: Region | None) -> list[Region]:
+def grids_under(place: Region | None, *, boundary: bool = False) -> list[Unit]:
     """The grids of a street or community, the micro-grids of a grid, or the micro-grid itself.
     For a district or the whole city there are too many grids to draw: the units one level down."""
     if place is None or place.level not in (Level.STREET, Level.COMMUNITY, Level.GRID, Level.MICRO_GRID):
-        return children(place)
+        return children(place, boundary=boundary)
     if place.level == Level.MICRO_GRID:
-        return [place]
+        return [Unit(place.pk, place.code, place.name, place.level, place.boundary if boundary else "")]
     if place.level == Level.GRID:
-        return children(place)
-    return list(Region.objects.filter(level=Level.GRID, path__startswith=place.path).order_by("path"))
+        return children(place, boundary=boundary)
+    return _units(Region.objects.filter(level=Level.GRID, path__startswith=place.path), boundary=boundary)
 
 
-def map_units(place: Region | None) -> list[Region]:
+def map_units(place: Region | None) -> list[Unit]:
     """What the map colours: grids for a street or community (micro-grids for a grid), the units
     one level down for a district or the whole city."""
-    return grids_under(place)
+    return grids_under(place, boundary=True)
 
 
 def breadcrumbs(place: Region | None, *, top: str = "") -> list[Region]:
@@ -154,11 +173,11 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def _matter_cases(place: Region | None, *, matter: int, boards, start: date | None = None, end: date | None = None):
-    """The cases of one matter under the place (all boards or some), reported in [start, end)."""
+def _matter_cases(place: Region | None, *, matter: int | None, boards, start: date | None = None, end: date | None = None):
+    """The cases of one matter (or all) under the place (all boards or some), reported in [start, end)."""
     from yiwang.cases.models import Case
 
-    cases = Case.objects.filter(matter_id=matter)
+    cases = Case.objects.filter(matter_id=matter) if matter is not None else Case.objects.all()
     if place is not None:
         cases = cases.filter(micro_grid=place) if place.level == Level.MICRO_GRID else cases.filter(region__path__startswith=place.path)
     if boards:
@@ -217,9 +236,9 @@ def kpi(place: Region | None, *, period: Period, boards=None, as_of: datetime | 
     today = timezone.localdate(as_of)
     ids, boards = region_ids(place), _boards(boards)
     if matter is None:
-        in_period = rollups.counted(rollups.Filter(ids, period.start, period.end, boards), by="board", as_of=as_of)
-        reported_today = rollups.counted(rollups.Filter(ids, today, today + timedelta(days=1), boards), by="board", as_of=as_of)
-        now = rollups.open_now(rollups.Filter(ids, boards=boards), by="board", as_of=as_of)
+        found = rollups.tiles(rollups.Filter(ids, period.start, period.end, boards), as_of=as_of)
+        in_period, now = found.in_period, found.now
+        reported_today = {k: Indicators(cases=n) for k, n in found.reported_today.items()}
     else:
         in_period = _case_table(_matter_cases(place, matter=matter, boards=boards, start=period.start, end=period.end), "board", as_of=as_of)
         reported_today = _case_table(_matter_cases(place, matter=matter, boards=boards, start=today, end=today + timedelta(days=1)),
@@ -260,7 +279,7 @@ def ranking(place: Region | None, *, period: Period, by: str = "region", boards=
     elif by == "department":
         from yiwang.matters.models import Department
 
-        if matter is None:
+        if matter is None and (place is None or place.level in rollups.DEPARTMENT_LEVELS):
             found = rollups.counted(rollups.Filter(region_ids(place), period.start, period.end, boards), by="department", as_of=as_of)
         else:
             cases = _matter_cases(place, matter=matter, boards=boards, start=period.start, end=period.end)

@@ -40,7 +40,18 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
-from yiwang.cases.models import DONE_STATUSES, OPEN_STATUSES, VOID_STATUSES, Case, CaseRollup, Channel, Level, OpenCaseRollup, Status
+from yiwang.cases import rollups
+from yiwang.cases.models import (
+    DONE_STATUSES,
+    OPEN_STATUSES,
+    VOID_STATUSES,
+    Case,
+    CaseRollup,
+    Channel,
+    Level,
+    OpenCaseRollup,
+    Status,
+)
 from yiwang.regions.models import Level as RegionLevel
 from yiwang.regions.models import Region, ancestor_paths
 
@@ -94,6 +105,7 @@ class _Grids:
     micro_box: np.ndarray
     chain_grid: np.ndarray  # (grid id, region id) pairs: every ancestor of each grid and the grid itself
     chain_region: np.ndarray
+    chain_detailed: np.ndarray  # whether the region's rows are kept per department too (rollups.DEPARTMENT_LEVELS)
 
 
 def _grids(root) -> _Grids:
@@ -107,14 +119,16 @@ def _grids(root) -> _Grids:
     if not grids:
         raise ValueError(f"no grids under {root or 'any region'}: build the regions first")
     paths = {p for g in grids for p in ancestor_paths(g[1])}
-    ids = dict(Region.objects.filter(path__in=paths).values_list("path", "pk"))
+    ids = {path: (pk, level) for path, pk, level in Region.objects.filter(path__in=paths).values_list("path", "pk", "level")}
     parents = dict(Region.objects.filter(path__in=paths).values_list("pk", "parent_id"))
-    chain_grid, chain_region = [], []
+    chain_grid, chain_region, chain_detailed = [], [], []
     for pk, path, *_ in grids:
         for p in ancestor_paths(path):
             if p in ids:
                 chain_grid.append(pk)
-                chain_region.append(ids[p])
+                ((region, detailed),) = rollups.detailed_regions([ids[p]])
+                chain_region.append(region)
+                chain_detailed.append(detailed)
     index = {g[0]: i for i, g in enumerate(grids)}
     micros = sorted(Region.objects.filter(level=RegionLevel.MICRO_GRID, parent_id__in=list(index))
                     .values_list("parent_id", "pk", "min_lon", "min_lat", "max_lon", "max_lat"), key=lambda m: (index[m[0]], m[1]))
@@ -133,6 +147,7 @@ def _grids(root) -> _Grids:
         names=[g[3] for g in grids], box=box([g[4:] for g in grids]), micro_start=start, micro_count=count,
         micro_ids=np.array([m[1] for m in micros], dtype=np.int64), micro_box=box([m[2:] for m in micros]),
         chain_grid=np.array(chain_grid, dtype=np.int64), chain_region=np.array(chain_region, dtype=np.int64),
+        chain_detailed=np.array(chain_detailed, dtype=bool),
     )
 
 
@@ -261,9 +276,11 @@ def _draw(n: int, *, grids: _Grids, matters: _Matters, departments: dict[str, li
     duration = np.maximum(duration, 600)
     end = reported + duration
     rejected = rng.random(n) < 0.03
-    recent = reported > now_s - 180 * DAY
-    on_hold = (~rejected) & recent & (rng.random(n) < 0.03)  # put on hold, paused before the deadline
-    stuck = (~rejected) & ~on_hold & recent & (rng.random(n) < 0.08)  # still open long after their deadline
+    # Streets close nearly everything within weeks: a few recent cases are on hold (paused before
+    # their deadline) or stuck past it, fewer the older they are.
+    age = (now_s - reported) / DAY
+    on_hold = (~rejected) & (age < 90) & (rng.random(n) < 0.015)
+    stuck = (~rejected) & ~on_hold & (rng.random(n) < 0.04 * np.exp(-age / 30))
     late |= stuck
     duration = np.where(stuck, np.maximum(duration, now_s - reported + DAY), duration)
     end = reported + duration
@@ -410,7 +427,7 @@ def build_history(*, cases: int, root=None, years: float = DEFAULT_YEARS, seed: 
                                             "name": np.array(matters.names, dtype=object)}))
         db.register("grids_src", _frame({"i": np.arange(len(grids.ids)), "name": np.array(grids.names, dtype=object)}))
         db.register("phones_src", _frame({"i": np.arange(len(phones)), "digest": np.array(phones, dtype=object)}))
-        db.register("chain_src", _frame({"grid_id": grids.chain_grid, "region_id": grids.chain_region}))
+        db.register("chain_src", _frame({"grid_id": grids.chain_grid, "region_id": grids.chain_region, "detailed": grids.chain_detailed}))
         for name in ("matters", "grids", "phones", "chain"):
             db.execute(f"CREATE TABLE {name}_t AS SELECT * FROM {name}_src")
         phase("arrays into DuckDB")
@@ -454,7 +471,7 @@ def _ts(column: str, *, postgres: bool) -> str:
 
 def _case_columns(postgres: bool, now: datetime) -> list[tuple[str, str]]:
     """(database column, DuckDB expression) for every column of the case table."""
-    ts = lambda name: _ts(name, postgres=postgres)  # noqa: E731
+    ts = lambda name: _ts(name, postgres=postgres)
     true, false = ("true", "false") if postgres else ("1", "0")
     statuses = "[" + ", ".join(f"'{s}'" for s in STATUS_CODES) + "]"
     ratings = "[" + ", ".join(f"'{r}'" for r in RATINGS) + "]"
@@ -630,29 +647,41 @@ def _write_rollups(db) -> tuple[int, int]:
     # Per (grid, micro, board, department, day) first: far fewer rows to spread over the chain.
     db.execute(f"""CREATE TABLE per_cell AS SELECT grid_id, micro_id, board, department_id, day, {sums}
                    FROM h GROUP BY ALL""")
-    db.execute(f"""CREATE TABLE per_day AS SELECT region_id, board, department_id, day, {resum} FROM (
-                     SELECT ch.region_id, c.* EXCLUDE (grid_id, micro_id) FROM per_cell c JOIN chain_t ch ON ch.grid_id = c.grid_id
+    # Each region's rows per department and, again, for all departments (rollups.ALL_DEPARTMENTS).
+    db.execute(f"""CREATE TABLE per_region AS SELECT region_id, detailed, board, greatest(department_id, 0) AS department_key, day, {resum} FROM (
+                     SELECT ch.region_id, ch.detailed, c.* EXCLUDE (grid_id, micro_id) FROM per_cell c JOIN chain_t ch ON ch.grid_id = c.grid_id
                      UNION ALL
-                     SELECT c.micro_id AS region_id, c.* EXCLUDE (grid_id, micro_id) FROM per_cell c WHERE c.micro_id >= 0
+                     SELECT c.micro_id AS region_id, false, c.* EXCLUDE (grid_id, micro_id) FROM per_cell c WHERE c.micro_id >= 0
                    ) GROUP BY ALL""")
+    db.execute(f"""CREATE TABLE per_day AS SELECT * EXCLUDE (detailed) FROM per_region WHERE detailed UNION ALL
+                   SELECT region_id, board, {rollups.ALL_DEPARTMENTS}, day, {resum} FROM per_region GROUP BY region_id, board, day""")
     counters = ", ".join(ROLLUP_COUNTS)
     day_date = "DATE '1970-01-01' + CAST(day AS INTEGER)"
-    rows = f"""SELECT region_id, 'd' AS grain, CAST({day_date} AS VARCHAR) AS period, b.code AS board, greatest(department_id, 0) AS department_key, {counters}
+    rows = f"""SELECT region_id, department_key, 'd' AS grain, CAST({day_date} AS VARCHAR) AS period, b.code AS board, {counters}
                FROM per_day JOIN boards b ON b.i = per_day.board
                UNION ALL
-               SELECT region_id, 'm', CAST(date_trunc('month', {day_date})::DATE AS VARCHAR), b.code, greatest(department_id, 0), {resum}
+               SELECT region_id, department_key, 'm', CAST(date_trunc('month', {day_date})::DATE AS VARCHAR), b.code, {resum}
+               FROM per_day JOIN boards b ON b.i = per_day.board GROUP BY ALL
+               UNION ALL
+               SELECT region_id, department_key, 'y', CAST(date_trunc('year', {day_date})::DATE AS VARCHAR), b.code, {resum}
                FROM per_day JOIN boards b ON b.i = per_day.board GROUP BY ALL"""
-    counted = _add_rows(db, CaseRollup, ("region_id", "grain", "period", "board", "department_key"), ROLLUP_COUNTS, rows)
+    counted = _add_rows(db, CaseRollup, rollups.COUNT_KEY, ROLLUP_COUNTS, rows)
 
     db.execute("""CREATE TABLE open_cells AS SELECT grid_id, micro_id, board, department_id, day, k_due_on AS due_on,
                   sum(k_open) AS open_cases, sum(k_flagged) AS flagged FROM h WHERE k_open = 1 GROUP BY ALL""")
-    open_rows = f"""SELECT region_id, b.code AS board, greatest(department_id, 0) AS department_key, CAST({day_date} AS VARCHAR) AS reported_on,
-                      CAST(DATE '1970-01-01' + CAST(due_on AS INTEGER) AS VARCHAR) AS due_on, sum(open_cases) AS open_cases, sum(flagged) AS flagged FROM (
-                      SELECT ch.region_id, c.* EXCLUDE (grid_id, micro_id) FROM open_cells c JOIN chain_t ch ON ch.grid_id = c.grid_id
-                      UNION ALL
-                      SELECT c.micro_id AS region_id, c.* EXCLUDE (grid_id, micro_id) FROM open_cells c WHERE c.micro_id >= 0
-                    ) x JOIN boards b ON b.i = x.board GROUP BY ALL"""
-    opened = _add_rows(db, OpenCaseRollup, ("region_id", "board", "department_key", "reported_on", "due_on"), ("open_cases", "flagged"), open_rows)
+    db.execute("""CREATE TABLE open_region AS SELECT region_id, detailed, greatest(department_id, 0) AS department_key, day, due_on, board,
+                    sum(open_cases) AS open_cases, sum(flagged) AS flagged FROM (
+                    SELECT ch.region_id, ch.detailed, c.* EXCLUDE (grid_id, micro_id) FROM open_cells c JOIN chain_t ch ON ch.grid_id = c.grid_id
+                    UNION ALL
+                    SELECT c.micro_id AS region_id, false, c.* EXCLUDE (grid_id, micro_id) FROM open_cells c WHERE c.micro_id >= 0
+                  ) GROUP BY ALL""")
+    open_rows = f"""SELECT region_id, department_key, CAST({day_date} AS VARCHAR) AS reported_on,
+                      CAST(DATE '1970-01-01' + CAST(due_on AS INTEGER) AS VARCHAR) AS due_on, b.code AS board, open_cases, flagged FROM (
+                      SELECT * EXCLUDE (detailed) FROM open_region WHERE detailed UNION ALL
+                      SELECT region_id, {rollups.ALL_DEPARTMENTS}, day, due_on, board, sum(open_cases), sum(flagged) FROM open_region
+                      GROUP BY region_id, day, due_on, board
+                    ) x JOIN boards b ON b.i = x.board"""
+    opened = _add_rows(db, OpenCaseRollup, rollups.OPEN_KEY, ("open_cases", "flagged"), open_rows)
     return counted, opened
 
 
@@ -664,6 +693,8 @@ def _add_rows(db, model, keys: tuple[str, ...], counters: tuple[str, ...], query
     names = [model._meta.get_field(k.removesuffix("_id")).column if k.endswith("_id") else k for k in (*keys, *counters)]
     column_sql = ", ".join(quote(n) for n in names)
     count = db.execute(f"SELECT count(*) FROM ({query})").fetchall()[0][0]
+    # In key order: the rows a read of one region asks for then lie on a few pages, not thousands.
+    query = f"SELECT * FROM ({query}) ORDER BY {', '.join(str(i + 1) for i in range(len(keys)))}"
     if not model.objects.exists():
         # Region ids come from the grids' chains and micro-grids, all read in this transaction.
         with _plain_indexes_dropped(model, rows=count), _foreign_keys_checked_by_set(db, count):
@@ -721,7 +752,13 @@ def build_skeleton(*, seed: int, scale: int, streets_per_district: int | None = 
     from yiwang.regions.models import BoundaryVersion
 
     from .closed_loop import _departments
-    from .generator import DEMO_BUILT, DemoAlreadyLoaded, _insert_regions, delete_demo, is_loaded
+    from .generator import (
+        DEMO_BUILT,
+        DemoAlreadyLoaded,
+        _insert_regions,
+        delete_demo,
+        is_loaded,
+    )
     from .logins import create_logins
     from .plan import DISTRICT_CODE, YUNFENG_STREET, build_plan, plan_street_copy
 
