@@ -112,6 +112,10 @@ def month_of(day: date) -> date:
     return day.replace(day=1)
 
 
+def year_of(day: date) -> date:
+    return day.replace(month=1, day=1)
+
+
 class Deltas:
     """Differences to add to both tables, netted per row key before anything is written."""
 
@@ -123,7 +127,7 @@ class Deltas:
         """`regions`: (region id, whether its rows are kept per department too) pairs."""
         for region, detailed in regions:
             for department in (part.department_key, ALL_DEPARTMENTS) if detailed else (ALL_DEPARTMENTS,):
-                for grain, period in ((DAY, part.reported_on), (MONTH, month_of(part.reported_on)), (YEAR, part.reported_on.replace(month=1, day=1))):
+                for grain, period in ((DAY, part.reported_on), (MONTH, month_of(part.reported_on)), (YEAR, year_of(part.reported_on))):
                     row = self.counts[(region, department, grain, period, part.board)]
                     for i, n in enumerate(part.counts):
                         row[i] += sign * n
@@ -163,10 +167,9 @@ def _upsert(model, keys: tuple[str, ...], counters: tuple[str, ...], rows: list[
                 f"ON CONFLICT ({', '.join(map(quote, columns[:len(keys)]))}) DO UPDATE SET {update}", params)
 
 
-def detailed_regions(regions) -> list[tuple[int, bool]]:
-    """(id, kept per department) for Region objects or (pk, level) pairs."""
-    pairs = ((r.pk, r.level) if hasattr(r, "pk") else r for r in regions)
-    return [(pk, level in DEPARTMENT_LEVELS) for pk, level in pairs]
+def keeps_departments(level: str) -> bool:
+    """Whether a region of this level has rollup rows per department (besides all departments)."""
+    return level in DEPARTMENT_LEVELS
 
 
 class RegionChains:
@@ -178,7 +181,7 @@ class RegionChains:
         rows = Region.objects.filter(pk__in=set(region_ids)) if region_ids is not None else Region.objects.all()
         own = dict(rows.values_list("pk", "path"))
         paths = {p for path in own.values() for p in ancestor_paths(path)}
-        ids = {path: (pk, level in DEPARTMENT_LEVELS) for path, pk, level in Region.objects.filter(path__in=paths).values_list("path", "pk", "level")}
+        ids = {path: (pk, keeps_departments(level)) for path, pk, level in Region.objects.filter(path__in=paths).values_list("path", "pk", "level")}
         self.chains = {pk: tuple(ids[p] for p in ancestor_paths(path) if p in ids) for pk, path in own.items()}
 
     def of(self, region_id: int, micro_grid_id: int | None) -> tuple[tuple[int, bool], ...]:
@@ -262,8 +265,11 @@ def region_moved(*, region, old_path: str, chunk: int = 50_000) -> None:
     keep their ids and need nothing. Runs in the move's transaction."""
     from yiwang.regions.models import Region, ancestor_paths
 
-    above_old = set(detailed_regions(Region.objects.filter(path__in=ancestor_paths(old_path)[:-1]).values_list("pk", "level")))
-    above_new = set(detailed_regions(Region.objects.filter(path__in=ancestor_paths(region.path)[:-1]).values_list("pk", "level")))
+    def above(path: str) -> set[tuple[int, bool]]:
+        rows = Region.objects.filter(path__in=ancestor_paths(path)[:-1]).values_list("pk", "level")
+        return {(pk, keeps_departments(level)) for pk, level in rows}
+
+    above_old, above_new = above(old_path), above(region.path)
     left, joined = sorted(above_old - above_new), sorted(above_new - above_old)
     if not left and not joined:
         return  # a new code under the same parent
@@ -300,7 +306,7 @@ class Piece(NamedTuple):
 
 def _cells(grain: str, a: date, b: date) -> list[tuple[date, date]]:
     """The days, months or years overlapping [a, b), each as [first day, first day of the next)."""
-    cells, cursor = [], a if grain == DAY else a.replace(day=1) if grain == MONTH else a.replace(month=1, day=1)
+    cells, cursor = [], a if grain == DAY else month_of(a) if grain == MONTH else year_of(a)
     while cursor < b:
         following = cursor + timedelta(days=1) if grain == DAY else _next_month(cursor) if grain == MONTH else date(cursor.year + 1, 1, 1)
         cells.append((cursor, following))
@@ -312,7 +318,8 @@ FINER = {YEAR: MONTH, MONTH: DAY}
 
 
 def _cost(pieces: list[Piece], today: date) -> int:
-    """Rows a read of the pieces can meet: none before the first case is reported, none after today."""
+    """Rows a read of the pieces can meet: a day range counts its days up to today (no case is
+    reported later), a month or year row counts once unless it starts after today."""
     return sum(max(0, (min(p.end, today + timedelta(days=1)) - p.start).days) if p.grain == DAY else int(p.start <= today)
                for p in pieces)
 

@@ -279,7 +279,7 @@ def ranking(place: Region | None, *, period: Period, by: str = "region", boards=
     elif by == "department":
         from yiwang.matters.models import Department
 
-        if matter is None and (place is None or place.level in rollups.DEPARTMENT_LEVELS):
+        if matter is None and (place is None or rollups.keeps_departments(place.level)):
             found = rollups.counted(rollups.Filter(region_ids(place), period.start, period.end, boards), by="department", as_of=as_of)
         else:
             cases = _matter_cases(place, matter=matter, boards=boards, start=period.start, end=period.end)

@@ -105,7 +105,7 @@ class _Grids:
     micro_box: np.ndarray
     chain_grid: np.ndarray  # (grid id, region id) pairs: every ancestor of each grid and the grid itself
     chain_region: np.ndarray
-    chain_detailed: np.ndarray  # whether the region's rows are kept per department too (rollups.DEPARTMENT_LEVELS)
+    chain_detailed: np.ndarray  # whether the region's rows are kept per department too (rollups.keeps_departments)
 
 
 def _grids(root) -> _Grids:
@@ -126,9 +126,9 @@ def _grids(root) -> _Grids:
         for p in ancestor_paths(path):
             if p in ids:
                 chain_grid.append(pk)
-                ((region, detailed),) = rollups.detailed_regions([ids[p]])
+                region, level = ids[p]
                 chain_region.append(region)
-                chain_detailed.append(detailed)
+                chain_detailed.append(rollups.keeps_departments(level))
     index = {g[0]: i for i, g in enumerate(grids)}
     micros = sorted(Region.objects.filter(level=RegionLevel.MICRO_GRID, parent_id__in=list(index))
                     .values_list("parent_id", "pk", "min_lon", "min_lat", "max_lon", "max_lat"), key=lambda m: (index[m[0]], m[1]))

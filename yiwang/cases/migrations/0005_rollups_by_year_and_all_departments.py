@@ -7,31 +7,27 @@ COUNTS = ("cases", "voided", "closed", "closed_on_time", "closed_late", "closed_
 
 
 def add_all_department_rows(apps, schema_editor):
-    """Existing counts, summed over departments, as the new department_key = -1 rows."""
+    """Per-department rows only from the street up; the existing counts summed over departments as
+    the new department_key = -1 rows; year rows from the month rows."""
     quote = schema_editor.connection.ops.quote_name
-    counts = ", ".join(COUNTS)
-    sums = ", ".join(f"SUM({c})" for c in COUNTS)
-    for model, keys, counters in (("caserollup", ("grain", "period", "board"), counts),
-                                  ("opencaserollup", ("reported_on", "due_on", "board"), "open_cases, flagged")):
-        table = quote(apps.get_model("cases", model)._meta.db_table)
-        summed = sums if model == "caserollup" else "SUM(open_cases), SUM(flagged)"
-        group = ", ".join(keys)
-        schema_editor.execute(
-            f"INSERT INTO {table} (region_id, department_key, {group}, {counters}) "
-            f"SELECT region_id, -1, {group}, {summed} FROM {table} WHERE department_key >= 0 GROUP BY region_id, {group}")
-    # Year rows, from the month rows; and per-department rows only from the street up.
-    table = quote(apps.get_model("cases", "caserollup")._meta.db_table)
-    year = "substr(period, 1, 4) || '-01-01'" if schema_editor.connection.vendor == "sqlite" else "CAST(date_trunc('year', period) AS date)"
-    schema_editor.execute(
-        f"INSERT INTO {table} (region_id, department_key, grain, period, board, {counts}) "
-        f"SELECT region_id, department_key, 'y', {year}, board, {sums} FROM {table} WHERE grain = 'm' "
-        f"GROUP BY region_id, department_key, {year}, board")
     region = quote(apps.get_model("regions", "Region")._meta.db_table)
-    for model in ("caserollup", "opencaserollup"):
-        table = quote(apps.get_model("cases", model)._meta.db_table)
+    tables = {model: quote(apps.get_model("cases", model)._meta.db_table) for model in ("caserollup", "opencaserollup")}
+    for model, keys, counters in (("caserollup", ("grain", "period", "board"), COUNTS),
+                                  ("opencaserollup", ("reported_on", "due_on", "board"), ("open_cases", "flagged"))):
+        table, group = tables[model], ", ".join(keys)
+        # The all-department rows first: they sum every region's per-department rows, kept or not.
+        schema_editor.execute(
+            f"INSERT INTO {table} (region_id, department_key, {group}, {', '.join(counters)}) "
+            f"SELECT region_id, -1, {group}, {', '.join(f'SUM({c})' for c in counters)} FROM {table} "
+            f"WHERE department_key >= 0 GROUP BY region_id, {group}")
         schema_editor.execute(
             f"DELETE FROM {table} WHERE department_key >= 0 AND region_id IN "
             f"(SELECT id FROM {region} WHERE level NOT IN ('province', 'city', 'district', 'street'))")
+    year = "substr(period, 1, 4) || '-01-01'" if schema_editor.connection.vendor == "sqlite" else "CAST(date_trunc('year', period) AS date)"
+    schema_editor.execute(
+        f"INSERT INTO {tables['caserollup']} (region_id, department_key, grain, period, board, {', '.join(COUNTS)}) "
+        f"SELECT region_id, department_key, 'y', {year}, board, {', '.join(f'SUM({c})' for c in COUNTS)} "
+        f"FROM {tables['caserollup']} WHERE grain = 'm' GROUP BY region_id, department_key, {year}, board")
 
 
 def drop_all_department_rows(apps, schema_editor):
