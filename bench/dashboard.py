@@ -10,12 +10,13 @@ YIWANG_BENCH_DASHBOARD_POSTGRES=postgres://.../db (building the megacity takes a
 once with the demo command and point the variable at it). `--quick`: the SQLite district only.
 
 Ours (yiwang.command.selectors, reading the rollups): kpi(place, 30 days), ranking(place's
-children, 30 days), map_layer(place's children, 365 days). The baseline: the raw case rows
-(status, board, times, rating and the ids of the case's district, street, community and grid) are
-loaded once into an in-memory DuckDB table from the same database, then the equivalent GROUP BY
-runs: counts by board over 30 days plus open and overdue now; counts per child over 30 days; per
-child over 365 days. Both are timed warm, median of REPEAT runs. DuckDB's KPI and ranking counts
-must equal ours, or the run fails: the comparison is between equal answers.
+children, 30 days), map_layer(the units the map draws, 365 days: a street's grids, a district's
+streets, the city's districts). The baseline: the raw case rows (status, board, times, rating and
+the ids of the case's district, street, community and grid) are loaded once into an in-memory
+DuckDB table from the same database, then the equivalent GROUP BY runs: counts by board over 30
+days plus open and overdue now; counts per child over 30 days; per drawn unit over 365 days. Both
+are timed warm, median of REPEAT runs. DuckDB's KPI, ranking and map counts must equal ours, or the
+run fails: the comparison is between equal answers.
 
 Metric names: kpi_ms@{street,district,city}_{sqlite,postgresql}, ranking_ms@..., map_layer_ms@...;
 ratio = ours / DuckDB. Targets: under 100 ms each, ratio at most 1.
@@ -195,6 +196,8 @@ def _duckdb_queries(place, as_of, day_30: int, day_365: int, today: int) -> dict
     now = int(as_of.timestamp())
     where = f"{LEVEL_COLUMNS[place.level]} = {place.pk}" if place is not None else "true"
     child = {None: "district_id", "district": "street_id", "street": "community_id", "community": "grid_id"}[place.level if place else None]
+    # The map draws the grids of a street or community (selectors.map_units), so it is counted per grid.
+    drawn = "grid_id" if place is not None and place.level in ("street", "community") else child
     counts = ("count(*) FILTER (WHERE NOT is_void) AS cases, count(*) FILTER (WHERE is_done) AS closed, "
               "count(*) FILTER (WHERE is_done AND due >= 0 AND closed >= 0 AND closed <= due) AS on_time, "
               "count(*) FILTER (WHERE is_rated) AS rated, count(*) FILTER (WHERE is_satisfied) AS satisfied")
@@ -206,7 +209,7 @@ def _duckdb_queries(place, as_of, day_30: int, day_365: int, today: int) -> dict
                    SELECT board, 0, 0, 0, 0, 0, 0, count(*), count(*) FILTER (WHERE {running} AND due < {now})
                    FROM cases WHERE {where} AND is_open GROUP BY board""",
         "ranking": f"SELECT {child}, {counts} FROM cases WHERE {where} AND day >= {day_30} AND day <= {today} GROUP BY {child}",
-        "map_layer": f"SELECT {child}, {counts} FROM cases WHERE {where} AND day >= {day_365} AND day <= {today} GROUP BY {child}",
+        "map_layer": f"SELECT {drawn}, {counts} FROM cases WHERE {where} AND day >= {day_365} AND day <= {today} GROUP BY {drawn}",
     }
 
 
@@ -242,6 +245,12 @@ def measure(vendor: str, *, repeat: int = REPEAT, places=None, db=None) -> list[
         their_rank = dict(db.execute(f"SELECT * EXCLUDE (closed, on_time, rated, satisfied) FROM ({queries['ranking']})").fetchall())
         if {k: v for k, v in ours_rank.items() if v} != {k: v for k, v in their_rank.items() if v}:
             raise RuntimeError(f"dashboard: ranking of {label} differs: ours {ours_rank}, DuckDB {their_rank}")
+        codes = dict(Region.objects.values_list("code", "pk"))
+        ours_map = {codes[f["properties"]["code"]]: f["properties"]["cases"]
+                    for f in selectors.map_layer(place, period=year, indicator="on_time_rate", as_of=as_of)["features"]}
+        their_map = {k: n for k, n, *_ in db.execute(queries["map_layer"]).fetchall()}
+        if {k: v for k, v in ours_map.items() if v} != {k: v for k, v in their_map.items() if v}:
+            raise RuntimeError(f"dashboard: map layer of {label} differs: ours {ours_map}, DuckDB {their_map}")
         ours = {
             "kpi": lambda place=place: selectors.kpi(place, period=month, as_of=as_of),
             "ranking": lambda place=place: selectors.ranking(place, period=month, by="region", as_of=as_of),

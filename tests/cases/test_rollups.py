@@ -163,13 +163,16 @@ def test_closing_removes_the_open_row_and_update_fields_only_counts_what_was_wri
     case = _make(rng, world)
     case.status, case.close_due_at, case.paused_at, case.closed_at = Status.SIGNED, AS_OF + timedelta(days=1), None, None
     case.save()
-    # One row per region of the chain for all departments, and one for the case's department from the street up.
+    # Two rows per region of the chain for all departments (the case's board, and all boards), and
+    # one for the case's department from the street up.
     chain = rollups.RegionChains({case.region_id}).of(case.region_id, case.micro_grid_id)
     detailed = [pk for pk, kept in chain if kept]
     assert len(detailed) == 2  # the test tree's district and street
-    assert OpenCaseRollup.objects.filter(open_cases__gt=0).count() == len(chain) + len(detailed)
-    assert set(OpenCaseRollup.objects.filter(open_cases__gt=0).exclude(department_key=rollups.ALL_DEPARTMENTS).values_list("region", flat=True)) == set(detailed)
-    assert OpenCaseRollup.objects.filter(open_cases__gt=0, department_key=rollups.ALL_DEPARTMENTS).count() == len(chain)
+    live = OpenCaseRollup.objects.filter(open_cases__gt=0)
+    assert live.count() == 2 * len(chain) + len(detailed)
+    assert set(live.exclude(department_key=rollups.ALL_DEPARTMENTS).values_list("region", flat=True)) == set(detailed)
+    assert sorted(live.filter(department_key=rollups.ALL_DEPARTMENTS).values_list("region", "board")) == sorted(
+        (pk, board) for pk, _ in chain for board in (case.board, rollups.ALL_BOARDS))
     case.status, case.closed_at = Status.CLOSED, AS_OF
     case.description = "changed in memory but not written"
     case.save(update_fields=["status", "closed_at"])
@@ -237,3 +240,8 @@ def test_half_periods_are_refused():
         rollups.counted(rollups.Filter(regions=(1,), start=date(2026, 1, 1)))
     with pytest.raises(ValueError, match="period"):
         rollups.counted(rollups.Filter(regions=(1,)), by="day")
+
+
+def test_the_all_boards_key_is_not_a_board_to_choose():
+    with pytest.raises(ValueError, match="boards by their codes"):
+        rollups.counted(rollups.Filter(regions=(1,), boards=(rollups.ALL_BOARDS,)))

@@ -479,17 +479,18 @@ class RollupGrain(models.TextChoices):
 
 
 class CaseRollup(models.Model):
-    """Counts of the cases reported in one day (grain d) or month (grain m) under one region (any
+    """Counts of the cases reported in one day (grain d), month (m) or year (y) under one region (any
     ancestor of the cases' grid, the grid, or their micro-grid), board and handling department
-    (department_key = its id, 0 for none; every row again under -1, all departments, which is what
-    the screen reads). Kept by rollups.py as cases change; never edited by hand."""
+    (department_key = its id, 0 for none, kept from the street up; every row again under -1, all
+    departments, which is what the screen reads, and those again under board "", all boards). Kept
+    by rollups.py as cases change; never edited by hand."""
 
     scope_path_field = "region__path"
 
     region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+", verbose_name="区域")
     grain = models.CharField("粒度", max_length=1, choices=RollupGrain.choices)
     period = models.DateField("日期/月份")
-    board = models.CharField("板块", max_length=16, choices=Board.choices)
+    board = models.CharField("板块(空为全部)", max_length=16, blank=True, choices=Board.choices)
     department_key = models.IntegerField("办理部门编号(0为无,-1为全部)", default=0)
     cases = models.IntegerField(default=0)
     voided = models.IntegerField(default=0)
@@ -513,13 +514,14 @@ class CaseRollup(models.Model):
 
 
 class OpenCaseRollup(models.Model):
-    """Cases open now under one region, board and department (-1: all), by day reported and day due
-    (9999-12-31: no deadline running). Kept by rollups.py; rows that fall to zero are removed."""
+    """Cases open now under one region, board ("": all, with department -1 only) and department
+    (-1: all), by day reported and day due (9999-12-31: no deadline running). Kept by rollups.py;
+    rows that fall to zero are removed."""
 
     scope_path_field = "region__path"
 
     region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+", verbose_name="区域")
-    board = models.CharField("板块", max_length=16, choices=Board.choices)
+    board = models.CharField("板块(空为全部)", max_length=16, blank=True, choices=Board.choices)
     department_key = models.IntegerField("办理部门编号(0为无,-1为全部)", default=0)
     reported_on = models.DateField("上报日期")
     due_on = models.DateField("结案时限日期")
@@ -531,3 +533,6 @@ class OpenCaseRollup(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "在办事件汇总"
         constraints = [models.UniqueConstraint(fields=["region", "department_key", "reported_on", "due_on", "board"], name="open_case_rollup_key")]
+        # Holds every column a read asks for, so a read never visits the rows themselves.
+        indexes = [models.Index(fields=["region", "department_key", "board", "reported_on", "due_on", "open_cases", "flagged"],
+                                name="open_case_rollup_read")]

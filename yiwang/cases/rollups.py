@@ -2,13 +2,16 @@
 its screen never scans the case table.
 
 Two tables (models in `models.py`):
-- `CaseRollup`: per region, period (a day and, again, its month), board and handling department,
-  the counts of the cases *reported* in that period that `indicators.Indicators` is made of
-  (cases, closed, closed on time, late, rated, satisfied, ...). A case is counted under every
-  ancestor of its grid, the grid itself and its micro-grid, so a region's numbers are the rows of
-  that one region, never a sum over its subtree.
+- `CaseRollup`: per region, period (a day and, again, its month and its year), board and handling
+  department, the counts of the cases *reported* in that period that `indicators.Indicators` is
+  made of (cases, closed, closed on time, late, rated, satisfied, ...). A case is counted under
+  every ancestor of its grid, the grid itself and its micro-grid, so a region's numbers are the rows
+  of that one region, never a sum over its subtree. Every region has rows for all departments
+  (`ALL_DEPARTMENTS`), per board and again for all boards (`ALL_BOARDS`); streets and above also
+  per department and board.
 - `OpenCaseRollup`: the cases open now, per region, board, department, day reported and day due
-  (`close_due_at`'s date; `NO_DUE` when there is no deadline or the clock was paused before it).
+  (`close_due_at`'s date; `NO_DUE` when there is no deadline or the clock was paused before it),
+  with the same department and board keys.
   "Overdue now" is the rows due before today plus the few open cases due earlier today (read from
   the case table by its `close_due_at` index).
 
@@ -52,6 +55,9 @@ DAY, MONTH, YEAR = "d", "m", "y"
 # ranked across a street or more); under a street, ranking departments reads the case rows.
 ALL_DEPARTMENTS = -1
 DEPARTMENT_LEVELS = frozenset({"province", "city", "district", "street"})
+# board of the all-department rows that count every board: a read not split by board meets one
+# row per region and period instead of one per board.
+ALL_BOARDS = ""
 
 # CaseRollup's counters, in this order everywhere below.
 COUNTS = ("cases", "voided", "closed", "closed_on_time", "closed_late", "closed_undated", "handled", "reworked",
@@ -125,14 +131,18 @@ class Deltas:
 
     def add(self, regions: Iterable[tuple[int, bool]], part: Contribution, sign: int) -> None:
         """`regions`: (region id, whether its rows are kept per department too) pairs."""
+        periods = ((DAY, part.reported_on), (MONTH, month_of(part.reported_on)), (YEAR, year_of(part.reported_on)))
         for region, detailed in regions:
-            for department in (part.department_key, ALL_DEPARTMENTS) if detailed else (ALL_DEPARTMENTS,):
-                for grain, period in ((DAY, part.reported_on), (MONTH, month_of(part.reported_on)), (YEAR, year_of(part.reported_on))):
-                    row = self.counts[(region, department, grain, period, part.board)]
+            keys = [(ALL_DEPARTMENTS, part.board), (ALL_DEPARTMENTS, ALL_BOARDS)]
+            if detailed:
+                keys.append((part.department_key, part.board))
+            for department, board in keys:
+                for grain, period in periods:
+                    row = self.counts[(region, department, grain, period, board)]
                     for i, n in enumerate(part.counts):
                         row[i] += sign * n
                 if part.due_on is not None:
-                    row = self.open[(region, department, part.reported_on, part.due_on, part.board)]
+                    row = self.open[(region, department, part.reported_on, part.due_on, board)]
                     row[0] += sign
                     row[1] += sign * part.flagged
 
@@ -372,6 +382,12 @@ class Filter:
     end: date | None = None
     boards: tuple[str, ...] | None = None
 
+    @functools.cached_property
+    def region_list(self) -> str:
+        """The region ids as SQL integers, written into each piece's statement (a street's map asks
+        for a hundred grids in each of several pieces; binding them cost more than reading)."""
+        return ", ".join(str(int(pk)) for pk in self.regions)
+
 
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
@@ -385,17 +401,20 @@ def _range(grain: str, a: date, b: date) -> str:
     return f"grain = '{grain}' AND period >= {_day(a)} AND period < {_day(b)}"
 
 
-def _where(f: Filter, params: list, *, department: str) -> str:
-    params.extend(f.regions)
-    clauses = [f"region_id IN ({', '.join(['%s'] * len(f.regions))})", department]
+def _where(f: Filter, params: list, *, by: str | None) -> str:
+    """The rows of f's regions and boards that answer a read grouped `by`: per-department rows (each
+    board's) for departments, else the all-department rows, of each board when boards are chosen or
+    counted apart, else the all-board ones."""
+    clauses = [f"region_id IN ({f.region_list})"]
+    clauses.append("department_key >= 0" if by == "department" else f"department_key = {ALL_DEPARTMENTS}")
     if f.boards is not None:
         params.extend(f.boards)
         clauses.append(f"board IN ({', '.join(['%s'] * len(f.boards))})")
+    elif by == "board":
+        clauses.append(f"board <> '{ALL_BOARDS}'")
+    elif by != "department":
+        clauses.append(f"board = '{ALL_BOARDS}'")
     return " AND ".join(clauses)
-
-
-def _departments(by: str | None) -> str:
-    return "department_key >= 0" if by == "department" else f"department_key = {ALL_DEPARTMENTS}"
 
 
 def _validate(f: Filter, by: str | None) -> None:
@@ -405,6 +424,8 @@ def _validate(f: Filter, by: str | None) -> None:
         raise ValueError("a period needs both its start and its end")
     if by == "day" and f.start is None:
         raise ValueError("a day-by-day count needs a period")
+    if f.boards is not None and ALL_BOARDS in f.boards:
+        raise ValueError("choose boards by their codes, or none for all boards")
 
 
 def _fetch(sql: str, params: list) -> list[tuple]:
@@ -424,7 +445,10 @@ def _count_rows(f: Filter, *, by: str | None, today: date, also_today: bool = Fa
     elif by == "day":
         pieces.append((_range(DAY, f.start, f.end), 1))
     else:
-        pieces += [(_range(p.grain, p.start, p.end), p.sign) for p in period_pieces(f.start, f.end, today=today)]
+        chosen = period_pieces(f.start, f.end, today=today)
+        if any(p.start > today for p in chosen) and not _reported_after(today):
+            chosen = [p for p in chosen if p.start <= today]  # nothing to take off: skip their index probes
+        pieces += [(_range(p.grain, p.start, p.end), p.sign) for p in chosen]
     if also_today:
         pieces.append((f"grain = '{DAY}' AND period = {_day(today)}", 0))  # read for its own column only
     if not pieces:
@@ -433,13 +457,22 @@ def _count_rows(f: Filter, *, by: str | None, today: date, also_today: bool = Fa
     key = GROUPS[by] or "0"
     selects = []
     for condition, sign in pieces:
-        where = _where(f, params, department=_departments(by))
+        where = _where(f, params, by=by)
         today_cases = "cases" if sign == 0 else "0"
         selects.append(f"SELECT {key} AS k, {', '.join(COUNTS)}, {sign} AS s, {today_cases} AS t "
                        f"FROM {_table(CaseRollup)} WHERE {where} AND {condition}")
     sums = ", ".join(f"SUM({name} * s)" for name in COUNTS)
     sql = f"SELECT k, {sums}{', SUM(t)' if also_today else ''} FROM ({' UNION ALL '.join(selects)}) pieces GROUP BY k"
     return {(_key(by, row[0])): [int(v or 0) for v in row[1:]] for row in _fetch(sql, params)}
+
+
+def _reported_after(day: date) -> bool:
+    """Whether any case was reported after `day` (only when reading as of a past day): one probe of
+    the report-time index."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {_table(Case)} WHERE reported_at >= %s LIMIT 1",
+                       [connection.ops.adapt_datetimefield_value(_day_start(day + timedelta(days=1)))])
+        return cursor.fetchone() is not None
 
 
 def _key(by: str | None, value):
@@ -456,7 +489,7 @@ def _open_rows(f: Filter, *, by: str | None, today: date, as_of: datetime, perio
     if not f.regions:
         return {}
     params: list = []
-    where = _where(f, params, department=_departments(by))
+    where = _where(f, params, by=by)
     key = {"day": "reported_on"}.get(by, GROUPS[by]) or "0"
     overdue = f"due_on < {_day(today)}"
 
@@ -482,14 +515,17 @@ def _open_rows(f: Filter, *, by: str | None, today: date, as_of: datetime, perio
 
 
 def _indicators(count: list[int] | None, live: list[int] | None) -> Indicators:
-    c = dict(zip(COUNTS, count or [0] * len(COUNTS), strict=False))
-    opened, overdue, flagged = (live or [0, 0, 0])[:3]
+    (cases, voided, closed, closed_on_time, closed_late, closed_undated, handled, reworked, extended, settled_overdue, rated,
+     satisfied, basic) = (count or _NO_COUNTS)[:len(COUNTS)]  # fmt: skip
+    opened, overdue, flagged = (live or _NO_COUNTS)[:3]
     return Indicators(
-        cases=c["cases"], voided=c["voided"], closed=c["closed"], closed_on_time=c["closed_on_time"],
-        closed_late=c["closed_late"], closed_undated=c["closed_undated"], open=opened, open_overdue=overdue,
-        handled=c["handled"], reworked=c["reworked"], extended=c["extended"],
-        overdue=c["settled_overdue"] + overdue - flagged, rated=c["rated"], satisfied=c["satisfied"], basic=c["basic"],
+        cases=cases, voided=voided, closed=closed, closed_on_time=closed_on_time, closed_late=closed_late,
+        closed_undated=closed_undated, open=opened, open_overdue=overdue, handled=handled, reworked=reworked, extended=extended,
+        overdue=settled_overdue + overdue - flagged, rated=rated, satisfied=satisfied, basic=basic,
     )  # fmt: skip
+
+
+_NO_COUNTS = (0,) * len(COUNTS)
 
 
 def counted(f: Filter, *, by: str | None = None, as_of: datetime | None = None) -> dict:
@@ -550,40 +586,53 @@ def tiles(f: Filter, *, as_of: datetime | None = None) -> Tiles:
 def _due_earlier_today(f: Filter, *, by: str | None, as_of: datetime, today: date) -> list[tuple]:
     """(group key, (overdue, flagged) among those reported in f's period, (overdue, flagged) whatever
     the report day) for open cases whose deadline fell today before `as_of`: the one slice of
-    "overdue now" the day-grained open rows cannot tell. One statement, led by the partial index of
-    open cases' deadlines (a few cases city-wide), each matched to the filter's regions by path."""
+    "overdue now" the day-grained open rows cannot tell. These are few city-wide, so they are read
+    first, by the partial index of open cases' deadlines, and then matched to the filter's regions
+    by path in Python (in SQL, the match was a join over every pair of case and region)."""
     from yiwang.regions.models import Region
 
     day_start = _day_start(today)
     if as_of <= day_start or not f.regions:
         return []
     adapt = connection.ops.adapt_datetimefield_value
-    case, region = _table(Case), _table(Region)
     # Written out, not bound: the partial index applies only to a query that states its condition.
     open_statuses = ", ".join(f"'{status}'" for status in sorted(OPEN_STATUSES))
-    params: list = [adapt(day_start), adapt(as_of), *f.regions]
+    params: list = [adapt(day_start), adapt(as_of)]
     boards = ""
     if f.boards is not None:
         boards = f" AND c.board IN ({', '.join(['%s'] * len(f.boards))})"
         params.extend(f.boards)
-    key = {"region": "r.id", "board": "c.board", "department": "COALESCE(c.handling_department_id, 0)", "day": "c.reported_at", None: "0"}[by]
+    key = {"region": "0", "board": "c.board", "department": "COALESCE(c.handling_department_id, 0)", "day": "c.reported_at", None: "0"}[by]
     within = "1"
     if f.start is not None:
         within = "CASE WHEN c.reported_at >= %s AND c.reported_at < %s THEN 1 ELSE 0 END"
         params = [adapt(_day_start(f.start)), adapt(_day_start(f.end)), *params]
-    sql = (f"SELECT {key}, {within}, CASE WHEN c.ever_overdue THEN 1 ELSE 0 END FROM {case} c "
-           f"JOIN {region} g ON g.id = c.region_id JOIN {region} r ON "
-           f"(substr(g.path, 1, length(r.path)) = r.path OR c.micro_grid_id = r.id) "
+    sql = (f"SELECT {key}, {within}, CASE WHEN c.ever_overdue THEN 1 ELSE 0 END, g.path, c.micro_grid_id "
+           f"FROM {_table(Case)} c JOIN {_table(Region)} g ON g.id = c.region_id "
            f"WHERE c.status IN ({open_statuses}) AND c.close_due_at >= %s AND c.close_due_at < %s "
-           f"AND (c.paused_at IS NULL OR c.close_due_at <= c.paused_at) AND r.id IN ({', '.join(['%s'] * len(f.regions))}){boards}")
+           f"AND (c.paused_at IS NULL OR c.close_due_at <= c.paused_at){boards}")
+    due = _fetch(sql, params)
+    if not due:
+        return []
+    # A case is under a region when the region's path starts its grid's path, or it is the case's micro-grid.
+    id_of = dict(_fetch(f"SELECT path, id FROM {_table(Region)} WHERE id IN ({', '.join(['%s'] * len(f.regions))})", list(f.regions)))
+    lengths, wanted = {len(path) for path in id_of}, set(f.regions)
     found = defaultdict(lambda: [0, 0, 0, 0])
-    for value, in_period, ever in _fetch(sql, params):
-        row = found[timezone.localdate(_aware(value)) if by == "day" else (None if by is None else value)]
-        row[2] += 1
-        row[3] += ever
-        if in_period:
-            row[0] += 1
-            row[1] += ever
+    for value, in_period, ever, path, micro_grid in due:
+        regions = [id_of[path[:n]] for n in lengths if path[:n] in id_of]
+        if micro_grid in wanted:
+            regions.append(micro_grid)
+        if not regions:
+            continue
+        # Each region asked counts the case, as its rollup rows do.
+        value = timezone.localdate(_aware(value)) if by == "day" else None if by is None else value
+        for group in regions if by == "region" else [value] * len(regions):
+            row = found[group]
+            row[2] += 1
+            row[3] += ever
+            if in_period:
+                row[0] += 1
+                row[1] += ever
     return [(key, (a, b), (c, d)) for key, (a, b, c, d) in found.items()]
 
 

@@ -638,7 +638,7 @@ ROLLUP_COUNTS = ("cases", "voided", "closed", "closed_on_time", "closed_late", "
 
 def _write_rollups(db) -> tuple[int, int]:
     """Group the cases' contributions under every region of their chain and their micro-grid,
-    per day and per month, and add them to the rollup tables."""
+    per day, month and year, and add them to the rollup tables in rollups.Deltas' shape."""
     from yiwang.cases import rollups
 
     assert rollups.COUNTS == ROLLUP_COUNTS, "rollups.COUNTS changed: update history.ROLLUP_COUNTS"
@@ -653,18 +653,21 @@ def _write_rollups(db) -> tuple[int, int]:
                      UNION ALL
                      SELECT c.micro_id AS region_id, false, c.* EXCLUDE (grid_id, micro_id) FROM per_cell c WHERE c.micro_id >= 0
                    ) GROUP BY ALL""")
+    # ... and for all departments and all boards (rollups.ALL_BOARDS, board index -1 here).
+    db.execute(f"CREATE TABLE rollup_boards AS SELECT * FROM boards UNION ALL SELECT -1, '{rollups.ALL_BOARDS}'")
     db.execute(f"""CREATE TABLE per_day AS SELECT * EXCLUDE (detailed) FROM per_region WHERE detailed UNION ALL
-                   SELECT region_id, board, {rollups.ALL_DEPARTMENTS}, day, {resum} FROM per_region GROUP BY region_id, board, day""")
+                   SELECT region_id, board, {rollups.ALL_DEPARTMENTS}, day, {resum} FROM per_region GROUP BY region_id, board, day UNION ALL
+                   SELECT region_id, -1, {rollups.ALL_DEPARTMENTS}, day, {resum} FROM per_region GROUP BY region_id, day""")
     counters = ", ".join(ROLLUP_COUNTS)
     day_date = "DATE '1970-01-01' + CAST(day AS INTEGER)"
     rows = f"""SELECT region_id, department_key, 'd' AS grain, CAST({day_date} AS VARCHAR) AS period, b.code AS board, {counters}
-               FROM per_day JOIN boards b ON b.i = per_day.board
+               FROM per_day JOIN rollup_boards b ON b.i = per_day.board
                UNION ALL
                SELECT region_id, department_key, 'm', CAST(date_trunc('month', {day_date})::DATE AS VARCHAR), b.code, {resum}
-               FROM per_day JOIN boards b ON b.i = per_day.board GROUP BY ALL
+               FROM per_day JOIN rollup_boards b ON b.i = per_day.board GROUP BY ALL
                UNION ALL
                SELECT region_id, department_key, 'y', CAST(date_trunc('year', {day_date})::DATE AS VARCHAR), b.code, {resum}
-               FROM per_day JOIN boards b ON b.i = per_day.board GROUP BY ALL"""
+               FROM per_day JOIN rollup_boards b ON b.i = per_day.board GROUP BY ALL"""
     counted = _add_rows(db, CaseRollup, rollups.COUNT_KEY, ROLLUP_COUNTS, rows)
 
     db.execute("""CREATE TABLE open_cells AS SELECT grid_id, micro_id, board, department_id, day, k_due_on AS due_on,
@@ -679,8 +682,10 @@ def _write_rollups(db) -> tuple[int, int]:
                       CAST(DATE '1970-01-01' + CAST(due_on AS INTEGER) AS VARCHAR) AS due_on, b.code AS board, open_cases, flagged FROM (
                       SELECT * EXCLUDE (detailed) FROM open_region WHERE detailed UNION ALL
                       SELECT region_id, {rollups.ALL_DEPARTMENTS}, day, due_on, board, sum(open_cases), sum(flagged) FROM open_region
-                      GROUP BY region_id, day, due_on, board
-                    ) x JOIN boards b ON b.i = x.board"""
+                      GROUP BY region_id, day, due_on, board UNION ALL
+                      SELECT region_id, {rollups.ALL_DEPARTMENTS}, day, due_on, -1, sum(open_cases), sum(flagged) FROM open_region
+                      GROUP BY region_id, day, due_on
+                    ) x JOIN rollup_boards b ON b.i = x.board"""
     opened = _add_rows(db, OpenCaseRollup, rollups.OPEN_KEY, ("open_cases", "flagged"), open_rows)
     return counted, opened
 

@@ -18,5 +18,19 @@ class PathStartsWith(StartsWith):
         if not isinstance(self.rhs, str) or not self.rhs:
             return super().as_sql(compiler, connection)
         lhs_sql, lhs_params = self.process_lhs(compiler, connection)
-        upper = self.rhs[:-1] + chr(ord(self.rhs[-1]) + 1)
-        return f"({lhs_sql} >= %s AND {lhs_sql} < %s)", (*lhs_params, self.rhs, *lhs_params, upper)
+        return f"({lhs_sql} >= %s AND {lhs_sql} < %s)", (*lhs_params, self.rhs, *lhs_params, _after_prefix(self.rhs))
+
+
+def _after_prefix(prefix: str) -> str:
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def starts_with_sql(column: str, prefix: str) -> tuple[str, list[str]]:
+    """`column` starts with `prefix`, as raw SQL that uses the path index (what the lookup above
+    writes), for statements written out by hand."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        return f"({column} >= %s AND {column} < %s)", [prefix, _after_prefix(prefix)]
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{column} LIKE %s", [escaped + "%"]
