@@ -134,6 +134,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file, not Django's shared in-memory database: the browser tests' live server
     # answers parallel requests on several threads, and each needs its own connection.
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("YIWANG_TEST_SQLITE_PATH", f"/tmp/yiwang-test-{os.getpid()}.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No parallel query: starting workers takes milliseconds, several times what the screen's reads
+    # (small index ranges of the rollups) take, yet the planner chose them for those reads.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c max_parallel_workers_per_gather=0".strip()
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

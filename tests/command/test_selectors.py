@@ -165,3 +165,15 @@ def test_map_cases_most_urgent_first_with_a_limit(tree, cases, users):
     no_position = [i for i in everything["items"] if i["approximate"]]
     assert no_position and all(108.30 <= i["lon"] <= 108.32 for i in no_position)
     assert {i["light"] for i in everything["items"]} <= {"green", "yellow", "red", "paused", "none"}
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_plan_no_parallel_workers():
+    """Parallel workers took longer to start than the screen's rollup reads take to run."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"

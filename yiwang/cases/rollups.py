@@ -28,6 +28,7 @@ The reads at the bottom turn the rows back into `Indicators`, so the formulas st
 from __future__ import annotations
 
 import functools
+import os
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -587,8 +588,10 @@ def _due_earlier_today(f: Filter, *, by: str | None, as_of: datetime, today: dat
     """(group key, (overdue, flagged) among those reported in f's period, (overdue, flagged) whatever
     the report day) for open cases whose deadline fell today before `as_of`: the one slice of
     "overdue now" the day-grained open rows cannot tell. These are few city-wide, so they are read
-    first, by the partial index of open cases' deadlines, and then matched to the filter's regions
-    by path in Python (in SQL, the match was a join over every pair of case and region)."""
+    first, by the partial index of open cases' deadlines (those under the regions' common ancestor),
+    and then matched to the regions by path in Python (in SQL, the match was a join over every pair
+    of case and region)."""
+    from yiwang.regions.fields import starts_with_sql
     from yiwang.regions.models import Region
 
     day_start = _day_start(today)
@@ -607,15 +610,22 @@ def _due_earlier_today(f: Filter, *, by: str | None, as_of: datetime, today: dat
     if f.start is not None:
         within = "CASE WHEN c.reported_at >= %s AND c.reported_at < %s THEN 1 ELSE 0 END"
         params = [adapt(_day_start(f.start)), adapt(_day_start(f.end)), *params]
+    # A case is under a region when the region's path starts its grid's path, or it is the case's
+    # micro-grid; only cases under the regions' common ancestor are read (a micro-grid's is its grid).
+    asked = _fetch(f"SELECT path, id, level FROM {_table(Region)} WHERE id IN ({f.region_list})", [])
+    id_of = {path: pk for path, pk, _level in asked}
+    common = os.path.commonprefix([path.rsplit("/", 2)[0] + "/" if level == "micro_grid" else path for path, _pk, level in asked])
+    under = ""
+    if common.rfind("/") > 0:
+        condition, prefix = starts_with_sql("g.path", common[:common.rfind("/") + 1])
+        under, params = f" AND {condition}", [*params, *prefix]
     sql = (f"SELECT {key}, {within}, CASE WHEN c.ever_overdue THEN 1 ELSE 0 END, g.path, c.micro_grid_id "
            f"FROM {_table(Case)} c JOIN {_table(Region)} g ON g.id = c.region_id "
            f"WHERE c.status IN ({open_statuses}) AND c.close_due_at >= %s AND c.close_due_at < %s "
-           f"AND (c.paused_at IS NULL OR c.close_due_at <= c.paused_at){boards}")
+           f"AND (c.paused_at IS NULL OR c.close_due_at <= c.paused_at){boards}{under}")
     due = _fetch(sql, params)
     if not due:
         return []
-    # A case is under a region when the region's path starts its grid's path, or it is the case's micro-grid.
-    id_of = dict(_fetch(f"SELECT path, id FROM {_table(Region)} WHERE id IN ({', '.join(['%s'] * len(f.regions))})", list(f.regions)))
     lengths, wanted = {len(path) for path in id_of}, set(f.regions)
     found = defaultdict(lambda: [0, 0, 0, 0])
     for value, in_period, ever, path, micro_grid in due:
