@@ -302,8 +302,9 @@ def region_moved(*, region, old_path: str, chunk: int = 50_000) -> None:
 #
 # Each read is one SQL statement over the rollup rows (plus, for "overdue now", one over the open
 # cases due earlier today), written out here rather than through the ORM: the screen asks several
-# per view, and compiling ORM queries took longer than the database took to answer them. Dates and
-# grains are written into the text from date objects and constants (`_day`); ids and boards are parameters.
+# per view, and compiling ORM queries took longer than the database took to answer them. Dates,
+# grains and region ids are written into the text from date objects, constants and integers (`_day`,
+# `Filter.region_list`); boards are parameters.
 
 
 class Piece(NamedTuple):
@@ -454,26 +455,24 @@ def _count_rows(f: Filter, *, by: str | None, today: date, also_today: bool = Fa
         pieces.append((f"grain = '{DAY}' AND period = {_day(today)}", 0))  # read for its own column only
     if not pieces:
         return {}
-    params: list = []
+    where_params: list = []
+    where = _where(f, where_params, by=by)
     key = GROUPS[by] or "0"
     selects = []
     for condition, sign in pieces:
-        where = _where(f, params, by=by)
         today_cases = "cases" if sign == 0 else "0"
         selects.append(f"SELECT {key} AS k, {', '.join(COUNTS)}, {sign} AS s, {today_cases} AS t "
                        f"FROM {_table(CaseRollup)} WHERE {where} AND {condition}")
     sums = ", ".join(f"SUM({name} * s)" for name in COUNTS)
     sql = f"SELECT k, {sums}{', SUM(t)' if also_today else ''} FROM ({' UNION ALL '.join(selects)}) pieces GROUP BY k"
-    return {(_key(by, row[0])): [int(v or 0) for v in row[1:]] for row in _fetch(sql, params)}
+    return {(_key(by, row[0])): [int(v or 0) for v in row[1:]] for row in _fetch(sql, where_params * len(selects))}
 
 
 def _reported_after(day: date) -> bool:
     """Whether any case was reported after `day` (only when reading as of a past day): one probe of
     the report-time index."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {_table(Case)} WHERE reported_at >= %s LIMIT 1",
-                       [connection.ops.adapt_datetimefield_value(_day_start(day + timedelta(days=1)))])
-        return cursor.fetchone() is not None
+    after = connection.ops.adapt_datetimefield_value(day_start(day + timedelta(days=1)))
+    return bool(_fetch(f"SELECT 1 FROM {_table(Case)} WHERE reported_at >= %s LIMIT 1", [after]))
 
 
 def _key(by: str | None, value):
@@ -594,13 +593,13 @@ def _due_earlier_today(f: Filter, *, by: str | None, as_of: datetime, today: dat
     from yiwang.regions.fields import starts_with_sql
     from yiwang.regions.models import Region
 
-    day_start = _day_start(today)
-    if as_of <= day_start or not f.regions:
+    midnight = day_start(today)
+    if as_of <= midnight or not f.regions:
         return []
     adapt = connection.ops.adapt_datetimefield_value
     # Written out, not bound: the partial index applies only to a query that states its condition.
     open_statuses = ", ".join(f"'{status}'" for status in sorted(OPEN_STATUSES))
-    params: list = [adapt(day_start), adapt(as_of)]
+    params: list = [adapt(midnight), adapt(as_of)]
     boards = ""
     if f.boards is not None:
         boards = f" AND c.board IN ({', '.join(['%s'] * len(f.boards))})"
@@ -609,7 +608,7 @@ def _due_earlier_today(f: Filter, *, by: str | None, as_of: datetime, today: dat
     within = "1"
     if f.start is not None:
         within = "CASE WHEN c.reported_at >= %s AND c.reported_at < %s THEN 1 ELSE 0 END"
-        params = [adapt(_day_start(f.start)), adapt(_day_start(f.end)), *params]
+        params = [adapt(day_start(f.start)), adapt(day_start(f.end)), *params]
     # A case is under a region when the region's path starts its grid's path, or it is the case's
     # micro-grid; only cases under the regions' common ancestor are read (a micro-grid's is its grid).
     asked = _fetch(f"SELECT path, id, level FROM {_table(Region)} WHERE id IN ({f.region_list})", [])
@@ -653,5 +652,6 @@ def _aware(value) -> datetime:
     return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
 
 
-def _day_start(day: date) -> datetime:
+def day_start(day: date) -> datetime:
+    """The local midnight that begins `day` (periods are [start, end) of local dates)."""
     return timezone.make_aware(datetime.combine(day, time.min))

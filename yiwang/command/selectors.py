@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass, fields
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied
@@ -177,10 +177,6 @@ def sum_indicators(items) -> Indicators:
 
 # The matter filter: the case table --------------------------------------------------------------
 
-def _day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
 def _matter_cases(place: Region | None, *, matter: int | None, boards, start: date | None = None, end: date | None = None):
     """The cases of one matter (or all) under the place (all boards or some), reported in [start, end)."""
     from yiwang.cases.models import Case
@@ -191,9 +187,9 @@ def _matter_cases(place: Region | None, *, matter: int | None, boards, start: da
     if boards:
         cases = cases.filter(board__in=boards)
     if start is not None:
-        cases = cases.filter(reported_at__gte=_day_start(start))
+        cases = cases.filter(reported_at__gte=rollups.day_start(start))
     if end is not None:
-        cases = cases.filter(reported_at__lt=_day_start(end))
+        cases = cases.filter(reported_at__lt=rollups.day_start(end))
     return cases
 
 
