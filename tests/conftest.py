@@ -106,6 +106,31 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def pytest_collection_modifyitems(config, items):
+    """YIWANG_TEST_SHARD=i/n keeps the i-th (1-based) of every n tests, so that n runs side by side
+    share the suite (`make test` splits the PostgreSQL run in two). A file whose tests share a
+    module fixture (the demo district, built once) stays whole, in one shard."""
+    shard = os.environ.get("YIWANG_TEST_SHARD")
+    if not shard:
+        return
+    number, _, count = shard.partition("/")
+    if not (number.isdigit() and count.isdigit() and 1 <= int(number) <= int(count)):
+        raise pytest.UsageError(f"YIWANG_TEST_SHARD={shard!r}: write it as i/n with 1 <= i <= n, e.g. 1/2")
+
+    def unit(item) -> str:
+        definitions = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", None)
+        if definitions is None:
+            return str(item.path)  # cannot tell its fixtures: keep the file together
+        # Plugins' own wider fixtures (empty baseid) hold nothing a test file built.
+        shared = any(d.scope in ("package", "module", "class") and d.baseid for defs in definitions.values() for d in defs)
+        return str(item.path) if shared else item.nodeid
+
+    units = list(dict.fromkeys(unit(item) for item in items))
+    mine = set(units[int(number) - 1::int(count)])
+    config.hook.pytest_deselected(items=[item for item in items if unit(item) not in mine])
+    items[:] = [item for item in items if unit(item) in mine]
+
+
 def pytest_sessionfinish(session, exitstatus):
     # Django removes the SQLite test database but not its WAL side files.
     from django.conf import settings

@@ -138,7 +138,16 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No parallel query: starting workers takes milliseconds, several times what the screen's reads
     # (small index ranges of the rollups) take, yet the planner chose them for those reads.
     options = DATABASES["default"].setdefault("OPTIONS", {})
-    options["options"] = f"{options.get('options', '')} -c max_parallel_workers_per_gather=0".strip()
+    # Only the rollup reads are prepared (below), and their plans do not depend on the values bound (a
+    # day's deadlines, the boards chosen): one plan serves every execution, none is planned again.
+    options["options"] = f"{options.get('options', '')} -c max_parallel_workers_per_gather=0 -c plan_cache_mode=force_generic_plan".strip()
+    # Django turns prepared statements off (for poolers in transaction mode); the rollup reads prepare
+    # theirs (yiwang/core/sql.py `fetch`) unless YIWANG_PG_PREPARE=0, for PgBouncer without max_prepared_statements.
+    options.setdefault("prepare_threshold", 5 if env_bool("YIWANG_PG_PREPARE", True) else None)
+    if os.environ.get("YIWANG_TEST_SHARD"):
+        # `make test` runs the PostgreSQL suite in shards side by side (tests/conftest.py): one test database each.
+        shard = os.environ["YIWANG_TEST_SHARD"].replace("/", "of")
+        DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{shard}"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
