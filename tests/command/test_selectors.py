@@ -177,3 +177,29 @@ def test_postgresql_connections_plan_no_parallel_workers():
     with connection.cursor() as cursor:
         cursor.execute("SHOW max_parallel_workers_per_gather")
         assert cursor.fetchone()[0] == "0"
+
+
+@pytest.mark.django_db
+def test_postgresql_prepares_the_rollup_reads_and_answers_as_unprepared(tree, cases, monkeypatch):
+    """The screen's reads are prepared once per connection and then only executed; the answers are
+    the same as through Django's own (unprepared) cursor."""
+    from django.db import connection
+
+    from yiwang.core import sql
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    street, as_of = tree.street, timezone.now()
+    month = Period.last_days(30)
+    prepared = [selectors.ranking(street, period=month, by="grid", as_of=as_of) for _ in range(2)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "force_generic_plan"
+    assert any("cases_caserollup" in s for s in statements) and any("cases_opencaserollup" in s for s in statements)
+    real = sql.fetch
+    monkeypatch.setattr(sql, "fetch", lambda query, params, *, prepare=True: real(query, params, prepare=False))
+    monkeypatch.setattr("yiwang.cases.rollups.fetch", sql.fetch)
+    monkeypatch.setattr("yiwang.command.selectors.fetch", sql.fetch)
+    assert selectors.ranking(street, period=month, by="grid", as_of=as_of) == prepared[0] == prepared[1]

@@ -43,6 +43,11 @@ def test_what_moves_the_version(tree):
         grid.code = "500154003001009"
         grid.save()
 
+    def move_community():  # its grids are not saved, but their paths change
+        community = Region.objects.get(pk=tree.community.pk)
+        community.parent, community.code = tree.other_street, "500154001009"
+        community.save()
+
     assert bumps_during(rename) == 0
     assert bumps_during(reshape) == 1
     assert bumps_during(reshape_street) == 1
@@ -50,6 +55,7 @@ def test_what_moves_the_version(tree):
     assert bumps_during(new_grid_without_boundary) == 1
     assert bumps_during(delete_micro_grid) == 1
     assert bumps_during(renumber_grid) == 1
+    assert bumps_during(move_community) == 1
 
 
 def test_saving_only_other_fields_does_not_bump(tree):

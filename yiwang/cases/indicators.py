@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -143,6 +143,23 @@ class Indicators:
         data.update(due=self.due, judged=self.judged, late=self.late, unsatisfied=self.unsatisfied)
         data.update({name: getattr(self, name) for name in self.RATES})
         return data
+
+
+# The indicators of no cases, shared (they are immutable): a default that costs no construction.
+NO_CASES = Indicators()
+_DEFAULTS = {f.name: f.default for f in fields(Indicators)}
+
+
+def from_counts(counts: dict[str, int]) -> Indicators:
+    """Indicators with these counts (the rest as for no cases), built without the frozen dataclass's
+    __init__: it sets each of nineteen fields through object.__setattr__, about 8 µs, and the
+    command screen builds one per unit of a map or a ranking, hundreds per request."""
+    unknown = counts.keys() - _DEFAULTS.keys()
+    if unknown:
+        raise TypeError(f"Indicators has no field {sorted(unknown)[0]!r}")
+    built = object.__new__(Indicators)
+    built.__dict__.update(_DEFAULTS, **counts)
+    return built
 
 
 class Row(NamedTuple):

@@ -188,8 +188,10 @@ class Case(SealedPhoneMixin, models.Model):
             models.Index(fields=["matter", "status", "reported_at"]),
             models.Index(fields=["status", "step_due_at"]),
             models.Index(fields=["device", "status"]),
-            # "Overdue now" reads the open cases due earlier today by this (rollups._due_earlier_today).
-            models.Index(fields=["close_due_at"], condition=Q(status__in=sorted(OPEN_STATUSES)), name="case_open_due_idx"),
+            # "Overdue now" reads the open cases due earlier today by this (rollups._due_earlier_today); it
+            # holds every column that read asks for, so the read need not visit the cases.
+            models.Index(fields=["close_due_at", "paused_at", "region", "micro_grid", "board", "ever_overdue", "reported_at", "handling_department"],
+                         condition=Q(status__in=sorted(OPEN_STATUSES)), name="case_open_due_read"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["external_source", "external_id"], condition=~Q(external_id=""), name="case_unique_external_id"),
@@ -511,6 +513,11 @@ class CaseRollup(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "事件汇总"
         constraints = [models.UniqueConstraint(fields=["region", "department_key", "grain", "period", "board"], name="case_rollup_key")]
+        # Holds every column a read asks for, board before grain so that a read of one board meets
+        # only its rows: the reads never visit the table (on SQLite that visit was a third of a read).
+        indexes = [models.Index(fields=["region", "department_key", "board", "grain", "period", "cases", "voided", "closed", "closed_on_time",
+                                        "closed_late", "closed_undated", "handled", "reworked", "extended", "settled_overdue", "rated",
+                                        "satisfied", "basic"], name="case_rollup_read")]
 
 
 class OpenCaseRollup(models.Model):

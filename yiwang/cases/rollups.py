@@ -28,7 +28,6 @@ The reads at the bottom turn the rows back into `Indicators`, so the formulas st
 from __future__ import annotations
 
 import functools
-import os
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,7 +37,10 @@ from typing import NamedTuple
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .indicators import Indicators
+from yiwang.core.sql import fetch
+from yiwang.matters.models import Board
+
+from .indicators import NO_CASES, Indicators, from_counts
 from .models import (
     DONE_STATUSES,
     OPEN_STATUSES,
@@ -304,7 +306,7 @@ def region_moved(*, region, old_path: str, chunk: int = 50_000) -> None:
 # cases due earlier today), written out here rather than through the ORM: the screen asks several
 # per view, and compiling ORM queries took longer than the database took to answer them. Dates,
 # grains and region ids are written into the text from date objects, constants and integers (`_day`,
-# `Filter.region_list`); boards are parameters.
+# `Filter.region_list`) and board codes; chosen boards are parameters.
 
 
 class Piece(NamedTuple):
@@ -399,6 +401,13 @@ def _day(value: date) -> str:
     return f"'{value.isoformat()}'"  # a date object's own digits: safe to write into the statement
 
 
+def _moment(value: datetime) -> str:
+    """A timestamp written into a statement as the database stores it (made from a datetime object,
+    so only digits and separators), keeping the statement's text the same all day."""
+    adapted = connection.ops.adapt_datetimefield_value(value)
+    return f"'{adapted.isoformat() if isinstance(adapted, datetime) else adapted}'"
+
+
 def _range(grain: str, a: date, b: date) -> str:
     return f"grain = '{grain}' AND period >= {_day(a)} AND period < {_day(b)}"
 
@@ -413,7 +422,8 @@ def _where(f: Filter, params: list, *, by: str | None) -> str:
         params.extend(f.boards)
         clauses.append(f"board IN ({', '.join(['%s'] * len(f.boards))})")
     elif by == "board":
-        clauses.append(f"board <> '{ALL_BOARDS}'")
+        # Each board named (their codes are constants), so that each is one range of the read index.
+        clauses.append(f"board IN ({', '.join(repr(str(code)) for code in Board.values)})")
     elif by != "department":
         clauses.append(f"board = '{ALL_BOARDS}'")
     return " AND ".join(clauses)
@@ -430,14 +440,8 @@ def _validate(f: Filter, by: str | None) -> None:
         raise ValueError("choose boards by their codes, or none for all boards")
 
 
-def _fetch(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def _count_rows(f: Filter, *, by: str | None, today: date, also_today: bool = False) -> dict:
-    """{group key: [COUNTS..., reported today]} from CaseRollup over the filter. One SELECT per
+def _count_rows(f: Filter, *, by: str | None, today: date, also_today: bool = False, counters: tuple[str, ...] = COUNTS) -> dict:
+    """{group key: [counters..., reported today]} from CaseRollup over the filter. One SELECT per
     piece of the period, so that each is one index range, summed with its sign."""
     if not f.regions:
         return {}
@@ -461,26 +465,27 @@ def _count_rows(f: Filter, *, by: str | None, today: date, also_today: bool = Fa
     selects = []
     for condition, sign in pieces:
         today_cases = "cases" if sign == 0 else "0"
-        selects.append(f"SELECT {key} AS k, {', '.join(COUNTS)}, {sign} AS s, {today_cases} AS t "
+        selects.append(f"SELECT {key} AS k, {', '.join(counters)}, {sign} AS s, {today_cases} AS t "
                        f"FROM {_table(CaseRollup)} WHERE {where} AND {condition}")
-    sums = ", ".join(f"SUM({name} * s)" for name in COUNTS)
+    sums = ", ".join(f"SUM({name} * s)" for name in counters)
     sql = f"SELECT k, {sums}{', SUM(t)' if also_today else ''} FROM ({' UNION ALL '.join(selects)}) pieces GROUP BY k"
-    return {(_key(by, row[0])): [int(v or 0) for v in row[1:]] for row in _fetch(sql, where_params * len(selects))}
+    return _keyed(fetch(sql, where_params * len(selects)), by)
 
 
 def _reported_after(day: date) -> bool:
     """Whether any case was reported after `day` (only when reading as of a past day): one probe of
     the report-time index."""
-    after = connection.ops.adapt_datetimefield_value(day_start(day + timedelta(days=1)))
-    return bool(_fetch(f"SELECT 1 FROM {_table(Case)} WHERE reported_at >= %s LIMIT 1", [after]))
+    return bool(fetch(f"SELECT 1 FROM {_table(Case)} WHERE reported_at >= {_moment(day_start(day + timedelta(days=1)))} LIMIT 1", []))
 
 
-def _key(by: str | None, value):
+def _keyed(rows: list[tuple], by: str | None) -> dict:
+    """{group key: the row's sums} from rows (key, sums...). The sums are integers on both databases
+    (SUM of integer columns; a group has at least one row, so none is NULL)."""
     if by is None:
-        return None
-    if by == "day" and isinstance(value, str):
-        return date.fromisoformat(value)
-    return value
+        return {None: row[1:] for row in rows}
+    if by == "day":  # SQLite gives dates as text
+        return {date.fromisoformat(row[0]) if isinstance(row[0], str) else row[0]: row[1:] for row in rows}
+    return {row[0]: row[1:] for row in rows}
 
 
 def _open_rows(f: Filter, *, by: str | None, today: date, as_of: datetime, period_and_any: bool = False) -> dict:
@@ -505,7 +510,7 @@ def _open_rows(f: Filter, *, by: str | None, today: date, as_of: datetime, perio
         if f.start is not None:
             where += f" AND {in_period}"
     sql = f"SELECT {key} AS k, {columns} FROM {_table(OpenCaseRollup)} WHERE {where} GROUP BY k"
-    found = {_key(by, row[0]): [int(v or 0) for v in row[1:]] for row in _fetch(sql, params)}
+    found = {key: list(values) for key, values in _keyed(fetch(sql, params), by).items()}
     for key_value, in_period_due, any_due in _due_earlier_today(f, by=by, as_of=as_of, today=today):
         row = found.setdefault(key_value, [0] * (6 if period_and_any else 3))
         for offset, (n, flagged) in ((0, in_period_due), (3, any_due)) if period_and_any else ((0, in_period_due),):
@@ -514,24 +519,36 @@ def _open_rows(f: Filter, *, by: str | None, today: date, as_of: datetime, perio
     return found
 
 
-def _indicators(count: list[int] | None, live: list[int] | None) -> Indicators:
+def _indicators(count: tuple | None, live: list[int] | None, counters: tuple[str, ...] = COUNTS) -> Indicators:
+    opened, overdue, flagged = (live or _NO_COUNTS)[:3]
+    if counters is not COUNTS:
+        # Only some counters were read: the others are None, so a formula that needs one fails loudly.
+        values = dict.fromkeys(COUNTS) | dict(zip(counters, count or _NO_COUNTS))
+        settled = values.pop("settled_overdue")
+        return from_counts({**values, "open": opened, "open_overdue": overdue,
+                            "overdue": None if settled is None else settled + overdue - flagged})
     (cases, voided, closed, closed_on_time, closed_late, closed_undated, handled, reworked, extended, settled_overdue, rated,
      satisfied, basic) = (count or _NO_COUNTS)[:len(COUNTS)]  # fmt: skip
-    opened, overdue, flagged = (live or _NO_COUNTS)[:3]
-    return Indicators(
-        cases=cases, voided=voided, closed=closed, closed_on_time=closed_on_time, closed_late=closed_late,
-        closed_undated=closed_undated, open=opened, open_overdue=overdue, handled=handled, reworked=reworked, extended=extended,
-        overdue=settled_overdue + overdue - flagged, rated=rated, satisfied=satisfied, basic=basic,
-    )  # fmt: skip
+    return from_counts({
+        "cases": cases, "voided": voided, "closed": closed, "closed_on_time": closed_on_time, "closed_late": closed_late,
+        "closed_undated": closed_undated, "open": opened, "open_overdue": overdue, "handled": handled, "reworked": reworked,
+        "extended": extended, "overdue": settled_overdue + overdue - flagged, "rated": rated, "satisfied": satisfied, "basic": basic,
+    })  # fmt: skip
 
 
 _NO_COUNTS = (0,) * len(COUNTS)
 
 
-def counted(f: Filter, *, by: str | None = None, as_of: datetime | None = None) -> dict:
+def counted(f: Filter, *, by: str | None = None, as_of: datetime | None = None, counters: tuple[str, ...] = COUNTS) -> dict:
     """{group key: Indicators} over the filter (one key, None, when by is None): one read of the
-    counters, one of the open rows, and one of the open cases due earlier today."""
+    counters, one of the open rows, and one of the open cases due earlier today. `counters`, some of
+    COUNTS, reads only those (each costs a map of a hundred grids about a tenth of a millisecond);
+    the others come back None."""
     _validate(f, by)
+    unknown = set(counters) - set(COUNTS)
+    if unknown:
+        raise ValueError(f"no counter {sorted(unknown)[0]!r}: choose from {', '.join(COUNTS)}")
+    counters = COUNTS if set(counters) == set(COUNTS) else tuple(counters)
     if by == "department":
         from yiwang.regions.models import Region
 
@@ -540,11 +557,11 @@ def counted(f: Filter, *, by: str | None = None, as_of: datetime | None = None) 
             raise ValueError(f"departments are counted per street and above, not under {shallow[0]}: count its cases instead")
     as_of = as_of or timezone.now()
     today = timezone.localdate(as_of)
-    totals = _count_rows(f, by=by, today=today)
+    totals = _count_rows(f, by=by, today=today, counters=counters)
     opened = _open_rows(f, by=by, today=today, as_of=as_of)
-    result = {key: _indicators(totals.get(key), opened.get(key)) for key in set(totals) | set(opened)}
-    if by is None:
-        result.setdefault(None, Indicators())
+    result = {key: _indicators(totals.get(key), opened.get(key), counters) for key in set(totals) | set(opened)}
+    if by is None and None not in result:
+        result[None] = NO_CASES if counters is COUNTS else _indicators(None, None, counters)
     return result
 
 
@@ -586,12 +603,10 @@ def tiles(f: Filter, *, as_of: datetime | None = None) -> Tiles:
 def _due_earlier_today(f: Filter, *, by: str | None, as_of: datetime, today: date) -> list[tuple]:
     """(group key, (overdue, flagged) among those reported in f's period, (overdue, flagged) whatever
     the report day) for open cases whose deadline fell today before `as_of`: the one slice of
-    "overdue now" the day-grained open rows cannot tell. These are few city-wide, so they are read
-    first, by the partial index of open cases' deadlines (those under the regions' common ancestor),
-    and then matched to the regions by path in Python (in SQL, the match was a join over every pair
-    of case and region)."""
-    from yiwang.regions.fields import starts_with_sql
-    from yiwang.regions.models import Region
+    "overdue now" the day-grained open rows cannot tell. These are few city-wide, so all of them are
+    read by the partial index of open cases' deadlines and matched to the regions through their
+    grids' chains of ancestors, kept per process (in SQL, the match was a join per case)."""
+    from yiwang.regions.lookup import region_chains
 
     midnight = day_start(today)
     if as_of <= midnight or not f.regions:
@@ -602,35 +617,29 @@ def _due_earlier_today(f: Filter, *, by: str | None, as_of: datetime, today: dat
     params: list = [adapt(midnight), adapt(as_of)]
     boards = ""
     if f.boards is not None:
-        boards = f" AND c.board IN ({', '.join(['%s'] * len(f.boards))})"
+        boards = f" AND board IN ({', '.join(['%s'] * len(f.boards))})"
         params.extend(f.boards)
-    key = {"region": "0", "board": "c.board", "department": "COALESCE(c.handling_department_id, 0)", "day": "c.reported_at", None: "0"}[by]
+    key = {"region": "0", "board": "board", "department": "COALESCE(handling_department_id, 0)", "day": "reported_at", None: "0"}[by]
     within = "1"
     if f.start is not None:
-        within = "CASE WHEN c.reported_at >= %s AND c.reported_at < %s THEN 1 ELSE 0 END"
+        within = "CASE WHEN reported_at >= %s AND reported_at < %s THEN 1 ELSE 0 END"
         params = [adapt(day_start(f.start)), adapt(day_start(f.end)), *params]
-    # A case is under a region when the region's path starts its grid's path, or it is the case's
-    # micro-grid; only cases under the regions' common ancestor are read (a micro-grid's is its grid).
-    asked = _fetch(f"SELECT path, id, level FROM {_table(Region)} WHERE id IN ({f.region_list})", [])
-    id_of = {path: pk for path, pk, _level in asked}
-    common = os.path.commonprefix([path.rsplit("/", 2)[0] + "/" if level == "micro_grid" else path for path, _pk, level in asked])
-    under = ""
-    if common.rfind("/") > 0:
-        condition, prefix = starts_with_sql("g.path", common[:common.rfind("/") + 1])
-        under, params = f" AND {condition}", [*params, *prefix]
-    sql = (f"SELECT {key}, {within}, CASE WHEN c.ever_overdue THEN 1 ELSE 0 END, g.path, c.micro_grid_id "
-           f"FROM {_table(Case)} c JOIN {_table(Region)} g ON g.id = c.region_id "
-           f"WHERE c.status IN ({open_statuses}) AND c.close_due_at >= %s AND c.close_due_at < %s "
-           f"AND (c.paused_at IS NULL OR c.close_due_at <= c.paused_at){boards}{under}")
-    due = _fetch(sql, params)
+    sql = (f"SELECT {key}, {within}, CASE WHEN ever_overdue THEN 1 ELSE 0 END, region_id, micro_grid_id FROM {_table(Case)} "
+           f"WHERE status IN ({open_statuses}) AND close_due_at >= %s AND close_due_at < %s "
+           f"AND (paused_at IS NULL OR close_due_at <= paused_at){boards}")
+    due = fetch(sql, params)
     if not due:
         return []
-    lengths, wanted = {len(path) for path in id_of}, set(f.regions)
+    chains = region_chains()
+    if any(row[3] not in chains for row in due):  # a grid made in another process within the last second
+        chains = region_chains(fresh=True)
+    # A case is under each region asked in its grid's chain, and under its micro-grid if that was asked.
+    wanted = set(f.regions)
     found = defaultdict(lambda: [0, 0, 0, 0])
-    for value, in_period, ever, path, micro_grid in due:
-        regions = [id_of[path[:n]] for n in lengths if path[:n] in id_of]
+    for value, in_period, ever, grid, micro_grid in due:
+        regions = wanted.intersection(chains.get(grid, ()))
         if micro_grid in wanted:
-            regions.append(micro_grid)
+            regions.add(micro_grid)
         if not regions:
             continue
         # Each region asked counts the case, as its rollup rows do.

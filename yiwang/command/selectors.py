@@ -27,8 +27,9 @@ from django.http import Http404
 from django.utils import timezone
 
 from yiwang.cases import rollups
-from yiwang.cases.indicators import Indicators
+from yiwang.cases.indicators import NO_CASES, Indicators
 from yiwang.core.scope import is_command_center_staff, scope_path
+from yiwang.core.sql import fetch
 from yiwang.matters.models import Board
 from yiwang.regions.fields import starts_with_sql
 from yiwang.regions.models import Level, Region
@@ -79,14 +80,12 @@ class Unit(NamedTuple):
     boundary: str
 
 
-def _units(where: str, params: list, *, boundary: bool) -> list[Unit]:
+def _units(where: str, params: list, *, boundary: bool, prepare: bool = True) -> list[Unit]:
     """Regions matching a condition, in path order, by one plain statement: compiling the ORM
     query took longer than the database took to answer it."""
     shape = "boundary" if boundary else "''"
     sql = f"SELECT id, code, name, level, {shape} FROM {connection.ops.quote_name(Region._meta.db_table)} WHERE {where} ORDER BY path"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [Unit(*row) for row in cursor.fetchall()]
+    return [Unit(*row) for row in fetch(sql, params, prepare=prepare)]
 
 
 def children(place: Region | None, *, boundary: bool = False) -> list[Unit]:
@@ -106,7 +105,7 @@ def grids_under(place: Region | None, *, boundary: bool = False) -> list[Unit]:
     if place.level == Level.GRID:
         return children(place, boundary=boundary)
     under, params = starts_with_sql("path", place.path)
-    return _units(f"level = %s AND {under}", [Level.GRID, *params], boundary=boundary)
+    return _units(f"level = %s AND {under}", [Level.GRID, *params], boundary=boundary, prepare=False)
 
 
 def map_units(place: Region | None) -> list[Unit]:
@@ -160,6 +159,11 @@ def indicator_value(ind: Indicators, name: str) -> float | int | None:
     if name not in MAP_INDICATORS:
         raise ValueError(f"unknown indicator {name!r}; choose one of {', '.join(MAP_INDICATORS)}")
     return getattr(ind, name)
+
+
+# The counters tile() and MAP_INDICATORS read: the map and the rankings read only these rollup
+# columns (the others come back None, so a formula that needed one would fail, not read 0).
+TILE_COUNTS = ("cases", "closed", "closed_on_time", "closed_late", "rated", "satisfied", "basic")
 
 
 def tile(ind: Indicators) -> dict:
@@ -228,7 +232,8 @@ def _matter_by_unit(place: Region | None, units: list[Region], *, matter: int, b
 def _counted_units(place, units, *, period: Period, boards, matter, as_of) -> dict:
     if matter is not None:
         return _matter_by_unit(place, units, matter=matter, boards=boards, start=period.start, end=period.end, as_of=as_of)
-    return rollups.counted(rollups.Filter(tuple(u.pk for u in units), period.start, period.end, boards), by="region", as_of=as_of)
+    return rollups.counted(rollups.Filter(tuple(u.pk for u in units), period.start, period.end, boards), by="region", as_of=as_of,
+                           counters=TILE_COUNTS)
 
 
 # The screen's reads ------------------------------------------------------------------------------
@@ -279,12 +284,13 @@ def ranking(place: Region | None, *, period: Period, by: str = "region", boards=
             raise ValueError("grids are ranked within a street or community; drill down first")
         units = children(place) if by == "region" else grids_under(place)
         found = _counted_units(place, units, period=period, boards=boards, matter=matter, as_of=as_of)
-        rows = [{"key": u.pk, "code": u.code, "label": u.name, "level": u.level, **tile(found.get(u.pk, Indicators()))} for u in units]
+        rows = [{"key": u.pk, "code": u.code, "label": u.name, "level": u.level, **tile(found.get(u.pk, NO_CASES))} for u in units]
     elif by == "department":
         from yiwang.matters.models import Department
 
         if matter is None and (place is None or rollups.keeps_departments(place.level)):
-            found = rollups.counted(rollups.Filter(region_ids(place), period.start, period.end, boards), by="department", as_of=as_of)
+            found = rollups.counted(rollups.Filter(region_ids(place), period.start, period.end, boards), by="department", as_of=as_of,
+                                    counters=TILE_COUNTS)
         else:
             cases = _matter_cases(place, matter=matter, boards=boards, start=period.start, end=period.end)
             found = {k or 0: v for k, v in _case_table(cases, "handling_department_id", as_of=as_of).items()}
@@ -315,7 +321,7 @@ def map_layer(place: Region | None, *, period: Period, indicator: str = "on_time
     found = _counted_units(place, units, period=period, boards=boards, matter=matter, as_of=as_of)
     features = []
     for u in units:
-        ind = found.get(u.pk, Indicators())
+        ind = found.get(u.pk, NO_CASES)
         features.append({
             "type": "Feature", "geometry": _geometry(u.boundary) if u.boundary else None,
             "properties": {"code": u.code, "name": u.name, "level": u.level, "value": indicator_value(ind, indicator),
@@ -336,7 +342,7 @@ def trend(place: Region | None, *, period: Period, boards=None, as_of: datetime 
         cases = _matter_cases(place, matter=matter, boards=boards, start=period.start, end=period.end)
         found = _case_table(cases, TruncDate("reported_at", tzinfo=timezone.get_current_timezone()), as_of=as_of)
     days = [period.start + timedelta(days=i) for i in range(period.days)]
-    return [{"day": d.isoformat(), **tile(found.get(d, Indicators()))} for d in days]
+    return [{"day": d.isoformat(), **tile(found.get(d, NO_CASES))} for d in days]
 
 
 

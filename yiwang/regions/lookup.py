@@ -32,6 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from yiwang.core.stamped import StampedCache
+
 from . import coords
 
 logger = logging.getLogger(__name__)
@@ -646,12 +648,14 @@ _version_checked_at = -math.inf
 
 
 def invalidate() -> None:
-    """Forget the index; the next lookup rebuilds it. The signals call this when a change commits."""
+    """Forget the index and the paths; the next lookup rebuilds them. The signals call this when a
+    change commits."""
     global _index, _index_version, _version_checked_at
     with _build_lock:
         _index = None
         _index_version = None
         _version_checked_at = -math.inf
+    _region_chains.invalidate()
 
 
 def current_index() -> GridIndex:
@@ -671,6 +675,39 @@ def current_index() -> GridIndex:
             _index_version = version
         _version_checked_at = time.monotonic()
         return _index
+
+
+def _read_region_chains() -> dict[int, tuple[int, ...]]:
+    from .models import Level, Region
+
+    paths = dict(Region.objects.exclude(level=Level.MICRO_GRID).values_list("id", "path"))
+    by_path = {path: pk for pk, path in paths.items()}
+    chains = {}
+    for pk, path in paths.items():
+        codes = path.strip("/").split("/")
+        ancestors = ("/" + "/".join(codes[:depth]) + "/" for depth in range(1, len(codes) + 1))
+        chains[pk] = tuple(by_path[a] for a in ancestors if a in by_path)
+    return chains
+
+
+def _boundary_version() -> int:
+    from .models import BoundaryVersion
+
+    return BoundaryVersion.current()
+
+
+# A region's chain changes only with a move, which bumps BoundaryVersion as a boundary edit does.
+_region_chains = StampedCache(stamp=_boundary_version, build=_read_region_chains, every=VERSION_CHECK_SECONDS)
+
+
+def region_chains(*, fresh: bool = False) -> dict[int, tuple[int, ...]]:
+    """{region id: the ids of its ancestors from the root down and its own} for every region above
+    the micro-grids, kept per process (shared: never edit it): which regions a case's grid lies
+    under, without a join per case. `fresh` re-reads it now, for an id made in another process
+    within the last second."""
+    if fresh:
+        _region_chains.invalidate()
+    return _region_chains.get()
 
 
 def locate(lon: float, lat: float, *, crs: str = coords.WGS84) -> Location:

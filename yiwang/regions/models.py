@@ -92,7 +92,9 @@ class Region(models.Model):
         if update_fields is not None and not {"parent", "code", "boundary"} & set(update_fields):
             super().save(*args, **kwargs)  # nothing derived changes
             return
-        with transaction.atomic():
+        from .signals import boundary_changes_batched, note_boundary_change
+
+        with transaction.atomic(), boundary_changes_batched():
             # Locked, so two moves of the same node cannot interleave their subtree updates.
             old_path = Region.objects.select_for_update().filter(pk=self.pk).values_list("path", flat=True).first() if self.pk else None
             self.derive_fields()
@@ -104,6 +106,7 @@ class Region(models.Model):
                 from yiwang.cases.rollups import region_moved
 
                 region_moved(region=self, old_path=old_path)
+                note_boundary_change()  # the grids' paths moved: processes re-read `lookup.region_chains`
 
     def clean(self) -> None:
         """What a form (the admin) must refuse: a loop in the tree, a level out of order, a code

@@ -3,6 +3,8 @@
 A save or delete that can change what `lookup.locate` answers (a boundary edited at any level, a
 grid or micro-grid created, deleted, renumbered or moved) bumps `BoundaryVersion`, which other
 processes notice within a second, and invalidates this process's index once the change commits.
+`Region.save` bumps it too when a region's path changes (moved or renumbered): the grids' paths
+below it, which `lookup.region_chains` keeps, changed with it.
 
 Imports write thousands of rows; inside `boundary_changes_batched()` saves only note that
 something changed and the version moves once when the block ends. Bulk writes send no signals,
