@@ -125,10 +125,10 @@ def pytest_collection_modifyitems(config, items):
         shared = any(d.scope in ("package", "module", "class") and d.baseid for defs in definitions.values() for d in defs)
         return str(item.path) if shared else item.nodeid
 
-    units = list(dict.fromkeys(unit(item) for item in items))
-    mine = set(units[int(number) - 1::int(count)])
-    config.hook.pytest_deselected(items=[item for item in items if unit(item) not in mine])
-    items[:] = [item for item in items if unit(item) in mine]
+    unit_of = [unit(item) for item in items]
+    mine = set(list(dict.fromkeys(unit_of))[int(number) - 1::int(count)])
+    config.hook.pytest_deselected(items=[item for item, u in zip(items, unit_of) if u not in mine])
+    items[:] = [item for item, u in zip(items, unit_of) if u in mine]
 
 
 def pytest_sessionfinish(session, exitstatus):

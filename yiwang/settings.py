@@ -138,8 +138,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No parallel query: starting workers takes milliseconds, several times what the screen's reads
     # (small index ranges of the rollups) take, yet the planner chose them for those reads.
     options = DATABASES["default"].setdefault("OPTIONS", {})
-    # Only the rollup reads are prepared (below), and their plans do not depend on the values bound (a
-    # day's deadlines, the boards chosen): one plan serves every execution, none is planned again.
+    # Only the hand-written reads of yiwang/core/sql.py are prepared (below), and their plans do not depend
+    # on the values bound (a day's deadlines, the boards chosen): one plan serves every execution.
     options["options"] = f"{options.get('options', '')} -c max_parallel_workers_per_gather=0 -c plan_cache_mode=force_generic_plan".strip()
     # Django turns prepared statements off (for poolers in transaction mode); the rollup reads prepare
     # theirs (yiwang/core/sql.py `fetch`) unless YIWANG_PG_PREPARE=0, for PgBouncer without max_prepared_statements.

@@ -520,20 +520,14 @@ def _open_rows(f: Filter, *, by: str | None, today: date, as_of: datetime, perio
 
 
 def _indicators(count: tuple | None, live: list[int] | None, counters: tuple[str, ...] = COUNTS) -> Indicators:
-    opened, overdue, flagged = (live or _NO_COUNTS)[:3]
+    values = dict(zip(counters, count or _NO_COUNTS))  # a count row may end with "reported today": zip drops it
     if counters is not COUNTS:
         # Only some counters were read: the others are None, so a formula that needs one fails loudly.
-        values = dict.fromkeys(COUNTS) | dict(zip(counters, count or _NO_COUNTS))
-        settled = values.pop("settled_overdue")
-        return from_counts({**values, "open": opened, "open_overdue": overdue,
-                            "overdue": None if settled is None else settled + overdue - flagged})
-    (cases, voided, closed, closed_on_time, closed_late, closed_undated, handled, reworked, extended, settled_overdue, rated,
-     satisfied, basic) = (count or _NO_COUNTS)[:len(COUNTS)]  # fmt: skip
-    return from_counts({
-        "cases": cases, "voided": voided, "closed": closed, "closed_on_time": closed_on_time, "closed_late": closed_late,
-        "closed_undated": closed_undated, "open": opened, "open_overdue": overdue, "handled": handled, "reworked": reworked,
-        "extended": extended, "overdue": settled_overdue + overdue - flagged, "rated": rated, "satisfied": satisfied, "basic": basic,
-    })  # fmt: skip
+        values = dict.fromkeys(COUNTS) | values
+    settled = values.pop("settled_overdue")
+    opened, overdue, flagged = (live or _NO_COUNTS)[:3]
+    return from_counts({**values, "open": opened, "open_overdue": overdue,
+                        "overdue": None if settled is None else settled + overdue - flagged})
 
 
 _NO_COUNTS = (0,) * len(COUNTS)

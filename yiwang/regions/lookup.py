@@ -648,8 +648,8 @@ _version_checked_at = -math.inf
 
 
 def invalidate() -> None:
-    """Forget the index and the paths; the next lookup rebuilds them. The signals call this when a
-    change commits."""
+    """Forget the index and the region chains; the next lookup rebuilds them. The signals call this
+    when a change commits."""
     global _index, _index_version, _version_checked_at
     with _build_lock:
         _index = None
@@ -678,16 +678,11 @@ def current_index() -> GridIndex:
 
 
 def _read_region_chains() -> dict[int, tuple[int, ...]]:
-    from .models import Level, Region
+    from .models import Level, Region, ancestor_paths
 
     paths = dict(Region.objects.exclude(level=Level.MICRO_GRID).values_list("id", "path"))
     by_path = {path: pk for pk, path in paths.items()}
-    chains = {}
-    for pk, path in paths.items():
-        codes = path.strip("/").split("/")
-        ancestors = ("/" + "/".join(codes[:depth]) + "/" for depth in range(1, len(codes) + 1))
-        chains[pk] = tuple(by_path[a] for a in ancestors if a in by_path)
-    return chains
+    return {pk: tuple(by_path[a] for a in ancestor_paths(path) if a in by_path) for pk, path in paths.items()}
 
 
 def _boundary_version() -> int:
