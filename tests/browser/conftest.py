@@ -28,6 +28,11 @@ def browser():
 
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `make browser` (apt-get install chromium)")
+    from playwright.sync_api import expect
+
+    # Assertions wait up to 15 s (Playwright's default is 5): `make test` runs three suites side by
+    # side on two cores, and a page's scripts can take that long there.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield browser

@@ -19,13 +19,12 @@ import http.client
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
+
+from tests.servers import free_port, start_server, stop_server
 
 from .conftest import POINT_A
 
@@ -56,33 +55,8 @@ print(raw)
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(env: dict, port: int) -> subprocess.Popen:
-    # Its own session: the kill reaches gunicorn's master and every worker at once.
-    server = subprocess.Popen([sys.executable, "-m", "yiwang.manage", "serve", "--port", str(port), "--workers", "2", "--no-background"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                assert response.status == 200
-                return server
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                _kill(server)
-                raise
-            time.sleep(0.2)
-
-
-def _kill(server: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(server.pid, signal.SIGKILL)
-    server.wait(timeout=10)
+def _start(env: dict, port: int, log) -> subprocess.Popen:
+    return start_server(port=port, env=env, log=log, options=("--workers", "2", "--no-background"))
 
 
 def _report(i: int) -> bytes:
@@ -130,15 +104,16 @@ def test_kill_9_mid_burst_loses_no_acknowledged_case(tmp_path):
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     token = subprocess.run([sys.executable, "-c", SETUP], env=env, cwd=root, check=True, capture_output=True, text=True).stdout.split()[-1]
 
-    port = _free_port()
-    server = _start(env, port)
+    port = free_port()
+    log = tmp_path / "serve.log"
+    server = _start(env, port, log)
     acknowledged: list[str] = []
     enough, stop = threading.Event(), threading.Event()
     try:
         threads, errors = _burst(port, token, acknowledged, enough, stop)
         assert enough.wait(timeout=120), f"only {len(acknowledged)} intakes acknowledged; errors: {errors[:3]}"
     finally:
-        _kill(server)  # SIGKILL, mid-burst: the threads are still posting
+        stop_server(server, signal.SIGKILL)  # SIGKILL, mid-burst: the threads are still posting
         stop.set()
     for thread in threads:
         thread.join(timeout=35)
@@ -146,7 +121,7 @@ def test_kill_9_mid_burst_loses_no_acknowledged_case(tmp_path):
     acked = list(acknowledged)  # nothing can be added any more
     assert len(acked) >= KILL_AFTER and len(set(acked)) == len(acked), "a number was acknowledged twice"
 
-    server = _start(env, port)
+    server = _start(env, port, log)
     try:
         headers = {"Authorization": f"Bearer {token}"}
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -162,7 +137,7 @@ def test_kill_9_mid_burst_loses_no_acknowledged_case(tmp_path):
         after = json.loads(response.read())
         assert response.status == 201 and after["number"] not in acked, after
     finally:
-        _kill(server)
+        stop_server(server, signal.SIGKILL)
 
     with contextlib.closing(sqlite3.connect(database)) as db:
         cases = db.execute("SELECT id, number FROM cases_case").fetchall()

@@ -81,6 +81,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '场地',
                 'verbose_name_plural': '场地',
                 'ordering': ['region__path', 'name'],
+                'constraints': [models.UniqueConstraint(fields=('region', 'name'), name='venue_unique_name_in_region')],
             },
         ),
         migrations.CreateModel(
@@ -105,6 +106,8 @@ class Migration(migrations.Migration):
                 'verbose_name': '场地排班',
                 'verbose_name_plural': '场地排班',
                 'ordering': ['venue', 'weekday', 'start_time'],
+                'indexes': [models.Index(fields=['venue', 'weekday'], name='rosterslot_venue_weekday')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('end_time__gt', models.F('start_time'))), name='rosterslot_ends_after_start'), models.CheckConstraint(condition=models.Q(('valid_from__isnull', True), ('valid_until__isnull', True), ('valid_until__gte', models.F('valid_from')), _connector='OR'), name='rosterslot_valid_period')],
             },
             bases=(yiwang.core.sealed.SealedPhoneMixin, models.Model),
         ),
@@ -139,22 +142,6 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('activity', 'phone_digest'), name='registration_one_per_phone')],
             },
             bases=(yiwang.core.sealed.SealedPhoneMixin, models.Model),
-        ),
-        migrations.AddConstraint(
-            model_name='venue',
-            constraint=models.UniqueConstraint(fields=('region', 'name'), name='venue_unique_name_in_region'),
-        ),
-        migrations.AddIndex(
-            model_name='rosterslot',
-            index=models.Index(fields=['venue', 'weekday'], name='rosterslot_venue_weekday'),
-        ),
-        migrations.AddConstraint(
-            model_name='rosterslot',
-            constraint=models.CheckConstraint(condition=models.Q(('end_time__gt', models.F('start_time'))), name='rosterslot_ends_after_start'),
-        ),
-        migrations.AddConstraint(
-            model_name='rosterslot',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_from__isnull', True), ('valid_until__isnull', True), ('valid_until__gte', models.F('valid_from')), _connector='OR'), name='rosterslot_valid_period'),
         ),
         migrations.AddIndex(
             model_name='activity',

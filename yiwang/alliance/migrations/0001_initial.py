@@ -55,6 +55,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '联盟成员单位',
                 'verbose_name_plural': '联盟成员单位',
                 'ordering': ['alliance', 'left_on', 'id'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('department__isnull', False), models.Q(('name', ''), _negated=True), _connector='OR'), name='alliance_member_named'), models.CheckConstraint(condition=models.Q(('left_on__isnull', True), ('left_on__gte', models.F('joined_on')), _connector='OR'), name='alliance_member_left_after_joined'), models.UniqueConstraint(condition=models.Q(('department__isnull', False), ('left_on__isnull', True)), fields=('alliance', 'department'), name='alliance_member_department_once', violation_error_message='该单位已是本联盟成员 (already a member)'), models.UniqueConstraint(condition=models.Q(('department__isnull', True), ('left_on__isnull', True)), fields=('alliance', 'name'), name='alliance_member_name_once', violation_error_message='该单位已是本联盟成员 (already a member)')],
             },
         ),
         migrations.CreateModel(
@@ -96,6 +97,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '需求清单',
                 'verbose_name_plural': '需求清单',
                 'ordering': ['-raised_on', '-id'],
+                'indexes': [models.Index(fields=['alliance', 'status'], name='alliance_al_allianc_1cfece_idx')],
             },
         ),
         migrations.CreateModel(
@@ -156,6 +158,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '会议决定',
                 'verbose_name_plural': '会议决定',
                 'ordering': ['meeting', 'position'],
+                'constraints': [models.UniqueConstraint(fields=('meeting', 'position'), name='alliance_decision_position_once')],
             },
         ),
         migrations.CreateModel(
@@ -180,30 +183,6 @@ class Migration(migrations.Migration):
             model_name='allianceproject',
             name='resources',
             field=models.ManyToManyField(blank=True, related_name='projects', to='alliance.allianceresource', verbose_name='使用资源'),
-        ),
-        migrations.AddConstraint(
-            model_name='alliancemember',
-            constraint=models.CheckConstraint(condition=models.Q(('department__isnull', False), models.Q(('name', ''), _negated=True), _connector='OR'), name='alliance_member_named'),
-        ),
-        migrations.AddConstraint(
-            model_name='alliancemember',
-            constraint=models.CheckConstraint(condition=models.Q(('left_on__isnull', True), ('left_on__gte', models.F('joined_on')), _connector='OR'), name='alliance_member_left_after_joined'),
-        ),
-        migrations.AddConstraint(
-            model_name='alliancemember',
-            constraint=models.UniqueConstraint(condition=models.Q(('department__isnull', False), ('left_on__isnull', True)), fields=('alliance', 'department'), name='alliance_member_department_once', violation_error_message='该单位已是本联盟成员 (already a member)'),
-        ),
-        migrations.AddConstraint(
-            model_name='alliancemember',
-            constraint=models.UniqueConstraint(condition=models.Q(('department__isnull', True), ('left_on__isnull', True)), fields=('alliance', 'name'), name='alliance_member_name_once', violation_error_message='该单位已是本联盟成员 (already a member)'),
-        ),
-        migrations.AddIndex(
-            model_name='allianceneed',
-            index=models.Index(fields=['alliance', 'status'], name='alliance_al_allianc_1cfece_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='alliancedecision',
-            constraint=models.UniqueConstraint(fields=('meeting', 'position'), name='alliance_decision_position_once'),
         ),
         migrations.AddIndex(
             model_name='allianceproject',

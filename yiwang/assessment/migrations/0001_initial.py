@@ -51,6 +51,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '评优',
                 'verbose_name_plural': '评优',
                 'ordering': ['-year', 'kind'],
+                'constraints': [models.UniqueConstraint(fields=('kind', 'region', 'year'), name='one_honour_round_per_region_year')],
             },
         ),
         migrations.CreateModel(
@@ -65,6 +66,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '物业服务区域',
                 'verbose_name_plural': '物业服务区域',
+                'constraints': [models.UniqueConstraint(fields=('company', 'region'), name='managed_area_once')],
             },
         ),
         migrations.CreateModel(
@@ -87,6 +89,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '评优提名',
                 'verbose_name_plural': '评优提名',
                 'ordering': ['round', '-score', 'name'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('user__isnull', False), ('person__isnull', False), models.Q(('name', ''), _negated=True), _connector='OR'), name='nomination_names_someone'), models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('round', 'user'), name='nominate_user_once'), models.UniqueConstraint(condition=models.Q(('person__isnull', False)), fields=('round', 'person'), name='nominate_person_once')],
             },
         ),
         migrations.CreateModel(
@@ -109,30 +112,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '网格员年度考评',
                 'verbose_name_plural': '网格员年度考评',
                 'ordering': ['-year', '-score'],
+                'constraints': [models.UniqueConstraint(fields=('worker', 'year'), name='one_review_per_worker_year')],
             },
-        ),
-        migrations.AddConstraint(
-            model_name='honourround',
-            constraint=models.UniqueConstraint(fields=('kind', 'region', 'year'), name='one_honour_round_per_region_year'),
-        ),
-        migrations.AddConstraint(
-            model_name='managedarea',
-            constraint=models.UniqueConstraint(fields=('company', 'region'), name='managed_area_once'),
-        ),
-        migrations.AddConstraint(
-            model_name='nomination',
-            constraint=models.CheckConstraint(condition=models.Q(('user__isnull', False), ('person__isnull', False), models.Q(('name', ''), _negated=True), _connector='OR'), name='nomination_names_someone'),
-        ),
-        migrations.AddConstraint(
-            model_name='nomination',
-            constraint=models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('round', 'user'), name='nominate_user_once'),
-        ),
-        migrations.AddConstraint(
-            model_name='nomination',
-            constraint=models.UniqueConstraint(condition=models.Q(('person__isnull', False)), fields=('round', 'person'), name='nominate_person_once'),
-        ),
-        migrations.AddConstraint(
-            model_name='workerreview',
-            constraint=models.UniqueConstraint(fields=('worker', 'year'), name='one_review_per_worker_year'),
         ),
     ]

@@ -42,6 +42,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '专项排查',
                 'verbose_name_plural': '专项排查',
                 'ordering': ['-starts_on', '-pk'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='campaign_ends_after_start')],
             },
         ),
         migrations.CreateModel(
@@ -57,6 +58,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '检查项',
                 'verbose_name_plural': '检查项',
                 'ordering': ['campaign', 'number'],
+                'constraints': [models.UniqueConstraint(fields=('campaign', 'number'), name='checklist_item_unique_number')],
             },
         ),
         migrations.CreateModel(
@@ -75,6 +77,8 @@ class Migration(migrations.Migration):
                 'verbose_name': '排查对象',
                 'verbose_name_plural': '排查对象',
                 'ordering': ['campaign', 'grid__path', 'pk'],
+                'indexes': [models.Index(fields=['campaign', 'grid', 'status'], name='campaigns_t_campaig_3513bc_idx'), models.Index(fields=['assignee', 'status'], name='campaigns_t_assigne_c67251_idx')],
+                'constraints': [models.UniqueConstraint(fields=('campaign', 'place'), name='campaign_target_unique_place'), models.UniqueConstraint(fields=('campaign', 'household'), name='campaign_target_unique_household'), models.CheckConstraint(condition=models.Q(models.Q(('household__isnull', True), ('place__isnull', False)), models.Q(('household__isnull', False), ('place__isnull', True)), _connector='OR'), name='campaign_target_place_or_household')],
             },
         ),
         migrations.CreateModel(
@@ -92,6 +96,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '排查记录',
                 'verbose_name_plural': '排查记录',
                 'ordering': ['-checked_at'],
+                'indexes': [models.Index(fields=['checked_at'], name='campaigns_t_checked_414990_idx')],
             },
         ),
         migrations.CreateModel(
@@ -108,42 +113,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '检查项结果',
                 'verbose_name_plural': '检查项结果',
                 'ordering': ['record', 'item__number'],
+                'constraints': [models.UniqueConstraint(fields=('record', 'item'), name='item_result_unique')],
             },
-        ),
-        migrations.AddConstraint(
-            model_name='campaign',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='campaign_ends_after_start'),
-        ),
-        migrations.AddConstraint(
-            model_name='checklistitem',
-            constraint=models.UniqueConstraint(fields=('campaign', 'number'), name='checklist_item_unique_number'),
-        ),
-        migrations.AddIndex(
-            model_name='target',
-            index=models.Index(fields=['campaign', 'grid', 'status'], name='campaigns_t_campaig_3513bc_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='target',
-            index=models.Index(fields=['assignee', 'status'], name='campaigns_t_assigne_c67251_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='target',
-            constraint=models.UniqueConstraint(fields=('campaign', 'place'), name='campaign_target_unique_place'),
-        ),
-        migrations.AddConstraint(
-            model_name='target',
-            constraint=models.UniqueConstraint(fields=('campaign', 'household'), name='campaign_target_unique_household'),
-        ),
-        migrations.AddConstraint(
-            model_name='target',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('household__isnull', True), ('place__isnull', False)), models.Q(('household__isnull', False), ('place__isnull', True)), _connector='OR'), name='campaign_target_place_or_household'),
-        ),
-        migrations.AddIndex(
-            model_name='targetcheck',
-            index=models.Index(fields=['checked_at'], name='campaigns_t_checked_414990_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='itemresult',
-            constraint=models.UniqueConstraint(fields=('record', 'item'), name='item_result_unique'),
         ),
     ]

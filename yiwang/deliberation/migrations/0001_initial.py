@@ -138,6 +138,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '议题',
                 'verbose_name_plural': '议题',
                 'ordering': ['-raised_at', '-id'],
+                'indexes': [models.Index(fields=['state', 'raised_at'], name='deliberatio_state_049a2b_idx')],
             },
         ),
         migrations.AddField(
@@ -160,6 +161,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '群众评议',
                 'verbose_name_plural': '群众评议',
                 'ordering': ['topic', 'at', 'id'],
+                'constraints': [models.UniqueConstraint(fields=('topic', 'person'), name='deliberation_one_evaluation_per_person'), models.CheckConstraint(condition=models.Q(('score__gte', 1), ('score__lte', 5)), name='deliberation_score_1_to_5')],
             },
         ),
         migrations.CreateModel(
@@ -178,6 +180,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '会议议程',
                 'verbose_name_plural': '会议议程',
                 'ordering': ['meeting', 'position', 'id'],
+                'constraints': [models.UniqueConstraint(fields=('meeting', 'topic'), name='deliberation_agenda_topic_once'), models.UniqueConstraint(condition=models.Q(('decision', 'pending')), fields=('topic',), name='deliberation_one_pending_agenda')],
             },
         ),
         migrations.CreateModel(
@@ -213,28 +216,8 @@ class Migration(migrations.Migration):
                 'ordering': ['at', 'id'],
             },
         ),
-        migrations.AddIndex(
-            model_name='topic',
-            index=models.Index(fields=['state', 'raised_at'], name='deliberatio_state_049a2b_idx'),
-        ),
         migrations.AddConstraint(
             model_name='project',
             constraint=models.CheckConstraint(condition=models.Q(('progress__lte', 100)), name='deliberation_project_progress_max'),
-        ),
-        migrations.AddConstraint(
-            model_name='evaluation',
-            constraint=models.UniqueConstraint(fields=('topic', 'person'), name='deliberation_one_evaluation_per_person'),
-        ),
-        migrations.AddConstraint(
-            model_name='evaluation',
-            constraint=models.CheckConstraint(condition=models.Q(('score__gte', 1), ('score__lte', 5)), name='deliberation_score_1_to_5'),
-        ),
-        migrations.AddConstraint(
-            model_name='agendaitem',
-            constraint=models.UniqueConstraint(fields=('meeting', 'topic'), name='deliberation_agenda_topic_once'),
-        ),
-        migrations.AddConstraint(
-            model_name='agendaitem',
-            constraint=models.UniqueConstraint(condition=models.Q(('decision', 'pending')), fields=('topic',), name='deliberation_one_pending_agenda'),
         ),
     ]

@@ -49,6 +49,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '清单事项',
                 'verbose_name_plural': '清单事项',
                 'ordering': ['duty_list', 'key'],
+                'constraints': [models.UniqueConstraint(fields=('duty_list', 'key'), name='duty_item_unique_key')],
             },
         ),
         migrations.CreateModel(
@@ -71,6 +72,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '清单版本',
                 'verbose_name_plural': '清单版本',
                 'ordering': ['duty_list', '-number'],
+                'constraints': [models.UniqueConstraint(fields=('duty_list', 'number'), name='duty_version_unique_number')],
             },
         ),
         migrations.AddField(
@@ -96,22 +98,11 @@ class Migration(migrations.Migration):
                 'verbose_name': '清单事项内容',
                 'verbose_name_plural': '清单事项内容',
                 'ordering': ['version', 'item__key'],
+                'constraints': [models.UniqueConstraint(fields=('version', 'item'), name='duty_revision_unique_item')],
             },
-        ),
-        migrations.AddConstraint(
-            model_name='dutyitem',
-            constraint=models.UniqueConstraint(fields=('duty_list', 'key'), name='duty_item_unique_key'),
-        ),
-        migrations.AddConstraint(
-            model_name='dutylistversion',
-            constraint=models.UniqueConstraint(fields=('duty_list', 'number'), name='duty_version_unique_number'),
         ),
         migrations.AddConstraint(
             model_name='dutylist',
             constraint=models.UniqueConstraint(fields=('region', 'kind'), name='duty_list_unique_region_kind'),
-        ),
-        migrations.AddConstraint(
-            model_name='dutyitemrevision',
-            constraint=models.UniqueConstraint(fields=('version', 'item'), name='duty_revision_unique_item'),
         ),
     ]

@@ -39,6 +39,8 @@ class Migration(migrations.Migration):
                 'verbose_name': '入户走访',
                 'verbose_name_plural': '入户走访',
                 'ordering': ['-at', '-id'],
+                'indexes': [models.Index(fields=['worker', 'at'], name='gridwork_ho_worker__e0bd30_idx'), models.Index(fields=['at'], name='gridwork_ho_at_34127d_idx')],
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('lat__isnull', True), ('lon__isnull', True)), models.Q(('lat__isnull', False), ('lon__isnull', False)), _connector='OR'), name='gridwork_visit_lon_lat_pair')],
             },
         ),
         migrations.CreateModel(
@@ -63,6 +65,8 @@ class Migration(migrations.Migration):
                 'verbose_name': '巡查日志',
                 'verbose_name_plural': '巡查日志',
                 'ordering': ['-at', '-id'],
+                'indexes': [models.Index(fields=['worker', 'at'], name='gridwork_pa_worker__a05f16_idx'), models.Index(fields=['at'], name='gridwork_pa_at_5d2af3_idx')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('ended_at__isnull', True), ('ended_at__gte', models.F('at')), _connector='OR'), name='gridwork_patrol_ends_after_start'), models.CheckConstraint(condition=models.Q(models.Q(('lat__isnull', True), ('lon__isnull', True)), models.Q(('lat__isnull', False), ('lon__isnull', False)), _connector='OR'), name='gridwork_patrol_lon_lat_pair')],
             },
         ),
         migrations.CreateModel(
@@ -80,6 +84,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '发现问题',
                 'verbose_name_plural': '发现问题',
                 'ordering': ['id'],
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('patrol__isnull', False), ('visit__isnull', True)), models.Q(('patrol__isnull', True), ('visit__isnull', False)), _connector='OR'), name='gridwork_finding_one_record'), models.UniqueConstraint(condition=models.Q(('patrol__isnull', False)), fields=('patrol', 'row'), name='gridwork_finding_patrol_row'), models.UniqueConstraint(condition=models.Q(('visit__isnull', False)), fields=('visit', 'row'), name='gridwork_finding_visit_row')],
             },
         ),
         migrations.CreateModel(
@@ -102,45 +107,5 @@ class Migration(migrations.Migration):
                 'ordering': ['region__path', 'group', '-id'],
                 'constraints': [models.UniqueConstraint(condition=models.Q(('active', True)), fields=('region', 'group'), name='gridwork_one_active_plan'), models.CheckConstraint(condition=models.Q(('frequency_days__gte', 1)), name='gridwork_plan_frequency_positive'), models.CheckConstraint(condition=models.Q(models.Q(('active', True), ('ends_on__isnull', True)), models.Q(('active', False), ('ends_on__isnull', False)), _connector='OR'), name='gridwork_plan_active_until_ended')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='homevisit',
-            index=models.Index(fields=['worker', 'at'], name='gridwork_ho_worker__e0bd30_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='homevisit',
-            index=models.Index(fields=['at'], name='gridwork_ho_at_34127d_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='homevisit',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('lat__isnull', True), ('lon__isnull', True)), models.Q(('lat__isnull', False), ('lon__isnull', False)), _connector='OR'), name='gridwork_visit_lon_lat_pair'),
-        ),
-        migrations.AddIndex(
-            model_name='patrollog',
-            index=models.Index(fields=['worker', 'at'], name='gridwork_pa_worker__a05f16_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='patrollog',
-            index=models.Index(fields=['at'], name='gridwork_pa_at_5d2af3_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='patrollog',
-            constraint=models.CheckConstraint(condition=models.Q(('ended_at__isnull', True), ('ended_at__gte', models.F('at')), _connector='OR'), name='gridwork_patrol_ends_after_start'),
-        ),
-        migrations.AddConstraint(
-            model_name='patrollog',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('lat__isnull', True), ('lon__isnull', True)), models.Q(('lat__isnull', False), ('lon__isnull', False)), _connector='OR'), name='gridwork_patrol_lon_lat_pair'),
-        ),
-        migrations.AddConstraint(
-            model_name='finding',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('patrol__isnull', False), ('visit__isnull', True)), models.Q(('patrol__isnull', True), ('visit__isnull', False)), _connector='OR'), name='gridwork_finding_one_record'),
-        ),
-        migrations.AddConstraint(
-            model_name='finding',
-            constraint=models.UniqueConstraint(condition=models.Q(('patrol__isnull', False)), fields=('patrol', 'row'), name='gridwork_finding_patrol_row'),
-        ),
-        migrations.AddConstraint(
-            model_name='finding',
-            constraint=models.UniqueConstraint(condition=models.Q(('visit__isnull', False)), fields=('visit', 'row'), name='gridwork_finding_visit_row'),
         ),
     ]

@@ -46,6 +46,8 @@ class Migration(migrations.Migration):
                 'verbose_name': '联点',
                 'verbose_name_plural': '联点',
                 'ordering': ['region__path', 'kind', 'id'],
+                'indexes': [models.Index(fields=['active', 'kind'], name='links_link_active_b008e1_idx')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('active', True), ('kind__in', ['alliance_unit', 'department', 'party_branch'])), fields=('region',), name='links_one_unit_per_grid', violation_error_message='该网格已有在联的联点单位 (this grid already has a linked unit)'), models.UniqueConstraint(condition=models.Q(('active', True), ('department__isnull', False)), fields=('department',), name='links_department_links_one_grid', violation_error_message='该部门/共建单位已联点一个网格 (the unit already links a grid)'), models.UniqueConstraint(condition=models.Q(('active', True), ('party_organization__isnull', False)), fields=('party_organization',), name='links_branch_links_one_grid', violation_error_message='该党支部已联点一个网格 (the branch already links a grid)'), models.CheckConstraint(condition=models.Q(models.Q(('department__isnull', False), ('kind__in', ['alliance_unit', 'department']), ('party_organization__isnull', True)), models.Q(('department__isnull', True), ('kind', 'party_branch'), ('party_organization__isnull', False)), models.Q(('department__isnull', True), ('kind__in', ['district_leader', 'street_leader']), ('party_organization__isnull', True), models.Q(('leader__isnull', False), models.Q(('leader_name', ''), _negated=True), _connector='OR')), _connector='OR'), name='links_unit_matches_kind'), models.CheckConstraint(condition=models.Q(('contacts_required__gte', 1)), name='links_contacts_required_positive'), models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('ends_on__gte', models.F('starts_on')), _connector='OR'), name='links_ends_after_start'), models.CheckConstraint(condition=models.Q(models.Q(('active', True), ('ends_on__isnull', True)), models.Q(('active', False), ('ends_on__isnull', False)), _connector='OR'), name='links_active_until_ended')],
             },
         ),
         migrations.CreateModel(
@@ -65,6 +67,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '联点走访',
                 'verbose_name_plural': '联点走访',
                 'ordering': ['-at', '-id'],
+                'indexes': [models.Index(fields=['link', 'at'], name='links_linkv_link_id_ef59c8_idx')],
             },
         ),
         migrations.CreateModel(
@@ -80,46 +83,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '走访问题',
                 'verbose_name_plural': '走访问题',
                 'ordering': ['visit', 'row'],
+                'constraints': [models.UniqueConstraint(fields=('visit', 'row'), name='links_problem_row_unique')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='link',
-            index=models.Index(fields=['active', 'kind'], name='links_link_active_b008e1_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='link',
-            constraint=models.UniqueConstraint(condition=models.Q(('active', True), ('kind__in', ['alliance_unit', 'department', 'party_branch'])), fields=('region',), name='links_one_unit_per_grid', violation_error_message='该网格已有在联的联点单位 (this grid already has a linked unit)'),
-        ),
-        migrations.AddConstraint(
-            model_name='link',
-            constraint=models.UniqueConstraint(condition=models.Q(('active', True), ('department__isnull', False)), fields=('department',), name='links_department_links_one_grid', violation_error_message='该部门/共建单位已联点一个网格 (the unit already links a grid)'),
-        ),
-        migrations.AddConstraint(
-            model_name='link',
-            constraint=models.UniqueConstraint(condition=models.Q(('active', True), ('party_organization__isnull', False)), fields=('party_organization',), name='links_branch_links_one_grid', violation_error_message='该党支部已联点一个网格 (the branch already links a grid)'),
-        ),
-        migrations.AddConstraint(
-            model_name='link',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('department__isnull', False), ('kind__in', ['alliance_unit', 'department']), ('party_organization__isnull', True)), models.Q(('department__isnull', True), ('kind', 'party_branch'), ('party_organization__isnull', False)), models.Q(('department__isnull', True), ('kind__in', ['district_leader', 'street_leader']), ('party_organization__isnull', True), models.Q(('leader__isnull', False), models.Q(('leader_name', ''), _negated=True), _connector='OR')), _connector='OR'), name='links_unit_matches_kind'),
-        ),
-        migrations.AddConstraint(
-            model_name='link',
-            constraint=models.CheckConstraint(condition=models.Q(('contacts_required__gte', 1)), name='links_contacts_required_positive'),
-        ),
-        migrations.AddConstraint(
-            model_name='link',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('ends_on__gte', models.F('starts_on')), _connector='OR'), name='links_ends_after_start'),
-        ),
-        migrations.AddConstraint(
-            model_name='link',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('active', True), ('ends_on__isnull', True)), models.Q(('active', False), ('ends_on__isnull', False)), _connector='OR'), name='links_active_until_ended'),
-        ),
-        migrations.AddIndex(
-            model_name='linkvisit',
-            index=models.Index(fields=['link', 'at'], name='links_linkv_link_id_ef59c8_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='linkproblem',
-            constraint=models.UniqueConstraint(fields=('visit', 'row'), name='links_problem_row_unique'),
         ),
     ]

@@ -59,6 +59,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '红黑榜',
                 'verbose_name_plural': '红黑榜',
                 'ordering': ['-period_end', '-id'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='pointsbank_board_period_ordered')],
             },
         ),
         migrations.CreateModel(
@@ -93,6 +94,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '红黑榜条目',
                 'verbose_name_plural': '红黑榜条目',
                 'ordering': ['board', 'kind', 'order', 'id'],
+                'constraints': [models.UniqueConstraint(fields=('board', 'kind', 'person'), name='pointsbank_board_entry_once')],
             },
         ),
         migrations.CreateModel(
@@ -109,6 +111,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '积分维度',
                 'verbose_name_plural': '积分维度',
                 'ordering': ['bank', 'order', 'code'],
+                'constraints': [models.UniqueConstraint(fields=('bank', 'code'), name='pointsbank_dimension_unique_code')],
             },
         ),
         migrations.CreateModel(
@@ -129,6 +132,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '兑换奖品',
                 'verbose_name_plural': '兑换奖品',
                 'ordering': ['bank', 'points_cost', 'name'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('points_cost__gt', 0)), name='pointsbank_reward_cost_positive'), models.CheckConstraint(condition=models.Q(('stock__gte', 0)), name='pointsbank_reward_stock_nonnegative')],
             },
         ),
         migrations.CreateModel(
@@ -153,6 +157,8 @@ class Migration(migrations.Migration):
                 'verbose_name': '积分兑换',
                 'verbose_name_plural': '积分兑换',
                 'ordering': ['-created_at', '-id'],
+                'indexes': [models.Index(fields=['status', 'created_at'], name='pointsbank__status_e822a5_idx')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('quantity__gte', 1)), name='pointsbank_redemption_quantity_positive')],
             },
         ),
         migrations.CreateModel(
@@ -173,6 +179,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '积分规则',
                 'verbose_name_plural': '积分规则',
                 'ordering': ['bank', 'dimension__order', 'order', 'code'],
+                'constraints': [models.UniqueConstraint(fields=('bank', 'code'), name='pointsbank_rule_unique_code'), models.CheckConstraint(condition=models.Q(('points', 0), _negated=True), name='pointsbank_rule_points_nonzero')],
             },
         ),
         migrations.CreateModel(
@@ -200,6 +207,8 @@ class Migration(migrations.Migration):
                 'verbose_name': '积分流水',
                 'verbose_name_plural': '积分流水',
                 'ordering': ['-at', '-id'],
+                'indexes': [models.Index(fields=['person', 'bank', 'at'], name='pointsbank__person__9d0fe6_idx'), models.Index(fields=['bank', 'at'], name='pointsbank__bank_id_e08a45_idx')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('points', 0), _negated=True), name='pointsbank_entry_points_nonzero'), models.CheckConstraint(condition=models.Q(('balance_after__gte', 0)), name='pointsbank_entry_balance_nonnegative')],
             },
         ),
         migrations.CreateModel(
@@ -219,58 +228,6 @@ class Migration(migrations.Migration):
                 'ordering': ['bank', '-points'],
                 'constraints': [models.UniqueConstraint(fields=('bank', 'person'), name='pointsbank_balance_unique'), models.CheckConstraint(condition=models.Q(('points__gte', 0)), name='pointsbank_balance_nonnegative')],
             },
-        ),
-        migrations.AddConstraint(
-            model_name='board',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='pointsbank_board_period_ordered'),
-        ),
-        migrations.AddConstraint(
-            model_name='boardentry',
-            constraint=models.UniqueConstraint(fields=('board', 'kind', 'person'), name='pointsbank_board_entry_once'),
-        ),
-        migrations.AddConstraint(
-            model_name='dimension',
-            constraint=models.UniqueConstraint(fields=('bank', 'code'), name='pointsbank_dimension_unique_code'),
-        ),
-        migrations.AddConstraint(
-            model_name='reward',
-            constraint=models.CheckConstraint(condition=models.Q(('points_cost__gt', 0)), name='pointsbank_reward_cost_positive'),
-        ),
-        migrations.AddConstraint(
-            model_name='reward',
-            constraint=models.CheckConstraint(condition=models.Q(('stock__gte', 0)), name='pointsbank_reward_stock_nonnegative'),
-        ),
-        migrations.AddIndex(
-            model_name='redemption',
-            index=models.Index(fields=['status', 'created_at'], name='pointsbank__status_e822a5_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='redemption',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gte', 1)), name='pointsbank_redemption_quantity_positive'),
-        ),
-        migrations.AddConstraint(
-            model_name='rule',
-            constraint=models.UniqueConstraint(fields=('bank', 'code'), name='pointsbank_rule_unique_code'),
-        ),
-        migrations.AddConstraint(
-            model_name='rule',
-            constraint=models.CheckConstraint(condition=models.Q(('points', 0), _negated=True), name='pointsbank_rule_points_nonzero'),
-        ),
-        migrations.AddIndex(
-            model_name='ledgerentry',
-            index=models.Index(fields=['person', 'bank', 'at'], name='pointsbank__person__9d0fe6_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='ledgerentry',
-            index=models.Index(fields=['bank', 'at'], name='pointsbank__bank_id_e08a45_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.CheckConstraint(condition=models.Q(('points', 0), _negated=True), name='pointsbank_entry_points_nonzero'),
-        ),
-        migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.CheckConstraint(condition=models.Q(('balance_after__gte', 0)), name='pointsbank_entry_balance_nonnegative'),
         ),
         migrations.RunPython(seed_banks, migrations.RunPython.noop),
     ]

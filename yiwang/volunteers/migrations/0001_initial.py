@@ -82,6 +82,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '服务岗位',
                 'verbose_name_plural': '服务岗位',
                 'ordering': ['community__path', 'title'],
+                'constraints': [models.UniqueConstraint(fields=('community', 'title'), name='servicepost_unique_title'), models.CheckConstraint(condition=models.Q(('capacity__gte', 1)), name='servicepost_capacity_positive')],
             },
         ),
         migrations.AddField(
@@ -114,6 +115,8 @@ class Migration(migrations.Migration):
                 'verbose_name': '服务任务',
                 'verbose_name_plural': '服务任务',
                 'ordering': ['-starts_at', 'id'],
+                'indexes': [models.Index(fields=['community', 'starts_at'], name='servicetask_community_start')],
+                'constraints': [models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='servicetask_ends_after_start'), models.CheckConstraint(condition=models.Q(('places__gte', 1)), name='servicetask_places_positive'), models.CheckConstraint(condition=models.Q(('hours__gt', 0)), name='servicetask_hours_positive')],
             },
         ),
         migrations.CreateModel(
@@ -132,6 +135,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '志愿者',
                 'verbose_name_plural': '志愿者',
                 'ordering': ['community__path', 'id'],
+                'constraints': [models.UniqueConstraint(fields=('person', 'community'), name='volunteer_one_per_community')],
             },
         ),
         migrations.CreateModel(
@@ -156,15 +160,9 @@ class Migration(migrations.Migration):
                 'verbose_name': '任务认领',
                 'verbose_name_plural': '任务认领',
                 'ordering': ['task', 'claimed_at', 'id'],
+                'indexes': [models.Index(fields=['person', 'status'], name='taskclaim_person_status')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'withdrawn'), _negated=True), fields=('task', 'person'), name='taskclaim_one_per_person'), models.CheckConstraint(condition=models.Q(('registration__isnull', False), ('volunteer__isnull', False), _connector='OR'), name='taskclaim_has_standing')],
             },
-        ),
-        migrations.AddConstraint(
-            model_name='servicepost',
-            constraint=models.UniqueConstraint(fields=('community', 'title'), name='servicepost_unique_title'),
-        ),
-        migrations.AddConstraint(
-            model_name='servicepost',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__gte', 1)), name='servicepost_capacity_positive'),
         ),
         migrations.AddIndex(
             model_name='registration',
@@ -173,37 +171,5 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='registration',
             constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['pending', 'confirmed'])), fields=('member', 'year'), name='registration_one_active_per_year'),
-        ),
-        migrations.AddIndex(
-            model_name='servicetask',
-            index=models.Index(fields=['community', 'starts_at'], name='servicetask_community_start'),
-        ),
-        migrations.AddConstraint(
-            model_name='servicetask',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='servicetask_ends_after_start'),
-        ),
-        migrations.AddConstraint(
-            model_name='servicetask',
-            constraint=models.CheckConstraint(condition=models.Q(('places__gte', 1)), name='servicetask_places_positive'),
-        ),
-        migrations.AddConstraint(
-            model_name='servicetask',
-            constraint=models.CheckConstraint(condition=models.Q(('hours__gt', 0)), name='servicetask_hours_positive'),
-        ),
-        migrations.AddConstraint(
-            model_name='volunteer',
-            constraint=models.UniqueConstraint(fields=('person', 'community'), name='volunteer_one_per_community'),
-        ),
-        migrations.AddIndex(
-            model_name='taskclaim',
-            index=models.Index(fields=['person', 'status'], name='taskclaim_person_status'),
-        ),
-        migrations.AddConstraint(
-            model_name='taskclaim',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'withdrawn'), _negated=True), fields=('task', 'person'), name='taskclaim_one_per_person'),
-        ),
-        migrations.AddConstraint(
-            model_name='taskclaim',
-            constraint=models.CheckConstraint(condition=models.Q(('registration__isnull', False), ('volunteer__isnull', False), _connector='OR'), name='taskclaim_has_standing'),
         ),
     ]

@@ -41,6 +41,8 @@ class Migration(migrations.Migration):
                 'verbose_name': '投票/问卷',
                 'verbose_name_plural': '投票/问卷',
                 'ordering': ['-opens_at', '-id'],
+                'indexes': [models.Index(fields=['status', 'closes_at'], name='votes_ballo_status_709851_idx')],
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('eligible_building__isnull', True), ('eligible_region__isnull', False)), models.Q(('eligible_building__isnull', False), ('eligible_region__isnull', True)), _connector='OR'), name='ballot_one_eligibility_scope'), models.CheckConstraint(condition=models.Q(('closes_at__gt', models.F('opens_at'))), name='ballot_closes_after_opening')],
             },
         ),
         migrations.CreateModel(
@@ -90,6 +92,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '投票记录',
                 'verbose_name_plural': '投票记录',
                 'ordering': ['-cast_at'],
+                'constraints': [models.UniqueConstraint(fields=('ballot', 'person'), name='vote_one_per_person')],
             },
         ),
         migrations.CreateModel(
@@ -105,30 +108,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': '答案',
                 'verbose_name_plural': '答案',
+                'constraints': [models.UniqueConstraint(fields=('vote', 'question', 'option'), name='answer_option_once'), models.CheckConstraint(condition=models.Q(('rating__isnull', True), models.Q(('rating__gte', 1), ('rating__lte', 5)), _connector='OR'), name='answer_rating_in_range')],
             },
-        ),
-        migrations.AddIndex(
-            model_name='ballot',
-            index=models.Index(fields=['status', 'closes_at'], name='votes_ballo_status_709851_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='ballot',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('eligible_building__isnull', True), ('eligible_region__isnull', False)), models.Q(('eligible_building__isnull', False), ('eligible_region__isnull', True)), _connector='OR'), name='ballot_one_eligibility_scope'),
-        ),
-        migrations.AddConstraint(
-            model_name='ballot',
-            constraint=models.CheckConstraint(condition=models.Q(('closes_at__gt', models.F('opens_at'))), name='ballot_closes_after_opening'),
-        ),
-        migrations.AddConstraint(
-            model_name='vote',
-            constraint=models.UniqueConstraint(fields=('ballot', 'person'), name='vote_one_per_person'),
-        ),
-        migrations.AddConstraint(
-            model_name='answer',
-            constraint=models.UniqueConstraint(fields=('vote', 'question', 'option'), name='answer_option_once'),
-        ),
-        migrations.AddConstraint(
-            model_name='answer',
-            constraint=models.CheckConstraint(condition=models.Q(('rating__isnull', True), models.Q(('rating__gte', 1), ('rating__lte', 5)), _connector='OR'), name='answer_rating_in_range'),
         ),
     ]

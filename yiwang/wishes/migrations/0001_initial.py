@@ -53,6 +53,8 @@ class Migration(migrations.Migration):
                 'verbose_name': '微心愿',
                 'verbose_name_plural': '微心愿',
                 'ordering': ['-posted_at', '-id'],
+                'indexes': [models.Index(fields=['status', 'region'], name='wishes_wish_status_6d9dc0_idx'), models.Index(fields=['fulfilled_at'], name='wishes_wish_fulfill_caed46_idx')],
+                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('claimant_kind', ''), ('claimant_person__isnull', True), ('claimant_unit__isnull', True)), models.Q(('claimant_kind__in', ['party_member', 'volunteer']), ('claimant_person__isnull', False), ('claimant_unit__isnull', True)), models.Q(('claimant_kind', 'alliance_unit'), ('claimant_person__isnull', True), ('claimant_unit__isnull', False)), _connector='OR'), name='wish_one_claimant')],
             },
         ),
         migrations.CreateModel(
@@ -88,17 +90,5 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': '圆梦照片',
                 'ordering': ['wish', 'id'],
             },
-        ),
-        migrations.AddIndex(
-            model_name='wish',
-            index=models.Index(fields=['status', 'region'], name='wishes_wish_status_6d9dc0_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='wish',
-            index=models.Index(fields=['fulfilled_at'], name='wishes_wish_fulfill_caed46_idx'),
-        ),
-        migrations.AddConstraint(
-            model_name='wish',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('claimant_kind', ''), ('claimant_person__isnull', True), ('claimant_unit__isnull', True)), models.Q(('claimant_kind__in', ['party_member', 'volunteer']), ('claimant_person__isnull', False), ('claimant_unit__isnull', True)), models.Q(('claimant_kind', 'alliance_unit'), ('claimant_person__isnull', True), ('claimant_unit__isnull', False)), _connector='OR'), name='wish_one_claimant'),
         ),
     ]
