@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from yiwang.api import api
 from yiwang.cases.views import case_photo
@@ -8,6 +9,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The words of the pages' scripts (djangojs in yiwang/locale), in the chosen language.
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("photos/<int:pk>/", case_photo, name="case-photo"),
     path("open311/v2/", include("yiwang.open311.urls")),
     path("duties/", include("yiwang.duties.urls")),

@@ -1,7 +1,8 @@
 """The command screen in Chromium: it renders with data (tiles, map polygons, charts), a click on a
 grid drills down and the tiles then hold that grid's figures (checked against the indicators), a
-dispatch from a map case's popup lands in the grid worker's inbox, and a case reported through the
-API while the screen is open appears in the live feed.
+dispatch from a map case's popup lands in the grid worker's inbox, the screen and its dialog speak
+English when that is the chosen language, and a case reported through the API while the screen is
+open appears in the live feed.
 
 Screenshots: with YIWANG_SCREENSHOTS=<folder> (e.g. docs/img) the first test also saves the desk
 and wall layouts there as command-desk.png and command-wall.png."""
@@ -156,6 +157,30 @@ def test_dispatch_from_the_map_reaches_the_handlers_inbox(browser, live_server, 
     worker.goto(f"{live_server.url}/cases/inbox/")
     expect(worker.locator("main")).to_contain_text(case.number)
     worker.context.close()
+
+
+def test_the_screen_and_its_dispatch_dialog_speak_english_when_chosen(browser, live_server, users, tree, report):  # noqa: F811
+    case = report("S0001").case
+    page = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-GB").new_page()
+    errors = _errors(page)
+    _sign_in(page, live_server, "community")
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.goto(f"{live_server.url}/command/?region={tree.grid_a.code}")
+    expect(page.locator("h1")).to_contain_text("Command centre")
+    # The words the screen's script writes come from the JavaScript catalogue.
+    expect(page.locator("#feed-state")).to_contain_text("Updated at")
+    expect(page.get_by_test_id("care-total")).to_contain_text("people in care")
+    page.locator(f".case-hit[data-number='{case.number}']").click()
+    expect(page.get_by_test_id("popup-dispatch")).to_have_text("Dispatch")
+    page.get_by_test_id("popup-dispatch").click()
+    dialog = page.get_by_test_id("act-dialog")
+    expect(dialog.locator("h2")).to_contain_text("One-click dispatch")
+    expect(dialog.get_by_test_id("act-suggestion")).to_contain_text(f"Suggested routing: send to {tree.grid_a.name}")
+    expect(dialog).to_contain_text("Steps: Accept → Dispatch")
+    dialog.get_by_test_id("dispatch-submit").click()
+    expect(dialog.get_by_test_id("act-done")).to_contain_text(f"Dispatched to {tree.grid_a.name}")
+    assert errors == []
+    page.context.close()
 
 
 def test_live_feed_shows_a_case_reported_through_the_api(page, login, live_server, users, tree):

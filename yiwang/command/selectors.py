@@ -25,6 +25,7 @@ from django.db import connection
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from yiwang.cases import rollups
 from yiwang.cases.indicators import NO_CASES, Indicators
@@ -35,9 +36,10 @@ from yiwang.regions.fields import starts_with_sql
 from yiwang.regions.models import Level, Region
 
 # What a region's map and ranking are coloured by; each is a property of Indicators or a count.
+# Labels are translated where shown.
 MAP_INDICATORS = {
-    "cases": "上报数", "open": "在办数", "open_overdue": "超期数", "on_time_rate": "按时办结率",
-    "closing_rate": "办结率", "satisfaction_rate": "满意率",
+    "cases": gettext_noop("上报数"), "open": gettext_noop("在办数"), "open_overdue": gettext_noop("超期数"),
+    "on_time_rate": gettext_noop("按时办结率"), "closing_rate": gettext_noop("办结率"), "satisfaction_rate": gettext_noop("满意率"),
 }
 # Indicators where a higher value is worse (the map's colour scale runs the other way).
 WORSE_WHEN_HIGHER = {"open", "open_overdue"}
@@ -327,7 +329,7 @@ def map_layer(place: Region | None, *, period: Period, indicator: str = "on_time
             "properties": {"code": u.code, "name": u.name, "level": u.level, "value": indicator_value(ind, indicator),
                            "drill": u.level != Level.MICRO_GRID and (place is None or u.pk != place.pk), **tile(ind)},
         })
-    return {"type": "FeatureCollection", "indicator": indicator, "label": MAP_INDICATORS[indicator],
+    return {"type": "FeatureCollection", "indicator": indicator, "label": gettext(MAP_INDICATORS[indicator]),
             "worse_when_higher": indicator in WORSE_WHEN_HIGHER, "features": features}
 
 

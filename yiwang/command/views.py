@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from yiwang.core.scope import scope_path
 from yiwang.matters.models import Board, MatterType
@@ -22,8 +23,9 @@ from . import selectors
 from .screen import Screen
 
 BOARD_LABELS = dict(Board.choices)
-RANK_LABELS = {"region": "下级单位", "grid": "网格", "department": "部门"}
-DAYS_LABELS = {7: "近7天", 30: "近30天", 90: "近90天", 365: "近一年"}
+# Translated where shown.
+RANK_LABELS = {"region": gettext_noop("下级单位"), "grid": gettext_noop("网格"), "department": gettext_noop("部门")}
+DAYS_LABELS = {7: gettext_noop("近7天"), 30: gettext_noop("近30天"), 90: gettext_noop("近90天"), 365: gettext_noop("近一年")}
 
 
 @login_required

@@ -4,6 +4,7 @@ state counts, and each topic's evaluation average and count."""
 from __future__ import annotations
 
 from django.db.models import Avg, Count, QuerySet
+from django.utils.translation import gettext_noop
 
 from yiwang.core.scope import Action
 
@@ -13,13 +14,13 @@ from .services import community_path
 # What residents of a community see of its topics: those settled by the grid or a meeting onwards.
 PUBLIC_STATES = (TopicState.DECIDED, TopicState.IN_PROGRESS, TopicState.DONE, TopicState.EVALUATED)
 
-# The five steps as the pages show them, with the states that mean a step is reached.
+# The five steps as the pages show them (labels translated there), with the states that mean a step is reached.
 STEPS = [
-    ("居民提事", "raised"),
-    ("网格议事", "grid_discussion"),
-    ("协商定事", "decided"),
-    ("联动办事", "in_progress"),
-    ("群众评事", "done"),
+    (gettext_noop("居民提事"), "raised"),
+    (gettext_noop("网格议事"), "grid_discussion"),
+    (gettext_noop("协商定事"), "decided"),
+    (gettext_noop("联动办事"), "in_progress"),
+    (gettext_noop("群众评事"), "done"),
 ]
 STEP_ORDER = [TopicState.RAISED, TopicState.GRID_DISCUSSION, TopicState.CONSULTATION, TopicState.DECIDED, TopicState.IN_PROGRESS,
               TopicState.DONE, TopicState.EVALUATED]

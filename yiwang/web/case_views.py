@@ -25,16 +25,28 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from yiwang.accounts.services import client_address
 from yiwang.cases import selectors, services
 from yiwang.cases.api import STAFF_CHANNELS
-from yiwang.cases.lifecycle import ACTIONS, PUBLIC_ACTIONS, Actor, IllegalTransition, actions_from
+from yiwang.cases.lifecycle import (
+    ACTIONS,
+    PUBLIC_ACTIONS,
+    Actor,
+    IllegalTransition,
+    actions_from,
+)
 from yiwang.cases.models import (
-    Case, Channel, PhotoKind, Rating, RequestStatus, Status, SummonsPart,
+    Case,
+    Channel,
+    PhotoKind,
+    Rating,
+    RequestStatus,
+    Status,
+    SummonsPart,
 )
 from yiwang.cases.permissions import is_coordinator, may_act
 from yiwang.cases.selectors import filter_cases
@@ -386,8 +398,12 @@ def read_all_notifications(request):
     return redirect("case-inbox")
 
 
-STATE_LABELS = {"cases": "全部(不含不予立案、并案)", "open": "在办", "overdue": "超期未结", "closed": "已办结", "on_time": "按时办结",
-                "late": "超时办结", "rated": "已评价", "judged": "应按时办结", "satisfied": "满意(含基本满意)", "warning": "临期(黄灯)"}
+# Translated where shown.
+STATE_LABELS = {
+    "cases": gettext_noop("全部(不含不予立案、并案)"), "open": gettext_noop("在办"), "overdue": gettext_noop("超期未结"),
+    "closed": gettext_noop("已办结"), "on_time": gettext_noop("按时办结"), "late": gettext_noop("超时办结"), "rated": gettext_noop("已评价"),
+    "judged": gettext_noop("应按时办结"), "satisfied": gettext_noop("满意(含基本满意)"), "warning": gettext_noop("临期(黄灯)"),
+}
 
 
 @login_required

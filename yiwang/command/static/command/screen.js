@@ -31,10 +31,11 @@
   }
   // One sentence for a refused request, naming the field at fault.
   function describe(status, body) {
-    const what = { 403: "无权操作", 404: "不在您的管辖范围或不存在", 409: "当前状态不能执行此操作", 422: "填写有误" }[status] || "请求失败 (" + status + ")";
+    const what = { 403: gettext("无权操作"), 404: gettext("不在您的管辖范围或不存在"), 409: gettext("当前状态不能执行此操作"), 422: gettext("填写有误") }[status]
+      || say(gettext("请求失败 (%(status)s)"), { status });
     let detail = body && body.detail;
-    if (detail && typeof detail === "object") detail = Object.entries(detail).map(([k, v]) => k + "：" + [].concat(v).join("；")).join("；");
-    return what + (detail ? "：" + detail : "");
+    if (detail && typeof detail === "object") detail = Object.entries(detail).map(([k, v]) => say(gettext("%(field)s：%(problem)s"), { field: k, problem: [].concat(v).join(gettext("；")) })).join(gettext("；"));
+    return detail ? say(gettext("%(field)s：%(problem)s"), { field: what, problem: detail }) : what;
   }
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
@@ -50,7 +51,11 @@
   const pct = (v) => (v === null || v === undefined ? "—" : (v * 100).toFixed(1) + "%");
   const isRate = (name) => name.endsWith("_rate");
   const fmt = (name, v) => (isRate(name) ? pct(v) : v === null || v === undefined ? "—" : String(v));
-  const when = (iso) => { const d = new Date(iso); return d.toLocaleString("zh-CN", { hour12: false, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }); };
+  // Words go through Django's JavaScript catalogue (/jsi18n/, loaded before this file), so the
+  // screen follows the language chosen for the pages; with no translation the Chinese stays.
+  const say = (text, values) => interpolate(text, values, true);
+  const LOCALE = document.documentElement.lang === "en" ? "en-GB" : "zh-CN";
+  const when = (iso) => { const d = new Date(iso); return d.toLocaleString(LOCALE, { hour12: false, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }); };
 
   // --- Map -----------------------------------------------------------------------------------
   const mapEl = document.getElementById("cc-map");
@@ -80,12 +85,12 @@
     style: (f) => ({ color: wall ? "#5b7fa8" : "#1f3b57", weight: 1.2, fillOpacity: 0.7, fillColor: colourOf(f.properties.value, range) }),
     onEachFeature: (f, l) => {
       const p = f.properties;
-      l.bindTooltip(el("span", {}, p.name + "：" + fmt(indicator, p.value) + "（" + layer.label + "）"), { sticky: true });
+      l.bindTooltip(el("span", {}, say(gettext("%(name)s：%(value)s（%(indicator)s）"), { name: p.name, value: fmt(indicator, p.value), indicator: layer.label })), { sticky: true });
       l.on("click", () => {
         if (p.drill_url) { window.location.href = p.drill_url; return; }
         l.bindPopup(el("div", { class: "cc-popup" }, el("strong", {}, p.name), el("br"),
-          layer.label + "：" + fmt(indicator, p.value), el("br"),
-          el("a", { href: p.list_url }, "周期内上报 " + p.cases + " 件"))).openPopup();
+          say(gettext("%(field)s：%(problem)s"), { field: layer.label, problem: fmt(indicator, p.value) }), el("br"),
+          el("a", { href: p.list_url }, say(gettext("周期内上报 %(cases)s 件"), { cases: p.cases })))).openPopup();
       });
     },
   });
@@ -106,14 +111,14 @@
   (function legend() {
     const box = document.getElementById("cc-legend");
     box.append(el("strong", {}, layer.label));
-    if (!range) { box.append(el("span", {}, "无数据")); return; }
+    if (!range) { box.append(el("span", {}, gettext("无数据"))); return; }
     for (let i = 0; i < 5; i++) {
       const a = range.lo + ((range.hi - range.lo) * i) / 5, b = range.lo + ((range.hi - range.lo) * (i + 1)) / 5;
       const sample = colourOf(range.hi === range.lo ? range.hi : (a + b) / 2, range);
       box.append(el("span", {}, el("i", { style: "background:" + sample }), fmt(indicator, isRate(indicator) ? a : Math.round(a)) + "–" + fmt(indicator, isRate(indicator) ? b : Math.round(b))));
       if (range.hi === range.lo) break;
     }
-    box.append(el("span", {}, el("i", { style: "background:#b8c2cc" }), "无数据"));
+    box.append(el("span", {}, el("i", { style: "background:#b8c2cc" }), gettext("无数据")));
   })();
 
   const overlays = {};
@@ -128,11 +133,11 @@
   function casePopup(c) {
     return el("div", { class: "cc-popup", "data-testid": "case-popup" },
       el("strong", {}, c.number), " ", el("span", { class: "light light-" + c.light }, el("i"), c.light_text), el("br"),
-      c.matter + " · " + c.grid, el("br"), c.status_label + (c.approximate ? "（位置为网格中心）" : ""), el("br"),
+      c.matter + " · " + c.grid, el("br"), c.status_label + (c.approximate ? gettext("（位置为网格中心）") : ""), el("br"),
       el("div", { class: "acts-inline" },
-        el("button", { type: "button", "data-testid": "popup-dispatch", onclick: () => openAct(c.number, "dispatch") }, "派遣"),
-        el("button", { type: "button", "data-testid": "popup-summon", onclick: () => openAct(c.number, "summon") }, "吹哨"),
-        el("a", { href: c.url }, "详情")));
+        el("button", { type: "button", "data-testid": "popup-dispatch", onclick: () => openAct(c.number, "dispatch") }, gettext("派遣")),
+        el("button", { type: "button", "data-testid": "popup-summon", onclick: () => openAct(c.number, "summon") }, gettext("吹哨")),
+        el("a", { href: c.url }, gettext("详情"))));
   }
 
   function loadCases() {
@@ -147,7 +152,7 @@
       overlays.cases = group;
       if (wanted("cases")) group.addTo(map);
       const note = document.getElementById("case-note");
-      note.textContent = body.more ? "显示最紧急的 " + body.shown + " 件（在办共 " + body.total + " 件）" : "在办 " + body.total + " 件";
+      note.textContent = body.more ? say(gettext("显示最紧急的 %(shown)s 件（在办共 %(total)s 件）"), body) : say(gettext("在办 %(total)s 件"), body);
       mapEl.dataset.cases = String(body.shown);
     }).catch((err) => { document.getElementById("case-note").textContent = String(err.message || err); });
   }
@@ -155,7 +160,7 @@
   function loadHeat() {
     getJSON(api("key-persons")).then((body) => {
       const note = document.getElementById("heat-note");
-      note.textContent = "重点人员 " + body.persons + " 人：" + body.located + " 人按所住楼栋定位，" + body.by_grid_centre + " 人无楼栋坐标，按所在网格中心计。";
+      note.textContent = say(gettext("重点人员 %(persons)s 人：%(located)s 人按所住楼栋定位，%(by_grid_centre)s 人无楼栋坐标，按所在网格中心计。"), body);
       if (!body.points.length || typeof L.heatLayer !== "function") return;
       const max = Math.max(...body.points.map((p) => p[2]));
       overlays.heat = L.heatLayer(body.points, { radius: 32, blur: 20, max, minOpacity: 0.55 });
@@ -171,16 +176,16 @@
         const icon = L.divIcon({ className: "device-pin" + (d.alerts ? " alerting" : ""), iconSize: [12, 12] });
         group.addLayer(L.marker([d.lat, d.lon], { icon, title: d.name }).bindPopup(el("div", { class: "cc-popup" },
           el("strong", {}, d.name), el("br"), d.code + " · " + d.matter, el("br"),
-          "周期内告警 " + d.alerts + " 次" + (d.last_alert ? "，最近 " + when(d.last_alert) : ""))));
+          d.last_alert ? say(gettext("周期内告警 %(alerts)s 次，最近 %(last)s"), { alerts: d.alerts, last: when(d.last_alert) }) : say(gettext("周期内告警 %(alerts)s 次"), d))));
       });
       overlays.devices = group;
       if (wanted("devices")) group.addTo(map);
       box.replaceChildren();
       const alerting = body.devices.filter((d) => d.alerts).length;
-      box.append(el("p", { class: "muted" }, "设备 " + body.devices.length + " 台，周期内有告警 " + alerting + " 台"));
+      box.append(el("p", { class: "muted" }, say(gettext("设备 %(devices)s 台，周期内有告警 %(alerting)s 台"), { devices: body.devices.length, alerting })));
       if (body.alerts.length) {
         box.append(el("ul", { class: "notes" }, body.alerts.map((a) =>
-          el("li", {}, when(a.at) + " " + a.device + (a.kind ? "（" + a.kind + "）" : "") + " → ", el("a", { href: "/cases/" + encodeURIComponent(a.case) + "/" }, a.case)))));
+          el("li", {}, when(a.at) + " " + a.device + (a.kind ? say(gettext("（%(kind)s）"), a) : "") + " → ", el("a", { href: "/cases/" + encodeURIComponent(a.case) + "/" }, a.case)))));
       }
     }).catch((err) => { box.textContent = String(err.message || err); });
   }
@@ -189,13 +194,14 @@
     const box = document.getElementById("care");
     getJSON(api("care")).then((body) => {
       const t = body.totals;
-      box.replaceChildren(el("p", { "data-testid": "care-total" }, "纳入关爱 " + t.under_plan + " 人，按期走访 " + t.covered + " 人，超期 " + t.overdue + " 人，覆盖率 " + t.percent));
+      box.replaceChildren(el("p", { "data-testid": "care-total" }, say(gettext("纳入关爱 %(under_plan)s 人，按期走访 %(covered)s 人，超期 %(overdue)s 人，覆盖率 %(percent)s"), t)));
       if (!body.grids.length) return;
-      box.append(el("p", { class: "muted" }, "覆盖率最低的网格（共 " + body.grid_count + " 个网格有关爱对象）："));
+      box.append(el("p", { class: "muted" }, say(gettext("覆盖率最低的网格（共 %(grid_count)s 个网格有关爱对象）："), body)));
       box.append(el("div", { class: "scroll" }, el("table", { class: "figures care-table" },
-        el("thead", {}, el("tr", {}, el("th", {}, "网格"), el("th", {}, "对象"), el("th", {}, "按期"), el("th", {}, "超期"), el("th", {}, "覆盖率"), el("th", {}, "网格员"))),
+        el("thead", {}, el("tr", {}, el("th", {}, gettext("网格")), el("th", {}, gettext("对象")), el("th", {}, gettext("按期")), el("th", {}, gettext("超期")),
+          el("th", {}, gettext("覆盖率")), el("th", {}, gettext("网格员")))),
         el("tbody", {}, body.grids.map((g) => el("tr", {}, el("td", {}, g.name), el("td", {}, g.under_plan), el("td", {}, g.covered),
-          el("td", {}, g.overdue), el("td", {}, g.percent), el("td", {}, g.workers.join("、"))))))));
+          el("td", {}, g.overdue), el("td", {}, g.percent), el("td", {}, g.workers.join(gettext("、")))))))));
     }).catch((err) => { box.textContent = String(err.message || err); });
   }
 
@@ -212,15 +218,16 @@
 
   (function trendChart() {
     const rows = data.trend;
+    const [reported, closed, overdue] = [gettext("上报"), gettext("办结"), gettext("超期在办")];
     const c = chart("chart-trend");
     c.setOption({
-      backgroundColor: bg, tooltip: { trigger: "axis" }, legend: { data: ["上报", "办结", "超期在办"], top: 0, left: "center" },
+      backgroundColor: bg, tooltip: { trigger: "axis" }, legend: { data: [reported, closed, overdue], top: 0, left: "center" },
       grid: { left: 40, right: 12, top: 36, bottom: 24 },
       xAxis: { type: "category", data: rows.map((r) => r.day.slice(5)) }, yAxis: { type: "value", minInterval: 1 },
       series: [
-        { name: "上报", type: "bar", data: rows.map((r) => r.cases), itemStyle: { color: "#3182bd" } },
-        { name: "办结", type: "line", data: rows.map((r) => r.closed), itemStyle: { color: "#2e7d32" } },
-        { name: "超期在办", type: "line", data: rows.map((r) => r.open_overdue), itemStyle: { color: "#c62828" } },
+        { name: reported, type: "bar", data: rows.map((r) => r.cases), itemStyle: { color: "#3182bd" } },
+        { name: closed, type: "line", data: rows.map((r) => r.closed), itemStyle: { color: "#2e7d32" } },
+        { name: overdue, type: "line", data: rows.map((r) => r.open_overdue), itemStyle: { color: "#c62828" } },
       ],
     });
     c.on("click", (e) => { const row = rows[e.dataIndex]; if (row) window.location.href = row.list_url; });
@@ -266,12 +273,12 @@
   let cursor = null;
   function feedItem(item, fresh) {
     return el("li", { class: fresh ? "fresh" : "", "data-number": item.number, "data-kind": item.kind },
-      el("span", { class: "kind kind-" + item.kind }, item.kind === "new" ? "新上报" : "超时"), " ",
+      el("span", { class: "kind kind-" + item.kind }, item.kind === "new" ? gettext("新上报") : gettext("超时")), " ",
       el("a", { href: item.url }, item.number), " ", el("span", { class: "light light-" + item.light }, el("i"), item.light_text), el("br"),
       item.matter + " · " + item.grid + " · " + when(item.at) + " · " + item.status_label,
       item.open ? el("div", { class: "acts-inline" },
-        el("button", { type: "button", "data-testid": "feed-dispatch", onclick: () => openAct(item.number, "dispatch") }, "派遣"),
-        el("button", { type: "button", "data-testid": "feed-summon", onclick: () => openAct(item.number, "summon") }, "吹哨")) : "");
+        el("button", { type: "button", "data-testid": "feed-dispatch", onclick: () => openAct(item.number, "dispatch") }, gettext("派遣")),
+        el("button", { type: "button", "data-testid": "feed-summon", onclick: () => openAct(item.number, "summon") }, gettext("吹哨"))) : "");
   }
   const shown = new Set();
   let polling = false;
@@ -288,8 +295,8 @@
       else fresh.forEach((item) => feedList.prepend(feedItem(item, true)));
       while (feedList.children.length > 60) feedList.lastChild.remove();
       if (cursor === null || body.cursor > cursor) cursor = body.cursor;
-      feedState.textContent = "更新于 " + new Date().toLocaleTimeString("zh-CN", { hour12: false });
-      if (!feedList.children.length) feedState.textContent += "，暂无动态";
+      const at = new Date().toLocaleTimeString(LOCALE, { hour12: false });
+      feedState.textContent = say(feedList.children.length ? gettext("更新于 %(at)s") : gettext("更新于 %(at)s，暂无动态"), { at });
       if (fresh.length && !first) loadCases();
       return body.more;
     }).catch((err) => { feedState.textContent = String(err.message || err); return false; })
@@ -317,10 +324,10 @@
   // --- One-click dispatch and summons --------------------------------------------------------
   const dialog = document.getElementById("act");
   const body = document.getElementById("act-body");
-  const STEP_LABELS = { accept: "受理立案", dispatch: "派遣", summon: "吹哨" };
+  const STEP_LABELS = { accept: gettext("受理立案"), dispatch: gettext("派遣"), summon: gettext("吹哨") };
 
   function openAct(number, mode) {
-    body.replaceChildren(el("p", { class: "muted" }, "加载中…"));
+    body.replaceChildren(el("p", { class: "muted" }, gettext("加载中…")));
     if (!dialog.open) dialog.showModal();
     getJSON("/api/command/cases/" + encodeURIComponent(number) + "/dispatch-options").then((o) => renderAct(o, mode))
       .catch((err) => body.replaceChildren(el("p", { class: "error", "data-testid": "act-error" }, String(err.message || err))));
@@ -331,48 +338,48 @@
     const fail = (err) => result.replaceChildren(el("p", { class: "error", "data-testid": "act-error" }, String(err.message || err)));
     const s = o.suggestion;
     const head = [
-      el("h2", {}, mode === "summon" ? "吹哨报到" : "一键派遣", " · ", el("a", { href: o.url }, o.number)),
+      el("h2", {}, mode === "summon" ? gettext("吹哨报到") : gettext("一键派遣"), " · ", el("a", { href: o.url }, o.number)),
       el("p", {}, o.matter + " · " + o.grid + " · " + o.status_label + " ", el("span", { class: "light light-" + o.light }, el("i"), o.light_text)),
       o.description ? el("p", { class: "muted" }, o.description) : "",
-      el("p", { "data-testid": "act-suggestion" }, "分拨建议：派往 ", el("strong", {}, s.target), s.kind === "department" ? "（部门）" : "（属地单位）"),
+      el("p", { "data-testid": "act-suggestion" }, gettext("分拨建议：派往 "), el("strong", {}, s.target), s.kind === "department" ? gettext("（部门）") : gettext("（属地单位）")),
       s.reasons.length ? el("ul", { class: "reasons", "data-testid": "act-reasons" }, s.reasons.map((r) => el("li", {}, r))) : "",
     ];
     let form;
     if (mode === "summon") {
       if (!o.summon_steps.length) {
-        form = el("p", { class: "error" }, "当前状态（" + o.status_label + "）不能吹哨。");
+        form = el("p", { class: "error" }, say(gettext("当前状态（%(status_label)s）不能吹哨。"), o));
       } else {
-        const reason = el("textarea", { name: "reason", rows: 3, required: true, "data-testid": "summon-reason", placeholder: "哨令：需要哪些部门到场、做什么" });
-        const hours = el("input", { type: "number", name: "hours", min: "0.5", step: "0.5", value: "2", "aria-label": "报到时限（工作小时）" });
+        const reason = el("textarea", { name: "reason", rows: 3, required: true, "data-testid": "summon-reason", placeholder: gettext("哨令：需要哪些部门到场、做什么") });
+        const hours = el("input", { type: "number", name: "hours", min: "0.5", step: "0.5", value: "2", "aria-label": gettext("报到时限（工作小时）") });
         const boxes = o.departments.map((d) => el("label", { class: "check" }, el("input", { type: "checkbox", value: d.id, "data-testid": "summon-dept" }), d.name));
         form = el("form", { class: "stack", onsubmit: (e) => {
           e.preventDefault();
           const chosen = boxes.map((b) => b.querySelector("input")).filter((i) => i.checked).map((i) => Number(i.value));
           postJSON("/api/command/cases/" + encodeURIComponent(o.number) + "/summon", { reason: reason.value, departments: chosen, checkin_hours: Number(hours.value) || 2 })
-            .then((r) => { result.replaceChildren(el("p", { class: "ok" }, "已吹哨：" + r.parties.join("、") + "（事件现为“" + r.status_label + "”）")); pollFeed(); })
+            .then((r) => { result.replaceChildren(el("p", { class: "ok" }, say(gettext("已吹哨：%(parties)s（事件现为“%(status_label)s”）"), { parties: r.parties.join(gettext("、")), status_label: r.status_label }))); pollFeed(); })
             .catch(fail);
         } },
-        el("p", { class: "muted" }, "将执行：" + o.summon_steps.map((x) => STEP_LABELS[x]).join(" → ")),
-        el("label", {}, "哨令", reason), el("div", {}, "报到部门"), el("div", { class: "dept-list" }, boxes.length ? boxes : "没有可吹哨的部门"),
-        el("label", {}, "报到时限（工作小时）", hours),
-        el("button", { type: "submit", class: "primary", "data-testid": "summon-submit" }, "吹哨"));
+        el("p", { class: "muted" }, say(gettext("将执行：%(steps)s"), { steps: o.summon_steps.map((x) => STEP_LABELS[x]).join(" → ") })),
+        el("label", {}, gettext("哨令"), reason), el("div", {}, gettext("报到部门")), el("div", { class: "dept-list" }, boxes.length ? boxes : gettext("没有可吹哨的部门")),
+        el("label", {}, gettext("报到时限（工作小时）"), hours),
+        el("button", { type: "submit", class: "primary", "data-testid": "summon-submit" }, gettext("吹哨")));
       }
     } else if (!o.dispatch_steps.length) {
-      form = el("p", { class: "error", "data-testid": "act-refused" }, "当前状态（" + o.status_label + "）不能派遣。");
+      form = el("p", { class: "error", "data-testid": "act-refused" }, say(gettext("当前状态（%(status_label)s）不能派遣。"), o));
     } else {
       const select = el("select", { name: "department", "data-testid": "dispatch-department" },
-        el("option", { value: "" }, "按分拨建议：" + s.target), o.departments.map((d) => el("option", { value: d.id }, d.name)));
+        el("option", { value: "" }, say(gettext("按分拨建议：%(target)s"), s)), o.departments.map((d) => el("option", { value: d.id }, d.name)));
       form = el("form", { class: "stack", onsubmit: (e) => {
         e.preventDefault();
         const button = form.querySelector("button");
         button.disabled = true;
         postJSON("/api/command/cases/" + encodeURIComponent(o.number) + "/dispatch", { department: select.value ? Number(select.value) : null })
-          .then((r) => { result.replaceChildren(el("p", { class: "ok", "data-testid": "act-done" }, "已派遣至 " + r.to + "（事件现为“" + r.status_label + "”）")); loadCases(); })
+          .then((r) => { result.replaceChildren(el("p", { class: "ok", "data-testid": "act-done" }, say(gettext("已派遣至 %(to)s（事件现为“%(status_label)s”）"), r))); loadCases(); })
           .catch((err) => { button.disabled = false; fail(err); });
       } },
-      el("p", { class: "muted" }, "将执行：" + o.dispatch_steps.map((x) => STEP_LABELS[x]).join(" → ")),
-      el("label", {}, "派往", select),
-      el("button", { type: "submit", class: "primary", "data-testid": "dispatch-submit" }, "一键派遣"));
+      el("p", { class: "muted" }, say(gettext("将执行：%(steps)s"), { steps: o.dispatch_steps.map((x) => STEP_LABELS[x]).join(" → ") })),
+      el("label", {}, gettext("派往"), select),
+      el("button", { type: "submit", class: "primary", "data-testid": "dispatch-submit" }, gettext("一键派遣")));
     }
     body.replaceChildren(...head, form, result);
   }
