@@ -8,7 +8,7 @@ UV := python3 -m uv
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test setup uv deps assets browser migrate serve bench clean
+.PHONY: demo test setup uv deps assets browser gettext migrate serve bench clean
 
 demo: setup migrate
 	$(UV) run yiwang demo --cases 100000
@@ -18,7 +18,7 @@ demo: setup migrate
 # halves by test file (YIWANG_TEST_SHARD, see tests/conftest.py), each with its own test database: a
 # PostgreSQL test costs about twice a SQLite one, and the machine has two cores. Their output follows
 # SQLite's; any run failing fails the target.
-test: setup browser
+test: setup browser gettext
 	@if [ -z "$$YIWANG_TEST_DATABASE_URL" ]; then exec $(UV) run pytest; fi; \
 	logs=(); pids=(); \
 	for shard in 1/2 2/2; do \
@@ -52,6 +52,10 @@ assets:
 # Browser tests drive Debian's Chromium; install it when the machine lacks it.
 browser:
 	@{ command -v chromium >/dev/null 2>&1 && [ -d /usr/share/fonts/opentype/noto ]; } || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
+# The translation tests extract and compile catalogues with GNU gettext (msgfmt, xgettext, msgattrib).
+gettext:
+	@command -v msgattrib >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; }
 
 migrate: deps
 	@mkdir -p var

@@ -279,5 +279,5 @@ def test_page_shows_a_desk_without_b(client, tree, users):
     client.force_login(users["community"])
     response = client.get("/ab/")
     assert response.status_code == 200
-    row = response.content.decode().split(f'data-desk="')[1]
+    row = response.content.decode().split('data-desk="')[1]
     assert "worker_a" in row and "—" in row
