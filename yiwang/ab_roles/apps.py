@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AbRolesConfig(AppConfig):
     name = "yiwang.ab_roles"
-    verbose_name = "AB角"
+    verbose_name = _("AB角")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.scope import Role, scope_path
 from yiwang.matters.models import Board, Department
@@ -29,10 +30,10 @@ class PersonChoice(forms.ModelChoiceField):
 
 
 class LeaveForm(forms.Form):
-    user = PersonChoice(label="请假人", queryset=None)
-    starts_at = forms.DateTimeField(label="开始", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
-    ends_at = forms.DateTimeField(label="结束", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
-    reason = forms.CharField(label="事由", max_length=200)
+    user = PersonChoice(label=_("请假人"), queryset=None)
+    starts_at = forms.DateTimeField(label=_("开始"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    ends_at = forms.DateTimeField(label=_("结束"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    reason = forms.CharField(label=_("事由"), max_length=200)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -41,12 +42,12 @@ class LeaveForm(forms.Form):
 
 
 class DeskForm(forms.Form):
-    kind = forms.ChoiceField(label="类型", choices=DeskKind.choices)
-    region = forms.ModelChoiceField(label="单位(区域)", queryset=None, required=False)
-    board = forms.ChoiceField(label="板块", choices=[("", "—"), *Board.choices], required=False)
-    department = forms.ModelChoiceField(label="部门", queryset=None, required=False)
-    primary = PersonChoice(label="A角(主责)", queryset=None, required=False)
-    backup = PersonChoice(label="B角(替补)", queryset=None, required=False)
+    kind = forms.ChoiceField(label=_("类型"), choices=DeskKind.choices)
+    region = forms.ModelChoiceField(label=_("单位(区域)"), queryset=None, required=False)
+    board = forms.ChoiceField(label=_("板块"), choices=[("", "—"), *Board.choices], required=False)
+    department = forms.ModelChoiceField(label=_("部门"), queryset=None, required=False)
+    primary = PersonChoice(label=_("A角(主责)"), queryset=None, required=False)
+    backup = PersonChoice(label=_("B角(替补)"), queryset=None, required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.scope import ScopedManager
 from yiwang.matters.models import Board
@@ -17,9 +18,9 @@ class ABRoles(models.Model):
     """Mix into any model that is a duty someone answers for."""
 
     primary = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+", verbose_name="A角(主责)")
+                                related_name="+", verbose_name=_("A角(主责)"))
     backup = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+", verbose_name="B角(替补)")
+                               related_name="+", verbose_name=_("B角(替补)"))
 
     class Meta:
         abstract = True
@@ -43,17 +44,17 @@ class Desk(ABRoles):
 
     scope_path_field = "region__path"
 
-    kind = models.CharField("类型", max_length=8, choices=DeskKind.choices)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="所属单位(区域)")
-    board = models.CharField("板块", max_length=16, choices=Board.choices, blank=True)
+    kind = models.CharField(_("类型"), max_length=8, choices=DeskKind.choices)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所属单位(区域)"))
+    board = models.CharField(_("板块"), max_length=16, choices=Board.choices, blank=True)
     department = models.ForeignKey("matters.Department", null=True, blank=True, on_delete=models.CASCADE, related_name="desks",
-                                   verbose_name="部门")
+                                   verbose_name=_("部门"))
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "AB角岗位"
+        verbose_name = verbose_name_plural = _("AB角岗位")
         ordering = ["region__path", "kind", "board"]
         constraints = [
             models.UniqueConstraint(fields=["region", "board"], condition=models.Q(kind="board"), name="desk_one_per_board"),
@@ -77,21 +78,21 @@ class Leave(models.Model):
 
     scope_path_field = "region__path"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leaves", verbose_name="请假人")
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="所属单位(区域)")
-    starts_at = models.DateTimeField("开始")
-    ends_at = models.DateTimeField("结束")
-    reason = models.CharField("事由", max_length=200)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="登记人")
-    recorded_at = models.DateTimeField("登记时间")
-    cancelled_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leaves", verbose_name=_("请假人"))
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所属单位(区域)"))
+    starts_at = models.DateTimeField(_("开始"))
+    ends_at = models.DateTimeField(_("结束"))
+    reason = models.CharField(_("事由"), max_length=200)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("登记人"))
+    recorded_at = models.DateTimeField(_("登记时间"))
+    cancelled_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
     # When the open work of A was handed to B (at once, or by the sweep when the leave begins).
-    handed_over_at = models.DateTimeField("已移交", null=True, blank=True)
+    handed_over_at = models.DateTimeField(_("已移交"), null=True, blank=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "请假登记"
+        verbose_name = verbose_name_plural = _("请假登记")
         ordering = ["-starts_at"]
         indexes = [models.Index(fields=["user", "ends_at"])]
         constraints = [models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="leave_ends_after_start")]

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate, post_save
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "yiwang.accounts"
     label = "accounts"
-    verbose_name = "账号"
+    verbose_name = _("账号")
 
     def ready(self) -> None:
         from . import roles

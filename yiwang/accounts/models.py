@@ -6,6 +6,7 @@ import secrets
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.scope import Role
 
@@ -13,20 +14,20 @@ from yiwang.core.scope import Role
 class User(AbstractUser):
     """A person who logs in: a role and a scope, one node of the region tree."""
 
-    role = models.CharField("角色", max_length=16, choices=Role.choices, default=Role.RESIDENT)
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices, default=Role.RESIDENT)
     scope_region = models.ForeignKey(
-        "regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="数据范围"
+        "regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("数据范围")
     )
-    unit = models.CharField("单位/部门", max_length=100, blank=True)
+    unit = models.CharField(_("单位/部门"), max_length=100, blank=True)
     # A resident's own registry row: it says where they live, so which votes, wishes and points are theirs.
     person = models.OneToOneField(
-        "registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="account", verbose_name="本人登记信息"
+        "registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="account", verbose_name=_("本人登记信息")
     )
 
     objects = UserManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "用户"
+        verbose_name = verbose_name_plural = _("用户")
 
     def save(self, *args, **kwargs):
         from .roles import ADMIN_ACTIONS
@@ -52,19 +53,19 @@ class ApiTokenQuerySet(models.QuerySet):
 class ApiToken(models.Model):
     """A per-user token for machine clients. Only its SHA-256 is stored; the key is shown once."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name="用户")
-    name = models.CharField("用途", max_length=100)
-    prefix = models.CharField("前缀", max_length=16, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("用户"))
+    name = models.CharField(_("用途"), max_length=100)
+    prefix = models.CharField(_("前缀"), max_length=16, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    expires_at = models.DateTimeField("过期时间", null=True, blank=True)
-    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
-    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "API 令牌"
+        verbose_name = verbose_name_plural = _("API 令牌")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -83,4 +84,4 @@ class LoginFailure(models.Model):
     at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "登录失败记录"
+        verbose_name = verbose_name_plural = _("登录失败记录")

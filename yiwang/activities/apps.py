@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ActivitiesConfig(AppConfig):
     name = "yiwang.activities"
-    verbose_name = "活动与场地"
+    verbose_name = _("活动与场地")

@@ -42,20 +42,20 @@ class Weekday(models.IntegerChoices):
 class Venue(models.Model):
     scope_path_field = "region__path"
 
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="所属区域")
-    name = models.CharField("场地名称", max_length=100)
-    kind = models.CharField("类型", max_length=16, choices=VenueKind.choices, default=VenueKind.HALL)
-    address = models.CharField("地址", max_length=200, blank=True)
-    capacity = models.PositiveIntegerField("容纳人数", null=True, blank=True)
-    public = models.BooleanField("对外公示", default=True, help_text="公示的场地在公开页面显示每周排班")
-    note = models.TextField("备注", blank=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所属区域"))
+    name = models.CharField(_("场地名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=16, choices=VenueKind.choices, default=VenueKind.HALL)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    capacity = models.PositiveIntegerField(_("容纳人数"), null=True, blank=True)
+    public = models.BooleanField(_("对外公示"), default=True, help_text=_("公示的场地在公开页面显示每周排班"))
+    note = models.TextField(_("备注"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "场地"
+        verbose_name = verbose_name_plural = _("场地")
         ordering = ["region__path", "name"]
         constraints = [models.UniqueConstraint(fields=["region", "name"], name="venue_unique_name_in_region")]
 
@@ -69,24 +69,24 @@ class RosterSlot(SealedPhoneMixin, models.Model):
 
     scope_path_field = "venue__region__path"
 
-    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="slots", verbose_name="场地")
-    group_name = models.CharField("团队", max_length=100)
-    weekday = models.PositiveSmallIntegerField("星期", choices=Weekday.choices)
-    start_time = models.TimeField("开始时间")
-    end_time = models.TimeField("结束时间")
-    valid_from = models.DateField("生效日期", null=True, blank=True)
-    valid_until = models.DateField("截止日期", null=True, blank=True)
-    contact_name = models.CharField("联系人", max_length=50, blank=True)
-    phone_sealed = models.CharField("联系电话(密文)", max_length=120, blank=True, editable=False)
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="slots", verbose_name=_("场地"))
+    group_name = models.CharField(_("团队"), max_length=100)
+    weekday = models.PositiveSmallIntegerField(_("星期"), choices=Weekday.choices)
+    start_time = models.TimeField(_("开始时间"))
+    end_time = models.TimeField(_("结束时间"))
+    valid_from = models.DateField(_("生效日期"), null=True, blank=True)
+    valid_until = models.DateField(_("截止日期"), null=True, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    phone_sealed = models.CharField(_("联系电话(密文)"), max_length=120, blank=True, editable=False)
     phone_digest = models.CharField(max_length=40, blank=True, editable=False)
-    note = models.CharField("备注", max_length=200, blank=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "场地排班"
+        verbose_name = verbose_name_plural = _("场地排班")
         ordering = ["venue", "weekday", "start_time"]
         indexes = [models.Index(fields=["venue", "weekday"], name="rosterslot_venue_weekday")]
         constraints = [
@@ -121,32 +121,32 @@ class ActivityStatus(models.TextChoices):
 class Activity(models.Model):
     scope_path_field = "region__path"
 
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="主办区域")
-    title = models.CharField("活动名称", max_length=120)
-    kind = models.CharField("类型", max_length=16, choices=ActivityKind.choices, default=ActivityKind.OTHER)
-    venue = models.ForeignKey(Venue, null=True, blank=True, on_delete=models.PROTECT, related_name="activities", verbose_name="场地")
-    place = models.CharField("地点", max_length=200, blank=True, help_text="不在登记的场地时填写")
-    starts_at = models.DateTimeField("开始时间")
-    ends_at = models.DateTimeField("结束时间")
-    capacity = models.PositiveIntegerField("报名名额", null=True, blank=True, help_text="留空为不限名额")
-    registration_closes_at = models.DateTimeField("报名截止", null=True, blank=True, help_text="留空则到活动开始时截止")
-    status = models.CharField("状态", max_length=16, choices=ActivityStatus.choices, default=ActivityStatus.DRAFT)
-    description = models.TextField("活动介绍", blank=True)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("主办区域"))
+    title = models.CharField(_("活动名称"), max_length=120)
+    kind = models.CharField(_("类型"), max_length=16, choices=ActivityKind.choices, default=ActivityKind.OTHER)
+    venue = models.ForeignKey(Venue, null=True, blank=True, on_delete=models.PROTECT, related_name="activities", verbose_name=_("场地"))
+    place = models.CharField(_("地点"), max_length=200, blank=True, help_text=_("不在登记的场地时填写"))
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    capacity = models.PositiveIntegerField(_("报名名额"), null=True, blank=True, help_text=_("留空为不限名额"))
+    registration_closes_at = models.DateTimeField(_("报名截止"), null=True, blank=True, help_text=_("留空则到活动开始时截止"))
+    status = models.CharField(_("状态"), max_length=16, choices=ActivityStatus.choices, default=ActivityStatus.DRAFT)
+    description = models.TextField(_("活动介绍"), blank=True)
     # Afterwards: the short record (活动记录).
-    summary = models.TextField("活动记录", blank=True)
-    attendance = models.PositiveIntegerField("参加人数", null=True, blank=True)
-    cancel_reason = models.CharField("取消原因", max_length=200, blank=True)
-    published_at = models.DateTimeField("发布时间", null=True, blank=True)
-    finished_at = models.DateTimeField("记录时间", null=True, blank=True)
+    summary = models.TextField(_("活动记录"), blank=True)
+    attendance = models.PositiveIntegerField(_("参加人数"), null=True, blank=True)
+    cancel_reason = models.CharField(_("取消原因"), max_length=200, blank=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("记录时间"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name="创建人")
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+                                   verbose_name=_("创建人"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "社区活动"
+        verbose_name = verbose_name_plural = _("社区活动")
         ordering = ["-starts_at", "id"]
         indexes = [models.Index(fields=["status", "starts_at"], name="activity_status_start"),
                    models.Index(fields=["venue", "starts_at"], name="activity_venue_start")]
@@ -176,28 +176,28 @@ class RegistrationStatus(models.TextChoices):
 class Registration(SealedPhoneMixin, models.Model):
     scope_path_field = "activity__region__path"
 
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="registrations", verbose_name="活动")
-    name = models.CharField("姓名", max_length=50)
-    phone_sealed = models.CharField("手机号(密文)", max_length=120, editable=False)
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("活动"))
+    name = models.CharField(_("姓名"), max_length=50)
+    phone_sealed = models.CharField(_("手机号(密文)"), max_length=120, editable=False)
     phone_digest = models.CharField(max_length=40, editable=False)
     person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                               verbose_name="实有人口")
-    status = models.CharField("状态", max_length=16, choices=RegistrationStatus.choices)
+                               verbose_name=_("实有人口"))
+    status = models.CharField(_("状态"), max_length=16, choices=RegistrationStatus.choices)
     # The waiting list is served in this order; re-registering after a cancellation queues again.
-    queued_at = models.DateTimeField("排队时间")
-    created_at = models.DateTimeField("报名时间", auto_now_add=True)
-    promoted_at = models.DateTimeField("候补转正时间", null=True, blank=True)
-    cancelled_at = models.DateTimeField("取消时间", null=True, blank=True)
-    checked_in_at = models.DateTimeField("签到时间", null=True, blank=True)
+    queued_at = models.DateTimeField(_("排队时间"))
+    created_at = models.DateTimeField(_("报名时间"), auto_now_add=True)
+    promoted_at = models.DateTimeField(_("候补转正时间"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
     checked_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                      verbose_name="签到登记人")
+                                      verbose_name=_("签到登记人"))
     # Keyed digest of the code shown once at registration; with the phone it lets the resident cancel.
     code_hash = models.CharField(max_length=64, editable=False)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "活动报名"
+        verbose_name = verbose_name_plural = _("活动报名")
         ordering = ["activity", "queued_at", "id"]
         constraints = [models.UniqueConstraint(fields=["activity", "phone_digest"], name="registration_one_per_phone")]
         indexes = [models.Index(fields=["activity", "status", "queued_at"], name="registration_queue")]
@@ -209,16 +209,16 @@ class Registration(SealedPhoneMixin, models.Model):
 class ActivityPhoto(models.Model):
     scope_path_field = "activity__region__path"
 
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="photos", verbose_name="活动")
-    image = models.FileField("图片", upload_to="activities/%Y/%m/")
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="photos", verbose_name=_("活动"))
+    image = models.FileField(_("图片"), upload_to="activities/%Y/%m/")
     content_type = models.CharField(max_length=32)
     size = models.PositiveIntegerField()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                    verbose_name="上传人")
+                                    verbose_name=_("上传人"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "活动照片"
+        verbose_name = verbose_name_plural = _("活动照片")
         ordering = ["activity", "id"]

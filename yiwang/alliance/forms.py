@@ -8,6 +8,7 @@ import re
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.scope import Action
 from yiwang.matters.models import Department
@@ -69,10 +70,10 @@ def put_errors(form: forms.Form, exc) -> None:
 
 
 class AllianceForm(forms.Form):
-    name = forms.CharField(label="联盟名称", max_length=100)
-    region = forms.ModelChoiceField(label="所属街道/社区", queryset=Region.objects.none())
-    founded_on = forms.DateField(label="成立日期", widget=DATE, initial=timezone.localdate)
-    description = forms.CharField(label="简介", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    name = forms.CharField(label=_("联盟名称"), max_length=100)
+    region = forms.ModelChoiceField(label=_("所属街道/社区"), queryset=Region.objects.none())
+    founded_on = forms.DateField(label=_("成立日期"), widget=DATE, initial=timezone.localdate)
+    description = forms.CharField(label=_("简介"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,13 +82,13 @@ class AllianceForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    department = forms.ModelChoiceField(label="部门库中的共建单位", queryset=Department.objects.none(), required=False)
-    name = forms.CharField(label="或填写单位名称", max_length=100, required=False)
-    party_organization_name = forms.CharField(label="单位党组织", max_length=150, required=False)
-    contact_name = forms.CharField(label="联络人", max_length=50, required=False)
-    contact_phone = forms.CharField(label="联系电话", max_length=32, required=False)
-    commitment = forms.CharField(label="共建承诺", max_length=200, required=False)
-    joined_on = forms.DateField(label="加入日期", widget=DATE, initial=timezone.localdate)
+    department = forms.ModelChoiceField(label=_("部门库中的共建单位"), queryset=Department.objects.none(), required=False)
+    name = forms.CharField(label=_("或填写单位名称"), max_length=100, required=False)
+    party_organization_name = forms.CharField(label=_("单位党组织"), max_length=150, required=False)
+    contact_name = forms.CharField(label=_("联络人"), max_length=50, required=False)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=32, required=False)
+    commitment = forms.CharField(label=_("共建承诺"), max_length=200, required=False)
+    joined_on = forms.DateField(label=_("加入日期"), widget=DATE, initial=timezone.localdate)
 
     def __init__(self, *args, alliance=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,11 +97,11 @@ class MemberForm(forms.Form):
 
 
 class NeedForm(forms.Form):
-    region = forms.ModelChoiceField(label="提出社区/网格", queryset=Region.objects.none())
-    title = forms.CharField(label="需求", max_length=100)
-    description = forms.CharField(label="群众诉求", widget=forms.Textarea(attrs={"rows": 3}))
-    category = forms.ChoiceField(label="类别", choices=NeedCategory.choices)
-    residents_affected = forms.IntegerField(label="受益群众(人)", required=False, min_value=1)
+    region = forms.ModelChoiceField(label=_("提出社区/网格"), queryset=Region.objects.none())
+    title = forms.CharField(label=_("需求"), max_length=100)
+    description = forms.CharField(label=_("群众诉求"), widget=forms.Textarea(attrs={"rows": 3}))
+    category = forms.ChoiceField(label=_("类别"), choices=NeedCategory.choices)
+    residents_affected = forms.IntegerField(label=_("受益群众(人)"), required=False, min_value=1)
 
     def __init__(self, *args, alliance=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -109,10 +110,10 @@ class NeedForm(forms.Form):
 
 
 class ResourceForm(forms.Form):
-    unit = UnitChoice(label="提供单位", queryset=AllianceMember.objects.none())
-    kind = forms.ChoiceField(label="类别", choices=ResourceKind.choices)
-    description = forms.CharField(label="资源内容", max_length=200)
-    capacity = forms.CharField(label="可提供量", max_length=100)
+    unit = UnitChoice(label=_("提供单位"), queryset=AllianceMember.objects.none())
+    kind = forms.ChoiceField(label=_("类别"), choices=ResourceKind.choices)
+    description = forms.CharField(label=_("资源内容"), max_length=200)
+    capacity = forms.CharField(label=_("可提供量"), max_length=100)
 
     def __init__(self, *args, alliance=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -122,13 +123,13 @@ class ResourceForm(forms.Form):
 class ProjectForm(forms.Form):
     """A project, usually from a need: lead, cooperating units, resources and milestone rows."""
 
-    title = forms.CharField(label="项目名称", max_length=100)
-    description = forms.CharField(label="项目内容", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    lead = UnitChoice(label="牵头单位", queryset=AllianceMember.objects.none())
-    cooperating = UnitsChoice(label="配合单位", queryset=AllianceMember.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
-    resources = ResourcesChoice(label="使用资源", queryset=AllianceResource.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
-    starts_on = forms.DateField(label="开始日期", widget=DATE, initial=timezone.localdate)
-    due_on = forms.DateField(label="计划完成日期", widget=DATE, required=False)
+    title = forms.CharField(label=_("项目名称"), max_length=100)
+    description = forms.CharField(label=_("项目内容"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    lead = UnitChoice(label=_("牵头单位"), queryset=AllianceMember.objects.none())
+    cooperating = UnitsChoice(label=_("配合单位"), queryset=AllianceMember.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
+    resources = ResourcesChoice(label=_("使用资源"), queryset=AllianceResource.objects.none(), required=False, widget=forms.CheckboxSelectMultiple)
+    starts_on = forms.DateField(label=_("开始日期"), widget=DATE, initial=timezone.localdate)
+    due_on = forms.DateField(label=_("计划完成日期"), widget=DATE, required=False)
 
     def __init__(self, *args, alliance=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -157,19 +158,19 @@ class ProjectForm(forms.Form):
 
 
 class DoneForm(forms.Form):
-    done_on = forms.DateField(label="完成日期", widget=DATE, initial=timezone.localdate)
-    note = forms.CharField(label="完成情况", max_length=200, required=False)
+    done_on = forms.DateField(label=_("完成日期"), widget=DATE, initial=timezone.localdate)
+    note = forms.CharField(label=_("完成情况"), max_length=200, required=False)
 
 
 class ProgressForm(forms.Form):
-    progress = forms.IntegerField(label="进度(%)", min_value=0, max_value=100)
-    note = forms.CharField(label="说明", max_length=200, required=False)
+    progress = forms.IntegerField(label=_("进度(%)"), min_value=0, max_value=100)
+    note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
 
 class MilestoneForm(forms.Form):
-    title = forms.CharField(label="节点", max_length=100)
-    due_on = forms.DateField(label="计划完成", widget=DATE)
-    unit = UnitChoice(label="责任单位", queryset=AllianceMember.objects.none(), required=False, empty_label="牵头单位")
+    title = forms.CharField(label=_("节点"), max_length=100)
+    due_on = forms.DateField(label=_("计划完成"), widget=DATE)
+    unit = UnitChoice(label=_("责任单位"), queryset=AllianceMember.objects.none(), required=False, empty_label="牵头单位")
 
     def __init__(self, *args, project=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -177,20 +178,20 @@ class MilestoneForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="原因", max_length=200)
+    reason = forms.CharField(label=_("原因"), max_length=200)
 
 
 class LeaveForm(forms.Form):
-    left_on = forms.DateField(label="退出日期", widget=DATE, initial=timezone.localdate)
-    reason = forms.CharField(label="退出原因", max_length=200)
+    left_on = forms.DateField(label=_("退出日期"), widget=DATE, initial=timezone.localdate)
+    reason = forms.CharField(label=_("退出原因"), max_length=200)
 
 
 class MeetingForm(forms.Form):
-    held_on = forms.DateField(label="召开日期", widget=DATE, initial=timezone.localdate)
-    topic = forms.CharField(label="议题", max_length=150)
-    place = forms.CharField(label="地点", max_length=100, required=False)
-    attendees = UnitsChoice(label="参会单位", queryset=AllianceMember.objects.none(), widget=forms.CheckboxSelectMultiple)
-    minutes = forms.CharField(label="会议纪要", widget=forms.Textarea(attrs={"rows": 4}))
+    held_on = forms.DateField(label=_("召开日期"), widget=DATE, initial=timezone.localdate)
+    topic = forms.CharField(label=_("议题"), max_length=150)
+    place = forms.CharField(label=_("地点"), max_length=100, required=False)
+    attendees = UnitsChoice(label=_("参会单位"), queryset=AllianceMember.objects.none(), widget=forms.CheckboxSelectMultiple)
+    minutes = forms.CharField(label=_("会议纪要"), widget=forms.Textarea(attrs={"rows": 4}))
 
     def __init__(self, *args, alliance=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -199,11 +200,11 @@ class MeetingForm(forms.Form):
         self.fields["attendees"].queryset = members
         for i in range(1, DECISION_ROWS + 1):
             self.fields[f"decision_{i}_text"] = forms.CharField(label=f"决定{i}", max_length=300, required=False)
-            self.fields[f"decision_{i}_title"] = forms.CharField(label="形成项目(项目名称,不填则不立项)", max_length=100, required=False)
-            self.fields[f"decision_{i}_lead"] = UnitChoice(label="牵头单位", queryset=_members(alliance), required=False)
-            self.fields[f"decision_{i}_due_on"] = forms.DateField(label="计划完成日期", widget=DATE, required=False)
-            self.fields[f"decision_{i}_milestone"] = forms.CharField(label="首个节点", max_length=100, required=False)
-            self.fields[f"decision_{i}_milestone_due"] = forms.DateField(label="节点计划完成", widget=DATE, required=False)
+            self.fields[f"decision_{i}_title"] = forms.CharField(label=_("形成项目(项目名称,不填则不立项)"), max_length=100, required=False)
+            self.fields[f"decision_{i}_lead"] = UnitChoice(label=_("牵头单位"), queryset=_members(alliance), required=False)
+            self.fields[f"decision_{i}_due_on"] = forms.DateField(label=_("计划完成日期"), widget=DATE, required=False)
+            self.fields[f"decision_{i}_milestone"] = forms.CharField(label=_("首个节点"), max_length=100, required=False)
+            self.fields[f"decision_{i}_milestone_due"] = forms.DateField(label=_("节点计划完成"), widget=DATE, required=False)
 
     def decision_rows(self):
         names = ("text", "title", "lead", "due_on", "milestone", "milestone_due")

@@ -53,18 +53,18 @@ class Alliance(models.Model):
 
     scope_path_field = "region__path"
 
-    name = models.CharField("联盟名称", max_length=100)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="alliances", verbose_name="所属街道/社区")
-    description = models.TextField("简介", blank=True)
-    founded_on = models.DateField("成立日期")
-    active = models.BooleanField("运行中", default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="创建人")
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    name = models.CharField(_("联盟名称"), max_length=100)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="alliances", verbose_name=_("所属街道/社区"))
+    description = models.TextField(_("简介"), blank=True)
+    founded_on = models.DateField(_("成立日期"))
+    active = models.BooleanField(_("运行中"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("创建人"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = AllianceManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "党建联盟"
+        verbose_name = verbose_name_plural = _("党建联盟")
         ordering = ["region__path", "name"]
 
     def __str__(self) -> str:
@@ -76,25 +76,25 @@ class AllianceMember(models.Model):
 
     scope_path_field = "alliance__region__path"
 
-    alliance = models.ForeignKey(Alliance, on_delete=models.PROTECT, related_name="members", verbose_name="联盟")
+    alliance = models.ForeignKey(Alliance, on_delete=models.PROTECT, related_name="members", verbose_name=_("联盟"))
     department = models.ForeignKey("matters.Department", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="alliance_memberships", verbose_name="共建单位(部门库)")
-    name = models.CharField("单位名称", max_length=100, blank=True, help_text="不在部门库中的单位填写名称")
+                                   related_name="alliance_memberships", verbose_name=_("共建单位(部门库)"))
+    name = models.CharField(_("单位名称"), max_length=100, blank=True, help_text=_("不在部门库中的单位填写名称"))
     party_organization = models.ForeignKey("party.PartyOrganization", null=True, blank=True, on_delete=models.PROTECT,
-                                           related_name="alliance_memberships", verbose_name="单位党组织")
-    party_organization_name = models.CharField("单位党组织名称", max_length=150, blank=True,
-                                               help_text="党组织不在本系统时填写名称")
-    contact_name = models.CharField("联络人", max_length=50, blank=True)
-    contact_phone = models.CharField("联系电话", max_length=32, blank=True)
-    commitment = models.CharField("共建承诺", max_length=200, blank=True)
-    joined_on = models.DateField("加入日期")
-    left_on = models.DateField("退出日期", null=True, blank=True)
-    left_reason = models.CharField("退出原因", max_length=200, blank=True)
+                                           related_name="alliance_memberships", verbose_name=_("单位党组织"))
+    party_organization_name = models.CharField(_("单位党组织名称"), max_length=150, blank=True,
+                                               help_text=_("党组织不在本系统时填写名称"))
+    contact_name = models.CharField(_("联络人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    commitment = models.CharField(_("共建承诺"), max_length=200, blank=True)
+    joined_on = models.DateField(_("加入日期"))
+    left_on = models.DateField(_("退出日期"), null=True, blank=True)
+    left_reason = models.CharField(_("退出原因"), max_length=200, blank=True)
 
     objects = AllianceManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "联盟成员单位"
+        verbose_name = verbose_name_plural = _("联盟成员单位")
         ordering = ["alliance", "left_on", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(department__isnull=False) | ~Q(name=""), name="alliance_member_named"),
@@ -151,22 +151,22 @@ class AllianceNeed(models.Model):
 
     scope_path_field = "region__path"
 
-    alliance = models.ForeignKey(Alliance, on_delete=models.PROTECT, related_name="needs", verbose_name="联盟")
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="提出社区/网格")
-    title = models.CharField("需求", max_length=100)
-    description = models.TextField("群众诉求")
-    category = models.CharField("类别", max_length=16, choices=NeedCategory.choices, default=NeedCategory.OTHER)
-    residents_affected = models.PositiveIntegerField("受益群众(人)", null=True, blank=True)
-    raised_on = models.DateField("提出日期")
-    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="提出人")
-    status = models.CharField("状态", max_length=10, choices=NeedStatus.choices, default=NeedStatus.OPEN)
-    closed_reason = models.CharField("关闭原因", max_length=200, blank=True)
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    alliance = models.ForeignKey(Alliance, on_delete=models.PROTECT, related_name="needs", verbose_name=_("联盟"))
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("提出社区/网格"))
+    title = models.CharField(_("需求"), max_length=100)
+    description = models.TextField(_("群众诉求"))
+    category = models.CharField(_("类别"), max_length=16, choices=NeedCategory.choices, default=NeedCategory.OTHER)
+    residents_affected = models.PositiveIntegerField(_("受益群众(人)"), null=True, blank=True)
+    raised_on = models.DateField(_("提出日期"))
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("提出人"))
+    status = models.CharField(_("状态"), max_length=10, choices=NeedStatus.choices, default=NeedStatus.OPEN)
+    closed_reason = models.CharField(_("关闭原因"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "需求清单"
+        verbose_name = verbose_name_plural = _("需求清单")
         ordering = ["-raised_on", "-id"]
         indexes = [models.Index(fields=["alliance", "status"])]
 
@@ -188,18 +188,18 @@ class AllianceResource(models.Model):
 
     scope_path_field = "alliance__region__path"
 
-    alliance = models.ForeignKey(Alliance, on_delete=models.PROTECT, related_name="resources", verbose_name="联盟")
-    unit = models.ForeignKey(AllianceMember, on_delete=models.PROTECT, related_name="resources", verbose_name="提供单位")
-    kind = models.CharField("类别", max_length=16, choices=ResourceKind.choices)
-    description = models.CharField("资源内容", max_length=200)
-    capacity = models.CharField("可提供量", max_length=100, help_text="如:每月2次、每次20人;会议室1间")
-    available = models.BooleanField("可用", default=True)
-    offered_on = models.DateField("登记日期")
+    alliance = models.ForeignKey(Alliance, on_delete=models.PROTECT, related_name="resources", verbose_name=_("联盟"))
+    unit = models.ForeignKey(AllianceMember, on_delete=models.PROTECT, related_name="resources", verbose_name=_("提供单位"))
+    kind = models.CharField(_("类别"), max_length=16, choices=ResourceKind.choices)
+    description = models.CharField(_("资源内容"), max_length=200)
+    capacity = models.CharField(_("可提供量"), max_length=100, help_text=_("如:每月2次、每次20人;会议室1间"))
+    available = models.BooleanField(_("可用"), default=True)
+    offered_on = models.DateField(_("登记日期"))
 
     objects = AllianceManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "资源清单"
+        verbose_name = verbose_name_plural = _("资源清单")
         ordering = ["alliance", "kind", "id"]
 
     def __str__(self) -> str:
@@ -221,27 +221,27 @@ class AllianceProject(models.Model):
 
     scope_path_field = "region__path"
 
-    alliance = models.ForeignKey(Alliance, on_delete=models.PROTECT, related_name="projects", verbose_name="联盟")
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="实施区域")
-    need = models.ForeignKey(AllianceNeed, null=True, blank=True, on_delete=models.PROTECT, related_name="projects", verbose_name="对应需求")
-    resources = models.ManyToManyField(AllianceResource, blank=True, related_name="projects", verbose_name="使用资源")
-    title = models.CharField("项目名称", max_length=100)
-    description = models.TextField("项目内容", blank=True)
-    lead = models.ForeignKey(AllianceMember, on_delete=models.PROTECT, related_name="led_projects", verbose_name="牵头单位")
-    cooperating = models.ManyToManyField(AllianceMember, blank=True, related_name="joined_projects", verbose_name="配合单位")
-    starts_on = models.DateField("开始日期")
-    due_on = models.DateField("计划完成日期", null=True, blank=True)
-    status = models.CharField("状态", max_length=12, choices=ProjectStatus.choices, default=ProjectStatus.PLANNED)
-    progress = models.PositiveSmallIntegerField("进度(%)", default=0)
-    completed_on = models.DateField("完成日期", null=True, blank=True)
-    cancel_reason = models.CharField("撤销原因", max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="创建人")
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    alliance = models.ForeignKey(Alliance, on_delete=models.PROTECT, related_name="projects", verbose_name=_("联盟"))
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("实施区域"))
+    need = models.ForeignKey(AllianceNeed, null=True, blank=True, on_delete=models.PROTECT, related_name="projects", verbose_name=_("对应需求"))
+    resources = models.ManyToManyField(AllianceResource, blank=True, related_name="projects", verbose_name=_("使用资源"))
+    title = models.CharField(_("项目名称"), max_length=100)
+    description = models.TextField(_("项目内容"), blank=True)
+    lead = models.ForeignKey(AllianceMember, on_delete=models.PROTECT, related_name="led_projects", verbose_name=_("牵头单位"))
+    cooperating = models.ManyToManyField(AllianceMember, blank=True, related_name="joined_projects", verbose_name=_("配合单位"))
+    starts_on = models.DateField(_("开始日期"))
+    due_on = models.DateField(_("计划完成日期"), null=True, blank=True)
+    status = models.CharField(_("状态"), max_length=12, choices=ProjectStatus.choices, default=ProjectStatus.PLANNED)
+    progress = models.PositiveSmallIntegerField(_("进度(%)"), default=0)
+    completed_on = models.DateField(_("完成日期"), null=True, blank=True)
+    cancel_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("创建人"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "项目清单"
+        verbose_name = verbose_name_plural = _("项目清单")
         ordering = ["-starts_on", "-id"]
         indexes = [models.Index(fields=["alliance", "status"])]
         constraints = [
@@ -263,20 +263,20 @@ class AllianceMilestone(models.Model):
 
     scope_path_field = "project__region__path"
 
-    project = models.ForeignKey(AllianceProject, on_delete=models.CASCADE, related_name="milestones", verbose_name="项目")
-    position = models.PositiveSmallIntegerField("序号", default=1)
-    title = models.CharField("节点", max_length=100)
+    project = models.ForeignKey(AllianceProject, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("项目"))
+    position = models.PositiveSmallIntegerField(_("序号"), default=1)
+    title = models.CharField(_("节点"), max_length=100)
     unit = models.ForeignKey(AllianceMember, null=True, blank=True, on_delete=models.PROTECT, related_name="milestones",
-                             verbose_name="责任单位", help_text="空:由牵头单位负责")
-    due_on = models.DateField("计划完成")
-    done_on = models.DateField("实际完成", null=True, blank=True)
-    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="确认人")
-    note = models.CharField("完成情况", max_length=200, blank=True)
+                             verbose_name=_("责任单位"), help_text=_("空:由牵头单位负责"))
+    due_on = models.DateField(_("计划完成"))
+    done_on = models.DateField(_("实际完成"), null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("确认人"))
+    note = models.CharField(_("完成情况"), max_length=200, blank=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "项目节点"
+        verbose_name = verbose_name_plural = _("项目节点")
         ordering = ["project", "position", "due_on", "id"]
 
     def __str__(self) -> str:
@@ -297,19 +297,19 @@ class AllianceMeeting(models.Model):
 
     scope_path_field = "alliance__region__path"
 
-    alliance = models.ForeignKey(Alliance, on_delete=models.PROTECT, related_name="meetings", verbose_name="联盟")
-    held_on = models.DateField("召开日期")
-    topic = models.CharField("议题", max_length=150)
-    place = models.CharField("地点", max_length=100, blank=True)
-    attendees = models.ManyToManyField(AllianceMember, related_name="meetings", verbose_name="参会单位")
-    minutes = models.TextField("会议纪要")
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="记录人")
-    created_at = models.DateTimeField("记录时间", auto_now_add=True)
+    alliance = models.ForeignKey(Alliance, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("联盟"))
+    held_on = models.DateField(_("召开日期"))
+    topic = models.CharField(_("议题"), max_length=150)
+    place = models.CharField(_("地点"), max_length=100, blank=True)
+    attendees = models.ManyToManyField(AllianceMember, related_name="meetings", verbose_name=_("参会单位"))
+    minutes = models.TextField(_("会议纪要"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("记录人"))
+    created_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
     objects = AllianceManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "联席会议"
+        verbose_name = verbose_name_plural = _("联席会议")
         ordering = ["-held_on", "-id"]
 
     def __str__(self) -> str:
@@ -325,15 +325,15 @@ class AllianceDecision(models.Model):
 
     scope_path_field = "meeting__alliance__region__path"
 
-    meeting = models.ForeignKey(AllianceMeeting, on_delete=models.CASCADE, related_name="decisions", verbose_name="会议")
-    position = models.PositiveSmallIntegerField("序号")
-    text = models.CharField("决定事项", max_length=300)
-    project = models.OneToOneField(AllianceProject, null=True, blank=True, on_delete=models.SET_NULL, related_name="decision", verbose_name="形成项目")
+    meeting = models.ForeignKey(AllianceMeeting, on_delete=models.CASCADE, related_name="decisions", verbose_name=_("会议"))
+    position = models.PositiveSmallIntegerField(_("序号"))
+    text = models.CharField(_("决定事项"), max_length=300)
+    project = models.OneToOneField(AllianceProject, null=True, blank=True, on_delete=models.SET_NULL, related_name="decision", verbose_name=_("形成项目"))
 
     objects = AllianceManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "会议决定"
+        verbose_name = verbose_name_plural = _("会议决定")
         ordering = ["meeting", "position"]
         constraints = [models.UniqueConstraint(fields=["meeting", "position"], name="alliance_decision_position_once")]
 

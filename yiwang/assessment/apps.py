@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _seed(sender, **kwargs) -> None:
@@ -14,7 +15,7 @@ def _seed(sender, **kwargs) -> None:
 
 class AssessmentConfig(AppConfig):
     name = "yiwang.assessment"
-    verbose_name = "考评与评优"
+    verbose_name = _("考评与评优")
 
     def ready(self) -> None:
         post_migrate.connect(_seed, sender=self, dispatch_uid="assessment.seed")

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CampaignsConfig(AppConfig):
     name = "yiwang.campaigns"
-    verbose_name = "专项排查"
+    verbose_name = _("专项排查")

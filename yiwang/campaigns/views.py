@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from yiwang.core.scope import Action, Role, get_in_scope, role_allows
@@ -21,7 +22,16 @@ from yiwang.registry.models import Household, KeyGroup, Occupancy, Place, PlaceK
 from yiwang.web.errors import apply_to_form, describe
 
 from . import selectors, services
-from .models import Campaign, ItemResult, Result, Status, Target, TargetCheck, TargetKind, TargetStatus
+from .models import (
+    Campaign,
+    ItemResult,
+    Result,
+    Status,
+    Target,
+    TargetCheck,
+    TargetKind,
+    TargetStatus,
+)
 
 ITEM_ROWS = 6
 FIELD_LABELS = {"task_key": "网格任务清单事项", "items": "检查项", "targets": "排查对象", "owner": "发起单位", "status": "状态",
@@ -61,21 +71,21 @@ def index(request):
 
 
 class CampaignForm(forms.Form):
-    title = forms.CharField(label="名称", max_length=100)
-    owner = forms.ModelChoiceField(label="发起单位", queryset=Region.objects.none())
-    task_key = forms.CharField(label="执行的网格任务清单事项", max_length=40,
-                               help_text="只有准入网格的清单事项可以下发到网格")
-    starts_on = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    ends_on = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    description = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    target_kind = forms.ChoiceField(label="排查对象", choices=TargetKind.choices, initial=TargetKind.PLACE, widget=forms.RadioSelect)
-    place_kinds = forms.MultipleChoiceField(label="场所类别", choices=PlaceKind.choices, required=False, widget=forms.CheckboxSelectMultiple)
-    occupancy = forms.MultipleChoiceField(label="住户:房屋居住状态", choices=Occupancy.choices, required=False, widget=forms.CheckboxSelectMultiple)
-    key_groups = forms.MultipleChoiceField(label="住户:有以下重点人群", choices=KeyGroup.choices, required=False, widget=forms.CheckboxSelectMultiple)
-    within = forms.ModelMultipleChoiceField(label="限定社区(不选为全部)", queryset=Region.objects.none(), required=False,
+    title = forms.CharField(label=_("名称"), max_length=100)
+    owner = forms.ModelChoiceField(label=_("发起单位"), queryset=Region.objects.none())
+    task_key = forms.CharField(label=_("执行的网格任务清单事项"), max_length=40,
+                               help_text=_("只有准入网格的清单事项可以下发到网格"))
+    starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    ends_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    description = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    target_kind = forms.ChoiceField(label=_("排查对象"), choices=TargetKind.choices, initial=TargetKind.PLACE, widget=forms.RadioSelect)
+    place_kinds = forms.MultipleChoiceField(label=_("场所类别"), choices=PlaceKind.choices, required=False, widget=forms.CheckboxSelectMultiple)
+    occupancy = forms.MultipleChoiceField(label=_("住户:房屋居住状态"), choices=Occupancy.choices, required=False, widget=forms.CheckboxSelectMultiple)
+    key_groups = forms.MultipleChoiceField(label=_("住户:有以下重点人群"), choices=KeyGroup.choices, required=False, widget=forms.CheckboxSelectMultiple)
+    within = forms.ModelMultipleChoiceField(label=_("限定社区(不选为全部)"), queryset=Region.objects.none(), required=False,
                                             widget=forms.CheckboxSelectMultiple)
-    picks = forms.CharField(label="另行指定对象", required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                            help_text="每行一个:场所名称或户编号")
+    picks = forms.CharField(label=_("另行指定对象"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                            help_text=_("每行一个:场所名称或户编号"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

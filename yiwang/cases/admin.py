@@ -3,6 +3,7 @@ devices and IoT platforms are base data kept here."""
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.admin import ReadOnlyAdmin
 from yiwang.core.admin_base import ScopedAdmin
@@ -46,8 +47,8 @@ class CaseAdmin(ReadOnlyScopedAdmin):
 
 
 class DeviceSourceForm(forms.ModelForm):
-    secret = forms.CharField(label="密钥", required=False, widget=forms.PasswordInput(render_value=False),
-                             help_text="平台签名用的共享密钥;留空则不修改")
+    secret = forms.CharField(label=_("密钥"), required=False, widget=forms.PasswordInput(render_value=False),
+                             help_text=_("平台签名用的共享密钥;留空则不修改"))
 
     class Meta:
         model = DeviceSource

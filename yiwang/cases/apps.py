@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CasesConfig(AppConfig):
     name = "yiwang.cases"
-    verbose_name = "事件办理"
+    verbose_name = _("事件办理")
 
     def ready(self):
         from django.db.models.signals import post_delete

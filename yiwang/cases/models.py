@@ -107,82 +107,82 @@ class SummonsPartQuerySet(CaseLinkedQuerySet):
 class Case(SealedPhoneMixin, models.Model):
     scope_path_field = "region__path"
 
-    number = models.CharField("编号", max_length=24, unique=True, null=True, blank=True)
-    channel = models.CharField("来源", max_length=16, choices=Channel.choices)
-    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.REPORTED, db_index=True)
-    matter = models.ForeignKey("matters.MatterType", on_delete=models.PROTECT, related_name="cases", verbose_name="事项")
-    matter_version = models.ForeignKey("matters.MatterTypeVersion", on_delete=models.PROTECT, related_name="+", verbose_name="事项版本")
-    board = models.CharField("板块", max_length=16, choices=Board.choices)
-    tier = models.CharField("分级", max_length=1, choices=Tier.choices)
-    urgency = models.CharField("紧急程度", max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
-    level = models.CharField("办理层级", max_length=16, choices=Level.choices)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="cases", verbose_name="所在网格")
-    micro_grid = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="微网格")
-    lon = models.FloatField("经度", null=True, blank=True)
-    lat = models.FloatField("纬度", null=True, blank=True)
-    address = models.CharField("地址", max_length=200, blank=True)
-    description = models.TextField("描述", blank=True)
-    attributes = models.JSONField("采集项", default=dict, blank=True)
+    number = models.CharField(_("编号"), max_length=24, unique=True, null=True, blank=True)
+    channel = models.CharField(_("来源"), max_length=16, choices=Channel.choices)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.REPORTED, db_index=True)
+    matter = models.ForeignKey("matters.MatterType", on_delete=models.PROTECT, related_name="cases", verbose_name=_("事项"))
+    matter_version = models.ForeignKey("matters.MatterTypeVersion", on_delete=models.PROTECT, related_name="+", verbose_name=_("事项版本"))
+    board = models.CharField(_("板块"), max_length=16, choices=Board.choices)
+    tier = models.CharField(_("分级"), max_length=1, choices=Tier.choices)
+    urgency = models.CharField(_("紧急程度"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
+    level = models.CharField(_("办理层级"), max_length=16, choices=Level.choices)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="cases", verbose_name=_("所在网格"))
+    micro_grid = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("微网格"))
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    description = models.TextField(_("描述"), blank=True)
+    attributes = models.JSONField(_("采集项"), default=dict, blank=True)
 
-    reporter_name = models.CharField("反映人", max_length=50, blank=True)
-    phone_sealed = models.CharField("反映人电话(密文)", max_length=120, blank=True, editable=False)
+    reporter_name = models.CharField(_("反映人"), max_length=50, blank=True)
+    phone_sealed = models.CharField(_("反映人电话(密文)"), max_length=120, blank=True, editable=False)
     phone_digest = models.CharField(max_length=40, blank=True, editable=False, db_index=True)
-    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reported_cases", verbose_name="登记人")
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reported_cases", verbose_name=_("登记人"))
     # sha256 of the code a resident got at submission; needed to rate or reopen without an account.
     access_code_hash = models.CharField(max_length=64, blank=True, editable=False)
 
-    handling_region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="办理单位(区域)")
-    handling_department = models.ForeignKey("matters.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name="办理部门")
-    handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="handled_cases", verbose_name="处置人")
+    handling_region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("办理单位(区域)"))
+    handling_department = models.ForeignKey("matters.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("办理部门"))
+    handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="handled_cases", verbose_name=_("处置人"))
     # The person the unit's desk puts on it (A, or B while A is on leave; see ab_roles).
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_cases", verbose_name="承办人")
-    assignee_role = models.CharField("承办角色", max_length=1, choices=DutyRole.choices, blank=True)
-    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates", verbose_name="并入")
-    device = models.ForeignKey("cases.Device", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases", verbose_name="设备")
-    external_source = models.CharField("外部来源", max_length=32, blank=True)
-    external_id = models.CharField("外部编号", max_length=64, blank=True)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_cases", verbose_name=_("承办人"))
+    assignee_role = models.CharField(_("承办角色"), max_length=1, choices=DutyRole.choices, blank=True)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates", verbose_name=_("并入"))
+    device = models.ForeignKey("cases.Device", null=True, blank=True, on_delete=models.SET_NULL, related_name="cases", verbose_name=_("设备"))
+    external_source = models.CharField(_("外部来源"), max_length=32, blank=True)
+    external_id = models.CharField(_("外部编号"), max_length=64, blank=True)
 
     # One timestamp per state (and per recurring event, the latest).
-    reported_at = models.DateTimeField("上报时间", db_index=True)
-    accepted_at = models.DateTimeField("立案时间", null=True, blank=True)
-    rejected_at = models.DateTimeField("不予立案时间", null=True, blank=True)
-    merged_at = models.DateTimeField("并案时间", null=True, blank=True)
-    dispatched_at = models.DateTimeField("派遣时间", null=True, blank=True)
-    signed_at = models.DateTimeField("签收时间", null=True, blank=True)
-    handled_at = models.DateTimeField("处置时间", null=True, blank=True)
-    verified_at = models.DateTimeField("核查时间", null=True, blank=True)
-    closed_at = models.DateTimeField("结案时间", null=True, blank=True, db_index=True)
-    rated_at = models.DateTimeField("评价时间", null=True, blank=True)
-    held_at = models.DateTimeField("挂账时间", null=True, blank=True)
-    escalated_at = models.DateTimeField("上报时间(升级)", null=True, blank=True)
-    reopened_at = models.DateTimeField("重启时间", null=True, blank=True)
+    reported_at = models.DateTimeField(_("上报时间"), db_index=True)
+    accepted_at = models.DateTimeField(_("立案时间"), null=True, blank=True)
+    rejected_at = models.DateTimeField(_("不予立案时间"), null=True, blank=True)
+    merged_at = models.DateTimeField(_("并案时间"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("派遣时间"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("处置时间"), null=True, blank=True)
+    verified_at = models.DateTimeField(_("核查时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True, db_index=True)
+    rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
+    held_at = models.DateTimeField(_("挂账时间"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("上报时间(升级)"), null=True, blank=True)
+    reopened_at = models.DateTimeField(_("重启时间"), null=True, blank=True)
 
     # The running step's clock (see yiwang.worktime.sla). Null when no step is running.
-    step = models.CharField("当前环节", max_length=16, blank=True)
-    step_started_at = models.DateTimeField("环节开始", null=True, blank=True)
-    step_warn_at = models.DateTimeField("环节预警", null=True, blank=True)
-    step_due_at = models.DateTimeField("环节时限", null=True, blank=True, db_index=True)
-    step_overdue = models.BooleanField("环节超时", default=False)
-    paused_at = models.DateTimeField("暂停计时", null=True, blank=True)
-    reminded_at = models.DateTimeField("已提醒", null=True, blank=True)
+    step = models.CharField(_("当前环节"), max_length=16, blank=True)
+    step_started_at = models.DateTimeField(_("环节开始"), null=True, blank=True)
+    step_warn_at = models.DateTimeField(_("环节预警"), null=True, blank=True)
+    step_due_at = models.DateTimeField(_("环节时限"), null=True, blank=True, db_index=True)
+    step_overdue = models.BooleanField(_("环节超时"), default=False)
+    paused_at = models.DateTimeField(_("暂停计时"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("已提醒"), null=True, blank=True)
     # The whole case: due to close by this moment (sum of the step limits, moved by extensions and pauses).
-    close_due_at = models.DateTimeField("结案时限", null=True, blank=True, db_index=True)
-    deadline_note = models.CharField("时限说明", max_length=200, blank=True)
+    close_due_at = models.DateTimeField(_("结案时限"), null=True, blank=True, db_index=True)
+    deadline_note = models.CharField(_("时限说明"), max_length=200, blank=True)
 
-    solved_on_spot = models.BooleanField("现场解决", default=False)
-    ever_overdue = models.BooleanField("曾超时", default=False)
-    rework_count = models.PositiveSmallIntegerField("返工次数", default=0)
-    return_count = models.PositiveSmallIntegerField("退回次数", default=0)
-    reopen_count = models.PositiveSmallIntegerField("重启次数", default=0)
-    escalation_count = models.PositiveSmallIntegerField("上报次数", default=0)
-    extension_count = models.PositiveSmallIntegerField("延期次数", default=0)
-    rating = models.CharField("评价", max_length=16, choices=Rating.choices, blank=True)
-    rating_note = models.CharField("评价意见", max_length=500, blank=True)
+    solved_on_spot = models.BooleanField(_("现场解决"), default=False)
+    ever_overdue = models.BooleanField(_("曾超时"), default=False)
+    rework_count = models.PositiveSmallIntegerField(_("返工次数"), default=0)
+    return_count = models.PositiveSmallIntegerField(_("退回次数"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("重启次数"), default=0)
+    escalation_count = models.PositiveSmallIntegerField(_("上报次数"), default=0)
+    extension_count = models.PositiveSmallIntegerField(_("延期次数"), default=0)
+    rating = models.CharField(_("评价"), max_length=16, choices=Rating.choices, blank=True)
+    rating_note = models.CharField(_("评价意见"), max_length=500, blank=True)
 
     objects = CaseQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "事件"
+        verbose_name = verbose_name_plural = _("事件")
         ordering = ["-reported_at"]
         indexes = [
             models.Index(fields=["matter", "status", "reported_at"]),
@@ -252,22 +252,22 @@ class CaseEvent(models.Model):
 
     scope_path_field = "case__region__path"
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name="事件")
-    at = models.DateTimeField("时间", db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="操作人")
-    actor_label = models.CharField("操作方", max_length=100, blank=True)
-    actor_role = models.CharField("岗位角色", max_length=1, choices=DutyRole.choices, blank=True)
-    action = models.CharField("动作", max_length=32)
-    from_status = models.CharField("原状态", max_length=16, blank=True)
-    to_status = models.CharField("新状态", max_length=16)
-    note = models.TextField("说明", blank=True)
-    public = models.BooleanField("对反映人公开", default=True)
-    detail = models.JSONField("详情", default=dict, blank=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name=_("事件"))
+    at = models.DateTimeField(_("时间"), db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("操作人"))
+    actor_label = models.CharField(_("操作方"), max_length=100, blank=True)
+    actor_role = models.CharField(_("岗位角色"), max_length=1, choices=DutyRole.choices, blank=True)
+    action = models.CharField(_("动作"), max_length=32)
+    from_status = models.CharField(_("原状态"), max_length=16, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=16)
+    note = models.TextField(_("说明"), blank=True)
+    public = models.BooleanField(_("对反映人公开"), default=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
 
     objects = CaseLinkedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "办理记录"
+        verbose_name = verbose_name_plural = _("办理记录")
         ordering = ["case", "at", "id"]
 
     def __str__(self) -> str:
@@ -283,10 +283,10 @@ class PhotoKind(models.TextChoices):
 class CasePhoto(models.Model):
     scope_path_field = "case__region__path"
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos", verbose_name="事件")
-    event = models.ForeignKey(CaseEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos", verbose_name="记录")
-    kind = models.CharField("类型", max_length=16, choices=PhotoKind.choices)
-    image = models.FileField("图片", upload_to="cases/%Y/%m/")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos", verbose_name=_("事件"))
+    event = models.ForeignKey(CaseEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="photos", verbose_name=_("记录"))
+    kind = models.CharField(_("类型"), max_length=16, choices=PhotoKind.choices)
+    image = models.FileField(_("图片"), upload_to="cases/%Y/%m/")
     content_type = models.CharField(max_length=32)
     size = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -294,7 +294,7 @@ class CasePhoto(models.Model):
     objects = CaseLinkedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "事件照片"
+        verbose_name = verbose_name_plural = _("事件照片")
         ordering = ["case", "id"]
 
 
@@ -303,20 +303,20 @@ class RoutingDecision(models.Model):
 
     scope_path_field = "case__region__path"
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="routings", verbose_name="事件")
-    at = models.DateTimeField("时间")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="决定人")
-    matter_version = models.ForeignKey("matters.MatterTypeVersion", on_delete=models.PROTECT, related_name="+", verbose_name="事项版本")
-    tier = models.CharField("分级", max_length=1, choices=Tier.choices)
-    level = models.CharField("层级", max_length=16, choices=Level.choices)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="办理单位(区域)")
-    department = models.ForeignKey("matters.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="办理部门")
-    reasons = models.JSONField("依据", default=list)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="routings", verbose_name=_("事件"))
+    at = models.DateTimeField(_("时间"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("决定人"))
+    matter_version = models.ForeignKey("matters.MatterTypeVersion", on_delete=models.PROTECT, related_name="+", verbose_name=_("事项版本"))
+    tier = models.CharField(_("分级"), max_length=1, choices=Tier.choices)
+    level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("办理单位(区域)"))
+    department = models.ForeignKey("matters.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("办理部门"))
+    reasons = models.JSONField(_("依据"), default=list)
 
     objects = CaseLinkedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "分拨记录"
+        verbose_name = verbose_name_plural = _("分拨记录")
         ordering = ["case", "at", "id"]
 
 
@@ -329,20 +329,20 @@ class RequestStatus(models.TextChoices):
 class ExtensionRequest(models.Model):
     scope_path_field = "case__region__path"
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extensions", verbose_name="事件")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="申请人")
-    requested_at = models.DateTimeField("申请时间")
-    amount = models.CharField("延长时限", max_length=12)
-    reason = models.TextField("理由")
-    status = models.CharField("状态", max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="审批人")
-    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
-    decision_note = models.CharField("审批意见", max_length=200, blank=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extensions", verbose_name=_("事件"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("申请人"))
+    requested_at = models.DateTimeField(_("申请时间"))
+    amount = models.CharField(_("延长时限"), max_length=12)
+    reason = models.TextField(_("理由"))
+    status = models.CharField(_("状态"), max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("审批人"))
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=200, blank=True)
 
     objects = CaseLinkedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "延期申请"
+        verbose_name = verbose_name_plural = _("延期申请")
         ordering = ["-requested_at"]
         constraints = [models.UniqueConstraint(fields=["case"], condition=Q(status="pending"), name="one_pending_extension_per_case")]
 
@@ -357,18 +357,18 @@ class Summons(models.Model):
 
     scope_path_field = "case__region__path"
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="summonses", verbose_name="事件")
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="吹哨单位")
-    summoned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="吹哨人")
-    reason = models.TextField("哨令")
-    status = models.CharField("状态", max_length=16, choices=SummonsStatus.choices, default=SummonsStatus.OPEN)
-    created_at = models.DateTimeField("吹哨时间")
-    closed_at = models.DateTimeField("完成时间", null=True, blank=True)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="summonses", verbose_name=_("事件"))
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("吹哨单位"))
+    summoned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("吹哨人"))
+    reason = models.TextField(_("哨令"))
+    status = models.CharField(_("状态"), max_length=16, choices=SummonsStatus.choices, default=SummonsStatus.OPEN)
+    created_at = models.DateTimeField(_("吹哨时间"))
+    closed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     objects = CaseLinkedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "吹哨报到"
+        verbose_name = verbose_name_plural = _("吹哨报到")
         ordering = ["-created_at"]
 
 
@@ -377,23 +377,23 @@ class SummonsPart(models.Model):
 
     scope_path_field = "summons__case__region__path"
 
-    summons = models.ForeignKey(Summons, on_delete=models.CASCADE, related_name="parts", verbose_name="哨令")
-    department = models.ForeignKey("matters.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="summons_parts", verbose_name="报到部门")
-    member = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="summons_parts", verbose_name="报到人员")
-    task = models.CharField("任务", max_length=200)
-    checkin_due_at = models.DateTimeField("报到时限")
-    checked_in_at = models.DateTimeField("报到时间", null=True, blank=True)
-    checked_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="报到人")
-    done_at = models.DateTimeField("完成时间", null=True, blank=True)
-    result = models.TextField("办理结果", blank=True)
+    summons = models.ForeignKey(Summons, on_delete=models.CASCADE, related_name="parts", verbose_name=_("哨令"))
+    department = models.ForeignKey("matters.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="summons_parts", verbose_name=_("报到部门"))
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="summons_parts", verbose_name=_("报到人员"))
+    task = models.CharField(_("任务"), max_length=200)
+    checkin_due_at = models.DateTimeField(_("报到时限"))
+    checked_in_at = models.DateTimeField(_("报到时间"), null=True, blank=True)
+    checked_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("报到人"))
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    result = models.TextField(_("办理结果"), blank=True)
     # 1-5 stars each way: the summoner rates the participant, the participant rates the summoner.
-    rating_of_participant = models.PositiveSmallIntegerField("吹哨方评价", null=True, blank=True)
-    rating_of_summoner = models.PositiveSmallIntegerField("报到方评价", null=True, blank=True)
+    rating_of_participant = models.PositiveSmallIntegerField(_("吹哨方评价"), null=True, blank=True)
+    rating_of_summoner = models.PositiveSmallIntegerField(_("报到方评价"), null=True, blank=True)
 
     objects = SummonsPartQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "报到任务"
+        verbose_name = verbose_name_plural = _("报到任务")
         ordering = ["summons", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(department__isnull=False) | Q(member__isnull=False), name="summons_part_has_party"),
@@ -407,13 +407,13 @@ class SummonsPart(models.Model):
 class DeviceSource(models.Model):
     """An IoT platform allowed to post alerts, with the shared secret its requests are signed with."""
 
-    name = models.SlugField("名称", max_length=50, unique=True)
-    secret_sealed = models.CharField("密钥(密文)", max_length=200, editable=False)
-    active = models.BooleanField("启用", default=True)
+    name = models.SlugField(_("名称"), max_length=50, unique=True)
+    secret_sealed = models.CharField(_("密钥(密文)"), max_length=200, editable=False)
+    active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "物联平台"
+        verbose_name = verbose_name_plural = _("物联平台")
 
     def __str__(self) -> str:
         return self.name
@@ -434,22 +434,22 @@ class Device(models.Model):
 
     scope_path_field = "region__path"
 
-    source = models.ForeignKey(DeviceSource, on_delete=models.PROTECT, related_name="devices", verbose_name="物联平台")
-    code = models.CharField("设备编号", max_length=64)
-    name = models.CharField("名称", max_length=100)
-    matter = models.ForeignKey("matters.MatterType", on_delete=models.PROTECT, related_name="+", verbose_name="告警事项")
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="所在网格")
-    lon = models.FloatField("经度")
-    lat = models.FloatField("纬度")
-    address = models.CharField("位置", max_length=200, blank=True)
+    source = models.ForeignKey(DeviceSource, on_delete=models.PROTECT, related_name="devices", verbose_name=_("物联平台"))
+    code = models.CharField(_("设备编号"), max_length=64)
+    name = models.CharField(_("名称"), max_length=100)
+    matter = models.ForeignKey("matters.MatterType", on_delete=models.PROTECT, related_name="+", verbose_name=_("告警事项"))
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所在网格"))
+    lon = models.FloatField(_("经度"))
+    lat = models.FloatField(_("纬度"))
+    address = models.CharField(_("位置"), max_length=200, blank=True)
     # Alerts within this many minutes of the device's open case join it instead of opening another.
-    merge_window_minutes = models.PositiveIntegerField("合并窗口(分钟)", default=60)
-    active = models.BooleanField("启用", default=True)
+    merge_window_minutes = models.PositiveIntegerField(_("合并窗口(分钟)"), default=60)
+    active = models.BooleanField(_("启用"), default=True)
 
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "感知设备"
+        verbose_name = verbose_name_plural = _("感知设备")
         ordering = ["code"]
         constraints = [models.UniqueConstraint(fields=["source", "code"], name="device_unique_code_per_source")]
 
@@ -460,17 +460,17 @@ class Device(models.Model):
 class DeviceAlert(models.Model):
     scope_path_field = "device__region__path"
 
-    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="alerts", verbose_name="设备")
-    received_at = models.DateTimeField("接收时间")
-    kind = models.CharField("告警类型", max_length=64, blank=True)
-    payload = models.JSONField("报文", default=dict)
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="alerts", verbose_name="事件")
-    opened_case = models.BooleanField("新建事件", default=False)
+    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("设备"))
+    received_at = models.DateTimeField(_("接收时间"))
+    kind = models.CharField(_("告警类型"), max_length=64, blank=True)
+    payload = models.JSONField(_("报文"), default=dict)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("事件"))
+    opened_case = models.BooleanField(_("新建事件"), default=False)
 
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "设备告警"
+        verbose_name = verbose_name_plural = _("设备告警")
         ordering = ["-received_at"]
 
 
@@ -489,11 +489,11 @@ class CaseRollup(models.Model):
 
     scope_path_field = "region__path"
 
-    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+", verbose_name="区域")
-    grain = models.CharField("粒度", max_length=1, choices=RollupGrain.choices)
-    period = models.DateField("日期/月份")
-    board = models.CharField("板块(空为全部)", max_length=16, blank=True, choices=Board.choices)
-    department_key = models.IntegerField("办理部门编号(0为无,-1为全部)", default=0)
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+", verbose_name=_("区域"))
+    grain = models.CharField(_("粒度"), max_length=1, choices=RollupGrain.choices)
+    period = models.DateField(_("日期/月份"))
+    board = models.CharField(_("板块(空为全部)"), max_length=16, blank=True, choices=Board.choices)
+    department_key = models.IntegerField(_("办理部门编号(0为无,-1为全部)"), default=0)
     cases = models.IntegerField(default=0)
     voided = models.IntegerField(default=0)
     closed = models.IntegerField(default=0)
@@ -511,7 +511,7 @@ class CaseRollup(models.Model):
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "事件汇总"
+        verbose_name = verbose_name_plural = _("事件汇总")
         constraints = [models.UniqueConstraint(fields=["region", "department_key", "grain", "period", "board"], name="case_rollup_key")]
         # Holds every column a read asks for, board before grain so that a read of one board meets
         # only its rows: the reads never visit the table (on SQLite that visit was a third of a read).
@@ -527,18 +527,18 @@ class OpenCaseRollup(models.Model):
 
     scope_path_field = "region__path"
 
-    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+", verbose_name="区域")
-    board = models.CharField("板块(空为全部)", max_length=16, blank=True, choices=Board.choices)
-    department_key = models.IntegerField("办理部门编号(0为无,-1为全部)", default=0)
-    reported_on = models.DateField("上报日期")
-    due_on = models.DateField("结案时限日期")
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+", verbose_name=_("区域"))
+    board = models.CharField(_("板块(空为全部)"), max_length=16, blank=True, choices=Board.choices)
+    department_key = models.IntegerField(_("办理部门编号(0为无,-1为全部)"), default=0)
+    reported_on = models.DateField(_("上报日期"))
+    due_on = models.DateField(_("结案时限日期"))
     open_cases = models.IntegerField(default=0)
     flagged = models.IntegerField(default=0)  # of which ever overdue
 
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "在办事件汇总"
+        verbose_name = verbose_name_plural = _("在办事件汇总")
         constraints = [models.UniqueConstraint(fields=["region", "department_key", "reported_on", "due_on", "board"], name="open_case_rollup_key")]
         # Holds every column a read asks for, so a read never visits the rows themselves.
         indexes = [models.Index(fields=["region", "department_key", "board", "reported_on", "due_on", "open_cases", "flagged"],

@@ -1,19 +1,20 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEntry(models.Model):
     """Who changed what and when. Written by services in the same transaction as the change."""
 
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="操作人")
-    action = models.CharField("动作", max_length=64)
-    target_type = models.CharField("对象类型", max_length=64)
-    target_id = models.CharField("对象", max_length=64, blank=True)
-    detail = models.JSONField("详情", default=dict, blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("操作人"))
+    action = models.CharField(_("动作"), max_length=64)
+    target_type = models.CharField(_("对象类型"), max_length=64)
+    target_id = models.CharField(_("对象"), max_length=64, blank=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "操作日志"
+        verbose_name = verbose_name_plural = _("操作日志")
         ordering = ["-at"]
         indexes = [models.Index(fields=["target_type", "target_id"])]
 
@@ -24,16 +25,16 @@ class AuditEntry(models.Model):
 class SensitiveAccess(models.Model):
     """One row per read of a personal field in clear (ID number, phone)."""
 
-    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name="查看人")
-    target_type = models.CharField("对象类型", max_length=64)
-    target_id = models.CharField("对象", max_length=64)
-    field = models.CharField("字段", max_length=64)
-    channel = models.CharField("途径", max_length=16)  # page, api, admin, export
-    remote_addr = models.CharField("来源地址", max_length=64, blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("查看人"))
+    target_type = models.CharField(_("对象类型"), max_length=64)
+    target_id = models.CharField(_("对象"), max_length=64)
+    field = models.CharField(_("字段"), max_length=64)
+    channel = models.CharField(_("途径"), max_length=16)  # page, api, admin, export
+    remote_addr = models.CharField(_("来源地址"), max_length=64, blank=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "敏感信息查看记录"
+        verbose_name = verbose_name_plural = _("敏感信息查看记录")
         ordering = ["-at"]
 
     def __str__(self) -> str:

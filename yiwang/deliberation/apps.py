@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DeliberationConfig(AppConfig):
     name = "yiwang.deliberation"
-    verbose_name = "议事协商"
+    verbose_name = _("议事协商")

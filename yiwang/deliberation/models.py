@@ -45,44 +45,44 @@ class Topic(models.Model):
 
     scope_path_field = "region__path"
 
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="所在网格")
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="deliberation_topics", verbose_name="提事居民")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所在网格"))
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="deliberation_topics", verbose_name=_("提事居民"))
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                  verbose_name="登记人")
-    title = models.CharField("议题", max_length=100)
-    description = models.TextField("具体情况")
-    location = models.CharField("涉及地点", max_length=200, blank=True)
-    state = models.CharField("状态", max_length=16, choices=TopicState.choices, default=TopicState.RAISED)
+                                  verbose_name=_("登记人"))
+    title = models.CharField(_("议题"), max_length=100)
+    description = models.TextField(_("具体情况"))
+    location = models.CharField(_("涉及地点"), max_length=200, blank=True)
+    state = models.CharField(_("状态"), max_length=16, choices=TopicState.choices, default=TopicState.RAISED)
 
-    raised_at = models.DateTimeField("提事时间")
-    grid_discussion_at = models.DateTimeField("进入网格议事", null=True, blank=True)
-    consultation_at = models.DateTimeField("提交协商", null=True, blank=True)
-    decided_at = models.DateTimeField("定事时间", null=True, blank=True)
-    in_progress_at = models.DateTimeField("开始办事", null=True, blank=True)
-    done_at = models.DateTimeField("办结时间", null=True, blank=True)
-    evaluated_at = models.DateTimeField("评议结束", null=True, blank=True)
-    rejected_at = models.DateTimeField("不予采纳时间", null=True, blank=True)
-    merged_at = models.DateTimeField("合并时间", null=True, blank=True)
+    raised_at = models.DateTimeField(_("提事时间"))
+    grid_discussion_at = models.DateTimeField(_("进入网格议事"), null=True, blank=True)
+    consultation_at = models.DateTimeField(_("提交协商"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("定事时间"), null=True, blank=True)
+    in_progress_at = models.DateTimeField(_("开始办事"), null=True, blank=True)
+    done_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    evaluated_at = models.DateTimeField(_("评议结束"), null=True, blank=True)
+    rejected_at = models.DateTimeField(_("不予采纳时间"), null=True, blank=True)
+    merged_at = models.DateTimeField(_("合并时间"), null=True, blank=True)
 
     # 网格议事: the grid meeting's view, recorded by the grid worker.
-    grid_held_on = models.DateField("网格议事日期", null=True, blank=True)
-    grid_support = models.PositiveIntegerField("赞成", null=True, blank=True)
-    grid_oppose = models.PositiveIntegerField("反对", null=True, blank=True)
-    grid_summary = models.TextField("网格议事意见", blank=True)
-    grid_outcome = models.CharField("网格议事结果", max_length=8, choices=GridOutcome.choices, blank=True)
+    grid_held_on = models.DateField(_("网格议事日期"), null=True, blank=True)
+    grid_support = models.PositiveIntegerField(_("赞成"), null=True, blank=True)
+    grid_oppose = models.PositiveIntegerField(_("反对"), null=True, blank=True)
+    grid_summary = models.TextField(_("网格议事意见"), blank=True)
+    grid_outcome = models.CharField(_("网格议事结果"), max_length=8, choices=GridOutcome.choices, blank=True)
     grid_recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                         related_name="+", verbose_name="网格议事记录人")
+                                         related_name="+", verbose_name=_("网格议事记录人"))
 
-    decision_text = models.TextField("定事结果", blank=True)
-    result_summary = models.TextField("办理结果", blank=True)
-    closing_reason = models.TextField("不予采纳/合并理由", blank=True)
+    decision_text = models.TextField(_("定事结果"), blank=True)
+    result_summary = models.TextField(_("办理结果"), blank=True)
+    closing_reason = models.TextField(_("不予采纳/合并理由"), blank=True)
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_topics",
-                                    verbose_name="并入议题")
+                                    verbose_name=_("并入议题"))
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "议题"
+        verbose_name = verbose_name_plural = _("议题")
         ordering = ["-raised_at", "-id"]
         indexes = [models.Index(fields=["state", "raised_at"])]
 
@@ -98,19 +98,19 @@ class TopicEvent(models.Model):
 
     scope_path_field = "topic__region__path"
 
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="events", verbose_name="议题")
-    action = models.CharField("操作", max_length=24)
-    from_state = models.CharField("原状态", max_length=16, choices=TopicState.choices, blank=True)
-    to_state = models.CharField("新状态", max_length=16, choices=TopicState.choices)
-    at = models.DateTimeField("时间")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="events", verbose_name=_("议题"))
+    action = models.CharField(_("操作"), max_length=24)
+    from_state = models.CharField(_("原状态"), max_length=16, choices=TopicState.choices, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=16, choices=TopicState.choices)
+    at = models.DateTimeField(_("时间"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                              verbose_name="操作人")
-    note = models.TextField("说明", blank=True)
+                              verbose_name=_("操作人"))
+    note = models.TextField(_("说明"), blank=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "议题流转记录"
+        verbose_name = verbose_name_plural = _("议题流转记录")
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
@@ -124,20 +124,20 @@ class Meeting(models.Model):
 
     scope_path_field = "region__path"
 
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="召开单位")
-    title = models.CharField("会议名称", max_length=100)
-    held_at = models.DateTimeField("召开时间")
-    place = models.CharField("地点", max_length=100)
-    minutes = models.TextField("会议纪要", blank=True)
-    minutes_recorded_at = models.DateTimeField("纪要时间", null=True, blank=True)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("召开单位"))
+    title = models.CharField(_("会议名称"), max_length=100)
+    held_at = models.DateTimeField(_("召开时间"))
+    place = models.CharField(_("地点"), max_length=100)
+    minutes = models.TextField(_("会议纪要"), blank=True)
+    minutes_recorded_at = models.DateTimeField(_("纪要时间"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name="组织人")
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+                                   verbose_name=_("组织人"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "协商议事会"
+        verbose_name = verbose_name_plural = _("协商议事会")
         ordering = ["-held_at", "-id"]
 
     def __str__(self) -> str:
@@ -156,19 +156,19 @@ class AgendaItem(models.Model):
 
     scope_path_field = "meeting__region__path"
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda", verbose_name="会议")
-    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="agenda_items", verbose_name="议题")
-    position = models.PositiveSmallIntegerField("议程序号", default=1)
-    decision = models.CharField("决定", max_length=8, choices=Decision.choices, default=Decision.PENDING)
-    decision_text = models.TextField("决定内容", blank=True)
-    decided_at = models.DateTimeField("决定时间", null=True, blank=True)
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda", verbose_name=_("会议"))
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="agenda_items", verbose_name=_("议题"))
+    position = models.PositiveSmallIntegerField(_("议程序号"), default=1)
+    decision = models.CharField(_("决定"), max_length=8, choices=Decision.choices, default=Decision.PENDING)
+    decision_text = models.TextField(_("决定内容"), blank=True)
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name="记录人")
+                                   verbose_name=_("记录人"))
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "会议议程"
+        verbose_name = verbose_name_plural = _("会议议程")
         ordering = ["meeting", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "topic"], name="deliberation_agenda_topic_once"),
@@ -192,19 +192,19 @@ class AttendeeKind(models.TextChoices):
 class Attendee(models.Model):
     scope_path_field = "meeting__region__path"
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendees", verbose_name="会议")
-    kind = models.CharField("身份", max_length=16, choices=AttendeeKind.choices)
-    name = models.CharField("姓名", max_length=50)
-    unit = models.CharField("单位", max_length=100, blank=True)
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendees", verbose_name=_("会议"))
+    kind = models.CharField(_("身份"), max_length=16, choices=AttendeeKind.choices)
+    name = models.CharField(_("姓名"), max_length=50)
+    unit = models.CharField(_("单位"), max_length=100, blank=True)
     person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                               verbose_name="居民")
+                               verbose_name=_("居民"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                             verbose_name="用户")
+                             verbose_name=_("用户"))
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "参会人员"
+        verbose_name = verbose_name_plural = _("参会人员")
         ordering = ["meeting", "kind", "id"]
 
     def __str__(self) -> str:
@@ -218,16 +218,16 @@ class TopicCase(models.Model):
 
     scope_path_field = "topic__region__path"
 
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="case_links", verbose_name="议题")
-    case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="deliberation_link", verbose_name="事件")
-    created_at = models.DateTimeField("转办时间")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="case_links", verbose_name=_("议题"))
+    case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="deliberation_link", verbose_name=_("事件"))
+    created_at = models.DateTimeField(_("转办时间"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name="转办人")
+                                   verbose_name=_("转办人"))
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "议题转办事件"
+        verbose_name = verbose_name_plural = _("议题转办事件")
         ordering = ["topic", "id"]
 
     def __str__(self) -> str:
@@ -239,21 +239,21 @@ class Project(models.Model):
 
     scope_path_field = "topic__region__path"
 
-    topic = models.OneToOneField(Topic, on_delete=models.CASCADE, related_name="project", verbose_name="议题")
-    title = models.CharField("项目名称", max_length=100)
-    owner_unit = models.CharField("责任单位", max_length=100)
+    topic = models.OneToOneField(Topic, on_delete=models.CASCADE, related_name="project", verbose_name=_("议题"))
+    title = models.CharField(_("项目名称"), max_length=100)
+    owner_unit = models.CharField(_("责任单位"), max_length=100)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                              verbose_name="负责人")
-    progress = models.PositiveSmallIntegerField("进度(%)", default=0, validators=[MaxValueValidator(100)])
-    due_on = models.DateField("计划完成", null=True, blank=True)
-    created_at = models.DateTimeField("立项时间")
+                              verbose_name=_("负责人"))
+    progress = models.PositiveSmallIntegerField(_("进度(%)"), default=0, validators=[MaxValueValidator(100)])
+    due_on = models.DateField(_("计划完成"), null=True, blank=True)
+    created_at = models.DateTimeField(_("立项时间"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name="立项人")
+                                   verbose_name=_("立项人"))
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "议事项目"
+        verbose_name = verbose_name_plural = _("议事项目")
         constraints = [models.CheckConstraint(condition=models.Q(progress__lte=100), name="deliberation_project_progress_max")]
 
     def __str__(self) -> str:
@@ -263,16 +263,16 @@ class Project(models.Model):
 class Milestone(models.Model):
     scope_path_field = "project__topic__region__path"
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones", verbose_name="项目")
-    position = models.PositiveSmallIntegerField("序号", default=1)
-    title = models.CharField("节点", max_length=100)
-    due_on = models.DateField("计划日期", null=True, blank=True)
-    done_at = models.DateTimeField("完成时间", null=True, blank=True)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("项目"))
+    position = models.PositiveSmallIntegerField(_("序号"), default=1)
+    title = models.CharField(_("节点"), max_length=100)
+    due_on = models.DateField(_("计划日期"), null=True, blank=True)
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "项目节点"
+        verbose_name = verbose_name_plural = _("项目节点")
         ordering = ["project", "position", "id"]
 
     def __str__(self) -> str:
@@ -282,17 +282,17 @@ class Milestone(models.Model):
 class ProgressUpdate(models.Model):
     scope_path_field = "project__topic__region__path"
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="updates", verbose_name="项目")
-    at = models.DateTimeField("时间")
-    progress = models.PositiveSmallIntegerField("进度(%)")
-    note = models.TextField("进展")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="updates", verbose_name=_("项目"))
+    at = models.DateTimeField(_("时间"))
+    progress = models.PositiveSmallIntegerField(_("进度(%)"))
+    note = models.TextField(_("进展"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                    verbose_name="记录人")
+                                    verbose_name=_("记录人"))
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "项目进展"
+        verbose_name = verbose_name_plural = _("项目进展")
         ordering = ["project", "at", "id"]
 
     def __str__(self) -> str:
@@ -306,18 +306,18 @@ class Evaluation(models.Model):
 
     scope_path_field = "topic__region__path"
 
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="evaluations", verbose_name="议题")
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name="评议居民")
-    score = models.PositiveSmallIntegerField("评分", validators=[MinValueValidator(1), MaxValueValidator(5)])
-    comment = models.TextField("意见", blank=True)
-    at = models.DateTimeField("评议时间")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="evaluations", verbose_name=_("议题"))
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("评议居民"))
+    score = models.PositiveSmallIntegerField(_("评分"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.TextField(_("意见"), blank=True)
+    at = models.DateTimeField(_("评议时间"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                    verbose_name="登记人")
+                                    verbose_name=_("登记人"))
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "群众评议"
+        verbose_name = verbose_name_plural = _("群众评议")
         ordering = ["topic", "at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["topic", "person"], name="deliberation_one_evaluation_per_person"),

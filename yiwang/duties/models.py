@@ -60,19 +60,19 @@ class VersionStatus(models.TextChoices):
 class DutyList(models.Model):
     scope_path_field = "region__path"
 
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="duty_lists", verbose_name="所属区域")
-    kind = models.CharField("清单类型", max_length=32, choices=ListKind.choices)
-    name = models.CharField("名称", max_length=100)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="duty_lists", verbose_name=_("所属区域"))
+    kind = models.CharField(_("清单类型"), max_length=32, choices=ListKind.choices)
+    name = models.CharField(_("名称"), max_length=100)
     current_version = models.ForeignKey("DutyListVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                        verbose_name="现行版本")
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+                                        verbose_name=_("现行版本"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     # Moves whenever a version is approved: the admission cache watches it.
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "职责清单"
+        verbose_name = verbose_name_plural = _("职责清单")
         ordering = ["region__path", "kind"]
         constraints = [models.UniqueConstraint(fields=["region", "kind"], name="duty_list_unique_region_kind")]
 
@@ -83,24 +83,24 @@ class DutyList(models.Model):
 class DutyListVersion(models.Model):
     scope_path_field = "duty_list__region__path"
 
-    duty_list = models.ForeignKey(DutyList, on_delete=models.CASCADE, related_name="versions", verbose_name="清单")
-    number = models.PositiveIntegerField("版本号")
-    status = models.CharField("状态", max_length=16, choices=VersionStatus.choices, default=VersionStatus.PROPOSED)
-    based_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="基于版本")
-    reason = models.TextField("调整理由")
+    duty_list = models.ForeignKey(DutyList, on_delete=models.CASCADE, related_name="versions", verbose_name=_("清单"))
+    number = models.PositiveIntegerField(_("版本号"))
+    status = models.CharField(_("状态"), max_length=16, choices=VersionStatus.choices, default=VersionStatus.PROPOSED)
+    based_on = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("基于版本"))
+    reason = models.TextField(_("调整理由"))
     proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                    verbose_name="提出人")
-    proposed_at = models.DateTimeField("提出时间")
+                                    verbose_name=_("提出人"))
+    proposed_at = models.DateTimeField(_("提出时间"))
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name="审批人")
-    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
-    decision_note = models.TextField("审批意见", blank=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+                                   verbose_name=_("审批人"))
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "清单版本"
+        verbose_name = verbose_name_plural = _("清单版本")
         ordering = ["duty_list", "-number"]
         constraints = [models.UniqueConstraint(fields=["duty_list", "number"], name="duty_version_unique_number")]
 
@@ -113,17 +113,17 @@ class DutyItem(ABRoles):
 
     scope_path_field = "duty_list__region__path"
 
-    duty_list = models.ForeignKey(DutyList, on_delete=models.CASCADE, related_name="items", verbose_name="清单")
-    key = models.CharField("编号", max_length=32)
-    title = models.CharField("名称(现行版本)", max_length=200, blank=True)
-    in_force = models.BooleanField("在现行版本中", default=False)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    duty_list = models.ForeignKey(DutyList, on_delete=models.CASCADE, related_name="items", verbose_name=_("清单"))
+    key = models.CharField(_("编号"), max_length=32)
+    title = models.CharField(_("名称(现行版本)"), max_length=200, blank=True)
+    in_force = models.BooleanField(_("在现行版本中"), default=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "清单事项"
+        verbose_name = verbose_name_plural = _("清单事项")
         ordering = ["duty_list", "key"]
         constraints = [models.UniqueConstraint(fields=["duty_list", "key"], name="duty_item_unique_key")]
 
@@ -134,22 +134,22 @@ class DutyItem(ABRoles):
 class DutyItemRevision(models.Model):
     scope_path_field = "version__duty_list__region__path"
 
-    version = models.ForeignKey(DutyListVersion, on_delete=models.CASCADE, related_name="revisions", verbose_name="版本")
+    version = models.ForeignKey(DutyListVersion, on_delete=models.CASCADE, related_name="revisions", verbose_name=_("版本"))
     # RESTRICT: an item goes only together with its list (the cascade from the list deletes both).
-    item = models.ForeignKey(DutyItem, on_delete=models.RESTRICT, related_name="revisions", verbose_name="事项")
-    title = models.CharField("事项名称", max_length=200)
-    category = models.CharField("类别", max_length=50, blank=True)
-    owner_unit = models.CharField("责任单位", max_length=100, blank=True)
+    item = models.ForeignKey(DutyItem, on_delete=models.RESTRICT, related_name="revisions", verbose_name=_("事项"))
+    title = models.CharField(_("事项名称"), max_length=200)
+    category = models.CharField(_("类别"), max_length=50, blank=True)
+    owner_unit = models.CharField(_("责任单位"), max_length=100, blank=True)
     department = models.ForeignKey("matters.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name="对口部门")
-    legal_basis = models.TextField("法律依据", blank=True)
-    matter_types = models.ManyToManyField("matters.MatterType", blank=True, related_name="+", verbose_name="涵盖事项")
-    note = models.TextField("备注", blank=True)
+                                   verbose_name=_("对口部门"))
+    legal_basis = models.TextField(_("法律依据"), blank=True)
+    matter_types = models.ManyToManyField("matters.MatterType", blank=True, related_name="+", verbose_name=_("涵盖事项"))
+    note = models.TextField(_("备注"), blank=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "清单事项内容"
+        verbose_name = verbose_name_plural = _("清单事项内容")
         ordering = ["version", "item__key"]
         constraints = [models.UniqueConstraint(fields=["version", "item"], name="duty_revision_unique_item")]
 

@@ -35,20 +35,20 @@ class ForceMember(SealedPhoneMixin, models.Model):
 
     scope_path_field = "region__path"
 
-    name = models.CharField("姓名", max_length=50)
-    role = models.CharField("身份", max_length=32, choices=ForceRole.choices)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="管理单位")
-    unit = models.CharField("所在单位", max_length=100, blank=True)
-    phone_sealed = models.CharField("电话(密文)", max_length=120, blank=True, editable=False)
+    name = models.CharField(_("姓名"), max_length=50)
+    role = models.CharField(_("身份"), max_length=32, choices=ForceRole.choices)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("管理单位"))
+    unit = models.CharField(_("所在单位"), max_length=100, blank=True)
+    phone_sealed = models.CharField(_("电话(密文)"), max_length=120, blank=True, editable=False)
     phone_digest = models.CharField(max_length=40, blank=True, editable=False)
-    person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="关联人员")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="force_members", verbose_name="登录账号")
-    active = models.BooleanField("在岗", default=True)
+    person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("关联人员"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="force_members", verbose_name=_("登录账号"))
+    active = models.BooleanField(_("在岗"), default=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "网格力量"
+        verbose_name = verbose_name_plural = _("网格力量")
         ordering = ["region__path", "role", "name"]
 
     def __str__(self) -> str:
@@ -60,16 +60,16 @@ class Assignment(models.Model):
 
     scope_path_field = "grid__path"
 
-    member = models.ForeignKey(ForceMember, on_delete=models.CASCADE, related_name="assignments", verbose_name="人员")
-    grid = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="assignments", verbose_name="网格")
-    role = models.CharField("岗位", max_length=32, choices=ForceRole.choices)
-    starts_on = models.DateField("起始日期")
-    ends_on = models.DateField("结束日期", null=True, blank=True)
+    member = models.ForeignKey(ForceMember, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("人员"))
+    grid = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="assignments", verbose_name=_("网格"))
+    role = models.CharField(_("岗位"), max_length=32, choices=ForceRole.choices)
+    starts_on = models.DateField(_("起始日期"))
+    ends_on = models.DateField(_("结束日期"), null=True, blank=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "网格分配"
+        verbose_name = verbose_name_plural = _("网格分配")
         ordering = ["grid__path", "role"]
         indexes = [models.Index(fields=["grid", "ends_on"])]
 
@@ -82,16 +82,16 @@ class DutyShift(models.Model):
 
     scope_path_field = "region__path"
 
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="值守区域")
-    member = models.ForeignKey(ForceMember, on_delete=models.CASCADE, related_name="shifts", verbose_name="值班人员")
-    starts_at = models.DateTimeField("开始")
-    ends_at = models.DateTimeField("结束")
-    note = models.CharField("说明", max_length=200, blank=True)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("值守区域"))
+    member = models.ForeignKey(ForceMember, on_delete=models.CASCADE, related_name="shifts", verbose_name=_("值班人员"))
+    starts_at = models.DateTimeField(_("开始"))
+    ends_at = models.DateTimeField(_("结束"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "值班排班"
+        verbose_name = verbose_name_plural = _("值班排班")
         ordering = ["starts_at"]
         constraints = [models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="duty_shift_ends_after_start")]
 

@@ -9,6 +9,7 @@ import re
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.scope import Action
 from yiwang.matters.models import MatterType
@@ -49,11 +50,11 @@ def matters_for_findings():
 
 
 class RecordForm(forms.Form):
-    region = RegionChoiceField(label="网格/微网格", queryset=Region.objects.none(), empty_label=EMPTY_LABEL)
-    at = forms.DateTimeField(label="时间", widget=LocalDateTimeInput())
-    summary = forms.CharField(label="情况记录", widget=forms.Textarea(attrs={"rows": 3}))
-    building = forms.ModelChoiceField(label="楼栋", queryset=Building.objects.none(), required=False, empty_label=EMPTY_LABEL)
-    place = forms.ModelChoiceField(label="场所单位", queryset=Place.objects.none(), required=False, empty_label=EMPTY_LABEL)
+    region = RegionChoiceField(label=_("网格/微网格"), queryset=Region.objects.none(), empty_label=EMPTY_LABEL)
+    at = forms.DateTimeField(label=_("时间"), widget=LocalDateTimeInput())
+    summary = forms.CharField(label=_("情况记录"), widget=forms.Textarea(attrs={"rows": 3}))
+    building = forms.ModelChoiceField(label=_("楼栋"), queryset=Building.objects.none(), required=False, empty_label=EMPTY_LABEL)
+    place = forms.ModelChoiceField(label=_("场所单位"), queryset=Place.objects.none(), required=False, empty_label=EMPTY_LABEL)
     lon = forms.FloatField(required=False, widget=forms.HiddenInput)
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
 
@@ -74,25 +75,25 @@ class RecordForm(forms.Form):
 
 
 class PatrolForm(RecordForm):
-    ended_at = forms.DateTimeField(label="结束时间", widget=LocalDateTimeInput(), required=False)
-    route = forms.CharField(label="巡查路线", max_length=200, required=False, help_text="如:滨湖路—安康路—2号楼后巷")
+    ended_at = forms.DateTimeField(label=_("结束时间"), widget=LocalDateTimeInput(), required=False)
+    route = forms.CharField(label=_("巡查路线"), max_length=200, required=False, help_text=_("如:滨湖路—安康路—2号楼后巷"))
     field_order = ["region", "at", "ended_at", "route", "summary", "building", "place"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["summary"].label = "巡查情况"
+        self.fields["summary"].label = _("巡查情况")
 
 
 class VisitForm(RecordForm):
-    persons = forms.TypedMultipleChoiceField(label="关爱对象", coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
-                                             help_text="走访到的重点人群对象,计入关爱走访")
-    household_number = forms.CharField(label="户编号", max_length=40, required=False, help_text="走访的住户(可选)")
+    persons = forms.TypedMultipleChoiceField(label=_("关爱对象"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
+                                             help_text=_("走访到的重点人群对象,计入关爱走访"))
+    household_number = forms.CharField(label=_("户编号"), max_length=40, required=False, help_text=_("走访的住户(可选)"))
     field_order = ["region", "at", "persons", "household_number", "summary", "building", "place"]
 
     def __init__(self, *args, user, care_rows=(), **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.user = user
-        self.fields["summary"].label = "走访情况"
+        self.fields["summary"].label = _("走访情况")
         self.fields["persons"].choices = [(row.person_id, f"{row.person_name}({row.groups_text},{row.status_label})") for row in care_rows]
 
     def clean_persons(self):
@@ -113,11 +114,11 @@ class VisitForm(RecordForm):
 
 
 class FindingForm(forms.Form):
-    description = forms.CharField(label="发现的问题", widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    open_case = forms.BooleanField(label="立案(转入事件办理)", required=False)
-    matter = MatterChoiceField(label="事项类型", queryset=MatterType.objects.none(), required=False, empty_label=EMPTY_LABEL,
-                               help_text="需填写采集项的事项(如电动车违规充电)请在事件上报页登记")
-    urgency = forms.ChoiceField(label="紧急程度", choices=[("normal", "一般"), ("urgent", "紧急"), ("critical", "特急")], initial="normal",
+    description = forms.CharField(label=_("发现的问题"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    open_case = forms.BooleanField(label=_("立案(转入事件办理)"), required=False)
+    matter = MatterChoiceField(label=_("事项类型"), queryset=MatterType.objects.none(), required=False, empty_label=EMPTY_LABEL,
+                               help_text=_("需填写采集项的事项(如电动车违规充电)请在事件上报页登记"))
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=[("normal", "一般"), ("urgent", "紧急"), ("critical", "特急")], initial="normal",
                                 required=False)
 
     def __init__(self, *args, **kwargs):
@@ -141,11 +142,11 @@ FindingFormSet = forms.formset_factory(FindingForm, extra=1, max_num=20, absolut
 
 
 class PlanForm(forms.Form):
-    region = RegionChoiceField(label="适用区域", queryset=Region.objects.none(), empty_label=EMPTY_LABEL)
-    group = forms.ChoiceField(label="重点人群", choices=KeyGroup.choices)
-    frequency_days = forms.TypedChoiceField(label="走访频次", choices=Frequency.choices, coerce=int, initial=Frequency.WEEKLY)
-    starts_on = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    note = forms.CharField(label="关爱内容", max_length=200, required=False, help_text="如:上门看望,了解身体和生活状况,检查用气用电安全")
+    region = RegionChoiceField(label=_("适用区域"), queryset=Region.objects.none(), empty_label=EMPTY_LABEL)
+    group = forms.ChoiceField(label=_("重点人群"), choices=KeyGroup.choices)
+    frequency_days = forms.TypedChoiceField(label=_("走访频次"), choices=Frequency.choices, coerce=int, initial=Frequency.WEEKLY)
+    starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    note = forms.CharField(label=_("关爱内容"), max_length=200, required=False, help_text=_("如:上门看望,了解身体和生活状况,检查用气用电安全"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -37,22 +37,22 @@ class FieldRecord(models.Model):
 
     scope_path_field = "region__path"
 
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="网格/微网格")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("网格/微网格"))
     # The account that did the work; demo rows of grids without an account keep only the name.
     worker = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                               verbose_name="网格员(账号)")
-    worker_name = models.CharField("网格员", max_length=50)
-    at = models.DateTimeField("时间")
-    summary = models.TextField("情况记录")
+                               verbose_name=_("网格员(账号)"))
+    worker_name = models.CharField(_("网格员"), max_length=50)
+    at = models.DateTimeField(_("时间"))
+    summary = models.TextField(_("情况记录"))
     building = models.ForeignKey("registry.Building", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                 verbose_name="楼栋")
+                                 verbose_name=_("楼栋"))
     place = models.ForeignKey("registry.Place", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                              verbose_name="场所单位")
-    lon = models.FloatField("经度", null=True, blank=True)
-    lat = models.FloatField("纬度", null=True, blank=True)
+                              verbose_name=_("场所单位"))
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                    verbose_name="记录人")
-    recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
+                                    verbose_name=_("记录人"))
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
     objects = ScopedManager()
 
@@ -76,11 +76,11 @@ class PatrolLog(FieldRecord):
     kind = "patrol"
     kind_label = "巡查"
 
-    ended_at = models.DateTimeField("结束时间", null=True, blank=True)
-    route = models.CharField("巡查路线", max_length=200, blank=True)
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    route = models.CharField(_("巡查路线"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "巡查日志"
+        verbose_name = verbose_name_plural = _("巡查日志")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["worker", "at"]), models.Index(fields=["at"])]
         constraints = [
@@ -100,11 +100,11 @@ class HomeVisit(FieldRecord):
     kind_label = "入户走访"
 
     household = models.ForeignKey("registry.Household", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                  verbose_name="户")
-    persons = models.ManyToManyField("registry.Person", blank=True, related_name="gridwork_visits", verbose_name="走访对象")
+                                  verbose_name=_("户"))
+    persons = models.ManyToManyField("registry.Person", blank=True, related_name="gridwork_visits", verbose_name=_("走访对象"))
 
     class Meta:
-        verbose_name = verbose_name_plural = "入户走访"
+        verbose_name = verbose_name_plural = _("入户走访")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["worker", "at"]), models.Index(fields=["at"])]
         constraints = [
@@ -121,19 +121,19 @@ class Finding(models.Model):
 
     scope_path_field = "region__path"
 
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="网格/微网格")
-    patrol = models.ForeignKey(PatrolLog, null=True, blank=True, on_delete=models.CASCADE, related_name="findings", verbose_name="巡查")
-    visit = models.ForeignKey(HomeVisit, null=True, blank=True, on_delete=models.CASCADE, related_name="findings", verbose_name="走访")
-    row = models.PositiveSmallIntegerField("序号")
-    description = models.TextField("发现的问题")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("网格/微网格"))
+    patrol = models.ForeignKey(PatrolLog, null=True, blank=True, on_delete=models.CASCADE, related_name="findings", verbose_name=_("巡查"))
+    visit = models.ForeignKey(HomeVisit, null=True, blank=True, on_delete=models.CASCADE, related_name="findings", verbose_name=_("走访"))
+    row = models.PositiveSmallIntegerField(_("序号"))
+    description = models.TextField(_("发现的问题"))
     # The closed loop owns the case; a case deleted there leaves the finding on record without it.
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="gridwork_findings",
-                             verbose_name="已立案事件")
+                             verbose_name=_("已立案事件"))
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "发现问题"
+        verbose_name = verbose_name_plural = _("发现问题")
         ordering = ["id"]  # rows are written in order, so a record's findings read 1, 2, ...
         constraints = [
             # A finding belongs to exactly one record.
@@ -156,21 +156,21 @@ class CarePlan(models.Model):
 
     scope_path_field = "region__path"
 
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="适用区域")
-    group = models.CharField("重点人群", max_length=32, choices=KeyGroup.choices)
-    frequency_days = models.PositiveSmallIntegerField("走访频次", choices=Frequency.choices)
-    starts_on = models.DateField("开始日期")
-    ends_on = models.DateField("结束日期", null=True, blank=True)
-    active = models.BooleanField("执行中", default=True)
-    note = models.CharField("关爱内容", max_length=200, blank=True)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("适用区域"))
+    group = models.CharField(_("重点人群"), max_length=32, choices=KeyGroup.choices)
+    frequency_days = models.PositiveSmallIntegerField(_("走访频次"), choices=Frequency.choices)
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"), null=True, blank=True)
+    active = models.BooleanField(_("执行中"), default=True)
+    note = models.CharField(_("关爱内容"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name="设置人")
-    created_at = models.DateTimeField("设置时间", auto_now_add=True)
+                                   verbose_name=_("设置人"))
+    created_at = models.DateTimeField(_("设置时间"), auto_now_add=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "重点人群关爱计划"
+        verbose_name = verbose_name_plural = _("重点人群关爱计划")
         ordering = ["region__path", "group", "-id"]
         constraints = [
             # One plan in force per region and group; a new one replaces it (services.set_care_plan).

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LinksConfig(AppConfig):
     name = "yiwang.links"
-    verbose_name = "联点包片"
+    verbose_name = _("联点包片")

@@ -59,36 +59,36 @@ class Link(ABRoles):
 
     scope_path_field = "region__path"
 
-    kind = models.CharField("联点类型", max_length=20, choices=LinkKind.choices)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="links", verbose_name="联点区域")
+    kind = models.CharField(_("联点类型"), max_length=20, choices=LinkKind.choices)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="links", verbose_name=_("联点区域"))
     # A leader may have no account: the name and title are then the record.
     leader = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="leader_links", verbose_name="联点领导(账号)")
-    leader_name = models.CharField("联点人姓名", max_length=50, blank=True)
-    leader_title = models.CharField("职务", max_length=100, blank=True)
+                               related_name="leader_links", verbose_name=_("联点领导(账号)"))
+    leader_name = models.CharField(_("联点人姓名"), max_length=50, blank=True)
+    leader_title = models.CharField(_("职务"), max_length=100, blank=True)
     department = models.ForeignKey("matters.Department", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="links", verbose_name="联点部门/共建单位")
+                                   related_name="links", verbose_name=_("联点部门/共建单位"))
     party_organization = models.ForeignKey("party.PartyOrganization", null=True, blank=True, on_delete=models.PROTECT,
-                                           related_name="links", verbose_name="联点党支部")
-    contacts_required = models.PositiveSmallIntegerField("每期至少联系次数", default=1)
-    period = models.CharField("周期", max_length=10, choices=Period.choices, default=Period.MONTH)
+                                           related_name="links", verbose_name=_("联点党支部"))
+    contacts_required = models.PositiveSmallIntegerField(_("每期至少联系次数"), default=1)
+    period = models.CharField(_("周期"), max_length=10, choices=Period.choices, default=Period.MONTH)
     # Empty: any mode counts. Set, only visits of that mode count ("每月至少一次面对面").
-    counted_mode = models.CharField("计入频次的方式", max_length=16, choices=VisitMode.choices, blank=True)
-    cadence_note = models.CharField("联系要求", max_length=200, blank=True, help_text="如:每月至少一次面对面;每周一天驻格")
-    starts_on = models.DateField("开始日期")
-    ends_on = models.DateField("结束日期", null=True, blank=True)
-    active = models.BooleanField("在联", default=True)
-    end_reason = models.CharField("结束原因", max_length=200, blank=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    counted_mode = models.CharField(_("计入频次的方式"), max_length=16, choices=VisitMode.choices, blank=True)
+    cadence_note = models.CharField(_("联系要求"), max_length=200, blank=True, help_text=_("如:每月至少一次面对面;每周一天驻格"))
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"), null=True, blank=True)
+    active = models.BooleanField(_("在联"), default=True)
+    end_reason = models.CharField(_("结束原因"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     # The start of the last period whose miss was already told to whoever answers for the link.
-    missed_notice_for = models.DateField("已提醒未达频次的周期", null=True, blank=True, editable=False)
+    missed_notice_for = models.DateField(_("已提醒未达频次的周期"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name="创建人")
+                                   related_name="+", verbose_name=_("创建人"))
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "联点"
+        verbose_name = verbose_name_plural = _("联点")
         ordering = ["region__path", "kind", "id"]
         indexes = [models.Index(fields=["active", "kind"])]
         constraints = [
@@ -183,21 +183,21 @@ class LinkVisit(models.Model):
 
     scope_path_field = "link__region__path"
 
-    link = models.ForeignKey(Link, on_delete=models.PROTECT, related_name="visits", verbose_name="联点")
-    at = models.DateTimeField("走访时间")
-    mode = models.CharField("方式", max_length=16, choices=VisitMode.choices)
+    link = models.ForeignKey(Link, on_delete=models.PROTECT, related_name="visits", verbose_name=_("联点"))
+    at = models.DateTimeField(_("走访时间"))
+    mode = models.CharField(_("方式"), max_length=16, choices=VisitMode.choices)
     visitor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+", verbose_name="走访人(账号)")
-    visitor_names = models.CharField("走访人", max_length=200, blank=True)
-    summary = models.TextField("走访情况")
+                                related_name="+", verbose_name=_("走访人(账号)"))
+    visitor_names = models.CharField(_("走访人"), max_length=200, blank=True)
+    summary = models.TextField(_("走访情况"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+", verbose_name="记录人")
-    recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
+                                    related_name="+", verbose_name=_("记录人"))
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "联点走访"
+        verbose_name = verbose_name_plural = _("联点走访")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["link", "at"])]
 
@@ -217,17 +217,17 @@ class LinkProblem(models.Model):
 
     scope_path_field = "visit__link__region__path"
 
-    visit = models.ForeignKey(LinkVisit, on_delete=models.CASCADE, related_name="problems", verbose_name="走访")
-    row = models.PositiveSmallIntegerField("序号")
-    description = models.TextField("问题")
+    visit = models.ForeignKey(LinkVisit, on_delete=models.CASCADE, related_name="problems", verbose_name=_("走访"))
+    row = models.PositiveSmallIntegerField(_("序号"))
+    description = models.TextField(_("问题"))
     # The closed loop owns the case; a case deleted there leaves the problem on record without it.
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="link_problems", verbose_name="已立案事件")
+                             related_name="link_problems", verbose_name=_("已立案事件"))
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "走访问题"
+        verbose_name = verbose_name_plural = _("走访问题")
         ordering = ["visit", "row"]
         constraints = [models.UniqueConstraint(fields=["visit", "row"], name="links_problem_row_unique")]
 

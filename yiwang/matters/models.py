@@ -86,20 +86,20 @@ class Department(models.Model):
 
     scope_path_field = "region__path"
 
-    code = models.CharField("代码", max_length=32, unique=True)
-    name = models.CharField("名称", max_length=100)
-    kind = models.CharField("类别", max_length=32, choices=DepartmentKind.choices)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="所属区域")
-    areas = models.ManyToManyField("regions.Region", blank=True, related_name="serving_departments", verbose_name="服务区域")
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="departments", verbose_name="工作人员")
-    phone = models.CharField("电话", max_length=32, blank=True)
-    is_alliance_unit = models.BooleanField("共建单位", default=False, help_text="共建单位每年至少报到两次")
-    active = models.BooleanField("启用", default=True)
+    code = models.CharField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类别"), max_length=32, choices=DepartmentKind.choices)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所属区域"))
+    areas = models.ManyToManyField("regions.Region", blank=True, related_name="serving_departments", verbose_name=_("服务区域"))
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="departments", verbose_name=_("工作人员"))
+    phone = models.CharField(_("电话"), max_length=32, blank=True)
+    is_alliance_unit = models.BooleanField(_("共建单位"), default=False, help_text=_("共建单位每年至少报到两次"))
+    active = models.BooleanField(_("启用"), default=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "职能部门"
+        verbose_name = verbose_name_plural = _("职能部门")
         ordering = ["kind", "code"]
 
     def __str__(self) -> str:
@@ -107,33 +107,33 @@ class Department(models.Model):
 
 
 class MatterType(models.Model):
-    kind = models.CharField("类型", max_length=16, choices=MatterKind.choices)
-    code = models.CharField("编码", max_length=16, help_text="城市管理部件事件为2位大类+3位小类;部件与事件可同码")
-    name = models.CharField("名称", max_length=100)
-    category = models.CharField("大类", max_length=50, blank=True)
-    board = models.CharField("板块", max_length=16, choices=Board.choices)
-    default_tier = models.CharField("默认分级", max_length=1, choices=Tier.choices)
-    grid_admitted = models.BooleanField("准入网格", default=True, help_text="未准入的事项不得下派到网格")
-    department_kind = models.CharField("责任部门类别", max_length=32, choices=DepartmentKind.choices, blank=True)
-    grid_duty = models.CharField("网格职责", max_length=200, blank=True)
-    community_duty = models.CharField("社区职责", max_length=200, blank=True)
-    street_duty = models.CharField("街道职责", max_length=200, blank=True)
-    accept_limit = models.CharField("受理时限", max_length=12, default="2h", validators=[validate_limit], help_text="如 4h(工作小时)或 3d(工作日)")
-    dispatch_limit = models.CharField("派遣时限", max_length=12, default="2h", validators=[validate_limit])
-    sign_limit = models.CharField("签收时限", max_length=12, default="4h", validators=[validate_limit])
-    handle_limit = models.CharField("处置时限", max_length=12, default="3d", validators=[validate_limit])
-    verify_limit = models.CharField("核查时限", max_length=12, default="1d", validators=[validate_limit])
-    auto_escalate = models.BooleanField("超时自动上报", default=False)
-    public = models.BooleanField("对外受理", default=False, help_text="居民随手拍与 Open311 可选")
-    attributes = models.JSONField("采集项", default=list, blank=True, validators=[validate_attributes])
-    service_standard = models.TextField("服务标准", blank=True)
-    keywords = models.CharField("关键词", max_length=200, blank=True)
-    active = models.BooleanField("启用", default=True)
-    version = models.PositiveIntegerField("版本", default=0, editable=False)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=MatterKind.choices)
+    code = models.CharField(_("编码"), max_length=16, help_text=_("城市管理部件事件为2位大类+3位小类;部件与事件可同码"))
+    name = models.CharField(_("名称"), max_length=100)
+    category = models.CharField(_("大类"), max_length=50, blank=True)
+    board = models.CharField(_("板块"), max_length=16, choices=Board.choices)
+    default_tier = models.CharField(_("默认分级"), max_length=1, choices=Tier.choices)
+    grid_admitted = models.BooleanField(_("准入网格"), default=True, help_text=_("未准入的事项不得下派到网格"))
+    department_kind = models.CharField(_("责任部门类别"), max_length=32, choices=DepartmentKind.choices, blank=True)
+    grid_duty = models.CharField(_("网格职责"), max_length=200, blank=True)
+    community_duty = models.CharField(_("社区职责"), max_length=200, blank=True)
+    street_duty = models.CharField(_("街道职责"), max_length=200, blank=True)
+    accept_limit = models.CharField(_("受理时限"), max_length=12, default="2h", validators=[validate_limit], help_text=_("如 4h(工作小时)或 3d(工作日)"))
+    dispatch_limit = models.CharField(_("派遣时限"), max_length=12, default="2h", validators=[validate_limit])
+    sign_limit = models.CharField(_("签收时限"), max_length=12, default="4h", validators=[validate_limit])
+    handle_limit = models.CharField(_("处置时限"), max_length=12, default="3d", validators=[validate_limit])
+    verify_limit = models.CharField(_("核查时限"), max_length=12, default="1d", validators=[validate_limit])
+    auto_escalate = models.BooleanField(_("超时自动上报"), default=False)
+    public = models.BooleanField(_("对外受理"), default=False, help_text=_("居民随手拍与 Open311 可选"))
+    attributes = models.JSONField(_("采集项"), default=list, blank=True, validators=[validate_attributes])
+    service_standard = models.TextField(_("服务标准"), blank=True)
+    keywords = models.CharField(_("关键词"), max_length=200, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+    version = models.PositiveIntegerField(_("版本"), default=0, editable=False)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "事项类型"
+        verbose_name = verbose_name_plural = _("事项类型")
         ordering = ["kind", "code"]
         constraints = [models.UniqueConstraint(fields=["kind", "code"], name="matter_unique_kind_code")]
 
@@ -161,14 +161,14 @@ class MatterType(models.Model):
 class MatterTypeVersion(models.Model):
     """A saved state of a matter type; cases point at the one they were routed with."""
 
-    matter = models.ForeignKey(MatterType, on_delete=models.PROTECT, related_name="versions", verbose_name="事项")
-    number = models.PositiveIntegerField("版本号")
-    snapshot = models.JSONField("内容")
-    created_at = models.DateTimeField("时间", auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="修改人")
+    matter = models.ForeignKey(MatterType, on_delete=models.PROTECT, related_name="versions", verbose_name=_("事项"))
+    number = models.PositiveIntegerField(_("版本号"))
+    snapshot = models.JSONField(_("内容"))
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("修改人"))
 
     class Meta:
-        verbose_name = verbose_name_plural = "事项版本"
+        verbose_name = verbose_name_plural = _("事项版本")
         ordering = ["matter", "-number"]
         constraints = [models.UniqueConstraint(fields=["matter", "number"], name="matter_version_unique")]
 

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class Open311Config(AppConfig):
     name = "yiwang.open311"
-    verbose_name = "Open311 接口"
+    verbose_name = _("Open311 接口")

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 def hash_key(raw: str) -> str:
@@ -20,16 +21,16 @@ class ApiKeyQuerySet(models.QuerySet):
 class ApiKey(models.Model):
     """One outside client. Only the key's SHA-256 is kept; the key is shown once."""
 
-    name = models.CharField("名称", max_length=100)
-    prefix = models.CharField("前缀", max_length=12, editable=False)
+    name = models.CharField(_("名称"), max_length=100)
+    prefix = models.CharField(_("前缀"), max_length=12, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
 
     objects = ApiKeyQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "Open311 密钥"
+        verbose_name = verbose_name_plural = _("Open311 密钥")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -35,16 +35,16 @@ ALLOWED_PARENTS: dict[str, set[str | None]] = {
 class PartyOrganization(models.Model):
     scope_path_field = "region__path"
 
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name="上级组织")
-    kind = models.CharField("组织类型", max_length=32, choices=OrgKind.choices)
-    name = models.CharField("名称", max_length=150)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="party_organizations", verbose_name="对应区域")
-    secretary = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="书记")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("上级组织"))
+    kind = models.CharField(_("组织类型"), max_length=32, choices=OrgKind.choices)
+    name = models.CharField(_("名称"), max_length=150)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="party_organizations", verbose_name=_("对应区域"))
+    secretary = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("书记"))
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "党组织"
+        verbose_name = verbose_name_plural = _("党组织")
         ordering = ["region__path", "name"]
 
     def __str__(self) -> str:
@@ -63,16 +63,16 @@ class PartyOrganization(models.Model):
 class PartyMember(models.Model):
     scope_path_field = "organization__region__path"
 
-    person = models.OneToOneField("registry.Person", on_delete=models.PROTECT, related_name="party_membership", verbose_name="人员")
-    organization = models.ForeignKey(PartyOrganization, on_delete=models.PROTECT, related_name="members", verbose_name="所在组织")
-    joined_on = models.DateField("入党日期", null=True, blank=True)
-    in_service = models.BooleanField("在职党员", default=False)
-    work_unit = models.CharField("工作单位", max_length=150, blank=True)
+    person = models.OneToOneField("registry.Person", on_delete=models.PROTECT, related_name="party_membership", verbose_name=_("人员"))
+    organization = models.ForeignKey(PartyOrganization, on_delete=models.PROTECT, related_name="members", verbose_name=_("所在组织"))
+    joined_on = models.DateField(_("入党日期"), null=True, blank=True)
+    in_service = models.BooleanField(_("在职党员"), default=False)
+    work_unit = models.CharField(_("工作单位"), max_length=150, blank=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "党员"
+        verbose_name = verbose_name_plural = _("党员")
         ordering = ["organization", "id"]
 
     def __str__(self) -> str:

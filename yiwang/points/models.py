@@ -27,13 +27,13 @@ DEFAULT_POINTS = {
 
 
 class PointRule(models.Model):
-    event = models.CharField("事由", max_length=32, choices=PointEvent.choices, unique=True)
-    points = models.IntegerField("分值")
-    active = models.BooleanField("启用", default=True)
+    event = models.CharField(_("事由"), max_length=32, choices=PointEvent.choices, unique=True)
+    points = models.IntegerField(_("分值"))
+    active = models.BooleanField(_("启用"), default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "积分规则"
+        verbose_name = verbose_name_plural = _("积分规则")
         ordering = ["event"]
 
     def __str__(self) -> str:
@@ -43,16 +43,16 @@ class PointRule(models.Model):
 class PointEntry(models.Model):
     scope_path_field = "region__path"
 
-    worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="point_entries", verbose_name="网格员")
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="网格")
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="point_entries", verbose_name="事件")
-    event = models.CharField("事由", max_length=32, choices=PointEvent.choices)
-    points = models.IntegerField("分值")
-    at = models.DateTimeField("时间", db_index=True)
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="point_entries", verbose_name=_("网格员"))
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("网格"))
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="point_entries", verbose_name=_("事件"))
+    event = models.CharField(_("事由"), max_length=32, choices=PointEvent.choices)
+    points = models.IntegerField(_("分值"))
+    at = models.DateTimeField(_("时间"), db_index=True)
 
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "积分记录"
+        verbose_name = verbose_name_plural = _("积分记录")
         ordering = ["-at"]
         indexes = [models.Index(fields=["worker", "at"])]

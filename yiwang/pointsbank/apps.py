@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _seed(sender, **kwargs) -> None:
@@ -13,7 +14,7 @@ def _seed(sender, **kwargs) -> None:
 
 class PointsbankConfig(AppConfig):
     name = "yiwang.pointsbank"
-    verbose_name = "积分银行"
+    verbose_name = _("积分银行")
 
     def ready(self) -> None:
         post_migrate.connect(_seed, sender=self, dispatch_uid="pointsbank.seed")

@@ -22,16 +22,16 @@ class Bank(models.Model):
     """A points bank. `region` empty: open to residents everywhere (the seeded banks); else only
     to residents under that region (a community's own bank)."""
 
-    code = models.SlugField("代码", max_length=32, unique=True)
-    name = models.CharField("名称", max_length=50)
-    description = models.TextField("说明", blank=True)
+    code = models.SlugField(_("代码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    description = models.TextField(_("说明"), blank=True)
     region = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                               verbose_name="所属区域", help_text="留空为全区通用；填写社区则为该社区自己的积分银行")
-    active = models.BooleanField("启用", default=True)
-    order = models.PositiveSmallIntegerField("排序", default=0)
+                               verbose_name=_("所属区域"), help_text=_("留空为全区通用；填写社区则为该社区自己的积分银行"))
+    active = models.BooleanField(_("启用"), default=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:
-        verbose_name = verbose_name_plural = "积分银行"
+        verbose_name = verbose_name_plural = _("积分银行")
         ordering = ["order", "code"]
 
     def __str__(self) -> str:
@@ -45,14 +45,14 @@ class Bank(models.Model):
 class Dimension(models.Model):
     """A dimension of a bank, e.g. the moral bank's 修身、润家、睦邻、怡城."""
 
-    bank = models.ForeignKey(Bank, on_delete=models.CASCADE, related_name="dimensions", verbose_name="积分银行")
-    code = models.SlugField("代码", max_length=32)
-    name = models.CharField("名称", max_length=30)
-    description = models.CharField("说明", max_length=200, blank=True)
-    order = models.PositiveSmallIntegerField("排序", default=0)
+    bank = models.ForeignKey(Bank, on_delete=models.CASCADE, related_name="dimensions", verbose_name=_("积分银行"))
+    code = models.SlugField(_("代码"), max_length=32)
+    name = models.CharField(_("名称"), max_length=30)
+    description = models.CharField(_("说明"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:
-        verbose_name = verbose_name_plural = "积分维度"
+        verbose_name = verbose_name_plural = _("积分维度")
         ordering = ["bank", "order", "code"]
         constraints = [models.UniqueConstraint(fields=["bank", "code"], name="pointsbank_dimension_unique_code")]
 
@@ -64,18 +64,18 @@ class Rule(models.Model):
     """A points rule: what earns (or costs) how many points per occurrence, and whether the
     granter must attach evidence."""
 
-    bank = models.ForeignKey(Bank, on_delete=models.CASCADE, related_name="rules", verbose_name="积分银行")
-    dimension = models.ForeignKey(Dimension, on_delete=models.PROTECT, related_name="rules", verbose_name="维度")
-    code = models.SlugField("代码", max_length=40)
-    title = models.CharField("积分事项", max_length=100)
-    points = models.IntegerField("每次分值", help_text="负数为扣分项")
-    evidence_required = models.BooleanField("须附佐证", default=True)
-    active = models.BooleanField("启用", default=True)
-    order = models.PositiveSmallIntegerField("排序", default=0)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    bank = models.ForeignKey(Bank, on_delete=models.CASCADE, related_name="rules", verbose_name=_("积分银行"))
+    dimension = models.ForeignKey(Dimension, on_delete=models.PROTECT, related_name="rules", verbose_name=_("维度"))
+    code = models.SlugField(_("代码"), max_length=40)
+    title = models.CharField(_("积分事项"), max_length=100)
+    points = models.IntegerField(_("每次分值"), help_text=_("负数为扣分项"))
+    evidence_required = models.BooleanField(_("须附佐证"), default=True)
+    active = models.BooleanField(_("启用"), default=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "积分规则"
+        verbose_name = verbose_name_plural = _("积分规则")
         ordering = ["bank", "dimension__order", "order", "code"]
         constraints = [
             models.UniqueConstraint(fields=["bank", "code"], name="pointsbank_rule_unique_code"),
@@ -112,29 +112,29 @@ class LedgerEntry(models.Model):
 
     scope_path_field = "person__region__path"
 
-    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="entries", verbose_name="积分银行")
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="points_entries", verbose_name="居民")
-    kind = models.CharField("类型", max_length=16, choices=EntryKind.choices)
-    points = models.IntegerField("积分")
-    balance_after = models.IntegerField("变动后余额")
-    dimension = models.ForeignKey(Dimension, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="维度")
-    rule = models.ForeignKey(Rule, null=True, blank=True, on_delete=models.PROTECT, related_name="entries", verbose_name="积分规则")
-    reason = models.CharField("事由", max_length=200)
-    evidence = models.TextField("佐证说明", blank=True)
-    photo = models.FileField("佐证照片", upload_to="pointsbank/%Y/%m/", blank=True)
+    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="entries", verbose_name=_("积分银行"))
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="points_entries", verbose_name=_("居民"))
+    kind = models.CharField(_("类型"), max_length=16, choices=EntryKind.choices)
+    points = models.IntegerField(_("积分"))
+    balance_after = models.IntegerField(_("变动后余额"))
+    dimension = models.ForeignKey(Dimension, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("维度"))
+    rule = models.ForeignKey(Rule, null=True, blank=True, on_delete=models.PROTECT, related_name="entries", verbose_name=_("积分规则"))
+    reason = models.CharField(_("事由"), max_length=200)
+    evidence = models.TextField(_("佐证说明"), blank=True)
+    photo = models.FileField(_("佐证照片"), upload_to="pointsbank/%Y/%m/", blank=True)
     photo_content_type = models.CharField(max_length=32, blank=True)
-    source = models.CharField("来源", max_length=40, blank=True, help_text="写入这条记录的业务，如 pointsbank、volunteers、wishes")
-    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="经办人")
-    at = models.DateTimeField("时间", db_index=True)
+    source = models.CharField(_("来源"), max_length=40, blank=True, help_text=_("写入这条记录的业务，如 pointsbank、volunteers、wishes"))
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("经办人"))
+    at = models.DateTimeField(_("时间"), db_index=True)
     reverses = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by",
-                                    verbose_name="冲正的记录")
+                                    verbose_name=_("冲正的记录"))
     redemption = models.ForeignKey("Redemption", null=True, blank=True, on_delete=models.PROTECT, related_name="entries",
-                                   verbose_name="兑换单")
+                                   verbose_name=_("兑换单"))
 
     objects = models.Manager.from_queryset(LedgerQuerySet)()
 
     class Meta:
-        verbose_name = verbose_name_plural = "积分流水"
+        verbose_name = verbose_name_plural = _("积分流水")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["person", "bank", "at"]), models.Index(fields=["bank", "at"])]
         constraints = [
@@ -159,17 +159,17 @@ class Balance(models.Model):
 
     scope_path_field = "person__region__path"
 
-    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="balances", verbose_name="积分银行")
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="points_balances", verbose_name="居民")
-    points = models.IntegerField("余额", default=0)
-    earned = models.IntegerField("累计获得", default=0)
-    spent = models.IntegerField("累计使用", default=0)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="balances", verbose_name=_("积分银行"))
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="points_balances", verbose_name=_("居民"))
+    points = models.IntegerField(_("余额"), default=0)
+    earned = models.IntegerField(_("累计获得"), default=0)
+    spent = models.IntegerField(_("累计使用"), default=0)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "积分余额"
+        verbose_name = verbose_name_plural = _("积分余额")
         ordering = ["bank", "-points"]
         constraints = [
             models.UniqueConstraint(fields=["bank", "person"], name="pointsbank_balance_unique"),
@@ -186,20 +186,20 @@ class Reward(models.Model):
 
     scope_path_field = "region__path"
 
-    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="rewards", verbose_name="积分银行")
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="供应范围")
-    name = models.CharField("奖品", max_length=100)
-    description = models.CharField("说明", max_length=300, blank=True)
-    points_cost = models.PositiveIntegerField("所需积分")
-    stock = models.PositiveIntegerField("库存", default=0)
-    active = models.BooleanField("上架", default=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="rewards", verbose_name=_("积分银行"))
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("供应范围"))
+    name = models.CharField(_("奖品"), max_length=100)
+    description = models.CharField(_("说明"), max_length=300, blank=True)
+    points_cost = models.PositiveIntegerField(_("所需积分"))
+    stock = models.PositiveIntegerField(_("库存"), default=0)
+    active = models.BooleanField(_("上架"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "兑换奖品"
+        verbose_name = verbose_name_plural = _("兑换奖品")
         ordering = ["bank", "points_cost", "name"]
         constraints = [
             models.CheckConstraint(condition=models.Q(points_cost__gt=0), name="pointsbank_reward_cost_positive"),
@@ -219,26 +219,26 @@ class RedemptionStatus(models.TextChoices):
 class Redemption(models.Model):
     scope_path_field = "person__region__path"
 
-    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="redemptions", verbose_name="积分银行")
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="points_redemptions", verbose_name="居民")
-    reward = models.ForeignKey(Reward, on_delete=models.PROTECT, related_name="redemptions", verbose_name="奖品")
-    quantity = models.PositiveSmallIntegerField("数量", default=1)
-    points = models.PositiveIntegerField("使用积分")
-    status = models.CharField("状态", max_length=16, choices=RedemptionStatus.choices, default=RedemptionStatus.PENDING)
-    created_at = models.DateTimeField("兑换时间")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="兑换人")
-    fulfilled_at = models.DateTimeField("领取时间", null=True, blank=True)
+    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("积分银行"))
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="points_redemptions", verbose_name=_("居民"))
+    reward = models.ForeignKey(Reward, on_delete=models.PROTECT, related_name="redemptions", verbose_name=_("奖品"))
+    quantity = models.PositiveSmallIntegerField(_("数量"), default=1)
+    points = models.PositiveIntegerField(_("使用积分"))
+    status = models.CharField(_("状态"), max_length=16, choices=RedemptionStatus.choices, default=RedemptionStatus.PENDING)
+    created_at = models.DateTimeField(_("兑换时间"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("兑换人"))
+    fulfilled_at = models.DateTimeField(_("领取时间"), null=True, blank=True)
     fulfilled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                     verbose_name="发放人")
-    cancelled_at = models.DateTimeField("取消时间", null=True, blank=True)
+                                     verbose_name=_("发放人"))
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
     cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                     verbose_name="取消人")
-    note = models.CharField("备注", max_length=200, blank=True)
+                                     verbose_name=_("取消人"))
+    note = models.CharField(_("备注"), max_length=200, blank=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "积分兑换"
+        verbose_name = verbose_name_plural = _("积分兑换")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "created_at"])]
         constraints = [models.CheckConstraint(condition=models.Q(quantity__gte=1), name="pointsbank_redemption_quantity_positive")]
@@ -252,16 +252,16 @@ class ConductRecord(models.Model):
 
     scope_path_field = "person__region__path"
 
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="conduct_records", verbose_name="居民")
-    occurred_on = models.DateField("发生日期")
-    description = models.CharField("不文明行为", max_length=300)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="记录人")
-    recorded_at = models.DateTimeField("记录时间")
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="conduct_records", verbose_name=_("居民"))
+    occurred_on = models.DateField(_("发生日期"))
+    description = models.CharField(_("不文明行为"), max_length=300)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("记录人"))
+    recorded_at = models.DateTimeField(_("记录时间"))
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "不文明行为记录"
+        verbose_name = verbose_name_plural = _("不文明行为记录")
         ordering = ["-occurred_on", "-id"]
 
     def __str__(self) -> str:
@@ -279,22 +279,22 @@ class Board(models.Model):
 
     scope_path_field = "region__path"
 
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="社区")
-    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="boards", verbose_name="积分银行")
-    title = models.CharField("标题", max_length=100)
-    period_start = models.DateField("起始日期")
-    period_end = models.DateField("截止日期")
-    status = models.CharField("状态", max_length=16, choices=BoardStatus.choices, default=BoardStatus.DRAFT)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="创建人")
-    created_at = models.DateTimeField("创建时间")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("社区"))
+    bank = models.ForeignKey(Bank, on_delete=models.PROTECT, related_name="boards", verbose_name=_("积分银行"))
+    title = models.CharField(_("标题"), max_length=100)
+    period_start = models.DateField(_("起始日期"))
+    period_end = models.DateField(_("截止日期"))
+    status = models.CharField(_("状态"), max_length=16, choices=BoardStatus.choices, default=BoardStatus.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("创建人"))
+    created_at = models.DateTimeField(_("创建时间"))
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                     verbose_name="发布人")
-    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+                                     verbose_name=_("发布人"))
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "红黑榜"
+        verbose_name = verbose_name_plural = _("红黑榜")
         ordering = ["-period_end", "-id"]
         constraints = [models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")),
                                               name="pointsbank_board_period_ordered")]
@@ -311,19 +311,19 @@ class ListKind(models.TextChoices):
 class BoardEntry(models.Model):
     scope_path_field = "board__region__path"
 
-    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="entries", verbose_name="红黑榜")
-    kind = models.CharField("榜单", max_length=8, choices=ListKind.choices)
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name="居民")
-    reason = models.CharField("理由", max_length=300)
-    points = models.IntegerField("期间积分", null=True, blank=True)
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="entries", verbose_name=_("红黑榜"))
+    kind = models.CharField(_("榜单"), max_length=8, choices=ListKind.choices)
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("居民"))
+    reason = models.CharField(_("理由"), max_length=300)
+    points = models.IntegerField(_("期间积分"), null=True, blank=True)
     conduct = models.ForeignKey(ConductRecord, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                verbose_name="不文明行为记录")
-    order = models.PositiveSmallIntegerField("排序", default=0)
+                                verbose_name=_("不文明行为记录"))
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "红黑榜条目"
+        verbose_name = verbose_name_plural = _("红黑榜条目")
         ordering = ["board", "kind", "order", "id"]
         constraints = [models.UniqueConstraint(fields=["board", "kind", "person"], name="pointsbank_board_entry_once")]
 

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RegionsConfig(AppConfig):
     name = "yiwang.regions"
     label = "regions"
-    verbose_name = "区域网格"
+    verbose_name = _("区域网格")
 
     def ready(self) -> None:
         from . import signals

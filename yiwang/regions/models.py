@@ -56,27 +56,27 @@ class DedicatedKind(models.TextChoices):
 class Region(models.Model):
     scope_path_field = "path"
 
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name="上级")
-    level = models.CharField("层级", max_length=16, choices=Level.choices)
-    code = models.CharField("代码", max_length=24, unique=True)
-    name = models.CharField("名称", max_length=100)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("上级"))
+    level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
+    code = models.CharField(_("代码"), max_length=24, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
     path = PathField("路径", max_length=255, unique=True, editable=False)
-    depth = models.PositiveSmallIntegerField("深度", default=0, editable=False)
-    grid_kind = models.CharField("网格类型", max_length=16, choices=GridKind.choices, blank=True)
-    dedicated_kind = models.CharField("专属网格类别", max_length=32, choices=DedicatedKind.choices, blank=True)
-    boundary = models.TextField("边界(GeoJSON, WGS-84)", blank=True)
+    depth = models.PositiveSmallIntegerField(_("深度"), default=0, editable=False)
+    grid_kind = models.CharField(_("网格类型"), max_length=16, choices=GridKind.choices, blank=True)
+    dedicated_kind = models.CharField(_("专属网格类别"), max_length=32, choices=DedicatedKind.choices, blank=True)
+    boundary = models.TextField(_("边界(GeoJSON, WGS-84)"), blank=True)
     min_lon = models.FloatField(null=True, blank=True, editable=False)
     min_lat = models.FloatField(null=True, blank=True, editable=False)
     max_lon = models.FloatField(null=True, blank=True, editable=False)
     max_lat = models.FloatField(null=True, blank=True, editable=False)
-    target_households = models.PositiveIntegerField("目标户数", null=True, blank=True)
-    actual_households = models.PositiveIntegerField("实际户数", null=True, blank=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    target_households = models.PositiveIntegerField(_("目标户数"), null=True, blank=True)
+    actual_households = models.PositiveIntegerField(_("实际户数"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "区域网格"
+        verbose_name = verbose_name_plural = _("区域网格")
         ordering = ["path"]
         indexes = [models.Index(fields=["level", "path"]), models.Index(fields=["parent", "code"])]
 
@@ -171,7 +171,7 @@ class BoundaryVersion(models.Model):
     version = models.PositiveBigIntegerField(default=0)
 
     class Meta:
-        verbose_name = verbose_name_plural = "边界版本"
+        verbose_name = verbose_name_plural = _("边界版本")
 
     @classmethod
     def bump(cls) -> None:

@@ -1,17 +1,28 @@
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from yiwang.core import crypto
 from yiwang.core.admin_base import ScopedAdmin
 
-from .models import Building, BuildingUnit, Component, ComponentType, House, Household, Person, PersonTag, Place
+from .models import (
+    Building,
+    BuildingUnit,
+    Component,
+    ComponentType,
+    House,
+    Household,
+    Person,
+    PersonTag,
+    Place,
+)
 
 
 class PersonForm(forms.ModelForm):
     """ID number and phone are write-only here: typed in clear, stored sealed, shown masked."""
 
-    id_number = forms.CharField(label="身份证号", required=False, help_text="留空则不修改")
-    phone = forms.CharField(label="联系电话", required=False, help_text="留空则不修改")
+    id_number = forms.CharField(label=_("身份证号"), required=False, help_text=_("留空则不修改"))
+    phone = forms.CharField(label=_("联系电话"), required=False, help_text=_("留空则不修改"))
 
     class Meta:
         model = Person

@@ -17,7 +17,7 @@ from yiwang.core.sealed import SealedPhoneMixin
 class RegionOwned(models.Model):
     scope_path_field = "region__path"
 
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="所属网格")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所属网格"))
 
     objects = ScopedManager()
 
@@ -26,15 +26,15 @@ class RegionOwned(models.Model):
 
 
 class Building(RegionOwned):
-    code = models.CharField("楼栋编号", max_length=40, unique=True)
-    name = models.CharField("楼栋名称", max_length=100)
-    address = models.CharField("地址", max_length=200, blank=True)
-    floors = models.PositiveSmallIntegerField("层数", null=True, blank=True)
-    lon = models.FloatField("经度", null=True, blank=True)
-    lat = models.FloatField("纬度", null=True, blank=True)
+    code = models.CharField(_("楼栋编号"), max_length=40, unique=True)
+    name = models.CharField(_("楼栋名称"), max_length=100)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    floors = models.PositiveSmallIntegerField(_("层数"), null=True, blank=True)
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "楼栋"
+        verbose_name = verbose_name_plural = _("楼栋")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -44,13 +44,13 @@ class Building(RegionOwned):
 class BuildingUnit(models.Model):
     scope_path_field = "building__region__path"
 
-    building = models.ForeignKey(Building, on_delete=models.CASCADE, related_name="units", verbose_name="楼栋")
-    number = models.CharField("单元", max_length=20)
+    building = models.ForeignKey(Building, on_delete=models.CASCADE, related_name="units", verbose_name=_("楼栋"))
+    number = models.CharField(_("单元"), max_length=20)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "单元"
+        verbose_name = verbose_name_plural = _("单元")
         unique_together = [("building", "number")]
         ordering = ["building", "number"]
 
@@ -72,16 +72,16 @@ class Occupancy(models.TextChoices):
 
 
 class House(RegionOwned):
-    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="houses", verbose_name="楼栋")
-    unit = models.ForeignKey(BuildingUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="houses", verbose_name="单元")
-    number = models.CharField("房号", max_length=20)
-    floor = models.SmallIntegerField("楼层", null=True, blank=True)
-    area_m2 = models.DecimalField("面积(㎡)", max_digits=8, decimal_places=2, null=True, blank=True)
-    use = models.CharField("用途", max_length=16, choices=HouseUse.choices, default=HouseUse.RESIDENTIAL)
-    occupancy = models.CharField("居住状态", max_length=16, choices=Occupancy.choices, default=Occupancy.OWNER)
+    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="houses", verbose_name=_("楼栋"))
+    unit = models.ForeignKey(BuildingUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="houses", verbose_name=_("单元"))
+    number = models.CharField(_("房号"), max_length=20)
+    floor = models.SmallIntegerField(_("楼层"), null=True, blank=True)
+    area_m2 = models.DecimalField(_("面积(㎡)"), max_digits=8, decimal_places=2, null=True, blank=True)
+    use = models.CharField(_("用途"), max_length=16, choices=HouseUse.choices, default=HouseUse.RESIDENTIAL)
+    occupancy = models.CharField(_("居住状态"), max_length=16, choices=Occupancy.choices, default=Occupancy.OWNER)
 
     class Meta:
-        verbose_name = verbose_name_plural = "房屋"
+        verbose_name = verbose_name_plural = _("房屋")
         unique_together = [("building", "unit", "number")]
         ordering = ["building", "number"]
 
@@ -90,11 +90,11 @@ class House(RegionOwned):
 
 
 class Household(RegionOwned):
-    number = models.CharField("户编号", max_length=40, unique=True)
-    house = models.ForeignKey(House, null=True, blank=True, on_delete=models.SET_NULL, related_name="households", verbose_name="房屋")
+    number = models.CharField(_("户编号"), max_length=40, unique=True)
+    house = models.ForeignKey(House, null=True, blank=True, on_delete=models.SET_NULL, related_name="households", verbose_name=_("房屋"))
 
     class Meta:
-        verbose_name = verbose_name_plural = "户"
+        verbose_name = verbose_name_plural = _("户")
         ordering = ["number"]
 
     def __str__(self) -> str:
@@ -126,23 +126,23 @@ class KeyGroup(models.TextChoices):
 
 
 class Person(SealedPhoneMixin, RegionOwned):
-    name = models.CharField("姓名", max_length=50)
-    gender = models.CharField("性别", max_length=1, choices=Gender.choices, blank=True)
-    birth_date = models.DateField("出生日期", null=True, blank=True)
-    id_number_sealed = models.CharField("身份证号(密文)", max_length=120, blank=True, editable=False)
+    name = models.CharField(_("姓名"), max_length=50)
+    gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    id_number_sealed = models.CharField(_("身份证号(密文)"), max_length=120, blank=True, editable=False)
     # Digests are matched by equality only: the constraint and index below avoid the extra
     # LIKE-pattern index PostgreSQL gets for unique=True / db_index=True, which slows bulk loads.
     id_number_digest = models.CharField(max_length=40, null=True, blank=True, editable=False)
-    phone_sealed = models.CharField("电话(密文)", max_length=120, blank=True, editable=False)
+    phone_sealed = models.CharField(_("电话(密文)"), max_length=120, blank=True, editable=False)
     phone_digest = models.CharField(max_length=40, blank=True, editable=False)
-    residence_type = models.CharField("人口类型", max_length=16, choices=ResidenceType.choices, default=ResidenceType.REGISTERED)
-    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members", verbose_name="户")
-    is_household_head = models.BooleanField("户主", default=False)
-    address = models.CharField("现住址", max_length=200, blank=True)
-    created_at = models.DateTimeField("登记时间", auto_now_add=True)
+    residence_type = models.CharField(_("人口类型"), max_length=16, choices=ResidenceType.choices, default=ResidenceType.REGISTERED)
+    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members", verbose_name=_("户"))
+    is_household_head = models.BooleanField(_("户主"), default=False)
+    address = models.CharField(_("现住址"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "实有人口"
+        verbose_name = verbose_name_plural = _("实有人口")
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["id_number_digest"], name="person_unique_id_number")]
         indexes = [models.Index(fields=["phone_digest"], name="person_phone_digest")]
@@ -164,13 +164,13 @@ class Person(SealedPhoneMixin, RegionOwned):
 class PersonTag(models.Model):
     scope_path_field = "person__region__path"
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="tags", verbose_name="人员")
-    tag = models.CharField("重点人群", max_length=32, choices=KeyGroup.choices)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="tags", verbose_name=_("人员"))
+    tag = models.CharField(_("重点人群"), max_length=32, choices=KeyGroup.choices)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "重点人群标签"
+        verbose_name = verbose_name_plural = _("重点人群标签")
         unique_together = [("person", "tag")]
         indexes = [models.Index(fields=["tag", "person"])]
 
@@ -190,18 +190,18 @@ class PlaceKind(models.TextChoices):
 
 
 class Place(SealedPhoneMixin, RegionOwned):
-    name = models.CharField("名称", max_length=150)
-    kind = models.CharField("类别", max_length=32, choices=PlaceKind.choices)
-    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
-    address = models.CharField("地址", max_length=200, blank=True)
-    contact_name = models.CharField("联系人", max_length=50, blank=True)
-    phone_sealed = models.CharField("联系电话(密文)", max_length=120, blank=True, editable=False)
+    name = models.CharField(_("名称"), max_length=150)
+    kind = models.CharField(_("类别"), max_length=32, choices=PlaceKind.choices)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    phone_sealed = models.CharField(_("联系电话(密文)"), max_length=120, blank=True, editable=False)
     phone_digest = models.CharField(max_length=40, blank=True, editable=False)
-    lon = models.FloatField("经度", null=True, blank=True)
-    lat = models.FloatField("纬度", null=True, blank=True)
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "场所单位"
+        verbose_name = verbose_name_plural = _("场所单位")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -211,13 +211,13 @@ class Place(SealedPhoneMixin, RegionOwned):
 class ComponentType(models.Model):
     """National component codes (GB/T 47678.5-2026): 2-digit class + 3-digit subclass."""
 
-    code = models.CharField("代码", max_length=5, unique=True)
-    name = models.CharField("名称", max_length=50)
-    class_code = models.CharField("大类代码", max_length=2)
-    class_name = models.CharField("大类", max_length=20)
+    code = models.CharField(_("代码"), max_length=5, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    class_code = models.CharField(_("大类代码"), max_length=2)
+    class_name = models.CharField(_("大类"), max_length=20)
 
     class Meta:
-        verbose_name = verbose_name_plural = "部件类型"
+        verbose_name = verbose_name_plural = _("部件类型")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -232,16 +232,16 @@ class ComponentStatus(models.TextChoices):
 
 
 class Component(RegionOwned):
-    type = models.ForeignKey(ComponentType, on_delete=models.PROTECT, related_name="components", verbose_name="部件类型")
-    code = models.CharField("部件标识码", max_length=40, unique=True)
-    name = models.CharField("名称", max_length=100, blank=True)
-    device_id = models.CharField("设备编号", max_length=64, blank=True, db_index=True)
-    status = models.CharField("状态", max_length=16, choices=ComponentStatus.choices, default=ComponentStatus.NORMAL)
-    lon = models.FloatField("经度")
-    lat = models.FloatField("纬度")
+    type = models.ForeignKey(ComponentType, on_delete=models.PROTECT, related_name="components", verbose_name=_("部件类型"))
+    code = models.CharField(_("部件标识码"), max_length=40, unique=True)
+    name = models.CharField(_("名称"), max_length=100, blank=True)
+    device_id = models.CharField(_("设备编号"), max_length=64, blank=True, db_index=True)
+    status = models.CharField(_("状态"), max_length=16, choices=ComponentStatus.choices, default=ComponentStatus.NORMAL)
+    lon = models.FloatField(_("经度"))
+    lat = models.FloatField(_("纬度"))
 
     class Meta:
-        verbose_name = verbose_name_plural = "部件设施"
+        verbose_name = verbose_name_plural = _("部件设施")
         ordering = ["code"]
 
     def __str__(self) -> str:

@@ -27,22 +27,22 @@ class WeeklyReport(models.Model):
 
     scope_path_field = "region__path"
 
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="区域")
-    week_start = models.DateField("周一")
-    status = models.CharField("状态", max_length=16, choices=ReportStatus.choices, default=ReportStatus.QUEUED, db_index=True)
-    error = models.TextField("错误", blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="申请人")
-    created_at = models.DateTimeField("申请时间")
-    started_at = models.DateTimeField("开始时间", null=True, blank=True)
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
-    figures = models.JSONField("数据", default=dict, blank=True)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("区域"))
+    week_start = models.DateField(_("周一"))
+    status = models.CharField(_("状态"), max_length=16, choices=ReportStatus.choices, default=ReportStatus.QUEUED, db_index=True)
+    error = models.TextField(_("错误"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("申请人"))
+    created_at = models.DateTimeField(_("申请时间"))
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    figures = models.JSONField(_("数据"), default=dict, blank=True)
     xlsx = models.FileField("Excel", upload_to="reviews/weekly/%Y/", blank=True)
     pdf = models.FileField("PDF", upload_to="reviews/weekly/%Y/", blank=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "周调度报告"
+        verbose_name = verbose_name_plural = _("周调度报告")
         ordering = ["-week_start", "-created_at", "-id"]
         indexes = [models.Index(fields=["region", "week_start"])]
 

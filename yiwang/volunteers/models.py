@@ -39,19 +39,19 @@ class ServicePost(models.Model):
 
     scope_path_field = "region__path"
 
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="所属区域")
-    community = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="社区")
-    title = models.CharField("岗位名称", max_length=100)
-    kind = models.CharField("岗位类别", max_length=16, choices=PostKind.choices, default=PostKind.OTHER)
-    capacity = models.PositiveIntegerField("每年名额")
-    description = models.TextField("岗位职责", blank=True)
-    active = models.BooleanField("开放认领", default=True)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所属区域"))
+    community = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("社区"))
+    title = models.CharField(_("岗位名称"), max_length=100)
+    kind = models.CharField(_("岗位类别"), max_length=16, choices=PostKind.choices, default=PostKind.OTHER)
+    capacity = models.PositiveIntegerField(_("每年名额"))
+    description = models.TextField(_("岗位职责"), blank=True)
+    active = models.BooleanField(_("开放认领"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "服务岗位"
+        verbose_name = verbose_name_plural = _("服务岗位")
         ordering = ["community__path", "title"]
         constraints = [
             models.UniqueConstraint(fields=["community", "title"], name="servicepost_unique_title"),
@@ -78,30 +78,30 @@ class Registration(models.Model):
 
     scope_path_field = "region__path"
 
-    member = models.ForeignKey("party.PartyMember", on_delete=models.PROTECT, related_name="dual_registrations", verbose_name="党员")
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name="人员")
+    member = models.ForeignKey("party.PartyMember", on_delete=models.PROTECT, related_name="dual_registrations", verbose_name=_("党员"))
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("人员"))
     # Where the member lived when registering (their micro-grid or grid) and its community.
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="居住网格")
-    community = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="报到社区")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("居住网格"))
+    community = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("报到社区"))
     # The member's own party organization, to which the yearly evaluation goes back.
-    organization = models.ForeignKey("party.PartyOrganization", on_delete=models.PROTECT, related_name="+", verbose_name="所在党组织")
-    work_unit = models.CharField("工作单位", max_length=150, blank=True)
-    year = models.PositiveSmallIntegerField("年度")
-    posts = models.ManyToManyField(ServicePost, blank=True, related_name="registrations", verbose_name="认领岗位")
-    status = models.CharField("状态", max_length=16, choices=RegistrationStatus.choices, default=RegistrationStatus.PENDING)
-    note = models.CharField("特长/说明", max_length=200, blank=True)
-    registered_at = models.DateTimeField("报到时间")
+    organization = models.ForeignKey("party.PartyOrganization", on_delete=models.PROTECT, related_name="+", verbose_name=_("所在党组织"))
+    work_unit = models.CharField(_("工作单位"), max_length=150, blank=True)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    posts = models.ManyToManyField(ServicePost, blank=True, related_name="registrations", verbose_name=_("认领岗位"))
+    status = models.CharField(_("状态"), max_length=16, choices=RegistrationStatus.choices, default=RegistrationStatus.PENDING)
+    note = models.CharField(_("特长/说明"), max_length=200, blank=True)
+    registered_at = models.DateTimeField(_("报到时间"))
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                      verbose_name="登记人")
-    decided_at = models.DateTimeField("确认/退回时间", null=True, blank=True)
+                                      verbose_name=_("登记人"))
+    decided_at = models.DateTimeField(_("确认/退回时间"), null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name="确认人")
-    reject_reason = models.CharField("退回原因", max_length=200, blank=True)
+                                   verbose_name=_("确认人"))
+    reject_reason = models.CharField(_("退回原因"), max_length=200, blank=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "双报到登记"
+        verbose_name = verbose_name_plural = _("双报到登记")
         ordering = ["-year", "community__path", "id"]
         constraints = [
             models.UniqueConstraint(fields=["member", "year"], condition=Q(status__in=["pending", "confirmed"]),
@@ -118,19 +118,19 @@ class Volunteer(models.Model):
 
     scope_path_field = "region__path"
 
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name="人员")
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="居住网格")
-    community = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="社区")
-    skills = models.CharField("特长", max_length=200, blank=True)
-    active = models.BooleanField("在册", default=True)
-    registered_at = models.DateTimeField("登记时间")
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("人员"))
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("居住网格"))
+    community = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("社区"))
+    skills = models.CharField(_("特长"), max_length=200, blank=True)
+    active = models.BooleanField(_("在册"), default=True)
+    registered_at = models.DateTimeField(_("登记时间"))
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                      verbose_name="登记人")
+                                      verbose_name=_("登记人"))
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "志愿者"
+        verbose_name = verbose_name_plural = _("志愿者")
         ordering = ["community__path", "id"]
         constraints = [models.UniqueConstraint(fields=["person", "community"], name="volunteer_one_per_community")]
 
@@ -149,28 +149,28 @@ class ServiceTask(models.Model):
 
     scope_path_field = "region__path"
 
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="服务区域")
-    community = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="社区")
-    post = models.ForeignKey(ServicePost, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks", verbose_name="所属岗位")
-    title = models.CharField("任务名称", max_length=120)
-    description = models.TextField("任务内容", blank=True)
-    location = models.CharField("地点", max_length=200, blank=True)
-    starts_at = models.DateTimeField("开始时间")
-    ends_at = models.DateTimeField("结束时间")
-    places = models.PositiveIntegerField("名额")
-    hours = models.DecimalField("服务时长(小时)", max_digits=4, decimal_places=1)
-    open_to_volunteers = models.BooleanField("志愿者可认领", default=True)
-    status = models.CharField("状态", max_length=16, choices=TaskStatus.choices, default=TaskStatus.OPEN)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("服务区域"))
+    community = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("社区"))
+    post = models.ForeignKey(ServicePost, null=True, blank=True, on_delete=models.PROTECT, related_name="tasks", verbose_name=_("所属岗位"))
+    title = models.CharField(_("任务名称"), max_length=120)
+    description = models.TextField(_("任务内容"), blank=True)
+    location = models.CharField(_("地点"), max_length=200, blank=True)
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    places = models.PositiveIntegerField(_("名额"))
+    hours = models.DecimalField(_("服务时长(小时)"), max_digits=4, decimal_places=1)
+    open_to_volunteers = models.BooleanField(_("志愿者可认领"), default=True)
+    status = models.CharField(_("状态"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name="发布人")
-    created_at = models.DateTimeField("发布时间", auto_now_add=True)
-    closed_at = models.DateTimeField("登记完成时间", null=True, blank=True)
-    cancel_reason = models.CharField("取消原因", max_length=200, blank=True)
+                                   verbose_name=_("发布人"))
+    created_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("登记完成时间"), null=True, blank=True)
+    cancel_reason = models.CharField(_("取消原因"), max_length=200, blank=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "服务任务"
+        verbose_name = verbose_name_plural = _("服务任务")
         ordering = ["-starts_at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="servicetask_ends_after_start"),
@@ -204,29 +204,29 @@ class TaskClaim(models.Model):
 
     scope_path_field = "task__region__path"
 
-    task = models.ForeignKey(ServiceTask, on_delete=models.PROTECT, related_name="claims", verbose_name="任务")
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name="人员")
-    role = models.CharField("身份", max_length=16, choices=ClaimRole.choices)
+    task = models.ForeignKey(ServiceTask, on_delete=models.PROTECT, related_name="claims", verbose_name=_("任务"))
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("人员"))
+    role = models.CharField(_("身份"), max_length=16, choices=ClaimRole.choices)
     registration = models.ForeignKey(Registration, null=True, blank=True, on_delete=models.PROTECT, related_name="claims",
-                                     verbose_name="双报到登记")
-    volunteer = models.ForeignKey(Volunteer, null=True, blank=True, on_delete=models.PROTECT, related_name="claims", verbose_name="志愿者")
-    status = models.CharField("状态", max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.CLAIMED)
-    claimed_at = models.DateTimeField("认领时间")
+                                     verbose_name=_("双报到登记"))
+    volunteer = models.ForeignKey(Volunteer, null=True, blank=True, on_delete=models.PROTECT, related_name="claims", verbose_name=_("志愿者"))
+    status = models.CharField(_("状态"), max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.CLAIMED)
+    claimed_at = models.DateTimeField(_("认领时间"))
     claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name="认领操作人")
-    hours = models.DecimalField("记录时长(小时)", max_digits=4, decimal_places=1, null=True, blank=True)
-    points = models.PositiveIntegerField("积分", default=0)
+                                   verbose_name=_("认领操作人"))
+    hours = models.DecimalField(_("记录时长(小时)"), max_digits=4, decimal_places=1, null=True, blank=True)
+    points = models.PositiveIntegerField(_("积分"), default=0)
     # The points bank's ledger entry for these points (pointsbank.LedgerEntry id; kept as a number so
     # this app does not depend on the points bank's tables).
-    ledger_entry_id = models.PositiveIntegerField("积分流水号", null=True, blank=True)
-    recorded_at = models.DateTimeField("登记时间", null=True, blank=True)
+    ledger_entry_id = models.PositiveIntegerField(_("积分流水号"), null=True, blank=True)
+    recorded_at = models.DateTimeField(_("登记时间"), null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                    verbose_name="登记人")
+                                    verbose_name=_("登记人"))
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "任务认领"
+        verbose_name = verbose_name_plural = _("任务认领")
         ordering = ["task", "claimed_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["task", "person"], condition=~Q(status="withdrawn"), name="taskclaim_one_per_person"),
@@ -251,24 +251,24 @@ class Evaluation(models.Model):
 
     scope_path_field = "registration__region__path"
 
-    registration = models.OneToOneField(Registration, on_delete=models.PROTECT, related_name="evaluation", verbose_name="双报到登记")
-    organization = models.ForeignKey("party.PartyOrganization", on_delete=models.PROTECT, related_name="+", verbose_name="反馈党组织")
-    year = models.PositiveSmallIntegerField("年度")
-    grade = models.CharField("评价等次", max_length=16, choices=Grade.choices)
-    comment = models.TextField("评语")
-    tasks = models.PositiveIntegerField("完成任务数")
-    hours = models.DecimalField("服务时长(小时)", max_digits=6, decimal_places=1)
-    points = models.PositiveIntegerField("年度积分")
-    stars = models.PositiveSmallIntegerField("星级")
-    issued_at = models.DateTimeField("出具时间")
+    registration = models.OneToOneField(Registration, on_delete=models.PROTECT, related_name="evaluation", verbose_name=_("双报到登记"))
+    organization = models.ForeignKey("party.PartyOrganization", on_delete=models.PROTECT, related_name="+", verbose_name=_("反馈党组织"))
+    year = models.PositiveSmallIntegerField(_("年度"))
+    grade = models.CharField(_("评价等次"), max_length=16, choices=Grade.choices)
+    comment = models.TextField(_("评语"))
+    tasks = models.PositiveIntegerField(_("完成任务数"))
+    hours = models.DecimalField(_("服务时长(小时)"), max_digits=6, decimal_places=1)
+    points = models.PositiveIntegerField(_("年度积分"))
+    stars = models.PositiveSmallIntegerField(_("星级"))
+    issued_at = models.DateTimeField(_("出具时间"))
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                  verbose_name="出具人")
-    revised_at = models.DateTimeField("修改时间", null=True, blank=True)
+                                  verbose_name=_("出具人"))
+    revised_at = models.DateTimeField(_("修改时间"), null=True, blank=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "年度评价"
+        verbose_name = verbose_name_plural = _("年度评价")
         ordering = ["-year", "organization", "id"]
 
     def __str__(self) -> str:

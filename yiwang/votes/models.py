@@ -52,32 +52,32 @@ class Phase(models.TextChoices):
 class Ballot(models.Model):
     scope_path_field = "region__path"
 
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="发起单位")
-    title = models.CharField("标题", max_length=120)
-    kind = models.CharField("类型", max_length=16, choices=BallotKind.choices, default=BallotKind.GENERAL)
-    description = models.TextField("说明", blank=True)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("发起单位"))
+    title = models.CharField(_("标题"), max_length=120)
+    kind = models.CharField(_("类型"), max_length=16, choices=BallotKind.choices, default=BallotKind.GENERAL)
+    description = models.TextField(_("说明"), blank=True)
     # The half-year or round this ballot belongs to, e.g. "2026年上半年" for the grid project votes.
-    period = models.CharField("期次", max_length=40, blank=True)
+    period = models.CharField(_("期次"), max_length=40, blank=True)
     eligible_region = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                        verbose_name="投票范围(区域)")
+                                        verbose_name=_("投票范围(区域)"))
     eligible_building = models.ForeignKey("registry.Building", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                          verbose_name="投票范围(楼栋)")
-    opens_at = models.DateTimeField("开始时间")
-    closes_at = models.DateTimeField("截止时间")
-    status = models.CharField("状态", max_length=16, choices=BallotStatus.choices, default=BallotStatus.DRAFT)
+                                          verbose_name=_("投票范围(楼栋)"))
+    opens_at = models.DateTimeField(_("开始时间"))
+    closes_at = models.DateTimeField(_("截止时间"))
+    status = models.CharField(_("状态"), max_length=16, choices=BallotStatus.choices, default=BallotStatus.DRAFT)
     # Honour votes are often reviewed before they are announced: then closing does not publish.
-    publish_on_close = models.BooleanField("截止即公布结果", default=True)
-    opened_at = models.DateTimeField("开启于", null=True, blank=True)
-    closed_at = models.DateTimeField("截止于", null=True, blank=True)
-    published_at = models.DateTimeField("公布于", null=True, blank=True)
+    publish_on_close = models.BooleanField(_("截止即公布结果"), default=True)
+    opened_at = models.DateTimeField(_("开启于"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("截止于"), null=True, blank=True)
+    published_at = models.DateTimeField(_("公布于"), null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name="创建人")
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+                                   verbose_name=_("创建人"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "投票/问卷"
+        verbose_name = verbose_name_plural = _("投票/问卷")
         ordering = ["-opens_at", "-id"]
         constraints = [
             # Exactly one eligibility scope: a region or a building.
@@ -130,18 +130,18 @@ RATING_MIN, RATING_MAX = 1, 5
 class Question(models.Model):
     scope_path_field = "ballot__region__path"
 
-    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="questions", verbose_name="投票/问卷")
-    position = models.PositiveSmallIntegerField("序号", default=1)
-    text = models.CharField("题目", max_length=300)
-    kind = models.CharField("题型", max_length=16, choices=QuestionKind.choices, default=QuestionKind.SINGLE)
-    required = models.BooleanField("必答", default=True)
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="questions", verbose_name=_("投票/问卷"))
+    position = models.PositiveSmallIntegerField(_("序号"), default=1)
+    text = models.CharField(_("题目"), max_length=300)
+    kind = models.CharField(_("题型"), max_length=16, choices=QuestionKind.choices, default=QuestionKind.SINGLE)
+    required = models.BooleanField(_("必答"), default=True)
     # Multiple choice: at most this many picks (empty: any number).
-    max_choices = models.PositiveSmallIntegerField("最多选", null=True, blank=True)
+    max_choices = models.PositiveSmallIntegerField(_("最多选"), null=True, blank=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "题目"
+        verbose_name = verbose_name_plural = _("题目")
         ordering = ["ballot", "position", "id"]
 
     def __str__(self) -> str:
@@ -158,18 +158,18 @@ class Option(models.Model):
 
     scope_path_field = "question__ballot__region__path"
 
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options", verbose_name="题目")
-    position = models.PositiveSmallIntegerField("序号", default=1)
-    label = models.CharField("选项", max_length=200)
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options", verbose_name=_("题目"))
+    position = models.PositiveSmallIntegerField(_("序号"), default=1)
+    label = models.CharField(_("选项"), max_length=200)
     person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                               verbose_name="候选人(居民)")
+                               verbose_name=_("候选人(居民)"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                             verbose_name="候选人(账号)")
+                             verbose_name=_("候选人(账号)"))
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "选项"
+        verbose_name = verbose_name_plural = _("选项")
         ordering = ["question", "position", "id"]
 
     def __str__(self) -> str:
@@ -181,18 +181,18 @@ class Vote(models.Model):
 
     scope_path_field = "ballot__region__path"
 
-    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="votes", verbose_name="投票/问卷")
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name="投票人")
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="votes", verbose_name=_("投票/问卷"))
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("投票人"))
     # Where the voter lived when voting, for turnout by grid (people move; the count should not).
-    voter_region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="投票人所在网格")
+    voter_region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("投票人所在网格"))
     cast_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                verbose_name="提交人")
-    cast_at = models.DateTimeField("投票时间")
+                                verbose_name=_("提交人"))
+    cast_at = models.DateTimeField(_("投票时间"))
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "投票记录"
+        verbose_name = verbose_name_plural = _("投票记录")
         ordering = ["-cast_at"]
         constraints = [models.UniqueConstraint(fields=["ballot", "person"], name="vote_one_per_person")]
 
@@ -205,16 +205,16 @@ class Answer(models.Model):
 
     scope_path_field = "vote__ballot__region__path"
 
-    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="answers", verbose_name="投票记录")
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers", verbose_name="题目")
-    option = models.ForeignKey(Option, null=True, blank=True, on_delete=models.CASCADE, related_name="answers", verbose_name="选项")
-    rating = models.PositiveSmallIntegerField("评分", null=True, blank=True)
-    text = models.TextField("文字回答", blank=True)
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="answers", verbose_name=_("投票记录"))
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers", verbose_name=_("题目"))
+    option = models.ForeignKey(Option, null=True, blank=True, on_delete=models.CASCADE, related_name="answers", verbose_name=_("选项"))
+    rating = models.PositiveSmallIntegerField(_("评分"), null=True, blank=True)
+    text = models.TextField(_("文字回答"), blank=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "答案"
+        verbose_name = verbose_name_plural = _("答案")
         constraints = [
             models.UniqueConstraint(fields=["vote", "question", "option"], name="answer_option_once"),
             models.CheckConstraint(condition=Q(rating__isnull=True) | Q(rating__gte=RATING_MIN, rating__lte=RATING_MAX),

@@ -63,51 +63,51 @@ class ConfirmedVia(models.TextChoices):
 class Wish(models.Model):
     scope_path_field = "region__path"
 
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name="所属网格")
-    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="wishes", verbose_name="心愿人")
-    title = models.CharField("心愿", max_length=100)
-    content = models.TextField("详细说明", blank=True)
-    category = models.CharField("类别", max_length=16, choices=WishCategory.choices, default=WishCategory.DAILY_HELP)
-    status = models.CharField("状态", max_length=16, choices=WishStatus.choices, default=WishStatus.SUBMITTED, db_index=True)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所属网格"))
+    person = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="wishes", verbose_name=_("心愿人"))
+    title = models.CharField(_("心愿"), max_length=100)
+    content = models.TextField(_("详细说明"), blank=True)
+    category = models.CharField(_("类别"), max_length=16, choices=WishCategory.choices, default=WishCategory.DAILY_HELP)
+    status = models.CharField(_("状态"), max_length=16, choices=WishStatus.choices, default=WishStatus.SUBMITTED, db_index=True)
 
-    posted_at = models.DateTimeField("提交时间")
+    posted_at = models.DateTimeField(_("提交时间"))
     posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                  verbose_name="提交人")
-    posted_via = models.CharField("提交方式", max_length=16, choices=PostedVia.choices, default=PostedVia.RESIDENT)
+                                  verbose_name=_("提交人"))
+    posted_via = models.CharField(_("提交方式"), max_length=16, choices=PostedVia.choices, default=PostedVia.RESIDENT)
 
-    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                    verbose_name="审核人")
-    reject_reason = models.CharField("不通过原因", max_length=200, blank=True)
-    published_at = models.DateTimeField("发布时间", null=True, blank=True)
-    deadline = models.DateField("认领截止日期", null=True, blank=True, help_text="过期后不能再认领")
+                                    verbose_name=_("审核人"))
+    reject_reason = models.CharField(_("不通过原因"), max_length=200, blank=True)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    deadline = models.DateField(_("认领截止日期"), null=True, blank=True, help_text=_("过期后不能再认领"))
 
-    claimant_kind = models.CharField("认领方类型", max_length=16, choices=ClaimantKind.choices, blank=True)
+    claimant_kind = models.CharField(_("认领方类型"), max_length=16, choices=ClaimantKind.choices, blank=True)
     claimant_person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="claimed_wishes",
-                                        verbose_name="认领人")
+                                        verbose_name=_("认领人"))
     claimant_unit = models.ForeignKey("matters.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="claimed_wishes",
-                                      verbose_name="认领单位")
-    claimed_at = models.DateTimeField("认领时间", null=True, blank=True)
+                                      verbose_name=_("认领单位"))
+    claimed_at = models.DateTimeField(_("认领时间"), null=True, blank=True)
     claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                   verbose_name="认领操作人")
+                                   verbose_name=_("认领操作人"))
 
-    fulfilled_at = models.DateTimeField("圆梦时间", null=True, blank=True)
+    fulfilled_at = models.DateTimeField(_("圆梦时间"), null=True, blank=True)
     fulfilled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                     verbose_name="圆梦登记人")
-    fulfilment_note = models.TextField("圆梦情况", blank=True)
+                                     verbose_name=_("圆梦登记人"))
+    fulfilment_note = models.TextField(_("圆梦情况"), blank=True)
 
-    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                                     verbose_name="确认人")
-    confirmed_via = models.CharField("确认方式", max_length=24, choices=ConfirmedVia.choices, blank=True)
-    feedback = models.CharField("居民评价", max_length=200, blank=True)
+                                     verbose_name=_("确认人"))
+    confirmed_via = models.CharField(_("确认方式"), max_length=24, choices=ConfirmedVia.choices, blank=True)
+    feedback = models.CharField(_("居民评价"), max_length=200, blank=True)
 
-    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "微心愿"
+        verbose_name = verbose_name_plural = _("微心愿")
         ordering = ["-posted_at", "-id"]
         indexes = [models.Index(fields=["status", "region"]), models.Index(fields=["fulfilled_at"])]
         constraints = [
@@ -147,19 +147,19 @@ class WishEvent(models.Model):
 
     scope_path_field = "wish__region__path"
 
-    wish = models.ForeignKey(Wish, on_delete=models.CASCADE, related_name="events", verbose_name="微心愿")
-    at = models.DateTimeField("时间")
+    wish = models.ForeignKey(Wish, on_delete=models.CASCADE, related_name="events", verbose_name=_("微心愿"))
+    at = models.DateTimeField(_("时间"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                              verbose_name="操作人")
-    action = models.CharField("动作", max_length=16)
-    from_status = models.CharField("原状态", max_length=16, blank=True)
-    to_status = models.CharField("新状态", max_length=16)
-    note = models.CharField("说明", max_length=300, blank=True)
+                              verbose_name=_("操作人"))
+    action = models.CharField(_("动作"), max_length=16)
+    from_status = models.CharField(_("原状态"), max_length=16, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=16)
+    note = models.CharField(_("说明"), max_length=300, blank=True)
 
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "微心愿记录"
+        verbose_name = verbose_name_plural = _("微心愿记录")
         ordering = ["wish", "at", "id"]
 
     def __str__(self) -> str:
@@ -176,8 +176,8 @@ class WishPhoto(models.Model):
 
     scope_path_field = "wish__region__path"
 
-    wish = models.ForeignKey(Wish, on_delete=models.CASCADE, related_name="photos", verbose_name="微心愿")
-    image = models.FileField("图片", upload_to="wishes/%Y/%m/")
+    wish = models.ForeignKey(Wish, on_delete=models.CASCADE, related_name="photos", verbose_name=_("微心愿"))
+    image = models.FileField(_("图片"), upload_to="wishes/%Y/%m/")
     content_type = models.CharField(max_length=32)
     size = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -185,5 +185,5 @@ class WishPhoto(models.Model):
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = verbose_name_plural = "圆梦照片"
+        verbose_name = verbose_name_plural = _("圆梦照片")
         ordering = ["wish", "id"]

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _seed(sender, **kwargs) -> None:
@@ -12,7 +13,7 @@ def _seed(sender, **kwargs) -> None:
 
 class WorktimeConfig(AppConfig):
     name = "yiwang.worktime"
-    verbose_name = "工作日历"
+    verbose_name = _("工作日历")
 
     def ready(self) -> None:
         post_migrate.connect(_seed, sender=self, dispatch_uid="worktime.seed")

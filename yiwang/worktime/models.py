@@ -19,12 +19,12 @@ class DayKind(models.TextChoices):
 class CalendarYear(models.Model):
     """A year whose holidays and make-up days are all entered."""
 
-    year = models.PositiveSmallIntegerField("年份", unique=True)
-    source = models.CharField("来源", max_length=100, blank=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    year = models.PositiveSmallIntegerField(_("年份"), unique=True)
+    source = models.CharField(_("来源"), max_length=100, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "已录入年份"
+        verbose_name = verbose_name_plural = _("已录入年份")
         ordering = ["year"]
 
     def __str__(self) -> str:
@@ -32,13 +32,13 @@ class CalendarYear(models.Model):
 
 
 class SpecialDay(models.Model):
-    date = models.DateField("日期", unique=True)
-    kind = models.CharField("类型", max_length=16, choices=DayKind.choices)
-    name = models.CharField("名称", max_length=50, blank=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    date = models.DateField(_("日期"), unique=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=DayKind.choices)
+    name = models.CharField(_("名称"), max_length=50, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = "节假日与调休"
+        verbose_name = verbose_name_plural = _("节假日与调休")
         ordering = ["date"]
 
     def __str__(self) -> str:
