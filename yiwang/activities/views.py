@@ -19,8 +19,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -36,15 +36,7 @@ from yiwang.core.scope import Action, Role, get_in_scope
 from yiwang.regions.models import Level, Region
 
 from . import forms, selectors, services
-from .models import (
-    Activity,
-    ActivityPhoto,
-    ActivityStatus,
-    Registration,
-    RegistrationStatus,
-    RosterSlot,
-    Venue,
-)
+from .models import Activity, ActivityPhoto, ActivityStatus, Registration, RegistrationStatus, RosterSlot, Venue
 
 # A client address may register this many times an hour on the public pages (seats are scarce;
 # one script must not fill them). Counted in Django's cache, like the resident reports' limit.

@@ -22,16 +22,7 @@ from yiwang.registry.models import Household, KeyGroup, Occupancy, Place, PlaceK
 from yiwang.web.errors import apply_to_form, describe
 
 from . import selectors, services
-from .models import (
-    Campaign,
-    ItemResult,
-    Result,
-    Status,
-    Target,
-    TargetCheck,
-    TargetKind,
-    TargetStatus,
-)
+from .models import Campaign, ItemResult, Result, Status, Target, TargetCheck, TargetKind, TargetStatus
 
 ITEM_ROWS = 6
 FIELD_LABELS = {"task_key": "网格任务清单事项", "items": "检查项", "targets": "排查对象", "owner": "发起单位", "status": "状态",

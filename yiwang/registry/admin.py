@@ -5,17 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from yiwang.core import crypto
 from yiwang.core.admin_base import ScopedAdmin
 
-from .models import (
-    Building,
-    BuildingUnit,
-    Component,
-    ComponentType,
-    House,
-    Household,
-    Person,
-    PersonTag,
-    Place,
-)
+from .models import Building, BuildingUnit, Component, ComponentType, House, Household, Person, PersonTag, Place
 
 
 class PersonForm(forms.ModelForm):

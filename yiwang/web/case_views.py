@@ -32,21 +32,9 @@ from django.views.decorators.http import require_GET, require_POST
 from yiwang.accounts.services import client_address
 from yiwang.cases import selectors, services
 from yiwang.cases.api import STAFF_CHANNELS
-from yiwang.cases.lifecycle import (
-    ACTIONS,
-    PUBLIC_ACTIONS,
-    Actor,
-    IllegalTransition,
-    actions_from,
-)
+from yiwang.cases.lifecycle import ACTIONS, PUBLIC_ACTIONS, Actor, IllegalTransition, actions_from
 from yiwang.cases.models import (
-    Case,
-    Channel,
-    PhotoKind,
-    Rating,
-    RequestStatus,
-    Status,
-    SummonsPart,
+    Case, Channel, PhotoKind, Rating, RequestStatus, Status, SummonsPart,
 )
 from yiwang.cases.permissions import is_coordinator, may_act
 from yiwang.cases.selectors import filter_cases
