@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from bench.common import emit, metric
 
 ROOT = Path(__file__).resolve().parent.parent
-SR311 = Path(os.environ.get("YIWANG_SR311_DIR", ROOT.parent / "shared/data/sr311"))
+SR311 = ROOT / "data" / "sr311"
 FILES = [("la2017", "la/myla311_2017_subset.csv"), ("sf5k", "sf/sf311_cases_sample_5k_geo.csv")]
 GRID = "500154003001001"
 BATCH = 2000

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +19,8 @@ from yiwang.cases.importing import Mapping, MappingError, import_cases, preset
 from yiwang.cases.models import Case, CaseEvent, Channel, Status
 from yiwang.registry.importing import ImportFailed
 
-SR311 = Path(os.environ.get("YIWANG_SR311_DIR", Path(__file__).resolve().parents[3] / "shared/data/sr311"))
+# Samples of real 311 exports kept in the repository (data/SOURCES.md names each file's origin and licence).
+SR311 = Path(__file__).resolve().parents[2] / "data" / "sr311"
 GRID_A = "500154003001001"
 LA = ZoneInfo("America/Los_Angeles")
 
@@ -54,9 +54,6 @@ SPOT_CHECKS = {
     "nyc/nyc311_2011_tuplex_2k.csv": {"19937901": {"closed_at": datetime(2011, 3, 15, 16, 14, 19, tzinfo=ZoneInfo("America/New_York"))}},
 }
 
-needs_data = pytest.mark.skipif(not SR311.is_dir(), reason=f"no 311 sample data in {SR311}")
-
-
 def source_rows(name: str) -> list[dict]:
     with (SR311 / name).open(encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
@@ -82,7 +79,6 @@ def hours(case: Case) -> float:
     return (case.closed_at - case.reported_at).total_seconds() / 3600
 
 
-@needs_data
 @pytest.mark.parametrize(("name", "path", "status_column", "statuses"), FILES, ids=[f"{p}:{f.split('/')[1]}" for p, f, *_ in FILES])
 def test_each_preset_imports_its_whole_file(tree, name, path, status_column, statuses):
     rows = source_rows(path)
@@ -103,7 +99,6 @@ def test_each_preset_imports_its_whole_file(tree, name, path, status_column, sta
         assert Case.objects.filter(external_id=external_id).values(*expected).get() == expected, external_id
 
 
-@needs_data
 def test_cases_carry_the_source_and_their_audit_row(tree):
     import_cases(SR311 / "boston/boston311-100.csv", mapping=preset("boston"), region=GRID_A, now=datetime(2026, 1, 5, 2, tzinfo=UTC))
     case = Case.objects.get(external_id="101004130437")
@@ -123,7 +118,6 @@ def test_cases_carry_the_source_and_their_audit_row(tree):
     assert parking.close_due_at > parking.step_due_at
 
 
-@needs_data
 def test_sf_elapsed_hours_equal_resolve_time_across_dst_changes(tree):
     """Resolve.Time in the 5k sample is DST-aware hours to 0.01. Cases open across an odd number
     of DST switches are an hour off on a naive clock; ours must match the column exactly."""
@@ -290,7 +284,6 @@ def test_mapping_problems_are_refused(tree):
     assert "表头中没有这一列" in failed.value.errors[0].reason
 
 
-@needs_data
 def test_command_imports_and_summarises(tree, tmp_path):
     out, err = io.StringIO(), io.StringIO()
     call_command("import_cases", str(SR311 / "boston/boston311-100.csv"), preset="boston", region=GRID_A, stdout=out, stderr=err)

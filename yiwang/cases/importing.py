@@ -186,7 +186,7 @@ class Mapping:
         return cls.from_dict(data, base=base)
 
 
-# --- presets for the shared 311 files (see /work/shared/data/SOURCES.md, section 1) -----------------
+# --- presets for the 311 exports sampled in data/sr311 (see data/SOURCES.md) --------------------------
 
 _LA_MATTERS = {
     "Bulky Items": "06036", "Metal/Household Appliances": "06036", "Electronic Waste": "06036",

@@ -49,7 +49,7 @@ def read_district_streets(*, data_dir: Path, district_code: str = DISTRICT_CODE)
     if not path.is_file():
         raise FileNotFoundError(
             f"The demo needs the official street list {path} (from stats.gov.cn, 2023). "
-            "Set YIWANG_CHINA_DATA_DIR to the folder that holds stats_gov_2023_streets.csv."
+            "It ships in the repository's data/china; YIWANG_CHINA_DATA_DIR names another folder that holds it."
         )
     with path.open(encoding="utf-8", newline="") as handle:
         rows = [(row["code"], row["name"]) for row in csv.DictReader(handle) if row["areaCode"] == district_code]

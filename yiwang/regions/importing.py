@@ -483,9 +483,9 @@ def import_boundaries(
 
 
 def default_china_data_dir() -> Path:
-    """Where the official code lists live: $YIWANG_CHINA_DATA_DIR, else ../shared/data/china."""
+    """Where the official code lists live: $YIWANG_CHINA_DATA_DIR, else the repository's data/china."""
     override = os.environ.get("YIWANG_CHINA_DATA_DIR")
-    return Path(override) if override else Path(settings.BASE_DIR).parent / "shared" / "data" / "china"
+    return Path(override) if override else Path(settings.BASE_DIR) / "data" / "china"
 
 
 def _read_csv(path: Path, *, needed: Sequence[str], subject: str) -> list[dict]:
