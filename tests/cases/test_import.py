@@ -8,6 +8,7 @@ import io
 import json
 from collections import Counter
 from datetime import UTC, datetime
+from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from yiwang.cases import importing
-from yiwang.cases.importing import Mapping, MappingError, import_cases, preset
+from yiwang.cases.importing import NOTE_NO_SOURCE_DUE_CLOSED, NOTE_SOURCE_DUE, Mapping, MappingError, import_cases, preset
 from yiwang.cases.models import Case, CaseEvent, Channel, Status
 from yiwang.registry.importing import ImportFailed
 
@@ -112,10 +113,36 @@ def test_cases_carry_the_source_and_their_audit_row(tree):
     assert (event.action, event.from_status, event.to_status, event.actor, event.actor_label) == ("import", "", "closed", None, "历史导入")
     assert event.detail["row"] == 3 and event.detail["source_status"] == "Closed"
 
-    parking = Case.objects.get(external_id="101004143000")  # an open case: its clock starts at the import
+    assert case.deadline_note == NOTE_NO_SOURCE_DUE_CLOSED and not case.ever_overdue  # no target_dt: not judged
+
+    # An open case: its step runs from the source's report time, its deadline is the source's target_dt.
+    parking = Case.objects.get(external_id="101004143000")
     assert parking.status == Status.ACCEPTED and parking.matter.code == "S0010" and parking.closed_at is None
-    assert parking.step == "dispatch" and parking.step_started_at == datetime(2026, 1, 5, 2, tzinfo=UTC)
-    assert parking.close_due_at > parking.step_due_at
+    assert parking.step == "dispatch" and parking.step_started_at == parking.reported_at == datetime(2022, 1, 21, 18, 47, tzinfo=UTC)
+    assert parking.close_due_at == datetime(2022, 2, 4, 18, 47, 30, tzinfo=UTC)  # 13:47:30 EST
+    assert parking.step_due_at <= parking.close_due_at and parking.deadline_note == NOTE_SOURCE_DUE
+    assert parking.ever_overdue and parking.step_overdue
+
+
+def test_boston_on_time_judged_against_each_case_own_target(tree):
+    """Boston's export says ONTIME or OVERDUE per case, judged against its target_dt: ours agrees."""
+    import_cases(SR311 / "boston/boston311-100.csv", mapping=preset("boston"), region=GRID_A, now=datetime(2026, 1, 5, 2, tzinfo=UTC))
+    rows = {r["case_enquiry_id"]: r for r in source_rows("boston/boston311-100.csv")}
+    cases = {c.external_id: c for c in Case.objects.all()}
+    dated = [i for i, r in rows.items() if r["target_dt"] and r["case_status"] == "Closed"]
+    assert len(dated) >= 20
+    for external_id in dated:
+        case = cases[external_id]
+        assert case.close_due_at is not None and case.deadline_note == NOTE_SOURCE_DUE
+        assert case.ever_overdue == (rows[external_id]["ontime"] == "OVERDUE"), external_id
+    undated = [i for i, r in rows.items() if not r["target_dt"]]
+    assert undated and all(cases[i].close_due_at is None for i in undated if cases[i].status == Status.CLOSED)
+    # The case list's own conditions read the same: closed on time against the source's target.
+    from yiwang.cases.indicators import indicators
+
+    figures = indicators(Case.objects.all(), as_of=datetime(2026, 1, 5, 2, tzinfo=UTC))
+    assert figures.closed_late == sum(rows[i]["ontime"] == "OVERDUE" for i in dated)
+    assert figures.closed_on_time == sum(rows[i]["ontime"] == "ONTIME" for i in dated)
 
 
 def test_sf_elapsed_hours_equal_resolve_time_across_dst_changes(tree):
@@ -300,3 +327,72 @@ def test_command_imports_and_summarises(tree, tmp_path):
     call_command("import_cases", str(SR311 / "boston/boston311-100.csv"), mapping=str(mapping), region=GRID_A, stdout=out, stderr=err)
     assert "来源 boston-again" in out.getvalue()
     assert Case.objects.filter(external_source="boston-again", matter__code="09009").count() == 20
+
+
+# Chinese work-order exports ------------------------------------------------------------------------
+
+SAMPLES = Path(__file__).resolve().parent / "samples"
+BEIJING = ZoneInfo("Asia/Shanghai")
+
+
+def test_hotline_12345_export_keeps_each_order_own_deadline(tree):
+    result = import_cases(SAMPLES / "hotline12345.csv", mapping=preset("hotline12345"), region=GRID_A,
+                          now=datetime(2026, 3, 8, 9, tzinfo=BEIJING))  # fmt: skip
+    assert result.created == 5 and result.by_status == {"closed": 3, "accepted": 2}
+    fumes = Case.objects.get(external_id="GD20260302000118")
+    assert fumes.reported_at == datetime(2026, 3, 2, 9, 15, 22, tzinfo=BEIJING)
+    assert fumes.closed_at == datetime(2026, 3, 5, 16, 40, tzinfo=BEIJING)
+    assert fumes.close_due_at == datetime(2026, 3, 9, 9, 15, 22, tzinfo=BEIJING) and not fumes.ever_overdue
+    assert "餐馆夜间排烟" in fumes.description and "满意" in fumes.description and "区生态环境局" in fumes.description
+    assert fumes.address == "开州区云枫街道永先路12号"
+    drain = Case.objects.get(external_id="GD20260302000245")  # closed 8.5 hours after its deadline
+    assert drain.ever_overdue and drain.deadline_note == NOTE_SOURCE_DUE
+    noise = Case.objects.get(external_id="GD20260304000390")  # open, within its deadline on 8 March
+    assert noise.status == Status.ACCEPTED and noise.close_due_at == datetime(2026, 3, 11, 21, 37, 45, tzinfo=BEIJING)
+    assert noise.step_started_at == noise.reported_at and not noise.ever_overdue
+    lamp = Case.objects.get(external_id="GD20260305000512")  # written 2026/3/5 14:05
+    assert lamp.reported_at == datetime(2026, 3, 5, 14, 5, tzinfo=BEIJING)
+
+
+def test_szcg_export_in_gbk_and_as_excel(tree):
+    result = import_cases(SAMPLES / "szcg_gbk.csv", mapping=preset("szcg"), region=GRID_A, now=datetime(2026, 4, 3, 12, tzinfo=BEIJING))
+    assert result.created == 4
+    by_id = {c.external_id: c for c in Case.objects.select_related("matter")}
+    assert by_id["SZCG2026-000131"].matter.code == "06010" and not by_id["SZCG2026-000131"].ever_overdue
+    assert by_id["SZCG2026-000132"].matter.code == "09006" and by_id["SZCG2026-000132"].ever_overdue  # 15:45 after 13:10
+    assert by_id["SZCG2026-000140"].status == Status.ACCEPTED and by_id["SZCG2026-000140"].matter.code == "01037"
+
+    # The same rows as an .xlsx workbook, cells typed as Excel writes them (dates as dates).
+    from openpyxl import Workbook
+
+    with (SAMPLES / "szcg_gbk.csv").open(encoding="gbk", newline="") as f:
+        rows = list(csv.reader(f))
+    book = Workbook()
+    book.active.append(rows[0])
+    for row in rows[1:]:
+        book.active.append([datetime.fromisoformat(v) if i in (1, 7, 8) and v else v for i, v in enumerate(row)])
+    content = io.BytesIO()
+    book.save(content)
+    import_cases(content.getvalue(), mapping=replace(preset("szcg"), source="szcg-xlsx"), region=GRID_A,
+                 now=datetime(2026, 4, 3, 12, tzinfo=BEIJING))  # fmt: skip
+    again = Case.objects.get(external_source="szcg-xlsx", external_id="SZCG2026-000132")
+    assert again.close_due_at == datetime(2026, 4, 1, 13, 10, tzinfo=BEIJING) and again.ever_overdue
+
+
+def test_bad_chinese_rows_are_named_by_row_and_column_and_nothing_is_written(tree):
+    text = (SAMPLES / "hotline12345.csv").read_text(encoding="utf-8").splitlines()
+    text[1] = text[1].replace("2026-03-09 09:15:22", "2026-03-01 09:15:22")  # due before the call
+    text[2] = text[2].replace("2026-03-02 10:02:51", "三月二日上午")  # a call time that does not parse
+    with pytest.raises(ImportFailed) as caught:
+        import_cases("\n".join(text).encode(), mapping=preset("hotline12345"), region=GRID_A, now=datetime(2026, 3, 8, tzinfo=BEIJING))
+    found = {(e.row, e.column) for e in caught.value.errors}
+    assert found == {(2, "办理时限"), (3, "来电时间")}, caught.value.errors
+    assert not Case.objects.exists()
+
+    missing = (SAMPLES / "hotline12345.csv").read_bytes().replace("办理时限".encode(), "期限".encode())
+    with pytest.raises(ImportFailed) as caught:
+        import_cases(missing, mapping=preset("hotline12345"), region=GRID_A)
+    assert any("办理时限" in str(e) for e in caught.value.errors)
+    with pytest.raises(MappingError, match="hotline"):
+        preset("hotline")
+    assert not Case.objects.exists()

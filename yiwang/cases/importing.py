@@ -27,12 +27,15 @@ that routing.route gives the matter's default tier in the case's grid: the grid 
 in, else the target grid given to the import. No RoutingDecision rows are written: the import
 event says where the case came from.
 
-Clocks. Closed and rejected cases get no clock at all, not even `close_due_at`: they were handled
-under the source's own limits and calendar, and judging them by ours (in our office hours and
-time zone) would invent lateness; the indicators count them as closed without a deadline. Open
-cases (reported/accepted) get their step's clock and `close_due_at` started at import time, not at
-the source's report time: the real start is unknown, and clocks from years ago would mark every
-open case overdue (and auto-escalate some) on the next sweep.
+Deadlines. A source's own deadline (the mapping's `due_at` column: 办理时限, 截止时间, target_dt)
+is kept per case, read like the other times, and on-time and overdue are judged against it, for open
+and closed cases alike. Where the source gives none, nothing is invented for closed and rejected
+cases: they were handled under the source's limits and calendar, so they carry no `close_due_at`,
+the indicators count them as closed without a deadline, and `deadline_note` says why. Open cases
+(reported/accepted) with no source deadline run on our matter's limits, started at the source's
+report time (not at the import: a clock started at the import would give a case open since 2022
+a deadline next year); their `deadline_note` says so. Either way an open case's running step
+started at the source's report time.
 """
 
 from __future__ import annotations
@@ -120,6 +123,7 @@ class Mapping:
     address: str = ""
     description: tuple[str, ...] = ()
     agency: str = ""
+    due_at: str = ""  # the source's own deadline for the whole case (办理时限, 截止时间, target_dt)
     date_formats: tuple[str, ...] = ("iso",)  # strptime formats, or "iso" for datetime.fromisoformat
     tz: str = ""  # the zone of naive times; the site's TIME_ZONE when empty
     ignore_offset: bool = False  # for exports that label local wall times as UTC (see the sfbq preset)
@@ -154,7 +158,7 @@ class Mapping:
     def headers(self) -> list[str]:
         """Every source column the mapping reads, each once."""
         named = [self.external_id, self.reported_at, *self.closed_at, self.status, *self.category, self.lat, self.lon,
-                 self.point, self.address, *self.description, self.agency]  # fmt: skip
+                 self.point, self.address, *self.description, self.agency, self.due_at]  # fmt: skip
         return list(dict.fromkeys(h for h in named if h))
 
     def status_map(self) -> dict[str, str]:
@@ -217,6 +221,16 @@ _BOSTON_MATTERS = {
     "Misc. Snow Complaint": "10001", "City/State Snow Issues": "10001",
 }  # fmt: skip
 _US_12H = "%m/%d/%Y %I:%M:%S %p"
+# How Chinese exports write times: 2026-03-02 09:15:00, 2026/3/2 9:15, 2026年3月2日 09:15 (seconds optional).
+_CN_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y年%m月%d日 %H:%M:%S",
+               "%Y年%m月%d日 %H:%M", "iso")
+# 数字城管's small classes to our matters, by name (部件 and 事件 of the national standard's catalogue).
+_SZCG_MATTERS = {
+    "暴露垃圾": "06010", "积存垃圾渣土": "06010", "道路不洁": "06010", "乱堆物堆料": "06036", "垃圾满溢": "06042",
+    "非法小广告": "07001", "违章张贴": "07001", "路灯": "01037", "道路破损": "06013", "人行道破损": "06013",
+    "占道经营": "09006", "店外经营": "09006", "无照经营游商": "09001", "机动车乱停放": "09009", "非机动车乱停放": "09009",
+    "违法建设": "06001", "餐饮油烟": "06027", "施工扰民": "08001", "噪声*": "06028", "树木*": "04002", "垃圾箱": "03005",
+}  # fmt: skip
 # The NYC export's Status: "Pending"/"Assigned"/"Email Sent" are open; a Closed Date on them is not an end.
 _NYC = {"source": "nyc311", "tz": "America/New_York", "category": ("Complaint Type", "Descriptor"), "matters": _NYC_MATTERS}
 
@@ -258,10 +272,21 @@ PRESETS: dict[str, Mapping] = {
                        lat="latitude", lon="longitude", address="incident_address", description=("resolution_description",),
                        agency="agency_name", date_formats=("iso",), closed_before_reported="clamp",
                        **{**_NYC, "category": ("complaint_type", "descriptor")}),
+    # target_dt is the case's own SLA due time (ONTIME/OVERDUE in the file is judged against it).
     "boston": Mapping(source="boston311", external_id="case_enquiry_id", reported_at="open_dt", closed_at=("closed_dt",),
                       status="case_status", category=("reason", "type"), matters=_BOSTON_MATTERS, lat="latitude",
                       lon="longitude", address="location", description=("case_title", "closure_reason"), agency="department",
-                      date_formats=("iso",), tz="America/New_York"),
+                      due_at="target_dt", date_formats=("iso",), tz="America/New_York"),
+    # Chinese work-order exports (Beijing time, Chinese headers). A 12345 hotline export: the call
+    # time starts the order, 办理时限 is its deadline; no status column (closed when 办结时间 is filled).
+    "hotline12345": Mapping(source="12345", external_id="工单编号", reported_at="来电时间", closed_at=("办结时间",),
+                            description=("诉求内容", "办理结果", "满意度"), address="事件地址", agency="承办单位",
+                            due_at="办理时限", date_formats=_CN_FORMATS, tz="Asia/Shanghai"),
+    # A 数字城管 (digital city management) export: the order starts when the centre accepts it, with a
+    # 截止时间 and the GB/T 30428 case classes (问题大类, 问题小类) as categories.
+    "szcg": Mapping(source="szcg", external_id="工单编号", reported_at="受理时间", closed_at=("办结时间",),
+                    category=("问题大类", "问题小类"), matters=_SZCG_MATTERS, description=("诉求内容", "办理结果", "满意度"),
+                    address="事件地址", agency="承办单位", due_at="截止时间", date_formats=_CN_FORMATS, tz="Asia/Shanghai"),
 }  # fmt: skip
 
 
@@ -450,6 +475,7 @@ class _Row:
     position: tuple[float, float] | None  # (lat, lon) as given, in the mapping's crs
     address: str
     description: str
+    due_at: datetime | None = None  # the source's own deadline
 
 
 @dataclass
@@ -589,6 +615,12 @@ def _check(table: Table, mapping: Mapping, *, now: datetime) -> tuple[list[_Row]
                 column = header[mapping.closed_at[0]] if mapping.closed_at else header.get(mapping.status, "")
                 errors.append(RowError(row, column, "状态为已结案，但没有结案时间"))
 
+        due_at = None
+        if cell(values, mapping.due_at):
+            due_at = time(row, values, mapping.due_at)
+            if due_at is not None and reported_at is not None and due_at < reported_at:
+                errors.append(RowError(row, header[mapping.due_at], "办理时限早于上报时间"))
+
         position = None
         if mapping.point:
             position = _point(cell(values, mapping.point))
@@ -607,7 +639,8 @@ def _check(table: Table, mapping: Mapping, *, now: datetime) -> tuple[list[_Row]
         lines = [" / ".join(dict.fromkeys(categories)), *dict.fromkeys(details), f"部门：{agency}" if agency else ""]
         good.append(_Row(row=row, external_id=external_id, status=status, source_status=source_status, reported_at=reported_at,
                          ended_at=ended_at, matter=matters(categories), position=position,
-                         address=cell(values, mapping.address)[:200], description="\n".join(x for x in lines if x)))  # fmt: skip
+                         address=cell(values, mapping.address)[:200], description="\n".join(x for x in lines if x),
+                         due_at=due_at))  # fmt: skip
     return good, errors, warnings
 
 
@@ -654,15 +687,18 @@ def _grids(rows: list[_Row], mapping: Mapping, target: Region) -> list[tuple[Reg
 
 
 # The columns _write gives, in its order: first those shared by every case of one matter, grid
-# and status, then each case's own. Every other column takes its field's default (or the import's
-# constant), prepared once.
+# and status, then each case's own (its clock first). Every other column takes its field's default
+# (or the import's constant), prepared once.
 _CASE_COLUMNS = (
     "status", "matter_id", "matter_version_id", "board", "tier", "level", "region_id", "micro_grid_id", "handling_region_id",
-    "step", "step_started_at", "step_warn_at", "step_due_at", "close_due_at", "deadline_note",
+    "step", "step_started_at", "step_warn_at", "step_due_at", "close_due_at", "deadline_note", "ever_overdue", "step_overdue",
     "id", "number", "lon", "lat", "address", "description", "external_id", "reported_at", "accepted_at", "rejected_at", "closed_at",
 )  # fmt: skip
 _EVENT_COLUMNS = ("case_id", "to_status", "note", "detail")
 _CLOCK_FIELDS = ("step", "step_started_at", "step_warn_at", "step_due_at", "close_due_at", "deadline_note")
+NOTE_SOURCE_DUE = "时限取自来源系统"
+NOTE_NO_SOURCE_DUE_CLOSED = "来源未提供办理时限，不判断是否按期"
+NOTE_NO_SOURCE_DUE_OPEN = "来源未提供办理时限，按本系统事项时限自来源上报时间起算"
 
 
 def _write(rows: list[_Row], *, mapping: Mapping, target: Region, table: Table, now: datetime) -> int:
@@ -687,7 +723,7 @@ def _write(rows: list[_Row], *, mapping: Mapping, target: Region, table: Table, 
             if way is None:
                 way = routes[(matter.id, grid.id)] = routing.route(matter_version=version, grid=grid, how_found=ACTOR_LABEL)
             return (status, matter.id, version.id, matter.board, way.tier, way.level, grid.id, micro.id if micro else None,
-                    way.region.id, *_clock(version, status, now=now, db_time=db_time))  # fmt: skip
+                    way.region.id)  # fmt: skip
 
         ids = _reserve_ids(Case, len(rows))
         cases, events = [], []
@@ -698,7 +734,7 @@ def _write(rows: list[_Row], *, mapping: Mapping, target: Region, table: Table, 
             if head is None:
                 head = groups[key] = shared(r.matter, grid, micro, status)
             cases.append((
-                *head, pk, f"{r.reported_at.astimezone(site):%Y%m%d}{pk:06d}", lon, lat,
+                *head, *_clock(versions[r.matter.id], r, now=now, db_time=db_time), pk, f"{r.reported_at.astimezone(site):%Y%m%d}{pk:06d}", lon, lat,
                 r.address, r.description, r.external_id, reported, reported if status in (Status.ACCEPTED, Status.CLOSED) else None,
                 ended if status == Status.REJECTED else None, ended if status == Status.CLOSED else None,
             ))  # fmt: skip
@@ -722,17 +758,30 @@ def _db_time():
     return lambda value: None if value is None else str(value.astimezone(zone).replace(tzinfo=None))
 
 
-def _clock(version, status: str, *, now: datetime, db_time) -> tuple:
-    """The clock columns for a case of `version` in `status` (see the module docstring): empty
-    for closed and rejected cases; for open ones, the step and the whole case timed from `now`.
-    The same for every open case of a matter, so computed once per group of cases."""
-    if status not in (Status.REPORTED, Status.ACCEPTED):
-        return ("", None, None, None, None, "")
+def _clock(version, row: _Row, *, now: datetime, db_time) -> tuple:
+    """The clock columns of one case (see the module docstring), then ever_overdue and step_overdue.
+    Closed and rejected cases: the source's deadline, or none. Open ones: the running step from the
+    source's report time, and the source's deadline or else our matter's limits from that time."""
+    due = row.due_at
+    if row.status not in (Status.REPORTED, Status.ACCEPTED):
+        if due is None:
+            return ("", None, None, None, None, NOTE_NO_SOURCE_DUE_CLOSED, False, False)
+        late = row.ended_at is not None and row.ended_at > due
+        return ("", None, None, None, db_time(due), NOTE_SOURCE_DUE, late, False)
     calendar = work_calendar.current()
-    case = Case(matter_version=version, status=status)
-    clock.start_step(case, now=now, calendar=calendar)
-    clock.set_close_due(case, start=now, calendar=calendar)
-    return tuple(db_time(v) if isinstance(v, datetime) else v for v in (getattr(case, f) for f in _CLOCK_FIELDS))
+    case = Case(matter_version=version, status=row.status)
+    clock.start_step(case, now=row.reported_at, calendar=calendar)
+    if due is None:
+        clock.set_close_due(case, start=row.reported_at, calendar=calendar)
+        note = "；".join(n for n in (NOTE_NO_SOURCE_DUE_OPEN, case.deadline_note) if n)[:200]
+    else:
+        case.close_due_at, note = due, NOTE_SOURCE_DUE
+        # A step is never due after the whole case.
+        case.step_warn_at, case.step_due_at = min(case.step_warn_at, due), min(case.step_due_at, due)
+    case.deadline_note = note
+    step_late = case.step_due_at is not None and case.step_due_at < now
+    values = tuple(db_time(v) if isinstance(v, datetime) else v for v in (getattr(case, f) for f in _CLOCK_FIELDS))
+    return (*values, case.close_due_at < now, step_late)
 
 
 def _reserve_ids(model, count: int) -> list[int] | range:
