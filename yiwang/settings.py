@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "yiwang.analysis",
     "yiwang.reviews",
     "yiwang.web",
+    "yiwang.imports",
     "yiwang.demo",
 ]
 

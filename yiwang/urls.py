@@ -29,5 +29,6 @@ urlpatterns = [
     path("command/", include("yiwang.command.urls")),
     path("analysis/", include("yiwang.analysis.urls")),
     path("reviews/", include("yiwang.reviews.urls")),
+    path("imports/", include("yiwang.imports.urls")),
     path("", include("yiwang.web.urls")),
 ]

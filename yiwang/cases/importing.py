@@ -44,7 +44,7 @@ import json
 import re
 import statistics
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from collections.abc import Mapping as MappingType
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
@@ -497,13 +497,16 @@ def import_cases(
     skip_bad_rows: bool = False,
     encoding: str | None = None,
     now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Import the cases in `source` (a path, bytes or file) read through `mapping`.
 
     `region` is the grid (or micro-grid), or its code, given to rows whose point is in no grid of
     ours. Raises ImportFailed listing every bad row and writes nothing, unless `skip_bad_rows`,
     which writes the good rows and returns the bad ones in `skipped`. MappingError for a bad mapping.
-    There is no user and no scope check: this is for the command line, run by whoever runs the site.
+    There is no user and no scope check: the command line is run by whoever runs the site, and the
+    staff page (yiwang.imports) checks the user before it queues the job. `progress(done, total)`
+    is told every few thousand rows checked, and once more when the rows are written.
     """
     target = _target(region)
     try:
@@ -512,7 +515,7 @@ def import_cases(
     except TabularError as exc:
         raise ImportFailed([exc.as_row_error()]) from None
     now = now or timezone.now()
-    rows, errors, warnings = _check(table, mapping, now=now)
+    rows, errors, warnings = _check(table, mapping, now=now, progress=progress)
     if errors and not skip_bad_rows:
         raise ImportFailed(errors)
     try:
@@ -521,6 +524,8 @@ def import_cases(
         # Someone imported some of these while we checked: name them.
         clashes = _already_imported(mapping.source, rows, table.headers[mapping.external_id])
         raise ImportFailed(clashes or [RowError(None, "", "导入期间数据发生变化，本文件未导入，请重新导入")]) from None
+    if progress is not None:
+        progress(len(table.rows), len(table.rows))
     hours = [(r.ended_at - r.reported_at).total_seconds() / 3600 for r in rows if r.status == Status.CLOSED]
     return ImportResult(
         source=mapping.source, rows=len(table.rows), created=created, by_status=dict(Counter(r.status for r in rows)),
@@ -540,7 +545,28 @@ def _target(region: Region | str) -> Region:
     return region
 
 
-def _check(table: Table, mapping: Mapping, *, now: datetime) -> tuple[list[_Row], list[RowError], list[RowError]]:
+def preview_cases(source: Any, *, mapping: Mapping, encoding: str | None = None, limit: int = 5) -> tuple[list[dict], list[RowError]]:
+    """The first `limit` rows as the import would read them (our field -> value), and their problems,
+    for the import page to show before anything is queued. TabularError-like problems of the file
+    itself (a missing column, an unreadable file) come back as errors too."""
+    try:
+        table = read_table(source, columns=[Column(h, h) for h in mapping.headers()], mapping={h: h for h in mapping.headers()},
+                           encoding=encoding)  # fmt: skip
+    except TabularError as exc:
+        return [], [exc.as_row_error()]
+    table.rows = table.rows[:limit]
+    rows, errors, _ = _check(table, mapping, now=timezone.now())
+    site = timezone.get_default_timezone()
+
+    def shown(value: datetime | None) -> str:
+        return f"{value.astimezone(site):%Y-%m-%d %H:%M}" if value else ""
+
+    return [{"row": r.row, "external_id": r.external_id, "status": Status(r.status).label, "reported_at": shown(r.reported_at),
+             "due_at": shown(r.due_at), "ended_at": shown(r.ended_at), "matter": r.matter.name, "address": r.address,
+             "description": r.description} for r in rows], errors  # fmt: skip
+
+
+def _check(table: Table, mapping: Mapping, *, now: datetime, progress=None) -> tuple[list[_Row], list[RowError], list[RowError]]:
     """Every row read and checked: (good rows, errors, warnings)."""
     at = {h: table.position(h) for h in mapping.headers()}
     header = table.headers
@@ -571,7 +597,10 @@ def _check(table: Table, mapping: Mapping, *, now: datetime) -> tuple[list[_Row]
             warnings.append(RowError(row, header[name], note))
         return value
 
-    for row, values in table.rows:
+    total = len(table.rows)
+    for done, (row, values) in enumerate(table.rows):
+        if progress is not None and done % 2000 == 0:
+            progress(done, total)
         bad = len(errors)
         external_id = cell(values, mapping.external_id)
         if not external_id:

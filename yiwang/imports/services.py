@@ -1,0 +1,142 @@
+"""Writes of staff imports: upload (checked, kept for the preview), start (queued for the worker),
+and the worker's run. The rules of the import itself are in yiwang.cases.importing; the rules of who
+may import where are here, so that every page asks the same question."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiwang.cases.importing import PRESETS, Mapping, MappingError, import_cases, preset
+from yiwang.core import audit
+from yiwang.core.scope import Action, is_command_center_staff, role_allows
+from yiwang.core.tabular import ImportFailed
+from yiwang.regions.models import Level, Region
+
+from .models import ImportJob, ImportStatus
+from .tasks import run_import
+
+log = logging.getLogger(__name__)
+SUFFIXES = (".csv", ".xlsx")
+
+
+def may_import(user) -> bool:
+    """Historic cases move the command center's figures: its own staff import them, within their scope."""
+    return is_command_center_staff(user) and role_allows(user, Action.CHANGE)
+
+
+def target_grids(user):
+    """The grids a user may name as the place for cases whose point is in none of ours."""
+    return Region.objects.restrict(user).filter(level=Level.GRID).order_by("code")
+
+
+def mapping_of(job: ImportJob) -> Mapping:
+    base = preset(job.preset) if job.preset else None
+    return Mapping.from_dict(job.mapping, base=base) if job.mapping or base is None else base
+
+
+def upload_import(*, acting_user, upload, preset_name: str, mapping_text: str, encoding: str, region_code: str) -> ImportJob:
+    """Check what the page was given and keep the file for the preview; nothing is imported yet."""
+    if not may_import(acting_user):
+        raise PermissionDenied(_("只有区、街道、社区指挥中心的工作人员可以导入历史事件"))
+    problems: dict[str, str] = {}
+    if upload is None:
+        problems["file"] = _("请选择要导入的文件")
+    elif Path(upload.name).suffix.lower() not in SUFFIXES:
+        problems["file"] = _("文件应为 CSV 或 Excel（.xlsx）")
+    elif upload.size > settings.IMPORT_MAX_BYTES:
+        problems["file"] = _("文件超过 %(mb)d MB 的上限") % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
+    if preset_name and preset_name not in PRESETS:
+        problems["preset"] = _("没有名为 %(name)s 的预设格式") % {"name": preset_name}
+    if encoding not in ("", "utf-8", "gbk"):
+        problems["encoding"] = _("编码应为 UTF-8 或 GBK")
+    mapping: dict = {}
+    if mapping_text.strip():
+        try:
+            mapping = json.loads(mapping_text)
+        except ValueError:
+            problems["mapping"] = _("列映射应为 JSON 对象")
+        else:
+            if not isinstance(mapping, dict):
+                problems["mapping"] = _("列映射应为 JSON 对象")
+    elif not preset_name:
+        problems["preset"] = _("请选择预设格式，或填写列映射")
+    region = target_grids(acting_user).filter(code=region_code).first()
+    if region is None:
+        problems["region"] = _("请选择您辖区内的网格")
+    if not problems:
+        try:
+            Mapping.from_dict(mapping, base=preset(preset_name) if preset_name else None)
+        except MappingError as exc:
+            problems["mapping"] = str(exc)
+    if problems:
+        raise ValidationError(problems)
+    job = ImportJob(filename=Path(upload.name).name[:200], encoding=encoding, preset=preset_name, mapping=mapping, region=region,
+                    created_by=acting_user, created_at=timezone.now())  # fmt: skip
+    job.file.save(f"cases{Path(upload.name).suffix.lower()}", ContentFile(upload.read()), save=False)
+    job.save()
+    return job
+
+
+def start_import(*, job: ImportJob, acting_user) -> ImportJob:
+    """Queue a previewed import for the worker; a second click queues nothing more."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.created_by_id != acting_user.pk or not may_import(acting_user):
+            raise PermissionDenied(_("只能启动自己上传的导入"))
+        if job.status != ImportStatus.PREVIEW:
+            return job
+        job.status = ImportStatus.QUEUED
+        job.save(update_fields=["status"])
+        audit.record(actor=acting_user, action="imports.start", target=job,
+                     detail={"file": job.filename, "preset": job.preset, "region": job.region.code})  # fmt: skip
+        transaction.on_commit(lambda: run_import.enqueue(job.pk))
+    return job
+
+
+def _progress(job_id: int):
+    def tell(done: int, total: int) -> None:
+        # Checking is most of the work; the last tenth is the write, told when it has committed.
+        share = 100 if done >= total else int(90 * done / max(total, 1))
+        ImportJob.objects.filter(pk=job_id).update(progress=share, rows=total)
+
+    return tell
+
+
+def run_job(*, job_id: int) -> str:
+    """The worker's side: run the import and keep its outcome; the file is deleted afterwards."""
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status != ImportStatus.QUEUED:
+            return job.status if job else "missing"
+        job.status, job.started_at = ImportStatus.RUNNING, timezone.now()
+        job.save(update_fields=["status", "started_at"])
+    outcome: dict = {"status": ImportStatus.FAILED}
+    try:
+        with job.file.open("rb") as handle:
+            content = handle.read()
+        result = import_cases(content, mapping=mapping_of(job), region=job.region, encoding=job.encoding or None,
+                              progress=_progress(job.pk))  # fmt: skip
+    except ImportFailed as failed:
+        outcome["errors"] = [[e.row, e.column, e.reason] for e in failed.errors]
+    except MappingError as exc:
+        outcome["errors"] = [[None, "", str(exc)]]
+    except Exception:
+        log.exception("import job %s failed", job.pk)
+        outcome["errors"] = [[None, "", _("导入时发生内部错误，文件未导入。请稍后重新上传；多次失败请联系系统管理员，并告知导入编号 %(id)s。") % {"id": job.pk}]]
+    else:
+        outcome = {"status": ImportStatus.DONE, "rows": result.rows, "created": result.created, "progress": 100,
+                   "warnings": [[w.row, w.column, w.reason] for w in result.warnings],
+                   "result": {"by_status": result.by_status, "median_hours": result.median_hours}}  # fmt: skip
+    ImportJob.objects.filter(pk=job.pk).update(finished_at=timezone.now(), **outcome)
+    job.file.delete(save=False)
+    ImportJob.objects.filter(pk=job.pk).update(file="")
+    return outcome["status"]
