@@ -26,12 +26,23 @@ ASSETS = [
     ("pdfjs-dist", "build/pdf.worker.min.mjs", "pdfjs/pdf.worker.min.mjs"),
 ]
 
+# Files the server reads but never serves: var/fonts. The weekly report's PDF font, Noto Sans SC
+# (SIL Open Font License 1.1; its licence text is copied beside it), so no system CJK font is needed.
+FONTS = ROOT / "var" / "fonts"
+SERVER_FILES = [
+    ("@expo-google-fonts/noto-sans-sc", "400Regular/NotoSansSC_400Regular.ttf", "NotoSansSC-Regular.ttf"),
+    ("@expo-google-fonts/noto-sans-sc", "LICENSE_FONT", "NotoSansSC-OFL.txt"),
+]
+
 
 def main() -> int:
-    missing = [f"{pkg}/{src}" for pkg, src, _ in ASSETS if not (NODE / pkg / src).exists()]
+    missing = [f"{pkg}/{src}" for pkg, src, _ in ASSETS + SERVER_FILES if not (NODE / pkg / src).exists()]
     if missing:
         print("missing npm assets (run `npm ci` first): " + ", ".join(missing), file=sys.stderr)
         return 1
+    for pkg, src, dest in SERVER_FILES:
+        FONTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(NODE / pkg / src, FONTS / dest)
     for pkg, src, dest in ASSETS:
         source, target = NODE / pkg / src, VENDOR / dest
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -39,7 +50,7 @@ def main() -> int:
             shutil.copytree(source, target, dirs_exist_ok=True)
         else:
             shutil.copy2(source, target)
-    print(f"copied {len(ASSETS)} assets into {VENDOR}")
+    print(f"copied {len(ASSETS)} assets into {VENDOR} and {len(SERVER_FILES)} files into {FONTS}")
     return 0
 
 

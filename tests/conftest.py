@@ -112,6 +112,14 @@ def _chinese_after_each_test():
 
 
 @pytest.fixture(autouse=True)
+def _second_factor_off_unless_asked(request, settings):
+    # Tests log in by force_login or through the form as district and street users; a second factor
+    # is required for those roles by default, which tests marked `two_factor` check (tests/accounts).
+    if request.node.get_closest_marker("two_factor") is None:
+        settings.YIWANG_2FA_ROLES = ()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # The production hasher is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -120,6 +120,14 @@ def department(region):
     return Department.objects.create(code=f"D{_n():05d}", name=f"部门{_n()}", kind="urban_management", region=region)
 
 
+def personaccessgrant(region):
+    """A grant for one person registered in `region`, running for a week."""
+    from yiwang.registry.models import PersonAccessGrant
+
+    return PersonAccessGrant.objects.create(department=department(region), person=person(region), region=region, reason="测试授权",
+                                            expires_at=timezone.now() + timedelta(days=7))
+
+
 def case(region):
     """A case at `region` straight in the table (the services are tested in tests/cases)."""
     from yiwang.cases.models import Case
@@ -157,6 +165,24 @@ def casephoto(region):
     from yiwang.cases.models import CasePhoto
 
     return CasePhoto.objects.create(case=case(region), kind="report", image="cases/test.png", content_type="image/png", size=1)
+
+
+def casepublication(region):
+    from yiwang.cases.models import CasePublication
+
+    return CasePublication.objects.create(case=case(region), source="reporter", created_at=timezone.now())
+
+
+def publicationchange(region):
+    from yiwang.cases.models import PublicationChange
+
+    return PublicationChange.objects.create(publication=casepublication(region), at=timezone.now(), action="release")
+
+
+def reporterban(region):
+    from yiwang.cases.models import ReporterBan
+
+    return ReporterBan.objects.create(phone_digest=f"d{_n()}", region=region, reason="测试", banned_at=timezone.now())
 
 
 def routingdecision(region):

@@ -4,7 +4,8 @@ import openpyxl
 import pytest
 
 from tests import factories
-from yiwang.accounts.models import ApiToken, LoginFailure
+from tests.exports.helpers import export_via_job
+from yiwang.accounts.models import ApiToken
 from yiwang.core.models import SensitiveAccess
 
 
@@ -52,30 +53,6 @@ def test_wrong_bearer_and_other_users_token_are_refused(client, users):
     token, _ = issue_token(user=users["worker_b"], name="b", acting_user=users["worker_b"])
     client.force_login(users["worker_a"])
     assert client.delete(f"/api/tokens/{token.pk}").status_code == 404
-
-
-@pytest.mark.django_db
-def test_repeated_failed_logins_lock_the_account(client, users, settings):
-    settings.LOGIN_FAILURE_LIMIT = 3
-    for _ in range(3):
-        page = client.post("/login/", {"username": "worker_a", "password": "wrong"})
-        assert page.status_code == 200
-    assert LoginFailure.objects.filter(username="worker_a").count() == 3
-    # Even the right password is refused while locked, with a message saying why.
-    page = client.post("/login/", {"username": "worker_a", "password": "Yiwang-test-2026"})
-    assert "_auth_user_id" not in client.session
-    assert "15" in page.content.decode()
-    # Another account is not affected.
-    client.post("/login/", {"username": "worker_b", "password": "Yiwang-test-2026"})
-    assert client.session["_auth_user_id"] == str(users["worker_b"].pk)
-
-
-@pytest.mark.django_db
-def test_successful_login_clears_failures(client, users):
-    client.post("/login/", {"username": "worker_a", "password": "wrong"})
-    client.post("/login/", {"username": "worker_a", "password": "Yiwang-test-2026"})
-    assert client.session["_auth_user_id"] == str(users["worker_a"].pk)
-    assert not LoginFailure.objects.filter(username="worker_a").exists()
 
 
 @pytest.mark.django_db
@@ -161,5 +138,5 @@ def test_ui_is_chinese_by_default_and_english_on_request(client, users, tree):
     assert "Households" in panel and "Grid" in panel and "户数" not in panel
     # Data files stay Chinese whatever the interface language: they are read back by the importer.
     factories.person(tree.grid_a)
-    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/registry/export/persons.xlsx").content)).active
+    sheet = openpyxl.load_workbook(io.BytesIO(export_via_job(client, "/registry/export/persons.xlsx").content)).active
     assert "男" in [cell for row in sheet.iter_rows(values_only=True) for cell in row]

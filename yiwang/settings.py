@@ -4,6 +4,7 @@ SQLite is the embedded default; set DATABASE_URL=postgres://... for PostgreSQL.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -44,6 +45,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "django_tasks_db",
+    # Login lockout per username (attempts kept in the database, so every app server sees them) and TOTP.
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "yiwang.core",
     "yiwang.accounts",
     "yiwang.regions",
@@ -72,13 +78,17 @@ INSTALLED_APPS = [
     "yiwang.command",
     "yiwang.analysis",
     "yiwang.reviews",
+    "yiwang.exports",
     "yiwang.web",
     "yiwang.imports",
+    "yiwang.search",
     "yiwang.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Sends SECURE_CSP (below) on every response.
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Serves collected static files (including the npm assets) without a CDN or a separate web server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -86,14 +96,21 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session limits, required second factor, forced password change.
+    "yiwang.accounts.middleware.AccountSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a lockout into the login page's answer (AXES_LOCKOUT_CALLABLE).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "yiwang.urls"
 WSGI_APPLICATION = "yiwang.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["yiwang.accounts.backends.ThrottledModelBackend"]
+# The lockout check first (it refuses a locked username before any password is tried), then the password.
+AUTHENTICATION_BACKENDS = ["yiwang.accounts.backends.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 
@@ -159,6 +176,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # 等保 asks for complex passwords: three of lower case, upper case, digits and symbols.
+    {"NAME": "yiwang.accounts.validators.CharacterClassValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -185,14 +204,55 @@ MEDIA_URL = "/media/"
 
 # Imports refuse files larger than this (bytes).
 IMPORT_MAX_BYTES = int(os.environ.get("YIWANG_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
-# Failed logins: this many for one username within the window locks it for the window.
+# Failed logins (django-axes, see docs/security.md): this many for one username locks that username
+# for the window; the lock lifts by itself after it, or earlier when a scoped admin unlocks it. Counted
+# per username only, never per address: behind a proxy all users share one, and names that do not
+# exist cost no real account anything.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("YIWANG_LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("YIWANG_LOGIN_FAILURE_WINDOW", "900"))
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW_SECONDS)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+# An attacker retrying during the lock does not prolong it: the owner gets back in after the window.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "yiwang.accounts.addresses.client_address"
+AXES_LOCKOUT_CALLABLE = "yiwang.accounts.views.lockout_response"
+# Logins are recorded in accounts.LoginEvent (with their retention), not in axes' own logs.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_VERBOSE = False
+# axes.W006 asks for a per-address lock too; that is the lock one client behind a shared proxy turned against
+# every user. Counting per username sums over all addresses and browsers, so rotating them does not help;
+# spraying one password over many names is for the proxy's rate limit (docs/security.md).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Addresses (or networks, comma-separated) of reverse proxies whose X-Forwarded-For is believed.
+# Empty: the connecting address is the client's.
+YIWANG_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("YIWANG_TRUSTED_PROXIES", "").split(",") if p.strip()]
+# Login events (successes, failures, locks, second-factor steps) are kept this many days (等保 level 3: 180).
+YIWANG_LOGIN_LOG_DAYS = int(os.environ.get("YIWANG_LOGIN_LOG_DAYS", "180"))
+# Roles that must pass a TOTP second factor after the password; "admin" means superusers. Empty turns it off.
+YIWANG_2FA_ROLES = tuple(r.strip() for r in os.environ.get("YIWANG_2FA_ROLES", "district,street,admin").split(",") if r.strip())
+OTP_TOTP_ISSUER = os.environ.get("YIWANG_2FA_ISSUER", "一网")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Sessions: staff are logged out after this many idle minutes and at the latest this many hours after
+# logging in; residents keep theirs this many days.
+YIWANG_SESSION_IDLE_MINUTES = int(os.environ.get("YIWANG_SESSION_IDLE_MINUTES", "30"))
+YIWANG_SESSION_MAX_HOURS = int(os.environ.get("YIWANG_SESSION_MAX_HOURS", "12"))
+YIWANG_RESIDENT_SESSION_DAYS = int(os.environ.get("YIWANG_RESIDENT_SESSION_DAYS", "14"))
+SESSION_COOKIE_AGE = YIWANG_RESIDENT_SESSION_DAYS * 86400
 
 # The closed loop (see docs/case-lifecycle.md).
 # Office hours for limits in working hours, in TIME_ZONE; "3d" is three times their length.
 YIWANG_OFFICE_HOURS = os.environ.get("YIWANG_OFFICE_HOURS", "09:00-12:00,14:00-18:00")
 YIWANG_PHOTO_MAX_BYTES = int(os.environ.get("YIWANG_PHOTO_MAX_BYTES", str(10 * 1024 * 1024)))
+# Uploaded photos are re-encoded (EXIF and GPS dropped): long side capped, thumbnail for lists (px).
+YIWANG_PHOTO_MAX_SIDE = int(os.environ.get("YIWANG_PHOTO_MAX_SIDE", "2048"))
+YIWANG_PHOTO_THUMB_SIDE = int(os.environ.get("YIWANG_PHOTO_THUMB_SIDE", "320"))
+# Publication (cases/moderation.py): decimals of published coordinates (3 ≈ 100 m), and the matter
+# categories that concern households and are never published.
+YIWANG_PUBLIC_COORD_DECIMALS = int(os.environ.get("YIWANG_PUBLIC_COORD_DECIMALS", "3"))
+YIWANG_PRIVATE_MATTER_CATEGORIES = ("矛盾纠纷", "民生关爱")
 # Anonymous snap-and-report: at most this many reports per address per hour.
 YIWANG_RESIDENT_REPORTS_PER_HOUR = int(os.environ.get("YIWANG_RESIDENT_REPORTS_PER_HOUR", "10"))
 # Duplicate suggestions: open cases of the same matter within this radius (m) and window (hours).
@@ -204,10 +264,46 @@ YIWANG_WEBHOOK_MAX_SKEW = int(os.environ.get("YIWANG_WEBHOOK_MAX_SKEW", "300"))
 YIWANG_ACTIVITY_REGISTRATIONS_PER_HOUR = int(os.environ.get("YIWANG_ACTIVITY_REGISTRATIONS_PER_HOUR", "20"))
 # The background sweep for overdue cases, reminders and automatic escalation runs this often (seconds).
 YIWANG_SWEEP_SECONDS = int(os.environ.get("YIWANG_SWEEP_SECONDS", "60"))
+# Exported files (yiwang.exports) are kept this many days after they are written, then deleted by the worker.
+YIWANG_EXPORT_KEEP_DAYS = int(os.environ.get("YIWANG_EXPORT_KEEP_DAYS", "7"))
+
+# Content-Security-Policy (Django's own middleware; see docs/security.md). Every script is a static
+# file: no inline script, no event-handler attribute, no eval. Map tile hosts, when a deployment adds
+# a tile layer, go in YIWANG_CSP_IMG_HOSTS (comma-separated, e.g. https://tiles.example.gov.cn).
+YIWANG_CSP_IMG_HOSTS = [h.strip() for h in os.environ.get("YIWANG_CSP_IMG_HOSTS", "").split(",") if h.strip()]
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:", *YIWANG_CSP_IMG_HOSTS],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    # pdf.js parses the weekly report in a worker loaded from our static files.
+    "worker-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+if os.environ.get("YIWANG_CSP_REPORT_URI"):
+    SECURE_CSP["report-uri"] = [os.environ["YIWANG_CSP_REPORT_URI"]]
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("YIWANG_SECURE_COOKIES", False)
+# YIWANG_HTTPS=1 behind a TLS-terminating proxy: secure cookies, redirect to https, HSTS, and the proxy's
+# X-Forwarded-Proto believed (the proxy must set it and strip the client's). Off for the demo on plain http.
+YIWANG_HTTPS = env_bool("YIWANG_HTTPS", False)
+SESSION_COOKIE_SECURE = YIWANG_HTTPS or env_bool("YIWANG_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if YIWANG_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("YIWANG_HSTS_SECONDS", str(365 * 86400)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("YIWANG_HSTS_SUBDOMAINS", False)
+    # The health check is probed over plain http by load balancers.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 LOGGING = {
     "version": 1,
@@ -216,7 +312,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("YIWANG_LOG_LEVEL", "WARNING")},
 }
 
-# The weekly dispatch report's PDF font (a CJK font; Debian: fonts-noto-cjk). Index 2 of the Noto
-# collection is Simplified Chinese.
-YIWANG_REPORT_FONT = os.environ.get("YIWANG_REPORT_FONT", "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
+# The weekly dispatch report's PDF font. Empty: the project's own Noto Sans SC (OFL-1.1), which
+# scripts/copy_assets.py copies from npm into var/fonts. Set it to use another CJK font file; a .ttc
+# collection takes YIWANG_REPORT_FONT_INDEX (2 is Simplified Chinese in Debian's NotoSansCJK-Regular.ttc).
+YIWANG_REPORT_FONT = os.environ.get("YIWANG_REPORT_FONT", "")
 YIWANG_REPORT_FONT_INDEX = int(os.environ.get("YIWANG_REPORT_FONT_INDEX", "2"))
+
+# Need to know (yiwang.registry.access): a department keeps seeing the persons a case names for this
+# many days after the case closes; a person access grant runs at most this many days.
+REGISTRY_CASE_ACCESS_DAYS = int(os.environ.get("YIWANG_REGISTRY_CASE_ACCESS_DAYS", "30"))
+REGISTRY_GRANT_MAX_DAYS = int(os.environ.get("YIWANG_REGISTRY_GRANT_MAX_DAYS", "90"))

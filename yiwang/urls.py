@@ -1,12 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from yiwang.api import api
 from yiwang.cases.views import case_photo
 
 urlpatterns = [
+    # The admin's own login would skip the second factor and the login page's messages: use ours.
+    path("admin/login/", RedirectView.as_view(url="/login/", query_string=True)),
     path("admin/", admin.site.urls),
+    path("account/", include("yiwang.accounts.urls")),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     # The words of the pages' scripts (djangojs in yiwang/locale), in the chosen language.
@@ -29,6 +33,8 @@ urlpatterns = [
     path("command/", include("yiwang.command.urls")),
     path("analysis/", include("yiwang.analysis.urls")),
     path("reviews/", include("yiwang.reviews.urls")),
+    path("exports/", include("yiwang.exports.urls")),
     path("imports/", include("yiwang.imports.urls")),
+    path("search/", include("yiwang.search.urls")),
     path("", include("yiwang.web.urls")),
 ]

@@ -1,6 +1,7 @@
 """What a person sees on the map: drill down and the side panel, in Chromium."""
 
 import pytest
+from playwright.sync_api import expect  # waits without eval, which the pages' CSP refuses
 
 from tests import factories
 
@@ -31,29 +32,29 @@ def test_drill_down_from_street_to_micro_grid(page, login, live_server, populate
     make_user("street_user", "street", populated.street)
     login("street_user")
     map_el = page.locator("#map")
-    page.wait_for_function("document.getElementById('map').dataset.current === '500154003000'")
+    expect(page.locator("#map")).to_have_attribute("data-current", "500154003000")
     # The street's only community is drawn, with the street's figures in the panel.
     assert page.locator("[data-testid=panel-title]").inner_text() == "云枫街道"
     assert page.locator("[data-figure=persons]").inner_text() == "6"
     assert map_el.get_attribute("data-count") == "1"
 
     page.locator("path[data-code='500154003001']").click()
-    page.wait_for_function("document.getElementById('map').dataset.current === '500154003001'")
+    expect(page.locator("#map")).to_have_attribute("data-current", "500154003001")
     assert map_el.get_attribute("data-count") == "2"
     assert page.locator("[data-testid=crumbs]").inner_text().replace(" ", "") == "云枫街道›永先社区"
     grid_a = page.locator("path[data-code='500154003001001']")
     assert grid_a.get_attribute("data-value") == "1"  # coloured by households first: one in grid A
     page.select_option("[data-testid=figure]", "persons")
-    page.wait_for_function("document.querySelector(\"path[data-code='500154003001001']\").dataset.value === '5'")
+    expect(page.locator("path[data-code='500154003001001']")).to_have_attribute("data-value", "5")
     assert page.locator("path[data-code='500154003001002']").get_attribute("data-value") == "1"
 
     # Colour by key persons: the values follow the chosen figure.
     page.select_option("[data-testid=figure]", "key_persons")
-    page.wait_for_function("document.querySelector(\"path[data-code='500154003001001']\").dataset.value === '1'")
+    expect(page.locator("path[data-code='500154003001001']")).to_have_attribute("data-value", "1")
     assert "重点人群" in page.locator("[data-testid=legend]").inner_text()
 
     grid_a.click()
-    page.wait_for_function("document.getElementById('map').dataset.current === '500154003001001'")
+    expect(page.locator("#map")).to_have_attribute("data-current", "500154003001001")
     page.wait_for_selector("[data-testid=panel-title]:text('永先社区第1网格')")
     assert "王网格长" in page.locator("[data-testid=on-duty]").inner_text()
     assert page.locator("[data-figure=households]").inner_text() == "1"
@@ -65,13 +66,13 @@ def test_drill_down_from_street_to_micro_grid(page, login, live_server, populate
 
     # Back up through the breadcrumb.
     page.locator("[data-testid=crumbs] a", has_text="云枫街道").click()
-    page.wait_for_function("document.getElementById('map').dataset.current === '500154003000'")
+    expect(page.locator("#map")).to_have_attribute("data-current", "500154003000")
     page.wait_for_selector("[data-testid=panel-title]:text('云枫街道')")
 
 
 def test_grid_worker_map_starts_at_own_grid_and_cannot_open_neighbour(page, login, live_server, populated):
     login("worker_a")
-    page.wait_for_function("document.getElementById('map').dataset.current === '500154003001001'")
+    expect(page.locator("#map")).to_have_attribute("data-current", "500154003001001")
     assert page.locator("[data-testid=panel-title]").inner_text() == "永先社区第1网格"
     assert page.locator("path[data-code='500154003001002']").count() == 0
     # The crumbs show only what is in scope.

@@ -69,7 +69,8 @@ def test_a_worker_cannot_rate_their_own_work(users, report):
     services.do_close_case(case, acting_user=users["community"])
     with pytest.raises(PermissionDenied):
         services.do_rate_case(case, rating="satisfied", acting_user=users["worker_a"])
-    services.do_rate_case(case, rating="satisfied", acting_user=users["community"])  # the follow-up call
+    # The follow-up call: the community records the resident's answer (a callback, with the answer).
+    services.do_rate_case(case, rating="satisfied", acting_user=users["community"], callback=True, note="居民说已经修好了")
 
 
 def test_handling_while_an_extension_waits_voids_it_and_keeps_the_paused_time(users, report):

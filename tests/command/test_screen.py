@@ -268,3 +268,22 @@ def test_devices_and_their_recent_alerts(client, users, tree, report, matters):
     client.force_login(users["district"])
     assert client.get("/api/command/devices", {"region": tree.other_street.code}).json()["devices"] == []
     assert quiet.pk
+
+
+def test_key_person_heat_leaves_out_sensitive_groups_for_viewers_without_the_permission(client, users, tree):
+    """A heat point per building would show where persons under community correction or with a
+    severe mental illness live: only viewers allowed to see those groups count them."""
+    from django.contrib.auth.models import Permission
+
+    from tests import factories
+    from yiwang.registry.models import PersonTag
+
+    elderly, sensitive = factories.person(tree.grid_a), factories.person(tree.grid_a)
+    PersonTag.objects.create(person=elderly, tag="elderly_alone")
+    PersonTag.objects.create(person=sensitive, tag="elderly_alone")
+    PersonTag.objects.create(person=sensitive, tag="community_correction")
+    client.force_login(users["district"])
+    assert client.get("/api/command/key-persons").json()["persons"] == 1
+    users["district"].user_permissions.add(Permission.objects.get(codename="view_sensitive_group"))
+    client.force_login(users["district"])
+    assert client.get("/api/command/key-persons").json()["persons"] == 2

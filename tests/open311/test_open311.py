@@ -226,10 +226,13 @@ def test_post_refusals_name_the_parameter_and_write_nothing(post, fields, status
     assert not Case.objects.exists()
 
 
-def test_post_media_upload_and_url(post, png, settings, tmp_path, client):
+def test_post_media_upload_and_url(post, png, settings, tmp_path, client, users):
+    from yiwang.cases import moderation
+
     settings.MEDIA_ROOT = tmp_path
-    number = post(media=png(), media_url="https://img.example.org/1.jpg").json()[0]["service_request_id"]
+    number = post(media=png(), media_url="https://img.example.org/1.jpg", public="true", service_code="community-S0010").json()[0]["service_request_id"]
     case = Case.objects.get(number=number)
+    moderation.release(case.publication, acting_user=users["community"], text="楼道堆放杂物")  # the case public, its photo not
     assert case.description.endswith("图片: https://img.example.org/1.jpg") and case.photos.count() == 1
     (shown,) = client.get(f"{BASE}/requests/{number}.json").json()
     assert shown["media_url"] is None  # photos are personal data, served only within a scope
@@ -248,14 +251,20 @@ def test_posts_per_key_and_hour_are_capped(post, settings):
 
 @pytest.fixture
 def cases(tree, users, report, post):
-    """An Open311 case, a grid worker's case later rejected (closed), an old case, a private-matter case
-    and a desk case (a resident's own, never published)."""
-    posted = Case.objects.get(number=post(phone="13900000000", first_name="李四").json()[0]["service_request_id"])
+    """An Open311 case its reporter chose to publish, released by a moderator; a grid worker's case
+    later rejected (closed) with a published staff version; an old one published likewise; a
+    private-matter case and a desk case (a resident's own, never published)."""
+    from yiwang.cases import moderation
+
+    posted = Case.objects.get(number=post(phone="13900000000", first_name="李四", public="true", service_code="event-06036").json()[0]["service_request_id"])
+    moderation.release(posted.publication, acting_user=users["community"], text=posted.description)
     rejected = report("06010", channel=Channel.GRID_WORKER, user=users["worker_a"]).case
     services.perform(rejected, "urge", acting_user=users["community"], note="内部催办:先核实", public=False)
     services.do_reject_case(rejected, acting_user=users["community"], reason="已由物业清理")
+    moderation.publish_staff_version(rejected, acting_user=users["community"], text="暴露垃圾")
     services.perform(posted, "urge", acting_user=users["community"], note="仅内部可见", public=False)
-    old = report("S0002", reported_at=timezone.now() - timedelta(days=200), channel=Channel.GRID_WORKER, user=users["worker_a"]).case
+    old = report("06013", reported_at=timezone.now() - timedelta(days=200), channel=Channel.GRID_WORKER, user=users["worker_a"]).case
+    moderation.publish_staff_version(old, acting_user=users["community"], text="道路破损")
     private = report("S0005", channel=Channel.GRID_WORKER, user=users["worker_a"]).case
     desk = report("S0001").case
     return {"posted": posted, "rejected": rejected, "old": old, "private": private, "desk": desk}
@@ -269,7 +278,7 @@ def test_get_requests_json(client, cases):
     rejected, posted = body
     assert rejected["status"] == "closed" and rejected["status_notes"] == "已由物业清理"
     assert posted["status"] == "open" and posted["status_notes"] is None
-    assert posted["service_code"] == "community-S0001" and posted["service_name"] == "邻里纠纷"
+    assert posted["service_code"] == "event-06036" and posted["service_name"] == "堆物堆料"  # disputes are never public
     assert posted["agency_responsible"] == "永先社区第1网格" and posted["address_id"] == "500154003001001"
     assert (posted["lat"], posted["long"], posted["zipcode"], posted["media_url"]) == (LAT, LON, None, None)
     for moment in ("requested_datetime", "updated_datetime", "expected_datetime"):
@@ -300,7 +309,7 @@ def test_get_requests_filters(client, cases):
     posted, rejected, old = cases["posted"].number, cases["rejected"].number, cases["old"].number
     assert numbers(status="open") == {posted} and numbers(status="closed") == {rejected}
     assert numbers(status="open,closed") == {posted, rejected}
-    assert numbers(service_code="event-06010,community-S0002") == {rejected}
+    assert numbers(service_code="event-06010,event-06013") == {rejected}
     # service_request_id overrides every other filter, even the date window; private matters stay hidden.
     assert numbers(service_request_id=f"{old},{posted},{cases['private'].number}", status="closed") == {old, posted}
     day = timezone.localtime(cases["old"].reported_at)
@@ -403,9 +412,17 @@ def test_georeport_client_round_trip(live_server, tree, api_key, _short_lived_co
 
     posted = requests.post(f"{root}/requests.json", data={
         "api_key": client.api_key, "jurisdiction_id": client.jurisdiction, "service_code": "community-S0004",
-        "lat": LAT, "long": LON, "description": "楼道里给电动车充电", "attribute[location_kind]": "corridor"}, timeout=10)
+        "lat": LAT, "long": LON, "description": "楼道里给电动车充电", "attribute[location_kind]": "corridor", "public": "true"}, timeout=10)
     assert posted.status_code == 200, posted.text
     number = posted.json()[0]["service_request_id"]
+    # Public only once a moderator released it.
+    assert client.get_service_requests(service_code="community-S0004", status="open") == []
+    from django.contrib.auth import get_user_model
+
+    from yiwang.cases import moderation
+
+    moderator = get_user_model().objects.create_superuser("moderator", password="x")
+    moderation.release(Case.objects.get(number=number).publication, acting_user=moderator, text="楼道里给电动车充电")
 
     listed = client.get_service_requests(service_code="community-S0004", status="open")
     assert [r["service_request_id"] for r in listed] == [number]

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from openpyxl import load_workbook
 
+from tests.exports.helpers import export_via_job
 from tests.reviews.conftest import at
 from yiwang.cases.models import Case, Status
 from yiwang.reviews.selectors import daily_sheet, sheet_moment
@@ -99,9 +100,9 @@ def test_page_groups_links_and_totals(client, users, cases, frozen_now):
 
 def test_xlsx_has_the_same_rows_and_totals(client, users, cases, frozen_now, tree):
     client.force_login(users["street"])
-    response = client.get("/reviews/daily/xlsx/", {"region": tree.street.code, "day": "2026-03-11"})
-    assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
-    book = load_workbook(io.BytesIO(response.content))
+    download = export_via_job(client, f"/reviews/daily/xlsx/?region={tree.street.code}&day=2026-03-11")
+    assert download.job.filename == f"daily-{tree.street.code}-20260311.xlsx"
+    book = load_workbook(io.BytesIO(download.content))
     rows = list(book["督导清单"].iter_rows(min_row=2, values_only=True))
     assert [(r[0], r[1], r[2], r[9]) for r in rows] == [
         ("永先社区", cases["red_region"].number, "超时", 2.0), ("永先社区", cases["yellow"].number, "预警", 0.0),

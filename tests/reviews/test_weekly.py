@@ -125,9 +125,10 @@ def test_missing_font_fails_the_report_and_keeps_no_file(tree, week, users, sett
     settings.MEDIA_ROOT = tmp_path
     settings.YIWANG_REPORT_FONT = str(tmp_path / "no-such-font.ttc")
     report = WeeklyReport.objects.create(region=tree.community, week_start=WEEK, created_at=PRODUCED)
-    assert produce_weekly_report(report.pk, now=PRODUCED) == ReportStatus.FAILED
+    assert produce_weekly_report(report.pk, now=PRODUCED) == ReportStatus.QUEUED  # tried again later
     report.refresh_from_db()
-    assert report.status == ReportStatus.FAILED and "报表字体不存在" in report.error and "no-such-font.ttc" in report.error
+    assert report.status == ReportStatus.QUEUED and report.retry_at and report.attempts == 1
+    assert "报表字体不存在" in report.error and "no-such-font.ttc" in report.error
     assert not report.xlsx and not report.pdf and report.figures == {}
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
 
@@ -147,7 +148,7 @@ def test_failure_after_the_first_file_removes_it(tree, week, settings, tmp_path,
 
     monkeypatch.setattr(WeeklyReport.pdf.field.attr_class, "save", save)
     report = WeeklyReport.objects.create(region=tree.community, week_start=WEEK, created_at=PRODUCED)
-    assert produce_weekly_report(report.pk, now=PRODUCED) == ReportStatus.FAILED
+    assert produce_weekly_report(report.pk, now=PRODUCED) == ReportStatus.QUEUED
     report.refresh_from_db()
     assert report.error == "OSError: disk full" and not report.xlsx
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]

@@ -18,7 +18,6 @@ DETAIL_ENDPOINTS: dict = {
     "/api/volunteers/tasks/{task_id}": ServiceTask,
     "/api/volunteers/claims/{claim_id}": TaskClaim,
     "/api/volunteers/evaluations/{evaluation_id}": Evaluation,
-    "/api/volunteers/evaluations/{evaluation_id}/docx": Evaluation,
 }
 # /me (the caller's own record) and /hours (the hours contract): tests/volunteers/test_api.py.
 SEPARATELY_TESTED: set = {"/api/volunteers/me", "/api/volunteers/hours"}

@@ -10,6 +10,8 @@ import pytest
 from django.utils import timezone
 
 from tests import factories
+from tests.exports.helpers import run_job
+from yiwang.exports.models import ExportJob
 from yiwang.volunteers import services
 from yiwang.volunteers.models import TaskClaim
 
@@ -76,7 +78,12 @@ def test_staff_post_task_complete_and_evaluate(client, tree, confirmed, member, 
     assert evaluation.status_code == 201, evaluation.content
     assert {k: evaluation.json()[k] for k in ("tasks", "points", "stars", "grade_label")} == {"tasks": 1, "points": 25, "stars": 1,
                                                                                                 "grade_label": "合格"}
-    docx = client.get(f"/api/volunteers/evaluations/{evaluation.json()['id']}/docx")
+    queued = client.post(f"/api/volunteers/evaluations/{evaluation.json()['id']}/docx")
+    assert queued.status_code == 202 and queued.json()["status"] == "queued" and queued.json()["file_url"] is None
+    assert run_job(ExportJob.objects.get(pk=queued.json()["id"])) == "done"
+    job = client.get(queued.json()["url"]).json()
+    assert job["status"] == "done" and job["progress"] == 100
+    docx = client.get(job["file_url"])
     assert docx.status_code == 200 and docx["Content-Type"].startswith("application/vnd.openxmlformats")
     listed = client.get("/api/volunteers/evaluations", {"organization": member.organization.pk}).json()
     assert [e["person_name"] for e in listed["items"]] == [member.person.name]

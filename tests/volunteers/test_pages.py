@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from docx import Document
 
+from tests.exports.helpers import export_via_job, forms_nest
 from yiwang.volunteers import services
 from yiwang.volunteers.models import Evaluation, Registration, ServiceTask, TaskClaim
 
@@ -75,8 +76,9 @@ def test_community_records_completion_and_issues_the_evaluation(client, tree, co
     client.post(f"/volunteers/registrations/{confirmed.pk}/evaluate/", {"grade": "excellent", "comment": "服务热情"})
     evaluation = Evaluation.objects.get(registration=confirmed)
     assert (evaluation.grade, evaluation.hours, evaluation.points) == ("excellent", evaluation.hours.__class__("2.5"), 25)
-    download = client.get(f"/volunteers/evaluations/{evaluation.pk}.docx")
-    assert download.status_code == 200
+    assert not forms_nest(client.get(f"/volunteers/registrations/{confirmed.pk}/evaluate/").content.decode())
+    download = export_via_job(client, f"/volunteers/evaluations/{evaluation.pk}.docx")
+    assert download.job.filename == f"{evaluation.year}年度双报到评价-{member.person.name}.docx"
     cells = {row.cells[0].text: row.cells[1].text for row in Document(io.BytesIO(download.content)).tables[0].rows}
     assert cells["姓名"] == member.person.name and cells["服务时长"] == "2.5小时" and cells["评价等次"] == "优秀"
 
@@ -91,14 +93,15 @@ def test_organization_list_and_export(client, tree, confirmed, member, staff, ma
     # The street where the member's own organization sits sees it, whichever community issued it.
     client.force_login(make_user("street_viewer", "street", tree.street))
     page = client.get("/volunteers/evaluations/", {"org": member.organization.pk}).content.decode()
-    assert member.person.name in page and "合格" in page
-    export = client.get("/volunteers/evaluations/", {"org": member.organization.pk, "format": "docx"})
+    assert member.person.name in page and "合格" in page and not forms_nest(page)
+    export = export_via_job(client, f"/volunteers/evaluations/?org={member.organization.pk}&format=docx")
     summary = Document(io.BytesIO(export.content)).tables[0]
     assert summary.rows[1].cells[0].text == member.person.name
     # Another street sees neither the organization nor the document.
     client.force_login(make_user("hanfeng", "street", tree.other_street))
     assert member.person.name not in client.get("/volunteers/evaluations/", {"org": member.organization.pk}).content.decode()
     assert client.get(f"/volunteers/evaluations/{confirmed.evaluation.pk}.docx").status_code == 404
+    assert client.post(f"/volunteers/evaluations/{confirmed.evaluation.pk}.docx").status_code == 404
 
 
 def test_pages_outside_scope_are_404(client, tree, confirmed, users, make_task, make_user):

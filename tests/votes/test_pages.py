@@ -10,7 +10,9 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from tests.exports.helpers import export_via_job
 from tests.votes.conftest import answers_for
+from yiwang.exports.models import ExportJob
 from yiwang.votes import services
 from yiwang.votes.models import Ballot, Vote
 
@@ -102,10 +104,9 @@ def test_staff_build_open_close_and_export(client, users, tree, people):
     page = client.get(f"/votes/{ballot.pk}/").content.decode()
     assert "已投 1 人 / 范围内登记居民 2 人（50.0%）" in page and "结果在截止后可见" in page
     assert client.get(f"/votes/{ballot.pk}/export.xlsx").status_code == 302  # not before closing
+    assert client.post(f"/votes/{ballot.pk}/export.xlsx").status_code == 302 and not ExportJob.objects.exists()
     client.post(f"/votes/{ballot.pk}/close/")
-    response = client.get(f"/votes/{ballot.pk}/export.xlsx")
-    assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    sheet = load_workbook(io.BytesIO(export_via_job(client, f"/votes/{ballot.pk}/export.xlsx").content)).active
     rows = [tuple(c.value for c in row) for row in sheet.iter_rows()]
     assert rows[0] == ("题目", "选项/内容", "票数/人数", "占比%/平均分")
     assert ("1. 是否同意加装电梯", "同意", 1, 100) in rows

@@ -7,9 +7,10 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.api.common import acting_user, get_scoped, scoped, under_region
+from yiwang.api.params import DEFAULT_PAGE_SIZE, Moment, Page, PageLimit, PageOffset
 
 from . import selectors, services
 from .acting import who_acts, who_acts_many
@@ -97,8 +98,8 @@ class LeaveOut(Schema):
 
 class LeaveIn(Schema):
     username: str | None = None  # default: the caller
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: Moment
+    ends_at: Moment
     reason: str
 
 
@@ -117,9 +118,9 @@ class DeskPage(Schema):
 
 
 @router.get("/desks", response=DeskPage)
-def list_desks(request, region: str | None = None, limit: int = 100, offset: int = 0):
+def list_desks(request, region: str | None = None, limit: PageLimit = DEFAULT_PAGE_SIZE, offset: PageOffset = 0):
     desks = under_region(scoped(request, Desk).select_related("region", "department", "primary", "backup"), region)
-    page = list(desks[max(offset, 0):max(offset, 0) + min(max(limit, 1), 1000)])
+    page = list(desks[offset:offset + limit])
     # Who acts on the whole page from one query of leaves, not one per desk.
     for desk, acting in who_acts_many(page):
         desk._acting = acting
@@ -132,7 +133,7 @@ def get_desk(request, desk_id: int):
 
 
 @router.get("/leaves", response=list[LeaveOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_leaves(request, region: str | None = None, current: bool = False):
     leaves = scoped(request, Leave).select_related("user")
     if current:

@@ -15,7 +15,7 @@ STAFF_ROLES = [Role.DISTRICT, Role.STREET, Role.COMMUNITY, Role.GRID_WORKER, Rol
 
 def people_for(user):
     """Staff a user may name: those whose unit lies in the user's scope (the user included)."""
-    users = get_user_model().objects.filter(is_active=True, role__in=STAFF_ROLES).order_by("username")
+    users = get_user_model().objects.restrict(user).filter(is_active=True, role__in=STAFF_ROLES).order_by("username")
     prefix = scope_path(user)
     if prefix is None:
         return users.none()

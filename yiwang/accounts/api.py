@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
 from yiwang.api.auth import ActiveSession
+from yiwang.api.params import Moment
 
 from . import services
 from .models import ApiToken
@@ -30,7 +31,7 @@ def me(request):
 
 class TokenIn(Schema):
     name: str
-    expires_at: datetime | None = None
+    expires_at: Moment | None = None
 
 
 class TokenOut(Schema):

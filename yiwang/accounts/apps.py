@@ -19,3 +19,13 @@ class AccountsConfig(AppConfig):
             roles.apply_role(instance)
 
         post_save.connect(role_changed, sender=User, weak=False, dispatch_uid="accounts.role_changed")
+
+        from axes.signals import user_locked_out
+        from django.contrib.auth import signals as auth_signals
+
+        from . import checks, signals  # noqa: F401 (checks registers itself)
+
+        auth_signals.user_logged_in.connect(signals.logged_in, dispatch_uid="accounts.logged_in")
+        auth_signals.user_login_failed.connect(signals.login_failed, dispatch_uid="accounts.login_failed")
+        auth_signals.user_logged_out.connect(signals.logged_out, dispatch_uid="accounts.logged_out")
+        user_locked_out.connect(signals.locked_out, dispatch_uid="accounts.locked_out")

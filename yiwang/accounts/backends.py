@@ -1,22 +1,14 @@
-from django.contrib.auth.backends import ModelBackend
-from django.core.exceptions import PermissionDenied
-
-from . import services
+from axes.backends import AxesStandaloneBackend
 
 
-class ThrottledModelBackend(ModelBackend):
-    """Django's password check, refused outright while the username or address is locked out."""
+class LockoutBackend(AxesStandaloneBackend):
+    """django-axes' lockout check, marking the request when it refuses a locked username, so the
+    login event says "tried while locked" rather than "locked" again."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
-        if username is None:
-            return None
-        address = services.client_address(request)
-        if services.login_locked(username=username, remote_addr=address):
-            # PermissionDenied stops Django trying other backends and counts as a failure.
-            raise PermissionDenied("too many failed logins")
-        user = super().authenticate(request, username=username, password=password, **kwargs)
-        if user is None:
-            services.record_login_failure(username=username, remote_addr=address)
-        else:
-            services.clear_login_failures(username=username)
-        return user
+        try:
+            return super().authenticate(request, username=username, password=password, **kwargs)
+        except Exception:
+            if request is not None:
+                request.yiwang_refused_locked = True
+            raise

@@ -11,6 +11,19 @@ from django.utils.translation import gettext_lazy as _
 from yiwang.core.scope import Role
 
 
+class UserQuerySet(models.QuerySet):
+    def restrict(self, user, action="view"):
+        """Accounts `user` may look up by name (yiwang.core.scope.visible_users). Not a scoped model
+        (no scope_path_field): role groups must not get admin rights over accounts."""
+        from yiwang.core.scope import visible_users
+
+        return visible_users(self, user, action)
+
+
+class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
 class User(AbstractUser):
     """A person who logs in: a role and a scope, one node of the region tree."""
 
@@ -23,8 +36,10 @@ class User(AbstractUser):
     person = models.OneToOneField(
         "registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="account", verbose_name=_("本人登记信息")
     )
+    # Set by an admin (or for a new account): every page sends the user to the password change first.
+    must_change_password = models.BooleanField(_("下次登录须修改密码"), default=False)
 
-    objects = UserManager()
+    objects = ScopedUserManager()
 
     class Meta:
         verbose_name = verbose_name_plural = _("用户")
@@ -76,12 +91,49 @@ class ApiToken(models.Model):
         return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
-class LoginFailure(models.Model):
-    """Failed logins, kept in the database so every worker process sees the same count."""
+class LoginEvent(models.Model):
+    """One login step: success, failure, lock, second factor, logout. Kept YIWANG_LOGIN_LOG_DAYS days
+    (pruned by the background sweep and `yiwang prune_logins`), read by the account's scoped admins."""
 
-    username = models.CharField(max_length=150, db_index=True)
-    remote_addr = models.CharField(max_length=64)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    class Kind(models.TextChoices):
+        SUCCESS = "success", _("登录成功")
+        FAILURE = "failure", _("密码错误或用户不存在")
+        LOCKED = "locked", _("失败过多，账号锁定")
+        REFUSED = "refused", _("锁定期间尝试登录")
+        OTP_FAILURE = "otp_failure", _("动态验证码错误")
+        RECOVERY_USED = "recovery_used", _("使用恢复码")
+        OTP_ENROLLED = "otp_enrolled", _("绑定两步验证")
+        OTP_RESET = "otp_reset", _("两步验证被重置")
+        UNLOCKED = "unlocked", _("管理员解锁")
+        PASSWORD_CHANGED = "password_changed", _("已修改密码")
+        PASSWORD_CHANGE_REQUIRED = "password_change_required", _("要求下次登录修改密码")
+        LOGOUT = "logout", _("退出登录")
+        EXPIRED = "expired", _("会话超时")
+
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+    kind = models.CharField(_("事件"), max_length=32, choices=Kind.choices)
+    # As typed at the login form: failures for names that do not exist are kept too (user is empty).
+    username = models.CharField(_("用户名"), max_length=150)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="login_events", verbose_name=_("用户"))
+    address = models.CharField(_("来源地址"), max_length=64, blank=True)
+    user_agent = models.CharField(_("浏览器"), max_length=300, blank=True)
+    # Who acted when it was not the user (an admin unlocking, resetting the second factor).
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("操作人"))
+    detail = models.CharField(_("说明"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = verbose_name_plural = _("登录失败记录")
+        verbose_name = verbose_name_plural = _("登录日志")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["user", "-at"], name="loginevent_user_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.username} {self.get_kind_display()}"
+
+    # `detail` holds a code for the usual cases, shown in the reader's language.
+    DETAILS = {
+        "totp": _("动态验证码"), "recovery": _("恢复码"), "enrol": _("首次绑定两步验证"), "self": _("本人关闭"),
+        "idle": _("闲置超时"), "max": _("超过最长登录时间"), "2fa": _("未通过两步验证"),
+    }
+
+    def detail_display(self) -> str:
+        return str(self.DETAILS.get(self.detail, self.detail))

@@ -1,4 +1,4 @@
-"""Account actions: API tokens and login throttling."""
+"""Account actions: API tokens, login events, unlocking, second-factor resets, password changes."""
 
 from __future__ import annotations
 
@@ -6,12 +6,16 @@ import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yiwang.core import audit
 
-from .models import ApiToken, LoginFailure, User, hash_token
+# Other apps read the client's address from here too.
+from .addresses import client_address  # noqa: F401
+from .models import ApiToken, LoginEvent, User, hash_token
 
 # Touch last_used_at at most this often, so every API call is not also a write.
 _LAST_USED_RESOLUTION = timedelta(minutes=5)
@@ -80,32 +84,71 @@ def forget_tokens() -> None:
     _recent_tokens.clear()
 
 
-# --- login throttling -------------------------------------------------------------------------
-
-# One address may fail this many times more than one username before it is locked too.
-_ADDRESS_FACTOR = 4
+# --- logins ------------------------------------------------------------------------------------
 
 
-def login_locked(*, username: str, remote_addr: str) -> bool:
-    since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-    recent = LoginFailure.objects.filter(at__gte=since)
-    limit = settings.LOGIN_FAILURE_LIMIT
-    return (
-        recent.filter(username=username.lower()).count() >= limit
-        or recent.filter(remote_addr=remote_addr).count() >= limit * _ADDRESS_FACTOR
+def record_login_event(*, kind: str, request=None, user: User | None = None, username: str = "", actor: User | None = None,
+                       detail: str = "") -> LoginEvent:
+    meta = request.META if request is not None else {}
+    return LoginEvent.objects.create(
+        kind=kind, user=user, username=(username or (user.get_username() if user is not None else ""))[:150],
+        address=client_address(request)[:64], user_agent=meta.get("HTTP_USER_AGENT", "")[:300],
+        actor=actor if actor is not None and getattr(actor, "is_authenticated", False) else None, detail=str(detail)[:200],
     )
 
 
-def record_login_failure(*, username: str, remote_addr: str) -> None:
-    now = timezone.now()
-    LoginFailure.objects.create(username=username.lower(), remote_addr=remote_addr, at=now)
-    # Failures older than the window no longer count; keep the table small.
-    LoginFailure.objects.filter(at__lt=now - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)).delete()
+def prune_login_events(*, now: datetime | None = None) -> int:
+    """Delete login events older than YIWANG_LOGIN_LOG_DAYS; returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.YIWANG_LOGIN_LOG_DAYS)
+    deleted, _ = LoginEvent.objects.filter(at__lt=cutoff).delete()
+    return deleted
 
 
-def clear_login_failures(*, username: str) -> None:
-    LoginFailure.objects.filter(username=username.lower()).delete()
+def _require_manages(acting_user: User, user: User) -> None:
+    from .selectors import manages
+
+    if not manages(acting_user, user):
+        raise PermissionDenied(_("该账号不在您的管理范围内"))
 
 
-def client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") if request is not None else ""
+def unlock_account(*, user: User, acting_user: User, request=None) -> int:
+    """Lift a login lock before it lifts by itself; returns the failure records removed."""
+    from axes.utils import reset
+
+    _require_manages(acting_user, user)
+    with transaction.atomic():
+        removed = reset(username=user.get_username())
+        record_login_event(kind=LoginEvent.Kind.UNLOCKED, request=request, user=user, actor=acting_user)
+        audit.record(actor=acting_user, action="accounts.unlock", target=user, detail={"user": user.username})
+    return removed
+
+
+def reset_two_factor(*, user: User, acting_user: User, request=None) -> None:
+    """For a lost phone: the user enrols again at the next login (their password still comes first)."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    _require_manages(acting_user, user)
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        StaticDevice.objects.filter(user=user).delete()
+        record_login_event(kind=LoginEvent.Kind.OTP_RESET, request=request, user=user, actor=acting_user)
+        audit.record(actor=acting_user, action="accounts.reset_two_factor", target=user, detail={"user": user.username})
+
+
+def require_password_change(*, user: User, acting_user: User, request=None) -> None:
+    _require_manages(acting_user, user)
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(must_change_password=True)
+        user.must_change_password = True
+        record_login_event(kind=LoginEvent.Kind.PASSWORD_CHANGE_REQUIRED, request=request, user=user, actor=acting_user)
+        audit.record(actor=acting_user, action="accounts.require_password_change", target=user, detail={"user": user.username})
+
+
+def password_changed(*, user: User, request=None) -> None:
+    """After Django's password change form saved the new password."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(must_change_password=False)
+        user.must_change_password = False
+        record_login_event(kind=LoginEvent.Kind.PASSWORD_CHANGED, request=request, user=user)
+        audit.record(actor=user, action="accounts.change_password", target=user)

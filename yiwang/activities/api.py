@@ -6,9 +6,10 @@ from datetime import date, datetime, time
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.api.common import acting_user, get_scoped, scoped, under_region
+from yiwang.api.params import Count, Day, Id, IdQuery, Moment, Page
 from yiwang.core.scope import Action
 from yiwang.regions.models import Region
 
@@ -45,7 +46,7 @@ class VenueIn(Schema):
     name: str
     kind: str = "hall"
     address: str = ""
-    capacity: int | None = None
+    capacity: Count | None = None
     public: bool = True
     note: str = ""
 
@@ -79,13 +80,13 @@ class SlotOut(Schema):
 
 
 class SlotIn(Schema):
-    venue_id: int
+    venue_id: Id
     group_name: str
-    weekday: int
+    weekday: Count
     start_time: time
     end_time: time
-    valid_from: date | None = None
-    valid_until: date | None = None
+    valid_from: Day | None = None
+    valid_until: Day | None = None
     contact_name: str = ""
     contact_phone: str = ""
     note: str = ""
@@ -93,11 +94,11 @@ class SlotIn(Schema):
 
 class SlotPatch(Schema):
     group_name: str | None = None
-    weekday: int | None = None
+    weekday: Count | None = None
     start_time: time | None = None
     end_time: time | None = None
-    valid_from: date | None = None
-    valid_until: date | None = None
+    valid_from: Day | None = None
+    valid_until: Day | None = None
     contact_name: str | None = None
     contact_phone: str | None = None
     note: str | None = None
@@ -156,12 +157,12 @@ class ActivityIn(Schema):
     region: str
     title: str
     kind: str = "other"
-    venue_id: int | None = None
+    venue_id: Id | None = None
     place: str = ""
-    starts_at: datetime
-    ends_at: datetime
-    capacity: int | None = None
-    registration_closes_at: datetime | None = None
+    starts_at: Moment
+    ends_at: Moment
+    capacity: Count | None = None
+    registration_closes_at: Moment | None = None
     description: str = ""
 
 
@@ -169,12 +170,12 @@ class ActivityPatch(Schema):
     region: str | None = None
     title: str | None = None
     kind: str | None = None
-    venue_id: int | None = None
+    venue_id: Id | None = None
     place: str | None = None
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    capacity: int | None = None
-    registration_closes_at: datetime | None = None
+    starts_at: Moment | None = None
+    ends_at: Moment | None = None
+    capacity: Count | None = None
+    registration_closes_at: Moment | None = None
     description: str | None = None
 
 
@@ -184,7 +185,7 @@ class CancelIn(Schema):
 
 class FinishIn(Schema):
     summary: str
-    attendance: int | None = None
+    attendance: Count | None = None
 
 
 class RegistrationOut(Schema):
@@ -254,7 +255,7 @@ def _activity_out(pk: int) -> Activity:
 # Venues ------------------------------------------------------------------------------------------
 
 @router.get("/venues", response=list[VenueOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_venues(request, region: str | None = None):
     return under_region(scoped(request, Venue).select_related("region").order_by("region__path", "name"), region)
 
@@ -290,8 +291,8 @@ def create_venue(request, payload: VenueIn):
 # Roster slots ------------------------------------------------------------------------------------
 
 @router.get("/slots", response=list[SlotOut])
-@paginate(LimitOffsetPagination)
-def list_slots(request, venue: int | None = None, weekday: int | None = None):
+@paginate(Page)
+def list_slots(request, venue: int | None = IdQuery(), weekday: int | None = Query(None, ge=0, le=6)):
     qs = scoped(request, RosterSlot).select_related("venue").order_by("venue", "weekday", "start_time")
     if venue is not None:
         qs = qs.filter(venue_id=venue)
@@ -328,7 +329,7 @@ def delete_slot(request, slot_id: int):
 # Activities --------------------------------------------------------------------------------------
 
 @router.get("", response=list[ActivityOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_activities(request, filters: Query[ActivityFilter]):
     qs = under_region(scoped(request, Activity).select_related("region", "venue"), filters.region)
     if filters.status:
@@ -404,8 +405,8 @@ def register(request, activity_id: int, payload: RegistrationIn):
 # Registrations -----------------------------------------------------------------------------------
 
 @router.get("/registrations", response=list[RegistrationOut])
-@paginate(LimitOffsetPagination)
-def list_registrations(request, activity: int | None = None, status: str | None = None):
+@paginate(Page)
+def list_registrations(request, activity: int | None = IdQuery(), status: str | None = None):
     qs = scoped(request, Registration).order_by("activity", "queued_at", "id")
     if activity is not None:
         qs = qs.filter(activity_id=activity)

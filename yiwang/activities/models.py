@@ -216,6 +216,11 @@ class ActivityPhoto(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                     verbose_name=_("上传人"))
     created_at = models.DateTimeField(auto_now_add=True)
+    thumbnail = models.FileField(_("缩略图"), upload_to="activities/%Y/%m/thumbs/", blank=True)
+    # Public pages show a photo only after staff looked at it (faces, children, house numbers).
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                    verbose_name=_("审核人"))
 
     objects = ScopedManager()
 

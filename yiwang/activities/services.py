@@ -472,9 +472,25 @@ def _save_photos(activity: Activity, photos: list[CheckedPhoto], *, acting_user)
         record = ActivityPhoto(activity=activity, content_type=photo.content_type, size=len(photo.content),
                                uploaded_by=audit.account(acting_user))
         record.image.save(f"activity-{activity.pk}-{i}.{photo.extension}", ContentFile(photo.content), save=False)
+        if photo.thumbnail:
+            record.thumbnail.save(f"activity-{activity.pk}-{i}-thumb.{photo.extension}", ContentFile(photo.thumbnail), save=False)
         record.save()
         saved.append(record)
     return saved
+
+
+def review_photo(photo: ActivityPhoto, *, acting_user, approve: bool = True, now: datetime | None = None) -> ActivityPhoto:
+    """Staff over the activity look at a record photo before public pages show it; withdrawing
+    takes it off them again."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = ActivityPhoto.objects.select_for_update(of=("self",)).select_related("activity__region").get(pk=photo.pk)
+        require(acting_user, Action.CHANGE, locked.activity.region.path)
+        locked.reviewed_at, locked.reviewed_by = (now, audit.account(acting_user)) if approve else (None, None)
+        locked.save(update_fields=["reviewed_at", "reviewed_by"])
+        audit.record(actor=acting_user, action="activities.activity.photo_review" if approve else "activities.activity.photo_withdraw",
+                     target=locked.activity, detail={"photo": locked.pk})
+    return locked
 
 
 def finish_activity(activity: Activity, *, acting_user, summary: str, attendance: int | None = None, photos=(),
@@ -523,10 +539,10 @@ def delete_photo(photo: ActivityPhoto, *, acting_user) -> None:
         locked = ActivityPhoto.objects.select_for_update(of=("self",)).select_related("activity__region").get(pk=photo.pk)
         require(acting_user, Action.CHANGE, locked.activity.region.path)
         audit.record(actor=acting_user, action="activities.activity.photo_delete", target=locked.activity, detail={"photo": locked.pk})
-        name, storage = locked.image.name, locked.image.storage
+        names, storage = [f.name for f in (locked.image, locked.thumbnail) if f], locked.image.storage
         locked.delete()
-        # The file goes only once the row is gone for good.
-        transaction.on_commit(lambda: storage.delete(name))
+        # The files go only once the row is gone for good.
+        transaction.on_commit(lambda: [storage.delete(name) for name in names])
 
 
 # Registrations -----------------------------------------------------------------------------------

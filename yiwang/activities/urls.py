@@ -22,4 +22,6 @@ urlpatterns = [
     path("venues/", views.public_venues, name="public-venues"),
     path("venues/<int:pk>/timetable/", views.timetable, name="timetable"),
     path("photos/<int:pk>/", views.photo, name="photo"),
+    path("photos/<int:pk>/thumb/", views.photo, {"size": "thumb"}, name="photo-thumb"),
+    path("photos/<int:pk>/review/<str:action>/", views.photo_review, name="photo-review"),
 ]

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from yiwang.core.params import date_param, int_param
 from yiwang.accounts.services import client_address
 from yiwang.core import crypto
 from yiwang.core.scope import Action, Role, get_in_scope
@@ -52,10 +53,7 @@ def _require_staff(user) -> None:
 
 
 def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return int_param(value)
 
 
 # Public ------------------------------------------------------------------------------------------
@@ -105,7 +103,8 @@ def _recent_registrations(address: str, now) -> list[float]:
 def _public_context(activity: Activity, now, **extra) -> dict:
     open_now = activity.status == ActivityStatus.PUBLISHED and now < activity.closes_at
     return {"activity": activity, "seats_left": selectors.seats_left(activity), "open": open_now,
-            "photos": activity.photos.order_by("id") if activity.status == ActivityStatus.FINISHED else [],
+            # Only photos staff reviewed reach the public page.
+            "photos": activity.photos.filter(reviewed_at__isnull=False).order_by("id") if activity.status == ActivityStatus.FINISHED else [],
             "own_form": extra.pop("own_form", None) or forms.OwnRegistrationForm(), **extra}
 
 
@@ -184,11 +183,7 @@ def public_venues(request):
 
 
 def _week(request) -> date:
-    try:
-        day = date.fromisoformat(request.GET.get("week", ""))
-    except ValueError:
-        day = timezone.localdate()
-    return selectors.week_start(day)
+    return selectors.week_start(date_param(request.GET.get("week"), timezone.localdate()))
 
 
 def timetable(request, pk: int):
@@ -207,17 +202,36 @@ def timetable(request, pk: int):
     })
 
 
-def photo(request, pk: int):
-    """A record photo: public once the activity is finished (its record is public), else staff in scope."""
+def photo(request, pk: int, size: str = "full"):
+    """A record photo: public once the activity is finished and staff reviewed the photo, else staff
+    in scope. `thumb` is the small copy lists show (the full image when an old photo has none)."""
     found = ActivityPhoto.objects.restrict(request.user).filter(pk=pk).first()
     if found is None:
-        found = ActivityPhoto.objects.filter(pk=pk, activity__status=ActivityStatus.FINISHED).first()
+        found = ActivityPhoto.objects.filter(pk=pk, activity__status=ActivityStatus.FINISHED, reviewed_at__isnull=False).first()
     if found is None:
         raise Http404("photo not found")
-    response = FileResponse(found.image.open("rb"), content_type=found.content_type)
+    file = found.thumbnail if size == "thumb" and found.thumbnail else found.image
+    response = FileResponse(file.open("rb"), content_type=found.content_type)
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+@require_POST
+def photo_review(request, pk: int, action: str):
+    """Staff release a record photo to the public page (approve) or take it off (withdraw)."""
+    _require_staff(request.user)
+    found = get_in_scope(request.user, ActivityPhoto, Action.VIEW, pk=pk)
+    if action not in ("approve", "withdraw"):
+        raise Http404
+    try:
+        services.review_photo(found, acting_user=request.user, approve=action == "approve")
+    except PermissionDenied:
+        messages.error(request, _("您无权对该活动执行此操作。"))
+    else:
+        messages.success(request, _("照片已审核通过，公开页面可见。") if action == "approve" else _("照片已从公开页面撤下。"))
+    return redirect("activities:detail", pk=found.activity_id)
 
 
 # Staff: activities -------------------------------------------------------------------------------

@@ -8,9 +8,10 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.api.common import acting_user, get_scoped, scoped, under_region
+from yiwang.api.params import Count, Day, Id, IdQuery, Page
 from yiwang.core.scope import Action
 from yiwang.matters.models import Department
 from yiwang.party.models import PartyOrganization
@@ -47,7 +48,7 @@ class AllianceOut(Schema):
         return obj.region.level
 
 
-class MemberOut(Schema):
+class AllianceMemberOut(Schema):
     id: int
     alliance_id: int
     label: str
@@ -127,7 +128,7 @@ class ResourceOut(Schema):
         return obj.get_kind_display()
 
 
-class MilestoneOut(Schema):
+class AllianceMilestoneOut(Schema):
     id: int
     position: int
     title: str
@@ -143,7 +144,7 @@ class MilestoneOut(Schema):
         return obj.responsible.label
 
 
-class ProjectOut(Schema):
+class AllianceProjectOut(Schema):
     id: int
     alliance_id: int
     region_code: str
@@ -162,7 +163,7 @@ class ProjectOut(Schema):
     progress: int
     completed_on: date | None
     meeting_id: int | None
-    milestones: list[MilestoneOut]
+    milestones: list[AllianceMilestoneOut]
 
     @staticmethod
     def resolve_region_code(obj):
@@ -204,7 +205,7 @@ class DecisionOut(Schema):
     project_id: int | None
 
 
-class MeetingOut(Schema):
+class AllianceMeetingOut(Schema):
     id: int
     alliance_id: int
     held_on: date
@@ -245,23 +246,23 @@ class QuarterOut(Schema):
 class AllianceIn(Schema):
     name: str
     region: str  # code
-    founded_on: date | None = None
+    founded_on: Day | None = None
     description: str = ""
 
 
 class MemberIn(Schema):
     department: str | None = None  # code
     name: str = ""
-    party_organization: int | None = None
+    party_organization: Id | None = None
     party_organization_name: str = ""
-    joined_on: date | None = None
+    joined_on: Day | None = None
     contact_name: str = ""
     contact_phone: str = ""
     commitment: str = ""
 
 
-class LeaveIn(Schema):
-    left_on: date | None = None
+class AllianceLeaveIn(Schema):
+    left_on: Day | None = None
     reason: str
 
 
@@ -270,8 +271,8 @@ class NeedIn(Schema):
     title: str
     description: str
     category: str = "other"
-    residents_affected: int | None = None
-    raised_on: date | None = None
+    residents_affected: Count | None = None
+    raised_on: Day | None = None
 
 
 class CloseIn(Schema):
@@ -279,53 +280,53 @@ class CloseIn(Schema):
 
 
 class ResourceIn(Schema):
-    unit: int
+    unit: Id
     kind: str
     description: str
     capacity: str
-    offered_on: date | None = None
+    offered_on: Day | None = None
 
 
-class MilestoneIn(Schema):
+class AllianceMilestoneIn(Schema):
     title: str
-    due_on: date | None = None
-    unit: int | None = None
+    due_on: Day | None = None
+    unit: Id | None = None
 
 
-class ProjectIn(Schema):
+class AllianceProjectIn(Schema):
     title: str
-    lead: int | None = None
-    need: int | None = None
+    lead: Id | None = None
+    need: Id | None = None
     description: str = ""
-    starts_on: date | None = None
-    due_on: date | None = None
-    cooperating: list[int] = []
-    resources: list[int] = []
-    milestones: list[MilestoneIn] = []
+    starts_on: Day | None = None
+    due_on: Day | None = None
+    cooperating: list[Id] = []
+    resources: list[Id] = []
+    milestones: list[AllianceMilestoneIn] = []
 
 
 class DoneIn(Schema):
-    done_on: date | None = None
+    done_on: Day | None = None
     note: str = ""
 
 
-class ProgressIn(Schema):
-    progress: int
+class AllianceProgressIn(Schema):
+    progress: Count
     note: str = ""
 
 
-class DecisionIn(Schema):
+class AllianceDecisionIn(Schema):
     text: str
-    project: ProjectIn | None = None
+    project: AllianceProjectIn | None = None
 
 
-class MeetingIn(Schema):
-    held_on: date
+class AllianceMeetingIn(Schema):
+    held_on: Day
     topic: str
     minutes: str
     place: str = ""
-    attendees: list[int]
-    decisions: list[DecisionIn] = []
+    attendees: list[Id]
+    decisions: list[AllianceDecisionIn] = []
 
 
 # Helpers -------------------------------------------------------------------------------------------------
@@ -349,7 +350,7 @@ def _member(alliance: Alliance, pk: int | None, field: str) -> AllianceMember | 
     return member
 
 
-def _project_input(alliance: Alliance, payload: ProjectIn, prefix: str = "") -> services.ProjectInput:
+def _project_input(alliance: Alliance, payload: AllianceProjectIn, prefix: str = "") -> services.ProjectInput:
     need = None
     if payload.need is not None:
         need = AllianceNeed.objects.filter(pk=payload.need, alliance=alliance).first()
@@ -369,7 +370,7 @@ def _project_input(alliance: Alliance, payload: ProjectIn, prefix: str = "") -> 
 # Reads ---------------------------------------------------------------------------------------------------
 
 @router.get("/alliances", response=list[AllianceOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_alliances(request, region: str | None = None):
     return under_region(scoped(request, Alliance).select_related("region"), region)
 
@@ -387,9 +388,9 @@ def alliance_quarters(request, alliance_id: int):
              "meeting_ids": [m.pk for m in row.meetings]} for row in selectors.meeting_quarters(alliance)]
 
 
-@router.get("/members", response=list[MemberOut])
-@paginate(LimitOffsetPagination)
-def list_members(request, alliance: int | None = None, active: bool | None = None):
+@router.get("/members", response=list[AllianceMemberOut])
+@paginate(Page)
+def list_members(request, alliance: int | None = IdQuery(), active: bool | None = None):
     members = scoped(request, AllianceMember).select_related("department", "party_organization")
     if alliance:
         members = members.filter(alliance_id=alliance)
@@ -409,8 +410,8 @@ def member_record(request, member_id: int, since: date | None = None, until: dat
 
 
 @router.get("/needs", response=list[NeedOut])
-@paginate(LimitOffsetPagination)
-def list_needs(request, alliance: int | None = None, status: str | None = None, region: str | None = None):
+@paginate(Page)
+def list_needs(request, alliance: int | None = IdQuery(), status: str | None = None, region: str | None = None):
     needs = under_region(scoped(request, AllianceNeed), region).select_related("region").prefetch_related("projects")
     if alliance:
         needs = needs.filter(alliance_id=alliance)
@@ -425,8 +426,8 @@ def get_need(request, need_id: int):
 
 
 @router.get("/resources", response=list[ResourceOut])
-@paginate(LimitOffsetPagination)
-def list_resources(request, alliance: int | None = None, available: bool | None = None):
+@paginate(Page)
+def list_resources(request, alliance: int | None = IdQuery(), available: bool | None = None):
     resources = scoped(request, AllianceResource).select_related("unit__department")
     if alliance:
         resources = resources.filter(alliance_id=alliance)
@@ -435,9 +436,9 @@ def list_resources(request, alliance: int | None = None, available: bool | None 
     return resources
 
 
-@router.get("/projects", response=list[ProjectOut])
-@paginate(LimitOffsetPagination)
-def list_projects(request, alliance: int | None = None, status: str | None = None, region: str | None = None):
+@router.get("/projects", response=list[AllianceProjectOut])
+@paginate(Page)
+def list_projects(request, alliance: int | None = IdQuery(), status: str | None = None, region: str | None = None):
     projects = under_region(scoped(request, AllianceProject), region)
     if alliance:
         projects = projects.filter(alliance_id=alliance)
@@ -446,22 +447,22 @@ def list_projects(request, alliance: int | None = None, status: str | None = Non
     return _projects(projects)
 
 
-@router.get("/projects/{int:project_id}", response=ProjectOut)
+@router.get("/projects/{int:project_id}", response=AllianceProjectOut)
 def get_project(request, project_id: int):
     project = get_scoped(request, AllianceProject, pk=project_id)
     return _projects(AllianceProject.objects.filter(pk=project.pk)).get()
 
 
-@router.get("/meetings", response=list[MeetingOut])
-@paginate(LimitOffsetPagination)
-def list_meetings(request, alliance: int | None = None):
+@router.get("/meetings", response=list[AllianceMeetingOut])
+@paginate(Page)
+def list_meetings(request, alliance: int | None = IdQuery()):
     meetings = scoped(request, AllianceMeeting)
     if alliance:
         meetings = meetings.filter(alliance_id=alliance)
     return _meetings(meetings)
 
 
-@router.get("/meetings/{int:meeting_id}", response=MeetingOut)
+@router.get("/meetings/{int:meeting_id}", response=AllianceMeetingOut)
 def get_meeting(request, meeting_id: int):
     meeting = get_scoped(request, AllianceMeeting, pk=meeting_id)
     return _meetings(AllianceMeeting.objects.filter(pk=meeting.pk)).get()
@@ -480,7 +481,7 @@ def create_alliance(request, payload: AllianceIn):
     return Status(201, alliance)
 
 
-@router.post("/alliances/{int:alliance_id}/members", response={201: MemberOut})
+@router.post("/alliances/{int:alliance_id}/members", response={201: AllianceMemberOut})
 def add_member(request, alliance_id: int, payload: MemberIn):
     alliance = get_scoped(request, Alliance, pk=alliance_id)
     department = organization = None
@@ -499,8 +500,8 @@ def add_member(request, alliance_id: int, payload: MemberIn):
     return Status(201, member)
 
 
-@router.post("/members/{int:member_id}/leave", response=MemberOut)
-def leave(request, member_id: int, payload: LeaveIn):
+@router.post("/members/{int:member_id}/leave", response=AllianceMemberOut)
+def leave(request, member_id: int, payload: AllianceLeaveIn):
     member = get_scoped(request, AllianceMember, pk=member_id)
     return services.end_membership(member, acting_user=acting_user(request), left_on=payload.left_on, reason=payload.reason)
 
@@ -532,43 +533,43 @@ def offer_resource(request, alliance_id: int, payload: ResourceIn):
     return Status(201, resource)
 
 
-@router.post("/alliances/{int:alliance_id}/projects", response={201: ProjectOut})
-def create_project(request, alliance_id: int, payload: ProjectIn):
+@router.post("/alliances/{int:alliance_id}/projects", response={201: AllianceProjectOut})
+def create_project(request, alliance_id: int, payload: AllianceProjectIn):
     alliance = get_scoped(request, Alliance, pk=alliance_id)
     project = services.create_project(alliance, _project_input(alliance, payload), acting_user=acting_user(request))
     return Status(201, _projects(AllianceProject.objects.filter(pk=project.pk)).get())
 
 
-@router.post("/projects/{int:project_id}/milestones", response={201: MilestoneOut})
-def add_milestone(request, project_id: int, payload: MilestoneIn):
+@router.post("/projects/{int:project_id}/milestones", response={201: AllianceMilestoneOut})
+def add_milestone(request, project_id: int, payload: AllianceMilestoneIn):
     project = get_scoped(request, AllianceProject, pk=project_id)
     milestone = services.add_milestone(project, acting_user=acting_user(request), title=payload.title, due_on=payload.due_on,
                                        unit=_member(project.alliance, payload.unit, "unit"))
     return Status(201, milestone)
 
 
-@router.post("/milestones/{int:milestone_id}/done", response=MilestoneOut)
+@router.post("/milestones/{int:milestone_id}/done", response=AllianceMilestoneOut)
 def milestone_done(request, milestone_id: int, payload: DoneIn):
     milestone = get_scoped(request, AllianceMilestone, pk=milestone_id)
     return services.complete_milestone(milestone, acting_user=acting_user(request), done_on=payload.done_on, note=payload.note)
 
 
-@router.post("/projects/{int:project_id}/progress", response=ProjectOut)
-def set_progress(request, project_id: int, payload: ProgressIn):
+@router.post("/projects/{int:project_id}/progress", response=AllianceProjectOut)
+def set_progress(request, project_id: int, payload: AllianceProgressIn):
     project = get_scoped(request, AllianceProject, pk=project_id)
     services.set_progress(project, acting_user=acting_user(request), progress=payload.progress, note=payload.note)
     return _projects(AllianceProject.objects.filter(pk=project.pk)).get()
 
 
-@router.post("/projects/{int:project_id}/cancel", response=ProjectOut)
+@router.post("/projects/{int:project_id}/cancel", response=AllianceProjectOut)
 def cancel_project(request, project_id: int, payload: CloseIn):
     project = get_scoped(request, AllianceProject, pk=project_id)
     services.cancel_project(project, acting_user=acting_user(request), reason=payload.reason)
     return _projects(AllianceProject.objects.filter(pk=project.pk)).get()
 
 
-@router.post("/alliances/{int:alliance_id}/meetings", response={201: MeetingOut})
-def record_meeting(request, alliance_id: int, payload: MeetingIn):
+@router.post("/alliances/{int:alliance_id}/meetings", response={201: AllianceMeetingOut})
+def record_meeting(request, alliance_id: int, payload: AllianceMeetingIn):
     """Record a joint meeting; decisions with a `project` create it in the same transaction."""
     alliance = get_scoped(request, Alliance, pk=alliance_id)
     attendees = [_member(alliance, pk, "attendees") for pk in payload.attendees]

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from ninja import Router
+from ninja import Query, Router
 
 from yiwang.api.common import acting_user
+from yiwang.api.params import Count
 
 from . import selectors as sel
 
@@ -23,7 +24,7 @@ def _scope(request, region):
 
 
 @router.get("/hotspots", response=dict)
-def hotspots(request, region: str | None = None, as_of: date | None = None, window: int | None = None):
+def hotspots(request, region: str | None = None, as_of: date | None = None, window: int | None = Query(None, ge=1, le=366)):
     """Grid × matter hot spots over the 7- and 28-day windows ending at `as_of` (or one `window`):
     observed, expected (the grid's own 26-week rate, plus one case as a prior), ratio, one-sided
     Poisson p, Benjamini–Hochberg q; flagged when q < 0.05 and observed >= 3."""
@@ -34,7 +35,7 @@ def hotspots(request, region: str | None = None, as_of: date | None = None, wind
 
 
 @router.get("/addresses", response=dict)
-def addresses(request, region: str | None = None, since: date | None = None, until: date | None = None, min_cases: int = 3):
+def addresses(request, region: str | None = None, since: date | None = None, until: date | None = None, min_cases: Count = 3):
     """Normalised addresses with at least `min_cases` valid cases in the period."""
     scope = _scope(request, region)
     since, until = sel.period(since, until)
@@ -43,7 +44,7 @@ def addresses(request, region: str | None = None, since: date | None = None, unt
 
 
 @router.get("/callers", response=dict)
-def callers(request, region: str | None = None, since: date | None = None, until: date | None = None, min_cases: int = 3):
+def callers(request, region: str | None = None, since: date | None = None, until: date | None = None, min_cases: Count = 3):
     """Callers with at least `min_cases` cases in the period: count, matters, first/last, case numbers (never the phone)."""
     scope = _scope(request, region)
     since, until = sel.period(since, until)

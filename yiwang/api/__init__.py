@@ -2,10 +2,12 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from ninja import NinjaAPI
+from ninja.errors import ValidationError as SchemaValidationError
 
 from yiwang.cases.lifecycle import IllegalTransition
 
 from .auth import AUTH
+from .errors import as_detail
 
 api = NinjaAPI(
     title="Yiwang API",
@@ -25,6 +27,12 @@ def permission_denied(request, exc):
 def validation_error(request, exc):
     detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(SchemaValidationError)
+def schema_validation_error(request, exc):
+    # Input the schema refuses reads like a service's refusal: {"detail": {"field": ["中文说明"]}}.
+    return api.create_response(request, {"detail": as_detail(exc.errors)}, status=422)
 
 
 @api.exception_handler(IllegalTransition)
@@ -83,6 +91,9 @@ def _mount() -> None:
     api.add_router("/command", command_router)
     api.add_router("/analysis", analysis_router)
     api.add_router("/reviews", reviews_router)
+    from yiwang.exports.api import router as exports_router
+
+    api.add_router("/exports", exports_router)
 
 
 _mount()

@@ -16,6 +16,14 @@ class BearerToken(HttpBearer):
 class ActiveSession(SessionAuth):
     """Pages' session login (CSRF-checked on writes by ninja)."""
 
+    def __call__(self, request):
+        # No logged-in session: not this method's caller, so 401 (ninja would otherwise check CSRF
+        # first and answer an anonymous write 403 "CSRF check Failed").
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.is_active:
+            return None
+        return super().__call__(request)
+
     def authenticate(self, request, key):
         user = super().authenticate(request, key)
         return user if user is not None and user.is_active else None

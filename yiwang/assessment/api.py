@@ -3,20 +3,23 @@ computations, honour rounds with nominations; signing a review and running a rou
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.api.common import acting_user, get_scoped, scoped
+from yiwang.api.params import Count, Id, Page, Year
 from yiwang.cases.models import Case, SummonsPart
 from yiwang.core.scope import Action, Role, get_in_scope, scope_path
 from yiwang.regions.models import Region
 from yiwang.registry.models import Place
 
 from . import selectors, services
-from .models import HonourRound, Nomination
+from .models import HonourKind, HonourRound, Nomination
 
 router = Router(tags=["assessment"])
 
@@ -32,11 +35,11 @@ def _region(request, code: str | None) -> Region:
     raise PermissionDenied
 
 
-def _period(year: int | None):
+def _period(year: Year | None):
     return selectors.year_period(year or timezone.localdate().year)
 
 
-class ComponentOut(Schema):
+class ScoreComponentOut(Schema):
     code: str
     label: str
     count: float | None
@@ -54,11 +57,11 @@ class WorkerScoreOut(Schema):
     formula: str
     rank_in_community: int
     workers_in_community: int
-    components: list[ComponentOut]
+    components: list[ScoreComponentOut]
 
 
 @router.get("/workers", response=list[WorkerScoreOut])
-def worker_ranking(request, region: str | None = None, year: int | None = None):
+def worker_ranking(request, region: str | None = None, year: Year | None = None):
     """Grid workers under a region, scored for a year and ranked within their community."""
     if acting_user(request).role == Role.RESIDENT:
         raise PermissionDenied
@@ -82,11 +85,11 @@ class DepartmentScoreOut(Schema):
     checked_in_on_time: int
     rating_average: float | None
     rating_of_street_average: float | None
-    components: list[ComponentOut]
+    components: list[ScoreComponentOut]
 
 
 @router.get("/departments", response=list[DepartmentScoreOut])
-def department_scores(request, year: int | None = None):
+def department_scores(request, year: Year | None = None):
     since, until = _period(year)
     rows = selectors.department_scores(cases=scoped(request, Case), parts=scoped(request, SummonsPart), since=since, until=until)
     return [{"department": row.department.name, "department_id": row.department.pk, "score": row.score.total, "formula": row.score.formula,
@@ -119,7 +122,7 @@ class PropertyOut(Schema):
 
 
 @router.get("/property", response=list[PropertyOut])
-def property_lights(request, year: int | None = None):
+def property_lights(request, year: Year | None = None):
     """红黄绿 of the property companies in scope, each with the checks that decided it."""
     since, until = _period(year)
     rows = selectors.property_ratings(companies=selectors.property_companies(scoped(request, Place)), since=since, until=until)
@@ -161,7 +164,7 @@ class RoundDetailOut(RoundOut):
 
 
 @router.get("/rounds", response=list[RoundOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_rounds(request):
     return scoped(request, HonourRound).select_related("region").order_by("-year", "kind", "id")
 
@@ -172,10 +175,10 @@ def get_round(request, round_id: int):
 
 
 class RoundIn(Schema):
-    kind: str
+    kind: HonourKind
     region_code: str
-    year: int
-    places: int
+    year: Year
+    places: Count
     title: str = ""
 
 
@@ -187,8 +190,8 @@ def open_round(request, payload: RoundIn):
 
 
 class NominateIn(Schema):
-    how: str  # records | ballot | manual
-    ballot_id: int | None = None
+    how: Literal["records", "ballot", "manual"]
+    ballot_id: Id | None = None
     name: str = ""
     reason: str = ""
 
@@ -208,7 +211,7 @@ def nominate(request, round_id: int, payload: NominateIn):
 
 
 class DecideIn(Schema):
-    awarded: list[int]
+    awarded: list[Id]
 
 
 @router.post("/rounds/{round_id}/decide", response=RoundDetailOut)
@@ -217,8 +220,8 @@ def decide(request, round_id: int, payload: DecideIn):
     return services.decide_round(honour_round=found, awarded=payload.awarded, acting_user=acting_user(request))
 
 
-class ReviewIn(Schema):
-    year: int
+class WorkerReviewIn(Schema):
+    year: Year
     grade: str
     comment: str = ""
 
@@ -238,7 +241,7 @@ class ReviewOut(Schema):
 
 
 @router.post("/workers/{worker_id}/review", response={201: ReviewOut})
-def review(request, worker_id: int, payload: ReviewIn):
+def review(request, worker_id: int, payload: WorkerReviewIn):
     worker = get_user_model().objects.filter(pk=worker_id).select_related("scope_region").first()
     if worker is None or worker.scope_region is None:
         raise PermissionDenied

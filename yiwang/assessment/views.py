@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from yiwang.core.params import int_param
 from yiwang.cases.models import Case, SummonsPart
 from yiwang.core.scope import Action, Role, get_in_scope, scope_path
 from yiwang.matters.models import Department
@@ -38,10 +39,7 @@ def _staff(user) -> None:
 
 
 def _int(value, default: int = 0) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
+    return int_param(value, default)
 
 
 def _year(request, *, field: str = "year", source=None) -> int:

@@ -8,9 +8,10 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.api.common import acting_user, get_scoped
+from yiwang.api.params import Day, Id, IdQuery, Page
 from yiwang.core.scope import Action
 from yiwang.regions.models import Region
 
@@ -20,7 +21,7 @@ from .models import Campaign, Target
 router = Router(tags=["campaigns"])
 
 
-class ItemOut(Schema):
+class CampaignItemOut(Schema):
     id: int
     number: int
     text: str
@@ -76,7 +77,7 @@ class GridProgressOut(Schema):
 
 
 class CampaignDetailOut(CampaignOut):
-    items: list[ItemOut]
+    items: list[CampaignItemOut]
     admission: dict
     progress: list[GridProgressOut]
     total: GridProgressOut
@@ -152,16 +153,16 @@ class TargetsIn(Schema):
     key_groups: list[str] = []
     all_households: bool = False
     within: list[str] = []  # region codes (communities or grids) inside the owner
-    place_ids: list[int] = []
-    household_ids: list[int] = []
+    place_ids: list[Id] = []
+    household_ids: list[Id] = []
 
 
 class CampaignIn(Schema):
     owner: str  # region code of the street or district
     title: str
     task_key: str
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
     target_kind: str = "place"
     description: str = ""
     items: list[ItemIn]
@@ -169,7 +170,7 @@ class CampaignIn(Schema):
 
 
 class ResultIn(Schema):
-    item: int
+    item: Id
     result: str
     note: str = ""
 
@@ -202,15 +203,15 @@ def _targets(qs):
 
 
 @router.get("", response=list[CampaignOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_campaigns(request, status: str | None = None):
     qs = selectors.visible_campaigns(acting_user(request)).select_related("owner")
     return qs.filter(status=status) if status else qs
 
 
 @router.get("/targets", response=list[TargetOut])
-@paginate(LimitOffsetPagination)
-def list_targets(request, campaign: int | None = None, mine: bool = False, status: str | None = None):
+@paginate(Page)
+def list_targets(request, campaign: int | None = IdQuery(), mine: bool = False, status: str | None = None):
     """Targets in scope; `mine` keeps a grid worker's work list (assigned to them or unassigned)."""
     user = acting_user(request)
     qs = selectors.my_targets(user) if mine else selectors.visible_targets(user)
@@ -228,7 +229,7 @@ def get_target(request, target_id: int):
 
 
 class AssignIn(Schema):
-    assignee_id: int | None = None  # a grid worker who has the target in scope; null takes it off anyone
+    assignee_id: Id | None = None  # a grid worker who has the target in scope; null takes it off anyone
 
 
 @router.post("/targets/{int:target_id}/assign", response=TargetOut)
@@ -239,7 +240,8 @@ def assign(request, target_id: int, payload: AssignIn):
     target = get_scoped(request, Target, Action.CHANGE, pk=target_id)
     assignee = None
     if payload.assignee_id is not None:
-        assignee = get_user_model().objects.filter(pk=payload.assignee_id, is_active=True).first()
+        # Looked up in the caller's scope: an account outside it is "no such grid worker" too.
+        assignee = get_user_model().objects.restrict(acting_user(request)).filter(pk=payload.assignee_id, is_active=True).first()
         if assignee is None:
             raise ValidationError({"assignee": "没有这个网格员"})
     services.assign_target(target, acting_user=acting_user(request), assignee=assignee)

@@ -7,11 +7,12 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.api.common import acting_user, get_scoped, scoped, under_region
-from yiwang.core.scope import Role
+from yiwang.api.params import Count, Finite, Page, Year
 from yiwang.matters.models import Department
 from yiwang.matters.services import find_matter
 from yiwang.regions.models import Region
@@ -136,8 +137,8 @@ class CaseDetailOut(CaseOut):
 class CaseIn(Schema):
     matter: str  # a service code ("event-06010") or a bare code when unique ("S0004")
     description: str = ""
-    lon: float | None = None
-    lat: float | None = None
+    lon: Finite | None = None
+    lat: Finite | None = None
     crs: str = "wgs84"
     grid: str | None = None  # a grid code, when there is no position
     address: str = ""
@@ -168,14 +169,8 @@ class ActionIn(Schema):
     amount: str | None = None  # extension, e.g. "2d"
     original: str | None = None  # merge: the original case number
     access_code: str | None = None
-
-
-STAFF_CHANNELS = {
-    Role.GRID_WORKER: {Channel.GRID_WORKER},
-    Role.COMMUNITY: {Channel.DESK, Channel.HOTLINE, Channel.GRID_WORKER},
-    Role.STREET: {Channel.DESK, Channel.HOTLINE},
-    Role.DISTRICT: {Channel.DESK, Channel.HOTLINE},
-}
+    # rate: a coordinator records the resident's answer on a follow-up call (the answer in `note`).
+    callback: bool = False
 
 
 def _intake_out(intake: services.Intake) -> dict:
@@ -189,9 +184,7 @@ def _intake_out(intake: services.Intake) -> dict:
 def create_case(request, payload: CaseIn):
     """Report a case for staff channels (grid worker, desk, hotline). Residents use /report/ or Open311."""
     user = acting_user(request)
-    allowed = set().union(*STAFF_CHANNELS.values()) if user.is_superuser else STAFF_CHANNELS.get(user.role, set())
-    if payload.channel not in allowed:
-        raise PermissionDenied(f"channel {payload.channel!r} is not open to your role")
+    # Which role may file on which channel, and a grid worker's own area: the intake service decides.
     grid = None
     if payload.grid:
         grid = Region.objects.restrict(user).filter(code=payload.grid).first()
@@ -204,7 +197,7 @@ def create_case(request, payload: CaseIn):
 
 
 @router.get("", response=list[CaseOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_cases(request, region: str | None = None, status: str | None = None, matter: str | None = None, overdue: bool | None = None):
     qs = under_region(scoped(request, Case).select_related("matter", "region", "handling_region", "handling_department"), region)
     if status:
@@ -217,7 +210,7 @@ def list_cases(request, region: str | None = None, status: str | None = None, ma
 
 
 @router.get("/inbox", response=list[CaseOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def my_inbox(request):
     return selectors.inbox(acting_user(request))
 
@@ -268,16 +261,22 @@ def act(request, number: str, action: str, payload: ActionIn):
         raise ValidationError({"action": f"unknown action {action!r}"})
     case = get_scoped(request, Case, number=number)
     params = {}
+    # Unknown codes are the field's error; whether a known one may be chosen is the service's rule.
     if payload.department:
-        params["department"] = get_object_or_404(Department, code=payload.department)
+        params["department"] = Department.objects.filter(code=payload.department).first()
+        if params["department"] is None:
+            raise ValidationError({"department": f"unknown department {payload.department!r}"})
     if payload.region:
-        params["region"] = get_object_or_404(Region, code=payload.region)
+        params["region"] = Region.objects.filter(code=payload.region).first()
+        if params["region"] is None:
+            raise ValidationError({"region": f"unknown region {payload.region!r}"})
     if payload.original:
         params["original"] = get_scoped(request, Case, number=payload.original)
     if payload.amount:
         params["amount"] = payload.amount
     if action in ("rate", "rate_unsatisfied"):
-        return services.do_rate_case(case, rating=payload.rating or "", note=payload.note, acting_user=acting_user(request), access_code=payload.access_code)
+        return services.do_rate_case(case, rating=payload.rating or "", note=payload.note, acting_user=acting_user(request), access_code=payload.access_code,
+                                     callback=payload.callback)
     return services.perform(case, action, acting_user=acting_user(request), note=payload.note, public=payload.public,
                             access_code=payload.access_code, **params)
 
@@ -286,7 +285,7 @@ class SummonsPartIn(Schema):
     department: str | None = None  # department code
     member: str | None = None  # username
     task: str
-    checkin_hours: float = 2
+    checkin_hours: Finite = 2
 
 
 class SummonsIn(Schema):
@@ -312,23 +311,25 @@ class SummonsPartOut(Schema):
 
 @router.post("/{number}/summons", response={201: list[SummonsPartOut]})
 def summon(request, number: str, payload: SummonsIn):
-    from django.contrib.auth import get_user_model
-
     case = get_scoped(request, Case, number=number)
+    user = acting_user(request)
     parts = []
-    for part in payload.parts:
-        parts.append({
-            "department": get_object_or_404(Department, code=part.department) if part.department else None,
-            "member": get_object_or_404(get_user_model(), username=part.member) if part.member else None,
-            "task": part.task, "checkin_hours": part.checkin_hours,
-        })
+    for i, part in enumerate(payload.parts, start=1):
+        department = Department.objects.filter(code=part.department).first() if part.department else None
+        if part.department and department is None:
+            raise ValidationError({f"parts[{i}].department": f"unknown department {part.department!r}"})
+        # Looked up among the people the caller may summon, so that no one else is confirmed to exist.
+        member = selectors.summonable_members(user).filter(username=part.member).first() if part.member else None
+        if part.member and member is None:
+            raise ValidationError({f"parts[{i}].member": gettext("只能召集您管辖范围内的工作人员")})
+        parts.append({"department": department, "member": member, "task": part.task, "checkin_hours": part.checkin_hours})
     summons = services.do_summon(case, acting_user=acting_user(request), reason=payload.reason, parts=parts)
     return Status(201, list(summons.parts.select_related("department", "member")))
 
 
 class PartActionIn(Schema):
     result: str = ""
-    stars: int | None = None
+    stars: Count | None = None
 
 
 @router.post("/summons/parts/{part_id}/{step}", response=SummonsPartOut)
@@ -346,7 +347,7 @@ def summons_part_step(request, part_id: int, step: str, payload: PartActionIn):
 
 
 @router.get("/summons/yearly", response=list[dict])
-def summons_yearly(request, year: int | None = None):
+def summons_yearly(request, year: Year | None = None):
     """Answered summonses per unit and year; alliance units below two are flagged."""
     return selectors.yearly_summons_counts(scoped(request, SummonsPart), year=year)
 

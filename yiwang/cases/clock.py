@@ -69,5 +69,59 @@ def resume(case: Case, *, now: datetime, calendar: WorkCalendar, extra_seconds: 
 
 
 def _note_fallback(case: Case, start: datetime, end: datetime, calendar: WorkCalendar) -> None:
-    years = calendar.fallback_years(start, end)
-    case.deadline_note = f"{'、'.join(map(str, years))}年节假日未录入,按周一至周五计算" if years else ""
+    from django.conf import settings
+    from django.utils import translation
+
+    from yiwang.worktime.selectors import provisional_note
+
+    # Stored with the case, so in the site's language rather than the requester's.
+    with translation.override(settings.LANGUAGE_CODE):
+        case.deadline_note = provisional_note(calendar.fallback_years(start, end))
+
+
+RETIMED_FIELDS = ("step_warn_at", "step_due_at", "close_due_at")
+
+
+def retime_open_cases(*, old: WorkCalendar, new: WorkCalendar, changed_from: datetime, now: datetime) -> int:
+    """After the calendar changed from `changed_from` on (a notice entered for a provisional year), open
+    cases keep the working time they had left: each warning and due moment still ahead is moved so that
+    the working seconds from now to it are the same under the new calendar. Returns the cases moved."""
+    from django.db.models import Q
+
+    from .models import OPEN_STATUSES
+
+    ahead = Q(step_warn_at__gt=changed_from) | Q(step_due_at__gt=changed_from) | Q(close_due_at__gt=changed_from)
+    moved = 0
+    for case in Case.objects.filter(ahead, status__in=OPEN_STATUSES).order_by("pk").iterator(chunk_size=500):
+        changed = []
+        for field in RETIMED_FIELDS:
+            moment = getattr(case, field)
+            if moment is None or moment <= now:
+                continue
+            retimed = new.add_working_seconds(now, old.working_seconds_between(now, moment))
+            if retimed != moment:
+                setattr(case, field, retimed)
+                changed.append(field)
+        last = max((m for m in (case.step_due_at, case.close_due_at) if m is not None), default=None)
+        if last is not None and last > now:
+            note = _renoted(case, now, last, new)
+            if note != case.deadline_note:
+                case.deadline_note = note
+                changed.append("deadline_note")
+        if changed:
+            case.save(update_fields=changed)  # through Case.save, so the open-case rollups follow the due days
+            moved += 1
+    return moved
+
+
+# Sentences of a stored note that said the calendar was provisional (this one, and the weekday-only one before it).
+_PROVISIONAL_MARKS = ("截止时间按暂定日历计算", "节假日未录入")
+
+
+def _renoted(case: Case, start: datetime, end: datetime, calendar: WorkCalendar) -> str:
+    """The case's note with its provisional-calendar sentence brought up to date; other sentences (an
+    import's) are kept."""
+    kept = [part for part in case.deadline_note.split("；") if part and not any(mark in part for mark in _PROVISIONAL_MARKS)]
+    probe = Case(deadline_note="")
+    _note_fallback(probe, start, end, calendar)
+    return "；".join(kept + ([probe.deadline_note] if probe.deadline_note else []))[:200]

@@ -290,12 +290,103 @@ class CasePhoto(models.Model):
     content_type = models.CharField(max_length=32)
     size = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # Re-encoded at upload (cases.photos): what lists show.
+    thumbnail = models.FileField(_("缩略图"), upload_to="cases/%Y/%m/thumbs/", blank=True)
+    # The copy the public may see, with the moderator's rectangles blacked out; public only once released.
+    public_image = models.FileField(_("公开图片"), upload_to="cases/%Y/%m/public/", blank=True)
+    redactions = models.JSONField(_("遮挡区域"), default=list, blank=True)
+    released_at = models.DateTimeField(_("公开时间"), null=True, blank=True)
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                    verbose_name=_("公开人"))
 
     objects = CaseLinkedQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = _("事件照片")
         ordering = ["case", "id"]
+
+
+class PublicationState(models.TextChoices):
+    PENDING = "pending", _("待审核")
+    RELEASED = "released", _("已公开")
+    HIDDEN = "hidden", _("不公开")
+    WITHHELD = "withheld", _("反映人已被禁止公开")
+
+
+class PublicationSource(models.TextChoices):
+    REPORTER = "reporter", _("反映人选择公开")
+    STAFF = "staff", _("工作人员发布")
+
+
+class CasePublication(models.Model):
+    """The public version of a case: the only text, place and reply the public feed (Open311) shows.
+
+    Made when the reporter chose to publish (state pending, for a moderator), or by a coordinator
+    for a staff-recorded case. Nothing about the case is public unless this row is released."""
+
+    scope_path_field = "case__region__path"
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="publication", verbose_name=_("事件"))
+    source = models.CharField(_("来源"), max_length=16, choices=PublicationSource.choices)
+    state = models.CharField(_("状态"), max_length=16, choices=PublicationState.choices, default=PublicationState.PENDING, db_index=True)
+    text = models.TextField(_("公开描述"), blank=True)
+    address = models.CharField(_("公开地址"), max_length=200, blank=True)
+    reply = models.TextField(_("公开答复"), blank=True)
+    lon = models.FloatField(_("公开经度"), null=True, blank=True)
+    lat = models.FloatField(_("公开纬度"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"))
+    released_at = models.DateTimeField(_("公开时间"), null=True, blank=True)
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                    verbose_name=_("审核人"))
+
+    objects = CaseLinkedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("公开版本")
+        ordering = ["-created_at"]
+
+
+class PublicationChange(models.Model):
+    """The kept history of a public version: who changed what, when and why."""
+
+    scope_path_field = "publication__case__region__path"
+
+    publication = models.ForeignKey(CasePublication, on_delete=models.CASCADE, related_name="changes", verbose_name=_("公开版本"))
+    at = models.DateTimeField(_("时间"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("操作人"))
+    action = models.CharField(_("操作"), max_length=16)
+    text_before = models.TextField(_("原文"), blank=True)
+    text_after = models.TextField(_("新文"), blank=True)
+    reply_after = models.TextField(_("答复"), blank=True)
+    reason = models.CharField(_("理由"), max_length=200, blank=True)
+    hits = models.JSONField(_("检出的个人信息"), default=list, blank=True)
+
+    objects = CaseLinkedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("公开版本修改记录")
+        ordering = ["publication", "at", "id"]
+
+
+class ReporterBan(models.Model):
+    """A phone (by its keyed digest, never in clear) whose reports are still taken but never offered
+    for publication: an abusive reporter loses the public feed, not the right to report."""
+
+    scope_path_field = "region__path"
+
+    phone_digest = models.CharField(max_length=40, db_index=True, editable=False)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("禁止单位"))
+    reason = models.CharField(_("理由"), max_length=200)
+    banned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("操作人"))
+    banned_at = models.DateTimeField(_("时间"))
+    lifted_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("禁止公开的反映人")
+        ordering = ["-banned_at"]
+        constraints = [models.UniqueConstraint(fields=["phone_digest"], condition=Q(lifted_at__isnull=True), name="one_active_ban_per_phone")]
 
 
 class RoutingDecision(models.Model):

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from yiwang.core.scope import Role, scope_path
 
 from .lifecycle import Actor, Transition
-from .models import Case, Level
+from .models import Case, Channel, Level
 
 COORDINATOR_ROLES = {Role.COMMUNITY, Role.STREET, Role.DISTRICT}
 SUPERVISOR_ROLES = {Role.STREET, Role.DISTRICT}
 # The staff role that handles a case kept at each region level (department cases: the department's members).
 HANDLER_ROLE = {Level.GRID: Role.GRID_WORKER, Level.COMMUNITY: Role.COMMUNITY, Level.STREET: Role.STREET}
+# The channels each staff role may file a case on (residents: /report/ and Open311, no account).
+STAFF_CHANNELS = {
+    Role.GRID_WORKER: {Channel.GRID_WORKER},
+    Role.COMMUNITY: {Channel.DESK, Channel.HOTLINE, Channel.GRID_WORKER},
+    Role.STREET: {Channel.DESK, Channel.HOTLINE},
+    Role.DISTRICT: {Channel.DESK, Channel.HOTLINE},
+}
+# Steps that do the work: whoever took one on a case is its handler for separation of duties.
+HANDLING_ACTIONS = ("sign", "handle", "solve_on_spot", "request_extension")
+RATING_ACTIONS = ("rate", "rate_unsatisfied")
 
 
 def coordinator_roles(level: str) -> set[str]:
@@ -69,7 +81,66 @@ def is_grid_worker_of(user, case: Case) -> bool:
     return own is not None and (case.region.path.startswith(own) or own.startswith(case.region.path))
 
 
-def may_act(user, case: Case, transition: Transition, *, system: bool = False, reporter_verified: bool = False) -> bool:
+def channels_for(user) -> set[str]:
+    """The channels `user` may file a case on."""
+    if not _active(user):
+        return set()
+    if user.is_superuser:
+        return set().union(*STAFF_CHANNELS.values())
+    return set(STAFF_CHANNELS.get(user.role, set()))
+
+
+def is_staff_user(user) -> bool:
+    """An account of the administration (every role but resident), as opposed to a resident."""
+    return _active(user) and (user.is_superuser or user.role != Role.RESIDENT)
+
+
+def handlers_of(case: Case, *, this_round: bool) -> set[int]:
+    """The accounts that signed, handled, asked more time for or solved the case: in the current
+    round (since its last dispatch) or ever."""
+    events = case.events.filter(action__in=HANDLING_ACTIONS, actor__isnull=False)
+    if this_round:
+        last_dispatch = case.events.filter(action="dispatch").order_by("-id").values_list("id", flat=True).first()
+        if last_dispatch is not None:
+            events = events.filter(id__gt=last_dispatch)
+    ids = set(events.values_list("actor_id", flat=True))
+    if case.handler_id:
+        ids.add(case.handler_id)
+    return ids
+
+
+def duty_conflict(user, case: Case, transition: Transition, *, callback: bool = False) -> str:
+    """Why separation of duties forbids `user` this step ("" when it does not): no one verifies,
+    closes or holds what they handled, nor approves their own extension request; no one who
+    handled a case rates it; staff never rate on their own account, only record the resident's
+    answer on a callback."""
+    if not _active(user):
+        return ""
+    if transition.action in ("verify", "close") and user.pk in handlers_of(case, this_round=True):
+        return gettext("处置人不能核查或结案自己处置的事件，请由其他工作人员办理。")
+    # Pausing or lengthening one's own clock is the same conflict: someone else decides.
+    if transition.action == "hold" and user.pk in handlers_of(case, this_round=True):
+        return gettext("处置人不能对自己承办的事件挂账。")
+    if transition.action == "approve_extension" and case.extensions.filter(status="pending", requested_by=user.pk).exists():
+        return gettext("不能批准自己提出的延期申请。")
+    if transition.action in RATING_ACTIONS:
+        if user.pk in handlers_of(case, this_round=False):
+            return gettext("参与处置的人员不能评价该事件。")
+        if is_staff_user(user) and not callback:
+            return gettext("工作人员不能自行评价事件；回访时请勾选“回访记录”，并在说明中记录反映人的答复。")
+    return ""
+
+
+def may_act(user, case: Case, transition: Transition, *, system: bool = False, reporter_verified: bool = False,
+            callback: bool = False) -> bool:
+    """The table's actor check, then separation of duties (`duty_conflict`)."""
+    if not may_act_as_actor(user, case, transition, system=system, reporter_verified=reporter_verified):
+        return False
+    return not duty_conflict(user, case, transition, callback=callback)
+
+
+def may_act_as_actor(user, case: Case, transition: Transition, *, system: bool = False, reporter_verified: bool = False) -> bool:
+    """Is `user` the actor the table names for this move (separation of duties aside)?"""
     actor = transition.actor
     if actor is Actor.SYSTEM:
         return system
@@ -84,7 +155,10 @@ def may_act(user, case: Case, transition: Transition, *, system: bool = False, r
     if actor is Actor.GRID_WORKER:
         return is_grid_worker_of(user, case)
     if actor is Actor.REPORTER:
-        # The account that reported it may rate, unless it also handled it (no rating one's own work).
         own_report = _active(user) and case.reported_by_id == user.pk and case.handler_id != user.pk
+        if transition.action in RATING_ACTIONS and is_staff_user(user):
+            # A rating is the resident's: staff only record it, as a coordinator on a callback
+            # (without the callback mark, `duty_conflict` says so).
+            return is_coordinator(user, case)
         return reporter_verified or is_coordinator(user, case) or own_report
     return False

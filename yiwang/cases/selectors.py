@@ -37,6 +37,45 @@ def inbox(user) -> QuerySet:
             .order_by(F("step_overdue").desc(), F("step_due_at").asc(nulls_last=True), "reported_at"))
 
 
+def dispatch_departments(case: Case) -> QuerySet:
+    """The active departments a case may be dispatched or summoned to: those of the units above it
+    (a district's departments serve the whole district) and those whose service areas hold it.
+    The dispatch form offers these and the services refuse any other."""
+    from yiwang.matters.models import Department
+
+    paths = ancestor_paths(case.region.path)
+    return (Department.objects.filter(active=True).filter(Q(region__path__in=paths) | Q(areas__path__in=paths))
+            .distinct().order_by("kind", "code"))
+
+
+def dispatch_regions(user, case: Case) -> QuerySet:
+    """The units in the user's scope a case may be pushed to: its street, its community, and its
+    grid when the matter is admitted to grids."""
+    from yiwang.duties.admission import grid_admission
+    from yiwang.regions.models import Level as RegionLevel
+    from yiwang.regions.models import Region
+
+    levels = [RegionLevel.STREET, RegionLevel.COMMUNITY]
+    if grid_admission(grid=case.region, matter_type=case.matter).admitted:
+        levels.append(RegionLevel.GRID)
+    return Region.objects.restrict(user).filter(path__in=ancestor_paths(case.region.path), level__in=levels).order_by("path")
+
+
+def summonable_members(user) -> QuerySet:
+    """The people `user` may summon to a case by name: active staff accounts within the user's scope."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    path = scope_path(user)
+    if path is None:
+        return User.objects.none()
+    # Accounts the user may look up at all, then only those below them (not the chain above).
+    people = User.objects.restrict(user).filter(is_active=True).exclude(role=Role.RESIDENT)
+    if path:
+        people = people.filter(scope_region__path__startswith=path)
+    return people.order_by("username")
+
+
 def public_timeline(case: Case) -> QuerySet:
     """The events a resident sees on the tracking page: public ones, no staff names."""
     return CaseEvent.objects.filter(case=case, public=True).order_by("at", "id")

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from yiwang.core.audit import account
 from yiwang.matters.models import Department, MatterType
@@ -34,13 +35,13 @@ from yiwang.worktime.sla import Limit
 from yiwang.ab_roles import acting as ab_acting
 from yiwang.duties.admission import grid_admission
 
-from . import clock, routing
+from . import clock, moderation, routing, selectors
 from .lifecycle import PUBLIC_ACTIONS, Transition, transition_for
 from .models import (
     Case, CaseEvent, CasePhoto, Channel, ExtensionRequest, Level, PhotoKind, Rating, RequestStatus,
     RoutingDecision, Status, Summons, SummonsPart, SummonsStatus, Urgency,
 )
-from .permissions import is_coordinator, may_act
+from .permissions import channels_for, duty_conflict, is_coordinator, is_staff_user, may_act, may_act_as_actor
 from .photos import CheckedPhoto, check_photos
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 -]{3,22}[0-9]$")
@@ -83,6 +84,8 @@ class Report:
     device: object | None = None
     external_source: str = ""
     external_id: str = ""
+    # The reporter's own choice (公开显示), resident and Open311 channels only; default private.
+    publish: bool = False
 
 
 @dataclass
@@ -158,6 +161,28 @@ def _locate(report: Report) -> tuple[Region, Region | None, str, float | None, f
     return grid, micro, f"登记人选定网格 {grid.name}({grid.code})", None, None
 
 
+def _check_channel(report: Report, acting_user) -> None:
+    """An account files only on its role's channels. Without an account the caller is a public
+    door (随手拍, Open311, a device) or the system; other apps' intakes (a patrol's finding, a
+    link visit, a deliberation) tag the case with their source and check their own rules."""
+    if acting_user is None or report.external_source:
+        return
+    if report.channel not in channels_for(acting_user):
+        raise PermissionDenied(gettext("您的角色不能通过“%(channel)s”登记事件") % {"channel": Channel(report.channel).label
+                                                                          if report.channel in Channel.values else report.channel})
+
+
+def _check_area(report: Report, acting_user, grid: Region, micro: Region | None) -> None:
+    """A grid worker files only inside their own grids, whether by a point or a chosen grid."""
+    if acting_user is None or acting_user.is_superuser or getattr(acting_user, "role", None) != "grid_worker":
+        return
+    own = acting_user.scope_region.path if acting_user.scope_region_id else None
+    place = micro or grid
+    if own is None or not place.path.startswith(own):
+        field_name = "lat" if report.lon is not None else "grid"
+        raise ValidationError({field_name: gettext("该位置在%(grid)s，不在您负责的网格内") % {"grid": grid.name}})
+
+
 def report_case(report: Report, *, acting_user=None, now: datetime | None = None) -> Intake:
     """Validate, locate, route, start the clock and record a new case."""
     matter = report.matter
@@ -170,7 +195,9 @@ def report_case(report: Report, *, acting_user=None, now: datetime | None = None
     if phone and not PHONE_PATTERN.match(phone):
         raise ValidationError({"reporter_phone": "a phone number has 5 to 20 digits (and may start with +)"})
     photos = _checked(report.photos, field="photos")
+    _check_channel(report, acting_user)
     grid, micro, how_found, lon, lat = _locate(report)
+    _check_area(report, acting_user, grid, micro)
     now = now or timezone.now()
     reported_at = report.reported_at or now
     calendar = work_calendar.current()
@@ -199,6 +226,7 @@ def report_case(report: Report, *, acting_user=None, now: datetime | None = None
         event = _event(case, "report", "", Status.REPORTED, actor=acting_user, note=report.description[:200], at=reported_at,
                        label=_label(acting_user) or report.reporter_name or Channel(report.channel).label)
         _save_photos(case, event, photos, PhotoKind.REPORT)
+        moderation.offer(case, requested=report.publish, now=now)
         if report.channel == Channel.GRID_WORKER and account(acting_user):
             points.award(case=case, event=PointEvent.REPORTED, worker=acting_user, at=now, new_case=True)
         _queue_notifications(case, event)
@@ -246,11 +274,19 @@ def perform(case: Case | int, action: str, *, acting_user=None, note: str = "", 
         locked = Case.objects.select_for_update().get(pk=pk)
         transition = transition_for(locked.status, action)
         reporter_verified = bool(access_code) and secrets.compare_digest(hash_access_code(access_code), locked.access_code_hash)
-        if not may_act(acting_user, locked, transition, system=system, reporter_verified=reporter_verified):
+        if not may_act_as_actor(acting_user, locked, transition, system=system, reporter_verified=reporter_verified):
             raise PermissionDenied(f"{action}: you are not the {transition.actor} of case {locked.number}")
+        callback = bool(params.pop("callback", False))
+        conflict = "" if system else duty_conflict(acting_user, locked, transition, callback=callback)
+        if conflict:
+            raise PermissionDenied(conflict)
         note = (note or "").strip()
         if transition.needs_note and not note:
             raise ValidationError({"note": f"{action} needs a reason"})
+        recorded_callback = callback and action in ("rate", "rate_unsatisfied") and is_staff_user(acting_user)
+        if recorded_callback and not note:
+            # The rating is the resident's answer on the call, so it is written down as they gave it.
+            raise ValidationError({"note": gettext("回访评价须记录反映人的答复")})
         ctx = Context(locked, transition, acting_user, note, now, {**params, "_photo_kinds": {k for k, v in checked.items() if v}},
                       work_calendar.current())
         before = locked.status
@@ -271,8 +307,13 @@ def perform(case: Case | int, action: str, *, acting_user=None, note: str = "", 
             clock.start_step(locked, now=now, calendar=ctx.calendar)
         locked.save()
         public = action in PUBLIC_ACTIONS if public is None else public
+        if recorded_callback:
+            ctx.detail.update(callback=True, answer="resident")
+        label = _label(acting_user) or ("系统" if system else "反映人" if reporter_verified else "")
+        if recorded_callback:
+            label = f"反映人（回访，{label}记录）"
         event = _event(locked, action, before, locked.status, actor=acting_user, note=note, at=now, public=public,
-                       detail=ctx.detail, actor_role=actor_role, label=_label(acting_user) or ("系统" if system else "反映人" if reporter_verified else ""))
+                       detail=ctx.detail, actor_role=actor_role, label=label)
         for kind, files in checked.items():
             _save_photos(locked, event, files, kind)
         _queue_notifications(locked, event)
@@ -319,13 +360,20 @@ def _dispatch(ctx: Context) -> None:
     case = ctx.case
     department, region = ctx.params.get("department"), ctx.params.get("region")
     reasons = []
-    if department is None and region is None:
+    # A target the coordinator chose must be one the dispatch form offers; the default is routing's own.
+    explicit = department is not None or region is not None
+    if not explicit:
         department, region = default_dispatch_target(case)
         reasons.append("按分拨建议派遣" if department is not None else f"派至 {region.name}")
     if department is not None:
-        department = department if isinstance(department, Department) else Department.objects.get(pk=department)
+        department = department if isinstance(department, Department) else Department.objects.filter(pk=department).first()
+        if department is None:
+            raise ValidationError({"department": gettext("没有这个部门")})
         if not department.active:
             raise ValidationError({"department": f"{department.name} is not active"})
+        if explicit and not selectors.dispatch_departments(case).filter(pk=department.pk).exists():
+            raise ValidationError({"department": gettext("%(department)s 的服务区域不含事件所在的%(grid)s，不能派遣") % {
+                "department": department.name, "grid": case.region.name}})
         case.level, case.handling_department = Level.DEPARTMENT, department
         reasons.append(f"派遣 {department.name}")
     else:
@@ -338,6 +386,9 @@ def _dispatch(ctx: Context) -> None:
             if not admission.admitted:
                 raise ValidationError({"region": admission.reason})
             reasons.append(admission.reason)
+        if explicit and not selectors.dispatch_regions(ctx.actor, case).filter(pk=region.pk).exists():
+            raise ValidationError({"region": gettext("不能派往%(region)s：派往单位须是事件所在的街道、社区或网格，且在您的管辖范围内") % {
+                "region": region.name}})
         case.level, case.handling_region, case.handling_department = level, region, None
     case.handler = None
     _record_route(case, at=ctx.now, actor=ctx.actor, reasons=reasons)
@@ -552,11 +603,14 @@ def do_close_case(case, *, acting_user, note=""):
     return perform(case, "close", acting_user=acting_user, note=note)
 
 
-def do_rate_case(case, *, rating, note="", acting_user=None, access_code=None):
+def do_rate_case(case, *, rating, note="", acting_user=None, access_code=None, callback=False):
+    """The resident's rating: given by the resident (access code, or their own account), or, with
+    `callback=True`, recorded by a coordinator as the resident's answer on a follow-up call, the
+    answer in `note`. Staff never rate on their own account, nor does anyone who handled the case."""
     action = "rate_unsatisfied" if rating == Rating.UNSATISFIED else "rate"
     if rating not in Rating.values:
         raise ValidationError({"rating": f"unknown rating {rating!r}"})
-    return perform(case, action, acting_user=acting_user, access_code=access_code, note=note, rating=rating)
+    return perform(case, action, acting_user=acting_user, access_code=access_code, note=note, rating=rating, callback=callback)
 
 
 def do_reopen_case(case, *, reason, acting_user=None, access_code=None):
@@ -609,6 +663,13 @@ def do_summon(case, *, acting_user, reason: str, parts: list[dict], now: datetim
                 raise ValidationError({f"parts[{i}].task": "each summoned party needs a task"})
             if not part.get("department") and not part.get("member"):
                 raise ValidationError({f"parts[{i}]": "name a department or a person"})
+            # The same parties the summons form offers: departments serving the case, people in the summoner's scope.
+            department, member = part.get("department"), part.get("member")
+            if department is not None and not selectors.dispatch_departments(locked).filter(pk=getattr(department, "pk", department)).exists():
+                raise ValidationError({f"parts[{i}].department": gettext("%(department)s 的服务区域不含事件所在的%(grid)s，不能吹哨报到") % {
+                    "department": getattr(department, "name", department), "grid": locked.region.name}})
+            if member is not None and not selectors.summonable_members(acting_user).filter(pk=getattr(member, "pk", member)).exists():
+                raise ValidationError({f"parts[{i}].member": gettext("只能召集您管辖范围内的工作人员")})
             hours = float(part.get("checkin_hours") or 2)
             if not 0 < hours <= 720:
                 raise ValidationError({f"parts[{i}].checkin_hours": "between 0 and 720 working hours"})
@@ -713,6 +774,8 @@ def _save_photos(case: Case, event: CaseEvent, photos: list[CheckedPhoto], kind:
     for i, photo in enumerate(photos, start=1):
         record = CasePhoto(case=case, event=event, kind=kind, content_type=photo.content_type, size=len(photo.content))
         record.image.save(f"{case.pk}-{event.pk}-{kind}-{i}.{photo.extension}", ContentFile(photo.content), save=False)
+        if photo.thumbnail:
+            record.thumbnail.save(f"{case.pk}-{event.pk}-{kind}-{i}-thumb.{photo.extension}", ContentFile(photo.thumbnail), save=False)
         record.save()
 
 

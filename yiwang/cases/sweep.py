@@ -29,10 +29,12 @@ class SweepResult:
     handed_over: int = 0
     links_reminded: int = 0
     ballots_closed: int = 0
+    login_events_pruned: int = 0
 
 
 def sweep(*, now: datetime | None = None) -> SweepResult:
     from yiwang.ab_roles.services import hand_over_started_leaves
+    from yiwang.accounts.services import prune_login_events
     from yiwang.links.services import remind_missed
     from yiwang.votes.services import close_due_ballots
 
@@ -53,6 +55,8 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
     result.links_reminded = remind_missed(now=now)
     # Votes past their closing time are closed (and published when set) on the record.
     result.ballots_closed = close_due_ballots(now=now)
+    # Login events past their retention (YIWANG_LOGIN_LOG_DAYS).
+    result.login_events_pruned = prune_login_events(now=now)
     return result
 
 

@@ -15,7 +15,9 @@ def case_photo(request, pk: int):
         photo = CasePhoto.objects.filter(pk=pk, case__number__in=tracked).first()
     if photo is None:
         raise Http404("photo not found")
-    response = FileResponse(photo.image.open("rb"), content_type=photo.content_type)
+    # Lists ask for the small copy made at upload (older photos have none: the full image then).
+    file = photo.thumbnail if request.GET.get("size") == "thumb" and photo.thumbnail else photo.image
+    response = FileResponse(file.open("rb"), content_type=photo.content_type)
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response

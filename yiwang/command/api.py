@@ -16,6 +16,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from yiwang.api.common import acting_user
+from yiwang.api.params import Count, Finite, Id
 from yiwang.cases.models import Case
 from yiwang.core.scope import get_in_scope
 
@@ -70,7 +71,7 @@ def trend(request):
 
 
 @router.get("/feed", response=dict)
-def feed(request, after: int | None = None):
+def feed(request, after: Count | None = None):
     """New and newly overdue cases after the cursor (an event id), newest first; poll with the
     returned `cursor`."""
     screen = _screen(request)
@@ -89,7 +90,7 @@ def map_cases(request, limit: int = selectors.MAP_CASE_LIMIT):
 @router.get("/key-persons", response=dict)
 def key_persons(request):
     screen = _screen(request)
-    return selectors.key_person_heat(screen.place)
+    return selectors.key_person_heat(screen.place, user=screen.user)
 
 
 @router.get("/devices", response=dict)
@@ -134,14 +135,14 @@ def _options(user, case: Case) -> dict:
 
 
 class DispatchIn(Schema):
-    department: int | None = None  # a department id from dispatch-options; none: the suggestion
+    department: Id | None = None  # a department id from dispatch-options; none: the suggestion
     note: str = ""
 
 
 class SummonIn(Schema):
     reason: str
-    departments: list[int]
-    checkin_hours: float = 2
+    departments: list[Id]
+    checkin_hours: Finite = 2
     task: str = ""
 
 

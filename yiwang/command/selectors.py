@@ -414,15 +414,20 @@ def map_cases(user, place: Region | None, *, boards=None, matter: int | None = N
     return {"items": items, "shown": len(items), "total": total, "more": more, "limit": limit}
 
 
-def key_person_heat(place: Region | None, *, limit: int = 20_000) -> dict:
+def key_person_heat(place: Region | None, *, user=None, limit: int = 20_000) -> dict:
     """Key persons (any key-group tag) as heat points [lat, lon, weight]. A person's position is
     their household's house's building (the registry has no coordinates on persons or houses);
-    without one, the centre of the grid or micro-grid they are registered in."""
+    without one, the centre of the grid or micro-grid they are registered in. Persons in a
+    sensitive group count only for viewers allowed to see those groups: a heat point per building
+    would otherwise show where they live."""
     from django.db.models import Count
 
-    from yiwang.registry.models import PersonTag
+    from yiwang.core.scope import may_see_sensitive_groups
+    from yiwang.registry.models import SENSITIVE_GROUPS, PersonTag
 
     tags = PersonTag.objects.filter(_place_q(place, field="person__region__path"))
+    if not may_see_sensitive_groups(user):
+        tags = tags.exclude(person_id__in=PersonTag.objects.filter(tag__in=SENSITIVE_GROUPS).values("person_id"))
     rows = (tags.order_by().values("person__household__house__building__lon", "person__household__house__building__lat", "person__region_id")
             .annotate(n=Count("person", distinct=True)))
     points: dict[tuple[float, float], int] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 
 from yiwang.core.scope import Action, ScopedQuerySet, require
 
@@ -28,9 +29,15 @@ class ScopedAdmin(admin.ModelAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         related = db_field.related_model
-        if getattr(related, "scope_path_field", None):
+        if getattr(related, "scope_path_field", None) or related is get_user_model():
             kwargs["queryset"] = related._default_manager.restrict(request.user, Action.VIEW)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        # Accounts are offered by the same scope rule as anywhere else (yiwang.core.scope.visible_users).
+        if db_field.related_model is get_user_model():
+            kwargs["queryset"] = get_user_model()._default_manager.restrict(request.user, Action.VIEW)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         # A new or moved row must land inside the editor's scope.

@@ -61,6 +61,15 @@ def _rows(queryset_or_rows: QuerySet | Iterable[Any]) -> Iterable[Any]:
 
 def export_xlsx(*, queryset_or_rows: QuerySet | Iterable[Any], columns: Sequence[tuple[str, Getter]], sheet_title: str) -> bytes:
     """An .xlsx with one header row and one row per item; getters are callables or attribute paths."""
+    buffer = io.BytesIO()
+    write_xlsx(buffer, queryset_or_rows=queryset_or_rows, columns=columns, sheet_title=sheet_title)
+    return buffer.getvalue()
+
+
+def write_xlsx(out: Any, *, queryset_or_rows: QuerySet | Iterable[Any], columns: Sequence[tuple[str, Getter]], sheet_title: str,
+               progress: Callable[[int], None] | None = None, every: int = CHUNK_SIZE) -> int:
+    """`export_xlsx` into `out` (a path or a binary file), calling `progress(rows so far)` every
+    `every` rows so a background export can report how far it is. Returns the rows written."""
     book = Workbook(write_only=True)
     # Sheet titles are at most 31 characters and may not contain []:*?/\ .
     sheet = book.create_sheet(title=("".join(ch for ch in sheet_title if ch not in "[]:*?/\\") or "Sheet")[:31])
@@ -77,6 +86,7 @@ def export_xlsx(*, queryset_or_rows: QuerySet | Iterable[Any], columns: Sequence
     sheet.append(header_cells)
 
     getters = [getter for _, getter in columns]
+    written = 0
     for row in _rows(queryset_or_rows):
         values = [_cell_value(_value(row, getter)) for getter in getters]
         for position, value in enumerate(values):
@@ -86,7 +96,9 @@ def export_xlsx(*, queryset_or_rows: QuerySet | Iterable[Any], columns: Sequence
                 cell.data_type = "s"
                 values[position] = cell
         sheet.append(values)
+        written += 1
+        if progress is not None and written % every == 0:
+            progress(written)
 
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    book.save(out)
+    return written

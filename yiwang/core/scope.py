@@ -75,6 +75,27 @@ def is_command_center_staff(user: User | Any) -> bool:
     return scope_path(user) is not None and (user.is_superuser or user.role in COMMAND_CENTER_ROLES)
 
 
+# Departments are scoped to the whole district for their cases, which is far wider than what they
+# need to know about residents: they see a person (and records about persons) only when a case
+# their department handles names them, or through an explicit, logged grant (yiwang.registry.access).
+NEED_TO_KNOW_ROLES = frozenset({Role.DEPARTMENT})
+
+# Persons in a sensitive key group (严重精神障碍, 社区矫正, ...) are visible only with this permission;
+# yiwang.accounts.roles gives it to community staff and grid workers by default.
+SENSITIVE_GROUP_PERMISSION = "registry.view_sensitive_group"
+
+
+def needs_to_know(user: User | Any) -> bool:
+    """True when the user sees persons only case by case or by grant, not by region."""
+    return bool(user is not None and user.is_authenticated and not user.is_superuser and user.role in NEED_TO_KNOW_ROLES)
+
+
+def may_see_sensitive_groups(user: User | Any) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or user.has_perm(SENSITIVE_GROUP_PERMISSION)
+
+
 def require(user: User | Any, action: Action | str, region_path: str) -> None:
     """Raise PermissionDenied unless `user` may take `action` on something at `region_path`."""
     prefix = scope_path(user)
@@ -95,6 +116,21 @@ class ScopedQuerySet(models.QuerySet):
 
 
 ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
+
+
+def visible_users(queryset: models.QuerySet, user: User | Any, action: Action | str = Action.VIEW) -> models.QuerySet:
+    """Accounts a user may look up: those scoped inside the user's subtree and those on the chain
+    above it (the community, street and district staff a grid worker answers to). Anything else is
+    "not found", exactly like a name that does not exist. Accounts without a scope region
+    (residents, superusers) are visible only to superusers."""
+    from yiwang.regions.models import ancestor_paths
+
+    prefix = scope_path(user)
+    if prefix is None or not role_allows(user, action):
+        return queryset.none()
+    if prefix == "":
+        return queryset
+    return queryset.filter(models.Q(scope_region__path__startswith=prefix) | models.Q(scope_region__path__in=ancestor_paths(prefix)))
 
 
 def get_in_scope(user: User | Any, model: type[models.Model], action: Action | str = Action.VIEW, **lookup) -> models.Model:

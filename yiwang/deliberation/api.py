@@ -9,9 +9,10 @@ from datetime import date, datetime
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.api.common import acting_user, get_scoped, scoped, under_region
+from yiwang.api.params import Count, Day, Id, Moment, Page
 from yiwang.core.scope import Action
 
 from . import selectors, services
@@ -56,7 +57,7 @@ class TopicOut(Schema):
         return round(value, 2) if value is not None else None
 
 
-class EventOut(Schema):
+class TopicEventOut(Schema):
     action: str
     from_state: str
     to_state: str
@@ -98,7 +99,7 @@ class TopicDetailOut(TopicOut):
     merged_into_id: int | None
     case_numbers: list[str]
     project: ProjectOut | None
-    events: list[EventOut]
+    events: list[TopicEventOut]
 
     @staticmethod
     def resolve_state_times(obj):
@@ -186,7 +187,7 @@ class RaiseIn(Schema):
     title: str
     description: str
     location: str = ""
-    person_id: int | None = None
+    person_id: Id | None = None
 
 
 class NoteIn(Schema):
@@ -194,9 +195,9 @@ class NoteIn(Schema):
 
 
 class GridIn(Schema):
-    held_on: date | None = None
-    support: int | None = None
-    oppose: int | None = None
+    held_on: Day | None = None
+    support: Count | None = None
+    oppose: Count | None = None
     summary: str = ""
     outcome: str = ""
     answer: str = ""
@@ -207,12 +208,12 @@ class ReasonIn(Schema):
 
 
 class MergeIn(Schema):
-    into_id: int
+    into_id: Id
     reason: str = ""
 
 
 class CaseRowIn(Schema):
-    matter_id: int
+    matter_id: Id
     description: str
     urgency: str = "normal"
 
@@ -223,45 +224,45 @@ class CasesIn(Schema):
 
 class MilestoneIn(Schema):
     title: str
-    due_on: date | None = None
+    due_on: Day | None = None
 
 
 class ProjectIn(Schema):
     title: str = ""
     owner_unit: str = ""
-    due_on: date | None = None
+    due_on: Day | None = None
     milestones: list[MilestoneIn] = []
 
 
 class ProgressIn(Schema):
-    progress: int
+    progress: Count
     note: str = ""
-    milestones_done: list[int] = []
+    milestones_done: list[Id] = []
 
 
-class ResultIn(Schema):
+class TopicResultIn(Schema):
     result: str = ""
 
 
 class EvaluateIn(Schema):
-    score: int
+    score: Count
     comment: str = ""
-    person_id: int | None = None
+    person_id: Id | None = None
 
 
 class MeetingIn(Schema):
     region_code: str
     title: str = ""
-    held_at: datetime | None = None
+    held_at: Moment | None = None
     place: str = ""
-    topic_ids: list[int] = []
+    topic_ids: list[Id] = []
 
 
 class AttendeeIn(Schema):
     kind: str
     name: str = ""
     unit: str = ""
-    person_id: int | None = None
+    person_id: Id | None = None
 
 
 class MinutesIn(Schema):
@@ -269,7 +270,7 @@ class MinutesIn(Schema):
 
 
 class DecisionIn(Schema):
-    agenda_item_id: int
+    agenda_item_id: Id
     decision: str
     text: str = ""
 
@@ -290,7 +291,7 @@ def _person(request, person_id: int | None):
 # Topics ------------------------------------------------------------------------------------------
 
 @router.get("/topics", response=list[TopicOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_topics(request, state: str | None = None, region: str | None = None):
     return under_region(selectors.staff_topics(acting_user(request), state=state or None), region).order_by("-raised_at", "-id")
 
@@ -301,7 +302,7 @@ def get_topic(request, topic_id: int):
 
 
 @router.get("/mine", response=list[TopicOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def my_topics(request):
     """A resident's own topics (empty for anyone without a registry row)."""
     user = acting_user(request)
@@ -374,7 +375,7 @@ def record_progress(request, topic_id: int, payload: ProgressIn):
 
 
 @router.post("/topics/{topic_id}/complete", response=TopicDetailOut)
-def complete(request, topic_id: int, payload: ResultIn):
+def complete(request, topic_id: int, payload: TopicResultIn):
     return _topic_out(services.complete_topic(get_scoped(request, Topic, pk=topic_id), acting_user=acting_user(request), result=payload.result))
 
 
@@ -401,7 +402,7 @@ def evaluate(request, topic_id: int, payload: EvaluateIn):
 # Meetings ----------------------------------------------------------------------------------------
 
 @router.get("/meetings", response=list[MeetingOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_meetings(request, region: str | None = None):
     return under_region(scoped(request, Meeting).select_related("region"), region).order_by("-held_at", "-id")
 

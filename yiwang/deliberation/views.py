@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from yiwang.core.params import date_param, int_param
 from yiwang.cases.lifecycle import IllegalTransition
 from yiwang.core.scope import Action, get_in_scope
 from yiwang.regions.models import Level, Region
@@ -44,17 +45,11 @@ def _label(key: str) -> str:
 
 
 def _int(value) -> int | None:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
+    return int_param(value)
 
 
 def _date(value) -> date | None:
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        return None
+    return date_param(value)
 
 
 def _datetime(value) -> datetime | None:

@@ -122,14 +122,31 @@ def _cases(rng: random.Random, *, street: Region, count: int, now: datetime) -> 
         report = services.Report(channel=channel, matter=matters[(kind, code)], lon=lon, lat=lat, reported_at=reported_at,
                                  description=f"{matters[(kind, code)].name}:{grid.name}居民反映", reporter_name="居民" if channel != Channel.GRID_WORKER else "",
                                  reporter_phone=f"13{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}" if channel != Channel.GRID_WORKER else "",
-                                 attributes={"location_kind": "corridor"} if code == "S0004" else {})
+                                 attributes={"location_kind": "corridor"} if code == "S0004" else {},
+                                 publish=channel == Channel.RESIDENT and i % 2 == 0)  # half the residents chose 公开显示
         try:
             intake = services.report_case(report, acting_user=worker if channel == Channel.GRID_WORKER else None, now=reported_at)
         except ValidationError:
             continue
         made += 1
+        _release(intake.case, moderator=logins["street"], at=reported_at + timedelta(hours=1))
         _advance(rng, intake, logins=logins, worker=worker, start=reported_at, now=now)
     return made
+
+
+def _release(case: Case, *, moderator, at: datetime) -> None:
+    """A moderator releases the demo reports residents chose to publish (their text holds no personal data),
+    so the demo's Open311 feed is not empty."""
+    from yiwang.cases import moderation
+    from yiwang.cases.models import CasePublication
+
+    publication = CasePublication.objects.filter(case=case, state="pending").first()
+    if publication is not None:
+        try:
+            # The demo's text is a template ("…居民反映"); its reporter name "居民" is no person's.
+            moderation.release(publication, acting_user=moderator, text=case.description, confirm_names=True, now=at)
+        except (ValidationError, PermissionDenied):
+            pass
 
 
 def _advance(rng: random.Random, intake, *, logins: dict, worker, start: datetime, now: datetime) -> None:

@@ -6,12 +6,16 @@ from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
 
+from yiwang.accounts import twofactor
 from yiwang.accounts.models import User
 from yiwang.core.scope import Role
 from yiwang.forces.models import ForceMember
 from yiwang.regions.models import Region
 
 DEMO_PASSWORD = "Yiwang@2026"
+# The demo accounts whose role needs a second factor (YIWANG_2FA_ROLES) are bound to this TOTP secret,
+# printed beside the password: add it to an authenticator app (or `oathtool --totp -b <secret>`).
+DEMO_TOTP_SECRET = "YIWANGDEMOTOTPSECRETYIWANGDEMO22"
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class LoginRow:
     role: str
     scope: str
     password: str
+    totp: str = ""  # the TOTP secret, for accounts that need a second factor
 
 
 def _resident_person(username: str):
@@ -99,9 +104,12 @@ def create_logins(*, grid_workers: dict[str, ForceMember]) -> list[LoginRow]:
         if worker is not None:
             worker.user = user
             worker.save(update_fields=["user"])
+        if twofactor.required_for(user):
+            twofactor.enrol_known_secret(user=user, secret_b32=DEMO_TOTP_SECRET)
         scope = f"{user.scope_region.name}({user.scope_region.code})" if user.scope_region else "-"
         role = "超级管理员" if login.superuser else Role(login.role).label
-        rows.append(LoginRow(username=login.username, role=role, scope=scope, password=DEMO_PASSWORD))
+        rows.append(LoginRow(username=login.username, role=role, scope=scope, password=DEMO_PASSWORD,
+                             totp=DEMO_TOTP_SECRET if twofactor.required_for(user) else ""))
     return rows
 
 
@@ -120,5 +128,6 @@ def existing_logins() -> list[LoginRow]:
         scope = f"{user.scope_region.name}({user.scope_region.code})" if user.scope_region else "-"
         role = "超级管理员" if user.is_superuser else Role(user.role).label
         rows.append(LoginRow(username=user.username, role=role, scope=scope,
-                             password=DEMO_PASSWORD if still_demo[user.password] else "(已修改 changed)"))
+                             password=DEMO_PASSWORD if still_demo[user.password] else "(已修改 changed)",
+                             totp=DEMO_TOTP_SECRET if twofactor.has_secret(user, DEMO_TOTP_SECRET) else ""))
     return rows

@@ -8,9 +8,10 @@ from datetime import datetime
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.api.common import acting_user, under_region
+from yiwang.api.params import IdQuery, Page
 
 from . import selectors
 from .models import DutyItemRevision, DutyList, DutyListVersion, VersionStatus
@@ -142,7 +143,7 @@ def _version(request, version_id: int) -> DutyListVersion:
 
 
 @router.get("/lists", response=list[ListOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_lists(request, kind: str | None = None, region: str | None = None):
     """Lists in the caller's scope and those of the units above it (they apply there too)."""
     lists = under_region(_lists(request), region)
@@ -157,8 +158,8 @@ def get_list(request, list_id: int):
 
 
 @router.get("/lists/{list_id}/items", response=list[ItemOut])
-@paginate(LimitOffsetPagination)
-def list_items(request, list_id: int, version: int | None = None, q: str = "", category: str = ""):
+@paginate(Page)
+def list_items(request, list_id: int, version: int | None = IdQuery(), q: str = "", category: str = ""):
     """The items of the current version, or of version number `version`."""
     duty_list = _list(request, list_id)
     chosen = duty_list.current_version
@@ -176,7 +177,7 @@ def list_versions(request, list_id: int):
 
 
 @router.get("/lists/{list_id}/diff")
-def list_diff(request, list_id: int, from_version: int | None = None, to_version: int | None = None):
+def list_diff(request, list_id: int, from_version: int | None = IdQuery(), to_version: int | None = IdQuery()):
     """What changed from one version number to another; by default, the current version against
     the one it replaced. Without a `from_version` base, every item counts as added."""
     duty_list = _list(request, list_id)

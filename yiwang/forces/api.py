@@ -2,9 +2,10 @@
 from datetime import date, datetime
 
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.api.common import get_scoped, scoped, under_region
+from yiwang.api.params import Page
 
 from .models import Assignment, DutyShift, ForceMember
 
@@ -67,7 +68,7 @@ class ShiftOut(Schema):
 
 
 @router.get("/members", response=list[ForceMemberOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_members(request, region: str | None = None, role: str | None = None):
     qs = under_region(scoped(request, ForceMember).select_related("region"), region)
     return qs.filter(role=role) if role else qs
@@ -79,7 +80,7 @@ def get_member(request, member_id: int):
 
 
 @router.get("/assignments", response=list[AssignmentOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_assignments(request, region: str | None = None):
     return under_region(scoped(request, Assignment).select_related("member", "grid"), region, "grid__path")
 
@@ -90,7 +91,7 @@ def get_assignment(request, assignment_id: int):
 
 
 @router.get("/shifts", response=list[ShiftOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_shifts(request, region: str | None = None):
     return under_region(scoped(request, DutyShift).select_related("member", "region"), region)
 

@@ -9,12 +9,14 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.api.common import acting_user, get_scoped, scoped, under_region
+from yiwang.api.params import Count, Day, Finite, Id, IdQuery, Moment, Page
 from yiwang.core.scope import Action, scope_path
 from yiwang.matters.models import MatterType
 from yiwang.regions.models import Region
+from yiwang.registry import access
 from yiwang.registry.models import Building, Household, Person, Place
 
 from . import selectors, services
@@ -102,19 +104,19 @@ class VisitOut(RecordOut):
 
 class FindingIn(Schema):
     description: str
-    matter: int | None = None  # matter type id: open a case
+    matter: Id | None = None  # matter type id: open a case
     urgency: str = "normal"
 
 
 class RecordIn(Schema):
-    at: datetime | None = None  # default: now
+    at: Moment | None = None  # default: now
     summary: str
     region: str | None = None  # grid or micro-grid code; default: where the first named object is
     worker: str | None = None  # username; default: the caller
-    building: int | None = None
-    place: int | None = None
-    lon: float | None = None
-    lat: float | None = None
+    building: Id | None = None
+    place: Id | None = None
+    lon: Finite | None = None
+    lat: Finite | None = None
     findings: list[FindingIn] = []
 
 
@@ -157,8 +159,8 @@ class PlanOut(Schema):
 class PlanIn(Schema):
     region: str  # code of a district, street or community
     group: str
-    frequency_days: int
-    starts_on: date | None = None
+    frequency_days: Count
+    starts_on: Day | None = None
     note: str = ""
 
 
@@ -230,7 +232,8 @@ def _common(request, payload: RecordIn) -> dict:
             raise ValidationError({"region": f"没有区域 {payload.region!r},或不在您的数据范围内"})
     worker = None
     if payload.worker:
-        worker = get_user_model().objects.filter(username=payload.worker, is_active=True).first()
+        # Looked up in the caller's scope: a name outside it is "no such user", like an unknown one.
+        worker = get_user_model().objects.restrict(user).filter(username=payload.worker, is_active=True).first()
         if worker is None:
             raise ValidationError({"worker": f"没有用户 {payload.worker!r}"})
     findings = []
@@ -248,7 +251,7 @@ def _common(request, payload: RecordIn) -> dict:
 
 
 @router.get("/patrols", response=list[PatrolOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_patrols(request, region: str | None = None, worker: str | None = None, since: datetime | None = None, until: datetime | None = None):
     patrols = _in_time(under_region(scoped(request, PatrolLog), region), since, until)
     if worker:
@@ -273,20 +276,25 @@ def record_patrol(request, payload: PatrolIn):
 
 
 @router.get("/visits", response=list[VisitOut])
-@paginate(LimitOffsetPagination)
-def list_visits(request, region: str | None = None, worker: str | None = None, person: int | None = None,
+@paginate(Page)
+def list_visits(request, region: str | None = None, worker: str | None = None, person: int | None = IdQuery(),
                 since: datetime | None = None, until: datetime | None = None):
     visits = _in_time(under_region(scoped(request, HomeVisit), region), since, until)
     if worker:
         visits = visits.filter(worker__username=worker)
     if person:
         visits = visits.filter(persons__id=person)
+        access.log_person_views(user=acting_user(request), persons=Person.objects.restrict(acting_user(request)).filter(pk=person),
+                                channel="api", remote_addr=request.META.get("REMOTE_ADDR", ""))
     return _visits(visits)
 
 
 @router.get("/visits/{int:visit_id}", response=VisitOut)
 def get_visit(request, visit_id: int):
-    return _visits(HomeVisit.objects.filter(pk=get_scoped(request, HomeVisit, pk=visit_id).pk)).get()
+    visit = _visits(HomeVisit.objects.filter(pk=get_scoped(request, HomeVisit, pk=visit_id).pk)).get()
+    access.log_person_views(user=acting_user(request), persons=visit.persons.all(), channel="api",
+                            remote_addr=request.META.get("REMOTE_ADDR", ""))
+    return visit
 
 
 @router.post("/visits", response={201: VisitOut})
@@ -301,7 +309,7 @@ def record_visit(request, payload: VisitIn):
 
 
 @router.get("/findings", response=list[FindingOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_findings(request, region: str | None = None, with_case: bool | None = None):
     findings = under_region(scoped(request, Finding), region)
     if with_case is not None:
@@ -310,7 +318,7 @@ def list_findings(request, region: str | None = None, with_case: bool | None = N
 
 
 @router.get("/care/plans", response=list[PlanOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_plans(request, active: bool | None = True, group: str | None = None):
     """Plans that apply to the caller's scope (set above it) and plans set inside it."""
     plans = selectors.plans_visible_to(acting_user(request))
@@ -360,7 +368,7 @@ def _care_scope(request, region: str | None) -> str:
 def care_coverage(request, region: str | None = None):
     """重点对象关注覆盖率 per grid: persons visited within their plan's window / persons under a plan."""
     path = _care_scope(request, region)
-    rows = selectors.care_rows(region_path=path)
+    rows = selectors.care_rows(region_path=path, viewer=acting_user(request))
     total = selectors.totals(rows)
     grids = selectors.coverage_by_grid(rows, region_path=path)
     return {"today": timezone.localdate(), **{k: total[k] for k in ("under_plan", "covered", "pending", "overdue", "rate")},
@@ -369,11 +377,11 @@ def care_coverage(request, region: str | None = None):
 
 
 @router.get("/care/overdue", response=list[OverdueOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def care_overdue(request, region: str | None = None):
     """Persons overdue for a care visit, longest overdue first, with their grid and its grid workers."""
     path = _care_scope(request, region)
-    late = selectors.overdue(selectors.care_rows(region_path=path))
+    late = selectors.overdue(selectors.care_rows(region_path=path, viewer=acting_user(request)))
     workers = selectors.grid_worker_names({r.grid.pk: r.grid for r in late if r.grid}.values())
     return [{"person_id": r.person_id, "person_name": r.person_name, "groups": r.groups, "grid_code": r.grid.code if r.grid else None,
              "grid_name": r.grid.name if r.grid else None, "workers": workers.get(r.grid.pk, []) if r.grid else [],

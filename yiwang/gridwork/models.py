@@ -19,7 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.core.scope import ScopedManager
+from yiwang.core.scope import Action, ScopedManager, ScopedQuerySet
 from yiwang.registry.models import KeyGroup
 
 
@@ -30,6 +30,66 @@ class Frequency(models.IntegerChoices):
     FORTNIGHTLY = 14, _("每两周")
     MONTHLY = 30, _("每月")
     QUARTERLY = 90, _("每季度")
+
+
+class _PersonRules:
+    """Need to know and sensitive groups (yiwang.registry.access) for records about persons:
+    a department sees a record when a finding of it opened a case the department knows, or (visits)
+    when it names a person the department may see; without the sensitive-group permission a visit
+    naming a person in such a group is absent."""
+
+    @staticmethod
+    def _known_findings(user):
+        from yiwang.registry import access
+
+        return Finding.objects.filter(case__in=access.known_cases(user).values("pk"))
+
+    @staticmethod
+    def _sensitive_visits():
+        from yiwang.registry.models import SENSITIVE_GROUPS
+
+        return HomeVisit.persons.through.objects.filter(person__tags__tag__in=SENSITIVE_GROUPS).values("homevisit_id")
+
+
+class PatrolLogQuerySet(ScopedQuerySet):
+    def restrict(self, user, action=Action.VIEW):
+        from yiwang.registry import access
+
+        queryset = super().restrict(user, action)
+        if access.person_rules_apply(user) and access.needs_to_know(user):
+            queryset = queryset.filter(pk__in=_PersonRules._known_findings(user).filter(patrol__isnull=False).values("patrol_id"))
+        return queryset
+
+
+class HomeVisitQuerySet(ScopedQuerySet):
+    def restrict(self, user, action=Action.VIEW):
+        from yiwang.registry import access
+        from yiwang.registry.models import Person
+
+        queryset = super().restrict(user, action)
+        if not access.person_rules_apply(user):
+            return queryset
+        if not access.may_see_sensitive_groups(user):
+            queryset = queryset.exclude(pk__in=_PersonRules._sensitive_visits())
+        if access.needs_to_know(user):
+            named = HomeVisit.persons.through.objects.filter(person__in=Person.objects.restrict(user, action).values("pk"))
+            queryset = queryset.filter(Q(pk__in=_PersonRules._known_findings(user).filter(visit__isnull=False).values("visit_id"))
+                                       | Q(pk__in=named.values("homevisit_id")))
+        return queryset
+
+
+class FindingQuerySet(ScopedQuerySet):
+    def restrict(self, user, action=Action.VIEW):
+        from yiwang.registry import access
+
+        queryset = super().restrict(user, action)
+        if not access.person_rules_apply(user):
+            return queryset
+        if not access.may_see_sensitive_groups(user):
+            queryset = queryset.exclude(visit__in=_PersonRules._sensitive_visits())
+        if access.needs_to_know(user):
+            queryset = queryset.filter(pk__in=_PersonRules._known_findings(user).values("pk"))
+        return queryset
 
 
 class FieldRecord(models.Model):
@@ -79,6 +139,8 @@ class PatrolLog(FieldRecord):
     ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     route = models.CharField(_("巡查路线"), max_length=200, blank=True)
 
+    objects = models.Manager.from_queryset(PatrolLogQuerySet)()
+
     class Meta:
         verbose_name = verbose_name_plural = _("巡查日志")
         ordering = ["-at", "-id"]
@@ -102,6 +164,8 @@ class HomeVisit(FieldRecord):
     household = models.ForeignKey("registry.Household", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                   verbose_name=_("户"))
     persons = models.ManyToManyField("registry.Person", blank=True, related_name="gridwork_visits", verbose_name=_("走访对象"))
+
+    objects = models.Manager.from_queryset(HomeVisitQuerySet)()
 
     class Meta:
         verbose_name = verbose_name_plural = _("入户走访")
@@ -130,7 +194,7 @@ class Finding(models.Model):
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="gridwork_findings",
                              verbose_name=_("已立案事件"))
 
-    objects = ScopedManager()
+    objects = models.Manager.from_queryset(FindingQuerySet)()
 
     class Meta:
         verbose_name = verbose_name_plural = _("发现问题")

@@ -28,7 +28,8 @@ from django.utils import timezone
 
 from yiwang.core.scope import Role, scope_path
 from yiwang.regions.models import Level, Region, ancestor_paths
-from yiwang.registry.models import KeyGroup, PersonTag
+from yiwang.registry.access import person_rules_apply
+from yiwang.registry.models import KeyGroup, Person, PersonTag
 
 from .models import CarePlan, Finding, HomeVisit, PatrolLog
 
@@ -171,8 +172,9 @@ def _grids_for(region_path: str) -> dict[str, Region]:
     return {grid.path: grid for grid in grids.select_related("parent")}
 
 
-def care_rows(*, region_path: str, today: date | None = None, now: datetime | None = None) -> list[CareRow]:
-    """Every person under `region_path` who is under a care plan, with their status."""
+def care_rows(*, region_path: str, today: date | None = None, now: datetime | None = None, viewer=None) -> list[CareRow]:
+    """Every person under `region_path` who is under a care plan, with their status; with a
+    `viewer`, only the persons that user may see (need to know, sensitive groups)."""
     now = now or timezone.now()
     today = today or timezone.localdate(now)
     plans_by_group: dict[str, list[CarePlan]] = defaultdict(list)
@@ -182,8 +184,10 @@ def care_rows(*, region_path: str, today: date | None = None, now: datetime | No
         return []
     for plans in plans_by_group.values():
         plans.sort(key=lambda p: len(p.region.path), reverse=True)  # nearest first
-    tags = (PersonTag.objects.filter(tag__in=list(plans_by_group), person__region__path__startswith=region_path).order_by()
-            .values_list("person_id", "tag", "person__name", "person__region_id"))
+    tags = PersonTag.objects.filter(tag__in=list(plans_by_group), person__region__path__startswith=region_path)
+    if viewer is not None and person_rules_apply(viewer):
+        tags = tags.filter(person__in=Person.objects.restrict(viewer).values("pk"))
+    tags = tags.order_by().values_list("person_id", "tag", "person__name", "person__region_id")
     person_tags: dict[int, list[str]] = defaultdict(list)
     names: dict[int, str] = {}
     region_ids: dict[int, int] = {}

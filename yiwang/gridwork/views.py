@@ -13,6 +13,8 @@ from django.views.decorators.http import require_POST
 
 from yiwang.core.scope import Action, Role, get_in_scope, scope_path
 from yiwang.regions.models import Region
+from yiwang.registry import access
+from yiwang.registry.models import Person
 from yiwang.web import errors
 
 from . import selectors, services
@@ -51,7 +53,7 @@ def mine(request):
     """The grid worker's phone page."""
     user = request.user
     _staff(user)
-    rows = selectors.care_rows(region_path=scope_path(user) or "/nowhere/")
+    rows = selectors.care_rows(region_path=scope_path(user) or "/nowhere/", viewer=user)
     return render(request, "gridwork/mine.html", {
         "late": selectors.overdue(rows), "totals": selectors.totals(rows), "recent": selectors.my_recent_records(user),
         "may_record": _may_record(user),
@@ -72,7 +74,7 @@ def care(request):
         region = Region.objects.restrict(user).filter(code=code).first()
         if region is not None:
             path = region.path
-    rows = selectors.care_rows(region_path=path)
+    rows = selectors.care_rows(region_path=path, viewer=user)
     grids = selectors.coverage_by_grid(rows, region_path=path)
     workers = {cell.grid.pk: cell.workers for cell in grids}
     late = [(row, workers.get(row.grid.pk, []) if row.grid else []) for row in selectors.overdue(rows)]
@@ -132,7 +134,7 @@ def new_visit(request):
     _staff(user)
     if not _may_record(user):
         raise PermissionDenied("您不能记录入户走访")
-    rows = selectors.care_rows(region_path=scope_path(user) or "/nowhere/")
+    rows = selectors.care_rows(region_path=scope_path(user) or "/nowhere/", viewer=user)
     wanted = request.GET.get("person") or ""
     offered = [r for r in rows if r.status != selectors.COVERED or str(r.person_id) == wanted]
     offered.sort(key=lambda r: (str(r.person_id) != wanted, r.status != selectors.OVERDUE, r.due_on))
@@ -165,7 +167,9 @@ def _record_page(request, model, pk: int):
     _staff(user)
     record = get_in_scope(user, model, Action.VIEW, pk=pk)
     findings = record.findings.select_related("case", "case__matter").order_by("row")
-    persons = list(record.persons.order_by("name")) if model is HomeVisit else []
+    # Only the persons met whom the viewer may see (need to know, sensitive groups), each look logged.
+    persons = list(record.persons.filter(pk__in=Person.objects.restrict(user).values("pk")).order_by("name")) if model is HomeVisit else []
+    access.log_person_views(user=user, persons=persons, channel="page", remote_addr=request.META.get("REMOTE_ADDR", ""))
     return render(request, "gridwork/record.html", {"record": record, "findings": findings, "persons": persons})
 
 

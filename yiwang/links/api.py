@@ -9,9 +9,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.api.common import acting_user, get_scoped, scoped, under_region
+from yiwang.api.params import Count, Day, Id, Moment, Page
 from yiwang.core.scope import Action
 from yiwang.matters.models import Department, MatterType
 from yiwang.party.models import PartyOrganization
@@ -111,7 +112,7 @@ class ProblemOut(Schema):
         return obj.case.number if obj.case_id else None
 
 
-class VisitOut(Schema):
+class LinkVisitOut(Schema):
     id: int
     link_id: int
     at: datetime
@@ -151,13 +152,13 @@ class RegionGapOut(Schema):
 class LinkIn(Schema):
     kind: str
     region: str  # code
-    starts_on: date | None = None
+    starts_on: Day | None = None
     leader: str | None = None  # username
     leader_name: str = ""
     leader_title: str = ""
     department: str | None = None  # code
-    party_organization: int | None = None
-    contacts_required: int = 1
+    party_organization: Id | None = None
+    contacts_required: Count = 1
     period: str = "month"
     counted_mode: str = ""
     cadence_note: str = ""
@@ -166,19 +167,19 @@ class LinkIn(Schema):
 
 
 class EndIn(Schema):
-    ends_on: date | None = None
+    ends_on: Day | None = None
     reason: str = ""
 
 
 class ProblemIn(Schema):
     description: str
-    matter: int | None = None  # matter type id: open a case
+    matter: Id | None = None  # matter type id: open a case
     grid: str | None = None  # grid code, for a community link's case
     urgency: str = "normal"
 
 
-class VisitIn(Schema):
-    at: datetime
+class LinkVisitIn(Schema):
+    at: Moment
     mode: str
     summary: str
     visitor: str | None = None  # username
@@ -194,17 +195,18 @@ def _visits(queryset):
     return queryset.select_related("visitor", "recorded_by").prefetch_related("problems__case")
 
 
-def _user(username: str | None, field: str):
+def _user(username: str | None, field: str, *, viewer):
     if not username:
         return None
-    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    # Only accounts in the caller's scope: one outside it reads as "no such user", like an unknown name.
+    user = get_user_model().objects.restrict(viewer).filter(username=username, is_active=True).first()
     if user is None:
         raise ValidationError({field: f"没有用户 {username!r}"})
     return user
 
 
 @router.get("", response=list[LinkOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_links(request, kind: str | None = None, region: str | None = None, active: bool | None = True):
     links = under_region(_links(request), region)
     if kind:
@@ -214,8 +216,8 @@ def list_links(request, kind: str | None = None, region: str | None = None, acti
     return selectors.with_cadence(links)
 
 
-@router.get("/visits", response=list[VisitOut])
-@paginate(LimitOffsetPagination)
+@router.get("/visits", response=list[LinkVisitOut])
+@paginate(Page)
 def list_visits(request, region: str | None = None, since: datetime | None = None):
     visits = under_region(scoped(request, LinkVisit), region, field="link__region__path")
     if since:
@@ -224,13 +226,13 @@ def list_visits(request, region: str | None = None, since: datetime | None = Non
 
 
 @router.get("/problems", response=list[ProblemOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_problems(request, region: str | None = None):
     return under_region(scoped(request, LinkProblem), region, field="visit__link__region__path").select_related("case")
 
 
 @router.get("/missed", response=list[LinkOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def missed_links(request, kind: str | None = None):
     """Active links whose last complete period had fewer contacts than required."""
     links = _links(request)
@@ -240,7 +242,7 @@ def missed_links(request, kind: str | None = None):
 
 
 @router.get("/unlinked", response=list[RegionGapOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def unlinked_regions(request, kind: str = ""):
     """Grids (and communities, for district leaders) in scope with no active link; `kind` narrows
     to one kind of link, or `unit` for grids with no linked department, alliance unit or branch."""
@@ -258,8 +260,8 @@ def get_link(request, link_id: int):
     return selectors.with_cadence(_links(request).filter(pk=link.pk)).get()
 
 
-@router.get("/{int:link_id}/visits", response=list[VisitOut])
-@paginate(LimitOffsetPagination)
+@router.get("/{int:link_id}/visits", response=list[LinkVisitOut])
+@paginate(Page)
 def link_visits(request, link_id: int):
     link = get_scoped(request, Link, pk=link_id)
     return _visits(link.visits.all())
@@ -282,10 +284,10 @@ def create_link(request, payload: LinkIn):
         if organization is None:
             raise ValidationError({"party_organization": f"没有党组织 {payload.party_organization}"})
     link = services.create_link(
-        acting_user=user, kind=payload.kind, region=region, starts_on=payload.starts_on, leader=_user(payload.leader, "leader"),
+        acting_user=user, kind=payload.kind, region=region, starts_on=payload.starts_on, leader=_user(payload.leader, "leader", viewer=user),
         leader_name=payload.leader_name, leader_title=payload.leader_title, department=department, party_organization=organization,
         contacts_required=payload.contacts_required, period=payload.period, counted_mode=payload.counted_mode,
-        cadence_note=payload.cadence_note, primary=_user(payload.primary, "primary"), backup=_user(payload.backup, "backup"))
+        cadence_note=payload.cadence_note, primary=_user(payload.primary, "primary", viewer=user), backup=_user(payload.backup, "backup", viewer=user))
     return Status(201, selectors.with_cadence(_links(request).filter(pk=link.pk)).get())
 
 
@@ -296,8 +298,8 @@ def end_link(request, link_id: int, payload: EndIn):
     return selectors.with_cadence(_links(request).filter(pk=link.pk)).get()
 
 
-@router.post("/{int:link_id}/visits", response={201: VisitOut})
-def record_visit(request, link_id: int, payload: VisitIn):
+@router.post("/{int:link_id}/visits", response={201: LinkVisitOut})
+def record_visit(request, link_id: int, payload: LinkVisitIn):
     """Record a contact; each problem with a `matter` opens a case, all or nothing."""
     user = acting_user(request)
     link = get_scoped(request, Link, pk=link_id)
@@ -315,5 +317,5 @@ def record_visit(request, link_id: int, payload: VisitIn):
         problems.append(services.ProblemInput(description=row.description, matter=matter, grid=grid, urgency=row.urgency))
     at = payload.at if timezone.is_aware(payload.at) else timezone.make_aware(payload.at)
     visit = services.record_visit(link, acting_user=user, at=at, mode=payload.mode, summary=payload.summary, problems=problems,
-                                  visitor=_user(payload.visitor, "visitor"), visitor_names=payload.visitor_names)
+                                  visitor=_user(payload.visitor, "visitor", viewer=user), visitor_names=payload.visitor_names)
     return Status(201, _visits(LinkVisit.objects.filter(pk=visit.pk)).get())

@@ -81,10 +81,8 @@ def units_near(user, model):
 
 def staff_in_scope(user):
     """Accounts that can see part of the user's scope: candidates for leader, A and B."""
-    prefix = scope_path(user)
-    users = get_user_model().objects.filter(is_active=True).exclude(role="resident").select_related("scope_region")
-    if prefix:
-        users = users.filter(Q(scope_region__path__in=ancestor_paths(prefix)) | Q(scope_region__path__startswith=prefix))
+    # The scope rule for accounts (yiwang.core.scope.visible_users): the subtree and the chain above it.
+    users = get_user_model().objects.restrict(user).filter(is_active=True).exclude(role="resident").select_related("scope_region")
     return users.order_by("username")
 
 

@@ -15,5 +15,6 @@ urlpatterns = [
     path("requests/<str:number>.<str:fmt>", views.service_request, name="request"),
     path("tokens/<str:token>.<str:fmt>", views.token, name="token"),
     path("servicerequestupdates.<str:fmt>", views.updates, name="updates"),
+    path("media/<int:pk>", views.media, name="media"),
     re_path(r"^(?P<rest>.*)$", views.not_found),
 ]

@@ -2,8 +2,12 @@
 `page`/`page_size` on GET requests and FixMyStreet's `servicerequestupdates`.
 
 - A service is an active, public matter type; its `service_code` is `MatterType.service_code`.
-- A service request is a case; its id is the case number. Reads show only cases of public matter
-  types and only public timeline notes, never the reporter's name or phone.
+- A service request is a case; its id is the case number. Reads show only cases released for
+  publication (yiwang.cases.moderation): the reporter chose so (`public=true` on POST, default
+  private) and a moderator released an edited public text, or a coordinator published a redacted
+  version of a staff-recorded case. Reads show that public version only (its text, its rounded
+  position, the staff's public reply as status_notes), never the reporter's name, phone, own
+  words or rating. media_url is a released photo's public (redacted) copy.
 - Cases are created at once, so POST answers with the service_request_id. There is no token model:
   the token of a request is its case number, and `tokens/{token}` resolves an Open311 case's number
   to itself, for clients that always go through the token step.
@@ -18,6 +22,7 @@
 from __future__ import annotations
 
 import math
+import mimetypes
 import re
 from datetime import datetime, timedelta
 from functools import wraps
@@ -26,11 +31,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db.models import Max, OuterRef, Q, Subquery
-from django.http import QueryDict
+from django.http import FileResponse, QueryDict
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from yiwang.cases.models import OPEN_STATUSES, Case, CaseEvent, CasePhoto, Channel, PhotoKind
+from yiwang.cases import moderation
+from yiwang.cases.models import OPEN_STATUSES, Case, CaseEvent, Channel, PhotoKind, PublicationState
 from yiwang.cases.services import Report, report_case
 from yiwang.matters.models import MatterType
 from yiwang.regions.models import Level, Region
@@ -41,6 +48,12 @@ from .render import FORMATS, errors, iso, respond
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 MAX_SPAN = timedelta(days=90)
 MAX_PAGE_SIZE = 1000
+# The last page a client may ask for: its offset stays a 32-bit integer, far past any real listing.
+MAX_PAGE = 2_147_483_647 // MAX_PAGE_SIZE
+# Dates outside these years are mistakes or probes; within them, stepping 90 days either way cannot overflow.
+MIN_YEAR, MAX_YEAR = 1900, 2200
+# Request ids one search may name.
+MAX_IDS = 100
 MAX_DESCRIPTION = 4000
 # The case services name their own fields; Open311 clients know these names.
 PARAM_NAMES = {"lon": "long", "grid": "address_id", "matter": "service_code", "photos": "media", "attributes": "attribute"}
@@ -171,41 +184,57 @@ def notice(case: Case) -> str | None:
     return ";".join(filter(None, [case.matter.service_standard, due])) or None
 
 
+# The resident's own words (report, rating and its comment, reopening) are never published.
+RESIDENT_ACTIONS = ["report", "rate", "rate_unsatisfied", "reopen"]
+
+
+def staff_events():
+    return CaseEvent.objects.filter(public=True).exclude(action__in=RESIDENT_ACTIONS)
+
+
 def with_details(cases):
-    """The latest public note, last public change and first report photo, in the same query."""
-    public = CaseEvent.objects.filter(case=OuterRef("pk"), public=True).order_by("-at", "-id")
-    photo = CasePhoto.objects.filter(case=OuterRef("pk"), kind=PhotoKind.REPORT).order_by("id")
-    return (cases.select_related("matter", "region", "handling_region", "handling_department")
-            .annotate(status_note=Subquery(public.exclude(note="").exclude(action="report").values("note")[:1]),
-                      updated=Subquery(public.values("at")[:1]), photo=Subquery(photo.values("image")[:1]))
+    """The latest staff public note, last public change and first released photo, in the same query."""
+    public = staff_events().filter(case=OuterRef("pk")).order_by("-at", "-id")
+    photo = moderation.public_photos().filter(case=OuterRef("pk"), kind=PhotoKind.REPORT).order_by("id")
+    return (cases.select_related("matter", "region", "handling_region", "handling_department", "publication")
+            .annotate(status_note=Subquery(public.exclude(note="").values("note")[:1]),
+                      updated=Subquery(public.values("at")[:1]), photo=Subquery(photo.values("pk")[:1]))
             .order_by("-reported_at", "-id"))
 
 
+def media_url(request, photo_pk: int | None) -> str | None:
+    return request.build_absolute_uri(reverse("open311:media", args=[photo_pk])) if photo_pk else None
+
+
 def record(request, case: Case) -> dict:
+    published = case.publication
     return {
         "service_request_id": case.number,
         "status": "open" if case.is_open else "closed",
-        "status_notes": case.status_note or None,
+        # The staff's public reply: the moderator's, else the latest note staff made public.
+        "status_notes": published.reply or case.status_note or None,
         "service_name": case.matter.name,
         "service_code": case.matter.service_code,
-        "description": case.description[:MAX_DESCRIPTION] or None,
+        "description": published.text[:MAX_DESCRIPTION] or None,
         "agency_responsible": (case.handling_department or case.handling_region).name,
         "service_notice": notice(case),
         "requested_datetime": iso(case.reported_at),
         "updated_datetime": iso(case.updated or case.reported_at),
         "expected_datetime": iso(case.close_due_at),
-        # A resident's own address stays private; staff and device locations are public.
-        "address": (case.address or None) if case.channel in (Channel.GRID_WORKER, Channel.DEVICE) else None,
+        "address": published.address or None,  # only what the moderator wrote for the public
         "address_id": case.region.code,
         "zipcode": None,
-        "lat": case.lat,
-        "long": case.lon,
-        "media_url": None,  # photos are served only within a scope (yiwang.cases.views)
+        "lat": published.lat,  # rounded at intake (YIWANG_PUBLIC_COORD_DECIMALS)
+        "long": published.lon,
+        "media_url": media_url(request, case.photo),
     }
 
 
-def listed(value: str | None) -> list[str]:
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
+def listed(value: str | None, name: str = "") -> list[str]:
+    parts = [part.strip() for part in (value or "").split(",") if part.strip()]
+    if len(parts) > MAX_IDS:
+        raise Problem(400, f"{name}: at most {MAX_IDS} values, comma separated")
+    return parts
 
 
 def moment(params, name: str) -> datetime | None:
@@ -216,6 +245,8 @@ def moment(params, name: str) -> datetime | None:
         value = datetime.fromisoformat(raw)
     except ValueError:
         raise Problem(400, f"{name}: {raw!r} is not an ISO 8601 date-time such as 2026-05-01T00:00:00+08:00") from None
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise Problem(400, f"{name}: a date-time from {MIN_YEAR} to {MAX_YEAR} is expected")
     return value if timezone.is_aware(value) else timezone.make_aware(value)
 
 
@@ -238,34 +269,32 @@ def page(queryset, params):
         number, size = int(params.get("page") or 1), int(params.get("page_size") or MAX_PAGE_SIZE)
     except ValueError:
         raise Problem(400, "page, page_size: whole numbers are expected") from None
-    if number < 1 or not 1 <= size <= MAX_PAGE_SIZE:
-        raise Problem(400, f"page, page_size: page starts at 1 and page_size is 1 to {MAX_PAGE_SIZE}")
+    if not 1 <= number <= MAX_PAGE or not 1 <= size <= MAX_PAGE_SIZE:
+        raise Problem(400, f"page, page_size: page is 1 to {MAX_PAGE} and page_size is 1 to {MAX_PAGE_SIZE}")
     return queryset[(number - 1) * size: number * size]
 
 
-# Cases a resident filed in person or by phone (desk, hotline) are theirs, not a public feed's.
-PUBLISHED_CHANNELS = [Channel.OPEN311, Channel.RESIDENT, Channel.GRID_WORKER, Channel.DEVICE]
-
-
 def public_cases():
-    return Case.objects.filter(matter__public=True, number__isnull=False, channel__in=PUBLISHED_CHANNELS)
+    """Released public versions only; household matters never, even if released before a rule changed."""
+    return (Case.objects.filter(publication__state=PublicationState.RELEASED, matter__public=True, number__isnull=False)
+            .exclude(external_source__in=moderation.HOUSEHOLD_SOURCES).exclude(matter__category__in=moderation.private_categories()))
 
 
 def search(request, params):
     cases = public_cases()
-    numbers = listed(params.get("service_request_id"))
+    numbers = listed(params.get("service_request_id"), "service_request_id")
     if numbers:  # overrides every other filter, as the spec says
         cases = cases.filter(number__in=numbers)
     else:
         start, end = window(params)
         cases = cases.filter(reported_at__gte=start, reported_at__lte=end)
-        codes = listed(params.get("service_code"))
+        codes = listed(params.get("service_code"), "service_code")
         if codes:
             wanted = Q(pk__in=[])
             for kind, _, code in (c.partition("-") for c in codes):
                 wanted |= Q(matter__kind=kind, matter__code=code)
             cases = cases.filter(wanted)
-        statuses = set(listed(params.get("status")))
+        statuses = set(listed(params.get("status"), "status"))
         if statuses - {"open", "closed"}:
             raise Problem(400, "status: open, closed or both (comma separated) are expected")
         if len(statuses) == 1:
@@ -300,9 +329,12 @@ def location(params) -> tuple[float | None, float | None, Region | None]:
     lat, lon = params.get("lat", "").strip(), params.get("long", "").strip()
     if lat or lon:
         try:
-            return float(lon), float(lat), None
+            lon_value, lat_value = float(lon), float(lat)
         except ValueError:
             raise Problem(400, "lat, long: give both, in decimal degrees (WGS-84)") from None
+        if not (-180 <= lon_value <= 180 and -90 <= lat_value <= 90):  # also refuses NaN
+            raise Problem(400, "lat, long: latitude -90 to 90 and longitude -180 to 180 (WGS-84) are expected")
+        return lon_value, lat_value, None
     address_id = params.get("address_id", "").strip()
     if address_id:
         grid = Region.objects.filter(code=address_id, level__in=[Level.GRID, Level.MICRO_GRID]).first()
@@ -341,6 +373,14 @@ def throttle(key: ApiKey) -> None:
         raise Problem(429, f"api_key: more than {limit} requests in the last hour; try again later")
 
 
+def wants_public(params) -> bool:
+    """`public=true`: the reporter chose to have the request shown (after moderation). Default private."""
+    value = params.get("public", "").strip().lower()
+    if value not in ("", "true", "false", "1", "0"):
+        raise Problem(400, "public: true or false")
+    return value in ("true", "1")
+
+
 def create(request, fmt, params):
     key = ApiKey.find(params.get("api_key", "").strip())
     if key is None:
@@ -358,6 +398,7 @@ def create(request, fmt, params):
         channel=Channel.OPEN311, matter=matter, description=description(params), lon=lon, lat=lat, grid=grid,
         address=params.get("address_string", "").strip(), reporter_name=reporter_name(params), reporter_phone=phone,
         attributes=attribute_answers(params, matter), photos=request.FILES.getlist("media"), external_source=f"open311:{key.pk}",
+        publish=wants_public(params),
     ), acting_user=None).case
     return respond([{"service_request_id": case.number, "service_notice": notice(case), "account_id": None}], fmt, "service_requests")
 
@@ -380,7 +421,8 @@ def service_request(request, fmt, number):
 
 @endpoint("GET")
 def token(request, fmt, token):
-    case = public_cases().filter(number=token, channel=Channel.OPEN311).first()
+    # The id only, never the content: a client resolves its own request, public or not.
+    case = Case.objects.filter(number=token, channel=Channel.OPEN311).first()
     if case is None:
         raise Problem(404, f"token {token!r} is not known here")
     return respond([{"service_request_id": case.number, "token": token}], fmt, "service_requests")
@@ -388,14 +430,15 @@ def token(request, fmt, token):
 
 @endpoint("GET")
 def updates(request, fmt):
-    """FixMyStreet's servicerequestupdates: the public timeline entries after the report itself."""
+    """FixMyStreet's servicerequestupdates: the staff's public timeline entries of published cases
+    (never the resident's own report, rating or reopening)."""
     params = parameters(request)
     start, end = window(params)
-    events = CaseEvent.objects.filter(public=True, case__matter__public=True, at__gte=start, at__lte=end).exclude(action="report")
-    numbers = listed(params.get("service_request_id"))
+    events = staff_events().filter(case__in=public_cases().values("pk"), at__gte=start, at__lte=end)
+    numbers = listed(params.get("service_request_id"), "service_request_id")
     if numbers:
         events = events.filter(case__number__in=numbers)
-    photo = CasePhoto.objects.filter(event=OuterRef("pk")).order_by("id").values("image")[:1]
+    photo = moderation.public_photos().filter(event=OuterRef("pk")).order_by("id").values("pk")[:1]
     events = events.select_related("case").annotate(photo=Subquery(photo)).order_by("at", "id")
     return respond([{
         "update_id": str(event.pk),
@@ -403,5 +446,16 @@ def updates(request, fmt):
         "status": "open" if event.to_status in OPEN_STATUSES else "closed",
         "updated_datetime": iso(event.at),
         "description": event.note or None,
-        "media_url": None,  # photos are served only within a scope (yiwang.cases.views)
+        "media_url": media_url(request, event.photo),
     } for event in page(events, params)], fmt, "service_requests_updates")
+
+
+def media(request, pk: int):
+    """A released photo's public copy (redacted, re-encoded): nothing else of a case's photos is public."""
+    photo = moderation.public_photos().filter(case__in=public_cases().values("pk"), pk=pk).first()
+    if photo is None:
+        return errors(404, f"no public photo {pk}", "json")
+    response = FileResponse(photo.public_image.open("rb"), content_type=mimetypes.guess_type(photo.public_image.name)[0] or "image/jpeg")
+    response["Cache-Control"] = "public, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

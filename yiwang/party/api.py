@@ -2,9 +2,10 @@
 from datetime import date
 
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.api.common import get_scoped, scoped, under_region
+from yiwang.api.params import Page
 from yiwang.regions.models import Region
 
 from . import selectors
@@ -54,7 +55,7 @@ class MemberOut(Schema):
 
 
 @router.get("/organizations", response=list[OrganizationOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_organizations(request, region: str | None = None, kind: str | None = None):
     qs = under_region(scoped(request, PartyOrganization).select_related("region"), region)
     return qs.filter(kind=kind) if kind else qs
@@ -66,7 +67,7 @@ def get_organization(request, org_id: int):
 
 
 @router.get("/members", response=list[MemberOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_members(request, region: str | None = None):
     qs = scoped(request, PartyMember).select_related("person", "organization")
     return under_region(qs, region, "organization__region__path")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.api.common import scoped, under_region
+from yiwang.api.params import Page, Year
 
 from .models import PointEntry
 from .selectors import monthly_totals
@@ -45,13 +46,13 @@ class MonthlyOut(Schema):
 
 
 @router.get("/entries", response=list[EntryOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_entries(request, region: str | None = None):
     return under_region(scoped(request, PointEntry).select_related("worker", "region", "case"), region)
 
 
 @router.get("/monthly", response=list[MonthlyOut])
-def monthly(request, region: str | None = None, year: int | None = None):
+def monthly(request, region: str | None = None, year: Year | None = None):
     """一事一记、每事积分: each worker's total per month."""
     entries = under_region(scoped(request, PointEntry), region)
     if year:

@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.api.common import acting_user, get_scoped, scoped, under_region
+from yiwang.api.params import Amount, Count, Id, IdQuery, Page
 from yiwang.core.scope import Action
 from yiwang.registry.models import Person
 
@@ -73,7 +74,7 @@ class BalanceOut(Schema):
         return obj.person.name
 
 
-class EntryOut(Schema):
+class BankEntryOut(Schema):
     id: int
     bank: str
     person_id: int
@@ -117,10 +118,10 @@ class EntryOut(Schema):
         return obj.granted_by.get_full_name() or obj.granted_by.username
 
 
-class GrantIn(Schema):
+class PointsGrantIn(Schema):
     bank_code: str
-    person_id: int
-    points: int
+    person_id: Id
+    points: Amount
     reason: str = ""
     rule_code: str = ""
     evidence: str = ""
@@ -155,8 +156,8 @@ class RewardOut(Schema):
 
 
 class RedeemIn(Schema):
-    person_id: int | None = None
-    quantity: int = 1
+    person_id: Id | None = None
+    quantity: Count = 1
 
 
 class RedemptionOut(Schema):
@@ -233,7 +234,7 @@ class MyBalance(Schema):
     points: int
 
 
-class MeOut(Schema):
+class BankMeOut(Schema):
     person: str
     balances: list[MyBalance]
     rewards: list[RewardOut]
@@ -256,15 +257,15 @@ def _entries(qs):
 
 
 @router.get("/balances", response=list[BalanceOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_balances(request, bank: str | None = None, region: str | None = None):
     qs = under_region(scoped(request, Balance).select_related("bank", "person"), region, field="person__region__path")
     return qs.filter(bank__code=bank) if bank else qs
 
 
-@router.get("/entries", response=list[EntryOut])
-@paginate(LimitOffsetPagination)
-def list_entries(request, bank: str | None = None, person_id: int | None = None, region: str | None = None):
+@router.get("/entries", response=list[BankEntryOut])
+@paginate(Page)
+def list_entries(request, bank: str | None = None, person_id: int | None = IdQuery(), region: str | None = None):
     qs = under_region(_entries(scoped(request, LedgerEntry)), region, field="person__region__path")
     if bank:
         qs = qs.filter(bank__code=bank)
@@ -273,13 +274,13 @@ def list_entries(request, bank: str | None = None, person_id: int | None = None,
     return qs
 
 
-@router.get("/entries/{entry_id}", response=EntryOut)
+@router.get("/entries/{entry_id}", response=BankEntryOut)
 def entry_detail(request, entry_id: int):
     return get_scoped(request, LedgerEntry, pk=entry_id)
 
 
-@router.post("/entries", response={201: EntryOut})
-def grant(request, payload: GrantIn):
+@router.post("/entries", response={201: BankEntryOut})
+def grant(request, payload: PointsGrantIn):
     """Grant (or, with negative points, deduct) points to a resident in scope, as the caller."""
     person = get_scoped(request, Person, Action.CHANGE, pk=payload.person_id)
     entry = services.grant_for_staff(acting_user=acting_user(request), person=person, bank_code=payload.bank_code,
@@ -288,7 +289,7 @@ def grant(request, payload: GrantIn):
     return Status(201, entry)
 
 
-@router.post("/entries/{entry_id}/reverse", response={201: EntryOut})
+@router.post("/entries/{entry_id}/reverse", response={201: BankEntryOut})
 def reverse(request, entry_id: int, payload: ReverseIn):
     entry = get_scoped(request, LedgerEntry, Action.CHANGE, pk=entry_id)
     return Status(201, services.reverse_entry(entry=entry, reason=payload.reason, acting_user=acting_user(request)))
@@ -297,7 +298,7 @@ def reverse(request, entry_id: int, payload: ReverseIn):
 # Rewards and redemptions -------------------------------------------------------------------------
 
 @router.get("/rewards", response=list[RewardOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_rewards(request, bank: str | None = None):
     qs = scoped(request, Reward).select_related("bank", "region")
     return qs.filter(bank__code=bank) if bank else qs
@@ -325,7 +326,7 @@ def redeem(request, reward_id: int, payload: RedeemIn):
 
 
 @router.get("/redemptions", response=list[RedemptionOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_redemptions(request, status: str | None = None):
     qs = scoped(request, Redemption).select_related("bank", "person", "reward")
     return qs.filter(status=status) if status else qs
@@ -352,7 +353,7 @@ def cancel(request, redemption_id: int, payload: NoteIn):
 # Red and black lists -----------------------------------------------------------------------------
 
 @router.get("/boards", response=list[BoardOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_boards(request, status: str | None = None):
     qs = scoped(request, Board).select_related("region", "bank")
     return qs.filter(status=status) if status else qs
@@ -365,7 +366,7 @@ def board_detail(request, board_id: int):
 
 # The resident's own account ----------------------------------------------------------------------
 
-@router.get("/me", response=MeOut)
+@router.get("/me", response=BankMeOut)
 def me(request):
     """The caller's own balances, the rewards on offer, their redemptions and their community's published lists."""
     person = _own_person(acting_user(request))
@@ -378,8 +379,8 @@ def me(request):
     }
 
 
-@router.get("/me/entries", response=list[EntryOut])
-@paginate(LimitOffsetPagination)
+@router.get("/me/entries", response=list[BankEntryOut])
+@paginate(Page)
 def my_entries(request, bank: str | None = None):
     person = _own_person(acting_user(request))
     bank_row = get_object_or_404(Bank, code=bank) if bank else None

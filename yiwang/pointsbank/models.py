@@ -15,7 +15,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.core.scope import ScopedManager, ScopedQuerySet
+from yiwang.core.scope import ScopedManager
+from yiwang.registry.models import PersonLinkedQuerySet
+
+# Rows about one resident are visible exactly when the resident is (need to know for departments,
+# sensitive groups only with the permission): PersonLinkedQuerySet applies the registry's rules.
+PersonLinkedManager = models.Manager.from_queryset(PersonLinkedQuerySet)
 
 
 class Bank(models.Model):
@@ -98,7 +103,7 @@ class ImmutableLedger(Exception):
     """An attempt to change or delete a ledger entry."""
 
 
-class LedgerQuerySet(ScopedQuerySet):
+class LedgerQuerySet(PersonLinkedQuerySet):
     # Bulk writes would bypass the entries' own guard; the ledger only grows.
     def update(self, **kwargs):
         raise ImmutableLedger("ledger entries are never updated; add a reversing entry")
@@ -166,7 +171,7 @@ class Balance(models.Model):
     spent = models.IntegerField(_("累计使用"), default=0)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    objects = ScopedManager()
+    objects = PersonLinkedManager()
 
     class Meta:
         verbose_name = verbose_name_plural = _("积分余额")
@@ -235,7 +240,7 @@ class Redemption(models.Model):
                                      verbose_name=_("取消人"))
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
-    objects = ScopedManager()
+    objects = PersonLinkedManager()
 
     class Meta:
         verbose_name = verbose_name_plural = _("积分兑换")
@@ -258,7 +263,7 @@ class ConductRecord(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("记录人"))
     recorded_at = models.DateTimeField(_("记录时间"))
 
-    objects = ScopedManager()
+    objects = PersonLinkedManager()
 
     class Meta:
         verbose_name = verbose_name_plural = _("不文明行为记录")

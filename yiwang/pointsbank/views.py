@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from yiwang.core.params import date_param, int_param
 from yiwang.core.scope import Action, get_in_scope
 from yiwang.regions.models import Level, Region
 from yiwang.regions.selectors import community_of
@@ -51,17 +52,11 @@ def _require_staff(user) -> None:
 
 
 def _int(value, default=None):
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return default
+    return int_param(value, default)
 
 
 def _date(value) -> date | None:
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        return None
+    return date_param(value)
 
 
 def _refused(request, exc: ValidationError) -> None:

@@ -1,9 +1,10 @@
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
 from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.api.common import get_scoped, scoped
+from yiwang.api.params import Page
 
 from . import selectors
 from .coords import CRS_CHOICES
@@ -58,7 +59,7 @@ class RegionFilter(Schema):
 
 
 @router.get("", response=list[RegionOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_regions(request, filters: Query[RegionFilter]):
     qs = scoped(request, Region)
     if filters.level:

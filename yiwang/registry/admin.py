@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from yiwang.core import crypto
 from yiwang.core.admin_base import ScopedAdmin
 
-from .models import Building, BuildingUnit, Component, ComponentType, House, Household, Person, PersonTag, Place
+from .models import Building, BuildingUnit, Component, ComponentType, House, Household, Person, PersonAccessGrant, PersonTag, Place
 
 
 class PersonForm(forms.ModelForm):
@@ -118,3 +118,35 @@ class ComponentAdmin(ScopedAdmin):
 @admin.register(ComponentType)
 class ComponentTypeAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "class_name")
+
+
+@admin.register(PersonAccessGrant)
+class PersonAccessGrantAdmin(ScopedAdmin):
+    """Grants are read here and revoked by the action; they are made through the API's service, which
+    checks who may grant, the reason and the expiry, and logs it."""
+
+    list_display = ("department", "person", "group", "region", "reason", "expires_at", "granted_by", "granted_at", "revoked_at")
+    list_filter = ("group",)
+    search_fields = ("department__name", "reason")
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("撤销所选授权"))
+    def revoke(self, request, queryset):
+        from django.core.exceptions import PermissionDenied
+
+        from . import services
+
+        try:
+            for grant in queryset.filter(revoked_at__isnull=True):
+                services.revoke_person_access(grant=grant, acting_user=request.user)
+        except PermissionDenied as exc:
+            self.message_user(request, str(exc), level="error")

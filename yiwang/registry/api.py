@@ -1,13 +1,17 @@
 
 from django.db.models import Q
-from ninja import Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import paginate
 
 from yiwang.api.common import acting_user, get_scoped, scoped, under_region
+from yiwang.api.params import Id, Moment, Page
 from yiwang.core.scope import Action
 
-from . import services
-from .models import Building, Component, House, Household, Person, Place
+from . import access, services
+from .models import Building, Component, House, Household, Person, PersonAccessGrant, Place
 
 router = Router(tags=["registry"])
 
@@ -59,8 +63,11 @@ class PersonFilter(Schema):
 
 
 @router.get("/persons", response=list[PersonOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_persons(request, filters: Query[PersonFilter]):
+    user = acting_user(request)
+    access.check_tag_filter(user, filters.tag)
+    access.log_person_list(user=user, tag=filters.tag, channel="api", filters=filters.dict(), remote_addr=request.META.get("REMOTE_ADDR", ""))
     qs = scoped(request, Person).select_related("region", "household").prefetch_related("tags")
     qs = under_region(qs, filters.region)
     if filters.tag:
@@ -72,7 +79,9 @@ def list_persons(request, filters: Query[PersonFilter]):
 
 @router.get("/persons/{person_id}", response=PersonOut)
 def get_person(request, person_id: int):
-    return get_scoped(request, Person, pk=person_id)
+    person = get_scoped(request, Person, pk=person_id)
+    access.log_person_views(user=acting_user(request), persons=[person], channel="api", remote_addr=request.META.get("REMOTE_ADDR", ""))
+    return person
 
 
 class RevealedOut(Schema):
@@ -159,12 +168,12 @@ class ComponentOut(RegionRef):
         return obj.type.name
 
 
-class RegionFilter(Schema):
+class RegistryRegionFilter(Schema):
     region: str | None = None
     q: str | None = None
 
 
-def _filtered(request, model, filters: RegionFilter, *, related=("region",), search=("name",)):
+def _filtered(request, model, filters: RegistryRegionFilter, *, related=("region",), search=("name",)):
     qs = scoped(request, model).select_related(*related)
     qs = under_region(qs, filters.region)
     if filters.q:
@@ -176,8 +185,8 @@ def _filtered(request, model, filters: RegionFilter, *, related=("region",), sea
 
 
 @router.get("/buildings", response=list[BuildingOut])
-@paginate(LimitOffsetPagination)
-def list_buildings(request, filters: Query[RegionFilter]):
+@paginate(Page)
+def list_buildings(request, filters: Query[RegistryRegionFilter]):
     return _filtered(request, Building, filters, search=("name", "code", "address"))
 
 
@@ -187,8 +196,8 @@ def get_building(request, building_id: int):
 
 
 @router.get("/houses", response=list[HouseOut])
-@paginate(LimitOffsetPagination)
-def list_houses(request, filters: Query[RegionFilter]):
+@paginate(Page)
+def list_houses(request, filters: Query[RegistryRegionFilter]):
     return _filtered(request, House, filters, related=("region", "building", "unit"), search=("number", "building__name"))
 
 
@@ -198,8 +207,8 @@ def get_house(request, house_id: int):
 
 
 @router.get("/households", response=list[HouseholdOut])
-@paginate(LimitOffsetPagination)
-def list_households(request, filters: Query[RegionFilter]):
+@paginate(Page)
+def list_households(request, filters: Query[RegistryRegionFilter]):
     return _filtered(request, Household, filters, search=("number",))
 
 
@@ -209,8 +218,8 @@ def get_household(request, household_id: int):
 
 
 @router.get("/places", response=list[PlaceOut])
-@paginate(LimitOffsetPagination)
-def list_places(request, filters: Query[RegionFilter]):
+@paginate(Page)
+def list_places(request, filters: Query[RegistryRegionFilter]):
     return _filtered(request, Place, filters, search=("name", "address"))
 
 
@@ -220,11 +229,110 @@ def get_place(request, place_id: int):
 
 
 @router.get("/components", response=list[ComponentOut])
-@paginate(LimitOffsetPagination)
-def list_components(request, filters: Query[RegionFilter]):
+@paginate(Page)
+def list_components(request, filters: Query[RegistryRegionFilter]):
     return _filtered(request, Component, filters, related=("region", "type"), search=("code", "name", "device_id"))
 
 
 @router.get("/components/{component_id}", response=ComponentOut)
 def get_component(request, component_id: int):
     return get_scoped(request, Component, pk=component_id)
+
+
+# --- person access grants (need to know) ------------------------------------------------------
+
+class GrantOut(Schema):
+    id: int
+    department_code: str
+    department_name: str
+    person_id: int | None
+    group: str
+    region_code: str
+    reason: str
+    expires_at: datetime
+    granted_by: str | None
+    granted_at: datetime
+    revoked_at: datetime | None
+    active: bool
+
+    @staticmethod
+    def resolve_department_code(obj):
+        return obj.department.code
+
+    @staticmethod
+    def resolve_department_name(obj):
+        return obj.department.name
+
+    @staticmethod
+    def resolve_region_code(obj):
+        return obj.region.code
+
+    @staticmethod
+    def resolve_granted_by(obj):
+        return obj.granted_by.username if obj.granted_by_id else None
+
+    @staticmethod
+    def resolve_active(obj):
+        from django.utils import timezone
+
+        return obj.revoked_at is None and obj.expires_at > timezone.now() and obj.department.active
+
+
+class GrantIn(Schema):
+    department: str  # department code
+    region: str  # region code: the person's region or above it, or where the group is granted
+    person: Id | None = None
+    group: str = ""
+    reason: str
+    expires_at: Moment
+
+
+@router.get("/grants", response=list[GrantOut])
+@paginate(Page)
+def list_grants(request, active: bool | None = None):
+    """Grants letting departments see persons: street and district staff see those in their scope,
+    a department its own."""
+    from django.utils import timezone
+
+    grants = scoped(request, PersonAccessGrant).select_related("department", "region", "granted_by")
+    if active is True:
+        grants = grants.filter(pk__in=PersonAccessGrant.objects.active().values("pk"))
+    elif active is False:
+        grants = grants.exclude(pk__in=PersonAccessGrant.objects.active(timezone.now()).values("pk"))
+    return grants
+
+
+@router.post("/grants", response={201: GrantOut})
+def create_grant(request, payload: GrantIn):
+    """Let a department see one person, or one key group within a region, for a reason, until a time."""
+    from django.utils import timezone
+
+    from yiwang.core.scope import scope_path
+    from yiwang.matters.models import Department
+    from yiwang.regions.models import Region, ancestor_paths
+
+    user = acting_user(request)
+    region = Region.objects.restrict(user).filter(code=payload.region).first()
+    if region is None:
+        raise ValidationError({"region": f"没有区域 {payload.region!r}，或不在您的数据范围内"})
+    # A department serving this area is usually registered at the district, above a street's scope.
+    prefix = scope_path(user) or "/nowhere/"
+    department = (Department.objects.filter(code=payload.department)
+                  .filter(Q(region__path__startswith=prefix) | Q(region__path__in=ancestor_paths(prefix))).first())
+    if department is None:
+        raise ValidationError({"department": f"没有部门 {payload.department!r}，或不在您的数据范围内"})
+    person = None
+    if payload.person is not None:
+        person = Person.objects.restrict(user).filter(pk=payload.person).first()
+        if person is None:
+            raise ValidationError({"person": f"没有编号为 {payload.person} 的人员，或不在您的数据范围内"})
+    expires_at = payload.expires_at if timezone.is_aware(payload.expires_at) else timezone.make_aware(payload.expires_at)
+    grant = services.grant_person_access(acting_user=user, department=department, region=region, reason=payload.reason,
+                                         expires_at=expires_at, person=person, group=payload.group)
+    return Status(201, PersonAccessGrant.objects.select_related("department", "region", "granted_by").get(pk=grant.pk))
+
+
+@router.post("/grants/{int:grant_id}/revoke", response=GrantOut)
+def revoke_grant(request, grant_id: int):
+    grant = get_scoped(request, PersonAccessGrant, Action.CHANGE, pk=grant_id)
+    return services.revoke_person_access(grant=grant, acting_user=acting_user(request))

@@ -12,6 +12,7 @@ database with COPY on PostgreSQL and batched executemany on SQLite.
 
 from __future__ import annotations
 
+import io
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -24,7 +25,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 
 from yiwang.core import audit, crypto
-from yiwang.core.exporting import export_xlsx
+from yiwang.core.exporting import write_xlsx
 from yiwang.core.scope import Action, role_allows, scope_path
 from yiwang.core.tabular import Column, ImportFailed, RowError, Table, TabularError, read_table
 from yiwang.regions.models import Level, Region
@@ -422,8 +423,20 @@ class _PersonPlan:
 
     def check_database(self) -> None:
         """Rows whose ID number is registered already, and households someone created meanwhile."""
-        for digest in _existing_values(Person, "id_number_digest", list(self.row_of_digest)):
-            self.error(self.row_of_digest[digest], "id_number", "该身份证号已登记（数据库中已有此人）")
+        found = dict(_existing_values(Person, "id_number_digest", list(self.row_of_digest), also="id"))
+        # Inside the importer's scope the row may name the record; outside it, the row says only
+        # that it conflicts and whom to ask, never where the person lives.
+        visible = Person.objects.all() if self.acting_user is None else Person.objects.restrict(self.acting_user)
+        known: dict[int, tuple[str, str]] = {}
+        for chunk in _chunks(list(found.values()), _chunk_size()):
+            known.update((pk, (name, region)) for pk, name, region in visible.filter(pk__in=chunk).values_list("pk", "name", "region__name"))
+        for digest, person_id in found.items():
+            if person_id in known:
+                name, region = known[person_id]
+                reason = f"该身份证号已登记：{name}（{region}）"
+            else:
+                reason = "该身份证号与您数据范围之外的登记记录冲突，请联系街道管理员核实"
+            self.error(self.row_of_digest[digest], "id_number", reason)
         for number in _existing_values(Household, "number", list(self.new_households)):
             self.error(self.new_households[number][1], "household", f"户 {number} 刚被他人登记，请重新导入")
 
@@ -985,6 +998,14 @@ def export_audited(kind: str, *, user: Any = None, region: Region | None = None,
 
 def export_registry(kind: str, *, queryset) -> bytes:
     """An .xlsx of `queryset` (already restricted by the caller) with masked personal fields."""
+    buffer = io.BytesIO()
+    write_registry(kind, queryset=queryset, out=buffer)
+    return buffer.getvalue()
+
+
+def write_registry(kind: str, *, queryset, out, progress=None, every: int = BATCH_SIZE) -> int:
+    """`export_registry` into `out` (a path or binary file), reporting `progress(rows so far)`;
+    the background export (yiwang.exports) writes through this. Returns the rows written."""
     _, columns, title = EXPORTS[kind]
     if not queryset.ordered:
         queryset = queryset.order_by("id")  # a stable order, whatever the caller built
@@ -993,7 +1014,7 @@ def export_registry(kind: str, *, queryset) -> bytes:
         rows = _with_tags(rows)
     # Exported files read back through the importer, so their labels are always Chinese.
     with translation.override("zh-hans"):
-        return export_xlsx(queryset_or_rows=rows, columns=columns, sheet_title=title)
+        return write_xlsx(out, queryset_or_rows=rows, columns=columns, sheet_title=title, progress=progress, every=every)
 
 
 IMPORTERS = {"persons": import_persons, "houses": import_houses, "places": import_places}

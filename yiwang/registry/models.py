@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core import crypto
-from yiwang.core.scope import ScopedManager
+from yiwang.core.scope import Action, ScopedManager, ScopedQuerySet
 from yiwang.core.sealed import SealedPhoneMixin
 
 
@@ -89,9 +89,22 @@ class House(RegionOwned):
         return f"{self.building.name}-{self.number}"
 
 
+class HouseholdQuerySet(ScopedQuerySet):
+    def restrict(self, user, action=Action.VIEW):
+        from . import access
+
+        queryset = super().restrict(user, action)
+        if not access.needs_to_know(user):
+            return queryset
+        # A household is a home: departments see those of the persons they may see.
+        return queryset.filter(pk__in=Person.objects.restrict(user, action).exclude(household__isnull=True).values("household_id"))
+
+
 class Household(RegionOwned):
     number = models.CharField(_("户编号"), max_length=40, unique=True)
     house = models.ForeignKey(House, null=True, blank=True, on_delete=models.SET_NULL, related_name="households", verbose_name=_("房屋"))
+
+    objects = models.Manager.from_queryset(HouseholdQuerySet)()
 
     class Meta:
         verbose_name = verbose_name_plural = _("户")
@@ -123,6 +136,40 @@ class KeyGroup(models.TextChoices):
     SPECIAL_HARDSHIP = "special_hardship", _("特困人员")
     COMMUNITY_CORRECTION = "community_correction", _("社区矫正")
     MENTAL_ILLNESS = "mental_illness", _("严重精神障碍")
+    RELEASED_PRISONER = "released_prisoner", _("刑满释放人员")
+    DRUG_USER = "drug_user", _("吸毒人员")
+    KEY_YOUTH = "key_youth", _("重点青少年")
+
+
+# Groups whose very membership is sensitive (health, criminal record): persons in them are visible only
+# with the registry.view_sensitive_group permission, and every look at them is logged (registry.access).
+SENSITIVE_GROUPS = frozenset({
+    KeyGroup.MENTAL_ILLNESS, KeyGroup.COMMUNITY_CORRECTION, KeyGroup.RELEASED_PRISONER, KeyGroup.DRUG_USER, KeyGroup.KEY_YOUTH,
+})
+
+
+class PersonQuerySet(ScopedQuerySet):
+    """Region scope, then the person rules: need to know for departments, sensitive groups only with
+    the permission (yiwang.registry.access)."""
+
+    def restrict(self, user, action=Action.VIEW):
+        from . import access
+
+        return access.limit_persons(super().restrict(user, action), user, action)
+
+
+class PersonLinkedQuerySet(ScopedQuerySet):
+    """Rows about one person (its tags) are visible exactly when the person is."""
+
+    person_field = "person"
+
+    def restrict(self, user, action=Action.VIEW):
+        from . import access
+
+        queryset = super().restrict(user, action)
+        if not access.person_rules_apply(user):
+            return queryset
+        return queryset.filter(**{f"{self.person_field}__in": Person.objects.restrict(user, action).values("pk")})
 
 
 class Person(SealedPhoneMixin, RegionOwned):
@@ -141,9 +188,12 @@ class Person(SealedPhoneMixin, RegionOwned):
     address = models.CharField(_("现住址"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
+    objects = models.Manager.from_queryset(PersonQuerySet)()
+
     class Meta:
         verbose_name = verbose_name_plural = _("实有人口")
         ordering = ["id"]
+        permissions = [("view_sensitive_group", _("查看敏感人群（严重精神障碍、社区矫正等）"))]
         constraints = [models.UniqueConstraint(fields=["id_number_digest"], name="person_unique_id_number")]
         indexes = [models.Index(fields=["phone_digest"], name="person_phone_digest")]
 
@@ -167,7 +217,7 @@ class PersonTag(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="tags", verbose_name=_("人员"))
     tag = models.CharField(_("重点人群"), max_length=32, choices=KeyGroup.choices)
 
-    objects = ScopedManager()
+    objects = models.Manager.from_queryset(PersonLinkedQuerySet)()
 
     class Meta:
         verbose_name = verbose_name_plural = _("重点人群标签")
@@ -246,3 +296,50 @@ class Component(RegionOwned):
 
     def __str__(self) -> str:
         return f"{self.type.name} {self.code}"
+
+
+class PersonAccessGrantQuerySet(ScopedQuerySet):
+    def restrict(self, user, action=Action.VIEW):
+        from . import access
+
+        queryset = super().restrict(user, action)
+        # A department reads only its own grants, not who else was let in and why.
+        return queryset.filter(department__members=user) if access.needs_to_know(user) else queryset
+
+    def active(self, now=None):
+        from django.utils import timezone
+
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now or timezone.now(), department__active=True)
+
+
+class PersonAccessGrant(models.Model):
+    """Lets a department see one person, or one key group within a region, for a stated reason until
+    it expires (a department otherwise sees only persons its cases name). Granted and revoked by
+    street or district staff (services.grant_person_access); every grant and every use is logged."""
+
+    scope_path_field = "region__path"
+
+    department = models.ForeignKey("matters.Department", on_delete=models.CASCADE, related_name="person_grants", verbose_name=_("部门"))
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.CASCADE, related_name="access_grants", verbose_name=_("人员"))
+    group = models.CharField(_("重点人群"), max_length=32, choices=KeyGroup.choices, blank=True)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("区域"))
+    reason = models.CharField(_("事由"), max_length=200)
+    expires_at = models.DateTimeField(_("到期时间"))
+    granted_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("授权人"))
+    granted_at = models.DateTimeField(_("授权时间"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("撤销人"))
+
+    objects = models.Manager.from_queryset(PersonAccessGrantQuerySet)()
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("人员查看授权")
+        ordering = ["-granted_at", "-id"]
+        constraints = [
+            # One person, or one key group (within the region): never a whole region's residents.
+            models.CheckConstraint(condition=models.Q(person__isnull=False, group="") | models.Q(person__isnull=True) & ~models.Q(group=""),
+                                   name="registry_grant_person_or_group"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} · {self.person or self.get_group_display()}"

@@ -12,4 +12,4 @@ class WeeklyReportAdmin(ScopedAdmin):
     def has_add_permission(self, request):
         return False  # reports are requested on the reviews page and written by the worker
 
-    readonly_fields = ("status", "error", "created_by", "created_at", "started_at", "finished_at", "figures", "xlsx", "pdf")
+    readonly_fields = ("status", "error", "attempts", "retry_at", "created_by", "created_at", "started_at", "finished_at", "figures", "xlsx", "pdf")

@@ -7,9 +7,10 @@ from datetime import date, datetime
 
 from django.urls import reverse
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.api.common import acting_user
+from yiwang.api.params import Day, Page
 from yiwang.core.scope import get_in_scope
 
 from . import selectors, services
@@ -42,6 +43,11 @@ class ReportOut(Schema):
         return obj.region.name
 
     @staticmethod
+    def resolve_error(obj):
+        # What to do about a failed run, as the pages say it; the exception stays in the admin.
+        return obj.failure_message
+
+    @staticmethod
     def resolve_created_by(obj):
         return obj.created_by.username if obj.created_by else None
 
@@ -64,7 +70,7 @@ class ReportDetailOut(ReportOut):
 
 class ReportIn(Schema):
     region: str | None = None  # a region code inside the caller's scope; default: the caller's own region
-    week_start: date  # any day of the week; the report starts on its Monday
+    week_start: Day  # any day of the week; the report starts on its Monday
 
 
 @router.get("/daily")
@@ -76,7 +82,7 @@ def daily(request, region: str | None = None, day: date | None = None):
 
 
 @router.get("/weekly", response=list[ReportOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def weekly_list(request, region: str | None = None):
     user = acting_user(request)
     selectors.require_reviewer(user)

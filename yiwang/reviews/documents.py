@@ -18,8 +18,10 @@ TEXT, COUNT, RATE, DELTA, POINTS = "text", "count", "rate", "delta", "points"
 EXCEL_FORMATS = {COUNT: "0", RATE: "0.0%", DELTA: "+0;-0;0", POINTS: "+0.0%;-0.0%;0.0%"}
 EMPTY = "—"
 
-DEFAULT_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
-DEFAULT_FONT_INDEX = 2  # Simplified Chinese in the Noto CJK collection
+# The project's own CJK font: Noto Sans SC (SIL Open Font License 1.1), from the npm package
+# @expo-google-fonts/noto-sans-sc, copied here by scripts/copy_assets.py (`make setup`).
+BUNDLED_FONT = Path(settings.BASE_DIR) / "var" / "fonts" / "NotoSansSC-Regular.ttf"
+DEFAULT_FONT_INDEX = 2  # only read for a collection (.ttc): Simplified Chinese in Debian's Noto CJK
 
 
 def display(value, kind: str) -> str:
@@ -148,12 +150,14 @@ def render_xlsx(figures: dict) -> bytes:
 # PDF -------------------------------------------------------------------------------------------------
 
 def font_file() -> tuple[Path, int]:
-    """The CJK font for PDFs (settings.YIWANG_REPORT_FONT, a .ttf/.otf/.ttc, and
-    YIWANG_REPORT_FONT_INDEX inside a collection); a clear error when it is missing."""
-    path = Path(getattr(settings, "YIWANG_REPORT_FONT", DEFAULT_FONT))
+    """The CJK font for PDFs: settings.YIWANG_REPORT_FONT when set (a .ttf/.otf/.ttc, with
+    YIWANG_REPORT_FONT_INDEX inside a collection), else the bundled Noto Sans SC, so that no system
+    font is needed; a clear error when the file is missing."""
+    configured = getattr(settings, "YIWANG_REPORT_FONT", "")
+    path = Path(configured) if configured else BUNDLED_FONT
     if not path.is_file():
-        raise ImproperlyConfigured(
-            f"报表字体不存在: {path}. Install fonts-noto-cjk or set YIWANG_REPORT_FONT to a font with Chinese glyphs.")
+        hint = "Set YIWANG_REPORT_FONT to a font with Chinese glyphs" if configured else "Run `make setup` (scripts/copy_assets.py copies it)"
+        raise ImproperlyConfigured(f"报表字体不存在: {path}. {hint}.")
     return path, int(getattr(settings, "YIWANG_REPORT_FONT_INDEX", DEFAULT_FONT_INDEX))
 
 

@@ -66,8 +66,10 @@ def _give_up_stale(*, region: Region, week_start: date) -> None:
     new request makes a new report instead of waiting on them for ever."""
     now = timezone.now()
     stale = WeeklyReport.objects.filter(region=region, week_start=week_start).filter(
-        Q(status=ReportStatus.RUNNING, started_at__lt=now - STALE_RUNNING) | Q(status=ReportStatus.QUEUED, created_at__lt=now - STALE_QUEUED))
-    stale.update(status=ReportStatus.FAILED, error="生成中断（后台任务未完成），请重新生成", finished_at=now)
+        Q(status=ReportStatus.RUNNING, started_at__lt=now - STALE_RUNNING)
+        | Q(status=ReportStatus.QUEUED, retry_at__isnull=True, created_at__lt=now - STALE_QUEUED)
+        | Q(status=ReportStatus.QUEUED, retry_at__lt=now - STALE_QUEUED))
+    stale.update(status=ReportStatus.FAILED, error="生成中断（后台任务未完成），请重新生成", finished_at=now, retry_at=None)
 
 
 def produce_weekly_report(report_id: int, *, now=None) -> str:
@@ -83,8 +85,9 @@ def produce_weekly_report(report_id: int, *, now=None) -> str:
         report = WeeklyReport.objects.select_for_update().select_related("region").filter(pk=report_id).first()
         if report is None or report.status == ReportStatus.DONE:
             return report.status if report else "missing"
-        report.status, report.started_at, report.error = ReportStatus.RUNNING, timezone.now(), ""
-        report.save(update_fields=["status", "started_at", "error"])
+        report.status, report.started_at, report.error, report.retry_at = ReportStatus.RUNNING, timezone.now(), "", None
+        report.attempts += 1
+        report.save(update_fields=["status", "started_at", "error", "retry_at", "attempts"])
 
     written = []
     try:
@@ -104,6 +107,26 @@ def produce_weekly_report(report_id: int, *, now=None) -> str:
         log.exception("weekly report %s failed", report_id)
         for name in written:
             report.xlsx.storage.delete(name)
-        WeeklyReport.objects.filter(pk=report.pk).update(
-            status=ReportStatus.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000], xlsx="", pdf="", figures={}, finished_at=timezone.now())
-        return ReportStatus.FAILED
+        return _failed(report, error=f"{type(exc).__name__}: {exc}"[:2000])
+
+
+# A failed run is tried again after these delays (a font installed, a database back), then given up.
+RETRY_DELAYS = (timedelta(minutes=10), timedelta(minutes=30), timedelta(minutes=90))
+MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+
+
+def _failed(report: WeeklyReport, *, error: str) -> str:
+    """Queue the next try with its delay (django.tasks does not retry by itself), or give up after the last."""
+    from .tasks import generate_weekly_report
+
+    now = timezone.now()
+    cleared = {"error": error, "xlsx": "", "pdf": "", "figures": {}, "finished_at": now}
+    with transaction.atomic():
+        if report.attempts >= MAX_ATTEMPTS:
+            WeeklyReport.objects.filter(pk=report.pk).update(status=ReportStatus.FAILED, retry_at=None, **cleared)
+            return ReportStatus.FAILED
+        retry_at = now + RETRY_DELAYS[report.attempts - 1]
+        WeeklyReport.objects.filter(pk=report.pk).update(status=ReportStatus.QUEUED, retry_at=retry_at, **cleared)
+        generate_weekly_report.using(run_after=retry_at).enqueue(report.pk)
+    log.warning("weekly report %s: attempt %s failed, next at %s", report.pk, report.attempts, retry_at.isoformat())
+    return ReportStatus.QUEUED

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,6 @@ from . import selectors, services
 from .documents import display_rows, period_of, report_tables, title_of
 from .figures import monday_of
 from .models import ReportStatus, WeeklyReport
-from .sheets import daily_sheet_xlsx
 
 # Regions offered in the pickers: the levels that run a command centre or a community desk.
 PICKER_LEVELS = (Level.PROVINCE, Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY)
@@ -61,7 +60,8 @@ def index(request):
     return render(request, "reviews/index.html", {
         "region": region, "reports": reports, "regions": _regions_for_picker(request.user),
         "default_week": last_monday.isoformat(), "today": timezone.localdate().isoformat(),
-        "pending": any(r.status in (ReportStatus.QUEUED, ReportStatus.RUNNING) for r in reports),
+        # A report waiting minutes for its retry does not need the page reloaded every few seconds.
+        "pending": any(r.status == ReportStatus.RUNNING or (r.status == ReportStatus.QUEUED and not r.is_retrying) for r in reports),
     })
 
 
@@ -74,11 +74,11 @@ def daily(request):
 
 @login_required
 def daily_xlsx(request):
-    sheet = _sheet(request)
-    response = HttpResponse(daily_sheet_xlsx(sheet), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    filename = f"daily-{sheet.region.code}-{sheet.day:%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    # Queued as a background export (yiwang.exports), judged at the moment it was asked for.
+    from yiwang.exports.views import start_export
+
+    day = _day(request.GET.get("day")) or timezone.localdate()
+    return start_export(request, "reviews.daily", {"region": request.GET.get("region") or "", "day": day.isoformat()}, back="reviews:daily")
 
 
 @login_required

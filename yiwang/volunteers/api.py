@@ -9,18 +9,21 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.utils import timezone
-from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import paginate
 
 from yiwang.api.common import acting_user, get_scoped, scoped, under_region
+from yiwang.api.params import MAX_YEAR, MIN_YEAR, Count, Id, IdQuery, Moment, Page, Year
 from yiwang.core.scope import Action, Role, require
+from yiwang.exports.api import ExportOut, accepted
+from yiwang.exports.services import request_export
 from yiwang.party.models import PartyMember, PartyOrganization
 from yiwang.regions.models import Region
 from yiwang.registry.models import Person
 
-from . import documents, selectors, services
+from . import selectors, services
 from .models import (
     Evaluation,
     Registration,
@@ -59,15 +62,15 @@ class PostOut(Schema):
         return obj.region.code
 
 
-class PostIn(Schema):
+class ServicePostIn(Schema):
     region: str
     title: str
-    capacity: int
+    capacity: Count
     kind: str = "other"
     description: str = ""
 
 
-class RegistrationOut(Schema):
+class VolunteerRegistrationOut(Schema):
     id: int
     member_id: int
     person_id: int
@@ -101,18 +104,18 @@ class RegistrationOut(Schema):
         return sorted(p.pk for p in obj.posts.all())
 
 
-class RegistrationIn(Schema):
-    member_id: int | None = None  # staff name the member; a resident registers themselves
-    posts: list[int] = []
+class VolunteerRegistrationIn(Schema):
+    member_id: Id | None = None  # staff name the member; a resident registers themselves
+    posts: list[Id] = []
     note: str = ""
-    year: int | None = None
+    year: Year | None = None
 
 
 class PostsIn(Schema):
-    posts: list[int]
+    posts: list[Id]
 
 
-class ReasonIn(Schema):
+class VolunteerReasonIn(Schema):
     reason: str
 
 
@@ -135,7 +138,7 @@ class VolunteerOut(Schema):
 
 
 class VolunteerIn(Schema):
-    person_id: int | None = None
+    person_id: Id | None = None
     skills: str = ""
 
 
@@ -172,23 +175,23 @@ class TaskOut(Schema):
 class TaskIn(Schema):
     region: str
     title: str
-    starts_at: datetime
-    ends_at: datetime
-    places: int
+    starts_at: Moment
+    ends_at: Moment
+    places: Count
     hours: Decimal
-    post_id: int | None = None
+    post_id: Id | None = None
     description: str = ""
     location: str = ""
     open_to_volunteers: bool = True
 
 
-class ClaimIn(Schema):
-    person_id: int | None = None
+class TaskClaimIn(Schema):
+    person_id: Id | None = None
 
 
 class CompleteIn(Schema):
     # claim id -> hours served, or null for absent
-    outcomes: dict[int, Decimal | None]
+    outcomes: dict[Id, Decimal | None]
 
 
 class ClaimOut(Schema):
@@ -213,7 +216,7 @@ class EvaluationIn(Schema):
     comment: str
 
 
-class EvaluationOut(Schema):
+class VolunteerEvaluationOut(Schema):
     id: int
     registration_id: int
     person_name: str
@@ -279,7 +282,7 @@ def _person(request, person_id: int | None) -> Person:
 # Posts -------------------------------------------------------------------------------------------
 
 @router.get("/posts", response=list[PostOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_posts(request, region: str | None = None):
     return under_region(scoped(request, ServicePost).select_related("community", "region"), region).order_by("community__path", "title")
 
@@ -290,7 +293,7 @@ def get_post(request, post_id: int):
 
 
 @router.post("/posts", response={201: PostOut})
-def create_post(request, payload: PostIn):
+def create_post(request, payload: ServicePostIn):
     data = payload.dict()
     data["region"] = _region(request, data["region"])
     return Status(201, services.create_post(acting_user=acting_user(request), **data))
@@ -298,9 +301,9 @@ def create_post(request, payload: PostIn):
 
 # Registrations -----------------------------------------------------------------------------------
 
-@router.get("/registrations", response=list[RegistrationOut])
-@paginate(LimitOffsetPagination)
-def list_registrations(request, year: int | None = None, status: str | None = None, region: str | None = None):
+@router.get("/registrations", response=list[VolunteerRegistrationOut])
+@paginate(Page)
+def list_registrations(request, year: int | None = Query(None, ge=MIN_YEAR, le=MAX_YEAR), status: str | None = None, region: str | None = None):
     qs = under_region(scoped(request, Registration).select_related("person", "community", "organization").prefetch_related("posts"), region)
     if year:
         qs = qs.filter(year=year)
@@ -309,13 +312,13 @@ def list_registrations(request, year: int | None = None, status: str | None = No
     return qs.order_by("-year", "id")
 
 
-@router.get("/registrations/{int:registration_id}", response=RegistrationOut)
+@router.get("/registrations/{int:registration_id}", response=VolunteerRegistrationOut)
 def get_registration(request, registration_id: int):
     return get_scoped(request, Registration, pk=registration_id)
 
 
-@router.post("/registrations", response={201: RegistrationOut})
-def register(request, payload: RegistrationIn):
+@router.post("/registrations", response={201: VolunteerRegistrationOut})
+def register(request, payload: VolunteerRegistrationIn):
     user = acting_user(request)
     if payload.member_id is None or _is_resident(user):
         person = _person(request, None)
@@ -342,28 +345,28 @@ def _registration_for_write(request, registration_id: int) -> Registration:
     return get_scoped(request, Registration, pk=registration_id)
 
 
-@router.post("/registrations/{int:registration_id}/confirm", response=RegistrationOut)
+@router.post("/registrations/{int:registration_id}/confirm", response=VolunteerRegistrationOut)
 def confirm(request, registration_id: int):
     return services.confirm_registration(get_scoped(request, Registration, pk=registration_id), acting_user=acting_user(request))
 
 
-@router.post("/registrations/{int:registration_id}/reject", response=RegistrationOut)
-def reject(request, registration_id: int, payload: ReasonIn):
+@router.post("/registrations/{int:registration_id}/reject", response=VolunteerRegistrationOut)
+def reject(request, registration_id: int, payload: VolunteerReasonIn):
     return services.reject_registration(get_scoped(request, Registration, pk=registration_id), acting_user=acting_user(request),
                                         reason=payload.reason)
 
 
-@router.post("/registrations/{int:registration_id}/withdraw", response=RegistrationOut)
+@router.post("/registrations/{int:registration_id}/withdraw", response=VolunteerRegistrationOut)
 def withdraw(request, registration_id: int):
     return services.withdraw_registration(_registration_for_write(request, registration_id), acting_user=acting_user(request))
 
 
-@router.put("/registrations/{int:registration_id}/posts", response=RegistrationOut)
+@router.put("/registrations/{int:registration_id}/posts", response=VolunteerRegistrationOut)
 def set_posts(request, registration_id: int, payload: PostsIn):
     return services.set_posts(_registration_for_write(request, registration_id), acting_user=acting_user(request), posts=payload.posts)
 
 
-@router.post("/registrations/{int:registration_id}/evaluation", response={201: EvaluationOut})
+@router.post("/registrations/{int:registration_id}/evaluation", response={201: VolunteerEvaluationOut})
 def issue_evaluation(request, registration_id: int, payload: EvaluationIn):
     registration = get_scoped(request, Registration, pk=registration_id)
     return Status(201, services.issue_evaluation(registration, acting_user=acting_user(request), grade=payload.grade, comment=payload.comment))
@@ -372,7 +375,7 @@ def issue_evaluation(request, registration_id: int, payload: EvaluationIn):
 # Volunteers --------------------------------------------------------------------------------------
 
 @router.get("/volunteers", response=list[VolunteerOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_volunteers(request, region: str | None = None, active: bool | None = None):
     qs = under_region(scoped(request, Volunteer).select_related("person", "community"), region)
     if active is not None:
@@ -394,7 +397,7 @@ def register_volunteer(request, payload: VolunteerIn):
 # Tasks and claims --------------------------------------------------------------------------------
 
 @router.get("/tasks", response=list[TaskOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_tasks(request, region: str | None = None, status: str | None = None, upcoming: bool | None = None):
     qs = under_region(scoped(request, ServiceTask).select_related("community", "region"), region)
     if status:
@@ -426,12 +429,12 @@ def post_task(request, payload: TaskIn):
 
 
 @router.post("/tasks/{int:task_id}/cancel", response=TaskOut)
-def cancel_task(request, task_id: int, payload: ReasonIn):
+def cancel_task(request, task_id: int, payload: VolunteerReasonIn):
     return services.cancel_task(get_scoped(request, ServiceTask, pk=task_id), acting_user=acting_user(request), reason=payload.reason)
 
 
 @router.post("/tasks/{int:task_id}/claim", response={201: ClaimOut})
-def claim_task(request, task_id: int, payload: ClaimIn):
+def claim_task(request, task_id: int, payload: TaskClaimIn):
     """Claim a place: a resident for themselves (any open task of their community), staff for a person in scope."""
     user = acting_user(request)
     task = ServiceTask.objects.filter(pk=task_id).first() if _is_resident(user) else get_scoped(request, ServiceTask, pk=task_id)
@@ -448,8 +451,8 @@ def complete_task(request, task_id: int, payload: CompleteIn):
 
 
 @router.get("/claims", response=list[ClaimOut])
-@paginate(LimitOffsetPagination)
-def list_claims(request, task: int | None = None, status: str | None = None):
+@paginate(Page)
+def list_claims(request, task: int | None = IdQuery(), status: str | None = None):
     qs = scoped(request, TaskClaim).select_related("person")
     if task is not None:
         qs = qs.filter(task_id=task)
@@ -477,9 +480,9 @@ def withdraw_claim(request, claim_id: int):
 
 # Evaluations -------------------------------------------------------------------------------------
 
-@router.get("/evaluations", response=list[EvaluationOut])
-@paginate(LimitOffsetPagination)
-def list_evaluations(request, year: int | None = None, organization: int | None = None):
+@router.get("/evaluations", response=list[VolunteerEvaluationOut])
+@paginate(Page)
+def list_evaluations(request, year: int | None = Query(None, ge=MIN_YEAR, le=MAX_YEAR), organization: int | None = IdQuery()):
     """Evaluations the caller's scope issued. With `organization` (a party organization in scope):
     every evaluation sent back to it, whichever community issued it."""
     if organization is not None:
@@ -493,18 +496,17 @@ def list_evaluations(request, year: int | None = None, organization: int | None 
     return qs.order_by("-year", "id")
 
 
-@router.get("/evaluations/{int:evaluation_id}", response=EvaluationOut)
+@router.get("/evaluations/{int:evaluation_id}", response=VolunteerEvaluationOut)
 def get_evaluation(request, evaluation_id: int):
     return get_scoped(request, Evaluation, pk=evaluation_id)
 
 
-@router.get("/evaluations/{int:evaluation_id}/docx")
+@router.post("/evaluations/{int:evaluation_id}/docx", response={202: ExportOut})
 def evaluation_docx(request, evaluation_id: int):
+    """Queue the evaluation as .docx (a background export): 202 with the job; poll its `url` until
+    `file_url` is set."""
     evaluation = get_scoped(request, Evaluation, pk=evaluation_id)
-    response = HttpResponse(documents.evaluation_docx(evaluation),
-                            content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-    response["Content-Disposition"] = f'attachment; filename="evaluation-{evaluation.pk}.docx"'
-    return response
+    return accepted(request_export(kind="volunteers.evaluation", params={"evaluation": evaluation.pk}, acting_user=acting_user(request)))
 
 
 # People ------------------------------------------------------------------------------------------

@@ -142,5 +142,13 @@ def evaluations_for_organization(organization, year: int | None = None):
     return qs
 
 
+def evaluation_visible(user, evaluation: Evaluation) -> bool:
+    """The issuing community's staff, or staff over the member's own party organization."""
+    from yiwang.party.models import PartyOrganization
+
+    return (Evaluation.objects.restrict(user).filter(pk=evaluation.pk).exists()
+            or PartyOrganization.objects.restrict(user).filter(pk=evaluation.organization_id).exists())
+
+
 def role_label(role: str) -> str:
     return ClaimRole(role).label

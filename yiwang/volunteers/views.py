@@ -17,18 +17,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from yiwang.core.params import year_param
 from yiwang.core.scope import Action, Role, get_in_scope
 from yiwang.party.models import PartyOrganization
 from yiwang.regions.models import Level, Region
 from yiwang.web.errors import apply_to_form, describe
 
-from . import documents, forms, rules, selectors, services
+from . import forms, rules, selectors, services
 from .models import (
     ClaimStatus,
     Evaluation,
@@ -51,22 +52,11 @@ def _require_staff(user) -> None:
 
 
 def _year(request) -> int:
-    try:
-        return int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        return timezone.localdate().year
+    return year_param(request.GET.get("year"), timezone.localdate().year)
 
 
 def _say(request, exc: ValidationError) -> None:
     messages.error(request, describe(exc, forms.label))
-
-
-def _docx_response(content: bytes, filename: str) -> HttpResponse:
-    from urllib.parse import quote
-
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-    response["Content-Disposition"] = f"attachment; filename=\"evaluation.docx\"; filename*=UTF-8''{quote(filename)}"
-    return response
 
 
 # Member phone page -------------------------------------------------------------------------------
@@ -355,20 +345,13 @@ def evaluate(request, pk: int):
     }, status=400 if form.errors else 200)
 
 
-def _evaluation_visible(user, evaluation: Evaluation) -> bool:
-    """The issuing community's staff, or staff over the member's own party organization."""
-    return (Evaluation.objects.restrict(user).filter(pk=evaluation.pk).exists()
-            or PartyOrganization.objects.restrict(user).filter(pk=evaluation.organization_id).exists())
-
-
 @login_required
 def evaluation_docx(request, pk: int):
+    # Queued as a background export (yiwang.exports), like every other download of a document.
+    from yiwang.exports.views import start_export
+
     _require_staff(request.user)
-    evaluation = Evaluation.objects.select_related("registration__person", "registration__community", "organization").filter(pk=pk).first()
-    if evaluation is None or not _evaluation_visible(request.user, evaluation):
-        raise Http404
-    name = f"{evaluation.year}年度双报到评价-{evaluation.registration.person.name}.docx"
-    return _docx_response(documents.evaluation_docx(evaluation), name)
+    return start_export(request, "volunteers.evaluation", {"evaluation": pk}, back="volunteers:index")
 
 
 @login_required
@@ -384,8 +367,9 @@ def evaluations(request):
     year = _year(request) if request.GET.get("year") else None
     rows = list(selectors.evaluations_for_organization(organization, year)) if organization else []
     if organization and request.GET.get("format") == "docx":
-        name = f"{organization.name}{year or ''}双报到评价汇总.docx"
-        return _docx_response(documents.organization_docx(organization, rows, year), name)
+        from yiwang.exports.views import start_export
+
+        return start_export(request, "volunteers.organization", {"organization": organization.pk, "year": year}, back="volunteers:evaluations")
     return render(request, "volunteers/evaluations.html", {
         "organizations": organizations[:200], "organization": organization, "rows": rows, "year": year,
         "total_hours": sum((e.hours for e in rows), Decimal("0.0")),

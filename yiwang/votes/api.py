@@ -9,15 +9,17 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
+from pydantic import BaseModel
 
 from yiwang.api.common import acting_user, get_scoped, scoped, under_region
+from yiwang.api.params import Count, Id, Moment, Page
 from yiwang.core.scope import Action
 from yiwang.regions.models import Region
 from yiwang.registry.models import Building, Person
 
 from . import selectors, services
-from .models import Ballot
+from .models import Ballot, BallotKind, QuestionKind
 
 router = Router(tags=["votes"])
 
@@ -108,32 +110,39 @@ class TurnoutOut(Schema):
     grids: list[TurnoutRow]
 
 
+class OptionIn(BaseModel):
+    # Plain pydantic: a candidate is a JSON object, never any value read through its attributes.
+    label: str = ""
+    person_id: Id | None = None
+    user_id: Id | None = None
+
+
 class QuestionIn(Schema):
     text: str
-    kind: str = "single"
+    kind: QuestionKind = QuestionKind.SINGLE
     required: bool = True
-    max_choices: int | None = None
+    max_choices: Count | None = None
     # Each option: a label, or {"label", "person_id", "user_id"} naming a candidate.
-    options: list[Any] = []
+    options: list[str | OptionIn] = []
 
 
 class BallotIn(Schema):
     region: str = Field(description="code of the region that runs the ballot")
     title: str
-    kind: str = "general"
+    kind: BallotKind = BallotKind.GENERAL
     description: str = ""
     period: str = ""
     eligible_region: str | None = Field(None, description="code of a grid/community; or give eligible_building_id")
-    eligible_building_id: int | None = None
-    opens_at: datetime
-    closes_at: datetime
+    eligible_building_id: Id | None = None
+    opens_at: Moment
+    closes_at: Moment
     publish_on_close: bool = True
     questions: list[QuestionIn] = []
 
 
 class VoteIn(Schema):
     answers: dict[str, Any] = Field(description="question id → option id | [option ids] | 1-5 | text")
-    person_id: int | None = Field(None, description="staff entering a paper ballot for this resident; residents leave it out")
+    person_id: Id | None = Field(None, description="staff entering a paper ballot for this resident; residents leave it out")
 
 
 class VoteOut(Schema):
@@ -147,8 +156,8 @@ class GridProjectsIn(Schema):
     community: str
     period: str
     candidates: dict[str, list[str]] = Field(description="grid code → candidate project labels")
-    opens_at: datetime
-    closes_at: datetime
+    opens_at: Moment
+    closes_at: Moment
     open_now: bool = True
 
 
@@ -176,7 +185,7 @@ def _region(code: str | None, field: str) -> Region | None:
     return region
 
 
-def _resolve_options(options: list[Any], user) -> list[Any]:
+def _resolve_options(options: list[str | OptionIn], user) -> list[Any]:
     from yiwang.accounts.models import User
 
     out = []
@@ -184,21 +193,22 @@ def _resolve_options(options: list[Any], user) -> list[Any]:
         if isinstance(option, str):
             out.append(option)
             continue
-        spec = {"label": str(option.get("label") or "")}
-        if option.get("person_id"):
-            spec["person"] = Person.objects.restrict(user, Action.VIEW).filter(pk=option["person_id"]).first()
+        spec = {"label": option.label}
+        if option.person_id:
+            spec["person"] = Person.objects.restrict(user, Action.VIEW).filter(pk=option.person_id).first()
             if spec["person"] is None:
-                raise ValidationError({"options": f"候选人{option['person_id']}不在您的范围内"})
-        if option.get("user_id"):
-            spec["user"] = User.objects.filter(pk=option["user_id"], is_active=True).first()
+                raise ValidationError({"options": f"候选人{option.person_id}不在您的范围内"})
+        if option.user_id:
+            # In the caller's scope only: an account outside it reads as one that does not exist.
+            spec["user"] = User.objects.restrict(user).filter(pk=option.user_id, is_active=True).first()
             if spec["user"] is None:
-                raise ValidationError({"options": f"账号{option['user_id']}不存在"})
+                raise ValidationError({"options": f"账号{option.user_id}不存在"})
         out.append(spec)
     return out
 
 
 @router.get("/ballots", response=list[BallotOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_ballots(request, region: str | None = None, status: str | None = None, kind: str | None = None):
     ballots = under_region(_ballots(request), region)
     if status:

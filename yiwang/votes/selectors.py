@@ -131,3 +131,23 @@ def resident_view(person, *, now: datetime | None = None) -> dict:
 
 def person_has_voted(ballot: Ballot, person) -> bool:
     return person is not None and Vote.objects.filter(ballot=ballot, person=person).exists()
+
+
+def export_sheet(ballot: Ballot) -> tuple[list[dict], list[tuple[str, str]], str]:
+    """The results (and turnout by grid) as rows for a sheet, with its columns and title."""
+    from django.utils.translation import gettext as _
+
+    rows = []
+    for question in results(ballot):
+        head = f"{question['position']}. {question['text']}"
+        if question["kind"] in ("single", "multiple"):
+            rows += [{"question": head, "item": o["label"], "count": o["count"], "value": o["percent"]} for o in question["options"]]
+        elif question["kind"] == "rating":
+            rows.append({"question": head, "item": _("平均分"), "count": question["count"], "value": question["average"]})
+            rows += [{"question": head, "item": f"{score}分", "count": n, "value": None} for score, n in question["distribution"].items()]
+        else:
+            rows += [{"question": head, "item": text, "count": 1, "value": None} for text in question["texts"]]
+    turnout = turnout_by_grid(ballot)
+    rows += [{"question": _("参与率"), "item": r["name"], "count": r["votes"], "value": r["percent"]} for r in turnout]
+    columns = [(_("题目"), "question"), (_("选项/内容"), "item"), (_("票数/人数"), "count"), (_("占比%/平均分"), "value")]
+    return rows, columns, _("投票结果")

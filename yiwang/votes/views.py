@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,7 +25,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from yiwang.core.exporting import export_xlsx
 from yiwang.core.scope import Action, Role, get_in_scope, role_allows
 from yiwang.regions.models import Level, Region
 from yiwang.registry.models import Person
@@ -281,28 +280,10 @@ def act(request, pk: int, action: str):
 @login_required
 def export(request, pk: int):
     """The results (and turnout by grid) as .xlsx, once the ballot has closed."""
-    _require_staff(request.user)
-    ballot = get_in_scope(request.user, Ballot, Action.EXPORT, pk=pk)
-    if not selectors.results_visible(ballot, staff=True):
-        messages.error(request, _("投票截止后才能导出结果。"))
-        return redirect("votes:detail", pk=ballot.pk)
-    rows = []
-    for question in selectors.results(ballot):
-        head = f"{question['position']}. {question['text']}"
-        if question["kind"] in ("single", "multiple"):
-            rows += [{"question": head, "item": o["label"], "count": o["count"], "value": o["percent"]} for o in question["options"]]
-        elif question["kind"] == "rating":
-            rows.append({"question": head, "item": _("平均分"), "count": question["count"], "value": question["average"]})
-            rows += [{"question": head, "item": f"{score}分", "count": n, "value": None} for score, n in question["distribution"].items()]
-        else:
-            rows += [{"question": head, "item": text, "count": 1, "value": None} for text in question["texts"]]
-    turnout = selectors.turnout_by_grid(ballot)
-    rows += [{"question": _("参与率"), "item": r["name"], "count": r["votes"], "value": r["percent"]} for r in turnout]
-    content = export_xlsx(queryset_or_rows=rows, sheet_title=_("投票结果"), columns=[
-        (_("题目"), "question"), (_("选项/内容"), "item"), (_("票数/人数"), "count"), (_("占比%/平均分"), "value")])
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="ballot-{ballot.pk}-results.xlsx"'
-    return response
+    # Queued as a background export (yiwang.exports); the rows are selectors.export_sheet's.
+    from yiwang.exports.views import start_export
+
+    return start_export(request, "votes.results", {"ballot": pk}, back=reverse("votes:detail", args=[pk]))
 
 
 @login_required

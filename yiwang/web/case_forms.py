@@ -204,6 +204,10 @@ class ResidentReportForm(CaseReportForm):
 
     phone = forms.CharField(label=_("手机号"), widget=forms.TextInput(attrs={
         "inputmode": "tel", "autocomplete": "tel", "maxlength": 11, "pattern": "1[3-9][0-9]{9}"}))
+    # The resident's own choice; unticked by default. Released only after a moderator's review.
+    publish = forms.BooleanField(label=_("公开显示"), required=False, help_text=_(
+        "勾选后，经工作人员审核并删去电话、门牌、姓名等个人信息，问题描述和大致位置会在公开渠道显示；手机号永不公开。"
+        "矛盾纠纷、关爱帮扶类事项不公开。"))
 
     def clean_phone(self):
         value = self.cleaned_data["phone"].strip()

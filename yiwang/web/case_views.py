@@ -9,6 +9,7 @@ every write goes through `yiwang.cases.services`.
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from datetime import date, timedelta
 from urllib.parse import urlencode
@@ -29,22 +30,21 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from yiwang.core.params import int_param
 from yiwang.accounts.services import client_address
-from yiwang.cases import selectors, services
-from yiwang.cases.api import STAFF_CHANNELS
+from yiwang.cases import moderation, selectors, services
 from yiwang.cases.lifecycle import ACTIONS, PUBLIC_ACTIONS, Actor, IllegalTransition, actions_from
 from yiwang.cases.models import (
-    Case, Channel, PhotoKind, Rating, RequestStatus, Status, SummonsPart,
+    Case, CasePublication, Channel, PhotoKind, Rating, RequestStatus, Status, SummonsPart,
 )
-from yiwang.cases.permissions import is_coordinator, may_act
+from yiwang.cases.permissions import RATING_ACTIONS, channels_for, is_coordinator, may_act
 from yiwang.cases.selectors import filter_cases
 from yiwang.core import crypto
 from yiwang.core.scope import Role, get_in_scope
-from yiwang.duties.admission import grid_admission
-from yiwang.matters.models import Department, MatterType
+from yiwang.matters.models import MatterType
 from yiwang.notify.models import Notification
 from yiwang.regions.models import Level as RegionLevel
-from yiwang.regions.models import Region, ancestor_paths
+from yiwang.regions.models import Region
 from yiwang.worktime.sla import Light, light_at
 
 from . import case_forms, errors
@@ -90,17 +90,15 @@ def _require_staff(user) -> None:
 
 
 def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return int_param(value)
 
 
 def _float(value) -> float | None:
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         return None
+    return number if math.isfinite(number) else None
 
 
 
@@ -136,22 +134,13 @@ def _grid_collection(regions) -> dict:
 
 
 def departments_for(user, case: Case):
-    """Departments that may be dispatched or summoned to the case: those of the units above the
-    case (a district's departments serve the whole district), those whose service areas hold it,
-    and those in the user's own scope."""
-    paths = ancestor_paths(case.region.path)
-    own = Department.objects.restrict(user).values("pk")
-    return (Department.objects.filter(active=True)
-            .filter(Q(region__path__in=paths) | Q(areas__path__in=paths) | Q(pk__in=own))
-            .distinct().order_by("kind", "code"))
+    """Departments that may be dispatched or summoned to the case (the services' own rule)."""
+    return selectors.dispatch_departments(case)
 
 
 def dispatch_regions(user, case: Case):
-    """The units in the user's scope a case may be pushed to: its street, community and grid."""
-    levels = [RegionLevel.STREET, RegionLevel.COMMUNITY]
-    if grid_admission(grid=case.region, matter_type=case.matter).admitted:
-        levels.append(RegionLevel.GRID)
-    return Region.objects.restrict(user).filter(path__in=ancestor_paths(case.region.path), level__in=levels).order_by("path")
+    """The units in the user's scope a case may be pushed to (the services' own rule)."""
+    return selectors.dispatch_regions(user, case)
 
 
 def available_actions(user, case: Case) -> list:
@@ -165,7 +154,8 @@ def available_actions(user, case: Case) -> list:
             continue
         if transition.action == "request_extension" and pending:
             continue
-        if may_act(user, case, transition):
+        # Staff offered "rate" record a resident's answer on a callback (the form says so).
+        if may_act(user, case, transition, callback=transition.action in RATING_ACTIONS):
             out.append(transition)
     order = {action: i for i, action in enumerate(PRIMARY_ACTIONS)}
     return sorted(out, key=lambda t: order.get(t.action, len(order)))
@@ -181,7 +171,7 @@ def may_summon(user, case: Case) -> bool:
 def _report_channels(user, *, desk: bool) -> list[str]:
     if desk and not (user.is_superuser or user.role in DESK_ROLES):
         return []
-    allowed = set(Channel.values) if user.is_superuser else STAFF_CHANNELS.get(user.role, set())
+    allowed = set(Channel.values) if user.is_superuser else channels_for(user)
     order = [Channel.DESK, Channel.HOTLINE] if desk else [Channel.GRID_WORKER, Channel.DESK, Channel.HOTLINE]
     return [str(c) for c in order if c in allowed]
 
@@ -340,7 +330,7 @@ def resident_report(request):
                 report = services.Report(
                     channel=Channel.RESIDENT, matter=data["matter"], description=data["description"], lon=data["lon"], lat=data["lat"],
                     address=data["address"], reporter_phone=data["phone"], photos=data["photos"],
-                    attributes=case_forms.attribute_answers(data["matter"], request.POST),
+                    attributes=case_forms.attribute_answers(data["matter"], request.POST), publish=data["publish"],
                 )
                 try:
                     intake = services.report_case(report, now=now)
@@ -349,7 +339,8 @@ def resident_report(request):
                 else:
                     _count_address(address, now)
                     _remember_tracked(request, intake.case)
-                    return render(request, "cases/resident_done.html", {"case": intake.case, "access_code": intake.access_code})
+                    return render(request, "cases/resident_done.html", {"case": intake.case, "access_code": intake.access_code,
+                                                                        "publish": data["publish"]})
     return render(request, "cases/resident_report.html", {
         "form": form, "questions": _questions_context(form, request.POST, attribute_errors), "grids_url": reverse("public-grids"),
     }, status=status)
@@ -488,6 +479,7 @@ def case_detail(request, number: str):
         "dispatch_suggestion": _dispatch_suggestion(case) if "dispatch" in action_names else "",
         "merge_candidates": merge_candidates, "may_summon": may_summon(user, case), "summon_rows": range(SUMMON_ROWS),
         "ratings": Rating.choices, "grid_geometry": case.region.geometry,
+        "may_moderate": moderation.may_moderate(user, case), "publication": CasePublication.objects.filter(case=case).first(),
         "position": {"lon": case.lon, "lat": case.lat} if case.lon is not None else None,
     })
 
@@ -552,7 +544,9 @@ def case_act(request, number: str, action: str):
     try:
         params, photos = _action_params(request, case, action)
         if action in ("rate", "rate_unsatisfied"):
-            services.do_rate_case(case, rating=request.POST.get("rating", ""), note=note, acting_user=request.user)
+            # Staff record the resident's answer on a callback; the service refuses anything else.
+            services.do_rate_case(case, rating=request.POST.get("rating", ""), note=note, acting_user=request.user,
+                                  callback=bool(request.POST.get("callback")))
         else:
             # Ticked "internal" hides a public step's note from the resident; otherwise the service's default applies.
             services.perform(case, action, acting_user=request.user, note=note, public=False if request.POST.get("internal") else None,
@@ -652,8 +646,9 @@ def _track_context(request, case: Case, **extra) -> dict:
     events = [{"at": e.at, "label": ACTION_LABELS.get(e.action, e.action), "note": e.note if owner or e.action not in own_words else "",
                "status": Status(e.to_status).label if e.to_status in Status.values else ""}
               for e in selectors.public_timeline(case)]
+    publication = CasePublication.objects.filter(case=case).first() if owner else None
     return {"case": case, "events": events, "ratings": Rating.choices, "can_rate": case.status == Status.CLOSED,
-            "owner": owner, "photos": case.photos.order_by("id") if owner else [], **extra}
+            "owner": owner, "photos": case.photos.order_by("id") if owner else [], "publication": publication, **extra}
 
 
 def track_lookup(request):

@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from . import case_views, views
+from . import case_views, moderation_views, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -33,6 +33,9 @@ urlpatterns = [
     path("cases/notifications/<int:pk>/open", case_views.open_notification, name="notification-open"),
     path("cases/notifications/read-all", case_views.read_all_notifications, name="notifications-read-all"),
     path("cases/summons/parts/<int:part_id>/<str:step>", case_views.summons_part_step, name="summons-part"),
+    path("cases/moderation/", moderation_views.queue, name="moderation-queue"),
+    path("cases/moderation/<str:number>/", moderation_views.detail, name="moderation-detail"),
+    path("cases/moderation/<str:number>/<str:action>", moderation_views.act, name="moderation-act"),
     path("cases/<str:number>/", case_views.case_detail, name="case-detail"),
     path("cases/<str:number>/act/<str:action>/", case_views.case_act, name="case-act"),
     path("cases/<str:number>/summon", case_views.case_summon, name="case-summon"),

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -15,8 +15,9 @@ from yiwang.core.scope import Action, Role, get_in_scope, role_allows
 from yiwang.party import selectors as party_selectors
 from yiwang.regions import selectors as region_selectors
 from yiwang.regions.models import Region
+from yiwang.registry import access as registry_access
 from yiwang.registry import services as registry_services
-from yiwang.registry.models import KeyGroup, Person
+from yiwang.registry.models import SENSITIVE_GROUPS, KeyGroup, Person
 
 from .forms import ThrottledAuthenticationForm
 
@@ -29,6 +30,16 @@ class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     authentication_form = ThrottledAuthenticationForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        from yiwang.accounts import twofactor
+
+        user = form.get_user()
+        # The password alone logs in nobody who is asked for a second factor: the next step does.
+        if twofactor.asks_second_factor(user):
+            twofactor.begin_pending(self.request, user, next_url=self.get_success_url())
+            return redirect("accounts:verify" if twofactor.enrolled(user) else "accounts:enrol")
+        return super().form_valid(form)
 
 
 def _home_region(user) -> Region | None:
@@ -75,13 +86,18 @@ def persons_page(request):
     persons = Person.objects.restrict(request.user).select_related("region").prefetch_related("tags")
     tag = request.GET.get("tag", "")
     query = request.GET.get("q", "").strip()
+    registry_access.check_tag_filter(request.user, tag)
+    registry_access.log_person_list(user=request.user, tag=tag, channel="page", filters={"tag": tag, "q": query},
+                                    remote_addr=request.META.get("REMOTE_ADDR", ""))
     if tag:
         persons = persons.filter(tags__tag=tag)
     if query:
         persons = persons.filter(name__contains=query)
     page = Paginator(persons.order_by("id"), 50).get_page(request.GET.get("page"))
     return render(request, "web/persons.html", {
-        "page": page, "tag": tag, "q": query, "key_groups": KeyGroup.choices,
+        "page": page, "tag": tag, "q": query,
+        # A filter the user could not use is not offered.
+        "key_groups": [c for c in KeyGroup.choices if registry_access.may_see_sensitive_groups(request.user) or c[0] not in SENSITIVE_GROUPS],
         "can_reveal": role_allows(request.user, Action.REVEAL),
         "can_export": role_allows(request.user, Action.EXPORT),
     })
@@ -98,17 +114,11 @@ def reveal_person(request, person_id: int):
 
 @login_required
 def registry_export(request, kind: str):
-    """Any registry list as Excel, restricted to what the user may export, personal data masked."""
-    from yiwang.registry.importing import EXPORTS, export_audited
+    """Any registry list as Excel, restricted to what the user may export, personal data masked:
+    queued as a background export (yiwang.exports), since a district's residents take minutes."""
+    from yiwang.exports.views import start_export
 
-    if kind not in EXPORTS:
-        raise Http404
-    if not role_allows(request.user, Action.EXPORT):
-        raise PermissionDenied
-    content, _ = export_audited(kind, user=request.user, channel="page", file=f"{kind}.xlsx")
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="{kind}.xlsx"'
-    return response
+    return start_export(request, "registry", {"kind": kind}, back="persons")
 
 
 @login_required

@@ -23,9 +23,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from yiwang.api.common import acting_user, scoped, under_region
+from yiwang.api.params import Day, Id, Page
 from yiwang.core.scope import Action
 from yiwang.matters.models import Department
 from yiwang.registry.models import Person
@@ -104,19 +105,19 @@ class PostIn(Schema):
     title: str
     content: str = ""
     category: str = "daily_help"
-    person_id: int | None = None
+    person_id: Id | None = None
 
 
 class ReviewIn(Schema):
     decision: str
-    deadline: date | None = None
+    deadline: Day | None = None
     reason: str = ""
 
 
 class ClaimIn(Schema):
     kind: str | None = None
-    person_id: int | None = None
-    unit_id: int | None = None
+    person_id: Id | None = None
+    unit_id: Id | None = None
 
 
 class NoteIn(Schema):
@@ -157,7 +158,7 @@ def _fresh(request, wish: Wish) -> dict:
 
 
 @router.get("", response=list[WishOut])
-@paginate(LimitOffsetPagination)
+@paginate(Page)
 def list_wishes(request, status: str | None = None, region: str | None = None):
     qs = under_region(selectors.staff_wishes(acting_user(request)), region).prefetch_related("photos").order_by("-posted_at", "-id")
     if status:

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from yiwang.core.params import date_param, int_param
 from yiwang.core.scope import Action, Role, get_in_scope
 from yiwang.forces.models import ForceMember, ForceRole
 from yiwang.matters.models import Department
@@ -55,10 +56,7 @@ def _require_staff(user) -> None:
 
 
 def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return int_param(value)
 
 
 # Resident-facing ---------------------------------------------------------------------------------
@@ -300,7 +298,4 @@ def counts(request):
 
 
 def _date(value) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
+    return date_param(value)

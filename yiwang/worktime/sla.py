@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import re
 import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
@@ -76,13 +77,16 @@ class WorkCalendar:
     """Which days are working days, and the office hours within each.
 
     `special` maps a date to True (make-up working day) or False (holiday); `known_years` are the
-    years whose schedule is entered; any other year falls back to Monday-Friday.
+    years whose schedule is entered. Any other year is provisional: Monday-Friday less the holidays
+    `provisional(year)` gives (`worktime.holidays.statutory_holidays`), or Monday-Friday alone
+    without it. A day in `special` wins over a provisional one.
     """
 
     special: dict[date, bool]
     known_years: frozenset[int]
     office_hours: tuple[tuple[int, int], ...]
     tz: tzinfo
+    provisional: Callable[[int], Mapping[date, str]] | None = None
     _origin: date = field(default=date(2000, 1, 3), init=False)  # a Monday
     _cumulative: list[int] = field(default_factory=lambda: [0], init=False)
     # One process-wide calendar serves every thread (runserver, db_worker, tests): growing the
@@ -99,9 +103,18 @@ class WorkCalendar:
 
     def is_workday(self, day: date) -> bool:
         flag = self.special.get(day)
-        return day.weekday() < 5 if flag is None else flag
+        if flag is not None:
+            return flag
+        return day.weekday() < 5 and day not in self.provisional_holidays(day.year)
+
+    def provisional_holidays(self, year: int) -> Mapping[date, str]:
+        """The holidays assumed for a year whose schedule is not entered (none for an entered year)."""
+        if year in self.known_years or self.provisional is None:
+            return {}
+        return self.provisional(year)
 
     def is_fallback(self, day: date) -> bool:
+        """Whether `day`'s year is provisional (its State Council notice not entered)."""
         return day.year not in self.known_years
 
     def fallback_years(self, start: datetime, end: datetime) -> list[int]:

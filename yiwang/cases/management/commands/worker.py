@@ -13,4 +13,8 @@ class Command(BaseCommand):
 
         if ensure_sweep_scheduled():
             self.stdout.write("deadline sweep scheduled")
+        from yiwang.exports.tasks import ensure_prune_scheduled
+
+        if ensure_prune_scheduled():
+            self.stdout.write("export pruning scheduled")
         call_command("db_worker", queue_name="*", batch=batch, reload=False, startup_delay=False, verbosity=options["verbosity"])

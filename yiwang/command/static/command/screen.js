@@ -42,6 +42,8 @@
     Object.entries(attrs || {}).forEach(([k, v]) => {
       if (v === undefined || v === null || v === false) return;
       if (k === "class") node.className = v;
+      // Through the CSSOM: the Content-Security-Policy refuses inline style attributes, not this.
+      else if (k === "style") node.style.cssText = v;
       else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
       else node.setAttribute(k, v);
     });
@@ -146,7 +148,7 @@
       const group = L.markerClusterGroup({ disableClusteringAtZoom: 16, maxClusterRadius: 50 });
       body.items.forEach((c) => {
         const icon = L.divIcon({ className: "case-pin light-" + c.light, iconSize: [14, 14],
-          html: '<span class="case-hit" data-number="' + c.number.replace(/[^0-9A-Za-z-]/g, "") + '" style="display:block;width:100%;height:100%"></span>' });
+          html: '<span class="case-hit" data-number="' + c.number.replace(/[^0-9A-Za-z-]/g, "") + '"></span>' });
         group.addLayer(L.marker([c.lat, c.lon], { icon, title: c.number + " " + c.matter, keyboard: true }).bindPopup(() => casePopup(c)));
       });
       overlays.cases = group;
@@ -215,13 +217,25 @@
   }
   window.addEventListener("resize", () => { charts.forEach((c) => c.resize()); });
   const bg = wall ? "transparent" : undefined;
+  // Tooltips built as nodes: ECharts' own tooltip markup carries style attributes, which the
+  // Content-Security-Policy refuses; the swatch colour goes through the CSSOM instead.
+  function tooltip(format) {
+    return {
+      trigger: "axis",
+      formatter: (params) => {
+        const rows = [].concat(params);
+        return el("div", { class: "cc-tip" }, el("div", { class: "cc-tip-head" }, rows.length ? rows[0].axisValueLabel : ""),
+          rows.map((p) => el("div", { class: "cc-tip-row" }, el("i", { style: "background:" + p.color }), p.seriesName, el("strong", {}, format(p.value)))));
+      },
+    };
+  }
 
   (function trendChart() {
     const rows = data.trend;
     const [reported, closed, overdue] = [gettext("上报"), gettext("办结"), gettext("超期在办")];
     const c = chart("chart-trend");
     c.setOption({
-      backgroundColor: bg, tooltip: { trigger: "axis" }, legend: { data: [reported, closed, overdue], top: 0, left: "center" },
+      backgroundColor: bg, tooltip: tooltip((v) => (v === null || v === undefined ? "—" : String(v))), legend: { data: [reported, closed, overdue], top: 0, left: "center" },
       grid: { left: 40, right: 12, top: 36, bottom: 24 },
       xAxis: { type: "category", data: rows.map((r) => r.day.slice(5)) }, yAxis: { type: "value", minInterval: 1 },
       series: [
@@ -246,7 +260,7 @@
     const sorted = rows.slice().sort((a, b) => (a[order] === null) - (b[order] === null) || (b[order] || 0) - (a[order] || 0) || a.label.localeCompare(b.label));
     const top = sorted.slice(0, 15).reverse();
     c.setOption({
-      backgroundColor: bg, tooltip: { trigger: "axis", valueFormatter: (v) => fmt(order, v) },
+      backgroundColor: bg, tooltip: tooltip((v) => fmt(order, v)),
       grid: { left: 8, right: 40, top: 10, bottom: 20, containLabel: true },
       xAxis: { type: "value", axisLabel: { formatter: (v) => (isRate(order) ? Math.round(v * 100) + "%" : v) } },
       yAxis: { type: "category", data: top.map((r) => r.label), axisLabel: { width: 110, overflow: "truncate" } },

@@ -134,6 +134,11 @@ class Command(BaseCommand):
         widths = [max(_width(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
         for cells in [headers, tuple("-" * w for w in widths), *rows]:
             self.stdout.write("  ".join(cell + " " * (width - _width(cell)) for cell, width in zip(cells, widths, strict=True)).rstrip())
+        secrets = sorted({row.totp for row in logins if row.totp})
+        for secret in secrets:
+            names = ", ".join(row.username for row in logins if row.totp == secret)
+            self.stdout.write(f"two-factor ({names}): TOTP secret {secret} (add it to an authenticator app, "
+                              f"or `oathtool --totp -b {secret}`); YIWANG_2FA_ROLES= turns the second factor off")
 
 
 def _width(text: str) -> int:

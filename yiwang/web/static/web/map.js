@@ -46,12 +46,19 @@
   function drawLegend(limits) {
     const label = figureSelect.options[figureSelect.selectedIndex].text;
     let lower = 0;
-    legend.innerHTML = "<strong>" + label + "</strong>" + limits.map((upper, i) => {
-      const range = lower === upper ? String(upper) : lower + "–" + upper;
-      const row = '<span><i style="background:' + shade(i, limits.length) + '"></i>' + range + "</span>";
+    // Built as nodes: the swatch colour goes through the CSSOM (the Content-Security-Policy
+    // refuses inline style attributes in markup), and the label is text, not markup.
+    const title = document.createElement("strong");
+    title.textContent = label;
+    legend.replaceChildren(title);
+    limits.forEach((upper, i) => {
+      const row = document.createElement("span");
+      const swatch = document.createElement("i");
+      swatch.style.background = shade(i, limits.length);
+      row.append(swatch, lower === upper ? String(upper) : lower + "–" + upper);
+      legend.appendChild(row);
       lower = upper + 1;
-      return row;
-    }).join("");
+    });
   }
 
   function drawCrumbs(detail) {
