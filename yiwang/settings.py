@@ -45,7 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",
     "django_tasks_db",
-    # Login lockout per username (attempts kept in the database, so every app server sees them) and TOTP.
+    # Login lockout per (username, client address) (attempts kept in the database, so every app server
+    # sees them) and TOTP.
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -204,28 +205,33 @@ MEDIA_URL = "/media/"
 
 # Imports refuse files larger than this (bytes).
 IMPORT_MAX_BYTES = int(os.environ.get("YIWANG_IMPORT_MAX_BYTES", str(200 * 1024 * 1024)))
-# Failed logins (django-axes, see docs/security.md): this many for one username locks that username
-# for the window; the lock lifts by itself after it, or earlier when a scoped admin unlocks it. Counted
-# per username only, never per address: behind a proxy all users share one, and names that do not
-# exist cost no real account anything.
+# Uploads previewed on the import page but never started are deleted after this many hours.
+YIWANG_IMPORT_PREVIEW_HOURS = int(os.environ.get("YIWANG_IMPORT_PREVIEW_HOURS", "24"))
+# Failed logins (django-axes, see docs/security.md): this many for one username from one client address
+# lock that username for that address only, for the window; the lock lifts by itself after it, or earlier
+# when a scoped admin unlocks the name (which clears its failures from every address). An attacker who
+# knows a name locks only their own address out of it: the owner, from another address, still logs in
+# with the right password. Failures from one address for other names, or for names that do not exist,
+# cost no real account anything. Spraying passwords over many addresses is left to the proxy's
+# per-address rate limits and to the second factor.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("YIWANG_LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("YIWANG_LOGIN_FAILURE_WINDOW", "900"))
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW_SECONDS)
-AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # An attacker retrying during the lock does not prolong it: the owner gets back in after the window.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# The address in that pair is the one the login log shows (yiwang.accounts.addresses): the peer, or, when
+# the peer is a proxy named in YIWANG_TRUSTED_PROXIES, the first untrusted address of X-Forwarded-For read
+# from the right, so a client cannot choose its own. Behind a proxy that is not listed every client has the
+# proxy's address, and the lock is in effect per username again.
 AXES_CLIENT_IP_CALLABLE = "yiwang.accounts.addresses.client_address"
 AXES_LOCKOUT_CALLABLE = "yiwang.accounts.views.lockout_response"
 # Logins are recorded in accounts.LoginEvent (with their retention), not in axes' own logs.
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_VERBOSE = False
-# axes.W006 asks for a per-address lock too; that is the lock one client behind a shared proxy turned against
-# every user. Counting per username sums over all addresses and browsers, so rotating them does not help;
-# spraying one password over many names is for the proxy's rate limit (docs/security.md).
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 # Addresses (or networks, comma-separated) of reverse proxies whose X-Forwarded-For is believed.
 # Empty: the connecting address is the client's.
 YIWANG_TRUSTED_PROXIES = [p.strip() for p in os.environ.get("YIWANG_TRUSTED_PROXIES", "").split(",") if p.strip()]

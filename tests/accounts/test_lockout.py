@@ -1,15 +1,19 @@
-"""Login throttling that an attacker cannot turn against users (django-axes, per username)."""
+"""Login throttling that an attacker cannot turn against users (django-axes, per username and client address)."""
 
 import io
 from datetime import timedelta
 
 import pytest
 from axes.models import AccessAttempt
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from yiwang.accounts.models import LoginEvent
+from yiwang.accounts.twofactor import PENDING_KEY
 
 PASSWORD = "Yiwang-test-2026"
 ATTACKER = "203.0.113.66"
+OWNER = "198.51.100.77"
 
 
 def login(client, username, password, address=ATTACKER, **extra):
@@ -25,16 +29,22 @@ def test_failures_for_unknown_names_from_one_address_block_no_real_account(clien
     for i in range(20):
         page = login(client, f"nobody{i % 7}" if i % 4 else "district", "guess")
         assert page.status_code in (200, 429)
-    # Behind the proxy everyone shares the attacker's address: the right passwords still work.
+    # Failures for unknown names lock no real account, even from the address that made them.
+    assert not AccessAttempt.objects.filter(username__in=[u.username for u in users.values()]).exclude(username="district").exists()
     for name in ("community", "street", "worker_a"):
         client.logout()
         page = login(client, name, PASSWORD)
         assert page.status_code == 302, name
         assert logged_in_as(client) == str(users[name].pk)
+    # The five failures for district lock that address out of that name only.
+    client.logout()
+    assert login(client, "district", PASSWORD).status_code == 429
+    assert login(client, "district", PASSWORD, address=OWNER).status_code == 302
+    assert logged_in_as(client) == str(users["district"].pk)
 
 
 @pytest.mark.django_db
-def test_a_named_account_under_attack_locks_and_the_lock_lifts_by_itself(client, users, settings):
+def test_an_address_attacking_a_name_locks_itself_out_and_the_lock_lifts_by_itself(client, users, settings):
     settings.AXES_FAILURE_LIMIT = 3
     for _ in range(2):
         assert login(client, "worker_a", "wrong").status_code == 200
@@ -49,6 +59,9 @@ def test_a_named_account_under_attack_locks_and_the_lock_lifts_by_itself(client,
     # The neighbour logs in from the same address.
     assert login(client, "worker_b", PASSWORD).status_code == 302
     client.logout()
+    # Still locked for that address: only one (username, address) row, whatever was tried during the lock.
+    assert login(client, "worker_a", PASSWORD).status_code == 429
+    assert AccessAttempt.objects.filter(username="worker_a").count() == 1
     # After the window the lock lifts by itself.
     AccessAttempt.objects.filter(username="worker_a").update(attempt_time=AccessAttempt.objects.get().attempt_time - timedelta(minutes=16))
     assert login(client, "worker_a", PASSWORD).status_code == 302
@@ -58,12 +71,58 @@ def test_a_named_account_under_attack_locks_and_the_lock_lifts_by_itself(client,
 
 
 @pytest.mark.django_db
+@pytest.mark.two_factor
+def test_failures_from_one_address_lock_only_that_address_out_of_the_name(client, users, settings):
+    assert settings.AXES_FAILURE_LIMIT == 5 and "district" in settings.YIWANG_2FA_ROLES
+    for _ in range(5):
+        assert login(client, "district", "wrong").status_code in (200, 429)
+    # Address A is locked out of district, even with the right password.
+    page = login(client, "district", PASSWORD)
+    assert page.status_code == 429 and "锁定" in page.content.decode()
+    assert "_auth_user_id" not in client.session and PENDING_KEY not in client.session
+    # The owner, from address B with the right password, gets to the second factor as usual.
+    owner = client.__class__()
+    page = login(owner, "district", PASSWORD, address=OWNER)
+    assert page.status_code == 302 and page["Location"] == "/account/two-factor/enrol/"
+    assert "_auth_user_id" not in owner.session  # the password alone logs no one in
+    assert owner.get("/account/two-factor/enrol/", REMOTE_ADDR=OWNER).status_code == 200
+    device = TOTPDevice.objects.get(user=users["district"], confirmed=False)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    done = owner.post("/account/two-factor/enrol/", {"code": f"{totp.token():06d}"}, REMOTE_ADDR=OWNER)
+    assert done.status_code == 200 and owner.session["_auth_user_id"] == str(users["district"].pk)
+    # The attacker's address stays locked out of the name.
+    assert login(client, "district", PASSWORD).status_code == 429
+    assert set(LoginEvent.objects.filter(username="district").values_list("kind", "address")) >= {
+        ("failure", ATTACKER), ("locked", ATTACKER), ("refused", ATTACKER)}
+    assert set(LoginEvent.objects.filter(username="district", address=OWNER).values_list("kind", flat=True)) == {"success", "otp_enrolled"}
+
+
+@pytest.mark.django_db
+def test_behind_a_trusted_proxy_the_lock_follows_the_clients_address(client, users, settings):
+    settings.YIWANG_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    settings.AXES_FAILURE_LIMIT = 3
+    proxy = "10.0.0.5"
+    for _ in range(3):
+        login(client, "worker_a", "wrong", address=proxy, HTTP_X_FORWARDED_FOR="198.51.100.20")
+    # axes counts the address client_address gives, not the proxy's.
+    assert list(AccessAttempt.objects.values_list("username", "ip_address")) == [("worker_a", "198.51.100.20")]
+    # The attacker cannot write its way out of the lock: the proxy appends the address it saw.
+    assert login(client, "worker_a", PASSWORD, address=proxy, HTTP_X_FORWARDED_FOR="192.0.2.1, 198.51.100.20").status_code == 429
+    # Another client behind the same proxy logs in.
+    assert login(client, "worker_a", PASSWORD, address=proxy, HTTP_X_FORWARDED_FOR="198.51.100.21").status_code == 302
+    assert logged_in_as(client) == str(users["worker_a"].pk)
+
+
+@pytest.mark.django_db
 def test_the_accounts_scoped_admin_lifts_the_lock_earlier_and_no_one_else(client, users, settings):
     settings.AXES_FAILURE_LIMIT = 3
     for name in ("worker_a", "street"):
         for _ in range(3):
             login(client, name, "wrong")
+    for _ in range(3):
+        login(client, "worker_a", "wrong", address=OWNER)
     assert login(client, "worker_a", PASSWORD).status_code == 429
+    assert login(client, "worker_a", PASSWORD, address=OWNER).status_code == 429
 
     admin = client.__class__()
     admin.force_login(users["community"])
@@ -78,7 +137,12 @@ def test_the_accounts_scoped_admin_lifts_the_lock_earlier_and_no_one_else(client
 
     done = admin.post("/account/logins/unlock/", {"username": "worker_a"}, follow=True)
     assert "已解锁 worker_a" in done.content.decode()
+    # The unlock clears the name's failures from every address, and only that name's.
+    assert not AccessAttempt.objects.filter(username="worker_a").exists()
+    assert AccessAttempt.objects.filter(username="street").exists()
     assert login(client, "worker_a", PASSWORD).status_code == 302
+    client.logout()
+    assert login(client, "worker_a", PASSWORD, address=OWNER).status_code == 302
     assert LoginEvent.objects.filter(kind="unlocked", user=users["worker_a"], actor=users["community"]).exists()
 
     # A grid worker has no login log at all.
@@ -93,18 +157,20 @@ def test_success_failure_and_lock_are_logged_with_their_address(client, users, s
     settings.AXES_FAILURE_LIMIT = 2
     login(client, "ghost", "x", address="198.51.100.1")
     login(client, "worker_a", "wrong", address="198.51.100.2")
-    login(client, "worker_a", "wrong", address="198.51.100.3")
-    login(client, "worker_a", PASSWORD, address="198.51.100.4")
+    login(client, "worker_a", "wrong", address="198.51.100.3")  # another address: counted apart
+    login(client, "worker_a", "wrong", address="198.51.100.2")
+    login(client, "worker_a", PASSWORD, address="198.51.100.2")
     login(client, "worker_b", PASSWORD, address="198.51.100.5", HTTP_USER_AGENT="Test/1.0")
     rows = list(LoginEvent.objects.order_by("pk").values_list("kind", "username", "user__username", "address"))
-    assert sorted(rows[:5]) == sorted([
+    assert sorted(rows[:6]) == sorted([
         ("failure", "ghost", None, "198.51.100.1"),
         ("failure", "worker_a", "worker_a", "198.51.100.2"),
         ("failure", "worker_a", "worker_a", "198.51.100.3"),
-        ("locked", "worker_a", "worker_a", "198.51.100.3"),
-        ("refused", "worker_a", "worker_a", "198.51.100.4"),
+        ("failure", "worker_a", "worker_a", "198.51.100.2"),
+        ("locked", "worker_a", "worker_a", "198.51.100.2"),
+        ("refused", "worker_a", "worker_a", "198.51.100.2"),
     ])
-    assert rows[5] == ("success", "worker_b", "worker_b", "198.51.100.5")
+    assert rows[6] == ("success", "worker_b", "worker_b", "198.51.100.5")
     assert LoginEvent.objects.get(kind="success").user_agent == "Test/1.0"
 
 

@@ -325,3 +325,29 @@ def test_moderator_page_edits_and_releases_with_history(client, users, matters):
     client.post(reverse("moderation-act", args=[case.number, "hide"]), {"reason": "反映人要求撤下"})
     assert feed(client) == []
     assert list(case.publication.changes.values_list("action", "actor__username")) == [("release", "street"), ("hide", "street")]
+
+
+def test_staff_notes_with_personal_data_never_reach_the_feed(client, users, report):
+    """A released case's later staff notes are published only when they show no phone, ID or flat number."""
+    intake = report("06036", channel=Channel.RESIDENT, reporter_phone=PHONE, publish=True)
+    case = intake.case
+    moderation.release(case.publication, acting_user=users["community"], text="人行道堆满建筑垃圾")
+    services.do_accept_case(case, acting_user=users["community"])
+    services.do_dispatch_case(case, acting_user=users["community"])
+    services.do_sign_case(case, acting_user=users["worker_a"])
+    services.do_handle_case(case, acting_user=users["worker_a"], note="已联系业主 13700001111，1栋501 已清理")
+    (shown,) = feed(client)
+    assert shown["status_notes"] is None
+    for answer in (client.get(FEED).content.decode(), client.get(UPDATES).content.decode()):
+        assert "13700001111" not in answer and "1栋501" not in answer
+    services.do_verify_case(case, acting_user=users["community"], note="现场已清理干净")
+    (shown,) = feed(client)
+    assert shown["status_notes"] == "现场已清理干净"
+
+
+def test_a_photo_action_with_a_bad_photo_id_names_the_field(client, users, report):
+    case = report("06036", channel=Channel.RESIDENT, reporter_phone=PHONE, publish=True).case
+    client.force_login(users["street"])
+    for photo in ("abc", "9" * 40, ""):
+        response = client.post(reverse("moderation-act", args=[case.number, "photo"]), {"photo": photo, "rectangles": ""})
+        assert response.status_code == 400 and "请选择这件事件的照片" in response.content.decode()

@@ -535,13 +535,15 @@ def test_tracking_shows_public_timeline_without_names_or_phone(client, users, ma
     response = client.get(reverse("track"), {"number": case.number})
     assert response.status_code == 302
     html = client.get(response["Location"]).content.decode()
-    assert "已结案" in html and "邻里纠纷" in html and "已上门调解" in html
+    assert "已结案" in html and "邻里纠纷" in html
     assert "处置完成" in html  # the action's label
-    # Anyone may look a number up: no names, no phone, and the resident's address only for the resident.
-    for secret in ("李四科员", "worker_a", "community", "张三", PHONE, "139****5678", "幸福路 8 号"):
+    # Anyone may look a number up (they run in sequence): steps and times only; no staff note, no
+    # names, no phone, and the resident's address only for the resident.
+    for secret in ("已上门调解", "李四科员", "worker_a", "community", "张三", PHONE, "139****5678", "幸福路 8 号"):
         assert secret not in html, secret
     client.post(reverse("track-act", args=[case.number, "unlock"]), {"access_code": intake.access_code})
-    assert "幸福路 8 号" in client.get(reverse("track-case", args=[case.number])).content.decode()
+    unlocked = client.get(reverse("track-case", args=[case.number])).content.decode()
+    assert "幸福路 8 号" in unlocked and "已上门调解" in unlocked
 
 
 def test_tracking_hides_internal_events(client, users, matters, report):
@@ -598,7 +600,8 @@ def test_pages_follow_the_chosen_language(client, tree):
 
 
 def test_internal_notes_from_the_detail_page_stay_off_the_tracking_page(client, users, report):
-    case = report("S0001", channel=Channel.RESIDENT).case
+    intake = report("S0001", channel=Channel.RESIDENT)
+    case = intake.case
     client_for(client, users["community"])
     client.post(reverse("case-act", args=[case.number, "urge"]), {"note": "请尽快受理"})  # internal by the service's rule
     client.post(reverse("case-act", args=[case.number, "accept"]), {"note": "内部:已电话核实", "internal": "1"})
@@ -606,6 +609,9 @@ def test_internal_notes_from_the_detail_page_stay_off_the_tracking_page(client, 
     case.refresh_from_db()
     assert case.status == Status.DISPATCHED
     client.logout()
+    html = client.get(reverse("track-case", args=[case.number])).content.decode()
+    assert "派遣" in html and "派第1网格处理" not in html  # without the access code: the step, not the note
+    client.post(reverse("track-act", args=[case.number, "unlock"]), {"access_code": intake.access_code})
     html = client.get(reverse("track-case", args=[case.number])).content.decode()
     assert "派遣" in html and "派第1网格处理" in html
     assert "请尽快受理" not in html and "内部:已电话核实" not in html
@@ -632,3 +638,11 @@ def test_the_reporter_sees_their_photos_on_the_tracking_page_others_need_the_cod
     html = stranger.get(reverse("track-case", args=[case.number])).content.decode()
     assert reverse("case-photo", args=[photo.pk]) in html and "楼上漏水" in html
     assert stranger.get(reverse("case-photo", args=[photo.pk])).status_code == 200
+
+
+def test_cases_opened_in_households_are_not_tracked(client, users, report):
+    """A campaign check or a home visit has no resident to follow it; its number shows nothing."""
+    case = report("S0008", channel=Channel.GRID_WORKER, user=users["worker_a"]).case  # 防溺水隐患: a public matter
+    assert client.get(reverse("track-case", args=[case.number])).status_code == 200
+    Case.objects.filter(pk=case.pk).update(external_source="campaign")
+    assert client.get(reverse("track-case", args=[case.number])).status_code == 404

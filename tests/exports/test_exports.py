@@ -258,3 +258,11 @@ def test_too_many_pending_exports_are_refused_in_chinese(client, users, tree):
     assert job_from_redirect(response)  # the same export again: the pending job, not a sixth
     refused = client.post("/api/exports", {"kind": "reviews.daily", "params": {"region": tree.street.code}}, content_type="application/json")
     assert refused.status_code == 422 and "您已有5个导出正在排队或生成，请等它们完成后再导出。" in str(refused.json())
+
+
+@pytest.mark.parametrize("ballot", ["²", "1" * 5000, True, -1, "3.5"])
+def test_odd_ids_in_export_parameters_are_not_found_not_a_server_error(client, users, ballot):
+    client.force_login(users["street"])
+    response = client.post("/api/exports", {"kind": "votes.results", "params": {"ballot": ballot}}, content_type="application/json")
+    assert response.status_code in (403, 404, 422), response.status_code
+    assert not ExportJob.objects.exists()

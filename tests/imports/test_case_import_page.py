@@ -122,3 +122,51 @@ def test_the_real_worker_process_runs_the_import(client, users, settings):
     job.refresh_from_db()
     assert job.status == ImportStatus.DONE, job.errors
     assert Case.objects.filter(external_source="szcg").count() == 4
+
+
+def test_points_outside_the_importers_scope_land_in_the_chosen_grid(client, users, tree, make_user, django_capture_on_commit_callbacks):
+    """A community's staff cannot move another street's figures: a point located there counts as in no
+    grid of ours and goes to the grid the importer chose, with a warning naming the row."""
+    from tests.conftest import rect
+    from yiwang.regions import lookup
+    from yiwang.regions.models import Level, Region
+
+    # A neighbouring community of the same street, with a grid of its own.
+    other = Region.objects.create(parent=tree.street, level=Level.COMMUNITY, code="500154003002", name="平桥社区",
+                                  boundary=rect(108.32, 31.10, 108.34, 31.11))  # fmt: skip
+    Region.objects.create(parent=other, level=Level.GRID, grid_kind="regular", code="500154003002001", name="平桥社区第1网格",
+                          boundary=rect(108.32, 31.10, 108.34, 31.11), target_households=400)  # fmt: skip
+    lookup.invalidate()
+    community = make_user("yongxian", "community", tree.community)
+    client.force_login(community)
+    mapping = '{"lat": "纬度", "lon": "经度"}'
+    header = "工单编号,来电时间,诉求内容,事件地址,承办单位,办理时限,办结时间,办理结果,满意度,纬度,经度\n"
+    inside = "GD1,2026-03-02 09:15:22,楼道堆物,永先路1号,社区,2026-03-09 09:15:22,2026-03-05 16:40:00,已清理,满意,31.105,108.305\n"
+    elsewhere = "GD2,2026-03-02 10:15:22,路面破损,平桥路,街道,2026-03-09 10:15:22,2026-03-05 16:40:00,已修复,满意,31.105,108.33\n"
+    upload(client, (header + inside + elsewhere).encode(), mapping=mapping)
+    job = ImportJob.objects.get()
+    assert job.scope_path == tree.community.path and job.preview["rows"][0]["external_id"] == "GD1"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/imports/{job.pk}/start")
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE, job.errors
+    assert dict(Case.objects.values_list("external_id", "region__code")) == {"GD1": GRID_A, "GD2": GRID_A}
+    assert [(row, reason) for row, _, reason in job.warnings] == [(3, "坐标位于您的管辖范围之外，归入永先社区第1网格")]
+
+
+def test_uploads_never_started_are_deleted_after_a_day(client, users):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from yiwang.imports.services import prune_previews
+
+    client.force_login(users["street"])
+    upload(client, (SAMPLES / "hotline12345.csv").read_bytes())
+    job = ImportJob.objects.get()
+    stored = job.file.path
+    assert prune_previews(now=timezone.now() + timedelta(hours=23)) == 0 and Path(stored).exists()
+    assert prune_previews(now=timezone.now() + timedelta(hours=25)) == 1
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED and not job.file and not Path(stored).exists()
+    assert "未确认导入，文件已删除" in client.get(f"/imports/{job.pk}/").content.decode()

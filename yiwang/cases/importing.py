@@ -498,6 +498,7 @@ def import_cases(
     encoding: str | None = None,
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
+    scope_path: str = "",
 ) -> ImportResult:
     """Import the cases in `source` (a path, bytes or file) read through `mapping`.
 
@@ -506,7 +507,9 @@ def import_cases(
     which writes the good rows and returns the bad ones in `skipped`. MappingError for a bad mapping.
     There is no user and no scope check: the command line is run by whoever runs the site, and the
     staff page (yiwang.imports) checks the user before it queues the job. `progress(done, total)`
-    is told every few thousand rows checked, and once more when the rows are written.
+    is told every few thousand rows checked, and once more when the rows are written. With
+    `scope_path` (the importing user's), a point in a grid outside it counts as in no grid of ours:
+    the case goes to `region`, with a warning naming the row.
     """
     target = _target(region)
     try:
@@ -519,7 +522,7 @@ def import_cases(
     if errors and not skip_bad_rows:
         raise ImportFailed(errors)
     try:
-        created = _write(rows, mapping=mapping, target=target, table=table, now=now)
+        created = _write(rows, mapping=mapping, target=target, table=table, now=now, scope_path=scope_path, warnings=warnings)
     except IntegrityError:
         # Someone imported some of these while we checked: name them.
         clashes = _already_imported(mapping.source, rows, table.headers[mapping.external_id])
@@ -561,7 +564,7 @@ def preview_cases(source: Any, *, mapping: Mapping, encoding: str | None = None,
     def shown(value: datetime | None) -> str:
         return f"{value.astimezone(site):%Y-%m-%d %H:%M}" if value else ""
 
-    return [{"row": r.row, "external_id": r.external_id, "status": Status(r.status).label, "reported_at": shown(r.reported_at),
+    return [{"row": r.row, "external_id": r.external_id, "status": str(Status(r.status).label), "reported_at": shown(r.reported_at),
              "due_at": shown(r.due_at), "ended_at": shown(r.ended_at), "matter": r.matter.name, "address": r.address,
              "description": r.description} for r in rows], errors  # fmt: skip
 
@@ -692,9 +695,11 @@ def _already_imported(source: str, rows: list[_Row], column: str) -> list[RowErr
     return [RowError(r.row, column, f"编号 {r.external_id} 已从来源 {source} 导入过") for r in rows if r.external_id in existing]
 
 
-def _grids(rows: list[_Row], mapping: Mapping, target: Region) -> list[tuple[Region, Region | None, float | None, float | None]]:
+def _grids(rows: list[_Row], mapping: Mapping, target: Region, *, scope_path: str = "",
+           outside: list[int] | None = None) -> list[tuple[Region, Region | None, float | None, float | None]]:
     """(grid, micro-grid, lon, lat) per row: where its point falls, else the target. Points are
-    located in one vectorised call and stored in WGS-84."""
+    located in one vectorised call and stored in WGS-84. A grid outside `scope_path` is taken as no
+    grid of ours (its row is added to `outside`)."""
     fallback = (target.parent, target) if target.level == RegionLevel.MICRO_GRID else (target, None)
     placed = [r for r in rows if r.position is not None]
     lats = [r.position[0] for r in placed]
@@ -711,6 +716,10 @@ def _grids(rows: list[_Row], mapping: Mapping, target: Region) -> list[tuple[Reg
         for r, loc, lon, lat in zip(placed, locations, lons, lats, strict=True):
             # .get: a grid deleted since the index was built (it lags by up to a second) is no grid.
             grid, micro = regions.get(loc.grid_id), regions.get(loc.micro_grid_id)
+            if grid is not None and not grid.path.startswith(scope_path):
+                grid = None
+                if outside is not None:
+                    outside.append(r.row)
             found[r.row] = (grid, micro, float(lon), float(lat)) if grid else (*fallback, float(lon), float(lat))
     return [found.get(r.row) or (*fallback, None, None) for r in rows]
 
@@ -730,12 +739,17 @@ NOTE_NO_SOURCE_DUE_CLOSED = "来源未提供办理时限，不判断是否按期
 NOTE_NO_SOURCE_DUE_OPEN = "来源未提供办理时限，按本系统事项时限自来源上报时间起算"
 
 
-def _write(rows: list[_Row], *, mapping: Mapping, target: Region, table: Table, now: datetime) -> int:
+def _write(rows: list[_Row], *, mapping: Mapping, target: Region, table: Table, now: datetime, scope_path: str = "",
+           warnings: list[RowError] | None = None) -> int:
     """Cases and their events as plain rows: a model instance per row (bulk_create) costs several
     times what the database does. Ids are reserved first, so numbers and events need no second pass."""
     if not rows:
         return 0
-    places = _grids(rows, mapping, target)
+    outside: list[int] = []
+    places = _grids(rows, mapping, target, scope_path=scope_path, outside=outside)
+    if warnings is not None and outside:
+        column = table.headers.get(mapping.point or mapping.lat, "")
+        warnings.extend(RowError(row, column, f"坐标位于您的管辖范围之外，归入{target.name}") for row in outside)
     site = timezone.get_default_timezone()
     db_time = _db_time()
     as_json = connection.ops.adapt_json_value

@@ -30,11 +30,13 @@ class SweepResult:
     links_reminded: int = 0
     ballots_closed: int = 0
     login_events_pruned: int = 0
+    import_previews_pruned: int = 0
 
 
 def sweep(*, now: datetime | None = None) -> SweepResult:
     from yiwang.ab_roles.services import hand_over_started_leaves
     from yiwang.accounts.services import prune_login_events
+    from yiwang.imports.services import prune_previews
     from yiwang.links.services import remind_missed
     from yiwang.votes.services import close_due_ballots
 
@@ -57,6 +59,8 @@ def sweep(*, now: datetime | None = None) -> SweepResult:
     result.ballots_closed = close_due_ballots(now=now)
     # Login events past their retention (YIWANG_LOGIN_LOG_DAYS).
     result.login_events_pruned = prune_login_events(now=now)
+    # Uploads previewed but never started (YIWANG_IMPORT_PREVIEW_HOURS).
+    result.import_previews_pruned = prune_previews(now=now)
     return result
 
 

@@ -104,7 +104,7 @@ def devices(request):
 @router.get("/care", response=dict)
 def care(request):
     screen = _screen(request)
-    return selectors.care_coverage(screen.place)
+    return selectors.care_coverage(screen.place, screen.user)
 
 
 @router.get("/cases/{number}/dispatch-options", response=dict)

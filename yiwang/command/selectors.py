@@ -470,12 +470,14 @@ def recent_alerts(user, place: Region | None, *, limit: int = 10) -> list[dict]:
     return [{"device": a.device.name, "kind": a.kind, "at": a.received_at.isoformat(), "case": a.case.number} for a in rows]
 
 
-def care_coverage(place: Region | None, *, worst: int = 12) -> dict:
-    """Key-person care (yiwang.gridwork.selectors): totals and the grids with the lowest coverage."""
+def care_coverage(place: Region | None, user, *, worst: int = 12) -> dict:
+    """Key-person care (yiwang.gridwork.selectors): totals and the grids with the lowest coverage,
+    counting only the persons `user` may see (need to know, sensitive groups only with the
+    permission): a count per grid of persons under a sensitive-group plan would tell where they live."""
     from yiwang.gridwork import selectors as gridwork
 
     path = place.path if place is not None else ""
-    rows = gridwork.care_rows(region_path=path)
+    rows = gridwork.care_rows(region_path=path, viewer=user)
     totals = gridwork.totals(rows)
     grids = [g for g in gridwork.coverage_by_grid(rows, region_path=path) if g.under_plan and g.grid.path.startswith(path)]
     grids.sort(key=lambda g: (g.rate if g.rate is not None else 2, g.grid.path))

@@ -10,6 +10,7 @@ from django.urls import reverse
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
+from yiwang.accounts.addresses import client_address
 from yiwang.api.common import acting_user
 from yiwang.api.params import Page
 
@@ -91,7 +92,7 @@ def export_file(request, job_id: int):
         handle = job.file.open("rb")
     except FileNotFoundError:
         raise Http404("export file gone") from None
-    services.record_download(job, acting_user=user, channel="api", remote_addr=request.META.get("REMOTE_ADDR", ""))
+    services.record_download(job, acting_user=user, channel="api", remote_addr=client_address(request))
     response = FileResponse(handle, content_type=job.content_type or "application/octet-stream", as_attachment=True, filename=job.filename)
     response["Cache-Control"] = "private, no-store"
     return response

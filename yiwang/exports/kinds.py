@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit
-from yiwang.core.params import MAX_INT
+from yiwang.core.params import MAX_INT, int_param
 from yiwang.core.scope import Action, Role, get_in_scope, role_allows
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -61,9 +61,10 @@ def _require_staff(user) -> None:
 
 def _int(params: dict, key: str) -> int:
     value = params.get(key)
-    if isinstance(value, bool) or not str(value or "").isdigit() or int(value) > MAX_INT:
+    number = None if isinstance(value, bool) else int_param(value, low=0, high=MAX_INT)
+    if number is None:
         raise Http404(f"bad {key}")
-    return int(value)
+    return number
 
 
 # The registry (人房地物) ---------------------------------------------------------------------------
@@ -182,7 +183,7 @@ def _organization(user, params: dict):
     if organization is None:
         raise Http404
     year = params.get("year")
-    return organization, (int(year) if str(year or "").isdigit() else None)
+    return organization, int_param(year, low=1900, high=2200)
 
 
 def _organization_prepare(user, params: dict) -> Prepared:

@@ -15,6 +15,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from yiwang.accounts.addresses import client_address
+
 from . import selectors, services
 from .kinds import KINDS
 
@@ -70,7 +72,7 @@ def download(request, pk: int):
         handle = job.file.open("rb")
     except FileNotFoundError:
         raise Http404("export file gone") from None
-    services.record_download(job, acting_user=request.user, remote_addr=request.META.get("REMOTE_ADDR", ""))
+    services.record_download(job, acting_user=request.user, remote_addr=client_address(request))
     response = FileResponse(handle, content_type=job.content_type or "application/octet-stream", as_attachment=True, filename=job.filename)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"

@@ -11,6 +11,7 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
+from yiwang.accounts.addresses import client_address
 from yiwang.api.common import acting_user, get_scoped, scoped, under_region
 from yiwang.api.params import Count, Day, Finite, Id, IdQuery, Moment, Page
 from yiwang.core.scope import Action, scope_path
@@ -285,7 +286,7 @@ def list_visits(request, region: str | None = None, worker: str | None = None, p
     if person:
         visits = visits.filter(persons__id=person)
         access.log_person_views(user=acting_user(request), persons=Person.objects.restrict(acting_user(request)).filter(pk=person),
-                                channel="api", remote_addr=request.META.get("REMOTE_ADDR", ""))
+                                channel="api", remote_addr=client_address(request))
     return _visits(visits)
 
 
@@ -293,7 +294,7 @@ def list_visits(request, region: str | None = None, worker: str | None = None, p
 def get_visit(request, visit_id: int):
     visit = _visits(HomeVisit.objects.filter(pk=get_scoped(request, HomeVisit, pk=visit_id).pk)).get()
     access.log_person_views(user=acting_user(request), persons=visit.persons.all(), channel="api",
-                            remote_addr=request.META.get("REMOTE_ADDR", ""))
+                            remote_addr=client_address(request))
     return visit
 
 

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from yiwang.accounts.addresses import client_address
 from yiwang.core.scope import Action, Role, get_in_scope, scope_path
 from yiwang.regions.models import Region
 from yiwang.registry import access
@@ -169,7 +170,7 @@ def _record_page(request, model, pk: int):
     findings = record.findings.select_related("case", "case__matter").order_by("row")
     # Only the persons met whom the viewer may see (need to know, sensitive groups), each look logged.
     persons = list(record.persons.filter(pk__in=Person.objects.restrict(user).values("pk")).order_by("name")) if model is HomeVisit else []
-    access.log_person_views(user=user, persons=persons, channel="page", remote_addr=request.META.get("REMOTE_ADDR", ""))
+    access.log_person_views(user=user, persons=persons, channel="page", remote_addr=client_address(request))
     return render(request, "gridwork/record.html", {"record": record, "findings": findings, "persons": persons})
 
 

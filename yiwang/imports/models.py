@@ -31,6 +31,10 @@ class ImportJob(models.Model):
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("默认网格"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
                                    verbose_name=_("导入人"))  # fmt: skip
+    # The importer's scope when the file came: cases located outside it land in `region` instead.
+    scope_path = models.CharField(_("管辖范围"), max_length=255, blank=True)
+    # The mapping and the first rows as they would be imported, read once when the file came.
+    preview = models.JSONField(_("预览"), default=dict, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.PREVIEW, db_index=True)
     progress = models.PositiveSmallIntegerField(_("进度(%)"), default=0)
     rows = models.PositiveIntegerField(_("数据行数"), null=True, blank=True)

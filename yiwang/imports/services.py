@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -15,9 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.cases.importing import PRESETS, Mapping, MappingError, import_cases, preset
+from yiwang.cases.importing import PRESETS, Mapping, MappingError, import_cases, preset, preview_cases
 from yiwang.core import audit
-from yiwang.core.scope import Action, is_command_center_staff, role_allows
+from yiwang.core.scope import Action, is_command_center_staff, role_allows, scope_path
 from yiwang.core.tabular import ImportFailed
 from yiwang.regions.models import Level, Region
 
@@ -26,6 +27,9 @@ from .tasks import run_import
 
 log = logging.getLogger(__name__)
 SUFFIXES = (".csv", ".xlsx")
+# The preview reads the head of a CSV file only: enough for its first rows, never the whole upload.
+PREVIEW_BYTES = 256 * 1024
+PREVIEW_ROWS = 5
 
 
 def may_import(user) -> bool:
@@ -79,11 +83,43 @@ def upload_import(*, acting_user, upload, preset_name: str, mapping_text: str, e
             problems["mapping"] = str(exc)
     if problems:
         raise ValidationError(problems)
+    content = upload.read()
+    suffix = Path(upload.name).suffix.lower()
     job = ImportJob(filename=Path(upload.name).name[:200], encoding=encoding, preset=preset_name, mapping=mapping, region=region,
-                    created_by=acting_user, created_at=timezone.now())  # fmt: skip
-    job.file.save(f"cases{Path(upload.name).suffix.lower()}", ContentFile(upload.read()), save=False)
+                    created_by=acting_user, created_at=timezone.now(), scope_path=scope_path(acting_user) or "")  # fmt: skip
+    job.preview = _preview(job, content, suffix)
+    job.file.save(f"cases{suffix}", ContentFile(content), save=False)
     job.save()
     return job
+
+
+def _preview(job: ImportJob, content: bytes, suffix: str) -> dict:
+    """Our field ← the file's column, and the first rows as they would be imported, with their problems."""
+    mapping = mapping_of(job)
+    fields = [(label, column) for label, column in (
+        (_("来源编号"), mapping.external_id), (_("上报时间"), mapping.reported_at), (_("办理时限"), mapping.due_at),
+        (_("结束时间"), " / ".join(mapping.closed_at)), (_("状态"), mapping.status), (_("分类"), " / ".join(mapping.category)),
+        (_("地址"), mapping.address), (_("描述"), " / ".join(mapping.description)), (_("承办单位"), mapping.agency),
+    ) if column]  # fmt: skip
+    if suffix == ".csv" and len(content) > PREVIEW_BYTES:
+        content = content[: content.rfind(b"\n", 0, PREVIEW_BYTES) + 1] or content[:PREVIEW_BYTES]
+    rows, errors = preview_cases(content, mapping=mapping, encoding=job.encoding or None, limit=PREVIEW_ROWS)
+    return {"fields": fields, "rows": rows, "errors": [[e.row, e.column, e.reason] for e in errors]}
+
+
+def prune_previews(*, now=None, hours: int | None = None) -> int:
+    """Uploads previewed but never started are deleted after a day: they hold residents' names and phones."""
+    now = now or timezone.now()
+    hours = settings.YIWANG_IMPORT_PREVIEW_HOURS if hours is None else hours
+    stale = ImportJob.objects.filter(status=ImportStatus.PREVIEW, created_at__lt=now - timedelta(hours=hours))
+    pruned = 0
+    for job in stale:
+        job.file.delete(save=False)
+        message = _("上传后 %(hours)d 小时内未确认导入，文件已删除，请重新上传。") % {"hours": hours}
+        ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PREVIEW).update(
+            status=ImportStatus.FAILED, file="", finished_at=now, errors=[[None, "", message]])
+        pruned += 1
+    return pruned
 
 
 def start_import(*, job: ImportJob, acting_user) -> ImportJob:
@@ -123,8 +159,9 @@ def run_job(*, job_id: int) -> str:
     try:
         with job.file.open("rb") as handle:
             content = handle.read()
+        # The importer's scope when the job was queued: points in grids outside it land in its target grid.
         result = import_cases(content, mapping=mapping_of(job), region=job.region, encoding=job.encoding or None,
-                              progress=_progress(job.pk))  # fmt: skip
+                              progress=_progress(job.pk), scope_path=job.scope_path)  # fmt: skip
     except ImportFailed as failed:
         outcome["errors"] = [[e.row, e.column, e.reason] for e in failed.errors]
     except MappingError as exc:

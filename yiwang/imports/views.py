@@ -46,7 +46,8 @@ def job_page(request, pk: int):
     job = selectors.job_of(request.user, pk)
     context = {"job": job}
     if job.status == ImportStatus.PREVIEW:
-        context["fields"], context["rows"], context["preview_errors"] = selectors.preview(job)
+        context.update(fields=job.preview.get("fields", []), rows=job.preview.get("rows", []),
+                       preview_errors=job.preview.get("errors", []))
     template = "imports/_progress.html" if request.headers.get("HX-Request") else "imports/job.html"
     return render(request, template, context)
 

@@ -188,6 +188,14 @@ def notice(case: Case) -> str | None:
 RESIDENT_ACTIONS = ["report", "rate", "rate_unsatisfied", "reopen"]
 
 
+def publishable_note(note: str | None, *, case: Case) -> str:
+    """A staff note that no moderator read goes out only when it shows no phone, ID number, flat
+    number or registry name of the case's community; otherwise the update goes out without text."""
+    if not note or moderation.find_hits(note, case=case):
+        return ""
+    return note
+
+
 def staff_events():
     return CaseEvent.objects.filter(public=True).exclude(action__in=RESIDENT_ACTIONS)
 
@@ -211,8 +219,9 @@ def record(request, case: Case) -> dict:
     return {
         "service_request_id": case.number,
         "status": "open" if case.is_open else "closed",
-        # The staff's public reply: the moderator's, else the latest note staff made public.
-        "status_notes": published.reply or case.status_note or None,
+        # The staff's public reply: the moderator's, else the latest note staff made public, unless
+        # it looks like personal data (no moderator read it).
+        "status_notes": published.reply or publishable_note(case.status_note, case=case) or None,
         "service_name": case.matter.name,
         "service_code": case.matter.service_code,
         "description": published.text[:MAX_DESCRIPTION] or None,
@@ -445,7 +454,7 @@ def updates(request, fmt):
         "service_request_id": event.case.number,
         "status": "open" if event.to_status in OPEN_STATUSES else "closed",
         "updated_datetime": iso(event.at),
-        "description": event.note or None,
+        "description": publishable_note(event.note, case=event.case) or None,
         "media_url": media_url(request, event.photo),
     } for event in page(events, params)], fmt, "service_requests_updates")
 

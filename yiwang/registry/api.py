@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from yiwang.accounts.addresses import client_address
 from yiwang.api.common import acting_user, get_scoped, scoped, under_region
 from yiwang.api.params import Id, Moment, Page
 from yiwang.core.scope import Action
@@ -67,7 +68,7 @@ class PersonFilter(Schema):
 def list_persons(request, filters: Query[PersonFilter]):
     user = acting_user(request)
     access.check_tag_filter(user, filters.tag)
-    access.log_person_list(user=user, tag=filters.tag, channel="api", filters=filters.dict(), remote_addr=request.META.get("REMOTE_ADDR", ""))
+    access.log_person_list(user=user, tag=filters.tag, channel="api", filters=filters.dict(), remote_addr=client_address(request))
     qs = scoped(request, Person).select_related("region", "household").prefetch_related("tags")
     qs = under_region(qs, filters.region)
     if filters.tag:
@@ -80,7 +81,7 @@ def list_persons(request, filters: Query[PersonFilter]):
 @router.get("/persons/{person_id}", response=PersonOut)
 def get_person(request, person_id: int):
     person = get_scoped(request, Person, pk=person_id)
-    access.log_person_views(user=acting_user(request), persons=[person], channel="api", remote_addr=request.META.get("REMOTE_ADDR", ""))
+    access.log_person_views(user=acting_user(request), persons=[person], channel="api", remote_addr=client_address(request))
     return person
 
 
@@ -94,7 +95,7 @@ def reveal_person(request, person_id: int):
     """ID number and phone in clear; allowed to community staff and grid workers, and logged."""
     person = get_scoped(request, Person, Action.VIEW, pk=person_id)
     return services.reveal_person(person=person, acting_user=acting_user(request), channel="api",
-                                  remote_addr=request.META.get("REMOTE_ADDR", ""))
+                                  remote_addr=client_address(request))
 
 
 class BuildingOut(RegionRef):

@@ -533,9 +533,15 @@ def me(request):
 
 @router.get("/hours")
 def hours(request, region: str, since: datetime, until: datetime):
-    """Recorded hours per person under a region in scope (the hours_by_person contract)."""
+    """Recorded hours per person under a region in scope (the hours_by_person contract), for the
+    persons the registry's rules let the caller see (need to know for departments, sensitive groups
+    only with the permission); the others are left out, not listed without a name. The region rule
+    is the tasks' (as for claims): a volunteer living elsewhere who served here is listed."""
+    from yiwang.registry.access import limit_persons
+
+    user = acting_user(request)
     target = _region(request, region)
-    require(acting_user(request), Action.VIEW, target.path)
+    require(user, Action.VIEW, target.path)
     totals = selectors.hours_by_person(region_path=target.path, since=since, until=until)
-    names = dict(Person.objects.filter(pk__in=totals).values_list("pk", "name"))
-    return [{"person_id": pk, "name": names.get(pk, ""), "hours": value} for pk, value in sorted(totals.items())]
+    names = dict(limit_persons(Person.objects.filter(pk__in=totals), user).values_list("pk", "name"))
+    return [{"person_id": pk, "name": names[pk], "hours": value} for pk, value in sorted(totals.items()) if pk in names]

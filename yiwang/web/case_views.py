@@ -621,8 +621,12 @@ def summons_part_step(request, part_id: int, step: str):
 # Public tracking ---------------------------------------------------------------------------------
 
 def _trackable(number: str) -> Case:
+    # Cases that staff opened in a household (campaign checks, patrols, home visits) have no
+    # resident to follow them: they are not tracked at all.
+    from yiwang.cases.moderation import HOUSEHOLD_SOURCES
+
     case = (Case.objects.select_related("matter", "region").filter(number=number)
-            .filter(Q(matter__public=True) | Q(channel__in=RESIDENT_CHANNELS)).first())
+            .filter(Q(matter__public=True) | Q(channel__in=RESIDENT_CHANNELS)).exclude(external_source__in=HOUSEHOLD_SOURCES).first())
     if case is None:
         raise Http404("no such case")
     return case
@@ -638,12 +642,11 @@ def _remember_tracked(request, case: Case) -> None:
 
 
 def _track_context(request, case: Case, **extra) -> dict:
-    """The public timeline; the reporter's own words (the description, the report's note) and the
-    photos only for a browser that reported the case or showed its access code."""
+    """The timeline's steps and times for anyone with the number (numbers run in sequence, so
+    anyone can guess one); every note, the reporter's own words, the rating and the photos only for a
+    browser that reported the case or showed its access code. Staff notes name people and flats."""
     owner = case.number in request.session.get(TRACKED_SESSION_KEY, [])
-    # The resident's own words (report, rating, reopening) are theirs: shown only to them.
-    own_words = {"report", "rate", "rate_unsatisfied", "reopen"}
-    events = [{"at": e.at, "label": ACTION_LABELS.get(e.action, e.action), "note": e.note if owner or e.action not in own_words else "",
+    events = [{"at": e.at, "label": ACTION_LABELS.get(e.action, e.action), "note": e.note if owner else "",
                "status": Status(e.to_status).label if e.to_status in Status.values else ""}
               for e in selectors.public_timeline(case)]
     publication = CasePublication.objects.filter(case=case).first() if owner else None

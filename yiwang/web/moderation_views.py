@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from yiwang.cases import moderation
 from yiwang.cases.models import Case, CasePhoto, CasePublication, PhotoKind, PublicationState
 from yiwang.cases.photos import dimensions
+from yiwang.core.params import int_param
 from yiwang.core.scope import get_in_scope
 
 from . import case_forms, errors
@@ -159,7 +160,7 @@ def act(request, number: str, action: str):
         elif action == "ban":
             moderation.ban_reporter(case, acting_user=user, reason=reason)
         else:
-            photo = CasePhoto.objects.filter(case=case, pk=post.get("photo") or 0).first()
+            photo = CasePhoto.objects.filter(case=case, pk=int_param(post.get("photo"), 0, low=0)).first()
             if photo is None:
                 raise ValidationError({"case": _("请选择这件事件的照片")})
             if action == "photo":

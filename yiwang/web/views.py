@@ -11,6 +11,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from yiwang.accounts.addresses import client_address
 from yiwang.core.scope import Action, Role, get_in_scope, role_allows
 from yiwang.party import selectors as party_selectors
 from yiwang.regions import selectors as region_selectors
@@ -88,7 +89,7 @@ def persons_page(request):
     query = request.GET.get("q", "").strip()
     registry_access.check_tag_filter(request.user, tag)
     registry_access.log_person_list(user=request.user, tag=tag, channel="page", filters={"tag": tag, "q": query},
-                                    remote_addr=request.META.get("REMOTE_ADDR", ""))
+                                    remote_addr=client_address(request))
     if tag:
         persons = persons.filter(tags__tag=tag)
     if query:
@@ -108,7 +109,7 @@ def persons_page(request):
 def reveal_person(request, person_id: int):
     person = get_in_scope(request.user, Person, pk=person_id)
     values = registry_services.reveal_person(person=person, acting_user=request.user, channel="page",
-                                             remote_addr=request.META.get("REMOTE_ADDR", ""))
+                                             remote_addr=client_address(request))
     return render(request, "web/_revealed.html", {"values": values})
 
 

@@ -25,7 +25,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from yiwang.api.common import acting_user, scoped, under_region
+from yiwang.api.common import acting_user, under_region
 from yiwang.api.params import Day, Id, Page
 from yiwang.core.scope import Action
 from yiwang.matters.models import Department
@@ -207,7 +207,7 @@ def claimed_wishes(request):
 @router.get("/counts", response=CountsOut)
 def counts(request, region: str | None = None, since: date | None = None, until: date | None = None):
     """Counts in the caller's scope; `since`/`until` (dates, until exclusive) filter on the posting date."""
-    wishes = under_region(scoped(request, Wish), region)
+    wishes = under_region(selectors.in_scope(acting_user(request)), region)
     if since:
         wishes = wishes.filter(posted_at__date__gte=since)
     if until:

@@ -1,8 +1,8 @@
 """Reads of micro-wishes: what each kind of user may see, and the counts.
 
-Staff see wishes through `restrict()`. Residents and claimants see only what is theirs to see:
-their own wishes, the published wishes of their community (or the communities where they may
-claim), and the wishes they claimed.
+Staff see wishes through `in_scope()`: `restrict()`, then the registry's person rules for the
+wisher. Residents and claimants see only what is theirs to see: their own wishes, the published
+wishes of their community (or the communities where they may claim), and the wishes they claimed.
 """
 
 from __future__ import annotations
@@ -38,8 +38,21 @@ def counts_by_claimant(*, region_path: str, since: datetime, until: datetime) ->
     return counts
 
 
+def in_scope(user, action: Action = Action.VIEW) -> QuerySet:
+    """Wishes in the user's staff scope: the region rule, then the registry's person rules for the
+    wisher (a wish is a row about its person, visible exactly when the person is: need to know for
+    departments, sensitive groups only with the permission; registry.models.PersonLinkedQuerySet)."""
+    from yiwang.registry import access
+    from yiwang.registry.models import Person
+
+    queryset = Wish.objects.restrict(user, action)
+    if not access.person_rules_apply(user):
+        return queryset
+    return queryset.filter(person__in=Person.objects.restrict(user, action).values("pk"))
+
+
 def staff_wishes(user, action: Action = Action.VIEW) -> QuerySet:
-    return Wish.objects.restrict(user, action).select_related("region", "person", "claimant_person", "claimant_unit")
+    return in_scope(user, action).select_related("region", "person", "claimant_person", "claimant_unit")
 
 
 def own_wishes(user) -> QuerySet:
@@ -95,7 +108,7 @@ def visible_to(user) -> QuerySet:
     if user is None or not user.is_authenticated:
         return Wish.objects.none()
     identities = claimant_identities(user)
-    ids = set(Wish.objects.restrict(user).values_list("pk", flat=True)) if user.role != "resident" or user.is_superuser else set()
+    ids = set(in_scope(user).values_list("pk", flat=True)) if user.role != "resident" or user.is_superuser else set()
     ids |= set(own_wishes(user).values_list("pk", flat=True))
     # Published-and-later wishes where the user may claim (so a late click learns it was taken)
     # and in the community where they live; never those waiting for review, rejected or withdrawn.
@@ -111,7 +124,7 @@ def sees_details(user, wish: Wish) -> bool:
     """The wisher's full name and address: staff in scope, the wisher and the claimant only."""
     if user is None or not user.is_authenticated:
         return False
-    if Wish.objects.restrict(user).filter(pk=wish.pk).exists() or getattr(user, "person_id", None) == wish.person_id:
+    if in_scope(user).filter(pk=wish.pk).exists() or getattr(user, "person_id", None) == wish.person_id:
         return True
     return claimed_by(claimant_identities(user)).filter(pk=wish.pk).exists()
 

@@ -29,7 +29,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from yiwang.core.params import date_param, int_param
-from yiwang.core.scope import Action, Role, get_in_scope
+from yiwang.core.scope import Action, Role
 from yiwang.forces.models import ForceMember, ForceRole
 from yiwang.matters.models import Department
 from yiwang.party.models import PartyMember
@@ -226,11 +226,19 @@ def _dispatch_choices(wish: Wish) -> dict:
     return {"dispatch_persons": sorted(persons.items(), key=lambda kv: kv[1]), "dispatch_units": units}
 
 
+def _staff_wish_or_404(user, pk: int) -> Wish:
+    """A wish in the user's staff scope, the registry's person rules included (selectors.in_scope)."""
+    wish = selectors.in_scope(user).filter(pk=pk).first()
+    if wish is None:
+        raise Http404("wish not found")
+    return wish
+
+
 @login_required
 def detail(request, pk: int):
     _require_staff(request.user)
-    wish = get_in_scope(request.user, Wish, Action.VIEW, pk=pk)
-    can_change = Wish.objects.restrict(request.user, Action.CHANGE).filter(pk=pk).exists()
+    wish = _staff_wish_or_404(request.user, pk)
+    can_change = selectors.in_scope(request.user, Action.CHANGE).filter(pk=pk).exists()
     return render(request, "wishes/detail.html", {
         "wish": wish, "events": wish.events.select_related("actor"), "photos": wish.photos.all(), "can_change": can_change,
         "can_review": can_change and (request.user.is_superuser or request.user.role in services.REVIEW_ROLES),
@@ -251,7 +259,7 @@ def act(request, pk: int, action: str):
     _require_staff(request.user)
     if action not in STAFF_ACTIONS:
         raise Http404("unknown action")
-    wish = get_in_scope(request.user, Wish, Action.VIEW, pk=pk)
+    wish = _staff_wish_or_404(request.user, pk)
     if action in ("approve", "reject", "dispatch"):
         try:
             if action == "approve":
