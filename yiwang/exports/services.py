@@ -113,7 +113,7 @@ def run_export(job_id: int, *, every: int | None = None) -> str:
     """
     now = timezone.now()
     with transaction.atomic():
-        job = ExportJob.objects.select_for_update().select_related("created_by", "created_by__scope_region").filter(pk=job_id).first()
+        job = ExportJob.objects.select_for_update(of=("self",)).select_related("created_by", "created_by__scope_region").filter(pk=job_id).first()
         if job is None or job.status != ExportStatus.QUEUED:
             return job.status if job else "missing"
         job.status, job.started_at, job.heartbeat_at = ExportStatus.RUNNING, now, now
