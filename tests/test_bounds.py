@@ -243,3 +243,19 @@ def test_page_number_helpers():
     assert int_param(HUGE) is None and int_param("9" * 5000, 3) == 3 and int_param("abc", 1) == 1 and int_param(None, 2) == 2
     assert year_param("0", 2026) == 2026 and year_param("2025", 2026) == 2025
     assert date_param("0001-01-01") is None and date_param("2026-02-30") is None and date_param("2026-02-03") == date(2026, 2, 3)
+
+
+@pytest.mark.parametrize("path", ["/api/links/visits", "/api/cases", "/api/registry/persons"])
+def test_a_nul_character_in_a_parameter_is_refused_naming_it(client, users, path):
+    """PostgreSQL text cannot hold NUL: found by the fuzzer as a 500 on PostgreSQL only."""
+    client.force_login(users["district"])
+    response = client.get(path, {"region": "500\x00154"})
+    assert response.status_code == 422 and response.json() == {"detail": {"region": ["不能包含空字符"]}}
+
+
+def test_a_nul_character_in_a_body_or_page_form_is_refused(client, users):
+    client.force_login(users["district"])
+    response = client.post("/api/exports", '{"kind": "registry\\u0000", "params": {}}', content_type="application/json")
+    assert response.status_code == 422 and response.json() == {"detail": {"body": ["不能包含空字符"]}}
+    response = client.post("/search/", {"q": "张\x00三"})
+    assert response.status_code == 400 and "q：不能包含空字符" in response.content.decode()

@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Serves collected static files (including the npm assets) without a CDN or a separate web server.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL character in any parameter is refused, naming it (PostgreSQL cannot store one).
+    "yiwang.core.middleware.RejectNulCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "yiwang.web.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",

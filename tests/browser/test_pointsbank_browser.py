@@ -80,7 +80,7 @@ def test_grid_worker_grants_points_with_evidence_on_a_phone(phone, live_server, 
     person.name = "王桂英"
     person.save(update_fields=["name"])
     _login(phone, live_server, "worker_a", "/pointsbank/")
-    phone.fill("input[name=q]", "王桂英")
+    phone.fill("form:not(.header-search) input[name=q]", "王桂英")  # not the header's search box
     phone.get_by_role("button", name="查找").click()
     phone.get_by_test_id("found").get_by_role("link", name="王桂英").click()
     phone.select_option("select[name=rule_code]", "moral:ml_help")
