@@ -287,8 +287,11 @@ def test_long_query_is_cut_and_odd_characters_are_words(client, users, tree):
     page = _search(client, "100%_")
     assert _count(page, "cases") == 1 and case.number in page
     assert _count(_search(client, "0%1"), "cases") == 0  # % is a character here, not a wildcard
-    page = _search(client, "\x00'\"<script>")
+    page = _search(client, "'\"<script>")
     assert 'data-testid="search-empty"' in page and "<script>" not in page.split("</header>")[1]
+    # A NUL character is refused for the whole site before the search sees it (core/middleware.py).
+    response = client.get("/search/", {"q": "\x00'\"<script>"})
+    assert response.status_code == 400 and "q：不能包含空字符" in response.content.decode()
 
 
 def test_anonymous_and_residents_have_no_access(client, users):

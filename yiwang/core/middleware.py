@@ -16,7 +16,9 @@ def nul_field(request) -> str | None:
         if "\x00" in key or any("\x00" in v for v in values):
             return key.replace("\x00", "")
     content_type = request.META.get("CONTENT_TYPE", "")
-    if request.method in ("POST", "PUT", "PATCH"):
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return None
+    try:
         if content_type.startswith("application/json"):
             body = request.body
             if b"\x00" in body or JSON_NUL in body.lower():
@@ -25,6 +27,8 @@ def nul_field(request) -> str | None:
             for key, values in request.POST.lists():
                 if "\x00" in key or any("\x00" in v for v in values):
                     return key.replace("\x00", "")
+    except Exception:  # noqa: BLE001 - a body Django cannot parse is the view's to refuse, after its own checks (401 first)
+        return None
     return None
 
 
