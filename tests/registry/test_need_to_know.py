@@ -17,15 +17,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def department(users, tree):
-    from yiwang.matters.models import Department
-
-    dept = Department.objects.create(code="CG01", name="城管执法局", kind="urban_management", region=tree.district)
-    dept.members.add(users["department"])
-    return dept
-
-
-@pytest.fixture
 def people(tree):
     """A reporter, a neighbour, and a person in a sensitive group, all in grid A."""
     reporter, neighbour, sensitive = (factories.person(tree.micro_a1) for _ in range(3))

@@ -21,15 +21,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def department(users, tree):
-    from yiwang.matters.models import Department
-
-    dept = Department.objects.create(code="CG01", name="城管执法局", kind="urban_management", region=tree.district)
-    dept.members.add(users["department"])
-    return dept
-
-
-@pytest.fixture
 def corrected(tree):
     """A person under community correction (社区矫正) living in grid A."""
     person = factories.person(tree.micro_a1)
