@@ -23,7 +23,7 @@ def district(client, users):
 
 def _paginated_lists():
     """(path, operation) of every paginated GET without path parameters."""
-    from yiwang.api import api
+    from yiwang.routers import api
 
     for prefix, router in api._routers:
         for path, view in router.path_operations.items():
@@ -38,7 +38,7 @@ PAGINATED = sorted(set(_paginated_lists()))
 
 
 def test_every_list_is_paged_by_the_bounded_page():
-    from yiwang.api import api
+    from yiwang.routers import api
 
     unbounded = []
     for prefix, router in api._routers:
@@ -143,7 +143,7 @@ def _schemas_by_name():
     from ninja.schema import NinjaGenerateJsonSchema
     from pydantic import BaseModel
 
-    from yiwang.api import api
+    from yiwang.routers import api
 
     found = defaultdict(dict)
     for prefix, router in api._routers:

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests import factories
-from yiwang.api import api
+from yiwang.routers import api
 from yiwang.cases.models import Case
 from yiwang.points.models import PointEntry
 from yiwang.core.scope import scoped_models

@@ -334,7 +334,7 @@ def _admin_patterns() -> dict[str, object]:
 
 
 def _api_operations() -> set[tuple[str, str]]:
-    from yiwang.api import api
+    from yiwang.routers import api
 
     return {(method.upper(), path.rstrip("/") or path) for path, ops in api.get_openapi_schema()["paths"].items() for method in ops
             if method in API_METHODS}
@@ -483,7 +483,7 @@ def test_page_refuses_outside_its_scope(client, ctx, route):
 
 
 def _schema():
-    from yiwang.api import api
+    from yiwang.routers import api
 
     return api.get_openapi_schema()
 

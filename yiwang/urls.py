@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
-from yiwang.api import api
+from yiwang.routers import api
 from yiwang.cases.views import case_photo
 
 urlpatterns = [

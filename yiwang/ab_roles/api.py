@@ -9,7 +9,8 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
-from yiwang.api.common import acting_user, get_scoped, scoped, under_region
+from yiwang.api.common import acting_user, get_scoped, scoped
+from yiwang.regions.selectors import under_region
 from yiwang.api.params import DEFAULT_PAGE_SIZE, Moment, Page, PageLimit, PageOffset
 
 from . import selectors, services

@@ -3,7 +3,7 @@ from datetime import datetime
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
-from yiwang.api.auth import ActiveSession
+from .auth import ActiveSession
 from yiwang.api.params import Moment
 
 from . import services

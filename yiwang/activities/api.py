@@ -8,7 +8,8 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from yiwang.api.common import acting_user, get_scoped, scoped, under_region
+from yiwang.api.common import acting_user, get_scoped, scoped
+from yiwang.regions.selectors import under_region
 from yiwang.api.params import Count, Day, Id, IdQuery, Moment, Page
 from yiwang.core.scope import Action
 from yiwang.regions.models import Region

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.scope import Action
 from yiwang.regions.models import Level, Region
-from yiwang.web import errors
-from yiwang.web.case_forms import PhotosField
+from yiwang.core import errors
+from yiwang.core.formfields import PhotosField
 
 from .models import ActivityKind, Venue, VenueKind, Weekday
 

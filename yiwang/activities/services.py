@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from yiwang.cases.photos import CheckedPhoto, check_photos
+from yiwang.core.photos import CheckedPhoto, check_photos
 from yiwang.core import audit, crypto
 from yiwang.core.scope import Action, require
 from yiwang.registry.validators import MOBILE_RE

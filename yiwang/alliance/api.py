@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
-from yiwang.api.common import acting_user, get_scoped, scoped, under_region
+from yiwang.api.common import acting_user, get_scoped, scoped
+from yiwang.regions.selectors import under_region
 from yiwang.api.params import Count, Day, Id, IdQuery, Page
 from yiwang.core.scope import Action
 from yiwang.matters.models import Department

@@ -57,7 +57,7 @@ def error_field(key: str) -> str:
 
 
 def put_errors(form: forms.Form, exc) -> None:
-    from yiwang.web import errors
+    from yiwang.core import errors
 
     # Decisions are numbered among the rows filled in; point back at the row on the form.
     numbers = getattr(form, "decision_numbers", None)

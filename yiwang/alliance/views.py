@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from yiwang.core.scope import Action, Role, get_in_scope
-from yiwang.web import errors
+from yiwang.core import errors
 
 from . import selectors, services
 from .forms import (

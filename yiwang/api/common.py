@@ -16,13 +16,3 @@ def scoped(request, model: type[Model], action: Action = Action.VIEW) -> QuerySe
 
 def get_scoped(request, model: type[Model], action: Action = Action.VIEW, **lookup) -> Model:
     return get_in_scope(acting_user(request), model, action, **lookup)
-
-
-def under_region(qs: QuerySet, code: str | None, field: str = "region__path") -> QuerySet:
-    """Rows of an already scoped queryset under the region with this code (none if unknown)."""
-    if not code:
-        return qs
-    from yiwang.regions.models import Region
-
-    path = Region.objects.filter(code=code).values_list("path", flat=True).first()
-    return qs.filter(**{f"{field}__startswith": path}) if path else qs.none()

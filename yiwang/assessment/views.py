@@ -20,7 +20,7 @@ from yiwang.core.scope import Action, Role, get_in_scope, scope_path
 from yiwang.matters.models import Department
 from yiwang.regions.models import Level, Region
 from yiwang.registry.models import Place, PlaceKind
-from yiwang.web import errors
+from yiwang.core import errors
 
 from . import scoring, selectors, services
 from .models import HonourKind, HonourRound, Nomination, ReviewGrade, RoundStatus, WorkerReview

@@ -353,7 +353,7 @@ def record_check(target: Target, *, acting_user, results, note: str = "", photo=
     `results`: list of {"item": ChecklistItem id, "result": "pass"|"fail"|"na", "note": ""}.
     """
     from yiwang.cases.models import Channel
-    from yiwang.cases.photos import check_photos
+    from yiwang.core.photos import check_photos
     from yiwang.cases.services import Report, report_case
 
     _may(acting_user, CHECKING_ROLES, "只有网格员或社区、街道工作人员可以记录排查")

@@ -19,7 +19,7 @@ from yiwang.core.scope import Action, Role, get_in_scope, role_allows
 from yiwang.matters.models import MatterType
 from yiwang.regions.models import Level, Region
 from yiwang.registry.models import Household, KeyGroup, Occupancy, Place, PlaceKind
-from yiwang.web.errors import apply_to_form, describe
+from yiwang.core.errors import apply_to_form, describe
 
 from . import selectors, services
 from .models import Campaign, ItemResult, Result, Status, Target, TargetCheck, TargetKind, TargetStatus

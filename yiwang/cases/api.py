@@ -11,7 +11,8 @@ from django.utils.translation import gettext
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
-from yiwang.api.common import acting_user, get_scoped, scoped, under_region
+from yiwang.api.common import acting_user, get_scoped, scoped
+from yiwang.regions.selectors import under_region
 from yiwang.api.params import Count, Finite, Page, Year
 from yiwang.matters.models import Department
 from yiwang.matters.services import find_matter

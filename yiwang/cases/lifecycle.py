@@ -11,13 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from yiwang.core.statemachine import IllegalTransition
+
 from .models import Status
 
 
-class IllegalTransition(Exception):
-    def __init__(self, status: str, action: str):
-        super().__init__(f"action {action!r} is not allowed on a case that is {status!r}")
-        self.status, self.action = status, action
 
 
 class Actor(StrEnum):

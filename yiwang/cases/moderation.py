@@ -295,7 +295,7 @@ def phone_banned(phone: str) -> bool:
 
 def release_photo(photo: CasePhoto | int, *, acting_user, rectangles: str = "", now=None) -> CasePhoto:
     """Make the public copy (rectangles in image pixels blacked out) and release it."""
-    from . import photos as photo_files
+    from yiwang.core import photos as photo_files
 
     now = now or timezone.now()
     with transaction.atomic():

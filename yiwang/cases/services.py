@@ -42,7 +42,7 @@ from .models import (
     RoutingDecision, Status, Summons, SummonsPart, SummonsStatus, Urgency,
 )
 from .permissions import channels_for, duty_conflict, is_coordinator, is_staff_user, may_act, may_act_as_actor
-from .photos import CheckedPhoto, check_photos
+from yiwang.core.photos import CheckedPhoto, check_photos
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 -]{3,22}[0-9]$")
 ACCESS_CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"

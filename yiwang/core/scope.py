@@ -18,6 +18,12 @@ if TYPE_CHECKING:
     from yiwang.accounts.models import User
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """The paths of a node and all its ancestors, root first: "/a/b/" → ["/a/", "/a/b/"]."""
+    parts = [p for p in path.strip("/").split("/") if p]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
 class Action(StrEnum):
     VIEW = "view"
     CHANGE = "change"
@@ -123,8 +129,6 @@ def visible_users(queryset: models.QuerySet, user: User | Any, action: Action | 
     above it (the community, street and district staff a grid worker answers to). Anything else is
     "not found", exactly like a name that does not exist. Accounts without a scope region
     (residents, superusers) are visible only to superusers."""
-    from yiwang.regions.models import ancestor_paths
-
     prefix = scope_path(user)
     if prefix is None or not role_allows(user, action):
         return queryset.none()

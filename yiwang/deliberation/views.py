@@ -25,7 +25,7 @@ from yiwang.core.params import date_param, int_param
 from yiwang.cases.lifecycle import IllegalTransition
 from yiwang.core.scope import Action, get_in_scope
 from yiwang.regions.models import Level, Region
-from yiwang.web.errors import by_field, describe
+from yiwang.core.errors import by_field, describe
 
 from . import selectors, services
 from .models import AgendaItem, AttendeeKind, Decision, Evaluation, GridOutcome, Meeting, Project, Topic, TopicState

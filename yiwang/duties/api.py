@@ -10,7 +10,8 @@ from django.http import Http404
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from yiwang.api.common import acting_user, under_region
+from yiwang.api.common import acting_user
+from yiwang.regions.selectors import under_region
 from yiwang.api.params import IdQuery, Page
 
 from . import selectors

@@ -4,7 +4,8 @@ from datetime import date, datetime
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from yiwang.api.common import get_scoped, scoped, under_region
+from yiwang.api.common import get_scoped, scoped
+from yiwang.regions.selectors import under_region
 from yiwang.api.params import Page
 
 from .models import Assignment, DutyShift, ForceMember

@@ -12,7 +12,8 @@ from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from yiwang.accounts.addresses import client_address
-from yiwang.api.common import acting_user, get_scoped, scoped, under_region
+from yiwang.api.common import acting_user, get_scoped, scoped
+from yiwang.regions.selectors import under_region
 from yiwang.api.params import Count, Day, Finite, Id, IdQuery, Moment, Page
 from yiwang.core.scope import Action, scope_path
 from yiwang.matters.models import MatterType

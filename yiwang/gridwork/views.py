@@ -16,7 +16,7 @@ from yiwang.core.scope import Action, Role, get_in_scope, scope_path
 from yiwang.regions.models import Region
 from yiwang.registry import access
 from yiwang.registry.models import Person
-from yiwang.web import errors
+from yiwang.core import errors
 
 from . import selectors, services
 from .forms import FindingFormSet, PatrolForm, PlanForm, VisitForm, put_errors

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from yiwang.core.scope import Action, Role, get_in_scope
 from yiwang.regions.models import Level, Region
-from yiwang.web import errors
+from yiwang.core import errors
 
 from . import selectors, services
 from .forms import EndForm, LinkForm, ProblemFormSet, RolesForm, VisitForm, put_errors

@@ -7,7 +7,8 @@ from datetime import datetime
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from yiwang.api.common import scoped, under_region
+from yiwang.api.common import scoped
+from yiwang.regions.selectors import under_region
 from yiwang.api.params import Page, Year
 
 from .models import PointEntry

@@ -11,7 +11,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
-from yiwang.api.common import acting_user, get_scoped, scoped, under_region
+from yiwang.api.common import acting_user, get_scoped, scoped
+from yiwang.regions.selectors import under_region
 from yiwang.api.params import Amount, Count, Id, IdQuery, Page
 from yiwang.core.scope import Action
 from yiwang.registry.models import Person

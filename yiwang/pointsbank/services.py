@@ -98,7 +98,7 @@ def _append(*, balance: Balance, kind: str, points: int, reason: str, acting_use
 def _checked_photo(photo):
     if photo is None or photo == "":
         return None
-    from yiwang.cases.photos import CheckedPhoto, check_photos
+    from yiwang.core.photos import CheckedPhoto, check_photos
 
     return photo if isinstance(photo, CheckedPhoto) else check_photos([photo], field="photo")[0]
 

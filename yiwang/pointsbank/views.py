@@ -26,7 +26,7 @@ from yiwang.core.scope import Action, get_in_scope
 from yiwang.regions.models import Level, Region
 from yiwang.regions.selectors import community_of
 from yiwang.registry.models import Person
-from yiwang.web.errors import by_field, describe
+from yiwang.core.errors import by_field, describe
 
 from . import selectors, services
 from .models import (

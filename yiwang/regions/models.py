@@ -13,15 +13,10 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.core.scope import ScopedManager
+# ancestor_paths is path arithmetic the scope rules need too, so it lives in core; read it from here.
+from yiwang.core.scope import ScopedManager, ancestor_paths
 
 from .fields import PathField
-
-
-def ancestor_paths(path: str) -> list[str]:
-    """The paths of a node and all its ancestors, root first: "/a/b/" → ["/a/", "/a/b/"]."""
-    parts = [p for p in path.strip("/").split("/") if p]
-    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
 class Level(models.TextChoices):

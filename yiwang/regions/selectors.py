@@ -128,3 +128,11 @@ def community_of(region: Region | None) -> Region | None:
     if region.level == Level.COMMUNITY:
         return region
     return Region.objects.filter(level=Level.COMMUNITY, path__in=ancestor_paths(region.path)).first()
+
+
+def under_region(qs: QuerySet, code: str | None, field: str = "region__path") -> QuerySet:
+    """Rows of an already scoped queryset under the region with this code (none if unknown)."""
+    if not code:
+        return qs
+    path = Region.objects.filter(code=code).values_list("path", flat=True).first()
+    return qs.filter(**{f"{field}__startswith": path}) if path else qs.none()

@@ -7,7 +7,8 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from yiwang.accounts.addresses import client_address
-from yiwang.api.common import acting_user, get_scoped, scoped, under_region
+from yiwang.api.common import acting_user, get_scoped, scoped
+from yiwang.regions.selectors import under_region
 from yiwang.api.params import Id, Moment, Page
 from yiwang.core.scope import Action
 

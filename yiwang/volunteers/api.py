@@ -14,7 +14,8 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from yiwang.api.common import acting_user, get_scoped, scoped, under_region
+from yiwang.api.common import acting_user, get_scoped, scoped
+from yiwang.regions.selectors import under_region
 from yiwang.api.params import MAX_YEAR, MIN_YEAR, Count, Id, IdQuery, Moment, Page, Year
 from yiwang.core.scope import Action, Role, require
 from yiwang.exports.api import ExportOut, accepted

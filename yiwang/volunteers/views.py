@@ -27,7 +27,7 @@ from yiwang.core.params import year_param
 from yiwang.core.scope import Action, Role, get_in_scope
 from yiwang.party.models import PartyOrganization
 from yiwang.regions.models import Level, Region
-from yiwang.web.errors import apply_to_form, describe
+from yiwang.core.errors import apply_to_form, describe
 
 from . import forms, rules, selectors, services
 from .models import (

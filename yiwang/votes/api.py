@@ -12,7 +12,8 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import BaseModel
 
-from yiwang.api.common import acting_user, get_scoped, scoped, under_region
+from yiwang.api.common import acting_user, get_scoped, scoped
+from yiwang.regions.selectors import under_region
 from yiwang.api.params import Count, Id, Moment, Page
 from yiwang.core.scope import Action
 from yiwang.regions.models import Region

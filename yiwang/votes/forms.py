@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from yiwang.core.scope import Action
 from yiwang.regions.models import Level, Region
 from yiwang.registry.models import Building
-from yiwang.web import errors
+from yiwang.core import errors
 
 from .models import RATING_MAX, RATING_MIN, BallotKind, QuestionKind
 

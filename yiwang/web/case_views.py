@@ -47,7 +47,9 @@ from yiwang.regions.models import Level as RegionLevel
 from yiwang.regions.models import Region
 from yiwang.worktime.sla import Light, light_at
 
-from . import case_forms, errors
+from yiwang.core import errors
+
+from . import case_forms
 
 STAFF_ROLES = {Role.DISTRICT, Role.STREET, Role.COMMUNITY, Role.GRID_WORKER, Role.DEPARTMENT}
 DESK_ROLES = {Role.DISTRICT, Role.STREET, Role.COMMUNITY}

@@ -20,11 +20,13 @@ from django.views.decorators.http import require_POST
 
 from yiwang.cases import moderation
 from yiwang.cases.models import Case, CasePhoto, CasePublication, PhotoKind, PublicationState
-from yiwang.cases.photos import dimensions
+from yiwang.core.photos import dimensions
 from yiwang.core.params import int_param
 from yiwang.core.scope import get_in_scope
 
-from . import case_forms, errors
+from yiwang.core import errors
+
+from . import case_forms
 
 STATES = [PublicationState.PENDING, PublicationState.RELEASED, PublicationState.HIDDEN, PublicationState.WITHHELD]
 FIELD_LABELS = {"text": gettext_lazy("公开描述"), "reply": gettext_lazy("公开答复"), "address": gettext_lazy("公开地址"),

@@ -25,7 +25,8 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from yiwang.api.common import acting_user, under_region
+from yiwang.api.common import acting_user
+from yiwang.regions.selectors import under_region
 from yiwang.api.params import Day, Id, Page
 from yiwang.core.scope import Action
 from yiwang.matters.models import Department

@@ -7,8 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.web import errors
-from yiwang.web.case_forms import PhotosField
+from yiwang.core import errors
+from yiwang.core.formfields import PhotosField
 
 from .models import WishCategory
 

@@ -25,7 +25,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from yiwang.cases.photos import CheckedPhoto, check_photos
+from yiwang.core.photos import CheckedPhoto, check_photos
 from yiwang.core import audit
 from yiwang.core.scope import Action, Role, require, role_allows, scope_path
 from yiwang.regions.models import Level, Region, ancestor_paths

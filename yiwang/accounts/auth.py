@@ -1,6 +1,8 @@
+"""How the JSON API knows its caller: a bearer token for machine clients, or the pages' session."""
+
 from ninja.security import HttpBearer, SessionAuth
 
-from yiwang.accounts.services import user_for_token
+from .services import user_for_token
 
 
 class BearerToken(HttpBearer):

@@ -72,10 +72,9 @@ def reencode(content: bytes) -> CheckedPhoto:
 
 
 def _label(field: str) -> str:
-    from yiwang.web.case_forms import field_label
-
-    label = field_label(field)
-    return _("照片") if label in ("photo", "media") else label
+    # The photo fields the services use, named as the forms name them; any other field is just 照片.
+    labels = {"photos": _("照片"), "before": _("处置前照片"), "after": _("处置后照片")}
+    return labels.get(field, _("照片"))
 
 
 def check_photos(files, *, field: str = "photos") -> list[CheckedPhoto]:
