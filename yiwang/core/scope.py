@@ -41,6 +41,18 @@ class Role(models.TextChoices):
     RESIDENT = "resident", _("居民")
 
 
+# Everyone who works the system, as against residents; desks answer at community level and above.
+STAFF_ROLES = frozenset({Role.DISTRICT, Role.STREET, Role.COMMUNITY, Role.GRID_WORKER, Role.DEPARTMENT})
+DESK_ROLES = frozenset({Role.DISTRICT, Role.STREET, Role.COMMUNITY})
+
+
+def is_staff(user: User | Any) -> bool:
+    """A logged-in, active staff account (any role but resident), or a superuser: the one "is staff" test."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or user.role in STAFF_ROLES
+
+
 # Which actions each role may take on base data inside its scope. Residents see no registry data.
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.DISTRICT: frozenset({Action.VIEW, Action.CHANGE, Action.EXPORT}),
