@@ -9,7 +9,7 @@ unless an already-built one is named: YIWANG_BENCH_DASHBOARD_SQLITE=/path/to/fil
 YIWANG_BENCH_DASHBOARD_POSTGRES=postgres://.../db (building the megacity takes a while; build it
 once with the demo command and point the variable at it). `--quick`: the SQLite district only.
 
-Ours (yiwang.command.selectors, reading the rollups): kpi(place, 30 days), ranking(place's
+Ours (yiwang.command.figures, reading the rollups): kpi(place, 30 days), ranking(place's
 children, 30 days), map_layer(the units the map draws, 365 days: a street's grids, a district's
 streets, the city's districts). The baseline: the raw case rows (status, board, times, rating and
 the ids of the case's district, street, community and grid) are loaded once into an in-memory
@@ -196,7 +196,7 @@ def _duckdb_queries(place, as_of, day_30: int, day_365: int, today: int) -> dict
     now = int(as_of.timestamp())
     where = f"{LEVEL_COLUMNS[place.level]} = {place.pk}" if place is not None else "true"
     child = {None: "district_id", "district": "street_id", "street": "community_id", "community": "grid_id"}[place.level if place else None]
-    # The map draws the grids of a street or community (selectors.map_units), so it is counted per grid.
+    # The map draws the grids of a street or community (places.map_units), so it is counted per grid.
     drawn = "grid_id" if place is not None and place.level in ("street", "community") else child
     counts = ("count(*) FILTER (WHERE NOT is_void) AS cases, count(*) FILTER (WHERE is_done) AS closed, "
               "count(*) FILTER (WHERE is_done AND due >= 0 AND closed >= 0 AND closed <= due) AS on_time, "
@@ -218,8 +218,8 @@ def measure(vendor: str, *, repeat: int = REPEAT, places=None, db=None) -> list[
     measure; by default the demo's 云枫街道, 开州区 and the whole city."""
     from django.utils import timezone
 
-    from yiwang.command import selectors
-    from yiwang.command.selectors import Period
+    from yiwang.command import figures, places
+    from yiwang.command.figures import Period
     from yiwang.regions.models import Region
 
     as_of = timezone.now()
@@ -235,26 +235,26 @@ def measure(vendor: str, *, repeat: int = REPEAT, places=None, db=None) -> list[
     results = []
     for label, place in places:
         queries = _duckdb_queries(place, as_of, epoch_day(month.start), epoch_day(year.start), epoch_day(today))
-        ours_kpi = selectors.kpi(place, period=month, as_of=as_of)
+        ours_kpi = figures.kpi(place, period=month, as_of=as_of)
         theirs = db.execute(f"SELECT sum(cases), sum(closed), sum(on_time), sum(open_now), sum(overdue_now), sum(today) FROM ({queries['kpi']})").fetchall()[0]
         total = ours_kpi["total"]
         mine = (total["period_cases"], total["period_closed"], None, total["open_now"], total["overdue_now"], total["today_reported"])
         if [int(v or 0) for i, v in enumerate(theirs) if i != 2] != [int(v or 0) for i, v in enumerate(mine) if i != 2]:
             raise RuntimeError(f"dashboard: KPI of {label} differs: ours {mine}, DuckDB {theirs}")
-        ours_rank = {row["key"]: row["cases"] for row in selectors.ranking(place, period=month, by="region", as_of=as_of)}
+        ours_rank = {row["key"]: row["cases"] for row in figures.ranking(place, period=month, by="region", as_of=as_of)}
         their_rank = dict(db.execute(f"SELECT * EXCLUDE (closed, on_time, rated, satisfied) FROM ({queries['ranking']})").fetchall())
         if {k: v for k, v in ours_rank.items() if v} != {k: v for k, v in their_rank.items() if v}:
             raise RuntimeError(f"dashboard: ranking of {label} differs: ours {ours_rank}, DuckDB {their_rank}")
         codes = dict(Region.objects.values_list("code", "pk"))
         ours_map = {codes[f["properties"]["code"]]: f["properties"]["cases"]
-                    for f in selectors.map_layer(place, period=year, indicator="on_time_rate", as_of=as_of)["features"]}
+                    for f in figures.map_layer(place, period=year, indicator="on_time_rate", as_of=as_of)["features"]}
         their_map = {k: n for k, n, *_ in db.execute(queries["map_layer"]).fetchall()}
         if {k: v for k, v in ours_map.items() if v} != {k: v for k, v in their_map.items() if v}:
             raise RuntimeError(f"dashboard: map layer of {label} differs: ours {ours_map}, DuckDB {their_map}")
         ours = {
-            "kpi": lambda place=place: selectors.kpi(place, period=month, as_of=as_of),
-            "ranking": lambda place=place: selectors.ranking(place, period=month, by="region", as_of=as_of),
-            "map_layer": lambda place=place: selectors.map_layer(place, period=year, indicator="on_time_rate", as_of=as_of),
+            "kpi": lambda place=place: figures.kpi(place, period=month, as_of=as_of),
+            "ranking": lambda place=place: figures.ranking(place, period=month, by="region", as_of=as_of),
+            "map_layer": lambda place=place: figures.map_layer(place, period=year, indicator="on_time_rate", as_of=as_of),
         }
         for name, work in ours.items():
             ours_ms = _median_ms(work, repeat)

@@ -6,7 +6,7 @@ are uniform over the extent. Both sides answer the same question on the same pol
 points; the baseline is what one would write without our index:
 - batch: `tree.query(points, predicate="intersects")` on an array of shapely points;
 - single: one `tree.query(Point(lon, lat), predicate="intersects")` per point.
-Ours is the public path of `yiwang.regions.lookup.GridIndex` (`locate_many` / `locate`), which
+Ours is the public path of `yiwang.regions.gridindex.GridIndex` (`locate_many` / `locate`), which
 returns Location objects, so it does strictly more work than the baseline.
 """
 
@@ -50,7 +50,7 @@ def _label(count: int) -> str:
 
 
 def measurements(*, quick: bool) -> list[dict]:
-    from yiwang.regions.lookup import GridIndex
+    from yiwang.regions.gridindex import GridIndex
 
     sizes = (1_000, 10_000) if quick else (1_000, 100_000)
     batch_points = 50_000 if quick else 400_000

@@ -114,7 +114,9 @@ def _child(source: Path) -> dict[str, float]:
     from django.utils import timezone
 
     from yiwang.core import crypto
-    from yiwang.registry.importing import _PERSON_COLUMNS_SQL, _person_columns, import_persons
+    from yiwang.registry.importing.persons import WRITTEN_FIELDS as _PERSON_COLUMNS_SQL
+    from yiwang.registry.importing.persons import import_persons
+    from yiwang.registry.importing.persons import written_columns as _person_columns
     from yiwang.registry.models import Person
 
     call_command("migrate", verbosity=0, skip_checks=True)

@@ -4,7 +4,6 @@ from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from yiwang.routers import api
-from yiwang.cases.views import case_photo
 
 urlpatterns = [
     # The admin's own login would skip the second factor and the login page's messages: use ours.
@@ -15,7 +14,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # The words of the pages' scripts (djangojs in yiwang/locale), in the chosen language.
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
-    path("photos/<int:pk>/", case_photo, name="case-photo"),
+    # The closed loop: reporting and tracking, the case pages, the case photos.
+    path("", include("yiwang.cases.urls")),
     path("open311/v2/", include("yiwang.open311.urls")),
     path("duties/", include("yiwang.duties.urls")),
     path("links/", include("yiwang.links.urls")),

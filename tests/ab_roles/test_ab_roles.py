@@ -14,7 +14,7 @@ from yiwang.ab_roles.acting import who_acts
 from yiwang.ab_roles.models import Desk, Leave
 from yiwang.cases import services as case_services
 from yiwang.cases.models import CaseEvent, DutyRole
-from yiwang.cases.sweep import sweep
+from yiwang.core.jobs import run_jobs
 from yiwang.notify.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -115,15 +115,15 @@ def test_sweep_hands_over_when_a_future_leave_begins(desk, officers, users, repo
     a, b = officers
     case = _to_department(report, users)
     leave = _leave(a, by=users["district"], hours_from_now=2)
-    assert sweep().handed_over == 0
+    assert run_jobs()["cases.handover"] == 0
     case.refresh_from_db()
     assert case.assignee == a
-    result = sweep(now=timezone.now() + timedelta(hours=3))
+    result = run_jobs(now=timezone.now() + timedelta(hours=3))
     case.refresh_from_db()
     leave.refresh_from_db()
-    assert result.handed_over == 1 and case.assignee == b and leave.handed_over_at is not None
+    assert result["cases.handover"] == 1 and case.assignee == b and leave.handed_over_at is not None
     # Once only.
-    assert sweep(now=timezone.now() + timedelta(hours=4)).handed_over == 0
+    assert run_jobs(now=timezone.now() + timedelta(hours=4))["cases.handover"] == 0
 
 
 def test_a_case_returned_to_the_street_goes_to_the_board_desk(tree, department, officers, users, make_user, report):

@@ -211,7 +211,7 @@ def test_login_events_are_kept_for_the_retention_and_then_pruned(users, settings
     from django.core.management import call_command
     from django.utils import timezone
 
-    from yiwang.cases.sweep import sweep
+    from yiwang.core.jobs import run_jobs
 
     now = timezone.now()
     for days in (1, 179, 181, 400):
@@ -220,7 +220,7 @@ def test_login_events_are_kept_for_the_retention_and_then_pruned(users, settings
     call_command("prune_logins", stdout=io.StringIO())
     assert sorted((now - e.at).days for e in LoginEvent.objects.all()) == [1, 179]
     settings.YIWANG_LOGIN_LOG_DAYS = 30
-    assert sweep(now=now).login_events_pruned == 1
+    assert run_jobs(now=now)["accounts.prune_login_events"] == 1
     assert LoginEvent.objects.count() == 1
 
 

@@ -4,45 +4,21 @@ leaves a seat empty while someone waits."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from tests.activities.conftest import local
+from tests.concurrency import race
 from yiwang.activities import services
 from yiwang.activities.models import Registration
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def _race(calls):
-    """Run the calls in threads released together; return their results (or exceptions) in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - reported to the test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 def test_two_people_for_the_last_seat_one_seat_one_waiting(make_activity):
     activity = make_activity(capacity=2, starts_at=local(3, 9))
     services.register(activity=activity, name="先来的", phone="13800000000")
 
-    results = _race([
+    results = race([
         lambda: services.register(activity=activity.pk, name="张秀英", phone="13800000001"),
         lambda: services.register(activity=activity.pk, name="李建国", phone="13800000002"),
     ])
@@ -58,7 +34,7 @@ def test_two_people_for_the_last_seat_one_seat_one_waiting(make_activity):
 
 def test_same_phone_twice_at_once_registers_once(make_activity):
     activity = make_activity(capacity=5, starts_at=local(3, 9))
-    results = _race([lambda: services.register(activity=activity.pk, name="张秀英", phone="13800000001") for _ in range(2)])
+    results = race([lambda: services.register(activity=activity.pk, name="张秀英", phone="13800000001") for _ in range(2)])
     outcomes = [r for r in results if isinstance(r, services.RegistrationOutcome)]
     refusals = [r for r in results if not isinstance(r, services.RegistrationOutcome)]
     assert len(outcomes) == 1 and len(refusals) == 1
@@ -70,7 +46,7 @@ def test_cancel_racing_a_registration_keeps_seats_full(make_activity):
     activity = make_activity(capacity=1, starts_at=local(3, 9))
     seat = services.register(activity=activity, name="张秀英", phone="13800000001")
     services.register(activity=activity, name="李建国", phone="13800000002")  # waiting, first
-    results = _race([
+    results = race([
         lambda: services.cancel_own(activity=activity.pk, phone="13800000001", code=seat.code),
         lambda: services.register(activity=activity.pk, name="王海燕", phone="13800000003"),
     ])

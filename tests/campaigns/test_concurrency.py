@@ -3,12 +3,10 @@ check is written, with its cases; the other is told the target is already checke
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
+from tests.concurrency import race
 from yiwang.campaigns import services
 from yiwang.campaigns.models import ItemResult, TargetCheck
 from yiwang.cases.models import Case
@@ -28,25 +26,10 @@ def test_simultaneous_checks_of_one_target_write_one(users, published, places, m
     target = published.targets.get(place=places["a1"])
     second = make_user("worker_a2", "grid_worker", tree.grid_a)
     checkers = [users["worker_a"], second, users["worker_a"]]
-    barrier = threading.Barrier(len(checkers))
-    outcomes = []
     payload = results(published, i1=("fail", "软管老化"))
-
-    def check(user):
-        try:
-            barrier.wait()
-            services.record_check(target, acting_user=user, results=payload)
-            outcomes.append("written")
-        except ValidationError as exc:
-            outcomes.append("refused" if "target" in exc.message_dict else repr(exc))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=check, args=(user,)) for user in checkers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    checks = race([lambda user=user: services.record_check(target, acting_user=user, results=payload) for user in checkers],
+                  expect=ValidationError)
+    outcomes = [("refused" if "target" in r.message_dict else repr(r)) if isinstance(r, ValidationError) else "written" for r in checks]
     assert sorted(outcomes) == ["refused", "refused", "written"], outcomes
     assert TargetCheck.objects.count() == 1 and ItemResult.objects.count() == 3
     assert Case.objects.filter(external_source="campaign").count() == 1

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from yiwang.cases import services
 from yiwang.cases.models import CaseEvent, CasePhoto, Channel
 from yiwang.cases.selectors import inbox
-from yiwang.cases.sweep import sweep
+from yiwang.core.jobs import run_jobs
 from yiwang.notify.models import Notification
 
 from .conftest import POINT_A
@@ -88,7 +88,7 @@ def test_handling_while_an_extension_waits_voids_it_and_keeps_the_paused_time(us
 def test_reminders_go_to_whoever_must_act_next(users, report, django_capture_on_commit_callbacks):
     case = report("S0001").case  # reported: the community must accept it
     with django_capture_on_commit_callbacks(execute=True):
-        sweep(now=case.step_warn_at + timedelta(seconds=1))
+        run_jobs(now=case.step_warn_at + timedelta(seconds=1))
     assert set(Notification.objects.filter(kind="remind").values_list("user__username", flat=True)) == {"community", "street", "district"}
 
 

@@ -18,7 +18,7 @@ from django.core.management import CommandError, call_command
 from yiwang.cases import importing
 from yiwang.cases.importing import NOTE_NO_SOURCE_DUE_CLOSED, NOTE_SOURCE_DUE, Mapping, MappingError, import_cases, preset
 from yiwang.cases.models import Case, CaseEvent, Channel, Status
-from yiwang.registry.importing import ImportFailed
+from yiwang.core.importing import ImportFailed
 
 # Samples of real 311 exports kept in the repository (data/SOURCES.md names each file's origin and licence).
 SR311 = Path(__file__).resolve().parents[2] / "data" / "sr311"

@@ -59,7 +59,7 @@ def test_a_robot_that_is_down_keeps_the_error_and_the_inbox_still_fills(tree, us
 
 
 def test_failed_robot_messages_are_sent_again_by_the_sweep(tree, users, report, robot, django_capture_on_commit_callbacks):
-    from yiwang.cases.sweep import sweep
+    from yiwang.core.jobs import run_jobs
 
     url, received = robot
     endpoint = WebhookEndpoint.objects.create(name="值班群", url="http://127.0.0.1:9/down", region=tree.street)
@@ -68,5 +68,5 @@ def test_failed_robot_messages_are_sent_again_by_the_sweep(tree, users, report, 
     assert WebhookDelivery.objects.get().sent_at is None
     endpoint.url = url  # the robot is back
     endpoint.save()
-    assert sweep().resent == 1 and len(received) == 1
-    assert sweep().resent == 0
+    assert run_jobs()["notify.resend_webhooks"] == 1 and len(received) == 1
+    assert run_jobs()["notify.resend_webhooks"] == 0

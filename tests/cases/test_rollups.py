@@ -258,7 +258,7 @@ def test_moving_a_community_moves_its_cases_due_earlier_today(world, django_capt
 
 @pytest.mark.django_db
 def test_reading_some_counters_gives_the_same_counts_and_none_for_the_rest(world):
-    from yiwang.command.selectors import TILE_COUNTS
+    from yiwang.command.figures import TILE_COUNTS
 
     rng = random.Random(11)
     for _ in range(25):

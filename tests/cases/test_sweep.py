@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from yiwang.cases import services
 from yiwang.cases.models import Level, Status
-from yiwang.cases.sweep import sweep
+from yiwang.core.jobs import run_jobs
 from yiwang.notify.models import Notification
 from yiwang.points.models import PointEntry
 
@@ -22,13 +22,13 @@ def test_warning_then_overdue_then_automatic_escalation(users, report, django_ca
     case = _to_signed(report("S0004", attributes={"location_kind": "corridor"}).case, users)  # e-bike charging: auto-escalates
     assert case.step == "handle"
     with django_capture_on_commit_callbacks(execute=True):
-        assert sweep(now=case.step_warn_at + timedelta(seconds=1)).reminded == 1
+        assert run_jobs(now=case.step_warn_at + timedelta(seconds=1))["cases.reminders"] == 1
     assert Notification.objects.filter(user=users["worker_a"], kind="remind", case=case).exists()
-    assert sweep(now=case.step_warn_at + timedelta(seconds=2)).reminded == 0  # once per step
+    assert run_jobs(now=case.step_warn_at + timedelta(seconds=2))["cases.reminders"] == 0  # once per step
 
     with django_capture_on_commit_callbacks(execute=True):
-        result = sweep(now=case.step_due_at + timedelta(seconds=1))
-    assert result.overdue == 1 and result.escalated == 1
+        result = run_jobs(now=case.step_due_at + timedelta(seconds=1))
+    assert result["cases.overdue"] == 1 and result["cases.auto_escalation"] == 1
     case.refresh_from_db()
     assert case.ever_overdue and case.status == Status.ACCEPTED and case.level == Level.COMMUNITY and case.escalation_count == 1
     assert PointEntry.objects.get(case=case, event="overdue").points < 0
@@ -38,9 +38,9 @@ def test_warning_then_overdue_then_automatic_escalation(users, report, django_ca
 
 def test_matter_without_auto_escalation_is_only_marked(users, report):
     case = _to_signed(report("S0001").case, users)  # disputes: no automatic escalation
-    result = sweep(now=case.step_due_at + timedelta(seconds=1))
+    result = run_jobs(now=case.step_due_at + timedelta(seconds=1))
     case.refresh_from_db()
-    assert result.overdue == 1 and result.escalated == 0 and case.status == Status.SIGNED and case.step_overdue
+    assert result["cases.overdue"] == 1 and result["cases.auto_escalation"] == 0 and case.status == Status.SIGNED and case.step_overdue
 
 
 def test_clock_pauses_while_an_extension_is_pending(users, report):
@@ -48,7 +48,7 @@ def test_clock_pauses_while_an_extension_is_pending(users, report):
     due = case.step_due_at
     services.do_request_extension(case, acting_user=users["worker_a"], amount="1d", reason="需协调物业")
     assert case.paused_at is not None
-    assert sweep(now=due + timedelta(days=3)).overdue == 0  # paused: not overdue
+    assert run_jobs(now=due + timedelta(days=3))["cases.overdue"] == 0  # paused: not overdue
     services.perform(case, "approve_extension", acting_user=users["community"], now=case.paused_at + timedelta(hours=2))
     case.refresh_from_db()
     assert case.paused_at is None and case.extension_count == 1 and case.step_due_at > due
@@ -59,7 +59,7 @@ def test_hold_stops_the_clock_until_released(users, report):
     case = _to_signed(report("S0001").case, users)
     services.do_hold_case(case, acting_user=users["street"], reason="待拆迁安置")
     assert case.status == Status.ON_HOLD and case.paused_at is not None
-    assert sweep(now=case.step_due_at + timedelta(days=30)).overdue == 0
+    assert run_jobs(now=case.step_due_at + timedelta(days=30))["cases.overdue"] == 0
     due = case.step_due_at
     services.perform(case, "release", acting_user=users["street"], now=case.paused_at + timedelta(days=7))
     case.refresh_from_db()

@@ -14,8 +14,8 @@ from django.utils import timezone
 from tests.cases.conftest import POINT_A
 from yiwang.cases.indicators import indicators
 from yiwang.cases.models import Case, CaseEvent, Status
-from yiwang.command import selectors
-from yiwang.command.selectors import Period
+from yiwang.command import figures
+from yiwang.command.figures import Period
 from yiwang.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -140,7 +140,7 @@ def test_api_figures_are_the_selectors(client, users, tree, cases):
     period = Period.last_days(90)
     as_of = timezone.now()
     kpi = client.get("/api/command/kpi", {"region": tree.street.code, "days": 90}).json()
-    assert kpi["total"]["period_cases"] == selectors.kpi(tree.street, period=period, as_of=as_of)["total"]["period_cases"]
+    assert kpi["total"]["period_cases"] == figures.kpi(tree.street, period=period, as_of=as_of)["total"]["period_cases"]
     assert "state=open" in kpi["links"]["total"]["open_now"]
     layer = client.get("/api/command/map-layer", {"indicator": "open"}).json()
     assert layer["indicator"] == "open" and {f["properties"]["code"] for f in layer["features"]} == {tree.street.code, tree.other_street.code}
@@ -178,13 +178,13 @@ def test_feed_cursor_returns_only_newer_events(client, users, tree, cases, repor
 
 
 def test_a_burst_between_polls_comes_in_pages_without_a_gap(users, tree, cases, report):
-    from yiwang.command import selectors
+    from yiwang.command import feed
 
-    start = selectors.feed(users["street"], tree.street)["cursor"]
+    start = feed.feed(users["street"], tree.street)["cursor"]
     made = [report("S0001").case.number for _ in range(45)]
     seen, cursor, pages = [], start, 0
     while True:
-        page = selectors.feed(users["street"], tree.street, after=cursor, limit=20)
+        page = feed.feed(users["street"], tree.street, after=cursor, limit=20)
         seen += [i["number"] for i in page["items"] if i["id"] > cursor]
         cursor, pages = page["cursor"], pages + 1
         if not page["more"]:

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from yiwang.cases.indicators import indicators
 from yiwang.cases.models import Case
-from yiwang.command import selectors
-from yiwang.command.selectors import Period
+from yiwang.command import figures, layers
+from yiwang.command.figures import Period
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def test_kpi_equals_indicators(tree, cases, where, days):
     as_of = timezone.now()
     place = getattr(tree, where)
     period = Period.last_days(days)
-    got = selectors.kpi(place, period=period, as_of=as_of)
+    got = figures.kpi(place, period=period, as_of=as_of)
     expected = _expected_tiles(_under(place), period, as_of)
     assert _pick(got["total"], expected) == expected
     for board, tiles in got["by_board"].items():
@@ -67,12 +67,12 @@ def test_kpi_with_board_and_matter_filters(tree, cases, where):
     place = getattr(tree, where)
     period = Period.last_days(90)
     for matter in cases["matters"]:
-        got = selectors.kpi(place, period=period, as_of=as_of, matter=matter.pk)
+        got = figures.kpi(place, period=period, as_of=as_of, matter=matter.pk)
         expected = _expected_tiles(_under(place).filter(matter=matter), period, as_of)
         assert _pick(got["total"], expected) == expected
         assert got["by_board"][matter.board]["period_cases"] == expected["period_cases"]
     board = cases["matters"][0].board
-    got = selectors.kpi(place, period=period, as_of=as_of, boards=[board])
+    got = figures.kpi(place, period=period, as_of=as_of, boards=[board])
     expected = _expected_tiles(_under(place).filter(board=board), period, as_of)
     assert _pick(got["total"], expected) == expected and list(got["by_board"]) == [board]
 
@@ -92,7 +92,7 @@ def test_map_layer_colours_grids_under_a_street_and_units_under_a_district(tree,
     for place, units in ((tree.street, [tree.grid_a, tree.grid_b]), (tree.community, [tree.grid_a, tree.grid_b]),
                          (tree.district, [tree.other_street, tree.street]), (tree.grid_a, [tree.micro_a1, tree.micro_a2]),
                          (tree.micro_a1, [tree.micro_a1])):
-        layer = selectors.map_layer(place, period=period, indicator="cases", as_of=as_of, matter=matter.pk if matter else None)
+        layer = figures.map_layer(place, period=period, indicator="cases", as_of=as_of, matter=matter.pk if matter else None)
         assert [f["properties"]["code"] for f in layer["features"]] == sorted(u.code for u in units) or \
             sorted(f["properties"]["code"] for f in layer["features"]) == sorted(u.code for u in units)
         by_code = {f["properties"]["code"]: f["properties"] for f in layer["features"]}
@@ -113,27 +113,27 @@ def test_rankings_equal_indicators(tree, cases, command_department, with_matter)
     start, end = _aware(period.start), _aware(period.end)
     kwargs = {"period": period, "as_of": as_of, "matter": matter.pk if matter else None}
 
-    grids = selectors.ranking(tree.street, by="grid", order="cases", **kwargs)
+    grids = figures.ranking(tree.street, by="grid", order="cases", **kwargs)
     assert {r["code"] for r in grids} == {tree.grid_a.code, tree.grid_b.code}
     for row in grids:
         want = indicators(base.filter(region__code=row["code"]), as_of=as_of, start=start, end=end)
         assert (row["cases"], row["on_time_rate"], row["open_overdue"]) == (want.cases, want.on_time_rate, want.open_overdue)
     assert [r["cases"] for r in grids] == sorted((r["cases"] for r in grids), reverse=True)
 
-    streets = selectors.ranking(tree.district, by="region", order="on_time_rate", **kwargs)
+    streets = figures.ranking(tree.district, by="region", order="on_time_rate", **kwargs)
     assert {r["code"] for r in streets} == {tree.street.code, tree.other_street.code}
     for row in streets:
         want = indicators(base.filter(region__path__startswith=f"{tree.district.path}{row['code']}/"), as_of=as_of, start=start, end=end)
         assert (row["cases"], row["on_time_rate"]) == (want.cases, want.on_time_rate)
 
-    departments = selectors.ranking(tree.street, by="department", **kwargs)
+    departments = figures.ranking(tree.street, by="department", **kwargs)
     want = indicators(base.filter(region__path__startswith=tree.street.path, handling_department=command_department), as_of=as_of, start=start, end=end)
     if want.cases:
         assert [(r["label"], r["cases"], r["satisfaction_rate"]) for r in departments] == [(command_department.name, want.cases, want.satisfaction_rate)]
     else:
         assert departments == []
     with pytest.raises(ValueError):
-        selectors.ranking(tree.district, by="grid", **kwargs)
+        figures.ranking(tree.district, by="grid", **kwargs)
 
 
 @pytest.mark.parametrize("with_matter", [False, True])
@@ -142,7 +142,7 @@ def test_trend_equals_indicators_day_by_day(tree, cases, with_matter):
     period = Period.last_days(30)
     matter = cases["matters"][0] if with_matter else None
     base = _under(tree.street).filter(matter=matter) if matter else _under(tree.street)
-    rows = selectors.trend(tree.street, period=period, as_of=as_of, matter=matter.pk if matter else None)
+    rows = figures.trend(tree.street, period=period, as_of=as_of, matter=matter.pk if matter else None)
     assert len(rows) == 30 and rows[-1]["day"] == timezone.localdate().isoformat()
     total = 0
     for row in rows:
@@ -155,11 +155,11 @@ def test_trend_equals_indicators_day_by_day(tree, cases, with_matter):
 
 def test_map_cases_most_urgent_first_with_a_limit(tree, cases, users):
     open_cases = Case.objects.open().filter(region__path__startswith=tree.street.path)
-    body = selectors.map_cases(users["street"], tree.street, limit=5)
+    body = layers.map_cases(users["street"], tree.street, limit=5)
     assert body["total"] == open_cases.count() > 5 and body["more"] and body["shown"] == 5
     overdue_first = [Case.objects.get(number=i["number"]).step_overdue for i in body["items"]]
     assert overdue_first == sorted(overdue_first, reverse=True)
-    everything = selectors.map_cases(users["street"], tree.street, limit=1000)
+    everything = layers.map_cases(users["street"], tree.street, limit=1000)
     assert not everything["more"] and everything["shown"] == open_cases.count()
     # Cases without a position are drawn at their grid's centre, and say so.
     no_position = [i for i in everything["items"] if i["approximate"]]
@@ -191,7 +191,7 @@ def test_postgresql_prepares_the_rollup_reads_and_answers_as_unprepared(tree, ca
         pytest.skip("prepared statements are PostgreSQL's")
     street, as_of = tree.street, timezone.now()
     month = Period.last_days(30)
-    prepared = [selectors.ranking(street, period=month, by="grid", as_of=as_of) for _ in range(2)]
+    prepared = [figures.ranking(street, period=month, by="grid", as_of=as_of) for _ in range(2)]
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         statements = [row[0] for row in cursor.fetchall()]
@@ -201,5 +201,5 @@ def test_postgresql_prepares_the_rollup_reads_and_answers_as_unprepared(tree, ca
     real = sql.fetch
     monkeypatch.setattr(sql, "fetch", lambda query, params, *, prepare=True: real(query, params, prepare=False))
     monkeypatch.setattr("yiwang.cases.rollups.fetch", sql.fetch)
-    monkeypatch.setattr("yiwang.command.selectors.fetch", sql.fetch)
-    assert selectors.ranking(street, period=month, by="grid", as_of=as_of) == prepared[0] == prepared[1]
+    monkeypatch.setattr("yiwang.command.places.fetch", sql.fetch)
+    assert figures.ranking(street, period=month, by="grid", as_of=as_of) == prepared[0] == prepared[1]

@@ -156,10 +156,10 @@ def test_dashboard_bench_measures_nine_metrics(tree, capsys):
 
 
 def test_numbers_stay_whole_past_a_million_ids(tree, monkeypatch):
-    from yiwang.cases import importing
+    from yiwang.core import bulk
 
     start = 999_990
-    monkeypatch.setattr(importing, "_reserve_ids", lambda model, count: range(start, start + count))
+    monkeypatch.setattr(bulk, "reserve_ids", lambda model, count: range(start, start + count))
     monkeypatch.setattr(history, "_reserve_ids_fast", lambda count: range(start, start + count))
     build_history(cases=30, root=tree.district, years=1)
     for pk, number, reported_at in Case.objects.values_list("pk", "number", "reported_at"):

@@ -19,7 +19,7 @@ from yiwang.core.models import AuditEntry
 from yiwang.exports import services
 from yiwang.exports.kinds import KINDS, Kind
 from yiwang.exports.models import ExportJob, ExportStatus, Failure
-from yiwang.registry.importing import export_queryset, export_registry
+from yiwang.registry.exports import export_queryset, export_registry
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from tests import factories
 from tests.exports.helpers import job_from_redirect
 from tests.test_worker import _env_for_test_database
 from yiwang.exports.models import ExportStatus
-from yiwang.registry.importing import export_queryset, export_registry
+from yiwang.registry.exports import export_queryset, export_registry
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -3,36 +3,21 @@ real connections: whatever the order, exactly one plan is in force afterwards.""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
+from tests.concurrency import race
 from yiwang.gridwork import services
 from yiwang.gridwork.models import CarePlan
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_plans_set_at_once_leave_one_in_force(tree, users):
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
+    def plan(user, frequency):
+        return lambda: services.set_care_plan(acting_user=users[user], region=tree.community, group="elderly_alone", frequency_days=frequency)
 
-    def run(user, frequency):
-        try:
-            barrier.wait()
-            services.set_care_plan(acting_user=users[user], region=tree.community, group="elderly_alone", frequency_days=frequency)
-            outcomes.append("made")
-        except ValidationError as exc:
-            outcomes.append("refused: " + "; ".join(exc.messages))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=args) for args in (("community", 7), ("street", 14))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    results = race([plan("community", 7), plan("street", 14)], expect=ValidationError)
+    outcomes = ["refused: " + "; ".join(r.messages) if isinstance(r, ValidationError) else "made" for r in results]
     assert len(outcomes) == 2 and "made" in outcomes, outcomes
     assert all(o == "made" or "刚刚已被设置" in o for o in outcomes), outcomes
     assert CarePlan.objects.filter(region=tree.community, group="elderly_alone", active=True).count() == 1

@@ -11,7 +11,7 @@ from django.utils import timezone
 from tests.links.factories import link as make_link
 from tests.links.factories import linkvisit
 from yiwang.ab_roles.models import Leave
-from yiwang.cases.sweep import sweep
+from yiwang.core.jobs import run_jobs
 from yiwang.links.services import remind_missed
 from yiwang.notify.models import Notification
 
@@ -48,5 +48,5 @@ def test_the_sweep_sends_the_reminders(tree, users):
     link = make_link(tree.grid_a, starts_on=date(2020, 1, 1))
     link.primary = users["worker_a"]
     link.save()
-    assert sweep().links_reminded == 1
+    assert run_jobs()["links.remind_missed"] == 1
     assert Notification.objects.filter(kind="link_missed", user=users["worker_a"]).count() == 1

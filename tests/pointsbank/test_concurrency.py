@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from tests import factories
+from tests.concurrency import race
 from yiwang.pointsbank import selectors, services
 from yiwang.pointsbank.models import Bank, LedgerEntry, Redemption, Reward
 
@@ -16,25 +14,8 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _race(calls) -> list[str]:
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = []
-
-    def run(call):
-        try:
-            barrier.wait()
-            call()
-            outcomes.append("ok")
-        except ValidationError as exc:
-            outcomes.append(",".join(sorted(exc.message_dict)))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return outcomes
+    """"ok", or the fields a refusal names, for each call."""
+    return [",".join(sorted(r.message_dict)) if isinstance(r, ValidationError) else "ok" for r in race(calls, expect=ValidationError)]
 
 
 def _rich_person(tree, users, points=100):

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from yiwang.regions import coords, lookup
-from yiwang.regions.lookup import OUTSIDE, GridIndex, Location, PolygonIndex
+from yiwang.regions.gridindex import OUTSIDE, GridIndex, Location, PolygonIndex
 
 from .helpers import rect
 

@@ -195,7 +195,7 @@ def test_sensitive_group_is_absent_and_its_filter_refused_without_permission(cli
 
     from openpyxl import load_workbook
 
-    from yiwang.registry.importing import export_queryset, export_registry
+    from yiwang.registry.exports import export_queryset, export_registry
 
     content = export_registry("persons", queryset=export_queryset("persons", user=users["street"]))
     cells = {str(c.value) for row in load_workbook(BytesIO(content)).active.iter_rows() for c in row}

@@ -193,7 +193,7 @@ def test_care_panel_counts_sensitive_persons_with_the_permission(client, users, 
 
 
 def test_care_selector_needs_the_viewer(tree, users, corrected, care_plan):
-    from yiwang.command import selectors
+    from yiwang.command import layers
 
-    assert selectors.care_coverage(tree.street, users["street"])["totals"]["under_plan"] == 0
-    assert selectors.care_coverage(tree.street, _permitted(users["street"]))["totals"]["under_plan"] == 1
+    assert layers.care_coverage(tree.street, users["street"])["totals"]["under_plan"] == 0
+    assert layers.care_coverage(tree.street, _permitted(users["street"]))["totals"]["under_plan"] == 1

@@ -12,15 +12,8 @@ from registry_helpers import GRID_A, GRID_B, PERSON_HEADER, csv_bytes, make_id, 
 from yiwang.core.exporting import export_xlsx
 from yiwang.core.models import AuditEntry
 from yiwang.core.tabular import read_table
-from yiwang.registry.importing import (
-    HOUSE_COLUMNS,
-    PERSON_COLUMNS,
-    PLACE_COLUMNS,
-    export_queryset,
-    export_registry,
-    import_houses,
-    import_persons,
-)
+from yiwang.registry.exports import export_queryset, export_registry
+from yiwang.registry.importing import HOUSE_COLUMNS, PERSON_COLUMNS, PLACE_COLUMNS, import_houses, import_persons
 from yiwang.registry.models import House, Person
 
 

@@ -302,17 +302,17 @@ def test_many_rows_in_batches(tree, write_file):
 def test_someone_registering_the_same_person_meanwhile(tree, write_file, monkeypatch):
     """The check passes, then another import writes the same ID first: the unique index stops us,
     and the error still names the row."""
-    from yiwang.registry import importing
+    from yiwang.registry.importing.persons import PersonImporter
 
-    validate = importing._PersonPlan.validate
+    check = PersonImporter.check
 
-    def validate_then_race(self):
-        validate(self)
+    def check_then_race(self, table):
+        check(self, table)
         other = Person(name="抢先登记", region=tree.grid_b)
         other.set_id_number(make_id(3))
         other.save()
 
-    monkeypatch.setattr(importing._PersonPlan, "validate", validate_then_race)
+    monkeypatch.setattr(PersonImporter, "check", check_then_race)
     rows = [PERSON_HEADER, person_row(1), person_row(2), person_row(3)]
     with pytest.raises(ImportFailed) as caught:
         run(write_file("p.csv", csv_bytes(rows)))

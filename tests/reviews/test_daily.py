@@ -56,9 +56,8 @@ def test_sheet_lists_red_and_yellow_by_unit(tree, cases, department):
 
 
 def test_sheet_uses_the_case_pages_light(tree, cases):
-    """Exactly the cases whose light (yiwang.web.case_views.light_of) is red or yellow are listed."""
-    import yiwang.api  # noqa: F401 - the API package first, as the URL conf loads it (import cycle otherwise)
-    from yiwang.web.case_views import light_of
+    """Exactly the cases whose light (yiwang.cases.indicators.light_of) is red or yellow are listed."""
+    from yiwang.cases.indicators import light_of
 
     sheet = daily_sheet(Case.objects.all(), region=tree.district, day=date(2026, 3, 11), now=NOW)
     listed = {row.case.pk: row.light.value for unit in sheet.units for row in unit.rows}

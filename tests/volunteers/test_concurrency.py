@@ -3,13 +3,11 @@ are never exceeded; the same member registering twice at once gets one registrat
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from tests import factories
+from tests.concurrency import race
 from tests.volunteers.factories import in_service_member
 from yiwang.volunteers import services
 from yiwang.volunteers.models import Registration, TaskClaim
@@ -17,32 +15,10 @@ from yiwang.volunteers.models import Registration, TaskClaim
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def _race(calls):
-    """Run the calls in threads released together; return their results (or exceptions) in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - reported to the test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 def test_four_people_for_two_places(tree, staff, make_task):
     task = make_task(places=2)
     people = [services.register_volunteer(person=factories.person(tree.micro_a1), acting_user=staff).person for _ in range(4)]
-    results = _race([lambda p=p: services.claim_task(task=task.pk, person=p, acting_user=staff) for p in people])
+    results = race([lambda p=p: services.claim_task(task=task.pk, person=p, acting_user=staff) for p in people])
     won = [r for r in results if isinstance(r, TaskClaim)]
     refused = [r for r in results if isinstance(r, ValidationError)]
     assert len(won) == 2 and len(refused) == 2, results
@@ -53,13 +29,13 @@ def test_four_people_for_two_places(tree, staff, make_task):
 def test_same_person_claiming_twice_at_once_holds_one_place(tree, staff, make_task):
     task = make_task(places=5)
     person = services.register_volunteer(person=factories.person(tree.micro_a1), acting_user=staff).person
-    results = _race([lambda: services.claim_task(task=task.pk, person=person, acting_user=staff) for _ in range(2)])
+    results = race([lambda: services.claim_task(task=task.pk, person=person, acting_user=staff) for _ in range(2)])
     assert sum(isinstance(r, TaskClaim) for r in results) == 1, results
     assert TaskClaim.objects.filter(task=task, person=person).count() == 1
 
 
 def test_same_member_registering_twice_at_once_registers_once(tree, staff):
     member = in_service_member(tree.micro_a1)
-    results = _race([lambda: services.register_member(member=member.pk, acting_user=staff) for _ in range(2)])
+    results = race([lambda: services.register_member(member=member.pk, acting_user=staff) for _ in range(2)])
     assert sum(isinstance(r, Registration) for r in results) == 1, results
     assert Registration.objects.filter(member=member).count() == 1

@@ -4,12 +4,10 @@ at once are all counted."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
+from tests.concurrency import race
 from tests.votes.conftest import answers_for
 from yiwang.votes import selectors, services
 from yiwang.votes.models import Answer, Vote
@@ -17,33 +15,11 @@ from yiwang.votes.models import Answer, Vote
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def _race(calls):
-    """Run the calls in threads released together; return their results (or exceptions) in order."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            barrier.wait()
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - reported to the test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 def test_same_person_twice_at_once_one_vote_one_clear_refusal(make_ballot, people):
     ballot = make_ballot()
     first, second = answers_for(ballot, single="老年食堂"), answers_for(ballot, single="法律咨询")
     who = people.zhang
-    results = _race([
+    results = race([
         lambda: services.cast_vote(ballot=ballot.pk, person=who.person, answers=first, acting_user=who.user),
         lambda: services.cast_vote(ballot=ballot.pk, person=who.person, answers=second, acting_user=who.user),
     ])
@@ -61,7 +37,7 @@ def test_same_person_twice_at_once_one_vote_one_clear_refusal(make_ballot, peopl
 def test_different_people_at_once_are_all_counted(make_ballot, people):
     ballot = make_ballot()
     voters = [people.zhang, people.li, people.wang, people.zhao]
-    results = _race([
+    results = race([
         (lambda who=who: services.cast_vote(ballot=ballot.pk, person=who.person, answers=answers_for(ballot), acting_user=who.user))
         for who in voters
     ])

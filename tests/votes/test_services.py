@@ -324,11 +324,11 @@ def test_grid_project_votes_all_or_nothing(tree, users):
 
 
 def test_the_deadline_sweep_closes_and_publishes_ballots_past_their_time(make_ballot):
-    from yiwang.cases.sweep import sweep
+    from yiwang.core.jobs import run_jobs
 
     ballot = make_ballot(closes_in=timedelta(hours=1))
-    assert sweep(now=timezone.now()).ballots_closed == 0
-    result = sweep(now=timezone.now() + timedelta(hours=2))
-    assert result.ballots_closed == 1
+    assert run_jobs(now=timezone.now())["votes.close_due_ballots"] == 0
+    result = run_jobs(now=timezone.now() + timedelta(hours=2))
+    assert result["votes.close_due_ballots"] == 1
     ballot.refresh_from_db()
     assert ballot.status == "published" and ballot.closed_at is not None

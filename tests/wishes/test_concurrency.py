@@ -3,11 +3,9 @@ other is told someone else was first, and the wish names one claimant with one c
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
+from tests.concurrency import race
 from yiwang.wishes import services
 from yiwang.wishes.models import Wish
 
@@ -15,24 +13,9 @@ from yiwang.wishes.models import Wish
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_claim_at_once_one_wins(published, cast):
     claimants = [cast.member_user, cast.volunteer_user, cast.unit_user]
-    barrier = threading.Barrier(len(claimants))
-    outcomes: dict[str, str] = {}
-
-    def claim(user):
-        try:
-            barrier.wait()
-            services.claim_wish(published.pk, acting_user=user)
-            outcomes[user.username] = "won"
-        except services.AlreadyClaimed as exc:
-            outcomes[user.username] = exc.message_dict["status"][0]
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=claim, args=(user,)) for user in claimants]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    results = race([lambda user=user: services.claim_wish(published.pk, acting_user=user) for user in claimants], expect=services.AlreadyClaimed)
+    outcomes = {user.username: r.message_dict["status"][0] if isinstance(r, services.AlreadyClaimed) else "won"
+                for user, r in zip(claimants, results, strict=True)}
     assert sorted(outcomes.values()).count("won") == 1, outcomes
     assert sorted(o for o in outcomes.values() if o != "won") == ["该心愿已被其他人认领，请选择其他心愿"] * 2
     winner = next(name for name, outcome in outcomes.items() if outcome == "won")

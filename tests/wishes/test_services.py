@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from tests.wishes.conftest import png_upload
 from yiwang.core.models import AuditEntry
-from yiwang.wishes import selectors, services
+from yiwang.wishes import claimants, selectors, services
 from yiwang.wishes.models import Wish, WishEvent, WishPhoto
 
 pytestmark = pytest.mark.django_db
@@ -221,7 +221,7 @@ def test_several_identities_pick_the_kind(published, cast):
     from yiwang.forces.models import ForceMember
 
     ForceMember.objects.create(name=cast.member.name, role="volunteer", region=cast.member.region, person=cast.member)
-    kinds = [c.kind for c in services.claimant_identities(cast.member_user)]
+    kinds = [c.kind for c in claimants.claimant_identities(cast.member_user)]
     assert kinds == ["party_member", "volunteer"]
     wish = services.claim_wish(published, acting_user=cast.member_user, kind="volunteer")
     assert wish.claimant_kind == "volunteer"
@@ -333,8 +333,8 @@ def test_resident_sees_own_and_community_wishes_not_other_streets(published, cas
     neighbour_view = selectors.community_wishes(cast.member_user)
     assert list(neighbour_view) == [published]
     assert waiting not in selectors.visible_to(cast.member_user)
-    assert [w.title for w in selectors.claimable(services.claimant_identities(cast.member_user))] == [published.title]
-    assert list(selectors.claimable(services.claimant_identities(cast.far_member_user))) == [Wish.objects.get(title="别处的心愿")]
+    assert [w.title for w in selectors.claimable(claimants.claimant_identities(cast.member_user))] == [published.title]
+    assert list(selectors.claimable(claimants.claimant_identities(cast.far_member_user))) == [Wish.objects.get(title="别处的心愿")]
     assert list(selectors.own_wishes(cast.wisher_user)) == [published]
     assert not selectors.visible_to(users["resident"]).exists()
     assert published.person_masked == "王**"

@@ -1,6 +1,7 @@
 """Demo A/B roles for 云枫: the four boards of the street command center (A `street`, B `street_b`),
 the city-management desk (A `department`, B `department_b`), the community and the two demo grids,
-and an upcoming leave so the page has one to show. Open demo cases are put on their desks."""
+and an upcoming leave so the page has one to show. Open demo cases are put on their desks by the next
+step (`cases.demo`)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,9 @@ from datetime import timedelta
 from django.utils import timezone
 
 from yiwang.accounts.models import User
-from yiwang.cases.models import OPEN_STATUSES, Case
 from yiwang.matters.models import Board, Department
 from yiwang.regions.models import Region
 
-from .acting import assign
 from .models import Desk, DeskKind, Leave
 
 
@@ -40,14 +39,7 @@ def build(*, rng: random.Random, district: Region, street: Region) -> str:
         Leave.objects.create(user=users["department"], region=users["department"].scope_region, starts_at=start,
                              ends_at=start + timedelta(days=2, hours=9), reason="参加区里的执法培训", recorded_at=timezone.now())
         leaves = 1
-    now = timezone.now()
-    assigned = []
-    for case in Case.objects.filter(region__path__startswith=street.path, status__in=OPEN_STATUSES):
-        assign(case, at=now)
-        if case.assignee_id:
-            assigned.append(case)
-    Case.objects.bulk_update(assigned, ["assignee", "assignee_role"])
-    return f"A/B roles: {len(desks)} desks, {leaves} leave, {len(assigned)} open cases on their desks"
+    return f"A/B roles: {len(desks)} desks, {leaves} leave"
 
 
 def delete(inside: str, delete_rows) -> None:

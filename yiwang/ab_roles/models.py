@@ -33,6 +33,13 @@ class ABRoles(models.Model):
             raise ValidationError({"backup": "B角不能与A角是同一人 (A and B must be different people)"})
 
 
+class DutyRole(models.TextChoices):
+    """In which role someone acts on a duty's work."""
+
+    A = "A", _("A角")
+    B = "B", _("B角")
+
+
 class DeskKind(models.TextChoices):
     BOARD = "board", "指挥中心板块"
     UNIT = "unit", "办理单位窗口"

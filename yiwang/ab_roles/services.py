@@ -1,4 +1,5 @@
-"""Writes for A/B roles: set a desk's A and B, record or cancel a leave, hand A's open work to B."""
+"""Writes for A/B roles: set a desk's A and B, record or cancel a leave. A's open work goes to B
+in the apps that own it (cases: `cases.handover`), told by `signals.leave_started`."""
 
 from __future__ import annotations
 
@@ -9,18 +10,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from yiwang.cases.models import Case, Level
-from yiwang.cases.permissions import COORDINATOR_ROLES, can_handle_at
-from yiwang.cases.routing import LEVEL_OF_REGION
 from yiwang.core import audit
 from yiwang.core.audit import account
-from yiwang.core.scope import Action, require, scope_path
+from yiwang.core.scope import DESK_ROLES, Action, require, scope_path
 from yiwang.matters.models import Board, Department
 from yiwang.regions.models import Level as RegionLevel
 from yiwang.regions.models import Region
 
-from .acting import assign, cases_to_hand_over, who_acts
+from .acting import who_acts
 from .models import Desk, DeskKind, Leave
+from .signals import leave_started
+from .units import LEVEL_OF_REGION, Level, can_handle_at
 
 MAX_LEAVE_DAYS = 366
 
@@ -49,7 +49,7 @@ def check_duty_people(*, level: str, region: Region, department=None, primary=No
 
 def may_set_desks(user) -> bool:
     """Who names A and B: the coordinators (community, street, district), each within their scope."""
-    return account(user) is not None and (user.is_superuser or user.role in COORDINATOR_ROLES)
+    return account(user) is not None and (user.is_superuser or user.role in DESK_ROLES)
 
 
 @transaction.atomic
@@ -95,12 +95,12 @@ def _may_record_for(acting_user, user) -> bool:
     if acting_user.pk == user.pk or acting_user.is_superuser:
         return True
     region, own = user.scope_region, scope_path(acting_user)
-    return region is not None and own is not None and acting_user.role in COORDINATOR_ROLES and region.path.startswith(own)
+    return region is not None and own is not None and acting_user.role in DESK_ROLES and region.path.startswith(own)
 
 
 def record_leave(*, acting_user, user, starts_at: datetime, ends_at: datetime, reason: str, now: datetime | None = None) -> Leave:
-    """Record a leave; if it has begun, A's open cases go to B at once (otherwise the sweep does it
-    when it begins)."""
+    """Record a leave; if it has begun, A's open cases go to B at once (`leave_started`; otherwise the
+    sweep does it when it begins)."""
     now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
@@ -133,7 +133,7 @@ def record_leave(*, acting_user, user, starts_at: datetime, ends_at: datetime, r
         audit.record(actor=acting_user, action="ab_roles.record_leave", target=leave,
                      detail={"user": user.username, "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()})
         if starts_at <= now:
-            hand_over(leave, acting_user=acting_user, now=now)
+            leave_started.send(sender=Leave, leave=leave, acting_user=acting_user, now=now)
     return leave
 
 
@@ -155,44 +155,4 @@ def cancel_leave(leave: Leave, *, acting_user, now: datetime | None = None) -> L
     return leave
 
 
-def hand_over(leave: Leave, *, acting_user=None, now: datetime | None = None) -> int:
-    """Move the open cases of the person on leave, where they are A, to whoever acts now (B).
-    The step clock, due times and warnings are left as they are. Returns the cases moved."""
-    from yiwang.cases.services import _event, _label, _queue_notifications
-
-    now = now or timezone.now()
-    moved = 0
-    with transaction.atomic():
-        leave = Leave.objects.select_for_update().get(pk=leave.pk)
-        if leave.handed_over_at is not None or leave.cancelled_at is not None:
-            return 0
-        for pk in cases_to_hand_over(leave).values_list("pk", flat=True):
-            case = Case.objects.select_for_update().get(pk=pk)
-            if case.assignee_id != leave.user_id:
-                continue  # moved meanwhile
-            reason = assign(case, at=now)
-            if case.assignee_id == leave.user_id:
-                continue  # the desk still names them (no desk any more, or no one else): nothing to hand over
-            if case.handler_id == leave.user_id:
-                case.handler = None  # they had signed it: whoever acts now signs and handles it
-            case.save(update_fields=["assignee", "assignee_role", "handler"])
-            event = _event(case, "handover", case.status, case.status, actor=acting_user, note=reason or "承办人请假,由单位统一承办",
-                           at=now, public=False, actor_role="",
-                           detail={"from": leave.user.username, "to": case.assignee.username if case.assignee else "",
-                                   "role": case.assignee_role},
-                           label="系统" if acting_user is None else _label(acting_user))
-            _queue_notifications(case, event)
-            moved += 1
-        leave.handed_over_at = now
-        leave.save(update_fields=["handed_over_at"])
-    return moved
-
-
-def hand_over_started_leaves(*, now: datetime | None = None) -> int:
-    """For the sweep: leaves that have begun and whose work has not been handed over yet."""
-    now = now or timezone.now()
-    started = Leave.objects.filter(handed_over_at__isnull=True, cancelled_at__isnull=True, starts_at__lte=now, ends_at__gt=now)
-    return sum(hand_over(leave, now=now) for leave in started)
-
-
-__all__ = ["save_desk", "record_leave", "cancel_leave", "hand_over", "hand_over_started_leaves", "who_acts"]
+__all__ = ["save_desk", "record_leave", "cancel_leave", "who_acts"]

@@ -3,20 +3,9 @@ through the services (clash detection, seats, waiting list), so the admin shows 
 
 from django.contrib import admin
 
-from yiwang.core.admin_base import ScopedAdmin
+from yiwang.core.admin_base import ReadOnlyScopedAdmin, ScopedAdmin
 
 from .models import Activity, ActivityPhoto, Registration, RosterSlot, Venue
-
-
-class ReadOnlyScopedAdmin(ScopedAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Venue)

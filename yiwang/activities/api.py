@@ -11,6 +11,7 @@ from ninja.pagination import paginate
 from yiwang.api.common import acting_user, get_scoped, scoped
 from yiwang.regions.selectors import under_region
 from yiwang.api.params import Count, Day, Id, IdQuery, Moment, Page
+from yiwang.api.fields import RegionCode
 from yiwang.core.scope import Action
 from yiwang.regions.models import Region
 
@@ -24,7 +25,7 @@ router = Router(tags=["activities"])
 
 class VenueOut(Schema):
     id: int
-    region_code: str
+    region_code: RegionCode
     region_name: str
     name: str
     kind: str
@@ -32,10 +33,6 @@ class VenueOut(Schema):
     capacity: int | None
     public: bool
     note: str
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
     @staticmethod
     def resolve_region_name(obj):
@@ -107,7 +104,7 @@ class SlotPatch(Schema):
 
 class ActivityOut(Schema):
     id: int
-    region_code: str
+    region_code: RegionCode
     region_name: str
     title: str
     kind: str
@@ -128,10 +125,6 @@ class ActivityOut(Schema):
     attendance: int | None
     cancel_reason: str
     photos: int
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
     @staticmethod
     def resolve_region_name(obj):

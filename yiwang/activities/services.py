@@ -28,6 +28,7 @@ from django.utils import timezone
 from yiwang.core.photos import CheckedPhoto, check_photos
 from yiwang.core import audit, crypto
 from yiwang.core.scope import Action, require
+from yiwang.core.statemachine import StateMachine, Transition
 from yiwang.registry.validators import MOBILE_RE
 
 from .models import (
@@ -44,6 +45,15 @@ CHECK_IN_OPENS_BEFORE = timedelta(hours=3)
 CHECK_IN_CLOSES_AFTER = timedelta(hours=2)
 # Statuses whose activity occupies its venue.
 OCCUPYING = (ActivityStatus.DRAFT, ActivityStatus.PUBLISHED, ActivityStatus.FINISHED)
+# An activity's life: edited until it is over, published, cancelled or finished (with its record),
+# photos added once finished.
+ACTIVITY_MACHINE = StateMachine([
+    Transition("edit", (ActivityStatus.DRAFT, ActivityStatus.PUBLISHED), None),
+    Transition("publish", ActivityStatus.DRAFT, ActivityStatus.PUBLISHED, stamp="published_at"),
+    Transition("cancel", (ActivityStatus.DRAFT, ActivityStatus.PUBLISHED), ActivityStatus.CANCELLED),
+    Transition("finish", ActivityStatus.PUBLISHED, ActivityStatus.FINISHED, stamp="finished_at"),
+    Transition("add_photos", ActivityStatus.FINISHED, None),
+])
 
 
 class WrongCode(PermissionDenied):
@@ -405,8 +415,7 @@ def update_activity(activity: Activity, *, acting_user, **changes) -> Activity:
             _lock_venue(Venue(pk=venue_id))
         locked = _locked_activity(activity)
         require(acting_user, Action.CHANGE, locked.region.path)
-        if locked.status in (ActivityStatus.CANCELLED, ActivityStatus.FINISHED):
-            raise ValidationError({"status": f"活动{locked.get_status_display()}，不能再修改"})
+        ACTIVITY_MACHINE.move(locked, "edit", otherwise=ValidationError({"status": f"活动{locked.get_status_display()}，不能再修改"}))
         values = {name: getattr(locked, name) for name in ACTIVITY_FIELDS} | changes
         if values["region"] is not None and values["region"].pk != locked.region_id:
             require(acting_user, Action.CHANGE, values["region"].path)
@@ -430,14 +439,14 @@ def publish_activity(activity: Activity, *, acting_user, now: datetime | None = 
         _lock_venue_of(activity)
         locked = _locked_activity(activity)
         require(acting_user, Action.CHANGE, locked.region.path)
-        if locked.status != ActivityStatus.DRAFT:
-            raise ValidationError({"status": f"只有草稿可以发布，当前为“{locked.get_status_display()}”"})
+        publish = ACTIVITY_MACHINE.move(locked, "publish", otherwise=ValidationError(
+            {"status": f"只有草稿可以发布，当前为“{locked.get_status_display()}”"}))
         if locked.starts_at <= now:
             raise ValidationError({"starts_at": f"活动已于 {_fmt(locked.starts_at)} 开始，不能发布"})
         if locked.registration_closes_at is not None and locked.registration_closes_at <= now:
             raise ValidationError({"registration_closes_at": f"报名截止时间 {_fmt(locked.registration_closes_at)} 已过，请先修改再发布"})
         _refuse_activity_clashes({"venue": locked.venue, "starts_at": locked.starts_at, "ends_at": locked.ends_at}, exclude=locked.pk)
-        locked.status, locked.published_at = ActivityStatus.PUBLISHED, now
+        ACTIVITY_MACHINE.apply(locked, publish, now)
         locked.save(update_fields=["status", "published_at", "updated_at"])
         audit.record(actor=acting_user, action="activities.activity.publish", target=locked)
     return locked
@@ -448,11 +457,11 @@ def cancel_activity(activity: Activity, *, acting_user, reason: str = "") -> Act
     with transaction.atomic():
         locked = _locked_activity(activity)
         require(acting_user, Action.CHANGE, locked.region.path)
-        if locked.status not in (ActivityStatus.DRAFT, ActivityStatus.PUBLISHED):
-            raise ValidationError({"status": f"活动{locked.get_status_display()}，不能取消"})
+        cancel = ACTIVITY_MACHINE.move(locked, "cancel", otherwise=ValidationError({"status": f"活动{locked.get_status_display()}，不能取消"}))
         if locked.status == ActivityStatus.PUBLISHED and not reason:
             raise ValidationError({"cancel_reason": "已发布的活动取消时请说明原因（将向报名者公示）"})
-        locked.status, locked.cancel_reason = ActivityStatus.CANCELLED, reason[:200]
+        ACTIVITY_MACHINE.apply(locked, cancel)
+        locked.cancel_reason = reason[:200]
         locked.save(update_fields=["status", "cancel_reason", "updated_at"])
         audit.record(actor=acting_user, action="activities.activity.cancel", target=locked, detail={"reason": locked.cancel_reason})
     return locked
@@ -502,8 +511,8 @@ def finish_activity(activity: Activity, *, acting_user, summary: str, attendance
     with transaction.atomic():
         locked = _locked_activity(activity)
         require(acting_user, Action.CHANGE, locked.region.path)
-        if locked.status != ActivityStatus.PUBLISHED:
-            raise ValidationError({"status": f"只有已发布的活动可以记录结束，当前为“{locked.get_status_display()}”"})
+        finish = ACTIVITY_MACHINE.move(locked, "finish", otherwise=ValidationError(
+            {"status": f"只有已发布的活动可以记录结束，当前为“{locked.get_status_display()}”"}))
         if locked.ends_at > now:
             raise ValidationError({"ends_at": f"活动 {_fmt(locked.ends_at)} 结束，结束后再填写记录"})
         if not summary:
@@ -512,7 +521,8 @@ def finish_activity(activity: Activity, *, acting_user, summary: str, attendance
             attendance = locked.registrations.filter(checked_in_at__isnull=False).count()
         elif not isinstance(attendance, int) or attendance < 0:
             raise ValidationError({"attendance": "参加人数须为不小于0的整数"})
-        locked.status, locked.summary, locked.attendance, locked.finished_at = ActivityStatus.FINISHED, summary, attendance, now
+        ACTIVITY_MACHINE.apply(locked, finish, now)
+        locked.summary, locked.attendance = summary, attendance
         locked.save(update_fields=["status", "summary", "attendance", "finished_at", "updated_at"])
         saved = _save_photos(locked, checked, acting_user=acting_user)
         audit.record(actor=acting_user, action="activities.activity.finish", target=locked,
@@ -527,8 +537,7 @@ def add_photos(activity: Activity, *, acting_user, photos) -> list[ActivityPhoto
     with transaction.atomic():
         locked = _locked_activity(activity)
         require(acting_user, Action.CHANGE, locked.region.path)
-        if locked.status != ActivityStatus.FINISHED:
-            raise ValidationError({"photos": "活动结束并填写记录后才能上传照片"})
+        ACTIVITY_MACHINE.move(locked, "add_photos", otherwise=ValidationError({"photos": "活动结束并填写记录后才能上传照片"}))
         saved = _save_photos(locked, checked, acting_user=acting_user)
         audit.record(actor=acting_user, action="activities.activity.photos", target=locked, detail={"photos": len(saved)})
     return saved

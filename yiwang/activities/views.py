@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,10 +29,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from yiwang.core.pages import run_action, staff_required
 from yiwang.core.params import date_param, int_param
 from yiwang.accounts.services import client_address
 from yiwang.core import crypto
-from yiwang.core.scope import Action, Role, get_in_scope
+from yiwang.core.scope import Action, get_in_scope
 from yiwang.regions.models import Level, Region
 
 from . import forms, selectors, services
@@ -45,15 +45,6 @@ REGISTRATIONS_PER_HOUR = getattr(settings, "YIWANG_ACTIVITY_REGISTRATIONS_PER_HO
 # Wrong cancellation codes tolerated per activity and phone within an hour.
 CODE_ATTEMPTS = 5
 PAGE_SIZE = 50
-
-
-def _require_staff(user) -> None:
-    if not (user.is_superuser or (user.role and user.role != Role.RESIDENT)):
-        raise PermissionDenied
-
-
-def _int(value) -> int | None:
-    return int_param(value)
 
 
 # Public ------------------------------------------------------------------------------------------
@@ -217,29 +208,23 @@ def photo(request, pk: int, size: str = "full"):
     return response
 
 
-@login_required
+@staff_required
 @require_POST
 def photo_review(request, pk: int, action: str):
     """Staff release a record photo to the public page (approve) or take it off (withdraw)."""
-    _require_staff(request.user)
     found = get_in_scope(request.user, ActivityPhoto, Action.VIEW, pk=pk)
     if action not in ("approve", "withdraw"):
         raise Http404
-    try:
-        services.review_photo(found, acting_user=request.user, approve=action == "approve")
-    except PermissionDenied:
-        messages.error(request, _("您无权对该活动执行此操作。"))
-    else:
-        messages.success(request, _("照片已审核通过，公开页面可见。") if action == "approve" else _("照片已从公开页面撤下。"))
-    return redirect("activities:detail", pk=found.activity_id)
+    return run_action(request, lambda: services.review_photo(found, acting_user=request.user, approve=action == "approve"),
+                      success=_("照片已审核通过，公开页面可见。") if action == "approve" else _("照片已从公开页面撤下。"),
+                      denied=_("您无权对该活动执行此操作。"), label=forms.label_of, redirect_to=("activities:detail", found.activity_id))
 
 
 # Staff: activities -------------------------------------------------------------------------------
 
-@login_required
+@staff_required
 def index(request):
     """/activities/: activities in scope with their seats and waiting lists."""
-    _require_staff(request.user)
     status = request.GET.get("status", "")
     when = request.GET.get("when", "upcoming")
     now = timezone.now()
@@ -270,12 +255,11 @@ def _activity_initial(activity: Activity) -> dict:
     return initial
 
 
-@login_required
+@staff_required
 @never_cache
 def activity_new(request):
-    _require_staff(request.user)
     initial = {}
-    venue = Venue.objects.restrict(request.user).filter(pk=_int(request.GET.get("venue"))).first()
+    venue = Venue.objects.restrict(request.user).filter(pk=int_param(request.GET.get("venue"))).first()
     if venue is not None:
         initial = {"venue": venue, "region": venue.region}
     form = forms.ActivityForm(request.POST or None, user=request.user, initial=initial)
@@ -292,10 +276,9 @@ def activity_new(request):
     return render(request, "activities/activity_form.html", {"form": form, "activity": None}, status=400 if form.errors else 200)
 
 
-@login_required
+@staff_required
 @never_cache
 def activity_edit(request, pk: int):
-    _require_staff(request.user)
     activity = get_in_scope(request.user, Activity, Action.CHANGE, pk=pk)
     form = forms.ActivityForm(request.POST or None, user=request.user, initial=_activity_initial(activity))
     if request.method == "POST" and form.is_valid():
@@ -312,10 +295,9 @@ def activity_edit(request, pk: int):
     return render(request, "activities/activity_form.html", {"form": form, "activity": activity}, status=400 if form.errors else 200)
 
 
-@login_required
+@staff_required
 @never_cache
 def activity_detail(request, pk: int):
-    _require_staff(request.user)
     activity = get_in_scope(request.user, Activity, Action.VIEW, pk=pk)
     activity = selectors.with_counts(Activity.objects.filter(pk=activity.pk)).select_related("region", "venue", "created_by").get()
     return render(request, "activities/activity_detail.html", _detail_context(request, activity))
@@ -341,11 +323,10 @@ def _detail_context(request, activity: Activity, **extra) -> dict:
     }
 
 
-@login_required
+@staff_required
 @require_POST
 def activity_action(request, pk: int, action: str):
     """publish, cancel, finish (record and photos), photos (more photos), register (at the desk)."""
-    _require_staff(request.user)
     activity = get_in_scope(request.user, Activity, Action.VIEW, pk=pk)
     if action not in ("publish", "cancel", "finish", "photos", "register"):
         raise Http404
@@ -393,38 +374,35 @@ def activity_action(request, pk: int, action: str):
     return redirect("activities:detail", pk=activity.pk)
 
 
-@login_required
+@staff_required
 @require_POST
 def registration_action(request, pk: int, action: str):
     """check_in or cancel one registration."""
-    _require_staff(request.user)
     registration = get_in_scope(request.user, Registration, Action.VIEW, pk=pk)
     if action not in ("check_in", "cancel"):
         raise Http404
-    try:
-        if action == "check_in":
-            services.check_in(registration, acting_user=request.user)
-            messages.success(request, _("%(name)s 已签到。") % {"name": registration.name})
-        else:
-            outcome = services.cancel_registration(registration, acting_user=request.user)
-            text = _("已取消 %(name)s 的报名。") % {"name": registration.name}
-            if outcome.promoted:
-                text += _("候补的 %(names)s 已转为报名成功。") % {"names": "、".join(r.name for r in outcome.promoted)}
-            messages.success(request, text)
-    except PermissionDenied:
-        messages.error(request, _("您无权对该活动执行此操作。"))
-    except ValidationError as exc:
-        messages.error(request, forms.describe_error(exc))
-    return redirect(reverse("activities:detail", args=[registration.activity_id]) + "#registrations")
+
+    def cancelled(outcome) -> str:
+        text = _("已取消 %(name)s 的报名。") % {"name": registration.name}
+        if outcome.promoted:
+            text += _("候补的 %(names)s 已转为报名成功。") % {"names": "、".join(r.name for r in outcome.promoted)}
+        return text
+
+    back = reverse("activities:detail", args=[registration.activity_id]) + "#registrations"
+    refused = _("您无权对该活动执行此操作。")
+    if action == "check_in":
+        return run_action(request, lambda: services.check_in(registration, acting_user=request.user),
+                          success=_("%(name)s 已签到。") % {"name": registration.name}, denied=refused, label=forms.label_of, redirect_to=back)
+    return run_action(request, lambda: services.cancel_registration(registration, acting_user=request.user),
+                      success=cancelled, denied=refused, label=forms.label_of, redirect_to=back)
 
 
 # Staff: venues and roster ------------------------------------------------------------------------
 
-@login_required
+@staff_required
 @never_cache
 def venues(request):
     """Venues in scope, and a form for a new one."""
-    _require_staff(request.user)
     form = forms.VenueForm(request.POST or None, user=request.user, initial={"public": True})
     if request.method == "POST" and form.is_valid():
         try:
@@ -447,11 +425,10 @@ def _slot_initial(slot: RosterSlot) -> dict:
     return initial
 
 
-@login_required
+@staff_required
 @never_cache
 def venue_detail(request, pk: int):
     """A venue: its details, its weekly roster and a form for a new slot (clashes named on the form)."""
-    _require_staff(request.user)
     venue = get_in_scope(request.user, Venue, Action.VIEW, pk=pk)
     can_change = services.may_change(request.user, venue)
     what = request.POST.get("what", "")
@@ -492,10 +469,9 @@ def venue_detail(request, pk: int):
     }, status=status)
 
 
-@login_required
+@staff_required
 @never_cache
 def slot_edit(request, pk: int):
-    _require_staff(request.user)
     slot = get_in_scope(request.user, RosterSlot, Action.CHANGE, pk=pk)
     form = forms.SlotForm(request.POST or None, initial=_slot_initial(slot))
     if request.method == "POST":

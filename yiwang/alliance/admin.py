@@ -3,8 +3,7 @@ services (pages and API), which check membership, milestones and progress and wr
 
 from django.contrib import admin
 
-from yiwang.core.admin import ReadOnlyAdmin
-from yiwang.core.admin_base import ScopedAdmin
+from yiwang.core.admin_base import ReadOnlyScopedAdmin
 
 from .models import Alliance, AllianceMember, AllianceDecision, AllianceMeeting, AllianceMilestone, AllianceNeed, AllianceProject, AllianceResource
 
@@ -21,7 +20,7 @@ class MemberInline(admin.TabularInline):
 
 
 @admin.register(Alliance)
-class AllianceAdmin(ReadOnlyAdmin, ScopedAdmin):
+class AllianceAdmin(ReadOnlyScopedAdmin):
     list_display = ["name", "region", "founded_on", "active"]
     list_filter = ["active"]
     search_fields = ["name", "region__name"]
@@ -29,7 +28,7 @@ class AllianceAdmin(ReadOnlyAdmin, ScopedAdmin):
 
 
 @admin.register(AllianceMember)
-class AllianceMemberAdmin(ReadOnlyAdmin, ScopedAdmin):
+class AllianceMemberAdmin(ReadOnlyScopedAdmin):
     list_display = ["label", "alliance", "party_label", "joined_on", "left_on"]
     search_fields = ["name", "department__name", "alliance__name"]
 
@@ -43,14 +42,14 @@ class AllianceMemberAdmin(ReadOnlyAdmin, ScopedAdmin):
 
 
 @admin.register(AllianceNeed)
-class NeedAdmin(ReadOnlyAdmin, ScopedAdmin):
+class NeedAdmin(ReadOnlyScopedAdmin):
     list_display = ["title", "alliance", "region", "category", "raised_on", "status"]
     list_filter = ["status", "category"]
     search_fields = ["title", "description"]
 
 
 @admin.register(AllianceResource)
-class ResourceAdmin(ReadOnlyAdmin, ScopedAdmin):
+class ResourceAdmin(ReadOnlyScopedAdmin):
     list_display = ["description", "unit", "kind", "capacity", "available"]
     list_filter = ["kind", "available"]
 
@@ -67,7 +66,7 @@ class MilestoneInline(admin.TabularInline):
 
 
 @admin.register(AllianceProject)
-class ProjectAdmin(ReadOnlyAdmin, ScopedAdmin):
+class ProjectAdmin(ReadOnlyScopedAdmin):
     list_display = ["title", "alliance", "lead", "status", "progress", "starts_on", "due_on", "completed_on"]
     list_filter = ["status"]
     search_fields = ["title"]
@@ -86,6 +85,6 @@ class DecisionInline(admin.TabularInline):
 
 
 @admin.register(AllianceMeeting)
-class MeetingAdmin(ReadOnlyAdmin, ScopedAdmin):
+class MeetingAdmin(ReadOnlyScopedAdmin):
     list_display = ["held_on", "alliance", "topic"]
     inlines = [DecisionInline]

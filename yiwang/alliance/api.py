@@ -13,6 +13,7 @@ from ninja.pagination import paginate
 from yiwang.api.common import acting_user, get_scoped, scoped
 from yiwang.regions.selectors import under_region
 from yiwang.api.params import Count, Day, Id, IdQuery, Page
+from yiwang.api.fields import RegionCode
 from yiwang.core.scope import Action
 from yiwang.matters.models import Department
 from yiwang.party.models import PartyOrganization
@@ -29,16 +30,12 @@ router = Router(tags=["alliance"])
 class AllianceOut(Schema):
     id: int
     name: str
-    region_code: str
+    region_code: RegionCode
     region_name: str
     region_level: str
     description: str
     founded_on: date
     active: bool
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
     @staticmethod
     def resolve_region_name(obj):
@@ -74,7 +71,7 @@ class AllianceMemberOut(Schema):
 class NeedOut(Schema):
     id: int
     alliance_id: int
-    region_code: str
+    region_code: RegionCode
     region_name: str
     title: str
     description: str
@@ -86,10 +83,6 @@ class NeedOut(Schema):
     status_label: str
     closed_reason: str
     project_ids: list[int]
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
     @staticmethod
     def resolve_region_name(obj):
@@ -148,7 +141,7 @@ class AllianceMilestoneOut(Schema):
 class AllianceProjectOut(Schema):
     id: int
     alliance_id: int
-    region_code: str
+    region_code: RegionCode
     need_id: int | None
     title: str
     description: str
@@ -165,10 +158,6 @@ class AllianceProjectOut(Schema):
     completed_on: date | None
     meeting_id: int | None
     milestones: list[AllianceMilestoneOut]
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
     @staticmethod
     def resolve_lead(obj):

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from yiwang.core import audit
 from yiwang.core.scope import Action, require
+from yiwang.core.statemachine import StateMachine, Transition
 from yiwang.regions.models import Level, Region
 
 from .models import (
@@ -36,6 +37,22 @@ ALLIANCE_LEVELS = (Level.STREET, Level.COMMUNITY)
 NEED_LEVELS = (Level.COMMUNITY, Level.GRID)
 MAX_MILESTONES = 30
 MAX_DECISIONS = 30
+
+# A need waits to be claimed (or is closed), is matched by a project, and is met when its projects
+# are done; it goes back on the list when its only project is cancelled.
+NEED_MACHINE = StateMachine([
+    Transition("close", NeedStatus.OPEN, NeedStatus.CLOSED),
+    Transition("answer", (NeedStatus.OPEN, NeedStatus.MATCHED), None),
+    Transition("match", NeedStatus.OPEN, NeedStatus.MATCHED),
+    Transition("meet", NeedStatus.MATCHED, NeedStatus.MET),
+    Transition("reopen", NeedStatus.MATCHED, NeedStatus.OPEN),
+])
+# A project moves (milestones, progress) while open, and ends done or cancelled.
+PROJECT_MACHINE = StateMachine([
+    Transition("progress", OPEN_PROJECT_STATUSES, ProjectStatus.IN_PROGRESS),
+    Transition("finish", OPEN_PROJECT_STATUSES, ProjectStatus.DONE),
+    Transition("cancel", OPEN_PROJECT_STATUSES, ProjectStatus.CANCELLED),
+])
 
 
 # Inputs -----------------------------------------------------------------------------------------
@@ -269,9 +286,9 @@ def close_need(need: AllianceNeed, *, acting_user, reason: str) -> AllianceNeed:
     reason = _text(reason, "reason", "关闭原因", 200)
     with transaction.atomic():
         need = AllianceNeed.objects.select_for_update().get(pk=need.pk)
-        if need.status != NeedStatus.OPEN:
-            raise ValidationError({"status": f"只有待认领的需求可以关闭,此需求{need.get_status_display()}"})
-        need.status, need.closed_reason = NeedStatus.CLOSED, reason
+        NEED_MACHINE.apply(need, "close", otherwise=ValidationError(
+            {"status": f"只有待认领的需求可以关闭,此需求{need.get_status_display()}"}))
+        need.closed_reason = reason
         need.save(update_fields=["status", "closed_reason"])
         audit.record(actor=acting_user, action="alliance.need.close", target=need, detail={"reason": reason})
     return need
@@ -336,8 +353,7 @@ def _build_project(alliance: Alliance, data: ProjectInput, *, acting_user, prefi
             need = AllianceNeed.objects.select_for_update().filter(pk=data.need.pk).first()
             if need is None or need.alliance_id != alliance.pk:
                 raise ValidationError({"need": "所选需求不在本联盟的需求清单中"})
-            if need.status not in (NeedStatus.OPEN, NeedStatus.MATCHED):
-                raise ValidationError({"need": f"需求“{need.title}”{need.get_status_display()},不能再立项"})
+            NEED_MACHINE.move(need, "answer", otherwise=ValidationError({"need": f"需求“{need.title}”{need.get_status_display()},不能再立项"}))
         resources: list[AllianceResource] = []
         for resource in data.resources:
             fresh = AllianceResource.objects.filter(pk=resource.pk).first()
@@ -365,8 +381,8 @@ def _build_project(alliance: Alliance, data: ProjectInput, *, acting_user, prefi
     project.resources.set(resources)
     AllianceMilestone.objects.bulk_create([AllianceMilestone(project=project, position=i, title=title_, due_on=due, unit=unit)
                                    for i, (title_, due, unit) in enumerate(checked, start=1)])
-    if need is not None and need.status == NeedStatus.OPEN:
-        need.status = NeedStatus.MATCHED
+    if need is not None and NEED_MACHINE.can(need, "match"):
+        NEED_MACHINE.apply(need, "match")
         need.save(update_fields=["status"])
     audit.record(actor=acting_user, action="alliance.project.create", target=project,
                  detail={"alliance": alliance.pk, "need": need.pk if need else None, "lead": lead.pk,
@@ -426,12 +442,13 @@ def _done_share(project: AllianceProject) -> tuple[int, int]:
 
 
 def _finish(project: AllianceProject, *, completed_on: date) -> None:
-    project.status, project.progress, project.completed_on = ProjectStatus.DONE, 100, completed_on
+    PROJECT_MACHINE.apply(project, "finish")
+    project.progress, project.completed_on = 100, completed_on
     if project.need_id:
         need = AllianceNeed.objects.select_for_update().get(pk=project.need_id)
         others_open = need.projects.exclude(pk=project.pk).filter(status__in=OPEN_PROJECT_STATUSES).exists()
-        if need.status == NeedStatus.MATCHED and not others_open:
-            need.status = NeedStatus.MET
+        if NEED_MACHINE.can(need, "meet") and not others_open:
+            NEED_MACHINE.apply(need, "meet")
             need.save(update_fields=["status"])
 
 
@@ -445,8 +462,7 @@ def complete_milestone(milestone: AllianceMilestone, *, acting_user, done_on: da
     with transaction.atomic():
         project = AllianceProject.objects.select_for_update().get(pk=milestone.project_id)
         milestone = AllianceMilestone.objects.select_for_update().get(pk=milestone.pk)
-        if not project.is_open:
-            raise ValidationError({"project": f"项目{project.get_status_display()},节点不能再变更"})
+        PROJECT_MACHINE.move(project, "progress", otherwise=ValidationError({"project": f"项目{project.get_status_display()},节点不能再变更"}))
         if milestone.done_on is not None:
             raise ValidationError({"done_on": f"节点“{milestone.title}”已于 {milestone.done_on:%Y-%m-%d} 完成"})
         if done_on < project.starts_on:
@@ -460,7 +476,7 @@ def complete_milestone(milestone: AllianceMilestone, *, acting_user, done_on: da
             fields.append("completed_on")
         else:
             project.progress = max(project.progress, done * 100 // total)
-            project.status = ProjectStatus.IN_PROGRESS
+            PROJECT_MACHINE.apply(project, "progress")
         project.save(update_fields=fields)
         audit.record(actor=acting_user, action="alliance.milestone.done", target=milestone,
                      detail={"project": project.pk, "done_on": done_on.isoformat(), "on_time": done_on <= milestone.due_on,
@@ -476,8 +492,7 @@ def set_progress(project: AllianceProject, *, acting_user, progress, note: str =
     note = _text(note, "note", "说明", 200, required=False)
     with transaction.atomic():
         project = AllianceProject.objects.select_for_update().get(pk=project.pk)
-        if not project.is_open:
-            raise ValidationError({"progress": f"项目{project.get_status_display()},进度不能再变更"})
+        PROJECT_MACHINE.move(project, "progress", otherwise=ValidationError({"progress": f"项目{project.get_status_display()},进度不能再变更"}))
         done, total = _done_share(project)
         floor = done * 100 // total if total else 0
         if progress < floor:
@@ -492,7 +507,7 @@ def set_progress(project: AllianceProject, *, acting_user, progress, note: str =
         else:
             project.progress = progress
             if progress > 0:
-                project.status = ProjectStatus.IN_PROGRESS
+                PROJECT_MACHINE.apply(project, "progress")
         project.save(update_fields=fields)
         audit.record(actor=acting_user, action="alliance.project.progress", target=project,
                      detail={"from": before, "to": project.progress, "note": note})
@@ -504,20 +519,19 @@ def cancel_project(project: AllianceProject, *, acting_user, reason: str) -> All
     reason = _text(reason, "reason", "撤销原因", 200)
     with transaction.atomic():
         project = AllianceProject.objects.select_for_update().get(pk=project.pk)
-        if not project.is_open:
-            raise ValidationError({"status": f"项目{project.get_status_display()},不能撤销"})
-        project.status, project.cancel_reason = ProjectStatus.CANCELLED, reason
+        PROJECT_MACHINE.apply(project, "cancel", otherwise=ValidationError({"status": f"项目{project.get_status_display()},不能撤销"}))
+        project.cancel_reason = reason
         project.save(update_fields=["status", "cancel_reason"])
         if project.need_id:
             need = AllianceNeed.objects.select_for_update().get(pk=project.need_id)
             # The need goes back on the list when no other project answers it, and is met when
             # every project still answering it is done.
             others = need.projects.exclude(pk=project.pk).exclude(status=ProjectStatus.CANCELLED)
-            if need.status == NeedStatus.MATCHED and not others.exists():
-                need.status = NeedStatus.OPEN
+            if NEED_MACHINE.can(need, "reopen") and not others.exists():
+                NEED_MACHINE.apply(need, "reopen")
                 need.save(update_fields=["status"])
-            elif need.status == NeedStatus.MATCHED and not others.exclude(status=ProjectStatus.DONE).exists():
-                need.status = NeedStatus.MET
+            elif NEED_MACHINE.can(need, "meet") and not others.exclude(status=ProjectStatus.DONE).exists():
+                NEED_MACHINE.apply(need, "meet")
                 need.save(update_fields=["status"])
         audit.record(actor=acting_user, action="alliance.project.cancel", target=project, detail={"reason": reason})
     return project

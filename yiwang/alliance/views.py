@@ -16,7 +16,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from yiwang.core.scope import Action, Role, get_in_scope
+from yiwang.core.pages import run_action, staff_required
+from yiwang.core.scope import Action, get_in_scope
 from yiwang.core import errors
 
 from . import selectors, services
@@ -27,20 +28,14 @@ from .forms import (
 from .models import Alliance, AllianceMeeting, AllianceMember, AllianceMilestone, AllianceNeed, AllianceProject, NeedStatus
 
 
-def _staff(user) -> None:
-    if not user.is_superuser and user.role == Role.RESIDENT:
-        raise PermissionDenied
-
-
 def _projects(queryset):
     milestones = Prefetch("milestones", queryset=AllianceMilestone.objects.select_related("unit__department").order_by("position", "id"))
     return queryset.select_related("lead__department", "need", "region").prefetch_related("cooperating__department", milestones)
 
 
-@login_required
+@staff_required
 def index(request):
     user = request.user
-    _staff(user)
     alliances = list(selectors.alliances_in_scope(user))
     for alliance in alliances:
         alliance.missing = selectors.missing_quarters(alliance, limit=4)
@@ -62,10 +57,9 @@ def index(request):
     })
 
 
-@login_required
+@staff_required
 def detail(request, pk: int):
     user = request.user
-    _staff(user)
     alliance = get_in_scope(user, Alliance, Action.VIEW, pk=pk)
     may_change = services.may_change(user, alliance)
     needs = AllianceNeed.objects.restrict(user).filter(alliance=alliance).select_related("region")
@@ -96,15 +90,12 @@ def _back_with_error(request, exc: ValidationError, to):
 def add_member(request, pk: int):
     alliance = get_in_scope(request.user, Alliance, Action.VIEW, pk=pk)
     form = MemberForm(request.POST, alliance=alliance)
+    back = f"{_url(alliance)}#members"
     if form.is_valid():
-        try:
-            member = services.add_member(alliance, acting_user=request.user, **form.cleaned_data)
-            messages.success(request, f"{member.label} 已加入联盟")
-        except ValidationError as exc:
-            messages.error(request, errors.describe(exc))
-    else:
-        messages.error(request, "; ".join(m for ms in form.errors.values() for m in ms))
-    return redirect(f"{_url(alliance)}#members")
+        return run_action(request, lambda: services.add_member(alliance, acting_user=request.user, **form.cleaned_data),
+                          success=lambda member: f"{member.label} 已加入联盟", redirect_to=back)
+    messages.error(request, "; ".join(m for ms in form.errors.values() for m in ms))
+    return redirect(back)
 
 
 @login_required
@@ -130,15 +121,12 @@ def raise_need(request, pk: int):
 def offer_resource(request, pk: int):
     alliance = get_in_scope(request.user, Alliance, Action.VIEW, pk=pk)
     form = ResourceForm(request.POST, alliance=alliance)
+    back = f"{_url(alliance)}#resources"
     if form.is_valid():
-        try:
-            services.offer_resource(alliance, acting_user=request.user, **form.cleaned_data)
-            messages.success(request, "资源已列入资源清单")
-        except ValidationError as exc:
-            messages.error(request, errors.describe(exc))
-    else:
-        messages.error(request, "; ".join(m for ms in form.errors.values() for m in ms))
-    return redirect(f"{_url(alliance)}#resources")
+        return run_action(request, lambda: services.offer_resource(alliance, acting_user=request.user, **form.cleaned_data),
+                          success="资源已列入资源清单", redirect_to=back)
+    messages.error(request, "; ".join(m for ms in form.errors.values() for m in ms))
+    return redirect(back)
 
 
 def _url(alliance) -> str:
@@ -147,11 +135,10 @@ def _url(alliance) -> str:
     return reverse("alliance:detail", args=[alliance.pk])
 
 
-@login_required
+@staff_required
 def need(request, pk: int):
     """A need, and the form that makes it a project (立项)."""
     user = request.user
-    _staff(user)
     # Like projects, a need is read by whoever sees its alliance (projects link to their need).
     item = (AllianceNeed.objects.restrict(user).filter(pk=pk).first()
             or AllianceNeed.objects.filter(pk=pk, alliance__in=Alliance.objects.restrict(user, Action.VIEW)).first())
@@ -187,18 +174,13 @@ def need(request, pk: int):
 def close_need(request, pk: int):
     item = get_in_scope(request.user, AllianceNeed, Action.VIEW, pk=pk)
     form = ReasonForm(request.POST)
-    try:
-        services.close_need(item, acting_user=request.user, reason=form.data.get("reason", ""))
-        messages.success(request, "需求已关闭")
-    except ValidationError as exc:
-        messages.error(request, errors.describe(exc))
-    return redirect("alliance:need", item.pk)
+    return run_action(request, lambda: services.close_need(item, acting_user=request.user, reason=form.data.get("reason", "")),
+                      success="需求已关闭", redirect_to=("alliance:need", item.pk))
 
 
-@login_required
+@staff_required
 def project(request, pk: int):
     user = request.user
-    _staff(user)
     # Meetings and the overdue list name projects across the alliance, so a project may be read by
     # anyone who sees its alliance; changing it still needs scope over it (services).
     visible = AllianceProject.objects.restrict(user).filter(pk=pk) | AllianceProject.objects.filter(
@@ -224,15 +206,13 @@ def project(request, pk: int):
 def milestone_done(request, pk: int):
     milestone = get_in_scope(request.user, AllianceMilestone, Action.VIEW, pk=pk)
     form = DoneForm(request.POST)
+    back = ("alliance:project", milestone.project_id)
     if form.is_valid():
-        try:
-            services.complete_milestone(milestone, acting_user=request.user, done_on=form.cleaned_data["done_on"], note=form.cleaned_data["note"])
-            messages.success(request, f"节点“{milestone.title}”已完成")
-        except ValidationError as exc:
-            messages.error(request, errors.describe(exc))
-    else:
-        messages.error(request, "; ".join(m for ms in form.errors.values() for m in ms))
-    return redirect("alliance:project", milestone.project_id)
+        return run_action(request, lambda: services.complete_milestone(milestone, acting_user=request.user, done_on=form.cleaned_data["done_on"],
+                                                                       note=form.cleaned_data["note"]),
+                          success=f"节点“{milestone.title}”已完成", redirect_to=back)
+    messages.error(request, "; ".join(m for ms in form.errors.values() for m in ms))
+    return redirect(*back)
 
 
 @login_required
@@ -247,25 +227,20 @@ def project_action(request, pk: int, action: str):
     if not form.is_valid():
         messages.error(request, "; ".join(m for ms in form.errors.values() for m in ms))
         return redirect("alliance:project", item.pk)
-    try:
-        if action == "progress":
-            services.set_progress(item, acting_user=request.user, **form.cleaned_data)
-            messages.success(request, "进度已更新")
-        elif action == "milestone":
-            services.add_milestone(item, acting_user=request.user, **form.cleaned_data)
-            messages.success(request, "已增加节点")
-        else:
-            services.cancel_project(item, acting_user=request.user, reason=form.cleaned_data["reason"])
-            messages.success(request, "项目已撤销")
-    except ValidationError as exc:
-        messages.error(request, errors.describe(exc))
-    return redirect("alliance:project", item.pk)
+    back = ("alliance:project", item.pk)
+    if action == "progress":
+        return run_action(request, lambda: services.set_progress(item, acting_user=request.user, **form.cleaned_data),
+                          success="进度已更新", redirect_to=back)
+    if action == "milestone":
+        return run_action(request, lambda: services.add_milestone(item, acting_user=request.user, **form.cleaned_data),
+                          success="已增加节点", redirect_to=back)
+    return run_action(request, lambda: services.cancel_project(item, acting_user=request.user, reason=form.cleaned_data["reason"]),
+                      success="项目已撤销", redirect_to=back)
 
 
-@login_required
+@staff_required
 def meeting_new(request, pk: int):
     user = request.user
-    _staff(user)
     alliance = get_in_scope(user, Alliance, Action.VIEW, pk=pk)
     if not services.may_change(user, alliance):
         raise PermissionDenied
@@ -290,10 +265,9 @@ def _active_ids(alliance) -> list[int]:
     return list(alliance.members.filter(left_on__isnull=True).values_list("pk", flat=True))
 
 
-@login_required
+@staff_required
 def meeting(request, pk: int):
     user = request.user
-    _staff(user)
     item = get_in_scope(user, AllianceMeeting, Action.VIEW, pk=pk)
     return render(request, "alliance/meeting.html", {
         "meeting": item, "alliance": item.alliance, "attendees": item.attendees.select_related("department"),
@@ -301,11 +275,10 @@ def meeting(request, pk: int):
     })
 
 
-@login_required
+@staff_required
 def unit(request, pk: int):
     """A member unit's record over a year: projects, milestones, needs, summonses."""
     user = request.user
-    _staff(user)
     member = get_in_scope(user, AllianceMember, Action.VIEW, pk=pk)
     today = timezone.localdate()
     try:
@@ -333,11 +306,7 @@ def leave(request, pk: int):
     member = get_in_scope(request.user, AllianceMember, Action.VIEW, pk=pk)
     form = LeaveForm(request.POST)
     if form.is_valid():
-        try:
-            services.end_membership(member, acting_user=request.user, **form.cleaned_data)
-            messages.success(request, f"{member.label} 已退出联盟")
-        except ValidationError as exc:
-            messages.error(request, errors.describe(exc))
-    else:
-        messages.error(request, "; ".join(m for ms in form.errors.values() for m in ms))
+        return run_action(request, lambda: services.end_membership(member, acting_user=request.user, **form.cleaned_data),
+                          success=f"{member.label} 已退出联盟", redirect_to=("alliance:unit", member.pk))
+    messages.error(request, "; ".join(m for ms in form.errors.values() for m in ms))
     return redirect("alliance:unit", member.pk)

@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.core.params import checked_int_param
+
 from . import selectors as sel
 
 TABS = [("hotspots", _("热点")), ("addresses", _("重复地址")), ("callers", _("重复来电")), ("clusters", _("疑似重复")),
@@ -26,18 +28,6 @@ def _date(value: str, name: str) -> date | None:
     return sel.check_day(day, name)
 
 
-def _int(value: str, name: str, default: int, low: int, high: int) -> int:
-    if not value:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValidationError({name: "应为整数"}) from None
-    if not low <= number <= high:
-        raise ValidationError({name: f"应在 {low} 至 {high} 之间"})
-    return number
-
-
 @login_required
 def index(request):
     scope = sel.scope_for(request.user, request.GET.get("region", "").strip() or None)
@@ -51,7 +41,7 @@ def index(request):
         as_of = _date(params["as_of"], "as_of") or sel.today()
         context["as_of"] = as_of
         if tab == "hotspots":
-            window = _int(params["window"], "window", 0, 0, 182)
+            window = checked_int_param(params["window"], "window", 0, low=0, high=182)
             context["hotspot_windows"] = [sel.hotspots(scope.cases, as_of=as_of, days=days) for days in ((window,) if window else sel.WINDOWS)]
         elif tab == "forecast":
             as_of = _date(params["as_of"], "as_of") or sel.last_complete_day()
@@ -61,15 +51,15 @@ def index(request):
             since, until = sel.period(_date(params["since"], "since"), _date(params["until"], "until") or as_of,
                                       default_days=7 if tab == "clusters" else sel.DEFAULT_PERIOD_DAYS)
             context.update(since=since, until=until)
-            min_cases = _int(params["min_cases"], "min_cases", 3, 2, 1000)
+            min_cases = checked_int_param(params["min_cases"], "min_cases", 3, low=2, high=1000)
             context["min_cases"] = min_cases
             if tab == "addresses":
                 context["rows"] = sel.recurring_addresses(scope.cases, since=since, until=until, min_cases=min_cases)
             elif tab == "callers":
                 context["rows"] = sel.repeat_callers(scope.cases, since=since, until=until, min_cases=min_cases)
             elif tab == "clusters":
-                radius = _int(params["radius_m"], "radius_m", 0, 0, 5000) or None
-                hours = _int(params["hours"], "hours", 0, 0, 720) or None
+                radius = checked_int_param(params["radius_m"], "radius_m", 0, low=0, high=5000) or None
+                hours = checked_int_param(params["hours"], "hours", 0, low=0, high=720) or None
                 context["clusters"] = sel.duplicate_clusters(scope.cases, since=since, until=until, radius_m=radius, window_hours=hours)
                 from django.conf import settings
 

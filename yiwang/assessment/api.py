@@ -13,6 +13,7 @@ from ninja.pagination import paginate
 
 from yiwang.api.common import acting_user, get_scoped, scoped
 from yiwang.api.params import Count, Id, Page, Year
+from yiwang.api.fields import RegionCode
 from yiwang.cases.models import Case, SummonsPart
 from yiwang.core.scope import Action, Role, get_in_scope, scope_path
 from yiwang.regions.models import Region
@@ -145,14 +146,10 @@ class RoundOut(Schema):
     id: int
     kind: str
     title: str
-    region_code: str
+    region_code: RegionCode
     year: int
     places: int
     status: str
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
 
 class RoundDetailOut(RoundOut):

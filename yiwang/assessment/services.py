@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from yiwang.core import audit
 from yiwang.core.scope import Action, Role, require
+from yiwang.core.statemachine import StateMachine, Transition
 from yiwang.regions.models import Level, Region
 
 from . import selectors
@@ -17,6 +18,11 @@ from .models import HonourKind, HonourRound, Nomination, NominationSource, Revie
 # Who signs reviews and runs honours: the community and the levels above it, never a grid worker
 # (who would be reviewing themselves or a colleague).
 REVIEWER_ROLES = frozenset({Role.COMMUNITY, Role.STREET, Role.DISTRICT})
+# An honour round takes nominations until it is decided.
+ROUND_MACHINE = StateMachine([
+    Transition("nominate", RoundStatus.NOMINATING, None),
+    Transition("decide", RoundStatus.NOMINATING, RoundStatus.DECIDED, stamp="decided_at"),
+])
 
 
 def _require_reviewer(user, region_path: str) -> None:
@@ -82,8 +88,7 @@ def open_round(*, kind: str, region: Region, year: int, places: int, title: str 
 def _locked_open_round(honour_round: HonourRound, acting_user) -> HonourRound:
     _require_reviewer(acting_user, honour_round.region.path)
     locked = HonourRound.objects.select_for_update().select_related("region").get(pk=honour_round.pk)
-    if locked.status != RoundStatus.NOMINATING:
-        raise ValidationError({"round": "评选已评定,不能再提名"})
+    ROUND_MACHINE.move(locked, "nominate", otherwise=ValidationError({"round": "评选已评定,不能再提名"}))
     return locked
 
 
@@ -200,9 +205,8 @@ def decide_round(*, honour_round: HonourRound, awarded: list[int], acting_user) 
         if len(ids) > locked.places:
             raise ValidationError({"awarded": f"当选 {len(ids)} 人,超过名额 {locked.places} 人"})
         Nomination.objects.filter(pk__in=ids).update(awarded=True)
-        locked.status = RoundStatus.DECIDED
+        ROUND_MACHINE.apply(locked, "decide", timezone.now())
         locked.decided_by = acting_user
-        locked.decided_at = timezone.now()
         locked.save(update_fields=["status", "decided_by", "decided_at"])
         audit.record(actor=acting_user, action="assessment.decide", target=locked,
                      detail={"awarded": sorted(nominations[pk].name for pk in ids)})

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from yiwang.core.pages import run_action, staff_required
 from yiwang.core.params import int_param
 from yiwang.cases.models import Case, SummonsPart
 from yiwang.core.scope import Action, Role, get_in_scope, scope_path
@@ -33,19 +34,10 @@ def _label(key: str) -> str:
     return LABELS.get(key, key)
 
 
-def _staff(user) -> None:
-    if not user.is_superuser and user.role == Role.RESIDENT:
-        raise PermissionDenied
-
-
-def _int(value, default: int = 0) -> int:
-    return int_param(value, default)
-
-
 def _year(request, *, field: str = "year", source=None) -> int:
     """The year asked for (GET, or `source`), kept within 2000..this year (local time)."""
     this_year = timezone.localdate().year
-    year = _int((source if source is not None else request.GET).get(field), this_year)
+    year = int_param((source if source is not None else request.GET).get(field), this_year)
     return min(max(year, 2000), this_year)
 
 
@@ -76,9 +68,8 @@ def index(request):
     return workers(request)
 
 
-@login_required
+@staff_required
 def workers(request):
-    _staff(request.user)
     root = _root(request)
     context = _context(request)
     since, until = selectors.year_period(context["year"])
@@ -97,9 +88,8 @@ def _rule_rows(*, prefix: str) -> list[tuple[str, str, float, str]]:
     return [(code, label, values[code], note) for code, (label, _default, note) in scoring.DEFAULT_RULES.items() if code.startswith(prefix)]
 
 
-@login_required
+@staff_required
 def worker_detail(request, pk: int):
-    _staff(request.user)
     worker = get_user_model().objects.filter(pk=pk, role=Role.GRID_WORKER).select_related("scope_region").first()
     if worker is None or worker.scope_region is None:
         raise PermissionDenied
@@ -134,18 +124,14 @@ def review_worker(request, pk: int):
     if worker is None:
         raise PermissionDenied
     year = _year(request, source=request.POST)
-    try:
-        services.sign_review(worker=worker, year=year, grade=request.POST.get("grade", ""), comment=request.POST.get("comment", ""),
-                             acting_user=request.user)
-        messages.success(request, f"已评定 {worker.get_full_name() or worker.username} {year} 年度考评")
-    except ValidationError as exc:
-        messages.error(request, errors.describe(exc, _label))
-    return redirect(f"/assessment/workers/{worker.pk}/?year={year}")
+    return run_action(request, lambda: services.sign_review(worker=worker, year=year, grade=request.POST.get("grade", ""),
+                                                            comment=request.POST.get("comment", ""), acting_user=request.user),
+                      success=f"已评定 {worker.get_full_name() or worker.username} {year} 年度考评", label=_label,
+                      redirect_to=f"/assessment/workers/{worker.pk}/?year={year}")
 
 
-@login_required
+@staff_required
 def departments(request):
-    _staff(request.user)
     context = _context(request)
     since, until = selectors.year_period(context["year"])
     rows = selectors.department_scores(cases=Case.objects.restrict(request.user), parts=SummonsPart.objects.restrict(request.user),
@@ -154,9 +140,8 @@ def departments(request):
                                                             "rules": _rule_rows(prefix="department.")})
 
 
-@login_required
+@staff_required
 def department_detail(request, pk: int):
-    _staff(request.user)
     department = Department.objects.filter(pk=pk).first()
     if department is None:
         raise PermissionDenied
@@ -174,18 +159,16 @@ def department_detail(request, pk: int):
         "rules": _rule_rows(prefix="department.")})
 
 
-@login_required
+@staff_required
 def property_companies(request):
-    _staff(request.user)
     context = _context(request)
     since, until = selectors.year_period(context["year"])
     rows = selectors.property_ratings(companies=selectors.property_companies(Place.objects.restrict(request.user)), since=since, until=until)
     return render(request, "assessment/property.html", {**context, "rows": rows, "tab": "property", "rules": _rule_rows(prefix="property.")})
 
 
-@login_required
+@staff_required
 def property_detail(request, pk: int):
-    _staff(request.user)
     company = get_in_scope(request.user, Place, pk=pk, kind=PlaceKind.PROPERTY_COMPANY)
     context = _context(request)
     since, until = selectors.year_period(context["year"])
@@ -203,15 +186,14 @@ def property_detail(request, pk: int):
 
 # Honours ---------------------------------------------------------------------------------------
 
-@login_required
+@staff_required
 def honours(request):
-    _staff(request.user)
     rounds = HonourRound.objects.restrict(request.user).select_related("region").order_by("-year", "kind")
     if request.method == "POST":
         try:
             region = get_in_scope(request.user, Region, Action.CHANGE, code=request.POST.get("region", ""))
-            honour_round = services.open_round(kind=request.POST.get("kind", ""), region=region, year=_int(request.POST.get("year")),
-                                               places=_int(request.POST.get("places")), title=request.POST.get("title", ""),
+            honour_round = services.open_round(kind=request.POST.get("kind", ""), region=region, year=int_param(request.POST.get("year"), 0),
+                                               places=int_param(request.POST.get("places"), 0), title=request.POST.get("title", ""),
                                                acting_user=request.user)
             return redirect("assessment:round", pk=honour_round.pk)
         except ValidationError as exc:
@@ -230,9 +212,8 @@ def _ballots_for(honour_round: HonourRound, user) -> list:
     return [ballot for ballot in found if ballot.phase() == Phase.PUBLISHED]
 
 
-@login_required
+@staff_required
 def honour_round(request, pk: int):
-    _staff(request.user)
     found = get_in_scope(request.user, HonourRound, pk=pk)
     if request.method == "POST":
         how = request.POST.get("how")
@@ -243,7 +224,7 @@ def honour_round(request, pk: int):
             elif how == "ballot":
                 from yiwang.votes.models import Ballot
 
-                ballot = get_in_scope(request.user, Ballot, pk=_int(request.POST.get("ballot")))
+                ballot = get_in_scope(request.user, Ballot, pk=int_param(request.POST.get("ballot"), 0))
                 made = services.nominate_from_ballot(honour_round=found, ballot=ballot, acting_user=request.user)
                 messages.success(request, f"按群众投票提名 {len(made)} 人")
             elif how == "manual":
@@ -251,7 +232,7 @@ def honour_round(request, pk: int):
                                   acting_user=request.user)
                 messages.success(request, "已提名")
             elif how == "decide":
-                services.decide_round(honour_round=found, awarded=[_int(v) for v in request.POST.getlist("awarded") if _int(v)],
+                services.decide_round(honour_round=found, awarded=[int_param(v, 0) for v in request.POST.getlist("awarded") if int_param(v, 0)],
                                       acting_user=request.user)
                 messages.success(request, "已评定")
         except ValidationError as exc:

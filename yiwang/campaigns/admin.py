@@ -3,8 +3,7 @@ admission), checking (which opens cases) and closing go through the services."""
 
 from django.contrib import admin
 
-from yiwang.core.admin import ReadOnlyAdmin
-from yiwang.core.admin_base import ScopedAdmin
+from yiwang.core.admin_base import ReadOnlyScopedAdmin
 
 from .models import Campaign, ChecklistItem, ItemResult, Target, TargetCheck
 
@@ -20,7 +19,7 @@ class ChecklistItemInline(admin.TabularInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(ReadOnlyAdmin, ScopedAdmin):
+class CampaignAdmin(ReadOnlyScopedAdmin):
     list_display = ["title", "owner", "task_key", "target_kind", "starts_on", "ends_on", "status", "published_at"]
     list_filter = ["status", "target_kind", "task_key"]
     search_fields = ["title", "owner__name", "task_key"]
@@ -29,7 +28,7 @@ class CampaignAdmin(ReadOnlyAdmin, ScopedAdmin):
 
 
 @admin.register(Target)
-class TargetAdmin(ReadOnlyAdmin, ScopedAdmin):
+class TargetAdmin(ReadOnlyScopedAdmin):
     list_display = ["__str__", "campaign", "grid", "assignee", "status"]
     list_filter = ["status"]
     search_fields = ["place__name", "household__number", "campaign__title", "grid__name"]
@@ -49,7 +48,7 @@ class ItemResultInline(admin.TabularInline):
 
 
 @admin.register(TargetCheck)
-class TargetCheckAdmin(ReadOnlyAdmin, ScopedAdmin):
+class TargetCheckAdmin(ReadOnlyScopedAdmin):
     list_display = ["target", "checked_by", "checked_at", "failed_items"]
     list_filter = ["checked_at"]
     raw_id_fields = ["target", "checked_by"]

@@ -12,6 +12,7 @@ from ninja.pagination import paginate
 
 from yiwang.api.common import acting_user, get_scoped
 from yiwang.api.params import Day, Id, IdQuery, Page
+from yiwang.api.fields import RegionCode
 from yiwang.core.scope import Action
 from yiwang.regions.models import Region
 
@@ -99,7 +100,7 @@ class TargetOut(Schema):
     place_id: int | None
     household_id: int | None
     grid_code: str
-    region_code: str
+    region_code: RegionCode
     assignee: str | None
     status: str
     checked_at: datetime | None
@@ -109,10 +110,6 @@ class TargetOut(Schema):
     @staticmethod
     def resolve_grid_code(obj):
         return obj.grid.code
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
     @staticmethod
     def resolve_assignee(obj):

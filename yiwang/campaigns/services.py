@@ -20,7 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from yiwang.core import audit
+from yiwang.core.params import int_param
 from yiwang.core.scope import Action, Role, require, scope_path
+from yiwang.core.statemachine import StateMachine, Transition
 from yiwang.matters.models import MatterType
 from yiwang.regions.models import Level, Region
 from yiwang.registry.models import Household, Occupancy, PersonTag, Place, PlaceKind, KeyGroup
@@ -35,6 +37,17 @@ CHECKING_ROLES = {Role.GRID_WORKER, Role.COMMUNITY, Role.STREET, Role.DISTRICT}
 CASE_SOURCE = "campaign"
 MAX_ITEMS = 30
 MAX_TARGETS = 5000
+
+# A campaign is drafted, pushed down (published) and closed; each target is checked once, and may
+# be given to another worker until then.
+CAMPAIGN_MACHINE = StateMachine([
+    Transition("publish", Status.DRAFT, Status.PUBLISHED, stamp="published_at"),
+    Transition("close", Status.PUBLISHED, Status.CLOSED, stamp="closed_at"),
+])
+TARGET_MACHINE = StateMachine([
+    Transition("assign", TargetStatus.PENDING, None),
+    Transition("check", TargetStatus.PENDING, TargetStatus.CHECKED),
+])
 
 
 @dataclass
@@ -263,8 +276,8 @@ def publish_campaign(campaign: Campaign, *, acting_user, now: datetime | None = 
     now = now or timezone.now()
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update(of=("self",)).select_related("owner").get(pk=campaign.pk)
-        if campaign.status != Status.DRAFT:
-            raise ValidationError({"status": f"该排查{campaign.get_status_display()},不能再次下发"})
+        publish = CAMPAIGN_MACHINE.move(campaign, "publish", otherwise=ValidationError(
+            {"status": f"该排查{campaign.get_status_display()},不能再次下发"}))
         if not campaign.items.exists():
             raise ValidationError({"items": "请至少填写一个检查项"})
         grids = list(Region.objects.filter(pk__in=campaign.targets.values("grid_id")).order_by("path"))
@@ -281,7 +294,8 @@ def publish_campaign(campaign: Campaign, *, acting_user, now: datetime | None = 
             raise ValidationError({"task_key": [f"{len(refused)} 个网格未准入,专项排查未下发"] + refused})
         targets = list(campaign.targets.select_related("region__parent"))
         _assign_defaults(targets)
-        campaign.status, campaign.published_at, campaign.published_by = Status.PUBLISHED, now, audit.account(acting_user)
+        CAMPAIGN_MACHINE.apply(campaign, publish, now)
+        campaign.published_by = audit.account(acting_user)
         campaign.admission = admitted
         campaign.save(update_fields=["status", "published_at", "published_by", "admission"])
         per_worker: dict[int, int] = defaultdict(int)
@@ -303,9 +317,9 @@ def close_campaign(campaign: Campaign, *, acting_user, now: datetime | None = No
     now = now or timezone.now()
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update(of=("self",)).get(pk=campaign.pk)
-        if campaign.status != Status.PUBLISHED:
-            raise ValidationError({"status": f"该排查{campaign.get_status_display()},只有排查中的可以结束"})
-        campaign.status, campaign.closed_at, campaign.closed_by = Status.CLOSED, now, audit.account(acting_user)
+        CAMPAIGN_MACHINE.apply(campaign, "close", now, otherwise=ValidationError(
+            {"status": f"该排查{campaign.get_status_display()},只有排查中的可以结束"}))
+        campaign.closed_by = audit.account(acting_user)
         campaign.save(update_fields=["status", "closed_at", "closed_by"])
         pending = campaign.targets.filter(status=TargetStatus.PENDING).count()
         audit.record(actor=acting_user, action="campaigns.close", target=campaign, detail={"pending": pending})
@@ -322,8 +336,7 @@ def assign_target(target: Target, *, acting_user, assignee) -> Target:
             raise ValidationError({"assignee": f"{_label(assignee)} 不是负责 {target.region.name} 的网格员"})
     with transaction.atomic():
         target = Target.objects.select_for_update(of=("self",)).get(pk=target.pk)
-        if target.status != TargetStatus.PENDING:
-            raise ValidationError({"assignee": "该对象已排查,不能再调整网格员"})
+        TARGET_MACHINE.move(target, "assign", otherwise=ValidationError({"assignee": "该对象已排查,不能再调整网格员"}))
         before = target.assignee_id
         target.assignee = assignee
         target.save(update_fields=["assignee"])
@@ -368,7 +381,7 @@ def record_check(target: Target, *, acting_user, results, note: str = "", photo=
         errors["campaign"] = f"专项排查{campaign.get_status_display()},不能记录排查"
     given: dict[int, tuple[str, str]] = {}
     for row in results or []:
-        item = by_key.get(_int(row.get("item")))
+        item = by_key.get(int_param(row.get("item")))
         if item is None:
             errors["items"] = f"检查项 {row.get('item')} 不属于本次排查"
             continue
@@ -396,8 +409,7 @@ def record_check(target: Target, *, acting_user, results, note: str = "", photo=
     with transaction.atomic():
         # Locked: of two workers (or two taps) checking one target, one writes and the other is told.
         locked = Target.objects.select_for_update(of=("self",)).get(pk=target.pk)
-        if locked.status != TargetStatus.PENDING:
-            raise ValidationError({"target": f"{target.label} 已排查,不能重复记录"})
+        check = TARGET_MACHINE.move(locked, "check", otherwise=ValidationError({"target": f"{target.label} 已排查,不能重复记录"}))
         if Campaign.objects.filter(pk=campaign.pk).values_list("status", flat=True).get() != Status.PUBLISHED:
             raise ValidationError({"campaign": "专项排查已结束,不能记录排查"})
         failed = [item for item in items if given[item.pk][0] == Result.FAIL]
@@ -424,15 +436,8 @@ def record_check(target: Target, *, acting_user, results, note: str = "", photo=
                 opened.append(case.number)
             rows.append(ItemResult(record=record, item=item, result=result, note=item_note, case=case))
         ItemResult.objects.bulk_create(rows)
-        locked.status = TargetStatus.CHECKED
+        TARGET_MACHINE.apply(locked, check)
         locked.save(update_fields=["status"])
         audit.record(actor=acting_user, action="campaigns.check", target=record,
                      detail={"campaign": campaign.pk, "target": target.pk, "failed": len(failed), "cases": opened})
     return record
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from yiwang.core.pages import run_action
 from yiwang.core.scope import Action, Role, get_in_scope, role_allows
 from yiwang.matters.models import MatterType
 from yiwang.regions.models import Level, Region
@@ -170,26 +171,16 @@ def detail(request, pk: int):
 @require_POST
 def publish(request, pk: int):
     campaign = _visible_campaign(request.user, pk)
-    try:
-        services.publish_campaign(campaign, acting_user=request.user)
-    except ValidationError as exc:
-        messages.error(request, "下发失败:" + describe(exc))
-    else:
-        messages.success(request, "已下发到网格。")
-    return redirect("campaigns:detail", pk)
+    return run_action(request, lambda: services.publish_campaign(campaign, acting_user=request.user), success="已下发到网格。",
+                      explain=lambda exc: "下发失败:" + describe(exc), redirect_to=("campaigns:detail", pk))
 
 
 @login_required
 @require_POST
 def close(request, pk: int):
     campaign = _visible_campaign(request.user, pk)
-    try:
-        services.close_campaign(campaign, acting_user=request.user)
-    except ValidationError as exc:
-        messages.error(request, describe(exc))
-    else:
-        messages.success(request, "专项排查已结束。")
-    return redirect("campaigns:detail", pk)
+    return run_action(request, lambda: services.close_campaign(campaign, acting_user=request.user), success="专项排查已结束。",
+                      redirect_to=("campaigns:detail", pk))
 
 
 @login_required

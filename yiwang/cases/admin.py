@@ -5,14 +5,9 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.core.admin import ReadOnlyAdmin
-from yiwang.core.admin_base import ScopedAdmin
+from yiwang.core.admin_base import ReadOnlyScopedAdmin, ScopedAdmin
 
 from .models import Case, CaseEvent, Device, DeviceSource, RoutingDecision
-
-
-class ReadOnlyScopedAdmin(ReadOnlyAdmin, ScopedAdmin):
-    """Scoped lists, no writes: a case changes only through its transitions."""
 
 
 class EventInline(admin.TabularInline):

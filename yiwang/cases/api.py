@@ -14,6 +14,7 @@ from ninja.pagination import paginate
 from yiwang.api.common import acting_user, get_scoped, scoped
 from yiwang.regions.selectors import under_region
 from yiwang.api.params import Count, Finite, Page, Year
+from yiwang.api.fields import RegionCode
 from yiwang.matters.models import Department
 from yiwang.matters.services import find_matter
 from yiwang.regions.models import Region
@@ -97,14 +98,10 @@ class RoutingOut(Schema):
     at: datetime
     tier: str
     level: str
-    region_code: str
+    region_code: RegionCode
     department: str | None
     matter_version: int
     reasons: list[str]
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
     @staticmethod
     def resolve_department(obj):
@@ -130,9 +127,9 @@ class CaseDetailOut(CaseOut):
 
     @staticmethod
     def resolve_photos(obj):
-        from .views import photo_url
+        from django.urls import reverse
 
-        return [photo_url(p) for p in obj.photos.all()]
+        return [reverse("case-photo", args=[p.pk]) for p in obj.photos.all()]
 
 
 class CaseIn(Schema):

@@ -1,14 +1,17 @@
 """Import of historic cases from other systems' exports (CSV/.xlsx), e.g. 311 request dumps.
 
 A `Mapping` says which source column feeds which of our fields, how its dates are written, in
-which time zone its wall clock ran, and how its statuses and categories translate. Presets for the
-shared 311 files are in `PRESETS`; a JSON file of the same keys describes any other export.
+which time zone its wall clock ran, and how its statuses and categories translate. The presets
+(`PRESETS`: the shared 311 files, the 12345 hotline's and 数字城管's exports) are data files in
+`presets/` (TOML, read in name order, each naming its source); a JSON file of the same keys
+describes any other export.
 
-Like the registry import (yiwang.registry.importing), every row is read and checked first, every
-problem is collected as (row, column, reason) and nothing is written unless the whole file is
-clean (or, when asked, the bad rows are left out and listed). A clean file is written in one
-transaction as plain rows: cases (their ids reserved first, so their numbers are known), then one
-"import" event per case, then an audit entry for the file.
+The import runs on yiwang.core.importing: every row is read and checked first, every problem is
+collected as (row, column, reason) and nothing is written unless the whole file is clean (or, when
+asked, the bad rows are left out and listed). A clean file is written in one transaction as plain
+rows (yiwang.core.bulk): cases (their ids reserved first, so their numbers are known), then one
+"import" event per case, then an audit entry for the file; the case rollups are kept by
+`rollups.add_cases`, since these rows bypass Case.save.
 
 Time. Naive local times are localised in the mapping's zone with zoneinfo, and every instant is
 stored as an aware UTC datetime, so elapsed time = closed_at - reported_at is right across
@@ -43,8 +46,9 @@ from __future__ import annotations
 import json
 import re
 import statistics
+import tomllib
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from collections.abc import Mapping as MappingType
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
@@ -53,10 +57,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 
-from yiwang.core import audit
+from yiwang.core import audit, bulk
+from yiwang.core.importing import Importer, ImportReport
 from yiwang.core.tabular import Column, RowError, Table, TabularError, read_table
 from yiwang.matters.models import MatterType
 from yiwang.matters.services import current_version
@@ -64,13 +69,11 @@ from yiwang.regions import lookup
 from yiwang.regions.coords import CRS_CHOICES, WGS84
 from yiwang.regions.models import Level as RegionLevel
 from yiwang.regions.models import Region
-from yiwang.core.tabular import ImportFailed
 from yiwang.worktime import calendar as work_calendar
 
 from . import clock, rollups, routing
 from .models import Case, CaseEvent, Channel, Status
 
-BATCH_SIZE = 2000
 ACTOR_LABEL = "历史导入"
 # The statuses an import may give: the ones whose timestamps a source's report and end times tell.
 IMPORT_STATUSES = (Status.REPORTED, Status.ACCEPTED, Status.REJECTED, Status.CLOSED)
@@ -190,104 +193,30 @@ class Mapping:
         return cls.from_dict(data, base=base)
 
 
-# --- presets for the 311 exports sampled in data/sr311 (see data/SOURCES.md) --------------------------
+# --- presets ------------------------------------------------------------------------------------
 
-_LA_MATTERS = {
-    "Bulky Items": "06036", "Metal/Household Appliances": "06036", "Electronic Waste": "06036",
-    "Illegal Dumping Pickup": "06010", "Dead Animal Removal": "06010", "Graffiti Removal": "07001",
-    "Single Streetlight Issue": "01037", "Multiple Streetlight Issue": "01037",
-}  # fmt: skip
-_SF_MATTERS = {
-    "Street and Sidewalk Cleaning": "06010", "Graffiti Public Property": "07001", "Graffiti Private Property": "07001",
-    "Illegal Postings": "07001", "Abandoned Vehicle": "09009", "Streetlights": "01037", "Street Defects": "06013",
-    "Sidewalk or Curb": "06013", "Tree Maintenance": "04002", "Litter Receptacles": "03005", "Noise Report": "06028",
-    "Blocked Street or SideWalk": "09006", "SFHA Requests": "S0002", "Residential Building Request": "S0002",
-}  # fmt: skip
-_NYC_MATTERS = {
-    "Noise - Residential": "S0009", "Noise*": "06028", "Illegal Parking": "09009", "Blocked Driveway": "09009",
-    "Derelict Vehicle*": "09009", "Abandoned Vehicle": "09009", "Street Condition": "06013", "Sidewalk Condition": "06013",
-    "Curb Condition": "06013", "Highway Condition": "06013", "Street Light Condition": "01037",
-    "Traffic Signal Condition": "02014", "Damaged Tree": "04002", "Dead Tree": "04002", "Overgrown Tree/Branches": "04002",
-    "HEAT/HOT WATER": "S0002", "UNSANITARY CONDITION": "S0002", "Request Large Bulky Item Collection": "06036",
-    "Missed Collection*": "06042", "Dirty Conditions": "06010", "Sanitation Condition": "06010", "Vending": "09001",
-    "Building/Use": "06001", "Snow*": "10001",
-}  # fmt: skip
-_BOSTON_MATTERS = {
-    "Parking Enforcement": "09009", "Abandoned Vehicles": "09009", "Improper Storage of Trash (Barrels)": "06010",
-    "Requests for Street Cleaning": "06010", "Pick up Dead Animal": "06010", "Graffiti Removal": "07001",
-    "PWD Graffiti": "07001", "Traffic Signal Inspection": "02014", "Sidewalk Repair (Make Safe)": "06013",
-    "Request for Pothole Repair": "06013", "Schedule a Bulk Item Pickup*": "06036", "Missed Trash*": "06042",
-    "Empty Litter Basket": "03005", "Street Light Outages": "01037", "Loud Parties/Music/People": "S0009",
-    "Misc. Snow Complaint": "10001", "City/State Snow Issues": "10001",
-}  # fmt: skip
-_US_12H = "%m/%d/%Y %I:%M:%S %p"
-# How Chinese exports write times: 2026-03-02 09:15:00, 2026/3/2 9:15, 2026年3月2日 09:15 (seconds optional).
-_CN_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y年%m月%d日 %H:%M:%S",
-               "%Y年%m月%d日 %H:%M", "iso")
-# 数字城管's small classes to our matters, by name (部件 and 事件 of the national standard's catalogue).
-_SZCG_MATTERS = {
-    "暴露垃圾": "06010", "积存垃圾渣土": "06010", "道路不洁": "06010", "乱堆物堆料": "06036", "垃圾满溢": "06042",
-    "非法小广告": "07001", "违章张贴": "07001", "路灯": "01037", "道路破损": "06013", "人行道破损": "06013",
-    "占道经营": "09006", "店外经营": "09006", "无照经营游商": "09001", "机动车乱停放": "09009", "非机动车乱停放": "09009",
-    "违法建设": "06001", "餐饮油烟": "06027", "施工扰民": "08001", "噪声*": "06028", "树木*": "04002", "垃圾箱": "03005",
-}  # fmt: skip
-# The NYC export's Status: "Pending"/"Assigned"/"Email Sent" are open; a Closed Date on them is not an end.
-_NYC = {"source": "nyc311", "tz": "America/New_York", "category": ("Complaint Type", "Descriptor"), "matters": _NYC_MATTERS}
+PRESETS_DIR = Path(__file__).resolve().parent / "presets"
 
-PRESETS: dict[str, Mapping] = {
-    # MyLA311 2017: a Closed row always has ClosedDate, but 12 are midnight of the day they were
-    # opened (a date, not a time): clamped to the report time.
-    "la2017": Mapping(source="la311", external_id="SRNumber", reported_at="CreatedDate", closed_at=("ClosedDate",),
-                      status="Status", category=("RequestType",), matters=_LA_MATTERS, lat="Latitude", lon="Longitude",
-                      address="Address", description=("ActionTaken",), agency="Owner", date_formats=(_US_12H,),
-                      tz="America/Los_Angeles", closed_before_reported="clamp"),
-    # MyLA311 2020 seed: 18 Closed rows have no closeddate; their last update is the best end time there is.
-    "la2020": Mapping(source="la311", external_id="srnumber", reported_at="createddate", closed_at=("closeddate", "updateddate"),
-                      status="status", category=("requesttype",), matters=_LA_MATTERS, lat="latitude", lon="longitude",
-                      address="address", description=("actiontaken",), agency="owner", date_formats=("%m/%d/%y %H:%M",),
-                      tz="America/Los_Angeles", closed_before_reported="clamp"),
-    # SF samples: 55 (5k) and 129 (10k) rows closed hours before they were opened (Resolve.Time < 0): clamped.
-    "sf5k": Mapping(source="sf311", external_id="CaseID", reported_at="Opened", closed_at=("Closed",), status="Status",
-                    category=("Category", "Request.Type"), matters=_SF_MATTERS, lat="Lat", lon="Long", address="Address",
-                    description=("Request.Details", "Status.Notes"), agency="Responsible.Agency", date_formats=("iso",),
-                    tz="America/Los_Angeles", closed_before_reported="clamp"),
-    "sf10k": Mapping(source="sf311", external_id="CaseID", reported_at="Opened", closed_at=("Closed",), status="Status",
-                     category=("Category", "Request.Type"), matters=_SF_MATTERS, point="Point", address="Address",
-                     description=("Request.Details", "Status.Notes"), agency="Responsible.Agency", date_formats=(_US_12H,),
-                     tz="America/Los_Angeles", closed_before_reported="clamp"),
-    # BigQuery's san_francisco_311 labels San Francisco wall times "+00:00": the 36 cases it shares
-    # with the 5k/10k samples have the same digits there as local times. So the offset is ignored.
-    # lat/lon 0.0 (4,264 rows) means no position.
-    "sfbq": Mapping(source="sf311", external_id="unique_key", reported_at="created_date", closed_at=("closed_date",),
-                    status="status", category=("category", "complaint_type"), matters=_SF_MATTERS, lat="latitude",
-                    lon="longitude", address="incident_address", description=("descriptor", "status_notes"),
-                    agency="agency_name", date_formats=("iso",), tz="America/Los_Angeles", ignore_offset=True,
-                    closed_before_reported="clamp"),
-    # The standard 41-column NYC Open Data export (all three nyc311_*.csv files of that shape).
-    "nyc": Mapping(external_id="Unique Key", reported_at="Created Date", closed_at=("Closed Date",), status="Status",
-                   lat="Latitude", lon="Longitude", address="Incident Address", description=("Resolution Description",),
-                   agency="Agency Name", date_formats=(_US_12H,), closed_before_reported="clamp", **_NYC),
-    # The SODA API's snake_case fields; its timestamps are floating (no offset) New York times.
-    "nyc_api": Mapping(external_id="unique_key", reported_at="created_date", closed_at=("closed_date",), status="status",
-                       lat="latitude", lon="longitude", address="incident_address", description=("resolution_description",),
-                       agency="agency_name", date_formats=("iso",), closed_before_reported="clamp",
-                       **{**_NYC, "category": ("complaint_type", "descriptor")}),
-    # target_dt is the case's own SLA due time (ONTIME/OVERDUE in the file is judged against it).
-    "boston": Mapping(source="boston311", external_id="case_enquiry_id", reported_at="open_dt", closed_at=("closed_dt",),
-                      status="case_status", category=("reason", "type"), matters=_BOSTON_MATTERS, lat="latitude",
-                      lon="longitude", address="location", description=("case_title", "closure_reason"), agency="department",
-                      due_at="target_dt", date_formats=("iso",), tz="America/New_York"),
-    # Chinese work-order exports (Beijing time, Chinese headers). A 12345 hotline export: the call
-    # time starts the order, 办理时限 is its deadline; no status column (closed when 办结时间 is filled).
-    "hotline12345": Mapping(source="12345", external_id="工单编号", reported_at="来电时间", closed_at=("办结时间",),
-                            description=("诉求内容", "办理结果", "满意度"), address="事件地址", agency="承办单位",
-                            due_at="办理时限", date_formats=_CN_FORMATS, tz="Asia/Shanghai"),
-    # A 数字城管 (digital city management) export: the order starts when the centre accepts it, with a
-    # 截止时间 and the GB/T 30428 case classes (问题大类, 问题小类) as categories.
-    "szcg": Mapping(source="szcg", external_id="工单编号", reported_at="受理时间", closed_at=("办结时间",),
-                    category=("问题大类", "问题小类"), matters=_SZCG_MATTERS, description=("诉求内容", "办理结果", "满意度"),
-                    address="事件地址", agency="承办单位", due_at="截止时间", date_formats=_CN_FORMATS, tz="Asia/Shanghai"),
-}  # fmt: skip
+
+def load_presets(directory: Path = PRESETS_DIR) -> dict[str, Mapping]:
+    """Every preset of the TOML files in `directory`, in file-name order (the order the import
+    page lists them). A file's `defaults` table is where each of its `presets` starts from."""
+    presets: dict[str, Mapping] = {}
+    for path in sorted(directory.glob("*.toml")):
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+        defaults = data.get("defaults", {})
+        for name, values in data.get("presets", {}).items():
+            if name in presets:
+                raise MappingError(f"{path.name}: preset {name!r} is defined twice")
+            try:
+                presets[name] = Mapping.from_dict({**defaults, **values})
+            except MappingError as exc:
+                raise MappingError(f"{path.name}, preset {name!r}: {exc}") from None
+    return presets
+
+
+PRESETS: dict[str, Mapping] = load_presets()
 
 
 def preset(name: str) -> Mapping:
@@ -478,17 +407,6 @@ class _Row:
     due_at: datetime | None = None  # the source's own deadline
 
 
-@dataclass
-class ImportResult:
-    source: str
-    rows: int  # data rows in the file
-    created: int
-    by_status: dict[str, int]
-    median_hours: float | None  # closed cases, closed_at - reported_at
-    skipped: list[RowError] = field(default_factory=list)  # bad rows left out (skip_bad_rows only)
-    warnings: list[RowError] = field(default_factory=list)
-
-
 def import_cases(
     source: Any,
     *,
@@ -499,7 +417,7 @@ def import_cases(
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
     scope_path: str = "",
-) -> ImportResult:
+) -> ImportReport:
     """Import the cases in `source` (a path, bytes or file) read through `mapping`.
 
     `region` is the grid (or micro-grid), or its code, given to rows whose point is in no grid of
@@ -511,30 +429,51 @@ def import_cases(
     `scope_path` (the importing user's), a point in a grid outside it counts as in no grid of ours:
     the case goes to `region`, with a warning naming the row.
     """
-    target = _target(region)
-    try:
-        table = read_table(source, columns=[Column(h, h) for h in mapping.headers()], mapping={h: h for h in mapping.headers()},
-                           encoding=encoding)  # fmt: skip
-    except TabularError as exc:
-        raise ImportFailed([exc.as_row_error()]) from None
-    now = now or timezone.now()
-    rows, errors, warnings = _check(table, mapping, now=now, progress=progress)
-    if errors and not skip_bad_rows:
-        raise ImportFailed(errors)
-    try:
-        created = _write(rows, mapping=mapping, target=target, table=table, now=now, scope_path=scope_path, warnings=warnings)
-    except IntegrityError:
+    importer = CaseImporter(mapping=mapping, region=region, skip_bad_rows=skip_bad_rows, now=now, progress=progress, scope_path=scope_path)
+    return importer.run(source, encoding=encoding)
+
+
+class CaseImporter(Importer):
+    """Historic cases through a `Mapping`; the report adds cases per status and the median hours
+    from report to close."""
+
+    def __init__(self, *, mapping: Mapping, region: Region | str, skip_bad_rows: bool = False, now: datetime | None = None,
+                 progress: Callable[[int, int], None] | None = None, scope_path: str = ""):  # fmt: skip
+        super().__init__(progress=progress or False, skip_bad_rows=skip_bad_rows)
+        self.mapping = mapping
+        self.target = _target(region)
+        self.now = now or timezone.now()
+        self.scope_path = scope_path
+        self.columns = _columns(mapping)
+
+    def read(self, source: Any, *, mapping=None, encoding: str | None = None) -> Table:
+        # The mapping names the file's own headers: each is its own field.
+        return super().read(source, mapping={h: h for h in self.mapping.headers()}, encoding=encoding)
+
+    def check(self, table: Table) -> list[_Row]:
+        rows, errors, warnings = _check(table, self.mapping, now=self.now, progress=self.progress or None)
+        self.errors.extend(errors)
+        self.warnings.extend(warnings)
+        return rows
+
+    def write(self, rows: list[_Row]) -> ImportReport:
+        mapping, table = self.mapping, self.table
+        created = _write(rows, mapping=mapping, target=self.target, table=table, now=self.now, scope_path=self.scope_path,
+                         warnings=self.warnings)  # fmt: skip
+        hours = [(r.ended_at - r.reported_at).total_seconds() / 3600 for r in rows if r.status == Status.CLOSED]
+        return ImportReport(
+            source=mapping.source, rows=len(table.rows), created=created, by_status=dict(Counter(r.status for r in rows)),
+            median_hours=statistics.median(hours) if hours else None, warnings=self.warnings,
+        )  # fmt: skip
+
+    def conflict(self, rows: list[_Row]) -> list[RowError]:
         # Someone imported some of these while we checked: name them.
-        clashes = _already_imported(mapping.source, rows, table.headers[mapping.external_id])
-        raise ImportFailed(clashes or [RowError(None, "", "导入期间数据发生变化，本文件未导入，请重新导入")]) from None
-    if progress is not None:
-        progress(len(table.rows), len(table.rows))
-    hours = [(r.ended_at - r.reported_at).total_seconds() / 3600 for r in rows if r.status == Status.CLOSED]
-    return ImportResult(
-        source=mapping.source, rows=len(table.rows), created=created, by_status=dict(Counter(r.status for r in rows)),
-        median_hours=statistics.median(hours) if hours else None, skipped=sorted(errors, key=lambda e: e.row or 0),
-        warnings=warnings,
-    )  # fmt: skip
+        clashes = _already_imported(self.mapping.source, rows, self.table.headers[self.mapping.external_id])
+        return clashes or [RowError(None, "", "导入期间数据发生变化，本文件未导入，请重新导入")]
+
+
+def _columns(mapping: Mapping) -> list[Column]:
+    return [Column(h, h) for h in mapping.headers()]
 
 
 def _target(region: Region | str) -> Region:
@@ -553,8 +492,7 @@ def preview_cases(source: Any, *, mapping: Mapping, encoding: str | None = None,
     for the import page to show before anything is queued. TabularError-like problems of the file
     itself (a missing column, an unreadable file) come back as errors too."""
     try:
-        table = read_table(source, columns=[Column(h, h) for h in mapping.headers()], mapping={h: h for h in mapping.headers()},
-                           encoding=encoding)  # fmt: skip
+        table = read_table(source, columns=_columns(mapping), mapping={h: h for h in mapping.headers()}, encoding=encoding)
     except TabularError as exc:
         return [], [exc.as_row_error()]
     table.rows = table.rows[:limit]
@@ -676,16 +614,11 @@ def _check(table: Table, mapping: Mapping, *, now: datetime, progress=None) -> t
     return good, errors, warnings
 
 
-def _chunks(items: list, size: int = 5000) -> Iterable[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _existing(source: str, ids: list[str]) -> set[str]:
     # The unique index is partial (external_id != ''): repeating its condition lets SQLite use it.
     imported = Case.objects.filter(external_source=source).exclude(external_id="").order_by()
     found: set[str] = set()
-    for chunk in _chunks(sorted(set(ids) - {""}), 900):
+    for chunk in bulk.chunks(sorted(set(ids) - {""}), 900):
         found.update(imported.filter(external_id__in=chunk).values_list("external_id", flat=True))
     return found
 
@@ -742,7 +675,8 @@ NOTE_NO_SOURCE_DUE_OPEN = "来源未提供办理时限，按本系统事项时�
 def _write(rows: list[_Row], *, mapping: Mapping, target: Region, table: Table, now: datetime, scope_path: str = "",
            warnings: list[RowError] | None = None) -> int:
     """Cases and their events as plain rows: a model instance per row (bulk_create) costs several
-    times what the database does. Ids are reserved first, so numbers and events need no second pass."""
+    times what the database does. Ids are reserved first, so numbers and events need no second pass.
+    Runs inside the importer's transaction."""
     if not rows:
         return 0
     outside: list[int] = []
@@ -751,54 +685,43 @@ def _write(rows: list[_Row], *, mapping: Mapping, target: Region, table: Table, 
         column = table.headers.get(mapping.point or mapping.lat, "")
         warnings.extend(RowError(row, column, f"坐标位于您的管辖范围之外，归入{target.name}") for row in outside)
     site = timezone.get_default_timezone()
-    db_time = _db_time()
+    db_time = bulk.db_datetime()
     as_json = connection.ops.adapt_json_value
     file_label = table.source_name or "（上传数据）"
-    with transaction.atomic():
-        versions = {m.id: current_version(m) for m in {r.matter for r in rows}}
+    versions = {m.id: current_version(m) for m in {r.matter for r in rows}}
 
-        routes: dict[tuple[int, int], routing.Route] = {}
-        groups: dict[tuple, tuple] = {}
+    routes: dict[tuple[int, int], routing.Route] = {}
+    groups: dict[tuple, tuple] = {}
 
-        def shared(matter: MatterType, grid: Region, micro: Region | None, status: str) -> tuple:
-            version = versions[matter.id]
-            way = routes.get((matter.id, grid.id))
-            if way is None:
-                way = routes[(matter.id, grid.id)] = routing.route(matter_version=version, grid=grid, how_found=ACTOR_LABEL)
-            return (status, matter.id, version.id, matter.board, way.tier, way.level, grid.id, micro.id if micro else None,
-                    way.region.id)  # fmt: skip
+    def shared(matter: MatterType, grid: Region, micro: Region | None, status: str) -> tuple:
+        version = versions[matter.id]
+        way = routes.get((matter.id, grid.id))
+        if way is None:
+            way = routes[(matter.id, grid.id)] = routing.route(matter_version=version, grid=grid, how_found=ACTOR_LABEL)
+        return (status, matter.id, version.id, matter.board, way.tier, way.level, grid.id, micro.id if micro else None,
+                way.region.id)  # fmt: skip
 
-        ids = _reserve_ids(Case, len(rows))
-        cases, events = [], []
-        for pk, r, (grid, micro, lon, lat) in zip(ids, rows, places, strict=True):
-            reported, ended, status = db_time(r.reported_at), db_time(r.ended_at), r.status
-            key = (r.matter.id, grid.id, micro.id if micro else None, status)
-            head = groups.get(key)
-            if head is None:
-                head = groups[key] = shared(r.matter, grid, micro, status)
-            cases.append((
-                *head, *_clock(versions[r.matter.id], r, now=now, db_time=db_time), pk, f"{r.reported_at.astimezone(site):%Y%m%d}{pk:06d}", lon, lat,
-                r.address, r.description, r.external_id, reported, reported if status in (Status.ACCEPTED, Status.CLOSED) else None,
-                ended if status == Status.REJECTED else None, ended if status == Status.CLOSED else None,
-            ))  # fmt: skip
-            info = {"source": mapping.source, "external_id": r.external_id, "file": file_label, "row": r.row, "source_status": r.source_status}
-            events.append((pk, status, f"{mapping.source} {r.external_id}", as_json(info, None)))
-        _insert(Case, _CASE_COLUMNS, cases, channel=Channel.IMPORT, external_source=mapping.source)
-        _insert(CaseEvent, _EVENT_COLUMNS, events, at=now, actor_label=ACTOR_LABEL, action="import", public=False)
-        rollups.add_cases(ids)  # bulk rows bypass Case.save, which keeps the rollups otherwise
-        audit.record(actor=None, action="cases.import", target_type="cases.case",
-                     detail={"source": mapping.source, "file": file_label, "rows": len(table.rows), "created": len(cases)})
+    ids = bulk.reserve_ids(Case, len(rows))
+    cases, events = [], []
+    for pk, r, (grid, micro, lon, lat) in zip(ids, rows, places, strict=True):
+        reported, ended, status = db_time(r.reported_at), db_time(r.ended_at), r.status
+        key = (r.matter.id, grid.id, micro.id if micro else None, status)
+        head = groups.get(key)
+        if head is None:
+            head = groups[key] = shared(r.matter, grid, micro, status)
+        cases.append((
+            *head, *_clock(versions[r.matter.id], r, now=now, db_time=db_time), pk, f"{r.reported_at.astimezone(site):%Y%m%d}{pk:06d}", lon, lat,
+            r.address, r.description, r.external_id, reported, reported if status in (Status.ACCEPTED, Status.CLOSED) else None,
+            ended if status == Status.REJECTED else None, ended if status == Status.CLOSED else None,
+        ))  # fmt: skip
+        info = {"source": mapping.source, "external_id": r.external_id, "file": file_label, "row": r.row, "source_status": r.source_status}
+        events.append((pk, status, f"{mapping.source} {r.external_id}", as_json(info, None)))
+    bulk.insert(Case, _CASE_COLUMNS, cases, constants={"channel": Channel.IMPORT, "external_source": mapping.source})
+    bulk.insert(CaseEvent, _EVENT_COLUMNS, events, constants={"at": now, "actor_label": ACTOR_LABEL, "action": "import", "public": False})
+    rollups.add_cases(ids)  # bulk rows bypass Case.save, which keeps the rollups otherwise
+    audit.record(actor=None, action="cases.import", target_type="cases.case",
+                 detail={"source": mapping.source, "file": file_label, "rows": len(table.rows), "created": len(cases)})
     return len(cases)
-
-
-def _db_time():
-    """aware datetime (or None) -> the database's form. For SQLite that is the UTC text Django
-    writes, made here without the checks its adapter repeats per call (a third of the writing)."""
-    if connection.vendor != "sqlite" or not settings.USE_TZ:
-        adapt = connection.ops.adapt_datetimefield_value
-        return lambda value: None if value is None else adapt(value)
-    zone = connection.timezone
-    return lambda value: None if value is None else str(value.astimezone(zone).replace(tzinfo=None))
 
 
 def _clock(version, row: _Row, *, now: datetime, db_time) -> tuple:
@@ -825,47 +748,3 @@ def _clock(version, row: _Row, *, now: datetime, db_time) -> tuple:
     step_late = case.step_due_at is not None and case.step_due_at < now
     values = tuple(db_time(v) if isinstance(v, datetime) else v for v in (getattr(case, f) for f in _CLOCK_FIELDS))
     return (*values, case.close_due_at < now, step_late)
-
-
-def _reserve_ids(model, count: int) -> list[int] | range:
-    """`count` primary keys nobody else will take. PostgreSQL hands them out from the sequence;
-    SQLite has one writer, and the transaction we are in holds the write lock (the settings begin
-    transactions IMMEDIATE). Were that lock not held, a concurrent insert would make ours fail on
-    the primary key, which import_cases reports as "data changed during the import": no harm done."""
-    table = model._meta.db_table
-    column = model._meta.pk.column
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)", [table, column, count])
-            return [pk for (pk,) in cursor.fetchall()]
-        cursor.execute(f"SELECT max({quote(column)}) FROM {quote(table)}")
-        top = cursor.fetchone()[0] or 0
-        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])  # AUTOINCREMENT never reuses ids
-        seq = cursor.fetchone()
-        start = max(top, seq[0] if seq else 0) + 1
-        return range(start, start + count)
-
-
-def _insert(model, varying: tuple[str, ...], rows: list[tuple], **constants: Any) -> None:
-    """INSERT `rows` (values of the `varying` attributes, in the database's form): COPY on
-    PostgreSQL, batched executemany elsewhere. Every other column gets `constants` or its
-    field's default."""
-    by_attname = {f.attname: f for f in model._meta.concrete_fields}
-    fixed = {f.column: f.get_db_prep_save(constants.get(name, f.get_default()), connection)
-             for name, f in by_attname.items() if name not in varying and not f.primary_key}  # fmt: skip
-    columns = [*fixed, *(by_attname[name].column for name in varying)]
-    quote = connection.ops.quote_name
-    table = f"{quote(model._meta.db_table)} ({', '.join(map(quote, columns))})"
-    head = tuple(fixed.values())
-    if connection.vendor == "postgresql":
-        # The raw psycopg cursor skips Django's error translation: wrap it so that a unique
-        # violation still arrives as django.db.IntegrityError.
-        with connection.wrap_database_errors, connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(head + row)
-        return
-    sql = f"INSERT INTO {table} VALUES ({', '.join(['%s'] * len(columns))})"
-    with connection.cursor() as cursor:
-        for chunk in _chunks(rows, BATCH_SIZE):
-            cursor.executemany(sql, [head + row for row in chunk])

@@ -5,7 +5,8 @@ The definitions (population, numerators, denominators, edge cases, percentile me
 docs/indicators.md; this module is their one implementation. Counts are computed in the database
 with conditional `Count(filter=Q(...))` aggregates (one query, grouped for a breakdown); the
 working-hour percentiles are computed here over the closed cases' (reported_at, closed_at) pairs
-(a second query), because working time needs the calendar (`yiwang.worktime`).
+(a second query), because working time needs the calendar (`yiwang.worktime`). Also one case's
+deadline light with its word (`light_of`), as the pages, the API and the command screen show it.
 
 Nothing here writes; the results depend only on the rows, `as_of` and the calendar.
 """
@@ -21,6 +22,10 @@ from typing import Any, NamedTuple
 from django.db import models
 from django.db.models import BigIntegerField, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from yiwang.worktime.sla import Light, light_at
 
 from .models import DONE_STATUSES, OPEN_STATUSES, VOID_STATUSES, Case, Rating
 
@@ -271,6 +276,17 @@ def indicators(cases: QuerySet, *, as_of: datetime | None = None, calendar=None,
     return Indicators(**counts, **_hours(pairs, calendar))
 
 
+def count_by(cases: QuerySet, group=None, *, as_of: datetime) -> dict:
+    """{group key: Indicators} counted from case rows with the same conditions as every other count
+    here; `group` is a field name, an expression, or None for one total under the key None. The
+    command screen reads this when it filters by matter (its rollups have no matter key)."""
+    base, aggregates = _base(cases), _aggregates(as_of)
+    if group is None:
+        return {None: Indicators(**base.aggregate(**aggregates))}
+    key = F(group) if isinstance(group, str) else group
+    return {row.pop("key"): Indicators(**row) for row in base.values(key=key).annotate(**aggregates)}
+
+
 def breakdown(cases: QuerySet, *, by: str, as_of: datetime | None = None, calendar=None, parent=None,
               start: datetime | None = None, end: datetime | None = None) -> list[Row]:
     """The indicators of `cases` per group, as a list of Row(key, label, indicators).
@@ -343,3 +359,15 @@ def _labels(by: str, keys) -> dict:
         labels = {pk: u.get_full_name() or u.username for pk, u in get_user_model().objects.in_bulk(present).items()}
     labels[None] = NO_HANDLER if by == "worker" else NO_DEPARTMENT if by == "department" else EMPTY
     return labels
+
+
+# The deadline light of one case's current step, as every page, list and the command screen show it.
+LIGHT_TEXT = {Light.GREEN: gettext_lazy("正常"), Light.YELLOW: gettext_lazy("预警"), Light.RED: gettext_lazy("超时")}
+
+
+def light_of(case: Case, now: datetime) -> dict | None:
+    """The step's light with its word, so it is never colour alone (None when the step has no clock)."""
+    if case.paused_at is not None and case.step_due_at is not None:
+        return {"colour": "paused", "text": _("暂停计时")}
+    light = light_at(now=now, warn_at=case.step_warn_at, due_at=case.step_due_at)
+    return None if light is None else {"colour": light.value, "text": LIGHT_TEXT[light]}

@@ -1,21 +1,21 @@
 """The one table of legal case transitions, and who may take each.
 
-`TRANSITIONS[(status, action)]` is the only source of truth: services look an action up here and
-anything not in the table raises `IllegalTransition`. A `None` target keeps the status (a note on
-the case: an extension request, a supervision note). The step whose clock runs in each status is
-in `STEP_OF`.
+`MACHINE` (a `yiwang.core.statemachine.StateMachine`) is the only source of truth: services look an
+action up here and anything not in the table raises `IllegalTransition`; `TRANSITIONS[(status,
+action)]` is its lookup table. A `None` target keeps the status (a note on the case: an extension
+request, a supervision note). The step whose clock runs in each status is in `STEP_OF`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
-from yiwang.core.statemachine import IllegalTransition
+from yiwang.core.statemachine import IllegalTransition, StateMachine, Transition
 
 from .models import Status
 
-
+__all__ = ["ACTIONS", "MACHINE", "PUBLIC_ACTIONS", "STEP_OF", "TRANSITIONS", "Actor", "IllegalTransition", "Transition",
+           "actions_from", "steps_to", "transition_for"]
 
 
 class Actor(StrEnum):
@@ -28,16 +28,6 @@ class Actor(StrEnum):
     GRID_WORKER = "grid_worker"  # a grid worker of the case's grid (现场解决)
     REPORTER = "reporter"  # the resident (with the access code) or staff on a follow-up call
     SYSTEM = "system"  # the background worker
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    source: Status
-    target: Status | None
-    actor: Actor
-    stamp: str | None = None  # the Case timestamp field set by this move
-    needs_note: bool = False
 
 
 S = Status
@@ -65,20 +55,18 @@ _ROWS: list[Transition] = [
     Transition("refuse_extension", S.SIGNED, None, Actor.COORDINATOR, needs_note=True),
     Transition("hold", S.SIGNED, S.ON_HOLD, Actor.SUPERVISOR, "held_at", needs_note=True),
     Transition("release", S.ON_HOLD, S.SIGNED, Actor.SUPERVISOR),
-    *[Transition("summon", s, None, Actor.COORDINATOR, needs_note=True) for s in _OPEN_WORK],
-    *[Transition("escalate", s, S.ACCEPTED, Actor.HANDLER_OR_COORDINATOR, "escalated_at", needs_note=True) for s in _OPEN_WORK],
-    *[Transition("auto_escalate", s, S.ACCEPTED, Actor.SYSTEM, "escalated_at") for s in (S.DISPATCHED, S.SIGNED)],
-    *[Transition("mark_overdue", s, None, Actor.SYSTEM) for s in (S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.SIGNED, S.HANDLED, S.VERIFIED)],
-    *[Transition("supervise", s, None, Actor.SUPERVISOR, needs_note=True) for s in _ALL_OPEN],
-    *[Transition("urge", s, None, Actor.COORDINATOR, needs_note=True) for s in _ALL_OPEN],
+    Transition("summon", _OPEN_WORK, None, Actor.COORDINATOR, needs_note=True),
+    Transition("escalate", _OPEN_WORK, S.ACCEPTED, Actor.HANDLER_OR_COORDINATOR, "escalated_at", needs_note=True),
+    Transition("auto_escalate", (S.DISPATCHED, S.SIGNED), S.ACCEPTED, Actor.SYSTEM, "escalated_at"),
+    Transition("mark_overdue", (S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.SIGNED, S.HANDLED, S.VERIFIED), None, Actor.SYSTEM),
+    Transition("supervise", _ALL_OPEN, None, Actor.SUPERVISOR, needs_note=True),
+    Transition("urge", _ALL_OPEN, None, Actor.COORDINATOR, needs_note=True),
 ]
 
-TRANSITIONS: dict[tuple[str, str], Transition] = {}
-for _row in _ROWS:
-    assert (_row.source, _row.action) not in TRANSITIONS, _row
-    TRANSITIONS[(_row.source, _row.action)] = _row
+MACHINE = StateMachine(_ROWS)
+TRANSITIONS: dict[tuple[str, str], Transition] = MACHINE.table
 
-ACTIONS = sorted({row.action for row in _ROWS})
+ACTIONS = sorted(MACHINE.actions)
 
 # Steps the resident sees on the tracking page and through Open311; the rest (supervision notes,
 # extensions, holds, returns, escalations, overdue marks) are internal unless the actor says otherwise.
@@ -97,11 +85,14 @@ STEP_OF: dict[str, str] = {
 
 
 def transition_for(status: str, action: str) -> Transition:
-    try:
-        return TRANSITIONS[(status, action)]
-    except KeyError:
-        raise IllegalTransition(status, action) from None
+    return MACHINE.move(status, action)
 
 
 def actions_from(status: str) -> list[Transition]:
-    return [row for (source, _), row in TRANSITIONS.items() if source == status]
+    return MACHINE.allowed(status)
+
+
+def steps_to(status: str, action: str) -> tuple[str, ...] | None:
+    """The actions one click takes to do `action` on a case in `status`: a reported case is accepted
+    first (the command screen's one-click dispatch and summons); None when it cannot get there."""
+    return MACHINE.steps_to(status, action, via=("accept",))

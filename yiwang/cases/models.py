@@ -11,6 +11,9 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+# A case is put on a desk's A or B, and kept at a handling unit's level: both are ab_roles' terms.
+from yiwang.ab_roles.models import DutyRole
+from yiwang.ab_roles.units import Level
 from yiwang.core.scope import Role, ScopedQuerySet, role_allows, scope_path
 from yiwang.core.sealed import SealedPhoneMixin
 from yiwang.matters.models import Board, Tier
@@ -43,18 +46,6 @@ class Channel(models.TextChoices):
     DEVICE = "device", _("物联感知")
     OPEN311 = "open311", _("Open311")
     IMPORT = "import", _("历史导入")
-
-
-class DutyRole(models.TextChoices):
-    A = "A", _("A角")
-    B = "B", _("B角")
-
-
-class Level(models.TextChoices):
-    GRID = "grid", _("网格")
-    COMMUNITY = "community", _("社区")
-    STREET = "street", _("街道")
-    DEPARTMENT = "department", _("部门")
 
 
 LEVEL_UP = {Level.GRID: Level.COMMUNITY, Level.COMMUNITY: Level.STREET, Level.STREET: Level.DEPARTMENT}

@@ -1,18 +1,25 @@
-"""Who may take which action on a case: the `Actor` of each transition made concrete."""
+"""Who may take which action on a case: the `Actor` of each transition made concrete; who may file
+a case on which channel; and how often a resident without an account may report."""
 
 from __future__ import annotations
 
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
 from django.utils.translation import gettext
 
-from yiwang.core.scope import Role, scope_path
+# Who may do a unit's work is ab_roles' rule (desks' A and B are checked by it too).
+from yiwang.ab_roles.units import HANDLER_ROLE, can_handle_at
+from yiwang.core import crypto
+from yiwang.core.scope import DESK_ROLES, Role, scope_path
 
-from .lifecycle import Actor, Transition
+from .lifecycle import Actor, Transition, actions_from
 from .models import Case, Channel, Level
 
 COORDINATOR_ROLES = {Role.COMMUNITY, Role.STREET, Role.DISTRICT}
 SUPERVISOR_ROLES = {Role.STREET, Role.DISTRICT}
-# The staff role that handles a case kept at each region level (department cases: the department's members).
-HANDLER_ROLE = {Level.GRID: Role.GRID_WORKER, Level.COMMUNITY: Role.COMMUNITY, Level.STREET: Role.STREET}
 # The channels each staff role may file a case on (residents: /report/ and Open311, no account).
 STAFF_CHANNELS = {
     Role.GRID_WORKER: {Channel.GRID_WORKER},
@@ -52,19 +59,6 @@ def is_supervisor(user, case: Case) -> bool:
     if not _active(user):
         return False
     return user.is_superuser or (user.role in SUPERVISOR_ROLES and _covers(user, case.region.path))
-
-
-def can_handle_at(user, *, level: str, region, department=None) -> bool:
-    """May `user` handle cases kept at `level` by this unit (a region, or a department)? The one
-    rule behind `is_handler` and behind who may be named A or B of a duty."""
-    if not _active(user):
-        return False
-    if user.is_superuser:
-        return True
-    if level == Level.DEPARTMENT:
-        return department is not None and user.departments.filter(pk=getattr(department, "pk", department)).exists()
-    own = scope_path(user)
-    return user.role == HANDLER_ROLE[level] and own is not None and (own.startswith(region.path) or region.path.startswith(own))
 
 
 def is_handler(user, case: Case) -> bool:
@@ -162,3 +156,52 @@ def may_act_as_actor(user, case: Case, transition: Transition, *, system: bool =
             return is_coordinator(user, case)
         return reporter_verified or is_coordinator(user, case) or own_report
     return False
+
+
+def may_summon(user, case: Case) -> bool:
+    """As services.do_summon checks: the table's "summon" move from this status, by its actor."""
+    return any(t.action == "summon" and may_act(user, case, t) for t in actions_from(case.status))
+
+
+def report_channels(user, *, desk: bool) -> list[str]:
+    """The channels `user` may file on from a staff report page, in the page's order: the desk page
+    (a resident's report taken at the desk or on the hotline) is for desk roles only; the grid
+    worker's page offers the worker's own channel first."""
+    if desk and not (user.is_superuser or user.role in DESK_ROLES):
+        return []
+    allowed = set(Channel.values) if user.is_superuser else channels_for(user)
+    order = [Channel.DESK, Channel.HOTLINE] if desk else [Channel.GRID_WORKER, Channel.DESK, Channel.HOTLINE]
+    return [str(c) for c in order if c in allowed]
+
+
+# Residents' reports (随手拍) per hour ----------------------------------------------------------------
+
+def _address_key(address: str) -> str:
+    return "yiwang:resident-reports:" + hashlib.sha256(address.encode()).hexdigest()
+
+
+def _address_reports(address: str, now) -> list[float]:
+    horizon = (now - timedelta(hours=1)).timestamp()
+    return [t for t in cache.get(_address_key(address), []) if t > horizon]
+
+
+def resident_limit_reached(*, phone: str, address: str, now) -> str:
+    """Why another resident report is refused now ("" when it is not).
+
+    Per phone number: counted in the database, from the cases' phone digests (exact across
+    processes). Per client address: counted in Django's cache, since no table may be added for it;
+    with the default per-process LocMemCache each server process counts on its own, so configure
+    a shared cache (CACHES) to make that limit exact across processes."""
+    limit = settings.YIWANG_RESIDENT_REPORTS_PER_HOUR
+    recent = Case.objects.filter(channel=Channel.RESIDENT, phone_digest=crypto.digest(phone), reported_at__gte=now - timedelta(hours=1))
+    if recent.count() >= limit:
+        return gettext("这个手机号一小时内已上报 %(n)s 次，请稍后再试，或拨打热线反映。") % {"n": limit}
+    if address and len(_address_reports(address, now)) >= limit:
+        return gettext("您的网络一小时内已上报 %(n)s 次，请稍后再试，或拨打热线反映。") % {"n": limit}
+    return ""
+
+
+def count_resident_report(address: str, now) -> None:
+    """Count a resident's accepted report against the client address it came from."""
+    if address:
+        cache.set(_address_key(address), [*_address_reports(address, now), now.timestamp()], 3600)

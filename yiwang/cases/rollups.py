@@ -19,7 +19,8 @@ Every save of a Case (`Case.save`) applies the difference between what the case 
 and what it adds now, in the same transaction, as one INSERT ... ON CONFLICT DO UPDATE that adds
 to the counters (both databases take the same statement; concurrent writers add, never overwrite).
 Bulk writers that bypass `save` (the historic import, the demo history) call `add_cases` or
-`rebuild`; moving a region under another parent calls `region_moved` (Region.save).
+`rebuild`; a region moved under another parent runs `region_moved` (on regions' `region_moved`
+signal, connected in CasesConfig.ready).
 
 The reads at the bottom turn the rows back into `Indicators`, so the formulas stay those of
 `indicators.py` (tested to agree with it case for case).

@@ -17,9 +17,6 @@ from .models import LEVEL_UP, Level
 
 TIER_LEVEL = {Tier.A: Level.GRID, Tier.B: Level.COMMUNITY, Tier.C: Level.STREET}
 REGION_LEVEL = {Level.GRID: RegionLevel.GRID, Level.COMMUNITY: RegionLevel.COMMUNITY, Level.STREET: RegionLevel.STREET}
-# The case level at which a region's unit keeps cases (a micro-grid's cases are its grid's).
-LEVEL_OF_REGION = {RegionLevel.GRID: Level.GRID, RegionLevel.MICRO_GRID: Level.GRID, RegionLevel.COMMUNITY: Level.COMMUNITY,
-                   RegionLevel.STREET: Level.STREET}
 
 
 @dataclass

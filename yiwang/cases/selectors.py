@@ -157,3 +157,16 @@ def filter_cases(cases: QuerySet, *, region=None, board: str = "", matter: int |
             q = conditions[LIST_STATES[state]]
         cases = cases.filter(q)
     return cases
+
+
+def trackable_case(number: str) -> Case | None:
+    """The case a resident may follow on the tracking page by its number (None when there is none):
+    what residents can report or have reported for them, and any case of a publicly offered matter
+    (as Open311 shows them). Cases that staff opened in a household (campaign checks, patrols, home
+    visits) have no resident to follow them: they are not tracked at all."""
+    from .models import Channel
+    from .moderation import HOUSEHOLD_SOURCES
+
+    resident_channels = [Channel.RESIDENT, Channel.DESK, Channel.HOTLINE, Channel.OPEN311]
+    return (Case.objects.select_related("matter", "region").filter(number=number)
+            .filter(Q(matter__public=True) | Q(channel__in=resident_channels)).exclude(external_source__in=HOUSEHOLD_SOURCES).first())

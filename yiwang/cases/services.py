@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from yiwang.core.audit import account
+from yiwang.core.scope import Role
 from yiwang.matters.models import Department, MatterType
 from yiwang.matters.services import current_version
 from yiwang.points import services as points
@@ -32,11 +33,11 @@ from yiwang.regions.selectors import cached_regions
 from yiwang.worktime import calendar as work_calendar
 from yiwang.worktime.sla import Limit
 
-from yiwang.ab_roles import acting as ab_acting
 from yiwang.duties.admission import grid_admission
 
-from . import clock, moderation, routing, selectors
-from .lifecycle import PUBLIC_ACTIONS, Transition, transition_for
+from . import clock, moderation, notices, routing, selectors
+from . import desks as ab_acting
+from .lifecycle import MACHINE, PUBLIC_ACTIONS, Transition, transition_for
 from .models import (
     Case, CaseEvent, CasePhoto, Channel, ExtensionRequest, Level, PhotoKind, Rating, RequestStatus,
     RoutingDecision, Status, Summons, SummonsPart, SummonsStatus, Urgency,
@@ -174,7 +175,7 @@ def _check_channel(report: Report, acting_user) -> None:
 
 def _check_area(report: Report, acting_user, grid: Region, micro: Region | None) -> None:
     """A grid worker files only inside their own grids, whether by a point or a chosen grid."""
-    if acting_user is None or acting_user.is_superuser or getattr(acting_user, "role", None) != "grid_worker":
+    if acting_user is None or acting_user.is_superuser or getattr(acting_user, "role", None) != Role.GRID_WORKER:
         return
     own = acting_user.scope_region.path if acting_user.scope_region_id else None
     place = micro or grid
@@ -297,10 +298,7 @@ def perform(case: Case | int, action: str, *, acting_user=None, note: str = "", 
         if (locked.level, locked.handling_region_id, locked.handling_department_id) != unit_before and not ctx.routed:
             # A move without a routing decision (a return to the dispatcher): the new unit's desk takes it.
             ab_acting.assign(locked, at=now)
-        if transition.target is not None:
-            locked.status = transition.target
-        if transition.stamp:
-            setattr(locked, transition.stamp, now)
+        MACHINE.apply(locked, transition, now)
         if transition.target is not None and ctx.restart_clock and (locked.status != before or action in {"rework", "escalate", "auto_escalate"}):
             if before == Status.SIGNED:  # extension requests exist only while a case is signed
                 _leave_paused_step(ctx)
@@ -427,14 +425,14 @@ def _handle(ctx: Context) -> None:
 
 def _verify(ctx: Context) -> None:
     handler = ctx.case.handler
-    if handler is not None and handler.role == "grid_worker":
+    if handler is not None and handler.role == Role.GRID_WORKER:
         points.award(case=ctx.case, event=PointEvent.VERIFIED, worker=handler, at=ctx.now)
 
 
 def _rework(ctx: Context) -> None:
     ctx.case.rework_count += 1
     handler = ctx.case.handler
-    if handler is not None and handler.role == "grid_worker":
+    if handler is not None and handler.role == Role.GRID_WORKER:
         points.award(case=ctx.case, event=PointEvent.REWORK, worker=handler, at=ctx.now)
 
 
@@ -456,14 +454,14 @@ def _rate(ctx: Context, *, rating: str | None = None) -> None:
     if rating not in (Rating.SATISFIED, Rating.BASIC):
         raise ValidationError({"rating": "rate 满意 (satisfied) or 基本满意 (basic); not satisfied reopens the case"})
     case.rating, case.rating_note = rating, ctx.note[:500]
-    if case.handler is not None and case.handler.role == "grid_worker":
+    if case.handler is not None and case.handler.role == Role.GRID_WORKER:
         points.award(case=case, event=PointEvent.SATISFIED, worker=case.handler, at=ctx.now)
 
 
 def _rate_unsatisfied(ctx: Context) -> None:
     case = ctx.case
     case.rating, case.rating_note = Rating.UNSATISFIED, ctx.note[:500]
-    if case.handler is not None and case.handler.role == "grid_worker":
+    if case.handler is not None and case.handler.role == Role.GRID_WORKER:
         points.award(case=case, event=PointEvent.UNSATISFIED, worker=case.handler, at=ctx.now)
     _reopen(ctx)
 
@@ -548,7 +546,7 @@ def _grid_workers_answering(case: Case) -> list:
     if case.level != Level.GRID:
         return []
     if case.handler is not None:
-        return [case.handler] if case.handler.role == "grid_worker" else []
+        return [case.handler] if case.handler.role == Role.GRID_WORKER else []
     return []
 
 
@@ -780,11 +778,9 @@ def _save_photos(case: Case, event: CaseEvent, photos: list[CheckedPhoto], kind:
 
 
 def _queue_notifications(case: Case, event: CaseEvent) -> None:
-    """Queue the notifications inside the transaction: the task row commits with the case (or not at
-    all), so a crash right after COMMIT cannot lose them, and the worker only sees committed rows."""
-    from yiwang.notify.services import announce
-
-    announce(event.pk)
+    """Queue the notifications inside the transaction (`notices.announce`): the task row commits with
+    the case (or not at all), so a crash right after COMMIT cannot lose them."""
+    notices.announce(event)
 
 
 def duplicates_near(*, matter: MatterType, lon: float, lat: float, now: datetime | None = None, radius_m: float | None = None,

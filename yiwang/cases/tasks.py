@@ -1,36 +1,20 @@
-"""Background work for cases, run by django-tasks-db's `db_worker` (see `yiwang worker`)."""
+"""Background work for cases, run by django-tasks-db's `db_worker` (see `yiwang worker`): the
+delivery of case notices (`notices.py`). The deadline sweep is a periodic job (`jobs.py`)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.tasks import task
-from django.utils import timezone
 
 
 @task
-def sweep_deadlines() -> dict:
-    from .sweep import sweep
+def deliver_case_event(event_id: int) -> int:
+    from .notices import deliver_event
 
-    try:
-        result = sweep()
-    finally:
-        # Each run books the next one, so exactly one sweep is always queued or running.
-        sweep_deadlines.using(run_after=timezone.now() + timedelta(seconds=settings.YIWANG_SWEEP_SECONDS)).enqueue()
-    return result.__dict__
+    return deliver_event(event_id)
 
 
-def ensure_sweep_scheduled() -> bool:
-    """Queue a sweep unless one is already queued or running; True if one was queued."""
-    from django_tasks_db.models import DBTaskResult
+@task
+def deliver_case_reminder(case_id: int) -> int:
+    from .notices import deliver_reminder
 
-    sweeps = DBTaskResult.objects.filter(task_path=sweep_deadlines.module_path)
-    # A worker killed mid-sweep leaves its row RUNNING for ever; a sweep takes seconds, so one
-    # "running" for ten intervals is dead and must not stop the chain.
-    stale = timezone.now() - timedelta(seconds=10 * settings.YIWANG_SWEEP_SECONDS)
-    sweeps.filter(status="RUNNING", started_at__lt=stale).update(status="FAILED", finished_at=timezone.now())
-    if sweeps.filter(status__in=["READY", "RUNNING"]).exists():
-        return False
-    sweep_deadlines.enqueue()
-    return True
+    return deliver_reminder(case_id)

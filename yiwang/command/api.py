@@ -3,7 +3,7 @@
 Every endpoint reads the same query as the page (`region`, `days`, `board`, `matter`,
 `indicator`; see screen.Screen) and the same scope rule: district, street and community staff
 (and superusers) only, a region inside the caller's scope (403 for other roles, 404 for a region
-outside it). The figures come from the case rollups (selectors.py); the case points, feed and
+outside it). The figures come from the case rollups (figures.py); the case points, feed and
 the matter filter read the case table.
 """
 
@@ -17,10 +17,13 @@ from ninja import Router, Schema
 
 from yiwang.api.common import acting_user
 from yiwang.api.params import Count, Finite, Id
+from yiwang.cases.indicators import light_of
 from yiwang.cases.models import Case
+from yiwang.cases.selectors import dispatch_departments
 from yiwang.core.scope import get_in_scope
 
-from . import selectors, services
+from . import feed as live_feed
+from . import figures, layers, places, services
 from .screen import Screen
 
 router = Router(tags=["command"])
@@ -32,7 +35,7 @@ def _screen(request) -> Screen:
 
 def _case(request, number: str) -> Case:
     user = acting_user(request)
-    selectors.screen_region(user)  # screen roles only
+    places.screen_region(user)  # screen roles only
     return get_in_scope(user, Case, number=number)
 
 
@@ -41,7 +44,7 @@ def kpi(request):
     """The KPI tiles: today's reports, open and overdue now, the period's rates, per board, with the
     case-list link behind each number."""
     screen = _screen(request)
-    data = selectors.kpi(screen.place, period=screen.period, boards=screen.boards, matter=screen.matter_id)
+    data = figures.kpi(screen.place, period=screen.period, boards=screen.boards, matter=screen.matter_id)
     today = timezone.localdate()
     data["links"] = {"total": screen.tile_links(today=today), **{b: screen.tile_links(board=b, today=today) for b in data["by_board"]}}
     return data
@@ -52,7 +55,7 @@ def ranking(request, by: str = "region", order: str = "on_time_rate"):
     """Units (by=region: one level down; by=grid: the grids of a street or community) or departments."""
     screen = _screen(request)
     try:
-        return selectors.ranking(screen.place, period=screen.period, by=by, boards=screen.boards, order=order, matter=screen.matter_id)
+        return figures.ranking(screen.place, period=screen.period, by=by, boards=screen.boards, order=order, matter=screen.matter_id)
     except ValueError as exc:
         raise ValidationError({"by" if "rank" in str(exc) or "grid" in str(exc) else "order": str(exc)}) from None
 
@@ -61,13 +64,13 @@ def ranking(request, by: str = "region", order: str = "on_time_rate"):
 def map_layer(request):
     """GeoJSON of the map's units coloured by `indicator`."""
     screen = _screen(request)
-    return selectors.map_layer(screen.place, period=screen.period, indicator=screen.indicator, boards=screen.boards, matter=screen.matter_id)
+    return figures.map_layer(screen.place, period=screen.period, indicator=screen.indicator, boards=screen.boards, matter=screen.matter_id)
 
 
 @router.get("/trend", response=list[dict])
 def trend(request):
     screen = _screen(request)
-    return selectors.trend(screen.place, period=screen.period, boards=screen.boards, matter=screen.matter_id)
+    return figures.trend(screen.place, period=screen.period, boards=screen.boards, matter=screen.matter_id)
 
 
 @router.get("/feed", response=dict)
@@ -75,36 +78,36 @@ def feed(request, after: Count | None = None):
     """New and newly overdue cases after the cursor (an event id), newest first; poll with the
     returned `cursor`."""
     screen = _screen(request)
-    return selectors.feed(screen.user, screen.place, after=after)
+    return live_feed.feed(screen.user, screen.place, after=after)
 
 
 @router.get("/cases", response=dict)
-def map_cases(request, limit: int = selectors.MAP_CASE_LIMIT):
+def map_cases(request, limit: int = layers.MAP_CASE_LIMIT):
     """Open cases for the map, most urgent first, with their deadline light."""
     screen = _screen(request)
     if not 1 <= limit <= 2000:
         raise ValidationError({"limit": "between 1 and 2000"})
-    return selectors.map_cases(screen.user, screen.place, boards=screen.boards, matter=screen.matter_id, limit=limit)
+    return layers.map_cases(screen.user, screen.place, boards=screen.boards, matter=screen.matter_id, limit=limit)
 
 
 @router.get("/key-persons", response=dict)
 def key_persons(request):
     screen = _screen(request)
-    return selectors.key_person_heat(screen.place, user=screen.user)
+    return layers.key_person_heat(screen.place, user=screen.user)
 
 
 @router.get("/devices", response=dict)
 def devices(request):
     screen = _screen(request)
     since = timezone.now() - timedelta(days=screen.days)
-    return {"devices": selectors.devices(screen.user, screen.place, since=since),
-            "alerts": selectors.recent_alerts(screen.user, screen.place), "since": since.isoformat()}
+    return {"devices": layers.devices(screen.user, screen.place, since=since),
+            "alerts": layers.recent_alerts(screen.user, screen.place), "since": since.isoformat()}
 
 
 @router.get("/care", response=dict)
 def care(request):
     screen = _screen(request)
-    return selectors.care_coverage(screen.place, screen.user)
+    return layers.care_coverage(screen.place, screen.user)
 
 
 @router.get("/cases/{number}/dispatch-options", response=dict)
@@ -116,9 +119,6 @@ def dispatch_options(request, number: str):
 
 
 def _options(user, case: Case) -> dict:
-    from yiwang.web.case_views import departments_for
-
-    light_of = selectors.case_light()
     hint = services.suggestion(case)
     light = light_of(case, timezone.now())
     return {
@@ -129,7 +129,7 @@ def _options(user, case: Case) -> dict:
                        "decided_at": hint.decided_at},
         "dispatch_steps": list(hint.steps), "summon_steps": list(services.SUMMON_STEPS.get(case.status, ())) + ["summon"]
         if case.status in services.SUMMON_STEPS else [],
-        "departments": [{"id": d.pk, "name": d.name} for d in departments_for(user, case)],
+        "departments": [{"id": d.pk, "name": d.name} for d in dispatch_departments(case)],
         "url": f"/cases/{case.number}/",
     }
 
@@ -147,9 +147,7 @@ class SummonIn(Schema):
 
 
 def _department(user, case: Case, pk: int, field: str):
-    from yiwang.web.case_views import departments_for
-
-    department = departments_for(user, case).filter(pk=pk).first()
+    department = dispatch_departments(case).filter(pk=pk).first()
     if department is None:
         raise ValidationError({field: f"department {pk} cannot be sent this case"})
     return department

@@ -14,8 +14,8 @@ from django.urls import reverse
 from yiwang.matters.models import Board
 from yiwang.regions.models import Level, Region
 
-from . import selectors
-from .selectors import DEFAULT_DAYS, MAP_INDICATORS, PERIOD_DAYS, Period
+from . import places
+from .figures import DEFAULT_DAYS, MAP_INDICATORS, PERIOD_DAYS, Period
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,11 @@ class Screen:
     @classmethod
     def read(cls, user, params, *, today: date | None = None) -> Screen:
         """Parse and check the query (`region`, `days`, `board`, `matter`, `indicator`, `wall`):
-        PermissionDenied / Http404 for the region (selectors.screen_region), ValidationError
+        PermissionDenied / Http404 for the region (places.screen_region), ValidationError
         naming the field for the rest."""
         from yiwang.matters.models import MatterType
 
-        place = selectors.screen_region(user, (params.get("region") or "").strip() or None)
+        place = places.screen_region(user, (params.get("region") or "").strip() or None)
         errors: dict[str, str] = {}  # every bad field is named at once
         raw_days = (params.get("days") or "").strip()
         days = int(raw_days) if raw_days.isascii() and raw_days.isdigit() else DEFAULT_DAYS
@@ -62,7 +62,7 @@ class Screen:
         wall = (params.get("wall") or "") in ("1", "true", "yes")
         return cls(user, place, Period.last_days(days, today=today), days, board, matter, indicator, wall)
 
-    # Arguments for the selectors.
+    # Arguments for the figures and layers.
     @property
     def boards(self) -> tuple[str, ...] | None:
         return (self.board,) if self.board else None

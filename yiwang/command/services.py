@@ -15,14 +15,16 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from yiwang.cases import lifecycle as case_lifecycle
 from yiwang.cases import services as case_services
-from yiwang.cases.lifecycle import IllegalTransition
+from yiwang.core.statemachine import IllegalTransition
 from yiwang.cases.models import Case, RoutingDecision, Status
 from yiwang.core import audit
 
-# The statuses a one-click dispatch can start from, and the steps it takes from each.
-DISPATCH_STEPS = {Status.REPORTED: ("accept", "dispatch"), Status.ACCEPTED: ("dispatch",)}
-SUMMON_STEPS = {Status.REPORTED: ("accept",), Status.ACCEPTED: (), Status.DISPATCHED: (), Status.SIGNED: ()}
+# The statuses a one-click dispatch can start from, and the steps it takes from each (a reported
+# case is accepted first), read off the case transition table; a summons lists the steps before it.
+DISPATCH_STEPS = {status: steps for status in Status if (steps := case_lifecycle.steps_to(status, "dispatch"))}
+SUMMON_STEPS = {status: steps[:-1] for status in Status if (steps := case_lifecycle.steps_to(status, "summon"))}
 
 
 @dataclass

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_noop
 from yiwang.core.scope import scope_path
 from yiwang.matters.models import Board, MatterType
 
-from . import selectors
+from . import figures, places
 from .screen import Screen
 
 BOARD_LABELS = dict(Board.choices)
@@ -41,35 +41,35 @@ def index(request):
         problem = ""
     today = timezone.localdate()
     place, period = screen.place, screen.period
-    figures = selectors.kpi(place, period=period, boards=screen.boards, matter=screen.matter_id)
-    shown_boards = list(figures["by_board"])
-    tiles = {"total": figures["total"], "boards": [
-        {"code": b, "label": BOARD_LABELS[b], "figures": figures["by_board"][b], "links": screen.tile_links(board=b, today=today)}
+    kpi = figures.kpi(place, period=period, boards=screen.boards, matter=screen.matter_id)
+    shown_boards = list(kpi["by_board"])
+    tiles = {"total": kpi["total"], "boards": [
+        {"code": b, "label": BOARD_LABELS[b], "figures": kpi["by_board"][b], "links": screen.tile_links(board=b, today=today)}
         for b in shown_boards]}
-    rankings = {by: selectors.ranking(place, period=period, by=by, boards=screen.boards, matter=screen.matter_id)
+    rankings = {by: figures.ranking(place, period=period, by=by, boards=screen.boards, matter=screen.matter_id)
                 for by in [*screen.rank_options, "department"]}
     for by, rows in rankings.items():
         for row in rows:
             row["list_url"] = (screen.list_url("cases", department=row["key"]) if by == "department"
                                else screen.list_url("cases", region=row["code"]))
             row["drill_url"] = "" if by == "department" else "?" + screen.query(region=row["code"])
-    trend = selectors.trend(place, period=period, boards=screen.boards, matter=screen.matter_id)
+    trend = figures.trend(place, period=period, boards=screen.boards, matter=screen.matter_id)
     for row in trend:
         row["list_url"] = screen.list_url("cases", day=date.fromisoformat(row["day"]))
-    layer = selectors.map_layer(place, period=period, indicator=screen.indicator, boards=screen.boards, matter=screen.matter_id)
+    layer = figures.map_layer(place, period=period, indicator=screen.indicator, boards=screen.boards, matter=screen.matter_id)
     for feature in layer["features"]:
         feature["properties"]["drill_url"] = "?" + screen.query(region=feature["properties"]["code"]) if feature["properties"]["drill"] else ""
         feature["properties"]["list_url"] = screen.list_url("cases", region=feature["properties"]["code"])
     top = scope_path(request.user) or ""
-    crumbs = [{"name": r.name, "code": r.code, "url": "?" + screen.query(region=r.code)} for r in selectors.breadcrumbs(place, top=top)]
+    crumbs = [{"name": r.name, "code": r.code, "url": "?" + screen.query(region=r.code)} for r in places.breadcrumbs(place, top=top)]
     own_is_city = top == ""
     return render(request, "command/index.html", {
         "screen": screen, "place": place, "period": period, "problem": problem, "tiles": tiles,
         "total_links": screen.tile_links(today=today), "today": today,
         "crumbs": crumbs, "city_crumb": own_is_city, "city_url": "?" + screen.query(region=""),
         "wall_url": "?" + screen.query(wall="1"), "desk_url": "?" + screen.query(wall=""),
-        "boards": Board.choices, "days_options": [(d, DAYS_LABELS[d]) for d in selectors.PERIOD_DAYS],
-        "indicators": selectors.MAP_INDICATORS.items(),
+        "boards": Board.choices, "days_options": [(d, DAYS_LABELS[d]) for d in figures.PERIOD_DAYS],
+        "indicators": figures.MAP_INDICATORS.items(),
         "matters": MatterType.objects.filter(active=True).order_by("board", "code").only("pk", "name", "code", "board"),
         "screen_data": {
             "layer": layer, "trend": trend, "rankings": rankings,

@@ -1,20 +1,10 @@
 from django.contrib import admin
 
+from .admin_base import ReadOnlyAdmin
 from .models import AuditEntry, SensitiveAccess
 
 admin.site.site_header = "一网 · 基础数据维护"
 admin.site.site_title = "一网"
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuditEntry)

@@ -1,4 +1,5 @@
-"""The admin starts from the same scope rules as pages and the API."""
+"""The admin starts from the same scope rules as pages and the API (`ScopedAdmin`); rows that only services
+write (ledgers, events, logs) are read-only there (`ReadOnly`, `ReadOnlyAdmin`, `ReadOnlyScopedAdmin`)."""
 
 from __future__ import annotations
 
@@ -56,3 +57,25 @@ class ScopedAdmin(admin.ModelAdmin):
             if target is None:
                 return None
         return target
+
+
+class ReadOnly:
+    """Mixed into a ModelAdmin or an inline: the rows are listed and shown, never added, changed or
+    deleted here (their services check, stamp and audit each change)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(ReadOnly, admin.ModelAdmin):
+    """Read-only, for rows that belong to no region (the audit and access logs)."""
+
+
+class ReadOnlyScopedAdmin(ReadOnly, ScopedAdmin):
+    """Read-only, and only the rows inside the user's scope."""

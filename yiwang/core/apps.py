@@ -9,3 +9,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers system checks)
+        from . import jobs, tasks  # noqa: F401  (tasks registers the sweep as a standing task)
+
+        # Every app's jobs.py registers its periodic jobs and standing tasks (core.jobs).
+        jobs.discover()

@@ -366,11 +366,3 @@ def _find_header(
         if name not in positions.values():
             raise TabularError(f"列映射 {name}={header}：表头中没有这一列", row=number, column=str(header))
     return number, positions, top[number - 1], top[number:]
-
-
-class ImportFailed(Exception):
-    """The file was not imported; `errors` lists every problem found, by row and column."""
-
-    def __init__(self, errors: Iterable[RowError]):
-        self.errors = sorted(errors, key=lambda e: -1 if e.row is None else e.row)
-        super().__init__(f"导入失败：{len(self.errors)} 处错误" + (f"，第一处：{self.errors[0]}" if self.errors else ""))

@@ -3,20 +3,9 @@ table, the state times, the events and the audit), so the admin is for looking t
 
 from django.contrib import admin
 
-from yiwang.core.admin_base import ScopedAdmin
+from yiwang.core.admin_base import ReadOnlyScopedAdmin
 
 from .models import AgendaItem, Attendee, Evaluation, Meeting, Milestone, ProgressUpdate, Project, Topic, TopicCase, TopicEvent
-
-
-class ReadOnlyScopedAdmin(ScopedAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class TopicEventInline(admin.TabularInline):

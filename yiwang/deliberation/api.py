@@ -14,6 +14,7 @@ from ninja.pagination import paginate
 from yiwang.api.common import acting_user, get_scoped, scoped
 from yiwang.regions.selectors import under_region
 from yiwang.api.params import Count, Day, Id, Moment, Page
+from yiwang.api.fields import RegionCode
 from yiwang.core.scope import Action
 
 from . import selectors, services
@@ -147,14 +148,10 @@ class AttendeeOut(Schema):
 class MeetingOut(Schema):
     id: int
     title: str
-    region_code: str
+    region_code: RegionCode
     held_at: datetime
     place: str
     has_minutes: bool
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
     @staticmethod
     def resolve_has_minutes(obj):

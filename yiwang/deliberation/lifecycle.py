@@ -2,30 +2,18 @@
 
 raised → grid discussion → (consultation →) decided → in progress → done → evaluated, plus
 rejected or merged (with a reason) from any state before a decision. The grid may answer a topic
-itself (grid discussion → decided) and a decision that needs no work may be done at once.
+itself (grid discussion → decided) and a decision that needs no work may be done at once. Each
+move stamps the time of the state it leads to.
 """
 
 from __future__ import annotations
 
-from yiwang.cases.lifecycle import IllegalTransition
+from yiwang.core.statemachine import IllegalTransition, StateMachine, Transition
 
+from .models import STATE_TIME_FIELD
 from .models import TopicState as S
 
 OPEN_BEFORE_DECISION = frozenset({S.RAISED, S.GRID_DISCUSSION, S.CONSULTATION})
-
-# action → (states it may start from, state it leads to)
-TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "accept": (frozenset({S.RAISED}), S.GRID_DISCUSSION),
-    "refer": (frozenset({S.GRID_DISCUSSION}), S.CONSULTATION),
-    "answer": (frozenset({S.GRID_DISCUSSION}), S.DECIDED),
-    "decide": (frozenset({S.CONSULTATION}), S.DECIDED),
-    "start_work": (frozenset({S.DECIDED}), S.IN_PROGRESS),
-    "complete": (frozenset({S.DECIDED, S.IN_PROGRESS}), S.DONE),
-    "close_evaluation": (frozenset({S.DONE}), S.EVALUATED),
-    "reject": (OPEN_BEFORE_DECISION, S.REJECTED),
-    "merge": (OPEN_BEFORE_DECISION, S.MERGED),
-}
-ACTIONS = tuple(TRANSITIONS)
 
 
 class IllegalTopicMove(IllegalTransition):
@@ -36,13 +24,28 @@ class IllegalTopicMove(IllegalTransition):
         self.status, self.action = state, action
 
 
+def _move(action: str, sources, target: str) -> Transition:
+    return Transition(action, sources, target, stamp=STATE_TIME_FIELD[target])
+
+
+MACHINE = StateMachine([
+    _move("accept", S.RAISED, S.GRID_DISCUSSION),
+    _move("refer", S.GRID_DISCUSSION, S.CONSULTATION),
+    _move("answer", S.GRID_DISCUSSION, S.DECIDED),
+    _move("decide", S.CONSULTATION, S.DECIDED),
+    _move("start_work", S.DECIDED, S.IN_PROGRESS),
+    _move("complete", (S.DECIDED, S.IN_PROGRESS), S.DONE),
+    _move("close_evaluation", S.DONE, S.EVALUATED),
+    _move("reject", OPEN_BEFORE_DECISION, S.REJECTED),
+    _move("merge", OPEN_BEFORE_DECISION, S.MERGED),
+], field="state", refusal=IllegalTopicMove)
+ACTIONS = MACHINE.actions
+
+
 def next_state(state: str, action: str) -> str:
     """The state `action` leads to from `state`, or IllegalTopicMove."""
-    allowed = TRANSITIONS.get(action)
-    if allowed is None or state not in allowed[0]:
-        raise IllegalTopicMove(state, action)
-    return allowed[1]
+    return MACHINE.move(state, action).target
 
 
 def actions_from(state: str) -> list[str]:
-    return [action for action, (sources, _) in TRANSITIONS.items() if state in sources]
+    return [row.action for row in MACHINE.allowed(state)]

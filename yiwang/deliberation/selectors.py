@@ -7,9 +7,9 @@ from django.db.models import Avg, Count, QuerySet
 from django.utils.translation import gettext_noop
 
 from yiwang.core.scope import Action
+from yiwang.regions.models import Level, Region, ancestor_paths
 
 from .models import Topic, TopicState
-from .services import community_path
 
 # What residents of a community see of its topics: those settled by the grid or a meeting onwards.
 PUBLIC_STATES = (TopicState.DECIDED, TopicState.IN_PROGRESS, TopicState.DONE, TopicState.EVALUATED)
@@ -24,6 +24,12 @@ STEPS = [
 ]
 STEP_ORDER = [TopicState.RAISED, TopicState.GRID_DISCUSSION, TopicState.CONSULTATION, TopicState.DECIDED, TopicState.IN_PROGRESS,
               TopicState.DONE, TopicState.EVALUATED]
+
+
+def community_path(region: Region) -> str:
+    """The path of the community above (or at) `region`; the region's own path if none is found."""
+    found = Region.objects.filter(path__in=ancestor_paths(region.path), level=Level.COMMUNITY).values_list("path", flat=True).first()
+    return found or region.path
 
 
 def with_evaluations(topics: QuerySet) -> QuerySet:

@@ -19,11 +19,12 @@ from django.utils import timezone
 
 from yiwang.core import audit
 from yiwang.core.scope import Action, Role, require, role_allows, scope_path
-from yiwang.regions.models import Level, Region, ancestor_paths
+from yiwang.regions.models import Level, Region
 
 from . import lifecycle
+from .selectors import community_path
 from .models import (
-    STATE_TIME_FIELD, AgendaItem, Attendee, AttendeeKind, Decision, Evaluation, GridOutcome, Meeting, Milestone, Project,
+    AgendaItem, Attendee, AttendeeKind, Decision, Evaluation, GridOutcome, Meeting, Milestone, Project,
     ProgressUpdate, Topic, TopicCase, TopicEvent, TopicState,
 )
 
@@ -49,12 +50,6 @@ def grid_of(region: Region | None) -> Region | None:
     if region.level == Level.MICRO_GRID and region.parent_id:
         return region.parent
     return None
-
-
-def community_path(region: Region) -> str:
-    """The path of the community above (or at) `region`; the region's own path if none is found."""
-    found = Region.objects.filter(path__in=ancestor_paths(region.path), level=Level.COMMUNITY).values_list("path", flat=True).first()
-    return found or region.path
 
 
 def _require_login(user) -> None:
@@ -85,12 +80,11 @@ def _locked(topic: Topic) -> Topic:
 def _move(topic: Topic, action: str, *, acting_user, now: datetime, note: str = "", fields: dict | None = None) -> Topic:
     """Apply one move of the table to a locked topic: state, its time, the event, the audit entry."""
     before = topic.state
-    after = lifecycle.next_state(before, action)
-    topic.state = after
-    setattr(topic, STATE_TIME_FIELD[after], now)
+    move = lifecycle.MACHINE.apply(topic, action, now)
+    after = topic.state
     for name, value in (fields or {}).items():
         setattr(topic, name, value)
-    topic.save(update_fields=["state", STATE_TIME_FIELD[after], *(fields or {})])
+    topic.save(update_fields=["state", move.stamp, *(fields or {})])
     TopicEvent.objects.create(topic=topic, action=action, from_state=before, to_state=after, at=now,
                               actor=audit.account(acting_user), note=note[:1000])
     audit.record(actor=acting_user, action=f"deliberation.{action}", target=topic, detail={"from": before, "to": after})

@@ -13,16 +13,16 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from yiwang.core.pages import run_action, staff_required
 from yiwang.core.params import date_param, int_param
-from yiwang.cases.lifecycle import IllegalTransition
+from yiwang.core.statemachine import IllegalTransition
 from yiwang.core.scope import Action, get_in_scope
 from yiwang.regions.models import Level, Region
 from yiwang.core.errors import by_field, describe
@@ -44,25 +44,12 @@ def _label(key: str) -> str:
     return FIELD_LABELS.get(base, key)
 
 
-def _int(value) -> int | None:
-    return int_param(value)
-
-
-def _date(value) -> date | None:
-    return date_param(value)
-
-
 def _datetime(value) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(str(value).strip())
     except ValueError:
         return None
     return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
-
-
-def _require_staff(user) -> None:
-    if services.is_resident(user):
-        raise PermissionDenied
 
 
 # Resident ----------------------------------------------------------------------------------------
@@ -133,21 +120,16 @@ def public_topic(request, pk: int):
 @require_POST
 def public_evaluate(request, pk: int):
     topic, _person = _public_topic(request, pk)
-    try:
-        services.evaluate(topic, acting_user=request.user, score=_int(request.POST.get("score")), comment=request.POST.get("comment", ""))
-    except ValidationError as exc:
-        messages.error(request, describe(exc))
-    else:
-        messages.success(request, "感谢您的评议")
-    return redirect("deliberation:public-topic", pk=topic.pk)
+    return run_action(request, lambda: services.evaluate(topic, acting_user=request.user, score=int_param(request.POST.get("score")),
+                                                         comment=request.POST.get("comment", "")),
+                      success="感谢您的评议", redirect_to=("deliberation:public-topic", topic.pk))
 
 
 # Staff: topics -----------------------------------------------------------------------------------
 
-@login_required
+@staff_required
 def index(request):
     """Topics in scope by state, with the count of each state."""
-    _require_staff(request.user)
     state = request.GET.get("state", "")
     if state and state not in TopicState.values:
         state = ""
@@ -160,10 +142,9 @@ def index(request):
     })
 
 
-@login_required
+@staff_required
 def topic_new(request):
     """Staff raise a topic for a named resident (found by name within their scope)."""
-    _require_staff(request.user)
     q = request.GET.get("q", "").strip()
     people = []
     from yiwang.registry.models import Person
@@ -171,7 +152,7 @@ def topic_new(request):
     values, errors = {}, {}
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in ("title", "description", "location", "person")}
-        person = Person.objects.restrict(request.user, Action.CHANGE).filter(pk=_int(values["person"])).first()
+        person = Person.objects.restrict(request.user, Action.CHANGE).filter(pk=int_param(values["person"])).first()
         try:
             topic = services.raise_topic(acting_user=request.user, person=person, title=values["title"],
                                          description=values["description"], location=values["location"])
@@ -187,15 +168,14 @@ def topic_new(request):
                   status=400 if errors else 200)
 
 
-@login_required
+@staff_required
 def topic_detail(request, pk: int):
-    _require_staff(request.user)
     topic = get_in_scope(request.user, Topic, pk=pk)
     from yiwang.matters.models import MatterType
 
     project = Project.objects.filter(topic=topic).prefetch_related("milestones", "updates").first()
     may = services.may_act(request.user, topic)
-    community = services.community_path(topic.region)
+    community = selectors.community_path(topic.region)
     return render(request, "deliberation/topic.html", {
         "topic": topic, "steps": selectors.steps(topic), "events": topic.events.select_related("actor"),
         "may_act": may, "actions": services.lifecycle.actions_from(topic.state) if may else [],
@@ -220,16 +200,15 @@ def _lines(text: str) -> list[tuple[str, date | None]]:
         if not line:
             continue
         name, _, tail = line.rpartition(" ")
-        when = _date(tail) if name else None
+        when = date_param(tail) if name else None
         rows.append((name.strip(), when) if when else (line, None))
     return rows
 
 
-@login_required
+@staff_required
 @require_POST
 def topic_action(request, pk: int, action: str):
     """One POST per step form of the topic page."""
-    _require_staff(request.user)
     topic = get_in_scope(request.user, Topic, pk=pk)
     user, post = request.user, request.POST
     from yiwang.matters.models import MatterType
@@ -238,30 +217,30 @@ def topic_action(request, pk: int, action: str):
         if action == "accept":
             services.accept_topic(topic, acting_user=user, note=post.get("note", ""))
         elif action == "grid":
-            services.record_grid_discussion(topic, acting_user=user, held_on=_date(post.get("held_on", "")), support=_int(post.get("support")),
-                                            oppose=_int(post.get("oppose")), summary=post.get("summary", ""), outcome=post.get("outcome", ""),
+            services.record_grid_discussion(topic, acting_user=user, held_on=date_param(post.get("held_on", "")), support=int_param(post.get("support")),
+                                            oppose=int_param(post.get("oppose")), summary=post.get("summary", ""), outcome=post.get("outcome", ""),
                                             answer=post.get("answer", ""))
         elif action == "reject":
             services.reject_topic(topic, acting_user=user, reason=post.get("reason", ""))
         elif action == "merge":
-            into = Topic.objects.restrict(user).filter(pk=_int(post.get("into"))).first()
+            into = Topic.objects.restrict(user).filter(pk=int_param(post.get("into"))).first()
             services.merge_topic(topic, acting_user=user, into=into, reason=post.get("reason", ""))
         elif action == "agenda":
-            meeting = get_in_scope(user, Meeting, Action.CHANGE, pk=_int(post.get("meeting")) or 0)
+            meeting = get_in_scope(user, Meeting, Action.CHANGE, pk=int_param(post.get("meeting")) or 0)
             services.add_to_agenda(meeting, acting_user=user, topic=topic)
         elif action == "cases":
-            matter = MatterType.objects.filter(pk=_int(post.get("matter")), active=True).first()
+            matter = MatterType.objects.filter(pk=int_param(post.get("matter")), active=True).first()
             services.open_cases(topic, acting_user=user, cases=[services.CaseInput(matter=matter, description=post.get("case_description", ""),
                                                                                    urgency=post.get("urgency") or "normal")])
         elif action == "project":
             services.start_project(topic, acting_user=user, title=post.get("title", ""), owner_unit=post.get("owner_unit", ""),
-                                   due_on=_date(post.get("due_on", "")), milestones=_lines(post.get("milestones", "")))
+                                   due_on=date_param(post.get("due_on", "")), milestones=_lines(post.get("milestones", "")))
         elif action == "progress":
             project = Project.objects.filter(topic=topic).first()
             if project is None:
                 raise Http404("no project")
-            services.record_progress(project, acting_user=user, progress=_int(post.get("progress")), note=post.get("note", ""),
-                                     milestones_done=[_int(v) for v in post.getlist("milestones_done") if _int(v)])
+            services.record_progress(project, acting_user=user, progress=int_param(post.get("progress")), note=post.get("note", ""),
+                                     milestones_done=[int_param(v) for v in post.getlist("milestones_done") if int_param(v)])
         elif action == "complete":
             services.complete_topic(topic, acting_user=user, result=post.get("result", ""))
         elif action == "close_evaluation":
@@ -283,17 +262,16 @@ def _meeting_regions(user):
     return Region.objects.restrict(user, Action.CHANGE).filter(level__in=[Level.COMMUNITY, Level.GRID]).order_by("path")[:200]
 
 
-@login_required
+@staff_required
 def meetings(request):
     """Meetings in scope; POST creates one with the referred topics ticked for its agenda."""
-    _require_staff(request.user)
     waiting = Topic.objects.restrict(request.user, Action.CHANGE).filter(state=TopicState.CONSULTATION).exclude(
         agenda_items__decision=Decision.PENDING).select_related("region")[:100]
     values, errors = {}, {}
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in ("region", "title", "held_at", "place")}
-        region = Region.objects.restrict(request.user, Action.CHANGE).filter(pk=_int(values["region"])).first()
-        chosen = list(Topic.objects.restrict(request.user, Action.CHANGE).filter(pk__in=[_int(v) for v in request.POST.getlist("topics")]))
+        region = Region.objects.restrict(request.user, Action.CHANGE).filter(pk=int_param(values["region"])).first()
+        chosen = list(Topic.objects.restrict(request.user, Action.CHANGE).filter(pk__in=[int_param(v) for v in request.POST.getlist("topics")]))
         try:
             meeting = services.create_meeting(acting_user=request.user, region=region, title=values["title"],
                                               held_at=_datetime(values["held_at"]), place=values["place"], topics=chosen)
@@ -308,9 +286,8 @@ def meetings(request):
     }, status=400 if errors else 200)
 
 
-@login_required
+@staff_required
 def meeting_detail(request, pk: int):
-    _require_staff(request.user)
     # A community's meeting is also the record of the grid topics it decided: whoever sees one of
     # its topics may read it.
     meeting = (Meeting.objects.restrict(request.user).filter(pk=pk).first()
@@ -327,28 +304,27 @@ def meeting_detail(request, pk: int):
     })
 
 
-@login_required
+@staff_required
 @require_POST
 def meeting_action(request, pk: int, action: str):
-    _require_staff(request.user)
     meeting = get_in_scope(request.user, Meeting, pk=pk)
     user, post = request.user, request.POST
     try:
         if action == "attendee":
             from yiwang.registry.models import Person
 
-            person = Person.objects.restrict(user).filter(pk=_int(post.get("person"))).first() if post.get("person") else None
+            person = Person.objects.restrict(user).filter(pk=int_param(post.get("person"))).first() if post.get("person") else None
             services.add_attendee(meeting, acting_user=user, kind=post.get("kind", ""), name=post.get("name", ""), unit=post.get("unit", ""),
                                   person=person)
         elif action == "minutes":
             services.record_minutes(meeting, acting_user=user, minutes=post.get("minutes", ""))
         elif action == "decide":
-            item = AgendaItem.objects.filter(meeting=meeting, pk=_int(post.get("item"))).select_related("meeting", "topic").first()
+            item = AgendaItem.objects.filter(meeting=meeting, pk=int_param(post.get("item"))).select_related("meeting", "topic").first()
             if item is None:
                 raise Http404("no such agenda item")
             services.decide(item, acting_user=user, decision=post.get("decision", ""), text=post.get("decision_text", ""))
         elif action == "agenda":
-            topic = Topic.objects.restrict(user, Action.CHANGE).filter(pk=_int(post.get("topic"))).first()
+            topic = Topic.objects.restrict(user, Action.CHANGE).filter(pk=int_param(post.get("topic"))).first()
             services.add_to_agenda(meeting, acting_user=user, topic=topic)
         else:
             raise Http404("unknown action")

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from yiwang.accounts.models import User
 from yiwang.cases import services
-from yiwang.cases.lifecycle import IllegalTransition
+from yiwang.core.statemachine import IllegalTransition
 from yiwang.cases.models import Case, CaseRollup, Channel, Device, DeviceSource, OpenCaseRollup, Summons
 from yiwang.matters.models import Department, MatterType
 from yiwang.open311.models import ApiKey

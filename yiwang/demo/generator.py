@@ -36,6 +36,7 @@ from yiwang.cases.models import Case, Device
 from yiwang.matters.models import Department
 
 from yiwang.ab_roles import demo as ab_roles_demo
+from yiwang.cases import demo as case_desks_demo
 from yiwang.ab_roles.models import Desk
 from yiwang.activities.models import Activity, Registration, Venue
 from yiwang.duties.models import DutyItem, DutyList
@@ -258,7 +259,7 @@ def build_demo(*, options: DemoOptions = DemoOptions(), reset: bool = False, log
 
 # Built in this order, deleted in the reverse one: links name duty items, A/B roles name both.
 # Participation records come after: campaigns check duty-list admission, assessment reads everything before it.
-DUTY_RECORD_DEMOS = (duties_demo, links_demo, ab_roles_demo, activities_demo,
+DUTY_RECORD_DEMOS = (duties_demo, links_demo, ab_roles_demo, case_desks_demo, activities_demo,
                      gridwork_demo, campaigns_demo, wishes_demo, volunteers_demo, pointsbank_demo, deliberation_demo, votes_demo, alliance_demo, assessment_demo,
                      reviews_demo)
 

@@ -373,8 +373,7 @@ def build_history(*, cases: int, root=None, years: float = DEFAULT_YEARS, seed: 
     every grid) and count them into the rollups, in one transaction."""
     import duckdb
 
-    from yiwang.cases.importing import _reserve_ids
-    from yiwang.core import crypto
+    from yiwang.core import bulk, crypto
     from yiwang.matters.models import Department
 
     if cases < 1:
@@ -407,7 +406,7 @@ def build_history(*, cases: int, root=None, years: float = DEFAULT_YEARS, seed: 
     db = duckdb.connect()
     db.execute(f"SET threads TO {min(2, os.cpu_count() or 1)}")
     with transaction.atomic():
-        ids = _reserve_ids_fast(cases) if connection.vendor == "postgresql" else _reserve_ids(Case, cases)
+        ids = _reserve_ids_fast(cases) if connection.vendor == "postgresql" else bulk.reserve_ids(Case, cases)
         first_id = ids[0]
         arrays = {k: v for k, v in c.items() if isinstance(v, np.ndarray)}
         arrays.update({f"k_{k}": v for k, v in contributions.items()})
@@ -529,26 +528,24 @@ def _is_literal(expression: str) -> bool:
 
 
 def _load(db, query: str, target: str, width: int, literals: list[str] = ()) -> int:
-    """Rows of a DuckDB query into a table: COPY (CSV) on PostgreSQL, executemany on SQLite."""
+    """Rows of a DuckDB query into a table (yiwang.core.bulk): COPY (CSV) on PostgreSQL, executemany on SQLite."""
+    from yiwang.core import bulk
+
     if connection.vendor == "postgresql":
         with tempfile.TemporaryDirectory(prefix="yiwang-history-") as tmp:
             path = os.path.join(tmp, "rows.csv")
             db.execute(f"COPY ({query}) TO '{path}' (HEADER false)")
-            with connection.wrap_database_errors, connection.cursor() as cursor, \
-                    cursor.cursor.copy(f"COPY {target} FROM STDIN (FORMAT csv)") as copy, open(path, "rb") as rows:
-                while chunk := rows.read(1 << 22):
-                    copy.write(chunk)
+            with open(path, "rb") as rows:
+                bulk.copy_in(target, iter(lambda: rows.read(1 << 22), b""), format="csv")
         return 0
     sql = f"INSERT INTO {target} VALUES ({', '.join(['%s'] * width + [v.replace('%', '%%') for v in literals])})"
     # Column-wise (fetchnumpy) is many times faster than DuckDB's row-wise fetch; slices bound the memory.
     db.execute(f"CREATE OR REPLACE TEMPORARY TABLE load_rows AS SELECT row_number() OVER () AS load_rn, * FROM ({query})")
     total = db.execute("SELECT count(*) FROM load_rows").fetchall()[0][0]
-    with connection.cursor() as cursor:
-        for start in range(0, total, SLICE):
-            arrays = db.execute(f"SELECT * EXCLUDE (load_rn) FROM load_rows WHERE load_rn > {start} AND load_rn <= {start + SLICE}").fetchnumpy()
-            rows = list(zip(*(column.tolist() for column in arrays.values()), strict=True))
-            for offset in range(0, len(rows), 20_000):
-                cursor.executemany(sql, rows[offset:offset + 20_000])
+    for start in range(0, total, SLICE):
+        arrays = db.execute(f"SELECT * EXCLUDE (load_rn) FROM load_rows WHERE load_rn > {start} AND load_rn <= {start + SLICE}").fetchnumpy()
+        rows = list(zip(*(column.tolist() for column in arrays.values()), strict=True))
+        bulk.execute_many(sql, rows, batch_size=20_000)
     db.execute("DROP TABLE load_rows")
     return total
 

@@ -9,6 +9,7 @@ import itertools
 import random
 from datetime import date
 
+from yiwang.core.synthetic_names import FEMALE_CHARS, MALE_CHARS, NEUTRAL_CHARS, SURNAMES
 from yiwang.registry.validators import credit_code_check_char, id_check_char
 
 from . import vocab
@@ -50,19 +51,19 @@ def random_phone(rng: random.Random) -> str:
 class NameMaker:
     def __init__(self, rng: random.Random):
         self._rng = rng
-        self._surnames = [s for s, _ in vocab.SURNAMES]
+        self._surnames = [s for s, _ in SURNAMES]
         # Cumulative once: choices() would re-add the weights on every draw.
-        self._cumulative = list(itertools.accumulate(w for _, w in vocab.SURNAMES))
+        self._cumulative = list(itertools.accumulate(w for _, w in SURNAMES))
 
     def surname(self) -> str:
         return self._rng.choices(self._surnames, cum_weights=self._cumulative)[0]
 
     def given(self, *, male: bool) -> str:
-        own = vocab.MALE_CHARS if male else vocab.FEMALE_CHARS
+        own = MALE_CHARS if male else FEMALE_CHARS
         rng = self._rng
         if rng.random() < 0.3:
             return rng.choice(own)
-        first = rng.choice(vocab.NEUTRAL_CHARS) if rng.random() < 0.25 else rng.choice(own)
+        first = rng.choice(NEUTRAL_CHARS) if rng.random() < 0.25 else rng.choice(own)
         return first + rng.choice(own)
 
     def full(self, *, male: bool, surname: str | None = None) -> str:

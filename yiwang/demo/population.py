@@ -2,7 +2,7 @@
 
 Built one community at a time in memory and written parents first, so each level can point at
 the primary keys of the one before: buildings and units with bulk_create, the many houses,
-households and persons as plain rows (fast_insert). What later phases (party, forces) need of
+households and persons as plain rows (yiwang.core.bulk). What later phases (party, forces) need of
 each person is kept in a small `Resident` record.
 """
 
@@ -17,6 +17,7 @@ from decimal import Decimal
 import numpy as np
 from django.utils import timezone
 
+from yiwang.core.bulk import insert_returning
 from yiwang.regions.models import Region
 from yiwang.registry.models import (
     Building,
@@ -33,7 +34,6 @@ from yiwang.registry.models import (
 )
 
 from . import shapes, vocab
-from .fast_insert import insert_rows
 from .identity import IdNumberAllocator, NameMaker, random_phone
 from .plan import ADDRESS_PREFIX, CommunityPlan, MicroPlan, StreetCopy
 
@@ -256,7 +256,7 @@ class PopulationBuilder:
             units.extend(BuildingUnit(building_id=building.pk, number=str(u)) for u in range(1, spec.units + 1))
         BuildingUnit.objects.bulk_create(units, batch_size=BATCH_SIZE)
 
-        # Houses, households and persons go in as plain rows (fast_insert): they are most rows.
+        # Houses, households and persons go in as plain rows (yiwang.core.bulk): they are most rows.
         house_rows: list[tuple] = []
         homes: list[_Home] = []
         unit_iter = iter(units)
@@ -282,9 +282,9 @@ class PopulationBuilder:
                                        house_key=(house[1], house[2], house[3]), number=f"{micro.region.code}-{index + 1:04d}"))
                 house_rows.append(tuple(house[:8]))
             micro.region.actual_households = len(families)
-        house_keys = insert_rows(House, columns=HOUSE_COLUMNS, rows=house_rows, key=["building", "unit", "number"])
-        household_keys = insert_rows(Household, columns=["region", "number", "house"],
-                                     rows=[(home.micro.region.pk, home.number, house_keys[home.house_key]) for home in homes], key=["number"])
+        house_keys = insert_returning(House, columns=HOUSE_COLUMNS, rows=house_rows, key=["building", "unit", "number"])
+        household_keys = insert_returning(Household, columns=["region", "number", "house"],
+                                          rows=[(home.micro.region.pk, home.number, house_keys[home.house_key]) for home in homes], key=["number"])
 
         # One instance does the sealing, so the model's own set_id_number/set_phone are used
         # without building a model object per person.
@@ -310,7 +310,7 @@ class PopulationBuilder:
                 tags = list(member.tags) + self._random_tags(member, low_income=low_income)
                 pending.append((sealer.id_number_digest, tags,
                                 Resident(0, name, member.male, member.age, phone, home.micro.region, home.building_name)))
-        person_keys = insert_rows(Person, columns=PERSON_COLUMNS, rows=person_rows, key=["id_number_digest"])
+        person_keys = insert_returning(Person, columns=PERSON_COLUMNS, rows=person_rows, key=["id_number_digest"])
 
         tags: list[PersonTag] = []
         for digest, person_tags, resident in pending:

@@ -4,20 +4,9 @@
 from django import forms
 from django.contrib import admin
 
-from yiwang.core.admin_base import ScopedAdmin
+from yiwang.core.admin_base import ReadOnlyScopedAdmin, ScopedAdmin
 
 from .models import DutyItem, DutyItemRevision, DutyList, DutyListVersion
-
-
-class ReadOnlyScopedAdmin(ScopedAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DutyList)

@@ -13,6 +13,7 @@ from ninja.pagination import paginate
 from yiwang.api.common import acting_user
 from yiwang.regions.selectors import under_region
 from yiwang.api.params import IdQuery, Page
+from yiwang.api.fields import RegionCode
 
 from . import selectors
 from .models import DutyItemRevision, DutyList, DutyListVersion, VersionStatus
@@ -25,7 +26,7 @@ class ListOut(Schema):
     name: str
     kind: str
     kind_label: str
-    region_code: str
+    region_code: RegionCode
     region_name: str
     current_version: int | None
     items: int
@@ -34,10 +35,6 @@ class ListOut(Schema):
     @staticmethod
     def resolve_kind_label(obj):
         return str(obj.get_kind_display())
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
     @staticmethod
     def resolve_region_name(obj):

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from yiwang.core.tabular import Column, ImportFailed, RowError, TabularError, read_table
+from yiwang.core.importing import ImportFailed
+from yiwang.core.tabular import Column, RowError, TabularError, read_table
 from yiwang.regions.models import Region
 
 from . import services

@@ -20,6 +20,13 @@ from yiwang.core.scope import ScopedManager
 from yiwang.regions.models import Level
 
 
+# The names of a duty item's fields as the import file, the checks and the version diff say them.
+FIELD_LABELS = {
+    "key": "编号", "op": "操作", "title": "事项名称", "category": "类别", "owner_unit": "责任单位", "department": "对口部门",
+    "legal_basis": "法律依据", "matter_types": "涵盖事项", "note": "备注",
+}
+
+
 class ListKind(models.TextChoices):
     STREET_STATUTORY = "street_statutory", _("法定职责事项清单")
     STREET_COOPERATIVE = "street_cooperative", _("协同配合事项清单")

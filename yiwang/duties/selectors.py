@@ -10,8 +10,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from yiwang.core.scope import Action, role_allows, scope_path
 from yiwang.regions.models import ancestor_paths
 
-from .models import DutyItemRevision, DutyList, DutyListVersion, VersionStatus
-from .services import FIELD_LABELS
+from .models import FIELD_LABELS, DutyItemRevision, DutyList, DutyListVersion, VersionStatus
 
 
 def visible_lists(user) -> QuerySet[DutyList]:

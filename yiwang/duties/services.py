@@ -27,24 +27,28 @@ from django.utils import timezone
 
 from yiwang.core import audit
 from yiwang.core.audit import account
-from yiwang.core.scope import Action, Role, require, role_allows, scope_path
+from yiwang.core.scope import DESK_ROLES, Action, Role, require, role_allows, scope_path
+from yiwang.core.statemachine import StateMachine, Transition
 from yiwang.matters.models import Department, MatterType
 from yiwang.regions.models import Level, Region
 
-from .models import KIND_LEVELS, DutyItem, DutyItemRevision, DutyList, DutyListVersion, ListKind, VersionStatus
+from .models import FIELD_LABELS, KIND_LEVELS, DutyItem, DutyItemRevision, DutyList, DutyListVersion, ListKind, VersionStatus
 
 ADD, CHANGE, REMOVE = "add", "change", "remove"
 OPS = {ADD: "新增", CHANGE: "修改", REMOVE: "删除"}
 # Content fields of an item, in the order pages show them.
 FIELDS = ("title", "category", "owner_unit", "department", "legal_basis", "matter_types", "note")
-FIELD_LABELS = {
-    "key": "编号", "op": "操作", "title": "事项名称", "category": "类别", "owner_unit": "责任单位", "department": "对口部门",
-    "legal_basis": "法律依据", "matter_types": "涵盖事项", "note": "备注",
-}
 TEXT_LIMITS = {"title": 200, "category": 50, "owner_unit": 100, "legal_basis": 4000, "note": 2000}
 KEY_PATTERN = re.compile(r"^[0-9A-Za-z\u4e00-\u9fff][0-9A-Za-z\u4e00-\u9fff_.\-]{0,31}$")
 _SEPARATORS = re.compile(r"[\s,，、;；]+")
 SYSTEM_NOTE = "系统初始导入"
+
+# A proposed version is approved (and becomes current, superseding the one before) or rejected.
+VERSION_MACHINE = StateMachine([
+    Transition("approve", VersionStatus.PROPOSED, VersionStatus.APPROVED, stamp="decided_at"),
+    Transition("reject", VersionStatus.PROPOSED, VersionStatus.REJECTED, stamp="decided_at"),
+    Transition("supersede", VersionStatus.APPROVED, VersionStatus.SUPERSEDED),
+])
 
 
 @dataclass(frozen=True)
@@ -420,10 +424,9 @@ def _approve(duty_list: DutyList, version: DutyListVersion, *, decided_by, note:
     now = timezone.now()
     previous = duty_list.current_version
     if previous is not None:
-        DutyListVersion.objects.filter(pk=previous.pk).update(status=VersionStatus.SUPERSEDED, updated_at=now)
-    version.status = VersionStatus.APPROVED
+        DutyListVersion.objects.filter(pk=previous.pk).update(status=VERSION_MACHINE.move(previous, "supersede").target, updated_at=now)
+    VERSION_MACHINE.apply(version, "approve", now)
     version.decided_by = account(decided_by)
-    version.decided_at = now
     version.decision_note = note
     version.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
     duty_list.current_version = version
@@ -449,8 +452,8 @@ def approve_version(version: DutyListVersion, *, acting_user, note: str = "") ->
         duty_list = DutyList.objects.select_related("region", "current_version").get(pk=duty_list.pk)
         version = DutyListVersion.objects.select_for_update().get(pk=version.pk)
         _require_decide(acting_user, duty_list, version)
-        if version.status != VersionStatus.PROPOSED:
-            raise ValidationError({"status": f"第{version.number}版{VersionStatus(version.status).label}，不能再审批"})
+        VERSION_MACHINE.move(version, "approve", otherwise=ValidationError(
+            {"status": f"第{version.number}版{VersionStatus(version.status).label}，不能再审批"}))
         current = duty_list.current_version
         if version.based_on_id != duty_list.current_version_id:
             raise ValidationError({"based_on": stale_reason(version, current)})
@@ -467,14 +470,13 @@ def reject_version(version: DutyListVersion, *, acting_user, note: str) -> DutyL
         duty_list = DutyList.objects.select_related("region").get(pk=duty_list.pk)
         version = DutyListVersion.objects.select_for_update().get(pk=version.pk)
         _require_decide(acting_user, duty_list, version)
-        if version.status != VersionStatus.PROPOSED:
-            raise ValidationError({"status": f"第{version.number}版{VersionStatus(version.status).label}，不能再审批"})
+        reject = VERSION_MACHINE.move(version, "reject", otherwise=ValidationError(
+            {"status": f"第{version.number}版{VersionStatus(version.status).label}，不能再审批"}))
         note = (note or "").strip()
         if not note:
             raise ValidationError({"note": "驳回须写明理由，便于提出人修改后重新提出"})
-        version.status = VersionStatus.REJECTED
+        VERSION_MACHINE.apply(version, reject, timezone.now())
         version.decided_by = account(acting_user)
-        version.decided_at = timezone.now()
         version.decision_note = note
         version.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "updated_at"])
         audit.record(actor=acting_user, action="duties.reject", target=version,
@@ -498,8 +500,7 @@ def check_item_people(item: DutyItem, *, primary=None, backup=None) -> None:
     """An item's A and B must be able to do its work: handle cases at the list's unit (street or
     community); for a district's list, district staff. Raises naming the field."""
     from yiwang.ab_roles.services import check_duty_people
-    from yiwang.cases.permissions import COORDINATOR_ROLES
-    from yiwang.cases.routing import LEVEL_OF_REGION
+    from yiwang.ab_roles.units import LEVEL_OF_REGION
 
     region = item.duty_list.region
     level = LEVEL_OF_REGION.get(region.level)
@@ -512,7 +513,7 @@ def check_item_people(item: DutyItem, *, primary=None, backup=None) -> None:
         if user is None:
             continue
         own = user.scope_region.path if user.scope_region_id else None
-        if not user.is_active or user.role not in COORDINATOR_ROLES or own is None or not own.startswith(region.path):
+        if not user.is_active or user.role not in DESK_ROLES or own is None or not own.startswith(region.path):
             raise ValidationError({name: f"{label} {user.username} 不是 {region.name} 的在岗工作人员"})
 
 

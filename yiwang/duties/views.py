@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from yiwang.core.scope import Action, role_allows
-from yiwang.core.tabular import ImportFailed, RowError
+from yiwang.core.importing import ImportFailed, RowError
 from yiwang.matters.models import Department
 from yiwang.matters.services import catalogue
 from yiwang.regions.models import Region

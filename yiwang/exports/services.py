@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from yiwang.core import audit
 from yiwang.core.scope import scope_path
+from yiwang.core.statemachine import StateMachine, Transition
 
 from .kinds import KINDS, Run
 from .models import ExportJob, ExportStatus, Failure
@@ -33,6 +34,13 @@ log = logging.getLogger(__name__)
 
 # Progress is written every this many rows (one small UPDATE each).
 PROGRESS_EVERY = 2000
+# A job is queued, run by the worker, and done or failed; a failed or expired one may be queued again.
+# (Finishing, failing and expiring are conditional row updates, so that the worker and the sweep
+# never overwrite each other.)
+EXPORT_MACHINE = StateMachine([
+    Transition("run", ExportStatus.QUEUED, ExportStatus.RUNNING, stamp="started_at"),
+    Transition("retry", (ExportStatus.FAILED, ExportStatus.EXPIRED), ExportStatus.QUEUED),
+])
 # One person may have this many exports queued or running at once.
 MAX_PENDING_PER_USER = 5
 # A running job whose heartbeat is this old lost its worker (progress moves every few seconds).
@@ -93,10 +101,9 @@ def retry_export(job: ExportJob, *, acting_user) -> ExportJob:
         raise Http404("no such export")
     with transaction.atomic():
         job = ExportJob.objects.select_for_update().get(pk=job.pk)
-        if job.status not in (ExportStatus.FAILED, ExportStatus.EXPIRED):
-            raise ValidationError(_("只有失败或已过期的导出可以重试。"))
+        retry = EXPORT_MACHINE.move(job, "retry", otherwise=ValidationError(_("只有失败或已过期的导出可以重试。")))
         ExportJob.objects.filter(pk=job.pk).update(
-            status=ExportStatus.QUEUED, progress=0, rows_written=0, total_rows=None, failure="", error="", file="",
+            status=retry.target, progress=0, rows_written=0, total_rows=None, failure="", error="", file="",
             started_at=None, heartbeat_at=None, finished_at=None, expires_at=None)
         audit.record(actor=acting_user, action="exports.retry", target=job, detail={"kind": job.kind})
         run_export_job.enqueue(job.pk)
@@ -114,9 +121,10 @@ def run_export(job_id: int, *, every: int | None = None) -> str:
     now = timezone.now()
     with transaction.atomic():
         job = ExportJob.objects.select_for_update(of=("self",)).select_related("created_by", "created_by__scope_region").filter(pk=job_id).first()
-        if job is None or job.status != ExportStatus.QUEUED:
+        if job is None or not EXPORT_MACHINE.can(job, "run"):
             return job.status if job else "missing"
-        job.status, job.started_at, job.heartbeat_at = ExportStatus.RUNNING, now, now
+        EXPORT_MACHINE.apply(job, "run", now)
+        job.heartbeat_at = now
         job.attempts += 1
         job.save(update_fields=["status", "started_at", "heartbeat_at", "attempts"])
 

@@ -7,6 +7,7 @@ from ninja.pagination import paginate
 from yiwang.api.common import get_scoped, scoped
 from yiwang.regions.selectors import under_region
 from yiwang.api.params import Page
+from yiwang.api.fields import RegionCode
 
 from .models import Assignment, DutyShift, ForceMember
 
@@ -18,7 +19,7 @@ class ForceMemberOut(Schema):
     name: str
     role: str
     role_label: str
-    region_code: str
+    region_code: RegionCode
     unit: str
     phone_masked: str
     active: bool
@@ -26,10 +27,6 @@ class ForceMemberOut(Schema):
     @staticmethod
     def resolve_role_label(obj):
         return obj.get_role_display()
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
 
 class AssignmentOut(Schema):
@@ -52,16 +49,12 @@ class AssignmentOut(Schema):
 
 class ShiftOut(Schema):
     id: int
-    region_code: str
+    region_code: RegionCode
     member_id: int
     member_name: str
     starts_at: datetime
     ends_at: datetime
     note: str
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
     @staticmethod
     def resolve_member_name(obj):

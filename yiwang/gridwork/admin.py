@@ -4,8 +4,7 @@ write the audit entry."""
 
 from django.contrib import admin
 
-from yiwang.core.admin import ReadOnlyAdmin
-from yiwang.core.admin_base import ScopedAdmin
+from yiwang.core.admin_base import ReadOnlyScopedAdmin
 
 from .models import CarePlan, Finding, HomeVisit, PatrolLog
 
@@ -30,7 +29,7 @@ class VisitFindingInline(FindingInline):
 
 
 @admin.register(PatrolLog)
-class PatrolLogAdmin(ReadOnlyAdmin, ScopedAdmin):
+class PatrolLogAdmin(ReadOnlyScopedAdmin):
     list_display = ["at", "region", "worker_name", "route", "recorded_by"]
     search_fields = ["worker_name", "summary", "region__name", "region__code"]
     date_hierarchy = "at"
@@ -39,7 +38,7 @@ class PatrolLogAdmin(ReadOnlyAdmin, ScopedAdmin):
 
 
 @admin.register(HomeVisit)
-class HomeVisitAdmin(ReadOnlyAdmin, ScopedAdmin):
+class HomeVisitAdmin(ReadOnlyScopedAdmin):
     list_display = ["at", "region", "worker_name", "household", "recorded_by"]
     search_fields = ["worker_name", "summary", "region__name", "region__code", "household__number"]
     date_hierarchy = "at"
@@ -48,14 +47,14 @@ class HomeVisitAdmin(ReadOnlyAdmin, ScopedAdmin):
 
 
 @admin.register(Finding)
-class FindingAdmin(ReadOnlyAdmin, ScopedAdmin):
+class FindingAdmin(ReadOnlyScopedAdmin):
     list_display = ["id", "region", "description", "case"]
     search_fields = ["description", "case__number"]
     raw_id_fields = ["region", "patrol", "visit", "case"]
 
 
 @admin.register(CarePlan)
-class CarePlanAdmin(ReadOnlyAdmin, ScopedAdmin):
+class CarePlanAdmin(ReadOnlyScopedAdmin):
     list_display = ["region", "group", "frequency_days", "starts_on", "ends_on", "active"]
     list_filter = ["group", "frequency_days", "active"]
     raw_id_fields = ["region", "created_by"]

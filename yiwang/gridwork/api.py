@@ -15,7 +15,8 @@ from yiwang.accounts.addresses import client_address
 from yiwang.api.common import acting_user, get_scoped, scoped
 from yiwang.regions.selectors import under_region
 from yiwang.api.params import Count, Day, Finite, Id, IdQuery, Moment, Page
-from yiwang.core.scope import Action, scope_path
+from yiwang.api.fields import RegionCode
+from yiwang.core.scope import Action, Role, scope_path
 from yiwang.matters.models import MatterType
 from yiwang.regions.models import Region
 from yiwang.registry import access
@@ -31,14 +32,10 @@ class FindingOut(Schema):
     id: int
     row: int
     description: str
-    region_code: str
+    region_code: RegionCode
     record: str  # "patrol" or "visit"
     record_id: int
     case_number: str | None
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
     @staticmethod
     def resolve_record(obj):
@@ -55,7 +52,7 @@ class FindingOut(Schema):
 
 class RecordOut(Schema):
     id: int
-    region_code: str
+    region_code: RegionCode
     region_name: str
     worker: str | None
     worker_name: str
@@ -68,10 +65,6 @@ class RecordOut(Schema):
     recorded_by: str | None
     recorded_at: datetime
     findings: list[FindingOut]
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
     @staticmethod
     def resolve_region_name(obj):
@@ -134,7 +127,7 @@ class VisitIn(RecordIn):
 
 class PlanOut(Schema):
     id: int
-    region_code: str
+    region_code: RegionCode
     region_name: str
     group: str
     group_label: str
@@ -144,10 +137,6 @@ class PlanOut(Schema):
     ends_on: date | None
     active: bool
     note: str
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
     @staticmethod
     def resolve_region_name(obj):
@@ -356,7 +345,7 @@ def _care_scope(request, region: str | None) -> str:
     """The region path to compute care for: the caller's scope, or a region inside it."""
     user = acting_user(request)
     prefix = scope_path(user)
-    if prefix is None or (not user.is_superuser and user.role == "resident"):
+    if prefix is None or (not user.is_superuser and user.role == Role.RESIDENT):
         raise PermissionDenied("view: outside your scope")
     if not region:
         return prefix

@@ -40,9 +40,9 @@ class _PersonRules:
 
     @staticmethod
     def _known_findings(user):
-        from yiwang.registry import access
+        from yiwang.cases.need_to_know import known_cases
 
-        return Finding.objects.filter(case__in=access.known_cases(user).values("pk"))
+        return Finding.objects.filter(case__in=known_cases(user).values("pk"))
 
     @staticmethod
     def _sensitive_visits():

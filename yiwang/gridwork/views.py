@@ -6,12 +6,12 @@ service or selector, render."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from yiwang.accounts.addresses import client_address
+from yiwang.core.pages import run_action, staff_required
 from yiwang.core.scope import Action, Role, get_in_scope, scope_path
 from yiwang.regions.models import Region
 from yiwang.registry import access
@@ -26,10 +26,8 @@ from .models import CarePlan, HomeVisit, PatrolLog
 CARE_CHOICES = 100
 
 
-def _staff(user) -> None:
-    """Residents have their own pages; everything here is staff work."""
-    if not user.is_superuser and user.role == Role.RESIDENT:
-        raise PermissionDenied("居民账号不能使用网格日常页面")
+# Residents have their own pages; everything here is staff work.
+RESIDENTS_REFUSED = "居民账号不能使用网格日常页面"
 
 
 def _may_record(user) -> bool:
@@ -40,20 +38,18 @@ def _may_set_plans(user) -> bool:
     return user.is_superuser or user.role in services.PLAN_SETTING_ROLES
 
 
-@login_required
+@staff_required(message=RESIDENTS_REFUSED)
 def index(request):
     user = request.user
-    _staff(user)
     if user.role == Role.GRID_WORKER:
         return mine(request)
     return care(request)
 
 
-@login_required
+@staff_required(message=RESIDENTS_REFUSED)
 def mine(request):
     """The grid worker's phone page."""
     user = request.user
-    _staff(user)
     rows = selectors.care_rows(region_path=scope_path(user) or "/nowhere/", viewer=user)
     return render(request, "gridwork/mine.html", {
         "late": selectors.overdue(rows), "totals": selectors.totals(rows), "recent": selectors.my_recent_records(user),
@@ -61,11 +57,10 @@ def mine(request):
     })
 
 
-@login_required
+@staff_required(message=RESIDENTS_REFUSED)
 def care(request):
     """Care coverage per grid, the overdue list and recent records, for the user's scope or a region in it."""
     user = request.user
-    _staff(user)
     path = scope_path(user)
     if path is None:
         raise PermissionDenied
@@ -105,10 +100,9 @@ def _opened_text(record, label: str) -> str:
     return f"已记录{label}" + (f",立案 {len(opened)} 件:{'、'.join(opened)}" if opened else "")
 
 
-@login_required
+@staff_required(message=RESIDENTS_REFUSED)
 def new_patrol(request):
     user = request.user
-    _staff(user)
     if not _may_record(user):
         raise PermissionDenied("您不能记录巡查")
     form = PatrolForm(request.POST or None, user=user)
@@ -129,10 +123,9 @@ def new_patrol(request):
     return render(request, "gridwork/record_form.html", {"form": form, "formset": formset, "title": "记录巡查", "kind": "patrol"})
 
 
-@login_required
+@staff_required(message=RESIDENTS_REFUSED)
 def new_visit(request):
     user = request.user
-    _staff(user)
     if not _may_record(user):
         raise PermissionDenied("您不能记录入户走访")
     rows = selectors.care_rows(region_path=scope_path(user) or "/nowhere/", viewer=user)
@@ -165,7 +158,6 @@ def new_visit(request):
 
 def _record_page(request, model, pk: int):
     user = request.user
-    _staff(user)
     record = get_in_scope(user, model, Action.VIEW, pk=pk)
     findings = record.findings.select_related("case", "case__matter").order_by("row")
     # Only the persons met whom the viewer may see (need to know, sensitive groups), each look logged.
@@ -174,21 +166,20 @@ def _record_page(request, model, pk: int):
     return render(request, "gridwork/record.html", {"record": record, "findings": findings, "persons": persons})
 
 
-@login_required
+@staff_required(message=RESIDENTS_REFUSED)
 def patrol(request, pk: int):
     return _record_page(request, PatrolLog, pk)
 
 
-@login_required
+@staff_required(message=RESIDENTS_REFUSED)
 def visit(request, pk: int):
     return _record_page(request, HomeVisit, pk)
 
 
-@login_required
+@staff_required(message=RESIDENTS_REFUSED)
 def plans(request):
     """Care plans that apply to the user's scope and those set inside it; staff set and end them."""
     user = request.user
-    _staff(user)
     may_set = _may_set_plans(user)
     form = PlanForm(request.POST or None, user=user) if may_set else None
     if request.method == "POST":
@@ -209,16 +200,10 @@ def plans(request):
     return render(request, "gridwork/plans.html", {"plans": all_plans, "form": form, "changeable": changeable})
 
 
-@login_required
+@staff_required(message=RESIDENTS_REFUSED)
 @require_POST
 def end_plan(request, pk: int):
     user = request.user
-    _staff(user)
     plan = get_in_scope(user, CarePlan, Action.CHANGE, pk=pk)
-    try:
-        services.end_care_plan(plan, acting_user=user)
-    except ValidationError as exc:
-        messages.error(request, errors.describe(exc))
-    else:
-        messages.success(request, f"已结束关爱计划:{plan}")
-    return redirect("gridwork:plans")
+    return run_action(request, lambda: services.end_care_plan(plan, acting_user=user), success=lambda _ended: f"已结束关爱计划:{plan}",
+                      redirect_to="gridwork:plans")

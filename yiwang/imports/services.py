@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from yiwang.cases.importing import PRESETS, Mapping, MappingError, import_cases, preset, preview_cases
 from yiwang.core import audit
 from yiwang.core.scope import Action, is_command_center_staff, role_allows, scope_path
-from yiwang.core.tabular import ImportFailed
+from yiwang.core.statemachine import StateMachine, Transition
+from yiwang.core.importing import ImportFailed
 from yiwang.regions.models import Level, Region
 
 from .models import ImportJob, ImportStatus
@@ -30,6 +31,11 @@ SUFFIXES = (".csv", ".xlsx")
 # The preview reads the head of a CSV file only: enough for its first rows, never the whole upload.
 PREVIEW_BYTES = 256 * 1024
 PREVIEW_ROWS = 5
+# A job is previewed, started (queued once, however often clicked), then run by the worker.
+JOB_MACHINE = StateMachine([
+    Transition("start", ImportStatus.PREVIEW, ImportStatus.QUEUED),
+    Transition("run", ImportStatus.QUEUED, ImportStatus.RUNNING, stamp="started_at"),
+])
 
 
 def may_import(user) -> bool:
@@ -128,9 +134,9 @@ def start_import(*, job: ImportJob, acting_user) -> ImportJob:
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         if job.created_by_id != acting_user.pk or not may_import(acting_user):
             raise PermissionDenied(_("只能启动自己上传的导入"))
-        if job.status != ImportStatus.PREVIEW:
+        if not JOB_MACHINE.can(job, "start"):
             return job
-        job.status = ImportStatus.QUEUED
+        JOB_MACHINE.apply(job, "start")
         job.save(update_fields=["status"])
         audit.record(actor=acting_user, action="imports.start", target=job,
                      detail={"file": job.filename, "preset": job.preset, "region": job.region.code})  # fmt: skip
@@ -151,9 +157,9 @@ def run_job(*, job_id: int) -> str:
     """The worker's side: run the import and keep its outcome; the file is deleted afterwards."""
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().filter(pk=job_id).first()
-        if job is None or job.status != ImportStatus.QUEUED:
+        if job is None or not JOB_MACHINE.can(job, "run"):
             return job.status if job else "missing"
-        job.status, job.started_at = ImportStatus.RUNNING, timezone.now()
+        JOB_MACHINE.apply(job, "run", timezone.now())
         job.save(update_fields=["status", "started_at"])
     outcome: dict = {"status": ImportStatus.FAILED}
     try:

@@ -4,14 +4,13 @@ one-to-one rules, the cadence record and A/B, and write the audit entry."""
 
 from django.contrib import admin
 
-from yiwang.core.admin import ReadOnlyAdmin
-from yiwang.core.admin_base import ScopedAdmin
+from yiwang.core.admin_base import ReadOnlyScopedAdmin
 
 from .models import Link, LinkProblem, LinkVisit
 
 
 @admin.register(Link)
-class LinkAdmin(ReadOnlyAdmin, ScopedAdmin):
+class LinkAdmin(ReadOnlyScopedAdmin):
     list_display = ["region", "kind", "who", "cadence_text", "starts_on", "ends_on", "active", "primary", "backup"]
     list_filter = ["kind", "active", "period"]
     search_fields = ["leader_name", "department__name", "party_organization__name", "region__name", "region__code"]
@@ -39,7 +38,7 @@ class LinkProblemInline(admin.TabularInline):
 
 
 @admin.register(LinkVisit)
-class LinkVisitAdmin(ReadOnlyAdmin, ScopedAdmin):
+class LinkVisitAdmin(ReadOnlyScopedAdmin):
     list_display = ["at", "link", "mode", "who", "recorded_by"]
     list_filter = ["mode"]
     raw_id_fields = ["link", "visitor", "recorded_by"]

@@ -14,6 +14,7 @@ from ninja.pagination import paginate
 from yiwang.api.common import acting_user, get_scoped, scoped
 from yiwang.regions.selectors import under_region
 from yiwang.api.params import Count, Day, Id, Moment, Page
+from yiwang.api.fields import RegionCode
 from yiwang.core.scope import Action
 from yiwang.matters.models import Department, MatterType
 from yiwang.party.models import PartyOrganization
@@ -41,7 +42,7 @@ class LinkOut(Schema):
     id: int
     kind: str
     kind_label: str
-    region_code: str
+    region_code: RegionCode
     region_name: str
     region_level: str
     who: str
@@ -64,10 +65,6 @@ class LinkOut(Schema):
     @staticmethod
     def resolve_kind_label(obj):
         return obj.get_kind_display()
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
     @staticmethod
     def resolve_region_name(obj):

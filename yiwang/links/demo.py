@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from yiwang.accounts.models import User
-from yiwang.demo import vocab
+from yiwang.core.synthetic_names import FEMALE_CHARS, MALE_CHARS, SURNAMES
 from yiwang.matters.models import Department, MatterType
 from yiwang.party.models import OrgKind, PartyOrganization
 from yiwang.regions.models import Level, Region
@@ -56,8 +56,8 @@ PROBLEMS = [
 
 
 def _name(rng: random.Random) -> str:
-    surname = rng.choice([s for s, _ in vocab.SURNAMES])
-    chars = vocab.MALE_CHARS if rng.random() < 0.6 else vocab.FEMALE_CHARS
+    surname = rng.choice([s for s, _ in SURNAMES])
+    chars = MALE_CHARS if rng.random() < 0.6 else FEMALE_CHARS
     return surname + "".join(rng.choice(chars) for _ in range(rng.choice([1, 2])))
 
 

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.core.scope import Action, scope_path
+from yiwang.core.scope import Action, Role, scope_path
 from yiwang.matters.models import Department, MatterType
 from yiwang.party.models import PartyOrganization
 from yiwang.regions.models import Level, Region, ancestor_paths
@@ -82,7 +82,7 @@ def units_near(user, model):
 def staff_in_scope(user):
     """Accounts that can see part of the user's scope: candidates for leader, A and B."""
     # The scope rule for accounts (yiwang.core.scope.visible_users): the subtree and the chain above it.
-    users = get_user_model().objects.restrict(user).filter(is_active=True).exclude(role="resident").select_related("scope_region")
+    users = get_user_model().objects.restrict(user).filter(is_active=True).exclude(role=Role.RESIDENT).select_related("scope_region")
     return users.order_by("username")
 
 

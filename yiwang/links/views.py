@@ -13,7 +13,8 @@ from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from yiwang.core.scope import Action, Role, get_in_scope
+from yiwang.core.pages import run_action, staff_required
+from yiwang.core.scope import Action, get_in_scope
 from yiwang.regions.models import Level, Region
 from yiwang.core import errors
 
@@ -29,15 +30,9 @@ def _may_set_links(user) -> bool:
     return user.is_superuser or user.role in services.LINK_SETTING_ROLES
 
 
-def _refuse_residents(user) -> None:
-    if not user.is_superuser and user.role == Role.RESIDENT:
-        raise PermissionDenied
-
-
-@login_required
+@staff_required
 def index(request):
     user = request.user
-    _refuse_residents(user)
     kind = request.GET.get("kind", "")
     kind = kind if kind in LinkKind.values else ""
     status = request.GET.get("status", "")
@@ -123,11 +118,10 @@ def record_visit(request, pk: int):
                                                      "community_link": grids is not None})
 
 
-@login_required
+@staff_required
 def gaps(request):
     """Links that missed their cadence, and regions nobody is linked to."""
     user = request.user
-    _refuse_residents(user)
     kind = request.GET.get("kind", "")
     kind = kind if kind in dict(GAP_KINDS) else ""
     missed_links = selectors.links_in_scope(user)
@@ -175,15 +169,9 @@ def roles(request, pk: int):
     if not form.is_valid():
         messages.error(request, "请从列表中选择A角和B角")
         return redirect("links:detail", pk=link.pk)
-    try:
-        services.set_roles(link, acting_user=user, primary=form.cleaned_data["primary"], backup=form.cleaned_data["backup"])
-    except ValidationError as exc:
-        messages.error(request, errors.describe(exc))
-    except PermissionDenied as exc:
-        messages.error(request, str(exc) or "您无权调整该联点")
-    else:
-        messages.success(request, "AB角已更新")
-    return redirect("links:detail", pk=link.pk)
+    return run_action(request, lambda: services.set_roles(link, acting_user=user, primary=form.cleaned_data["primary"],
+                                                          backup=form.cleaned_data["backup"]),
+                      success="AB角已更新", denied=lambda exc: str(exc) or "您无权调整该联点", redirect_to=("links:detail", link.pk))
 
 
 @login_required
@@ -193,13 +181,9 @@ def end(request, pk: int):
     link = get_in_scope(user, Link, Action.VIEW, pk=pk)
     form = EndForm(request.POST)
     if form.is_valid():
-        try:
-            services.end_link(link, acting_user=user, ends_on=form.cleaned_data["ends_on"], reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            messages.error(request, errors.describe(exc))
-        else:
-            messages.success(request, "联点已结束")
-    else:
-        messages.error(request, "请填写有效的结束日期")
+        return run_action(request, lambda: services.end_link(link, acting_user=user, ends_on=form.cleaned_data["ends_on"],
+                                                             reason=form.cleaned_data["reason"]),
+                          success="联点已结束", redirect_to=("links:detail", link.pk))
+    messages.error(request, "请填写有效的结束日期")
     return redirect("links:detail", pk=link.pk)
 

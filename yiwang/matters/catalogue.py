@@ -8,8 +8,8 @@ days. Seeding only creates missing types: what staff edited stays as they left i
 
 from __future__ import annotations
 
-from yiwang.registry.component_types import CLASSES as COMPONENT_CLASSES
-from yiwang.registry.component_types import TYPES as COMPONENT_TYPES
+from .component_types import CLASSES as COMPONENT_CLASSES
+from .component_types import TYPES as COMPONENT_TYPES
 
 QUICK = ("1h", "1h", "2h", "4h", "4h")
 NORMAL = ("2h", "2h", "4h", "3d", "1d")

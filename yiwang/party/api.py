@@ -7,6 +7,7 @@ from ninja.pagination import paginate
 from yiwang.api.common import get_scoped, scoped
 from yiwang.regions.selectors import under_region
 from yiwang.api.params import Page
+from yiwang.api.fields import RegionCode
 from yiwang.regions.models import Region
 
 from . import selectors
@@ -21,16 +22,12 @@ class OrganizationOut(Schema):
     kind: str
     kind_label: str
     parent_id: int | None
-    region_code: str
+    region_code: RegionCode
     member_count: int
 
     @staticmethod
     def resolve_kind_label(obj):
         return obj.get_kind_display()
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
     @staticmethod
     def resolve_member_count(obj):

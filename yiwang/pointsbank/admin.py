@@ -3,7 +3,7 @@ are read-only here (they change only through the services, which keep them consi
 
 from django.contrib import admin
 
-from yiwang.core.admin_base import ScopedAdmin
+from yiwang.core.admin_base import ReadOnly, ReadOnlyScopedAdmin, ScopedAdmin
 
 from .models import Balance, Bank, Board, BoardEntry, ConductRecord, Dimension, LedgerEntry, Redemption, Reward, Rule
 
@@ -28,19 +28,8 @@ class RuleAdmin(admin.ModelAdmin):
     list_editable = ["points", "evidence_required", "active"]
 
 
-class ReadOnlyAdmin(ScopedAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyAdmin):
+class LedgerEntryAdmin(ReadOnlyScopedAdmin):
     list_display = ["at", "bank", "person", "kind", "points", "balance_after", "dimension", "reason", "granted_by", "source"]
     list_filter = ["bank", "kind", "source"]
     search_fields = ["person__name", "reason"]
@@ -48,14 +37,14 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Balance)
-class BalanceAdmin(ReadOnlyAdmin):
+class BalanceAdmin(ReadOnlyScopedAdmin):
     list_display = ["bank", "person", "points", "earned", "spent", "updated_at"]
     list_filter = ["bank"]
     search_fields = ["person__name"]
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(ReadOnlyAdmin):
+class RedemptionAdmin(ReadOnlyScopedAdmin):
     list_display = ["created_at", "person", "reward", "quantity", "points", "status", "created_by", "fulfilled_by"]
     list_filter = ["status", "bank"]
     search_fields = ["person__name", "reward__name"]
@@ -71,28 +60,19 @@ class RewardAdmin(ScopedAdmin):
 
 
 @admin.register(ConductRecord)
-class ConductRecordAdmin(ReadOnlyAdmin):
+class ConductRecordAdmin(ReadOnlyScopedAdmin):
     list_display = ["occurred_on", "person", "description", "recorded_by"]
     search_fields = ["person__name", "description"]
 
 
-class BoardEntryInline(admin.TabularInline):
+class BoardEntryInline(ReadOnly, admin.TabularInline):
     model = BoardEntry
     extra = 0
     raw_id_fields = ["person", "conduct"]
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Board)
-class BoardAdmin(ReadOnlyAdmin):
+class BoardAdmin(ReadOnlyScopedAdmin):
     list_display = ["title", "region", "period_start", "period_end", "status", "published_at"]
     list_filter = ["status"]
     inlines = [BoardEntryInline]

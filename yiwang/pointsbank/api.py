@@ -14,6 +14,7 @@ from ninja.pagination import paginate
 from yiwang.api.common import acting_user, get_scoped, scoped
 from yiwang.regions.selectors import under_region
 from yiwang.api.params import Amount, Count, Id, IdQuery, Page
+from yiwang.api.fields import RegionCode
 from yiwang.core.scope import Action
 from yiwang.registry.models import Person
 
@@ -135,7 +136,7 @@ class ReverseIn(Schema):
 class RewardOut(Schema):
     id: int
     bank: str
-    region_code: str
+    region_code: RegionCode
     region: str
     name: str
     description: str
@@ -146,10 +147,6 @@ class RewardOut(Schema):
     @staticmethod
     def resolve_bank(obj):
         return obj.bank.code
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
     @staticmethod
     def resolve_region(obj):
@@ -201,7 +198,7 @@ class BoardLine(Schema):
 
 class BoardOut(Schema):
     id: int
-    region_code: str
+    region_code: RegionCode
     region: str
     bank: str
     title: str
@@ -210,10 +207,6 @@ class BoardOut(Schema):
     status: str
     published_at: datetime | None
     entries: list[BoardLine]
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
     @staticmethod
     def resolve_region(obj):

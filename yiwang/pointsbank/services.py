@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from yiwang.core import audit
 from yiwang.core.scope import Action, Role, require
+from yiwang.core.statemachine import StateMachine, Transition
 from yiwang.regions.models import Level, Region
 
 from .models import (
@@ -33,6 +34,17 @@ from .models import (
 
 MAX_POINTS_PER_ENTRY = 1000
 RED_LIST_SIZE = 10
+
+# A redemption waits to be handed over, then is handed over or cancelled (points and stock come back).
+REDEMPTION_MACHINE = StateMachine([
+    Transition("fulfil", RedemptionStatus.PENDING, RedemptionStatus.FULFILLED, stamp="fulfilled_at"),
+    Transition("cancel", RedemptionStatus.PENDING, RedemptionStatus.CANCELLED, stamp="cancelled_at"),
+])
+# A red and black list is edited as a draft, then published and no longer changes.
+BOARD_MACHINE = StateMachine([
+    Transition("edit", BoardStatus.DRAFT, None),
+    Transition("publish", BoardStatus.DRAFT, BoardStatus.PUBLISHED, stamp="published_at"),
+])
 
 
 # Helpers -----------------------------------------------------------------------------------------
@@ -101,10 +113,6 @@ def _checked_photo(photo):
     from yiwang.core.photos import CheckedPhoto, check_photos
 
     return photo if isinstance(photo, CheckedPhoto) else check_photos([photo], field="photo")[0]
-
-
-def is_staff_user(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and (user.is_superuser or (user.role and user.role != Role.RESIDENT)))
 
 
 def require_bank_admin(user, bank: Bank) -> None:
@@ -313,9 +321,9 @@ def fulfil_redemption(*, redemption: Redemption, acting_user, note: str = "") ->
     require(acting_user, Action.CHANGE, _person_region_path(redemption.person))
     with transaction.atomic():
         locked = Redemption.objects.select_for_update().get(pk=redemption.pk)
-        if locked.status != RedemptionStatus.PENDING:
-            raise ValidationError({"status": f"兑换单已{locked.get_status_display()}，不能再发放"})
-        locked.status, locked.fulfilled_at, locked.fulfilled_by = RedemptionStatus.FULFILLED, timezone.now(), acting_user
+        REDEMPTION_MACHINE.apply(locked, "fulfil", timezone.now(), otherwise=ValidationError(
+            {"status": f"兑换单已{locked.get_status_display()}，不能再发放"}))
+        locked.fulfilled_by = acting_user
         locked.note = (note or "").strip()[:200]
         locked.save(update_fields=["status", "fulfilled_at", "fulfilled_by", "note"])
         audit.record(actor=acting_user, action="pointsbank.redemption.fulfil", target=locked, detail={"note": locked.note})
@@ -329,15 +337,16 @@ def cancel_redemption(*, redemption: Redemption, acting_user, reason: str = "") 
         raise PermissionDenied("you may only cancel your own redemptions or those in your scope")
     with transaction.atomic():
         locked = Redemption.objects.select_for_update().get(pk=redemption.pk)
-        if locked.status != RedemptionStatus.PENDING:
-            raise ValidationError({"status": f"兑换单已{locked.get_status_display()}，不能取消"})
+        cancel = REDEMPTION_MACHINE.move(locked, "cancel", otherwise=ValidationError(
+            {"status": f"兑换单已{locked.get_status_display()}，不能取消"}))
         balance = _locked_balance(locked.bank, locked.person)
         reward = Reward.objects.select_for_update().get(pk=locked.reward_id)
         _append(balance=balance, kind=EntryKind.REFUND, points=locked.points, reason=f"取消兑换 {reward.name} ×{locked.quantity}",
                 acting_user=acting_user, source="pointsbank", redemption=locked, evidence=(reason or "").strip())
         reward.stock += locked.quantity
         reward.save(update_fields=["stock", "updated_at"])
-        locked.status, locked.cancelled_at, locked.cancelled_by = RedemptionStatus.CANCELLED, timezone.now(), acting_user
+        REDEMPTION_MACHINE.apply(locked, cancel, timezone.now())
+        locked.cancelled_by = acting_user
         locked.note = (reason or "").strip()[:200]
         locked.save(update_fields=["status", "cancelled_at", "cancelled_by", "note"])
         audit.record(actor=acting_user, action="pointsbank.redemption.cancel", target=locked, detail={"reason": locked.note})
@@ -454,8 +463,7 @@ def draft_board(*, region: Region, period_start: date, period_end: date, acting_
 def _locked_draft(board: Board, acting_user) -> Board:
     require(acting_user, Action.CHANGE, board.region.path)
     locked = Board.objects.select_for_update().select_related("region").get(pk=board.pk)
-    if locked.status != BoardStatus.DRAFT:
-        raise ValidationError({"board": "红黑榜已发布，不能再修改"})
+    BOARD_MACHINE.move(locked, "edit", otherwise=ValidationError({"board": "红黑榜已发布，不能再修改"}))
     return locked
 
 
@@ -499,7 +507,8 @@ def publish_board(*, board: Board, acting_user) -> Board:
         locked = _locked_draft(board, acting_user)
         if not locked.entries.exists():
             raise ValidationError({"board": "红榜和黑榜都是空的，不能发布"})
-        locked.status, locked.published_at, locked.published_by = BoardStatus.PUBLISHED, timezone.now(), acting_user
+        BOARD_MACHINE.apply(locked, "publish", timezone.now())
+        locked.published_by = acting_user
         locked.save(update_fields=["status", "published_at", "published_by"])
         audit.record(actor=acting_user, action="pointsbank.board.publish", target=locked, detail={})
     return locked

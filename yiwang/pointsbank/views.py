@@ -10,8 +10,6 @@ their redemptions (cancel while not yet handed over), and their community's publ
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from yiwang.core.pages import run_action, staff_required
 from yiwang.core.params import date_param, int_param
 from yiwang.core.scope import Action, get_in_scope
 from yiwang.regions.models import Level, Region
@@ -46,29 +45,11 @@ def _label(key: str) -> str:
     return FIELD_LABELS.get(key, key)
 
 
-def _require_staff(user) -> None:
-    if not services.is_staff_user(user):
-        raise PermissionDenied
-
-
-def _int(value, default=None):
-    return int_param(value, default)
-
-
-def _date(value) -> date | None:
-    return date_param(value)
-
-
-def _refused(request, exc: ValidationError) -> None:
-    messages.error(request, describe(exc, _label))
-
-
 # Staff: overview and a resident's account --------------------------------------------------------
 
-@login_required
+@staff_required
 def index(request):
     """/pointsbank/: find a resident in scope; recent entries; what waits to be handed over."""
-    _require_staff(request.user)
     q = request.GET.get("q", "").strip()
     people = Person.objects.restrict(request.user).select_related("region")
     found = list(people.filter(name__contains=q).order_by("name", "id")[:30]) if q else []
@@ -103,26 +84,24 @@ def _person_context(request, person: Person, **extra) -> dict:
     }
 
 
-@login_required
+@staff_required
 def person(request, pk: int):
     """A resident's account: balances per bank, the ledger with evidence, and the grant form."""
-    _require_staff(request.user)
     found = get_in_scope(request.user, Person, Action.VIEW, pk=pk)
     return render(request, "pointsbank/person.html", _person_context(request, found))
 
 
-@login_required
+@staff_required
 @require_POST
 def grant(request, pk: int):
     """Grant points by a rule (or a free reason), with evidence text and a photo."""
-    _require_staff(request.user)
     found = get_in_scope(request.user, Person, Action.CHANGE, pk=pk)
     values = {k: request.POST.get(k, "").strip() for k in ("bank_code", "rule_code", "points", "reason", "evidence")}
     rule_code = values["rule_code"]
     bank_code = values["bank_code"]
     if ":" in rule_code:  # the rule select carries "bank:rule" so one control picks both
         bank_code, rule_code = rule_code.split(":", 1)
-    points = _int(values["points"])
+    points = int_param(values["points"])
     if points is None and rule_code:
         rule = Rule.objects.filter(bank__code=bank_code, code=rule_code).first()
         points = rule.points if rule else None
@@ -139,48 +118,37 @@ def grant(request, pk: int):
     return redirect("pointsbank:person", pk=found.pk)
 
 
-@login_required
+@staff_required
 @require_POST
 def reverse(request, pk: int):
-    _require_staff(request.user)
     entry = get_in_scope(request.user, LedgerEntry, Action.CHANGE, pk=pk)
-    try:
-        services.reverse_entry(entry=entry, reason=request.POST.get("reason", ""), acting_user=request.user)
-        messages.success(request, f"已冲正记录 #{entry.pk}")
-    except ValidationError as exc:
-        _refused(request, exc)
-    return redirect("pointsbank:person", pk=entry.person_id)
+    return run_action(request, lambda: services.reverse_entry(entry=entry, reason=request.POST.get("reason", ""), acting_user=request.user),
+                      success=f"已冲正记录 #{entry.pk}", label=_label, redirect_to=("pointsbank:person", entry.person_id))
 
 
-@login_required
+@staff_required
 @require_POST
 def record_conduct(request, pk: int):
-    _require_staff(request.user)
     found = get_in_scope(request.user, Person, Action.CHANGE, pk=pk)
-    try:
-        services.record_conduct(person=found, occurred_on=_date(request.POST.get("occurred_on", "")),
-                                description=request.POST.get("description", ""), acting_user=request.user)
-        messages.success(request, "已记录不文明行为")
-    except ValidationError as exc:
-        _refused(request, exc)
-    return redirect("pointsbank:person", pk=found.pk)
+    return run_action(request, lambda: services.record_conduct(person=found, occurred_on=date_param(request.POST.get("occurred_on", "")),
+                                                               description=request.POST.get("description", ""), acting_user=request.user),
+                      success="已记录不文明行为", label=_label, redirect_to=("pointsbank:person", found.pk))
 
 
-@login_required
+@staff_required
 @require_POST
 def redeem_for(request, pk: int):
     """Staff redeem on a resident's behalf (at the counter)."""
-    _require_staff(request.user)
     found = get_in_scope(request.user, Person, Action.CHANGE, pk=pk)
-    reward = selectors.rewards_for(found).filter(pk=_int(request.POST.get("reward"), -1)).first()
-    try:
+    reward = selectors.rewards_for(found).filter(pk=int_param(request.POST.get("reward"), -1)).first()
+
+    def redeem():
         if reward is None:
             raise ValidationError({"reward": "请选择奖品"})
-        services.redeem(reward=reward, person=found, acting_user=request.user, quantity=_int(request.POST.get("quantity"), 1))
-        messages.success(request, f"{found.name}已兑换{reward.name}")
-    except ValidationError as exc:
-        _refused(request, exc)
-    return redirect("pointsbank:person", pk=found.pk)
+        return services.redeem(reward=reward, person=found, acting_user=request.user, quantity=int_param(request.POST.get("quantity"), 1))
+
+    return run_action(request, redeem, success=lambda _redemption: f"{found.name}已兑换{reward.name}", label=_label,
+                      redirect_to=("pointsbank:person", found.pk))
 
 
 def entry_photo(request, pk: int):
@@ -203,20 +171,19 @@ def _stock_regions(user):
     return Region.objects.restrict(user, Action.CHANGE).filter(level__in=[Level.DISTRICT, Level.STREET, Level.COMMUNITY]).order_by("path")
 
 
-@login_required
+@staff_required
 def rewards(request):
-    _require_staff(request.user)
     errors, values = {}, {}
     if request.method == "POST":
         values = {k: request.POST.get(k, "").strip() for k in ("bank", "region", "name", "points_cost", "stock", "description")}
         bank = Bank.objects.filter(code=values["bank"]).first()
-        region = _stock_regions(request.user).filter(pk=_int(values["region"], -1)).first()
+        region = _stock_regions(request.user).filter(pk=int_param(values["region"], -1)).first()
         try:
             if bank is None or region is None:
                 raise ValidationError({**({"bank_code": "请选择积分银行"} if bank is None else {}),
                                        **({"region": "请选择供应范围"} if region is None else {})})
-            reward = services.create_reward(bank=bank, region=region, name=values["name"], points_cost=_int(values["points_cost"], 0),
-                                            stock=_int(values["stock"], -1), description=values["description"], acting_user=request.user)
+            reward = services.create_reward(bank=bank, region=region, name=values["name"], points_cost=int_param(values["points_cost"], 0),
+                                            stock=int_param(values["stock"], -1), description=values["description"], acting_user=request.user)
             messages.success(request, f"已上架{reward.name}")
             return redirect("pointsbank:rewards")
         except ValidationError as exc:
@@ -228,26 +195,20 @@ def rewards(request):
     }, status=400 if errors else 200)
 
 
-@login_required
+@staff_required
 @require_POST
 def reward_stock(request, pk: int):
-    _require_staff(request.user)
     reward = get_in_scope(request.user, Reward, Action.CHANGE, pk=pk)
-    try:
-        if "active" in request.POST:
-            services.set_reward_active(reward=reward, active=request.POST["active"] == "1", acting_user=request.user)
-        else:
-            updated = services.adjust_stock(reward=reward, delta=_int(request.POST.get("delta"), 0), acting_user=request.user,
-                                            note=request.POST.get("note", ""))
-            messages.success(request, f"{updated.name}库存现为 {updated.stock}")
-    except ValidationError as exc:
-        _refused(request, exc)
-    return redirect("pointsbank:rewards")
+    if "active" in request.POST:
+        return run_action(request, lambda: services.set_reward_active(reward=reward, active=request.POST["active"] == "1", acting_user=request.user),
+                          label=_label, redirect_to="pointsbank:rewards")
+    return run_action(request, lambda: services.adjust_stock(reward=reward, delta=int_param(request.POST.get("delta"), 0), acting_user=request.user,
+                                                             note=request.POST.get("note", "")),
+                      success=lambda updated: f"{updated.name}库存现为 {updated.stock}", label=_label, redirect_to="pointsbank:rewards")
 
 
-@login_required
+@staff_required
 def redemptions(request):
-    _require_staff(request.user)
     status = request.GET.get("status", RedemptionStatus.PENDING)
     qs = Redemption.objects.restrict(request.user).select_related("person", "reward", "created_by", "fulfilled_by")
     if status in RedemptionStatus.values:
@@ -255,23 +216,19 @@ def redemptions(request):
     return render(request, "pointsbank/redemptions.html", {"rows": qs[:200], "status": status, "statuses": RedemptionStatus.choices})
 
 
-@login_required
+@staff_required
 @require_POST
 def redemption_action(request, pk: int, action: str):
-    _require_staff(request.user)
     redemption = get_in_scope(request.user, Redemption, Action.CHANGE, pk=pk)
-    try:
-        if action == "fulfil":
-            services.fulfil_redemption(redemption=redemption, acting_user=request.user, note=request.POST.get("note", ""))
-            messages.success(request, f"已发放：{redemption.person.name} {redemption.reward.name}")
-        elif action == "cancel":
-            services.cancel_redemption(redemption=redemption, acting_user=request.user, reason=request.POST.get("note", ""))
-            messages.success(request, f"已取消并退回 {redemption.points} 分")
-        else:
-            raise Http404
-    except ValidationError as exc:
-        _refused(request, exc)
-    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/pointsbank/") else "pointsbank:redemptions")
+    back = request.POST.get("next") if request.POST.get("next", "").startswith("/pointsbank/") else "pointsbank:redemptions"
+    note = request.POST.get("note", "")
+    if action == "fulfil":
+        return run_action(request, lambda: services.fulfil_redemption(redemption=redemption, acting_user=request.user, note=note),
+                          success=lambda _done: f"已发放：{redemption.person.name} {redemption.reward.name}", label=_label, redirect_to=back)
+    if action == "cancel":
+        return run_action(request, lambda: services.cancel_redemption(redemption=redemption, acting_user=request.user, reason=note),
+                          success=lambda _done: f"已取消并退回 {redemption.points} 分", label=_label, redirect_to=back)
+    raise Http404
 
 
 # Staff: red and black lists ----------------------------------------------------------------------
@@ -280,17 +237,16 @@ def _communities(user):
     return Region.objects.restrict(user, Action.CHANGE).filter(level=Level.COMMUNITY).order_by("path")
 
 
-@login_required
+@staff_required
 def boards(request):
-    _require_staff(request.user)
     errors, values = {}, {}
     if request.method == "POST":
         values = {k: request.POST.get(k, "").strip() for k in ("region", "period_start", "period_end", "title", "bank")}
-        region = _communities(request.user).filter(pk=_int(values["region"], -1)).first()
+        region = _communities(request.user).filter(pk=int_param(values["region"], -1)).first()
         try:
             if region is None:
                 raise ValidationError({"region": "请选择社区"})
-            board = services.draft_board(region=region, period_start=_date(values["period_start"]), period_end=_date(values["period_end"]),
+            board = services.draft_board(region=region, period_start=date_param(values["period_start"]), period_end=date_param(values["period_end"]),
                                          title=values["title"], bank_code=values["bank"] or "moral", acting_user=request.user)
             messages.success(request, "已生成草稿：红榜按期间积分排名，黑榜取期间不文明行为记录；请核对后发布")
             return redirect("pointsbank:board", pk=board.pk)
@@ -305,9 +261,8 @@ def boards(request):
     }, status=400 if errors else 200)
 
 
-@login_required
+@staff_required
 def board(request, pk: int):
-    _require_staff(request.user)
     found = get_in_scope(request.user, Board, Action.VIEW, pk=pk)
     errors, values = {}, {}
     if request.method == "POST":
@@ -318,13 +273,13 @@ def board(request, pk: int):
                 messages.success(request, "已发布，本社区居民可在积分银行页面查看")
                 return redirect("pointsbank:board", pk=found.pk)
             if what == "remove":
-                entry = BoardEntry.objects.filter(pk=_int(request.POST.get("entry"), -1), board=found).first()
+                entry = BoardEntry.objects.filter(pk=int_param(request.POST.get("entry"), -1), board=found).first()
                 if entry is not None:
                     services.remove_board_entry(entry=entry, acting_user=request.user)
                 return redirect("pointsbank:board", pk=found.pk)
             values = {k: request.POST.get(k, "").strip() for k in ("kind", "person", "reason")}
             candidates = Person.objects.restrict(request.user).filter(region__path__startswith=found.region.path)
-            matches = list(candidates.filter(Q(name=values["person"]) | Q(pk=_int(values["person"], -1)))[:2])
+            matches = list(candidates.filter(Q(name=values["person"]) | Q(pk=int_param(values["person"], -1)))[:2])
             if len(matches) != 1:
                 raise ValidationError({"person": "没有找到这位居民" if not matches else "同名居民不止一位，请填写居民编号"})
             services.add_board_entry(board=found, kind=values["kind"], person=matches[0], reason=values["reason"], acting_user=request.user)
@@ -340,21 +295,20 @@ def board(request, pk: int):
 
 # Staff: rules ------------------------------------------------------------------------------------
 
-@login_required
+@staff_required
 def rules(request):
     """The banks, their dimensions and rules; district staff (or a community for its own bank) edit them."""
-    _require_staff(request.user)
     errors = {}
     if request.method == "POST":
-        bank = Bank.objects.filter(pk=_int(request.POST.get("bank"), -1)).select_related("region").first()
-        rule = Rule.objects.filter(pk=_int(request.POST.get("rule"), -1), bank=bank).first() if request.POST.get("rule") else None
+        bank = Bank.objects.filter(pk=int_param(request.POST.get("bank"), -1)).select_related("region").first()
+        rule = Rule.objects.filter(pk=int_param(request.POST.get("rule"), -1), bank=bank).first() if request.POST.get("rule") else None
         if bank is None:
             raise Http404
         try:
             saved = services.save_rule(
                 bank=bank, rule=rule, acting_user=request.user, code=request.POST.get("code", rule.code if rule else ""),
-                title=request.POST.get("title", rule.title if rule else ""), points=_int(request.POST.get("points"), 0),
-                dimension=Dimension.objects.filter(pk=_int(request.POST.get("dimension"), -1), bank=bank).first() or (rule.dimension if rule else None),
+                title=request.POST.get("title", rule.title if rule else ""), points=int_param(request.POST.get("points"), 0),
+                dimension=Dimension.objects.filter(pk=int_param(request.POST.get("dimension"), -1), bank=bank).first() or (rule.dimension if rule else None),
                 evidence_required=request.POST.get("evidence_required") == "1", active=request.POST.get("active") == "1")
             messages.success(request, f"已保存规则：{saved.title} {saved.points:+d}")
             return redirect("pointsbank:rules")
@@ -362,7 +316,7 @@ def rules(request):
             messages.error(request, "您没有修改这个积分银行规则的权限（全区通用的积分银行由区级配置）")
         except ValidationError as exc:
             errors = by_field(exc)
-            _refused(request, exc)
+            messages.error(request, describe(exc, _label))
     banks = Bank.objects.select_related("region").prefetch_related("dimensions")
     groups = []
     for bank in banks:
@@ -408,17 +362,17 @@ def _own_person_or_refuse(request):
 @require_POST
 def public_redeem(request, pk: int):
     person = _own_person_or_refuse(request)
-    if person is not None:
-        reward = selectors.rewards_for(person).filter(pk=pk).first()
-        try:
-            if reward is None:
-                raise ValidationError({"reward": "这个奖品不在您所在社区的兑换目录中"})
-            redemption = services.redeem(reward=reward, person=person, acting_user=request.user,
-                                         quantity=_int(request.POST.get("quantity"), 1))
-            messages.success(request, f"兑换成功：{reward.name} ×{redemption.quantity}，使用 {redemption.points} 分；请到社区领取")
-        except ValidationError as exc:
-            _refused(request, exc)
-    return redirect("pointsbank:public")
+    if person is None:
+        return redirect("pointsbank:public")
+    reward = selectors.rewards_for(person).filter(pk=pk).first()
+
+    def redeem():
+        if reward is None:
+            raise ValidationError({"reward": "这个奖品不在您所在社区的兑换目录中"})
+        return services.redeem(reward=reward, person=person, acting_user=request.user, quantity=int_param(request.POST.get("quantity"), 1))
+
+    return run_action(request, redeem, label=_label, redirect_to="pointsbank:public",
+                      success=lambda redemption: f"兑换成功：{reward.name} ×{redemption.quantity}，使用 {redemption.points} 分；请到社区领取")
 
 
 @login_required
@@ -429,9 +383,6 @@ def public_cancel(request, pk: int):
         redemption = Redemption.objects.filter(pk=pk, person=person).first()
         if redemption is None:
             raise Http404
-        try:
-            services.cancel_redemption(redemption=redemption, acting_user=request.user, reason="居民自行取消")
-            messages.success(request, f"已取消兑换，退回 {redemption.points} 分")
-        except ValidationError as exc:
-            _refused(request, exc)
+        return run_action(request, lambda: services.cancel_redemption(redemption=redemption, acting_user=request.user, reason="居民自行取消"),
+                          success=lambda _done: f"已取消兑换，退回 {redemption.points} 分", label=_label, redirect_to="pointsbank:public")
     return redirect("pointsbank:public")

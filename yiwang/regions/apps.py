@@ -8,6 +8,10 @@ class RegionsConfig(AppConfig):
     verbose_name = _("区域网格")
 
     def ready(self) -> None:
+        from django.utils.module_loading import autodiscover_modules
+
         from . import signals
 
         signals.connect()
+        # Each app that keeps people declares its figures and people on duty for the map.
+        autodiscover_modules("region_summary")

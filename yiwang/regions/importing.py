@@ -25,6 +25,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from yiwang.core.audit import record
+from yiwang.core.importing import ImportFailed, ImportReport
 
 from . import coords, signals
 from .models import BoundaryVersion, DedicatedKind, GridKind, Level, Region
@@ -53,38 +54,21 @@ AREAS_FILE = "stats_gov_2023_areas.csv"
 STREETS_FILE = "stats_gov_2023_streets.csv"
 
 
-class ImportFailed(Exception):
-    """Nothing was written; `problems` lists every error (and warning) found, per feature."""
-
-    def __init__(self, problems: Sequence[Problem], *, source: str = ""):
-        self.problems = list(problems)
-        self.source = source
-        errors = [p for p in self.problems if p.is_error]
-        self.headline = f"导入被拒绝, 未写入任何数据 import of {source or 'data'} refused, nothing written: {len(errors)} 个错误 error(s)"
-        super().__init__(self.headline + (f"; 第一个 first: {errors[0]}" if errors else ""))
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.is_error]
+def _refused(problems: Sequence[Problem], *, source: str = "") -> ImportFailed:
+    """The ImportFailed of a refused region file: nothing written; its `problems` name each
+    feature at fault (warnings included), `errors` those that refused it."""
+    errors = sum(1 for p in problems if p.is_error)
+    headline = f"导入被拒绝, 未写入任何数据 import of {source or 'data'} refused, nothing written: {errors} 个错误 error(s)"
+    return ImportFailed(problems, source=source, headline=headline, first="; 第一个 first: ")
 
 
-@dataclass
-class ImportReport:
-    source: str
-    level: str
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    warnings: list[Problem] = field(default_factory=list)
-    boundary_version: int | None = None
-    dry_run: bool = False
-
-    def summary(self) -> str:
-        verb = "校验通过 (未写入) validated, nothing written" if self.dry_run else "导入完成 imported"
-        return (
-            f"{verb}: {self.source} [{self.level}] 新建 created {self.created}, 更新 updated {self.updated}, "
-            f"未变 unchanged {self.unchanged}, 警告 warnings {len(self.warnings)}"
-        )
+def summary(report: ImportReport) -> str:
+    """The line the import commands print when a region file went in (or, dry run, would)."""
+    verb = "校验通过 (未写入) validated, nothing written" if report.dry_run else "导入完成 imported"
+    return (
+        f"{verb}: {report.source} [{report.level}] 新建 created {report.created}, 更新 updated {report.updated}, "
+        f"未变 unchanged {report.unchanged}, 警告 warnings {len(report.warnings)}"
+    )
 
 
 @dataclass
@@ -114,7 +98,7 @@ def _read_source(source, *, label: str) -> bytes:
     limit = settings.IMPORT_MAX_BYTES
 
     def too_large(size: int) -> ImportFailed:
-        return ImportFailed(
+        return _refused(
             [Problem("file_too_large", ERROR, "", f"文件 {label} 有 {size} 字节, 超过上限 {limit} (IMPORT_MAX_BYTES); file is {size} bytes, over the {limit}-byte limit")],
             source=label,
         )
@@ -132,7 +116,7 @@ def _read_source(source, *, label: str) -> bytes:
             # Read one byte past the limit: a file that grew after stat() is still refused.
             data = handle.read(limit + 1)
     except OSError as exc:
-        raise ImportFailed([Problem("unreadable_file", ERROR, "", f"无法读取文件 cannot read file {label}: {exc.strerror or exc}")], source=label) from exc
+        raise _refused([Problem("unreadable_file", ERROR, "", f"无法读取文件 cannot read file {label}: {exc.strerror or exc}")], source=label) from exc
     if len(data) > limit:
         raise too_large(len(data))
     return data
@@ -140,7 +124,7 @@ def _read_source(source, *, label: str) -> bytes:
 
 def _load_features(data: bytes, *, label: str) -> list:
     def refuse(code: str, message: str) -> ImportFailed:
-        return ImportFailed([Problem(code, ERROR, "", message)], source=label)
+        return _refused([Problem(code, ERROR, "", message)], source=label)
 
     try:
         text = data.decode("utf-8-sig")
@@ -394,10 +378,8 @@ def _write_rows(rows: list[_FeatureRow], *, level: str, parents: dict, existing:
     if to_update:
         fields = [*_UPDATABLE_FIELDS, "parent", "path", "depth", "min_lon", "min_lat", "max_lon", "max_lat", "updated_at"]
         Region.objects.bulk_update(to_update, fields=fields, batch_size=_BULK_BATCH)
-        from yiwang.cases.rollups import region_moved
-
         for region, old_path in old_paths:
-            region_moved(region=region, old_path=old_path)  # bulk_update bypasses Region.save
+            signals.region_moved.send(sender=Region, region=region, old_path=old_path)  # bulk_update bypasses Region.save
     report.created, report.updated = len(to_create), len(to_update)
     return boundaries_changed
 
@@ -454,7 +436,7 @@ def import_boundaries(
     parents, existing = _check_rows(rows, level=level, tolerances=tolerances, problems=problems)
     problems.sort(key=lambda p: (p.feature if p.feature is not None else -1, p.severity != ERROR))
     if has_errors(problems):
-        raise ImportFailed(problems, source=label)
+        raise _refused(problems, source=label)
 
     report = ImportReport(source=label, level=level, warnings=[p for p in problems if not p.is_error], dry_run=dry_run)
     if dry_run:
@@ -490,7 +472,7 @@ def default_china_data_dir() -> Path:
 
 def _read_csv(path: Path, *, needed: Sequence[str], subject: str) -> list[dict]:
     def refuse(code: str, message: str) -> ImportFailed:
-        return ImportFailed([Problem(code, ERROR, subject, message)], source=str(path))
+        return _refused([Problem(code, ERROR, subject, message)], source=str(path))
 
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
@@ -513,11 +495,11 @@ def import_official_codes(*, district_code: str, data_dir: str | os.PathLike | N
     directory = Path(data_dir) if data_dir else default_china_data_dir()
     problems = check_code_format(district_code, Level.DISTRICT)
     if problems:
-        raise ImportFailed(problems, source=str(directory))
+        raise _refused(problems, source=str(directory))
     areas = _read_csv(directory / AREAS_FILE, needed=("code", "name"), subject=district_code)
     district_row = next((row for row in areas if row["code"].strip() == district_code), None)
     if district_row is None:
-        raise ImportFailed(
+        raise _refused(
             [Problem("unknown_district", ERROR, district_code, f"区县代码 {district_code} 不在 {AREAS_FILE} 中; unknown district code {district_code}")],
             source=str(directory / AREAS_FILE),
         )
@@ -527,7 +509,7 @@ def import_official_codes(*, district_code: str, data_dir: str | os.PathLike | N
         if len(code) != 9 or not code.isdigit() or not code.startswith(district_code):
             problems.append(Problem("bad_data_file", ERROR, code, f"{STREETS_FILE} 中街道代码 {code!r} 不是以 {district_code} 开头的 9 位数字; not a 9-digit code under {district_code}"))
     if problems:
-        raise ImportFailed(problems, source=str(directory / STREETS_FILE))
+        raise _refused(problems, source=str(directory / STREETS_FILE))
 
     report = ImportReport(source=str(directory), level=f"{Level.DISTRICT}+{Level.STREET}")
     wanted = {district_code: (Level.DISTRICT, district_row["name"].strip())}
@@ -540,7 +522,7 @@ def import_official_codes(*, district_code: str, data_dir: str | os.PathLike | N
                     Problem("code_taken", ERROR, code, f"代码已被{existing[code].get_level_display()} {existing[code].name} 使用; code already belongs to a {existing[code].level}")
                 )
         if problems:
-            raise ImportFailed(problems, source=str(directory))
+            raise _refused(problems, source=str(directory))
         district = existing.get(district_code)
         if district is None:
             district = Region.objects.create(level=Level.DISTRICT, code=district_code, name=wanted[district_code][1])

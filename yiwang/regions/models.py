@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 # ancestor_paths is path arithmetic the scope rules need too, so it lives in core; read it from here.
-from yiwang.core.scope import ScopedManager, ancestor_paths
+from yiwang.core.scope import ScopedManager, ancestor_paths  # noqa: F401
 
 from .fields import PathField
 
@@ -87,7 +87,7 @@ class Region(models.Model):
         if update_fields is not None and not {"parent", "code", "boundary"} & set(update_fields):
             super().save(*args, **kwargs)  # nothing derived changes
             return
-        from .signals import boundary_changes_batched, note_boundary_change
+        from .signals import boundary_changes_batched, note_boundary_change, region_moved
 
         with transaction.atomic(), boundary_changes_batched():
             # Locked, so two moves of the same node cannot interleave their subtree updates.
@@ -98,9 +98,7 @@ class Region(models.Model):
             super().save(*args, **kwargs)
             if old_path and old_path != self.path:
                 self._move_descendants(old_path)
-                from yiwang.cases.rollups import region_moved
-
-                region_moved(region=self, old_path=old_path)
+                region_moved.send(sender=Region, region=self, old_path=old_path)
                 note_boundary_change()  # the grids' paths moved: processes re-read `lookup.region_chains`
 
     def clean(self) -> None:

@@ -1,32 +1,55 @@
-"""Read-side queries over the region tree: figures per child unit and the people on duty."""
+"""Read-side queries over the region tree: figures per child unit, the people on duty, cached rows.
+
+What the map tells about a unit comes from the apps that keep people, which regions does not know:
+each declares what it counts (`add_figure`) and who answers for a unit (`add_on_duty`) in its own
+`region_summary` module, imported at start-up (`RegionsConfig.ready`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping
 
-from django.db.models import Count, Q
-from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.db.models import Q, QuerySet
 
 from .models import Level, Region, ancestor_paths
 
-FIGURES = {
-    "households": _("户数"),
-    "persons": _("实有人口"),
-    "key_persons": _("重点人群"),
-    "party_members": _("党员"),
-}
+# (owning region id, count) pairs for everything under a region path; grouping by owner keeps a
+# figure one query however many children are folded from it.
+CountsByOwner = Callable[[str], list[tuple[int, int]]]
+
+FIGURES: dict[str, str] = {}  # figure key -> label, in the order they were declared
+_counters: dict[str, CountsByOwner] = {}
+_on_duty_sources: list[Callable[[Region], list[dict]]] = []
 
 
-@dataclass
-class Figures:
-    households: int = 0
-    persons: int = 0
-    key_persons: int = 0
-    party_members: int = 0
+def add_figure(key: str, label, counts_by_owner: CountsByOwner) -> None:
+    """Declare a figure of the map: its key (in the API), its label and how it is counted."""
+    FIGURES[key] = label
+    _counters[key] = counts_by_owner
+
+
+def add_on_duty(source: Callable[[Region], list[dict]]) -> None:
+    """Declare where the people answering for a unit come from: `source(region)` gives dicts with
+    name, role, kind and, for shifts, until."""
+    if source not in _on_duty_sources:
+        _on_duty_sources.append(source)
+
+
+class Figures(dict):
+    """A unit's figures by key, every declared figure present (0 when none); `figures.persons` reads one."""
+
+    def __init__(self, counts: Mapping[str, int] | None = None):
+        super().__init__(dict.fromkeys(FIGURES, 0))
+        self.update(counts or {})
+
+    def __getattr__(self, key: str) -> int:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(key) from None
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return dict(self)
 
 
 def _child_of(path: str, depth: int) -> str:
@@ -36,22 +59,7 @@ def _child_of(path: str, depth: int) -> str:
 
 
 def _counts_by_owner(path: str) -> dict[str, list[tuple[int, int]]]:
-    """For each figure, (owning region id, count) pairs for everything under `path`: the one
-    place that says how each figure is counted. Grouping by owner keeps it one query a figure."""
-    from yiwang.party.models import PartyMember
-    from yiwang.registry.models import Household, Person, PersonTag
-
-    def grouped(queryset, owner: str, counted: str = "id", distinct: bool = False):
-        return list(queryset.values(owner).annotate(n=Count(counted, distinct=distinct)).values_list(owner, "n"))
-
-    return {
-        "households": grouped(Household.objects.filter(region__path__startswith=path), "region_id"),
-        "persons": grouped(Person.objects.filter(region__path__startswith=path), "region_id"),
-        "key_persons": grouped(PersonTag.objects.filter(person__region__path__startswith=path), "person__region_id",
-                               counted="person_id", distinct=True),
-        # Party members count where their organisation is, the same rule their scope follows.
-        "party_members": grouped(PartyMember.objects.filter(organization__region__path__startswith=path), "organization__region_id"),
-    }
+    return {figure: count(path) for figure, count in _counters.items()}
 
 
 def figures_by_child(parent: Region) -> dict[str, Figures]:
@@ -64,32 +72,17 @@ def figures_by_child(parent: Region) -> dict[str, Figures]:
         for region_id, n in rows:
             code = _child_of(paths.get(region_id, ""), child_depth)
             if code in result:
-                setattr(result[code], figure, getattr(result[code], figure) + n)
+                result[code][figure] += n
     return result
 
 
 def figures_for(region: Region) -> Figures:
-    return Figures(**{figure: sum(n for _, n in rows) for figure, rows in _counts_by_owner(region.path).items()})
+    return Figures({figure: sum(n for _, n in rows) for figure, rows in _counts_by_owner(region.path).items()})
 
 
 def on_duty(region: Region) -> list[dict]:
-    """Who answers for this unit: current assignments to it, and roster shifts running now."""
-    from yiwang.forces.models import Assignment, DutyShift
-
-    today = timezone.localdate()
-    now = timezone.now()
-    people = [
-        {"name": a.member.name, "role": a.get_role_display(), "kind": "assignment"}
-        for a in Assignment.objects.filter(grid=region, starts_on__lte=today)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
-        .select_related("member").order_by("role", "member__name")
-    ]
-    people += [
-        {"name": s.member.name, "role": s.member.get_role_display(), "kind": "shift",
-         "until": timezone.localtime(s.ends_at).strftime("%H:%M")}
-        for s in DutyShift.objects.filter(region=region, starts_at__lte=now, ends_at__gt=now).select_related("member")
-    ]
-    return people
+    """Who answers for this unit, from every declared source in turn."""
+    return [person for source in _on_duty_sources for person in source(region)]
 
 
 # Region rows for the hot path of intake (the grid a point fell in and its ancestors), kept per

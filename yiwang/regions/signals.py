@@ -9,6 +9,10 @@ below it, which `lookup.region_chains` keeps, changed with it.
 Imports write thousands of rows; inside `boundary_changes_batched()` saves only note that
 something changed and the version moves once when the block ends. Bulk writes send no signals,
 so code using them calls `note_boundary_change()` itself.
+
+`region_moved` announces a region whose path changed (moved under another parent or renumbered),
+its subtree already following, inside the transaction that moved it. Apps that keep figures per
+ancestor region (the case rollups) subscribe to it; regions does not know who they are.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_init, post_save
+from django.dispatch import Signal
 
 from .models import BoundaryVersion, Level, Region
 
@@ -26,6 +31,10 @@ INDEXED_LEVELS = frozenset({Level.GRID, Level.MICRO_GRID})
 # The fields a lookup answer depends on; remembered at load time to tell what a save changed.
 _WATCHED_FIELDS = ("boundary", "level", "code", "parent_id")
 _WATCHED_SAVE_FIELDS = frozenset({"boundary", "level", "code", "parent", "parent_id"})
+
+# Sent with sender=Region, region= (saved, with its new path) and old_path=. Receivers run in the
+# move's transaction: what they write commits or rolls back with the move.
+region_moved = Signal()
 
 
 @dataclass

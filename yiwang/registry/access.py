@@ -12,17 +12,21 @@ home visits, patrol logs and findings):
 
 Every look at a sensitive person, every list filtered by a sensitive group and every use of a grant
 is logged (SensitiveAccess for the first two, AuditEntry `registry.grant_used` for grants).
+
+The relations that give need to know live in the apps that hold them (a case names its reporter, a
+home visit the persons met): each registers a provider with `add_need_to_know` at start-up, and the
+rule here joins them. Without any provider a department sees no one through need to know.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Callable
+from functools import reduce
+from operator import or_
 from typing import Any, Iterable
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.core import audit
@@ -31,8 +35,19 @@ from yiwang.core.scope import may_see_sensitive_groups, needs_to_know, scope_pat
 
 from .models import SENSITIVE_GROUPS, KeyGroup, PersonAccessGrant, PersonTag
 
-__all__ = ["needs_to_know", "may_see_sensitive_groups", "person_rules_apply", "limit_persons", "known_cases", "active_grants",
+__all__ = ["needs_to_know", "may_see_sensitive_groups", "person_rules_apply", "limit_persons", "add_need_to_know", "active_grants",
            "check_tag_filter", "log_person_views", "log_person_list", "sensitive_person_ids"]
+
+# A provider takes the user (a department member) and returns a Q over Person: the persons some
+# relation of theirs names.
+NeedToKnow = Callable[[Any], Q]
+_need_to_know: list[NeedToKnow] = []
+
+
+def add_need_to_know(provider: NeedToKnow) -> None:
+    """Register a relation through which a department needs to know persons (from an AppConfig.ready)."""
+    if provider not in _need_to_know:
+        _need_to_know.append(provider)
 
 
 def person_rules_apply(user: Any) -> bool:
@@ -46,25 +61,14 @@ def _sensitive_person_ids() -> QuerySet:
     return PersonTag.objects.filter(tag__in=SENSITIVE_GROUPS).values("person_id")
 
 
-def known_cases(user: Any) -> QuerySet:
-    """The cases through which a department knows persons: the ones it may see (handles or is
-    summoned to) that are open or closed within the last REGISTRY_CASE_ACCESS_DAYS."""
-    from yiwang.cases.models import OPEN_STATUSES, Case
-
-    since = timezone.now() - timedelta(days=settings.REGISTRY_CASE_ACCESS_DAYS)
-    return Case.objects.restrict(user).filter(Q(status__in=OPEN_STATUSES) | Q(closed_at__gte=since))
-
-
 def active_grants(user: Any) -> QuerySet:
     return PersonAccessGrant.objects.active().filter(department__members=user).select_related("region")
 
 
-def _case_named(user: Any) -> Q:
-    from yiwang.gridwork.models import HomeVisit
-
-    cases = known_cases(user)
-    met = HomeVisit.persons.through.objects.filter(homevisit__findings__case__in=cases.values("pk")).values("person_id")
-    return Q(phone_digest__in=cases.exclude(phone_digest="").values("phone_digest")) | Q(pk__in=met)
+def _needed(user: Any) -> Q:
+    """Persons some registered relation of the user's department names."""
+    conditions = [provider(user) for provider in _need_to_know]
+    return reduce(or_, conditions) if conditions else Q(pk__in=[])
 
 
 def _granted(grants: Iterable[PersonAccessGrant]) -> Q:
@@ -84,7 +88,7 @@ def limit_persons(queryset: QuerySet, user: Any, action: Any = None) -> QuerySet
     if not may_see_sensitive_groups(user):
         queryset = queryset.exclude(pk__in=_sensitive_person_ids())
     if needs_to_know(user):
-        queryset = queryset.filter(_case_named(user) | _granted(active_grants(user)))
+        queryset = queryset.filter(_needed(user) | _granted(active_grants(user)))
     return queryset
 
 
@@ -125,8 +129,8 @@ def log_person_views(*, user: Any, persons: Iterable[Any], channel: str, remote_
     if needs_to_know(user):
         from .models import Person
 
-        by_case = set(Person.objects.filter(pk__in=ids).filter(_case_named(user)).values_list("pk", flat=True))
+        needed = set(Person.objects.filter(pk__in=ids).filter(_needed(user)).values_list("pk", flat=True))
         for grant in active_grants(user):
-            covered = Person.objects.filter(pk__in=[pk for pk in ids if pk not in by_case]).filter(_granted([grant]))
+            covered = Person.objects.filter(pk__in=[pk for pk in ids if pk not in needed]).filter(_granted([grant]))
             for person_id in covered.values_list("pk", flat=True):
                 audit.record(actor=user, action="registry.grant_used", target=grant, detail={"channel": channel, "person": person_id})

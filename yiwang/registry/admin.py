@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core import crypto
-from yiwang.core.admin_base import ScopedAdmin
+from yiwang.core.admin_base import ReadOnlyScopedAdmin, ScopedAdmin
 
 from .models import Building, BuildingUnit, Component, ComponentType, House, Household, Person, PersonAccessGrant, PersonTag, Place
 
@@ -121,7 +121,7 @@ class ComponentTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(PersonAccessGrant)
-class PersonAccessGrantAdmin(ScopedAdmin):
+class PersonAccessGrantAdmin(ReadOnlyScopedAdmin):
     """Grants are read here and revoked by the action; they are made through the API's service, which
     checks who may grant, the reason and the expiry, and logs it."""
 
@@ -129,15 +129,6 @@ class PersonAccessGrantAdmin(ScopedAdmin):
     list_filter = ("group",)
     search_fields = ("department__name", "reason")
     actions = ["revoke"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("撤销所选授权"))
     def revoke(self, request, queryset):

@@ -10,6 +10,7 @@ from yiwang.accounts.addresses import client_address
 from yiwang.api.common import acting_user, get_scoped, scoped
 from yiwang.regions.selectors import under_region
 from yiwang.api.params import Id, Moment, Page
+from yiwang.api.fields import RegionCode
 from yiwang.core.scope import Action
 
 from . import access, services
@@ -19,12 +20,8 @@ router = Router(tags=["registry"])
 
 
 class RegionRef(Schema):
-    region_code: str
+    region_code: RegionCode
     region_name: str
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
     @staticmethod
     def resolve_region_name(obj):
@@ -249,7 +246,7 @@ class GrantOut(Schema):
     department_name: str
     person_id: int | None
     group: str
-    region_code: str
+    region_code: RegionCode
     reason: str
     expires_at: datetime
     granted_by: str | None
@@ -264,10 +261,6 @@ class GrantOut(Schema):
     @staticmethod
     def resolve_department_name(obj):
         return obj.department.name
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
     @staticmethod
     def resolve_granted_by(obj):

@@ -11,6 +11,7 @@ from ninja.pagination import paginate
 
 from yiwang.api.common import acting_user
 from yiwang.api.params import Day, Page
+from yiwang.api.fields import RegionCode
 from yiwang.core.scope import get_in_scope
 
 from . import selectors, services
@@ -22,7 +23,7 @@ router = Router(tags=["reviews"])
 
 class ReportOut(Schema):
     id: int
-    region_code: str
+    region_code: RegionCode
     region_name: str
     week_start: date
     status: str
@@ -33,10 +34,6 @@ class ReportOut(Schema):
     page_url: str
     xlsx_url: str | None
     pdf_url: str | None
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
     @staticmethod
     def resolve_region_name(obj):

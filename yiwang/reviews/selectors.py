@@ -3,7 +3,7 @@
 The sheet lists the open cases whose running step is red (past its due time) or yellow (past its
 warning time, not yet due) at a moment, grouped by the unit handling them. The light is the one the
 case pages show: `yiwang.worktime.sla.light_at` over the case's `step_warn_at` / `step_due_at`, and a
-paused clock is neither yellow nor red (as `yiwang.web.case_views.light_of` shows "暂停计时").
+paused clock is neither yellow nor red (as `yiwang.cases.indicators.light_of` shows "暂停计时").
 """
 
 from __future__ import annotations

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.crypto import get_random_string
 
 from yiwang.accounts.addresses import client_address
-from yiwang.core.scope import Action, role_allows
+from yiwang.core.pages import staff_required
 
 from . import services
 from .query import MAX_LENGTH, parse
@@ -25,11 +23,8 @@ def _kept(request) -> dict:
     return request.session.get("search_queries", {})
 
 
-@login_required
+@staff_required  # residents have nothing to search here
 def search_page(request):
-    # Residents (and accounts without a role's view rights) have nothing to search here.
-    if not role_allows(request.user, Action.VIEW):
-        raise PermissionDenied
     if request.method == "POST":
         token = get_random_string(12)
         kept = dict(list(_kept(request).items())[-(KEPT_QUERIES - 1):])

@@ -4,7 +4,7 @@ shows them for lookup and audit."""
 
 from django.contrib import admin
 
-from yiwang.core.admin_base import ScopedAdmin
+from yiwang.core.admin_base import ReadOnlyScopedAdmin
 
 from .models import (
     Evaluation,
@@ -14,17 +14,6 @@ from .models import (
     TaskClaim,
     Volunteer,
 )
-
-
-class ReadOnlyScopedAdmin(ScopedAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ServicePost)

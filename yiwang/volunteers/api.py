@@ -17,6 +17,7 @@ from ninja.pagination import paginate
 from yiwang.api.common import acting_user, get_scoped, scoped
 from yiwang.regions.selectors import under_region
 from yiwang.api.params import MAX_YEAR, MIN_YEAR, Count, Id, IdQuery, Moment, Page, Year
+from yiwang.api.fields import RegionCode
 from yiwang.core.scope import Action, Role, require
 from yiwang.exports.api import ExportOut, accepted
 from yiwang.exports.services import request_export
@@ -43,7 +44,7 @@ class PostOut(Schema):
     id: int
     community_code: str
     community_name: str
-    region_code: str
+    region_code: RegionCode
     title: str
     kind: str
     capacity: int
@@ -57,10 +58,6 @@ class PostOut(Schema):
     @staticmethod
     def resolve_community_name(obj):
         return obj.community.name
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
 
 class ServicePostIn(Schema):
@@ -146,7 +143,7 @@ class VolunteerIn(Schema):
 class TaskOut(Schema):
     id: int
     community_code: str
-    region_code: str
+    region_code: RegionCode
     post_id: int | None
     title: str
     description: str
@@ -163,10 +160,6 @@ class TaskOut(Schema):
     @staticmethod
     def resolve_community_code(obj):
         return obj.community.code
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
     @staticmethod
     def resolve_taken(obj):

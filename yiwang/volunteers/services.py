@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from yiwang.core import audit
 from yiwang.core.scope import Action, Role, require
+from yiwang.core.statemachine import StateMachine, Transition
 from yiwang.party.models import PartyMember
 from yiwang.regions.models import Region
 from yiwang.regions.selectors import community_of
@@ -52,6 +53,27 @@ MAX_PLACES = 500
 MAX_HOURS = Decimal(24)
 MAX_COMMENT = 1000
 POINTS_SOURCE = "volunteers"
+
+# A dual check-in registration: posts chosen while pending or confirmed; the community confirms or
+# sends it back, the member may withdraw it while pending; only a confirmed one is evaluated.
+REGISTRATION_MACHINE = StateMachine([
+    Transition("choose_posts", ACTIVE_REGISTRATION, None),
+    Transition("confirm", RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED, stamp="decided_at"),
+    Transition("reject", RegistrationStatus.PENDING, RegistrationStatus.REJECTED, stamp="decided_at"),
+    Transition("withdraw", RegistrationStatus.PENDING, RegistrationStatus.WITHDRAWN),
+    Transition("evaluate", RegistrationStatus.CONFIRMED, None),
+])
+# A service task is claimed while open, then cancelled or closed with each claim's outcome.
+TASK_MACHINE = StateMachine([
+    Transition("claim", TaskStatus.OPEN, None),
+    Transition("cancel", TaskStatus.OPEN, TaskStatus.CANCELLED),
+    Transition("complete", TaskStatus.OPEN, TaskStatus.CLOSED, stamp="closed_at"),
+])
+CLAIM_MACHINE = StateMachine([
+    Transition("withdraw", ClaimStatus.CLAIMED, ClaimStatus.WITHDRAWN),
+    Transition("complete", ClaimStatus.CLAIMED, ClaimStatus.COMPLETED, stamp="recorded_at"),
+    Transition("absent", ClaimStatus.CLAIMED, ClaimStatus.ABSENT, stamp="recorded_at"),
+])
 # The bank and its dimension for each role. The points follow this app's own rule (rules.py, 10 an
 # hour), so no bank rule code is named; the entry's evidence points back at the claim.
 BANK_FOR_ROLE = {ClaimRole.PARTY_MEMBER: ("party_member", "dual_checkin"), ClaimRole.VOLUNTEER: ("volunteer", "service")}
@@ -199,8 +221,8 @@ def set_posts(registration: Registration, *, acting_user, posts) -> Registration
     with transaction.atomic():
         locked = _locked_registration(registration)
         _act_for_person(acting_user, locked.person, locked.region.path)
-        if locked.status not in ACTIVE_REGISTRATION:
-            raise ValidationError({"status": f"登记{locked.get_status_display()}，不能再选岗位"})
+        REGISTRATION_MACHINE.move(locked, "choose_posts", otherwise=ValidationError(
+            {"status": f"登记{locked.get_status_display()}，不能再选岗位"}))
         chosen = _check_posts(posts, community=locked.community, year=locked.year, exclude_registration=locked.pk)
         locked.posts.set(chosen)
         audit.record(actor=acting_user, action="volunteers.registration.posts", target=locked, detail={"posts": [p.pk for p in chosen]})
@@ -211,10 +233,8 @@ def confirm_registration(registration: Registration | int, *, acting_user, now: 
     with transaction.atomic():
         locked = _locked_registration(registration)
         require(acting_user, Action.CHANGE, locked.region.path)
-        if locked.status != RegistrationStatus.PENDING:
-            raise ValidationError({"status": f"登记{locked.get_status_display()}，不能确认"})
-        locked.status = RegistrationStatus.CONFIRMED
-        locked.decided_at = now or timezone.now()
+        REGISTRATION_MACHINE.apply(locked, "confirm", now or timezone.now(), otherwise=ValidationError(
+            {"status": f"登记{locked.get_status_display()}，不能确认"}))
         locked.decided_by = audit.account(acting_user)
         locked.save(update_fields=["status", "decided_at", "decided_by"])
         audit.record(actor=acting_user, action="volunteers.registration.confirm", target=locked)
@@ -226,11 +246,9 @@ def reject_registration(registration: Registration | int, *, acting_user, reason
     with transaction.atomic():
         locked = _locked_registration(registration)
         require(acting_user, Action.CHANGE, locked.region.path)
-        if locked.status != RegistrationStatus.PENDING:
-            raise ValidationError({"status": f"登记{locked.get_status_display()}，不能退回"})
-        locked.status = RegistrationStatus.REJECTED
+        REGISTRATION_MACHINE.apply(locked, "reject", now or timezone.now(), otherwise=ValidationError(
+            {"status": f"登记{locked.get_status_display()}，不能退回"}))
         locked.reject_reason = reason
-        locked.decided_at = now or timezone.now()
         locked.decided_by = audit.account(acting_user)
         locked.save(update_fields=["status", "reject_reason", "decided_at", "decided_by"])
         audit.record(actor=acting_user, action="volunteers.registration.reject", target=locked, detail={"reason": reason})
@@ -242,9 +260,8 @@ def withdraw_registration(registration: Registration | int, *, acting_user) -> R
     with transaction.atomic():
         locked = _locked_registration(registration)
         _act_for_person(acting_user, locked.person, locked.region.path)
-        if locked.status != RegistrationStatus.PENDING:
-            raise ValidationError({"status": f"登记{locked.get_status_display()}，只有待确认的登记可以撤回"})
-        locked.status = RegistrationStatus.WITHDRAWN
+        REGISTRATION_MACHINE.apply(locked, "withdraw", otherwise=ValidationError(
+            {"status": f"登记{locked.get_status_display()}，只有待确认的登记可以撤回"}))
         locked.save(update_fields=["status"])
         audit.record(actor=acting_user, action="volunteers.registration.withdraw", target=locked)
     return locked
@@ -331,9 +348,8 @@ def cancel_task(task: ServiceTask | int, *, acting_user, reason: str) -> Service
     with transaction.atomic():
         locked = _locked_task(task)
         require(acting_user, Action.CHANGE, locked.region.path)
-        if locked.status != TaskStatus.OPEN:
-            raise ValidationError({"status": f"任务{locked.get_status_display()}，不能取消"})
-        locked.status, locked.cancel_reason = TaskStatus.CANCELLED, reason
+        TASK_MACHINE.apply(locked, "cancel", otherwise=ValidationError({"status": f"任务{locked.get_status_display()}，不能取消"}))
+        locked.cancel_reason = reason
         locked.save(update_fields=["status", "cancel_reason"])
         locked.claims.filter(status=ClaimStatus.CLAIMED).update(status=ClaimStatus.WITHDRAWN)
         audit.record(actor=acting_user, action="volunteers.task.cancel", target=locked, detail={"reason": reason})
@@ -361,8 +377,7 @@ def claim_task(*, task: ServiceTask | int, person, acting_user, now: datetime | 
         with transaction.atomic():
             locked = _locked_task(task)
             _act_for_person(acting_user, person, locked.region.path)
-            if locked.status != TaskStatus.OPEN:
-                raise ValidationError({"task": f"任务{locked.get_status_display()}，不能认领"})
+            TASK_MACHINE.move(locked, "claim", otherwise=ValidationError({"task": f"任务{locked.get_status_display()}，不能认领"}))
             if now >= locked.starts_at:
                 raise ValidationError({"task": "任务已开始，不能再认领"})
             standing = standing_for(person, locked)
@@ -390,11 +405,11 @@ def withdraw_claim(claim: TaskClaim | int, *, acting_user, now: datetime | None 
         task = _locked_task(TaskClaim.objects.values_list("task_id", flat=True).get(pk=pk))
         locked = TaskClaim.objects.select_for_update().get(pk=pk)
         _act_for_person(acting_user, locked.person, task.region.path)
-        if locked.status != ClaimStatus.CLAIMED:
-            raise ValidationError({"status": f"认领{locked.get_status_display()}，不能退出"})
+        withdraw = CLAIM_MACHINE.move(locked, "withdraw", otherwise=ValidationError(
+            {"status": f"认领{locked.get_status_display()}，不能退出"}))
         if now >= task.starts_at:
             raise ValidationError({"task": "任务已开始，不能退出，请联系社区"})
-        locked.status = ClaimStatus.WITHDRAWN
+        CLAIM_MACHINE.apply(locked, withdraw)
         locked.save(update_fields=["status"])
         audit.record(actor=acting_user, action="volunteers.task.withdraw", target=locked)
     return locked
@@ -430,8 +445,8 @@ def record_completion(task: ServiceTask | int, *, acting_user, outcomes: dict, n
     with transaction.atomic():
         locked = _locked_task(task)
         require(acting_user, Action.CHANGE, locked.region.path)
-        if locked.status != TaskStatus.OPEN:
-            raise ValidationError({"status": f"任务{locked.get_status_display()}，不能登记"})
+        complete = TASK_MACHINE.move(locked, "complete", otherwise=ValidationError(
+            {"status": f"任务{locked.get_status_display()}，不能登记"}))
         if now < locked.starts_at:
             raise ValidationError({"task": "任务开始后才能登记完成情况"})
         open_claims = list(locked.claims.select_for_update().filter(status=ClaimStatus.CLAIMED).order_by("pk"))
@@ -445,17 +460,17 @@ def record_completion(task: ServiceTask | int, *, acting_user, outcomes: dict, n
             if claim.pk not in given:
                 raise ValidationError({"claims": f"请登记{claim.person.name}的服务时长或未到岗"})
             hours = given[claim.pk]
-            claim.recorded_at, claim.recorded_by = now, audit.account(acting_user)
+            claim.recorded_by = audit.account(acting_user)
             if isinstance(hours, str) and not hours.strip():
                 # An emptied field is not a decision: absence must be chosen, hours must be given.
                 raise ValidationError({"claims": f"请登记{claim.person.name}的服务时长或未到岗"})
             if hours is None:
-                claim.status = ClaimStatus.ABSENT
+                CLAIM_MACHINE.apply(claim, "absent", now)
                 claim.save(update_fields=["status", "recorded_at", "recorded_by"])
             else:
                 claim.hours = _hours(hours, "claims")
                 claim.points = rules.points_for_hours(claim.hours, per_hour=per_hour)
-                claim.status = ClaimStatus.COMPLETED
+                CLAIM_MACHINE.apply(claim, "complete", now)
                 claim.save(update_fields=["status", "hours", "points", "recorded_at", "recorded_by"])
                 try:
                     claim.ledger_entry_id = _grant(claim, acting_user=acting_user)
@@ -464,7 +479,7 @@ def record_completion(task: ServiceTask | int, *, acting_user, outcomes: dict, n
                     raise ValidationError({"claims": f"{claim.person.name}的积分未能记入积分银行：{detail}"}) from None
                 claim.save(update_fields=["ledger_entry_id"])
             settled.append(claim)
-        locked.status, locked.closed_at = TaskStatus.CLOSED, now
+        TASK_MACHINE.apply(locked, complete, now)
         locked.save(update_fields=["status", "closed_at"])
         audit.record(actor=acting_user, action="volunteers.task.complete", target=locked,
                      detail={"completed": [c.pk for c in settled if c.status == ClaimStatus.COMPLETED],
@@ -487,8 +502,8 @@ def issue_evaluation(registration: Registration | int, *, acting_user, grade: st
     with transaction.atomic():
         locked = _locked_registration(registration)
         require(acting_user, Action.CHANGE, locked.region.path)
-        if locked.status != RegistrationStatus.CONFIRMED:
-            raise ValidationError({"status": f"登记{locked.get_status_display()}，只能评价已确认的报到党员"})
+        REGISTRATION_MACHINE.move(locked, "evaluate", otherwise=ValidationError(
+            {"status": f"登记{locked.get_status_display()}，只能评价已确认的报到党员"}))
         figures = registration_figures(locked)
         values = {"organization_id": locked.organization_id, "year": locked.year, "grade": grade, "comment": comment,
                   "tasks": figures["tasks"], "hours": figures["hours"], "points": figures["points"],

@@ -23,8 +23,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from yiwang.core.pages import run_action, staff_required
 from yiwang.core.params import year_param
-from yiwang.core.scope import Action, Role, get_in_scope
+from yiwang.core.scope import Action, get_in_scope, is_staff
 from yiwang.party.models import PartyOrganization
 from yiwang.regions.models import Level, Region
 from yiwang.core.errors import apply_to_form, describe
@@ -42,21 +43,8 @@ from .models import (
 )
 
 
-def _is_resident(user) -> bool:
-    return user.role == Role.RESIDENT and not user.is_superuser
-
-
-def _require_staff(user) -> None:
-    if _is_resident(user):
-        raise PermissionDenied
-
-
 def _year(request) -> int:
     return year_param(request.GET.get("year"), timezone.localdate().year)
-
-
-def _say(request, exc: ValidationError) -> None:
-    messages.error(request, describe(exc, forms.label))
 
 
 # Member phone page -------------------------------------------------------------------------------
@@ -98,14 +86,9 @@ def mine_register(request):
     if membership is None:
         messages.error(request, "您不是党员，可以注册为志愿者参加服务。")
         return redirect("volunteers:mine")
-    try:
-        services.register_member(member=membership, acting_user=request.user, posts=request.POST.getlist("posts"),
-                                 note=request.POST.get("note", ""))
-    except ValidationError as exc:
-        _say(request, exc)
-    else:
-        messages.success(request, "已向社区报到，待社区确认。")
-    return redirect("volunteers:mine")
+    return run_action(request, lambda: services.register_member(member=membership, acting_user=request.user, posts=request.POST.getlist("posts"),
+                                                                note=request.POST.get("note", "")),
+                      success="已向社区报到，待社区确认。", label=forms.label, redirect_to="volunteers:mine")
 
 
 @login_required
@@ -115,26 +98,16 @@ def mine_withdraw_registration(request, pk: int):
     registration = Registration.objects.filter(pk=pk, person=person).first()
     if registration is None:
         raise Http404
-    try:
-        services.withdraw_registration(registration, acting_user=request.user)
-    except ValidationError as exc:
-        _say(request, exc)
-    else:
-        messages.success(request, "已撤回报到。")
-    return redirect("volunteers:mine")
+    return run_action(request, lambda: services.withdraw_registration(registration, acting_user=request.user),
+                      success="已撤回报到。", label=forms.label, redirect_to="volunteers:mine")
 
 
 @login_required
 @require_POST
 def mine_volunteer(request):
     person = _own_person(request)
-    try:
-        services.register_volunteer(person=person, acting_user=request.user, skills=request.POST.get("skills", ""))
-    except ValidationError as exc:
-        _say(request, exc)
-    else:
-        messages.success(request, "已注册为社区志愿者。")
-    return redirect("volunteers:mine")
+    return run_action(request, lambda: services.register_volunteer(person=person, acting_user=request.user, skills=request.POST.get("skills", "")),
+                      success="已注册为社区志愿者。", label=forms.label, redirect_to="volunteers:mine")
 
 
 @login_required
@@ -144,13 +117,8 @@ def mine_claim(request, pk: int):
     task = ServiceTask.objects.filter(pk=pk).first()
     if task is None:
         raise Http404
-    try:
-        services.claim_task(task=task, person=person, acting_user=request.user)
-    except ValidationError as exc:
-        _say(request, exc)
-    else:
-        messages.success(request, f"已认领“{task.title}”，请按时到岗。")
-    return redirect("volunteers:mine")
+    return run_action(request, lambda: services.claim_task(task=task, person=person, acting_user=request.user),
+                      success=f"已认领“{task.title}”，请按时到岗。", label=forms.label, redirect_to="volunteers:mine")
 
 
 @login_required
@@ -160,13 +128,8 @@ def mine_withdraw_claim(request, pk: int):
     claim = TaskClaim.objects.filter(pk=pk, person=person).first()
     if claim is None:
         raise Http404
-    try:
-        services.withdraw_claim(claim, acting_user=request.user)
-    except ValidationError as exc:
-        _say(request, exc)
-    else:
-        messages.success(request, "已退出该任务。")
-    return redirect("volunteers:mine")
+    return run_action(request, lambda: services.withdraw_claim(claim, acting_user=request.user),
+                      success="已退出该任务。", label=forms.label, redirect_to="volunteers:mine")
 
 
 # Community pages ---------------------------------------------------------------------------------
@@ -182,7 +145,7 @@ def _task_regions(user):
 @login_required
 def index(request):
     """The community page: registrations, posts, tasks and evaluations of the year."""
-    if _is_resident(request.user):
+    if not is_staff(request.user):
         return redirect("volunteers:mine")
     year = _year(request)
     registrations = (Registration.objects.restrict(request.user).filter(year=year).select_related("person", "community", "organization")
@@ -210,63 +173,45 @@ def index(request):
     })
 
 
-@login_required
+@staff_required
 @require_POST
 def confirm(request, pk: int):
-    _require_staff(request.user)
     registration = get_in_scope(request.user, Registration, Action.CHANGE, pk=pk)
-    try:
-        services.confirm_registration(registration, acting_user=request.user)
-    except ValidationError as exc:
-        _say(request, exc)
-    else:
-        messages.success(request, f"已确认{registration.person.name}的报到。")
-    return redirect(f"{reverse('volunteers:index')}?year={registration.year}")
+    return run_action(request, lambda: services.confirm_registration(registration, acting_user=request.user),
+                      success=f"已确认{registration.person.name}的报到。", label=forms.label,
+                      redirect_to=f"{reverse('volunteers:index')}?year={registration.year}")
 
 
-@login_required
+@staff_required
 @require_POST
 def reject(request, pk: int):
-    _require_staff(request.user)
     registration = get_in_scope(request.user, Registration, Action.CHANGE, pk=pk)
-    try:
-        services.reject_registration(registration, acting_user=request.user, reason=request.POST.get("reason", ""))
-    except ValidationError as exc:
-        _say(request, exc)
-    else:
-        messages.success(request, f"已退回{registration.person.name}的报到。")
-    return redirect(f"{reverse('volunteers:index')}?year={registration.year}")
+    return run_action(request, lambda: services.reject_registration(registration, acting_user=request.user, reason=request.POST.get("reason", "")),
+                      success=f"已退回{registration.person.name}的报到。", label=forms.label,
+                      redirect_to=f"{reverse('volunteers:index')}?year={registration.year}")
 
 
-@login_required
+@staff_required
 @require_POST
 def post_new(request):
-    _require_staff(request.user)
     form = forms.PostForm(request.POST, regions=_communities(request.user))
     if form.is_valid():
-        try:
-            services.create_post(acting_user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _say(request, exc)
-        else:
-            messages.success(request, f"已新增岗位“{form.cleaned_data['title']}”。")
-    else:
-        messages.error(request, "；".join(f"{form.fields[k].label if k in form.fields else ''}：{'，'.join(v)}" for k, v in form.errors.items()))
+        return run_action(request, lambda: services.create_post(acting_user=request.user, **form.cleaned_data),
+                          success=f"已新增岗位“{form.cleaned_data['title']}”。", label=forms.label, redirect_to="volunteers:index")
+    messages.error(request, "；".join(f"{form.fields[k].label if k in form.fields else ''}：{'，'.join(v)}" for k, v in form.errors.items()))
     return redirect("volunteers:index")
 
 
-@login_required
+@staff_required
 @require_POST
 def post_toggle(request, pk: int):
-    _require_staff(request.user)
     post = get_in_scope(request.user, ServicePost, Action.CHANGE, pk=pk)
     services.set_post_active(post, acting_user=request.user, active=not post.active)
     return redirect("volunteers:index")
 
 
-@login_required
+@staff_required
 def task_new(request):
-    _require_staff(request.user)
     regions = _task_regions(request.user)
     posts = ServicePost.objects.restrict(request.user).filter(active=True).order_by("title")
     form = forms.TaskForm(request.POST or None, regions=regions, posts=posts, initial={"region": regions.first()})
@@ -285,10 +230,9 @@ def task_new(request):
     return render(request, "volunteers/task_form.html", {"form": form}, status=400 if form.errors else 200)
 
 
-@login_required
+@staff_required
 def task(request, pk: int):
     """A task with its claims; after the start, the form recording who served and for how long."""
-    _require_staff(request.user)
     task = get_in_scope(request.user, ServiceTask, pk=pk)
     claims = list(task.claims.exclude(status=ClaimStatus.WITHDRAWN).select_related("person").order_by("claimed_at"))
     now = timezone.now()
@@ -309,7 +253,7 @@ def task(request, pk: int):
                 services.record_completion(task, acting_user=request.user, outcomes=outcomes)
                 messages.success(request, "已登记完成情况，积分已记入积分银行。")
         except ValidationError as exc:
-            _say(request, exc)
+            messages.error(request, describe(exc, forms.label))
         return redirect("volunteers:task", pk=pk)
     return render(request, "volunteers/task.html", {
         "task": task, "claims": claims, "taken": selectors.places_taken(task), "started": now >= task.starts_at,
@@ -318,10 +262,9 @@ def task(request, pk: int):
     })
 
 
-@login_required
+@staff_required
 def evaluate(request, pk: int):
     """Issue (or revise) the yearly evaluation of a confirmed member."""
-    _require_staff(request.user)
     registration = get_in_scope(request.user, Registration, pk=pk)
     existing = Evaluation.objects.filter(registration=registration).first()
     figures = selectors.registration_figures(registration)
@@ -345,19 +288,17 @@ def evaluate(request, pk: int):
     }, status=400 if form.errors else 200)
 
 
-@login_required
+@staff_required
 def evaluation_docx(request, pk: int):
     # Queued as a background export (yiwang.exports), like every other download of a document.
     from yiwang.exports.views import start_export
 
-    _require_staff(request.user)
     return start_export(request, "volunteers.evaluation", {"evaluation": pk}, back="volunteers:index")
 
 
-@login_required
+@staff_required
 def evaluations(request):
     """Evaluations sent back to a party organization the user answers for (any issuing community)."""
-    _require_staff(request.user)
     organizations = PartyOrganization.objects.restrict(request.user).filter(
         pk__in=Evaluation.objects.values("organization")).order_by("name")
     organization = None

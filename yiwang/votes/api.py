@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from yiwang.api.common import acting_user, get_scoped, scoped
 from yiwang.regions.selectors import under_region
 from yiwang.api.params import Count, Id, Moment, Page
+from yiwang.api.fields import RegionCode
 from yiwang.core.scope import Action
 from yiwang.regions.models import Region
 from yiwang.registry.models import Building, Person
@@ -52,7 +53,7 @@ class BallotOut(Schema):
     title: str
     kind: str
     period: str
-    region_code: str
+    region_code: RegionCode
     scope: str
     eligible_region_code: str | None
     eligible_building_id: int | None
@@ -61,10 +62,6 @@ class BallotOut(Schema):
     status: str
     phase: str
     publish_on_close: bool
-
-    @staticmethod
-    def resolve_region_code(obj):
-        return obj.region.code
 
     @staticmethod
     def resolve_scope(obj):

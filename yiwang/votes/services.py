@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from yiwang.core import audit
 from yiwang.core.scope import Action, Role, require
+from yiwang.core.statemachine import StateMachine, Transition
 from yiwang.regions.models import Level, Region
 
 from .models import (
@@ -33,6 +34,15 @@ MAX_QUESTIONS = 50
 MAX_OPTIONS = 100
 MAX_TEXT_ANSWER = 2000
 ALREADY_VOTED = "您已参加过本次投票，每人限投一次"
+
+# A ballot's life: edited while a draft, opened, closed (published at once when it says so), published.
+BALLOT_MACHINE = StateMachine([
+    Transition("edit", BallotStatus.DRAFT, None),
+    Transition("open", BallotStatus.DRAFT, BallotStatus.OPEN, stamp="opened_at"),
+    Transition("close", BallotStatus.OPEN, BallotStatus.CLOSED),
+    Transition("close_and_publish", BallotStatus.OPEN, BallotStatus.PUBLISHED),
+    Transition("publish", BallotStatus.CLOSED, BallotStatus.PUBLISHED, stamp="published_at"),
+])
 
 
 def _fmt(moment: datetime) -> str:
@@ -116,8 +126,7 @@ def _flat(exc: ValidationError) -> list[str]:
 def _locked_draft(ballot: Ballot | int, acting_user) -> Ballot:
     locked = Ballot.objects.select_for_update().select_related("region").get(pk=getattr(ballot, "pk", ballot))
     require(acting_user, Action.CHANGE, locked.region.path)
-    if locked.status != BallotStatus.DRAFT:
-        raise ValidationError({"status": "投票已开启，不能再修改；如需调整请新建"})
+    BALLOT_MACHINE.move(locked, "edit", otherwise=ValidationError({"status": "投票已开启，不能再修改；如需调整请新建"}))
     return locked
 
 
@@ -240,15 +249,14 @@ def open_ballot(ballot: Ballot | int, *, acting_user, now: datetime | None = Non
             raise ValidationError({"questions": "请至少添加一道题目"})
         if locked.closes_at <= now:
             raise ValidationError({"closes_at": f"截止时间{_fmt(locked.closes_at)}已过，请先修改"})
-        locked.status = BallotStatus.OPEN
-        locked.opened_at = now
+        BALLOT_MACHINE.apply(locked, "open", now)
         locked.save(update_fields=["status", "opened_at"])
         audit.record(actor=acting_user, action="votes.ballot.open", target=locked, detail={"opens_at": locked.opens_at.isoformat()})
     return locked
 
 
 def _close(locked: Ballot, *, now: datetime, actor, early: bool) -> None:
-    locked.status = BallotStatus.PUBLISHED if locked.publish_on_close else BallotStatus.CLOSED
+    BALLOT_MACHINE.apply(locked, "close_and_publish" if locked.publish_on_close else "close")
     locked.closed_at = min(now, locked.closes_at)
     fields = ["status", "closed_at"]
     if early:
@@ -271,8 +279,7 @@ def close_ballot(ballot: Ballot | int, *, acting_user, now: datetime | None = No
     with transaction.atomic():
         locked = Ballot.objects.select_for_update().select_related("region").get(pk=getattr(ballot, "pk", ballot))
         require(acting_user, Action.CHANGE, locked.region.path)
-        if locked.status != BallotStatus.OPEN:
-            raise ValidationError({"status": f"投票{locked.get_status_display()}，不能截止"})
+        BALLOT_MACHINE.move(locked, "close", otherwise=ValidationError({"status": f"投票{locked.get_status_display()}，不能截止"}))
         _close(locked, now=now, actor=acting_user, early=now < locked.closes_at)
     return locked
 
@@ -287,10 +294,7 @@ def publish_results(ballot: Ballot | int, *, acting_user, now: datetime | None =
             _close(locked, now=now, actor=acting_user, early=False)  # past its time: write the close down first
             if locked.status == BallotStatus.PUBLISHED:  # closing published it (publish_on_close)
                 return locked
-        if locked.status != BallotStatus.CLOSED:
-            raise ValidationError({"status": "投票截止后才能公布结果"})
-        locked.status = BallotStatus.PUBLISHED
-        locked.published_at = now
+        BALLOT_MACHINE.apply(locked, "publish", now, otherwise=ValidationError({"status": "投票截止后才能公布结果"}))
         locked.save(update_fields=["status", "published_at"])
         audit.record(actor=acting_user, action="votes.ballot.publish", target=locked, detail={})
     return locked

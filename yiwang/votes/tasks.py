@@ -1,8 +1,8 @@
 """Background work for votes (django-tasks-db).
 
-`close_due_ballots_task` records the close of ballots past their time. It is not chained like the
-deadline sweep: the sweep (yiwang/cases/sweep.py) should call `services.close_due_ballots(now=now)`
-on each run, which keeps one schedule for all timed work."""
+`close_due_ballots_task` records the close of ballots past their time. It is not chained: the sweep
+runs `services.close_due_ballots(now=now)` as votes' periodic job (`jobs.py`), which keeps one
+schedule for all timed work."""
 
 from __future__ import annotations
 

@@ -25,7 +25,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from yiwang.core.scope import Action, Role, get_in_scope, role_allows
+from yiwang.core.pages import run_action, staff_required
+from yiwang.core.scope import Action, get_in_scope, role_allows
 from yiwang.regions.models import Level, Region
 from yiwang.registry.models import Person
 
@@ -33,11 +34,6 @@ from . import forms, selectors, services
 from .models import Ballot, BallotKind, BallotStatus, Phase, QuestionKind
 
 PAGE_SIZE = 50
-
-
-def _require_staff(user) -> None:
-    if not (user.is_superuser or (user.role and user.role != Role.RESIDENT and role_allows(user, Action.VIEW))):
-        raise PermissionDenied
 
 
 def _may_change(user, ballot: Ballot) -> bool:
@@ -113,10 +109,9 @@ def public_ballot(request, pk: int):
 
 # Staff -------------------------------------------------------------------------------------------
 
-@login_required
+@staff_required
 def index(request):
     """/votes/: ballots in scope, newest first, with filters."""
-    _require_staff(request.user)
     ballots = Ballot.objects.restrict(request.user).select_related("region", "eligible_region", "eligible_building")
     kind, status, q = request.GET.get("kind", ""), request.GET.get("status", ""), request.GET.get("q", "").strip()
     if kind in BallotKind.values:
@@ -142,9 +137,8 @@ def _ballot_values(form) -> dict:
             "opens_at": data["opens_at"], "closes_at": data["closes_at"], "publish_on_close": data["publish_on_close"]}
 
 
-@login_required
+@staff_required
 def ballot_new(request):
-    _require_staff(request.user)
     if not role_allows(request.user, Action.CHANGE):
         raise PermissionDenied
     now = timezone.localtime().replace(second=0, microsecond=0)
@@ -163,9 +157,8 @@ def ballot_new(request):
     return render(request, "votes/ballot_form.html", {"form": form, "ballot": None}, status=400 if form.errors else 200)
 
 
-@login_required
+@staff_required
 def ballot_edit(request, pk: int):
-    _require_staff(request.user)
     ballot = get_in_scope(request.user, Ballot, Action.CHANGE, pk=pk)
     if ballot.status != BallotStatus.DRAFT:
         messages.error(request, _("投票已开启，不能再修改。"))
@@ -187,10 +180,9 @@ def ballot_edit(request, pk: int):
     return render(request, "votes/ballot_form.html", {"form": form, "ballot": ballot}, status=400 if form.errors else 200)
 
 
-@login_required
+@staff_required
 def detail(request, pk: int):
     """A ballot for staff: questions (editable as a draft), actions, turnout by grid, results once closed."""
-    _require_staff(request.user)
     ballot = get_in_scope(request.user, Ballot, pk=pk)
     return _render_detail(request, ballot, forms.QuestionForm(initial={"required": True}))
 
@@ -215,10 +207,9 @@ def _person_lookup(user):
     return lambda pk: Person.objects.restrict(user, Action.VIEW).filter(pk=pk).first()
 
 
-@login_required
+@staff_required
 @require_POST
 def question_add(request, pk: int):
-    _require_staff(request.user)
     ballot = get_in_scope(request.user, Ballot, Action.CHANGE, pk=pk)
     form = forms.QuestionForm(request.POST)
     if form.is_valid():
@@ -234,20 +225,15 @@ def question_add(request, pk: int):
     return _render_detail(request, ballot, form, status=400)
 
 
-@login_required
+@staff_required
 @require_POST
 def question_delete(request, pk: int, question_id: int):
-    _require_staff(request.user)
     ballot = get_in_scope(request.user, Ballot, Action.CHANGE, pk=pk)
     question = ballot.questions.filter(pk=question_id).first()
     if question is None:
         raise Http404("question not found")
-    try:
-        services.delete_question(question, acting_user=request.user)
-        messages.success(request, _("已删除题目。"))
-    except ValidationError as exc:
-        messages.error(request, forms.describe_error(exc))
-    return redirect("votes:detail", pk=ballot.pk)
+    return run_action(request, lambda: services.delete_question(question, acting_user=request.user), success=_("已删除题目。"),
+                      explain=forms.describe_error, redirect_to=("votes:detail", ballot.pk))
 
 
 ACTIONS = {
@@ -257,10 +243,9 @@ ACTIONS = {
 }
 
 
-@login_required
+@staff_required
 @require_POST
 def act(request, pk: int, action: str):
-    _require_staff(request.user)
     if action not in ACTIONS and action != "delete":
         raise Http404("no such action")
     ballot = get_in_scope(request.user, Ballot, Action.CHANGE, pk=pk)
@@ -286,11 +271,10 @@ def export(request, pk: int):
     return start_export(request, "votes.results", {"ballot": pk}, back=reverse("votes:detail", args=[pk]))
 
 
-@login_required
+@staff_required
 def grid_projects(request):
     """The half-yearly vote: pick a community, list each grid's candidate projects, create (and
     open) one ballot per grid that has candidates."""
-    _require_staff(request.user)
     if not role_allows(request.user, Action.CHANGE):
         raise PermissionDenied
     now = timezone.localtime().replace(second=0, microsecond=0)

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from yiwang.accounts.addresses import client_address
+from yiwang.core.pages import staff_required
 from yiwang.core.scope import Action, Role, get_in_scope, role_allows
 from yiwang.party import selectors as party_selectors
 from yiwang.regions import selectors as region_selectors
@@ -59,10 +60,8 @@ def home(request):
     return redirect("map")
 
 
-@login_required
+@staff_required
 def map_page(request, code: str | None = None):
-    if not role_allows(request.user, Action.VIEW):
-        raise PermissionDenied
     region = get_in_scope(request.user, Region, code=code) if code else _home_region(request.user)
     if region is None:
         raise Http404("no region in your scope")
@@ -125,7 +124,8 @@ def registry_export(request, kind: str):
 @login_required
 def registry_import(request):
     """Upload a CSV or Excel file; either everything is imported or nothing, with every error listed."""
-    from yiwang.registry.importing import EXPORTS, IMPORTERS, ImportFailed, RowError
+    from yiwang.registry.exports import EXPORTS
+    from yiwang.registry.importing import IMPORTERS, ImportFailed, RowError
 
     if not role_allows(request.user, Action.CHANGE):
         raise PermissionDenied

@@ -32,7 +32,7 @@ from yiwang.core.scope import Action
 from yiwang.matters.models import Department
 from yiwang.registry.models import Person
 
-from . import selectors, services
+from . import claimants, selectors, services
 from .models import Wish
 
 router = Router(tags=["wishes"])
@@ -194,7 +194,7 @@ def my_wishes(request):
 @router.get("/claimable", response=ClaimableOut)
 def claimable_wishes(request):
     user = acting_user(request)
-    identities = services.claimant_identities(user)
+    identities = claimants.claimant_identities(user)
     return {"identities": [{"kind": c.kind, "label": c.label} for c in identities],
             "items": [_out(w, user) for w in selectors.claimable(identities)[:200]]}
 
@@ -202,7 +202,7 @@ def claimable_wishes(request):
 @router.get("/claimed", response=list[WishOut])
 def claimed_wishes(request):
     user = acting_user(request)
-    return [_out(w, user) for w in selectors.claimed_by(services.claimant_identities(user)).prefetch_related("photos")[:200]]
+    return [_out(w, user) for w in selectors.claimed_by(claimants.claimant_identities(user)).prefetch_related("photos")[:200]]
 
 
 @router.get("/counts", response=CountsOut)

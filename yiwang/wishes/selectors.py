@@ -13,12 +13,12 @@ from datetime import datetime
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from yiwang.core.scope import Action
+from yiwang.core.scope import Action, Role
 from yiwang.regions.models import Level, Region, ancestor_paths
 from yiwang.regions.selectors import community_of
 
 from .models import Wish, WishStatus
-from .services import Claimant, claimant_identities
+from .claimants import Claimant, claimant_identities
 
 DONE_STATUSES = (WishStatus.FULFILLED, WishStatus.CONFIRMED)
 # What neighbours and claimants may see of a wish once the community has published it.
@@ -108,7 +108,7 @@ def visible_to(user) -> QuerySet:
     if user is None or not user.is_authenticated:
         return Wish.objects.none()
     identities = claimant_identities(user)
-    ids = set(in_scope(user).values_list("pk", flat=True)) if user.role != "resident" or user.is_superuser else set()
+    ids = set(in_scope(user).values_list("pk", flat=True)) if user.role != Role.RESIDENT or user.is_superuser else set()
     ids |= set(own_wishes(user).values_list("pk", flat=True))
     # Published-and-later wishes where the user may claim (so a late click learns it was taken)
     # and in the community where they live; never those waiting for review, rejected or withdrawn.

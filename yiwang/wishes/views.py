@@ -12,8 +12,6 @@ wisher without an account; posting for a named person; counts by community and b
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,15 +26,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from yiwang.core.pages import run_action, staff_required
 from yiwang.core.params import date_param, int_param
-from yiwang.core.scope import Action, Role
+from yiwang.core.scope import Action
 from yiwang.forces.models import ForceMember, ForceRole
 from yiwang.matters.models import Department
 from yiwang.party.models import PartyMember
 from yiwang.regions.selectors import community_of
 from yiwang.registry.models import Person
 
-from . import forms, selectors, services
+from . import claimants, forms, selectors, services
 from .models import Wish, WishPhoto, WishStatus
 
 PAGE_SIZE = 50
@@ -50,20 +49,11 @@ TABS = [
 ]
 
 
-def _require_staff(user) -> None:
-    if not (user.is_superuser or (user.role and user.role != Role.RESIDENT)):
-        raise PermissionDenied
-
-
-def _int(value) -> int | None:
-    return int_param(value)
-
-
 # Resident-facing ---------------------------------------------------------------------------------
 
 def _public_context(request, **extra) -> dict:
     user = request.user
-    identities = services.claimant_identities(user)
+    identities = claimants.claimant_identities(user)
     person = getattr(user, "person", None) if user.is_authenticated else None
     claimed = list(selectors.claimed_by(identities).prefetch_related("photos")[:50])
     return {
@@ -119,10 +109,11 @@ DONE_MESSAGES = {
 }
 
 
-def _run(request, wish: Wish, action: str) -> None:
-    """One action from a form post; the outcome goes into a message."""
+def _run(request, wish: Wish, action: str, *, redirect_to):
+    """One action from a form post; the outcome goes into a message, then back to `redirect_to`."""
     user = request.user
-    try:
+
+    def call():
         if action == "claim":
             services.claim_wish(wish, acting_user=user, kind=request.POST.get("kind") or None)
         elif action == "release":
@@ -136,12 +127,12 @@ def _run(request, wish: Wish, action: str) -> None:
             services.confirm_wish(wish, acting_user=user, feedback=request.POST.get("feedback", ""))
         elif action == "withdraw":
             services.withdraw_wish(wish, acting_user=user)
-    except ValidationError as exc:
-        messages.error(request, forms.describe_error(exc))
-    except PermissionDenied as exc:
-        messages.error(request, str(exc) or _("您不能进行此操作"))
-    else:
-        messages.success(request, DONE_MESSAGES[action])
+
+    return run_action(request, call, success=DONE_MESSAGES[action], explain=forms.describe_error, denied=_refusal, redirect_to=redirect_to)
+
+
+def _refusal(exc: PermissionDenied) -> str:
+    return str(exc) or _("您不能进行此操作")
 
 
 @login_required
@@ -149,8 +140,7 @@ def _run(request, wish: Wish, action: str) -> None:
 def public_action(request, pk: int, action: str):
     if action not in PUBLIC_ACTIONS:
         raise Http404("unknown action")
-    _run(request, _visible_or_404(request.user, pk), action)
-    return redirect(reverse("wishes:public") + f"#wish-{pk}")
+    return _run(request, _visible_or_404(request.user, pk), action, redirect_to=reverse("wishes:public") + f"#wish-{pk}")
 
 
 def photo(request, pk: int):
@@ -166,10 +156,9 @@ def photo(request, pk: int):
 
 # Staff -------------------------------------------------------------------------------------------
 
-@login_required
+@staff_required
 def index(request):
     """/wishes/: the review queue and every stage, in scope, with the counts."""
-    _require_staff(request.user)
     wishes = selectors.staff_wishes(request.user)
     tab = request.GET.get("tab", "review")
     statuses = next((s for key, _label, s in TABS if key == tab), None)
@@ -189,11 +178,10 @@ def index(request):
     })
 
 
-@login_required
+@staff_required
 def new(request):
     """/wishes/new/?person=<id>: post a wish for a named person in scope."""
-    _require_staff(request.user)
-    person = Person.objects.restrict(request.user, Action.CHANGE).filter(pk=_int(request.GET.get("person") or request.POST.get("person"))).first()
+    person = Person.objects.restrict(request.user, Action.CHANGE).filter(pk=int_param(request.GET.get("person") or request.POST.get("person"))).first()
     if person is None:
         messages.error(request, _("请先在微心愿首页按姓名查找心愿人"))
         return redirect("wishes:index")
@@ -234,9 +222,8 @@ def _staff_wish_or_404(user, pk: int) -> Wish:
     return wish
 
 
-@login_required
+@staff_required
 def detail(request, pk: int):
-    _require_staff(request.user)
     wish = _staff_wish_or_404(request.user, pk)
     can_change = selectors.in_scope(request.user, Action.CHANGE).filter(pk=pk).exists()
     return render(request, "wishes/detail.html", {
@@ -252,11 +239,10 @@ def detail(request, pk: int):
 STAFF_ACTIONS = {"approve", "reject", "dispatch", "release", "fulfil", "confirm", "withdraw"}
 
 
-@login_required
+@staff_required
 @require_POST
 def act(request, pk: int, action: str):
     """approve, reject, dispatch (claim for a claimant), release, fulfil, confirm, withdraw."""
-    _require_staff(request.user)
     if action not in STAFF_ACTIONS:
         raise Http404("unknown action")
     wish = _staff_wish_or_404(request.user, pk)
@@ -272,7 +258,7 @@ def act(request, pk: int, action: str):
                 services.reject_wish(wish, acting_user=request.user, reason=request.POST.get("reason", ""))
                 messages.success(request, _("已标记为不通过。"))
             else:
-                unit_pk, person_pk = _int(request.POST.get("unit")), _int(request.POST.get("person"))
+                unit_pk, person_pk = int_param(request.POST.get("unit")), int_param(request.POST.get("person"))
                 unit = Department.objects.filter(pk=unit_pk).first() if unit_pk else None
                 person = Person.objects.restrict(request.user).filter(pk=person_pk).first() if person_pk and unit is None else None
                 if unit is None and person is None:
@@ -283,18 +269,17 @@ def act(request, pk: int, action: str):
         except ValidationError as exc:
             messages.error(request, forms.describe_error(exc))
         except PermissionDenied as exc:
-            messages.error(request, str(exc) or _("您不能进行此操作"))
+            messages.error(request, _refusal(exc))
     else:
-        _run(request, wish, action)
+        return _run(request, wish, action, redirect_to=("wishes:detail", pk))
     return redirect("wishes:detail", pk=pk)
 
 
-@login_required
+@staff_required
 def counts(request):
     """/wishes/counts/: by community and by claimant, for a period of posting dates."""
-    _require_staff(request.user)
     wishes = selectors.staff_wishes(request.user)
-    since, until = _date(request.GET.get("since")), _date(request.GET.get("until"))
+    since, until = date_param(request.GET.get("since")), date_param(request.GET.get("until"))
     if since:
         wishes = wishes.filter(posted_at__date__gte=since)
     if until:
@@ -304,6 +289,3 @@ def counts(request):
         "since": since, "until": until,
     })
 
-
-def _date(value) -> date | None:
-    return date_param(value)

@@ -12,6 +12,7 @@ from yiwang.core import audit
 
 from . import calendar
 from .models import CalendarYear, DayKind, SpecialDay
+from .signals import calendar_changed
 
 DEFAULT_NOTICE_SOURCE = "国务院办公厅通知"
 
@@ -57,10 +58,9 @@ def enter_notice(*, year: int, holidays: dict[date, str], workdays: dict[date, s
 
 
 def _retime_open_cases(*, year: int, before, after, now: datetime | None) -> int:
-    """Open cases whose deadlines were computed on the old days of `year` keep their remaining working time."""
+    """Open cases whose deadlines were computed on the old days of `year` keep their remaining working time
+    (each app that keeps deadlines hears `calendar_changed` and moves its own); returns how many moved."""
     from django.utils import timezone
-
-    from yiwang.cases.clock import retime_open_cases
 
     first = date(year, 1, 1)
     changed = [d for d in (first + timedelta(days=i) for i in range((date(year + 1, 1, 1) - first).days))
@@ -68,4 +68,5 @@ def _retime_open_cases(*, year: int, before, after, now: datetime | None) -> int
     if not changed:
         return 0
     changed_from = datetime.combine(changed[0], time(0), tzinfo=after.tz)
-    return retime_open_cases(old=before, new=after, changed_from=changed_from, now=now or timezone.now())
+    answers = calendar_changed.send(sender=CalendarYear, old=before, new=after, changed_from=changed_from, now=now or timezone.now())
+    return sum(moved for _, moved in answers if isinstance(moved, int))

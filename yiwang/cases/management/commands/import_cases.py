@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from yiwang.cases.importing import PRESETS, Mapping, MappingError, import_cases
 from yiwang.cases.importing import preset as preset_mapping
 from yiwang.cases.models import Status
-from yiwang.core.tabular import ImportFailed
+from yiwang.core.importing import ImportFailed
 
 
 def _where(error) -> str:

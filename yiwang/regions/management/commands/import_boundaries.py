@@ -5,7 +5,7 @@ from dataclasses import replace
 from django.core.management.base import BaseCommand, CommandError
 
 from yiwang.regions.coords import CRS_CHOICES
-from yiwang.regions.importing import ImportFailed, import_boundaries
+from yiwang.regions.importing import ImportFailed, import_boundaries, summary
 from yiwang.regions.models import Level
 from yiwang.regions.validation import Tolerances
 
@@ -59,4 +59,4 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         for warning in report.warnings:
             self.stderr.write(self.style.WARNING(str(warning)))
-        self.stdout.write(self.style.SUCCESS(report.summary()))
+        self.stdout.write(self.style.SUCCESS(summary(report)))

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from yiwang.regions.importing import ImportFailed, default_china_data_dir, import_official_codes
+from yiwang.regions.importing import ImportFailed, default_china_data_dir, import_official_codes, summary
 
 
 class Command(BaseCommand):
@@ -21,4 +21,4 @@ class Command(BaseCommand):
             raise CommandError(failure.headline) from failure
         for warning in report.warnings:
             self.stderr.write(self.style.WARNING(str(warning)))
-        self.stdout.write(self.style.SUCCESS(report.summary()))
+        self.stdout.write(self.style.SUCCESS(summary(report)))

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from yiwang.regions.models import Region
-from yiwang.registry.importing import EXPORTS, export_audited
+from yiwang.registry.exports import EXPORTS, export_audited
 
 
 class Command(BaseCommand):

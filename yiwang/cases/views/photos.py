@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404
 
-from .models import CasePhoto
+from ..models import CasePhoto
+from .common import TRACKED_SESSION_KEY
 
 
 def case_photo(request, pk: int):
     photo = CasePhoto.objects.restrict(request.user).filter(pk=pk).first()
     if photo is None:
-        tracked = request.session.get("tracked_cases", [])
+        tracked = request.session.get(TRACKED_SESSION_KEY, [])
         photo = CasePhoto.objects.filter(pk=pk, case__number__in=tracked).first()
     if photo is None:
         raise Http404("photo not found")
@@ -21,9 +22,3 @@ def case_photo(request, pk: int):
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def photo_url(photo: CasePhoto) -> str:
-    from django.urls import reverse
-
-    return reverse("case-photo", args=[photo.pk])

@@ -7,16 +7,16 @@ A service's ValidationError comes back keyed by its own field names ("lat", "pho
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.cases.models import Channel, Urgency
 from yiwang.core.formfields import PhotosField
 from yiwang.matters.models import MatterType
 from yiwang.regions import lookup
 from yiwang.registry.validators import MOBILE_RE, validate_phone
+
+from .models import Channel, Urgency
 
 # Labels for the field names the services use in their errors.
 FIELD_LABELS = {

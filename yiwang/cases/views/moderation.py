@@ -18,15 +18,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from yiwang.cases import moderation
-from yiwang.cases.models import Case, CasePhoto, CasePublication, PhotoKind, PublicationState
-from yiwang.core.photos import dimensions
+from yiwang.core import errors
 from yiwang.core.params import int_param
+from yiwang.core.photos import dimensions
 from yiwang.core.scope import get_in_scope
 
-from yiwang.core import errors
-
-from . import case_forms
+from .. import moderation
+from ..forms import field_label
+from ..models import Case, CasePhoto, CasePublication, PhotoKind, PublicationState
 
 STATES = [PublicationState.PENDING, PublicationState.RELEASED, PublicationState.HIDDEN, PublicationState.WITHHELD]
 FIELD_LABELS = {"text": gettext_lazy("公开描述"), "reply": gettext_lazy("公开答复"), "address": gettext_lazy("公开地址"),
@@ -34,7 +33,7 @@ FIELD_LABELS = {"text": gettext_lazy("公开描述"), "reply": gettext_lazy("公
 
 
 def _label(key: str) -> str:
-    return str(FIELD_LABELS.get(key) or case_forms.field_label(key))
+    return str(FIELD_LABELS.get(key) or field_label(key))
 
 
 def _require_moderator(user) -> None:

@@ -1,0 +1,80 @@
+"""Which desk a case is with, and whom on it the case is put on: the duty list item covering its
+matter, else the street board's desk, else the unit's or department's desk; on that duty, whoever
+acts now (A, or B while A is on leave: `ab_roles.acting.who_acts`). Deadlines never move for it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from yiwang.ab_roles.acting import display_name, who_acts
+from yiwang.ab_roles.models import Desk, DeskKind, DutyRole
+from yiwang.duties.acting import item_for_matter
+
+from .models import OPEN_STATUSES, Case, Level
+
+
+def desk_for(case: Case):
+    """The duty a case is with: the department's desk; at street or community level the duty list
+    item covering its matter; at street level the board's desk (or the street's own desk); otherwise
+    the handling region's desk. Remembered on the case object while its unit stays the same, so
+    routing and the event that follows ask once."""
+    unit = (case.level, case.handling_region_id, case.handling_department_id, case.board)
+    remembered = getattr(case, "_ab_desk", None)
+    if remembered is not None and remembered[0] == unit:
+        return remembered[1]
+    desk = _find_desk(case)
+    case._ab_desk = (unit, desk)
+    return desk
+
+
+def _find_desk(case: Case):
+    desks = Desk.objects.select_related("primary", "backup")
+    if case.level == Level.DEPARTMENT:
+        return desks.filter(kind=DeskKind.UNIT, department_id=case.handling_department_id).first() if case.handling_department_id else None
+    if case.level in (Level.STREET, Level.COMMUNITY):
+        item = item_for_matter(matter_id=case.matter_id, level=case.level, region=case.handling_region)
+        if item is not None:
+            return item
+    if case.level == Level.STREET:
+        board = desks.filter(kind=DeskKind.BOARD, region_id=case.handling_region_id, board=case.board).first()
+        if board is not None:
+            return board
+    return desks.filter(kind=DeskKind.UNIT, region_id=case.handling_region_id, department__isnull=True).first()
+
+
+def assign(case: Case, *, at: datetime) -> str:
+    """Put the case on whoever acts for its desk now (the caller saves it); returns the reason to
+    record, "" when there is nothing to say."""
+    desk = desk_for(case)
+    if desk is None:
+        case.assignee, case.assignee_role = None, ""
+        return ""
+    acting = who_acts(desk, at=at)
+    case.assignee, case.assignee_role = acting.user, acting.role
+    label = f"{desk.duty_list.name}“{desk}”" if hasattr(desk, "duty_list") else str(desk)
+    if acting.user is None:
+        return f"{label}:{acting.reason}" if acting.reason else ""
+    return f"{label}:{acting.reason or f'A角 {display_name(acting.user)} 承办'}"
+
+
+def role_of(user, case: Case) -> str:
+    """The role in which `user` acts on `case`: A or B of the case's desk, or "" for anyone else."""
+    if user is None or not getattr(user, "pk", None):
+        return ""
+    if case.assignee_id == user.pk and case.assignee_role:
+        return case.assignee_role
+    desk = desk_for(case)
+    if desk is None:
+        return ""
+    return DutyRole.A if desk.primary_id == user.pk else DutyRole.B if desk.backup_id == user.pk else ""
+
+
+def assign_open_cases(*, inside: str, at: datetime) -> int:
+    """Put every open case under the region path `inside` on its desk (the demo, after building desks)."""
+    assigned = []
+    for case in Case.objects.filter(region__path__startswith=inside, status__in=OPEN_STATUSES):
+        assign(case, at=at)
+        if case.assignee_id:
+            assigned.append(case)
+    Case.objects.bulk_update(assigned, ["assignee", "assignee_role"])
+    return len(assigned)

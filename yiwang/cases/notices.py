@@ -1,0 +1,110 @@
+"""Who hears about a case event: the in-app inbox of the people who must act next, and the group
+robots of the regions above the case (delivered by `yiwang.notify`).
+
+Every case notice takes one path: `announce` (a transition's event) or `announce_reminder` queues a
+task inside the caller's transaction. The task row commits with the case or not at all, so a notice
+goes out only for what was committed, a crash right after COMMIT cannot lose it, and a slow robot
+never holds up a resident's report.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from yiwang.ab_roles.units import HANDLER_ROLE
+from yiwang.core.scope import ancestor_paths
+from yiwang.notify.services import deliver
+
+from .models import Case, CaseEvent, Level
+from .permissions import coordinator_roles
+
+# Events after which the coordinators decide next; the others go to the unit handling the case.
+FOR_COORDINATORS = {"report", "return", "handle", "escalate", "auto_escalate", "reopen", "rate_unsatisfied", "request_extension"}
+FOR_HANDLERS = {"dispatch", "rework", "release", "urge", "supervise", "approve_extension", "refuse_extension", "handover"}
+ACTION_TEXT = {
+    "report": "新事件待受理", "dispatch": "新派遣事件待签收", "return": "事件被退回,请重新派遣", "handle": "事件已处置,待核查",
+    "rework": "事件核查未通过,请返工", "escalate": "事件上报,请处理", "auto_escalate": "事件超时自动上报,请处理",
+    "reopen": "居民重启事件", "rate_unsatisfied": "居民不满意,事件重启", "request_extension": "延期申请待审批",
+    "approve_extension": "延期申请已批准", "refuse_extension": "延期申请被驳回", "release": "挂账事件恢复办理",
+    "urge": "催办", "supervise": "督办", "mark_overdue": "事件已超时", "remind": "事件即将超时", "summon": "吹哨报到",
+    "handover": "A角请假,事件转由您(B角)办理",
+}
+# While a case waits in these statuses the coordinators must act; otherwise the handling unit.
+COORDINATOR_STATUSES = {"reported", "accepted", "handled", "verified"}
+
+
+def coordinators(case: Case):
+    return get_user_model().objects.filter(is_active=True, role__in=coordinator_roles(case.level), scope_region__path__in=ancestor_paths(case.region.path))
+
+
+def handlers(case: Case):
+    users = get_user_model().objects.filter(is_active=True)
+    if case.handler_id and case.level != Level.DEPARTMENT:
+        return users.filter(pk=case.handler_id)
+    if case.assignee_id:
+        # The unit's desk names who acts (A, or B while A is on leave): tell that person, not everyone
+        # (unless the account has since been deactivated: then the whole unit hears).
+        assignee = users.filter(pk=case.assignee_id)
+        if assignee.exists():
+            return assignee
+    if case.level == Level.DEPARTMENT:
+        return users.filter(departments=case.handling_department_id) if case.handling_department_id else users.none()
+    return users.filter(role=HANDLER_ROLE[case.level], scope_region__path__startswith=case.handling_region.path)
+
+
+def summoned(case: Case):
+    parts = Q(summons_parts__summons__case=case) | Q(departments__summons_parts__summons__case=case)
+    return get_user_model().objects.filter(is_active=True).filter(parts).distinct()
+
+
+def recipients(case: Case, action: str) -> set:
+    users = set()
+    if action in {"remind", "mark_overdue"}:
+        users.update(coordinators(case) if case.status in COORDINATOR_STATUSES else handlers(case))
+        return users
+    if action in FOR_COORDINATORS:
+        users.update(coordinators(case))
+    if action in FOR_HANDLERS:
+        users.update(handlers(case))
+    if action == "summon":
+        users.update(summoned(case))
+    return users
+
+
+def message(case: Case, action: str, note: str = "") -> str:
+    text = f"【{ACTION_TEXT.get(action, action)}】{case.number} {case.matter.name} · {case.region.name}"
+    return f"{text}:{note[:80]}" if note else text
+
+
+def tell(case: Case, action: str, *, note: str = "") -> int:
+    """Deliver the notice of `action` on `case` now (the worker's side); returns inbox rows made."""
+    return deliver(users=recipients(case, action), kind=action, text=message(case, action, note), region_path=case.region.path, case=case)
+
+
+def announce(event: CaseEvent) -> None:
+    """Queue the notice of a transition's event, inside the transition's transaction."""
+    from .tasks import deliver_case_event
+
+    deliver_case_event.enqueue(event.pk)
+
+
+def announce_reminder(case: Case) -> None:
+    """Queue the "due soon" notice of a case, inside the transaction that marks it reminded."""
+    from .tasks import deliver_case_reminder
+
+    deliver_case_reminder.enqueue(case.pk)
+
+
+def deliver_event(event_id: int) -> int:
+    event = CaseEvent.objects.select_related("case__region", "case__matter", "case__handling_region").filter(pk=event_id).first()
+    if event is None:
+        return 0
+    return tell(event.case, event.action, note=event.note if event.public else "")
+
+
+def deliver_reminder(case_id: int) -> int:
+    case = Case.objects.select_related("region", "matter", "handling_region").filter(pk=case_id).first()
+    if case is None:
+        return 0
+    return tell(case, "remind")

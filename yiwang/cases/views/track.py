@@ -1,0 +1,101 @@
+"""The residents' tracking page (no account): a case's status and public timeline by its number;
+with the access code they were given, rating, reopening, and unlocking the photos and notes."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from .. import selectors, services
+from ..lifecycle import IllegalTransition
+from ..models import Case, CasePublication, Rating, Status
+from .common import ACTION_LABELS, TRACKED_SESSION_KEY, describe_error, remember_tracked
+
+# Wrong access codes tried on one case within an hour before the tracking page stops checking.
+TRACK_CODE_ATTEMPTS = 10
+
+
+def _trackable(number: str) -> Case:
+    case = selectors.trackable_case(number)
+    if case is None:
+        raise Http404("no such case")
+    return case
+
+
+def _track_context(request, case: Case, **extra) -> dict:
+    """The timeline's steps and times for anyone with the number (numbers run in sequence, so
+    anyone can guess one); every note, the reporter's own words, the rating and the photos only for a
+    browser that reported the case or showed its access code. Staff notes name people and flats."""
+    owner = case.number in request.session.get(TRACKED_SESSION_KEY, [])
+    events = [{"at": e.at, "label": ACTION_LABELS.get(e.action, e.action), "note": e.note if owner else "",
+               "status": Status(e.to_status).label if e.to_status in Status.values else ""}
+              for e in selectors.public_timeline(case)]
+    publication = CasePublication.objects.filter(case=case).first() if owner else None
+    return {"case": case, "events": events, "ratings": Rating.choices, "can_rate": case.status == Status.CLOSED,
+            "owner": owner, "photos": case.photos.order_by("id") if owner else [], "publication": publication, **extra}
+
+
+def track_lookup(request):
+    number = request.GET.get("number", "").strip()
+    if number:
+        return redirect("track-case", number=number)
+    return render(request, "cases/track_lookup.html")
+
+
+@never_cache
+def track_case(request, number: str):
+    """Status, matter and the public timeline: action and note only, never names or phones."""
+    return render(request, "cases/track.html", _track_context(request, _trackable(number)))
+
+
+def _code_attempts_key(case: Case) -> str:
+    return f"yiwang:track-code-failures:{case.pk}"
+
+
+@require_POST
+@never_cache
+def track_act(request, number: str, what: str):
+    """With the access code they were given, the resident rates (不满意 reopens), reopens, or
+    unlocks the case's photos and description in this browser."""
+    case = _trackable(number)
+    if what not in ("rate", "reopen", "unlock"):
+        raise Http404
+    code = request.POST.get("access_code", "").strip()
+    key = _code_attempts_key(case)
+    failures = cache.get(key, 0)
+    error, status = "", 200
+    if failures >= TRACK_CODE_ATTEMPTS:
+        error, status = _("查询码错误次数过多，请一小时后再试。"), 429
+    else:
+        try:
+            if not code:
+                raise ValidationError({"access_code": _("请输入上报时获得的查询码")})
+            if what == "unlock":
+                if not secrets.compare_digest(services.hash_access_code(code), case.access_code_hash):
+                    raise PermissionDenied
+            elif what == "rate":
+                services.do_rate_case(case, rating=request.POST.get("rating", ""), note=request.POST.get("note", ""), access_code=code)
+            else:
+                services.do_reopen_case(case, reason=request.POST.get("note", ""), access_code=code)
+        except PermissionDenied:
+            cache.set(key, failures + 1, 3600)
+            error, status = _("查询码不正确。"), 403
+        except IllegalTransition:
+            error, status = _("事件结案后才能评价或重启。"), 400
+        except ValidationError as exc:
+            error, status = describe_error(exc), 400
+        else:
+            remember_tracked(request, case)
+            done = {"rate": _("已提交评价，谢谢！"), "reopen": _("已重启，事件将重新办理。"), "unlock": _("查询码正确，已显示照片和描述。")}
+            messages.success(request, done[what])
+            return redirect("track-case", number=case.number)
+    case.refresh_from_db()
+    return render(request, "cases/track.html", _track_context(request, case, error=error, form_what=what), status=status)
