@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from yiwang.ab_roles.units import LEVEL_OF_REGION
 from yiwang.core.audit import account
 from yiwang.core.scope import Role
 from yiwang.matters.models import Department, MatterType
@@ -376,7 +377,7 @@ def _dispatch(ctx: Context) -> None:
         reasons.append(f"派遣 {department.name}")
     else:
         region = region if isinstance(region, Region) else Region.objects.get(pk=region)
-        level = routing.LEVEL_OF_REGION.get(region.level)
+        level = LEVEL_OF_REGION.get(region.level)
         if level is None or not case.region.path.startswith(region.path) and not region.path.startswith(case.region.path):
             raise ValidationError({"region": f"{region} cannot handle a case in {case.region}"})
         if level == Level.GRID:
