@@ -196,7 +196,7 @@ def _duckdb_queries(place, as_of, day_30: int, day_365: int, today: int) -> dict
     now = int(as_of.timestamp())
     where = f"{LEVEL_COLUMNS[place.level]} = {place.pk}" if place is not None else "true"
     child = {None: "district_id", "district": "street_id", "street": "community_id", "community": "grid_id"}[place.level if place else None]
-    # The map draws the grids of a street or community (places.map_units), so it is counted per grid.
+    # The map draws the grids of a street or community (yiwang.command.places.map_units), so it is counted per grid.
     drawn = "grid_id" if place is not None and place.level in ("street", "community") else child
     counts = ("count(*) FILTER (WHERE NOT is_void) AS cases, count(*) FILTER (WHERE is_done) AS closed, "
               "count(*) FILTER (WHERE is_done AND due >= 0 AND closed >= 0 AND closed <= due) AS on_time, "
@@ -218,7 +218,7 @@ def measure(vendor: str, *, repeat: int = REPEAT, places=None, db=None) -> list[
     measure; by default the demo's 云枫街道, 开州区 and the whole city."""
     from django.utils import timezone
 
-    from yiwang.command import figures, places
+    from yiwang.command import figures
     from yiwang.command.figures import Period
     from yiwang.regions.models import Region
 

@@ -56,7 +56,9 @@ DETAIL_ENDPOINTS = {
 }
 # Inbox, summons counts: tests/cases/test_api.py.
 SEPARATELY_TESTED = {"/api/me", "/api/tokens", "/api/regions/locate/point", "/api/party/coverage", "/api/cases/inbox", "/api/cases/summons/yearly",
-                     "/api/cases/indicators", "/api/points/monthly"}
+                     "/api/cases/indicators", "/api/points/monthly",
+                     # The maps' own base (outlines, buildings and places by view): tests/regions/test_basemap.py.
+                     "/api/regions/basemap/outlines", "/api/regions/basemap/public-outlines", "/api/registry/basemap", "/api/registry/basemap/public"}
 
 for _app in ("duties", "links", "ab_roles", "activities", "gridwork", "campaigns", "wishes", "volunteers", "pointsbank", "deliberation", "votes", "alliance", "assessment",
              "command", "analysis", "reviews", "exports"):

@@ -92,6 +92,20 @@ def _notification(ctx):
     return note, {"pk": note.pk}
 
 
+def _grid_b_assignment(ctx):
+    assignment = factories.for_model(apps.get_model("forces.Assignment"))(ctx.tree.grid_b)
+    return assignment, {"code": ctx.tree.grid_b.code, "pk": assignment.pk}
+
+
+def _grid_b_shift(ctx):
+    shift = factories.for_model(apps.get_model("forces.DutyShift"))(ctx.tree.grid_b)
+    return shift, {"code": ctx.tree.grid_b.code, "pk": shift.pk}
+
+
+def _grid_b(ctx):
+    return ctx.tree.grid_b, {"code": ctx.tree.grid_b.code}
+
+
 def O(model: str, **args) -> Url:  # noqa: N802 - reads as a table
     return Url(SCOPED, model=model, args=args)
 
@@ -106,6 +120,14 @@ PAGES: dict[str, Url] = {
     "account/two-factor/recovery-codes/": Url(ACCOUNT), "account/two-factor/off/": Url(ACCOUNT), "account/security/": Url(ACCOUNT),
     "account/password/": Url(ACCOUNT), "account/password/done/": Url(ACCOUNT), "account/logins/": Url(ACCOUNT),
     "account/logins/<str:action>/": Url(ACCOUNT, args={"action": "sign-out-others"}),
+    # Local administration: a district, street or community admin's own people, forces, rosters and audit log.
+    "account/people/": Url(STAFF), "account/people/new/": Url(STAFF), "account/audit/": Url(STAFF),
+    "account/people/<int:pk>/": Url(SCOPED, make=_worker_b_user), "account/people/<int:pk>/active/": Url(SCOPED, make=_worker_b_user),
+    "account/people/<int:pk>/reset-password/": Url(SCOPED, make=_worker_b_user),
+    "forces/": Url(STAFF), "forces/<str:code>/": Url(SCOPED, make=_grid_b), "forces/<str:code>/members/": Url(SCOPED, make=_grid_b),
+    "forces/<str:code>/assignments/": Url(SCOPED, make=_grid_b), "forces/<str:code>/shifts/": Url(SCOPED, make=_grid_b),
+    "forces/<str:code>/assignments/<int:pk>/remove/": Url(SCOPED, make=_grid_b_assignment),
+    "forces/<str:code>/shifts/<int:pk>/remove/": Url(SCOPED, make=_grid_b_shift),
     "i18n/setlang/": Url(PUBLIC), "jsi18n/": Url(PUBLIC), "healthz": Url(PUBLIC), "login/": Url(PUBLIC), "logout/": Url(PUBLIC),
     "": Url(ACCOUNT),
     "photos/<int:pk>/": O("cases.CasePhoto"),

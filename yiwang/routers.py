@@ -3,7 +3,11 @@
 The NinjaAPI object, how it answers refusals, and every app's router mounted under its prefix. The
 shared toolkit the routers use (typed parameters, pages, scope helpers) is `yiwang.api`, below the apps."""
 
+import re
+
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as SchemaValidationError
 
@@ -22,7 +26,19 @@ api = NinjaAPI(
 
 @api.exception_handler(PermissionDenied)
 def permission_denied(request, exc):
-    return api.create_response(request, {"detail": str(exc) or "permission denied"}, status=403)
+    return api.create_response(request, {"detail": str(exc) or gettext("您的角色或数据范围不包括这项内容")}, status=403)
+
+
+# Django's own 404 wording (get_object_or_404) is English and names a model class; ours is a sentence.
+DJANGO_NOT_FOUND = re.compile(r"^No .+ matches the given query\.$")
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    message = str(exc.args[0]) if exc.args else ""
+    if not message or DJANGO_NOT_FOUND.match(message):
+        message = gettext("未找到，或不在您的数据范围内")
+    return api.create_response(request, {"detail": message}, status=404)
 
 
 @api.exception_handler(ValidationError)

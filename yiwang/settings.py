@@ -44,13 +44,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
-    "django_tasks_db",
+    # Third-party apps through yiwang.core.vendor_apps, for their Chinese names in the admin.
+    "yiwang.core.vendor_apps.TaskResultsConfig",
     # Login lockout per (username, client address) (attempts kept in the database, so every app server
     # sees them) and TOTP.
-    "axes",
+    "yiwang.core.vendor_apps.LoginLockoutConfig",
     "django_otp",
-    "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "yiwang.core.vendor_apps.TOTPConfig",
+    "yiwang.core.vendor_apps.RecoveryCodesConfig",
     "yiwang.core",
     "yiwang.accounts",
     "yiwang.regions",
@@ -279,11 +280,40 @@ YIWANG_EXPORT_KEEP_DAYS = int(os.environ.get("YIWANG_EXPORT_KEEP_DAYS", "7"))
 # file: no inline script, no event-handler attribute, no eval. Map tile hosts, when a deployment adds
 # a tile layer, go in YIWANG_CSP_IMG_HOSTS (comma-separated, e.g. https://tiles.example.gov.cn).
 YIWANG_CSP_IMG_HOSTS = [h.strip() for h in os.environ.get("YIWANG_CSP_IMG_HOSTS", "").split(",") if h.strip()]
+
+# The maps' base layer (yiwang/regions/basemap.py, docs/deployment.md): an XYZ template or a WMTS
+# endpoint on an intranet tile server; empty draws the base from our own data. Its host is the
+# only outside origin the pages may load images from.
+YIWANG_TILE_URL = os.environ.get("YIWANG_TILE_URL", "").strip()
+YIWANG_TILE_KIND = os.environ.get("YIWANG_TILE_KIND", "xyz").strip().lower()
+YIWANG_TILE_CRS = os.environ.get("YIWANG_TILE_CRS", "wgs84").strip().lower()
+YIWANG_TILE_ATTRIBUTION = os.environ.get("YIWANG_TILE_ATTRIBUTION", "")
+YIWANG_TILE_MAX_ZOOM = int(os.environ.get("YIWANG_TILE_MAX_ZOOM", "18"))
+YIWANG_TILE_SUBDOMAINS = os.environ.get("YIWANG_TILE_SUBDOMAINS", "")
+YIWANG_WMTS_LAYER = os.environ.get("YIWANG_WMTS_LAYER", "")
+YIWANG_WMTS_MATRIX_SET = os.environ.get("YIWANG_WMTS_MATRIX_SET", "")
+YIWANG_WMTS_FORMAT = os.environ.get("YIWANG_WMTS_FORMAT", "image/png")
+YIWANG_WMTS_STYLE = os.environ.get("YIWANG_WMTS_STYLE", "default")
+
+
+def tile_image_sources(tile_url: str) -> list[str]:
+    """The CSP source for a tile URL template: its scheme and host (with port); a `{s}` subdomain
+    label becomes `*`, so https://t{s}.tiles.example/... allows https://*.tiles.example only."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(tile_url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return []
+    labels = parts.netloc.rsplit("@", 1)[-1].split(".")
+    host = ".".join("*" if "{" in label else label for label in labels)
+    return [f"{parts.scheme}://{host}"]
+
+
 SECURE_CSP = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
     "style-src": ["'self'"],
-    "img-src": ["'self'", "data:", "blob:", *YIWANG_CSP_IMG_HOSTS],
+    "img-src": ["'self'", "data:", "blob:", *tile_image_sources(YIWANG_TILE_URL), *YIWANG_CSP_IMG_HOSTS],
     "font-src": ["'self'"],
     "connect-src": ["'self'"],
     # pdf.js parses the weekly report in a worker loaded from our static files.

@@ -36,5 +36,6 @@ urlpatterns = [
     path("exports/", include("yiwang.exports.urls")),
     path("imports/", include("yiwang.imports.urls")),
     path("search/", include("yiwang.search.urls")),
+    path("forces/", include("yiwang.forces.urls")),
     path("", include("yiwang.web.urls")),
 ]

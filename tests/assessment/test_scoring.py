@@ -31,7 +31,7 @@ def test_department_score_full_marks_and_scaling_when_a_measure_is_missing():
     # Never summoned and never rated: on-time and rework alone, scaled from 60 to 100.
     partial = scoring.department_score(on_time_rate=0.9, rework_rate=0.1, checkin_rate=None, rating_average=None, rules=RULES)
     assert partial.total == pytest.approx((0.9 * 40 + 0.9 * 20) * 100 / 60, abs=0.05)
-    assert [c.formula for c in partial.components][2:] == ["无数据,不计", "无数据,不计"]
+    assert [c.formula for c in partial.components][2:] == ["无数据，不计", "无数据，不计"]
     assert scoring.department_score(on_time_rate=None, rework_rate=None, checkin_rate=None, rating_average=None, rules=RULES).total == 0
 
 

@@ -97,11 +97,11 @@ def test_resident_report_through_the_loop_to_rating(people, live_server, tree, u
     # The community sees it in the inbox with its light, accepts and dispatches it to the grid.
     community = sign_in(people(), live_server, "community")
     community.click("[data-testid=nav-inbox]")
-    row = community.locator(f"tr[data-number='{number}']")
+    row = community.locator(f"[data-testid=inbox-card][data-number='{number}']")
     expect(row).to_contain_text("待受理")
     expect(row.locator("[data-testid=light]")).to_have_text("正常")
     expect(community.locator("[data-testid=notifications]")).to_contain_text(f"【新事件待受理】{number}")
-    row.locator("a").click()
+    row.locator("a.inbox-number").click()
     expect(community.locator("[data-testid=status]")).to_have_text("待受理")
     expect(community.locator("[data-testid=routings]")).to_contain_text("落在 永先社区第1网格")
     expect(community.locator("[data-testid=photos] img")).to_have_count(1)
@@ -115,9 +115,9 @@ def test_resident_report_through_the_loop_to_rating(people, live_server, tree, u
     # The grid worker finds it in the inbox, signs and handles it.
     worker = sign_in(people(), live_server, "worker_a")
     worker.click("[data-testid=nav-inbox]")
-    row = worker.locator(f"tr[data-number='{number}']")
+    row = worker.locator(f"[data-testid=inbox-card][data-number='{number}']")
     expect(row).to_contain_text("待签收")
-    row.locator("a").click()
+    row.locator("a.inbox-number").click()
     act(worker, "sign")
     expect(worker.locator("[data-testid=status]")).to_have_text("处置中")
     worker.locator("form.act[data-action='handle'] input[name=after]").set_input_files(

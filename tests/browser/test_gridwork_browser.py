@@ -67,7 +67,7 @@ def test_grid_worker_records_a_care_visit_whose_finding_opens_a_case(browser, li
         row.locator("textarea").fill("楼上卫生间漏水,两户起了纠纷")
         expect(row.locator(".case-fields")).to_be_hidden()
         row.locator("input[name$='-open_case']").check()
-        row.locator("select[name$='-matter']").select_option(label="邻里纠纷(S0001)")
+        row.locator("select[name$='-matter']").select_option(label="邻里纠纷（S0001）")
         assert _fits(page)
         page.click("[data-testid=submit]")
 

@@ -138,7 +138,7 @@ def test_missing_required_answer_is_shown_by_the_question_and_nothing_written(cl
     })
     assert response.status_code == 400
     html = response.content.decode()
-    assert 'data-question="location_kind"' in html and "充电位置 is required" in html
+    assert 'data-question="location_kind"' in html and "请填写充电位置" in html
     assert Case.objects.count() == 0 and CasePhoto.objects.count() == 0
 
 
@@ -415,7 +415,7 @@ def test_refused_actions_name_the_field_and_change_nothing(client, users, report
     client_for(client, users["community"])
     response = client.post(reverse("case-act", args=[case.number, "reject"]), {"note": ""}, follow=True)
     html = response.content.decode()
-    assert "“不予立案”未完成" in html and "说明：reject needs a reason" in html
+    assert "“不予立案”未完成" in html and "说明：请写明理由" in html
     response = client.post(reverse("case-act", args=[case.number, "close"]), follow=True)
     assert "当前状态“待受理”下不能执行“结案”" in response.content.decode()
     response = client.post(reverse("case-act", args=[case.number, "merge"]), {"original": "nope"}, follow=True)
@@ -575,7 +575,7 @@ def test_unsatisfied_rating_reopens_and_reopen_needs_a_reason(client, users, mat
     intake = closed_resident_case(users, matters)
     case = intake.case
     response = client.post(reverse("track-act", args=[case.number, "reopen"]), {"access_code": intake.access_code, "note": ""})
-    assert response.status_code == 400 and "说明：reopen needs a reason" in response.content.decode()
+    assert response.status_code == 400 and "说明：请写明理由" in response.content.decode()
     client.post(reverse("track-act", args=[case.number, "rate"]), {"access_code": intake.access_code, "rating": "unsatisfied", "note": "还是吵"})
     case.refresh_from_db()
     assert case.status == Status.ACCEPTED and case.rating == "unsatisfied" and case.reopen_count == 1

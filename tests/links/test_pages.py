@@ -53,8 +53,8 @@ def test_record_a_visit_with_a_problem_that_opens_a_case(client, users, tree, ma
     link = make_link(tree.grid_a, starts_on=date(2024, 1, 1))
     client.force_login(users["worker_a"])
     form = text(client.get(f"/links/{link.pk}/visit/"))
-    assert "记录走访" in form and 'name="problems-TOTAL_FORMS"' in form and "邻里纠纷(S0001)" in form
-    assert "电动车违规充电(S0004)" not in form  # it asks a required question the visit form cannot
+    assert "记录走访" in form and 'name="problems-TOTAL_FORMS"' in form and "邻里纠纷（S0001）" in form
+    assert "电动车违规充电（S0004）" not in form  # it asks a required question the visit form cannot
     at = timezone.localtime() - timedelta(hours=1)
     response = client.post(f"/links/{link.pk}/visit/", {
         "at": at.strftime("%Y-%m-%dT%H:%M"), "mode": "in_grid", "i_went": "on", "visitor_names": "刘局长", "summary": "驻格一天",
@@ -113,7 +113,7 @@ def test_gaps_page_lists_missed_links_and_unlinked_regions(client, users, tree):
     assert f'data-code="{tree.grid_b.code}"' in unlinked and f'data-code="{tree.community.code}"' in unlinked
     assert f'data-code="{tree.grid_a.code}"' not in unlinked
     units_gap = text(client.get("/links/gaps/", {"kind": "unit"})).split('data-testid="unlinked"')[1].split("</ul>")[0]
-    assert f'data-code="{tree.grid_a.code}"' in units_gap and "已有:街道领导联点网格" in units_gap
+    assert f'data-code="{tree.grid_a.code}"' in units_gap and "已有：街道领导联点网格" in units_gap
 
 
 def test_set_up_and_end_a_link_from_the_pages(client, users, tree, units):

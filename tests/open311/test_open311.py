@@ -205,7 +205,7 @@ def test_post_without_a_valid_key_is_403(post, fmt):
     ({"lat": None, "long": None}, 400, "lat, long"),
     ({"long": None}, 400, "lat, long"),
     ({"lat": "north"}, 400, "lat, long"),
-    ({"lat": "20.0", "long": "100.0"}, 400, "outside every grid"),
+    ({"lat": "20.0", "long": "100.0"}, 400, "不在任何网格内"),
     ({"lat": "95", "long": str(LON)}, 400, "long:"),
     ({"attribute[bogus]": "1"}, 400, "attribute:"),
     ({"attribute[people_involved]": "many"}, 400, "attribute[people_involved]"),

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -154,7 +155,7 @@ def create_leave(request, payload: LeaveIn):
     if payload.username and payload.username != user.username:
         person = people_for(user).filter(username=payload.username).first()
         if person is None:
-            raise ValidationError({"username": f"no staff member {payload.username!r} in your scope"})
+            raise ValidationError({"username": gettext("您的数据范围内没有工作人员“%(username)s”") % {"username": payload.username}})
     leave = services.record_leave(acting_user=user, user=person, starts_at=payload.starts_at, ends_at=payload.ends_at,
                                   reason=payload.reason)
     return Status(201, leave)

@@ -43,11 +43,11 @@ class LeaveForm(forms.Form):
 
 class DeskForm(forms.Form):
     kind = forms.ChoiceField(label=_("类型"), choices=DeskKind.choices)
-    region = forms.ModelChoiceField(label=_("单位(区域)"), queryset=None, required=False)
+    region = forms.ModelChoiceField(label=_("单位（区域）"), queryset=None, required=False)
     board = forms.ChoiceField(label=_("板块"), choices=[("", "—"), *Board.choices], required=False)
     department = forms.ModelChoiceField(label=_("部门"), queryset=None, required=False)
-    primary = PersonChoice(label=_("A角(主责)"), queryset=None, required=False)
-    backup = PersonChoice(label=_("B角(替补)"), queryset=None, required=False)
+    primary = PersonChoice(label=_("A角（主责）"), queryset=None, required=False)
+    backup = PersonChoice(label=_("B角（替补）"), queryset=None, required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

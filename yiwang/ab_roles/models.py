@@ -18,9 +18,9 @@ class ABRoles(models.Model):
     """Mix into any model that is a duty someone answers for."""
 
     primary = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+", verbose_name=_("A角(主责)"))
+                                related_name="+", verbose_name=_("A角（主责）"))
     backup = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+", verbose_name=_("B角(替补)"))
+                               related_name="+", verbose_name=_("B角（替补）"))
 
     class Meta:
         abstract = True
@@ -52,7 +52,7 @@ class Desk(ABRoles):
     scope_path_field = "region__path"
 
     kind = models.CharField(_("类型"), max_length=8, choices=DeskKind.choices)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所属单位(区域)"))
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所属单位（区域）"))
     board = models.CharField(_("板块"), max_length=16, choices=Board.choices, blank=True)
     department = models.ForeignKey("matters.Department", null=True, blank=True, on_delete=models.CASCADE, related_name="desks",
                                    verbose_name=_("部门"))
@@ -86,7 +86,7 @@ class Leave(models.Model):
     scope_path_field = "region__path"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="leaves", verbose_name=_("请假人"))
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所属单位(区域)"))
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所属单位（区域）"))
     starts_at = models.DateTimeField(_("开始"))
     ends_at = models.DateTimeField(_("结束"))
     reason = models.CharField(_("事由"), max_length=200)

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from yiwang.core import audit
 from yiwang.core.audit import account
@@ -57,25 +58,25 @@ def save_desk(*, acting_user, kind: str, region: Region | None = None, board: st
               primary=None, backup=None) -> Desk:
     """Create or change the desk of a board, a region or a department, with its A and B."""
     if kind not in DeskKind.values:
-        raise ValidationError({"kind": f"unknown desk kind {kind!r}"})
+        raise ValidationError({"kind": gettext("没有“%(kind)s”这种岗位") % {"kind": kind}})
     if department is not None:
         region = department.region
     if region is None:
-        raise ValidationError({"region": "choose the unit (region) or department of the desk"})
+        raise ValidationError({"region": gettext("请选择岗位所在的单位（区域）或部门")})
     if not may_set_desks(acting_user):
-        raise PermissionDenied("only community, street or district staff name A and B")
+        raise PermissionDenied(gettext("只有社区、街道或区级工作人员可以设置A、B角"))
     require(acting_user, Action.CHANGE, region.path)
     if kind == DeskKind.BOARD:
         if board not in Board.values:
-            raise ValidationError({"board": "choose one of the four boards"})
+            raise ValidationError({"board": gettext("请从四个板块中选择一个")})
         if region.level != RegionLevel.STREET or department is not None:
-            raise ValidationError({"region": "boards belong to a street's command center"})
+            raise ValidationError({"region": gettext("板块岗位属于街道指挥中心")})
         desk = Desk.objects.select_for_update().filter(kind=kind, region=region, board=board).first() or Desk(kind=kind, region=region, board=board)
     elif department is not None:
         desk = Desk.objects.select_for_update().filter(kind=kind, department=department).first() or Desk(kind=kind, region=region, department=department)
     else:
         if region.level not in LEVEL_OF_REGION:
-            raise ValidationError({"region": "a handling desk belongs to a grid, a community, a street or a department"})
+            raise ValidationError({"region": gettext("办理岗位属于网格、社区、街道或部门")})
         desk = (Desk.objects.select_for_update().filter(kind=kind, region=region, department__isnull=True).first()
                 or Desk(kind=kind, region=region))
     check_duty_people(level=desk_level(desk), region=desk.region, department=desk.department if desk.department_id else None,
@@ -104,21 +105,21 @@ def record_leave(*, acting_user, user, starts_at: datetime, ends_at: datetime, r
     now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "write the reason for the leave"})
+        raise ValidationError({"reason": gettext("请填写请假事由")})
     for name, value in (("starts_at", starts_at), ("ends_at", ends_at)):
         if value is None or timezone.is_naive(value):
-            raise ValidationError({name: "a date and time with a time zone is required"})
+            raise ValidationError({name: gettext("请填写日期和时间")})
     if ends_at <= starts_at:
-        raise ValidationError({"ends_at": "the leave must end after it starts"})
+        raise ValidationError({"ends_at": gettext("请假结束时间须晚于开始时间")})
     if (ends_at - starts_at).days > MAX_LEAVE_DAYS:
-        raise ValidationError({"ends_at": f"a leave is at most {MAX_LEAVE_DAYS} days; record a longer absence as a change of A/B"})
+        raise ValidationError({"ends_at": gettext("请假最长%(days)s天；更长的离岗请调整A、B角") % {"days": MAX_LEAVE_DAYS}})
     if ends_at <= now:
-        raise ValidationError({"ends_at": "the leave is already over"})
+        raise ValidationError({"ends_at": gettext("这次请假已经结束")})
     if not _may_record_for(acting_user, user):
-        raise PermissionDenied("you may record leave for yourself or for people in your unit")
+        raise PermissionDenied(gettext("只能为本人或本单位人员登记请假"))
     region = user.scope_region
     if region is None:
-        raise ValidationError({"user": f"{user.username} has no unit (scope) to record a leave in"})
+        raise ValidationError({"user": gettext("%(name)s没有所属单位（数据范围），不能登记请假") % {"name": user.get_full_name() or user.username}})
     with transaction.atomic():
         # Lock the person's row: with no leave yet there is no leave row to lock, and two overlapping
         # records must not both pass the check.
@@ -144,11 +145,11 @@ def cancel_leave(leave: Leave, *, acting_user, now: datetime | None = None) -> L
     with transaction.atomic():
         leave = Leave.objects.select_for_update().get(pk=leave.pk)
         if not _may_record_for(acting_user, leave.user):
-            raise PermissionDenied("you may cancel leave for yourself or for people in your unit")
+            raise PermissionDenied(gettext("只能为本人或本单位人员撤销请假"))
         if leave.cancelled_at is not None:
-            raise ValidationError({"leave": "this leave is already cancelled"})
+            raise ValidationError({"leave": gettext("这次请假已经撤销")})
         if leave.ends_at <= now:
-            raise ValidationError({"leave": "this leave is already over"})
+            raise ValidationError({"leave": gettext("这次请假已经结束")})
         leave.cancelled_at = now
         leave.save(update_fields=["cancelled_at"])
         audit.record(actor=acting_user, action="ab_roles.cancel_leave", target=leave, detail={"user": leave.user.username})

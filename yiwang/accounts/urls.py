@@ -14,4 +14,10 @@ urlpatterns = [
     path("password/done/", views.PasswordChangeDoneView.as_view(), name="password-change-done"),
     path("logins/", views.login_log, name="login-log"),
     path("logins/<str:action>/", views.account_action, name="account-action"),
+    path("people/", views.people, name="people"),
+    path("people/new/", views.new_person, name="person-new"),
+    path("people/<int:pk>/", views.person, name="person"),
+    path("people/<int:pk>/active/", views.person_active, name="person-active"),
+    path("people/<int:pk>/reset-password/", views.person_reset_password, name="person-reset-password"),
+    path("audit/", views.audit_log, name="audit-log"),
 ]

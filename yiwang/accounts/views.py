@@ -9,17 +9,22 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 
+from yiwang.core import errors
+from yiwang.core.pages import run_action
+from yiwang.core.scope import Role
+
 from . import selectors, services, twofactor
-from .forms import CodeForm, UsernameForm
+from .forms import AccountForm, AuditFilterForm, CodeForm, UsernameForm
 from .models import LoginEvent
 
 
@@ -202,3 +207,134 @@ def account_action(request, action: str):
         service(user=user, acting_user=request.user, request=request)
         messages.success(request, str(done) % {"user": user.get_username()})
     return redirect("accounts:login-log")
+
+
+# --- local administration: a district, street or community admin keeps their own people ------------
+
+# The password made or reset is put here for the one page that shows it, then removed.
+_SHOW_ONCE = "yiwang_local_admin_password"
+
+
+def _local_admin_only(request):
+    if not selectors.is_account_admin(request.user):
+        raise PermissionDenied(_("只有区、街道、社区管理员可以管理辖区账号。"))
+
+
+def _flag(value: str) -> bool | None:
+    return {"1": True, "0": False}.get(value)
+
+
+@login_required
+def people(request):
+    _local_admin_only(request)
+    query, role, active = request.GET.get("q", "").strip()[:100], request.GET.get("role", ""), request.GET.get("active", "")
+    if role not in Role.values:
+        role = ""
+    accounts = selectors.local_accounts(request.user, query=query, role=role, active=_flag(active))
+    page = Paginator(accounts, 50).get_page(request.GET.get("page"))
+    rows = [(account, services.may_administer(request.user, account)) for account in page]
+    return TemplateResponse(request, "accounts/people.html", {
+        "page": page, "rows": rows, "q": query, "role": role, "active": active, "roles": Role.choices,
+        "may_create": bool(services.givable_roles(request.user)),
+        "filters": urlencode({"q": query, "role": role, "active": active}),
+    })
+
+
+def _account_form(request, data=None):
+    roles = services.givable_roles(request.user)
+    levels = tuple(dict.fromkeys(level for role in roles for level in services.ROLE_LEVELS[role]))
+    return AccountForm(data, roles=roles, levels=levels, actor=request.user)
+
+
+_ACCOUNT_FIELDS = {"username": gettext_lazy("用户名"), "full_name": gettext_lazy("姓名"), "first_name": gettext_lazy("姓名"),
+                   "role": gettext_lazy("角色"), "scope_region": gettext_lazy("数据范围"), "unit": gettext_lazy("单位/部门"),
+                   "password": gettext_lazy("初始密码")}
+
+
+@login_required
+def new_person(request):
+    _local_admin_only(request)
+    form = _account_form(request, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            account, password = services.create_account(
+                acting_user=request.user, username=data["username"], role=data["role"], scope_region=data["scope_region"],
+                full_name=data["full_name"], unit=data["unit"], password=data["password"], request=request)
+        except ValidationError as exc:
+            # The model calls the name first_name; the form calls it full_name.
+            exc = ValidationError({("full_name" if key == "first_name" else key): value
+                                   for key, value in errors.by_field(exc).items()})
+            errors.apply_to_form(form, exc, lambda key: str(_ACCOUNT_FIELDS.get(key, key)))
+        else:
+            request.session[_SHOW_ONCE] = {"pk": account.pk, "password": password, "new": True}
+            return redirect("accounts:person", pk=account.pk)
+    return render(request, "accounts/person_form.html", {"form": form})
+
+
+@login_required
+def person(request, pk: int):
+    _local_admin_only(request)
+    account = selectors.local_account(request.user, pk)
+    if account is None:
+        raise Http404(_("账号不存在或不在您的管理范围内。"))
+    shown = request.session.get(_SHOW_ONCE)
+    password = None
+    if shown and shown.get("pk") == account.pk:
+        password = shown
+        del request.session[_SHOW_ONCE]
+    response = TemplateResponse(request, "accounts/person.html", {
+        "account": account, "password": password, "may_administer": services.may_administer(request.user, account),
+        "entries": selectors.scope_audit_entries(request.user).filter(target_type=account._meta.label_lower, target_id=str(account.pk))[:20],
+    })
+    # The password is shown once: no copy kept by the browser or a proxy.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _managed_account(request, pk: int):
+    account = selectors.local_account(request.user, pk)
+    if account is None:
+        raise Http404(_("账号不存在或不在您的管理范围内。"))
+    return account
+
+
+@login_required
+@require_POST
+def person_active(request, pk: int):
+    _local_admin_only(request)
+    account = _managed_account(request, pk)
+    active = request.POST.get("active") == "1"
+    done = _("已启用账号 %(user)s。") if active else _("已停用账号 %(user)s，其无法再登录。")
+    return run_action(request, lambda: services.set_account_active(acting_user=request.user, user=account, active=active, request=request),
+                      redirect_to=("accounts:person", pk), success=done % {"user": account.username},
+                      denied=_("您不能管理该账号：它的角色或数据范围超出了您可以创建的范围。"))
+
+
+@login_required
+@require_POST
+def person_reset_password(request, pk: int):
+    _local_admin_only(request)
+    account = _managed_account(request, pk)
+    try:
+        password = services.reset_password(acting_user=request.user, user=account, request=request)
+    except PermissionDenied:
+        messages.error(request, _("您不能管理该账号：它的角色或数据范围超出了您可以创建的范围。"))
+    else:
+        request.session[_SHOW_ONCE] = {"pk": account.pk, "password": password, "new": False}
+    return redirect("accounts:person", pk=pk)
+
+
+@login_required
+def audit_log(request):
+    """The audit log of the admin's scope, newest first, by who, which part of the system and date."""
+    _local_admin_only(request)
+    form = AuditFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    entries = selectors.scope_audit_entries(request.user, who=data.get("who", ""), app=data.get("app", ""),
+                                            since=data.get("since"), until=data.get("until"))
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    filters = urlencode({key: request.GET.get(key, "") for key in ("who", "app", "since", "until")})
+    app_names = dict(form.fields["app"].choices)
+    rows = [(entry, app_names.get(entry.action.partition(".")[0], "")) for entry in page]
+    return TemplateResponse(request, "accounts/audit_log.html", {"form": form, "page": page, "rows": rows, "filters": filters})

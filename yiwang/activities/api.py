@@ -5,6 +5,7 @@ from datetime import date, datetime, time
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -222,7 +223,7 @@ class ActivityFilter(Schema):
 def _region(request, code: str) -> Region:
     region = Region.objects.restrict(acting_user(request)).filter(code=code).first()
     if region is None:
-        raise ValidationError({"region": f"unknown region {code!r} or outside your scope"})
+        raise ValidationError({"region": gettext("没有区域“%(region)s”，或不在您的数据范围内") % {"region": code}})
     return region
 
 
@@ -231,7 +232,7 @@ def _venue(request, venue_id: int | None) -> Venue | None:
         return None
     venue = scoped(request, Venue).filter(pk=venue_id).first()
     if venue is None:
-        raise ValidationError({"venue_id": f"unknown venue {venue_id} or outside your scope"})
+        raise ValidationError({"venue_id": gettext("没有编号为%(id)s的场地，或不在您的数据范围内") % {"id": venue_id}})
     return venue
 
 

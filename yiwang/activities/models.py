@@ -77,7 +77,7 @@ class RosterSlot(SealedPhoneMixin, models.Model):
     valid_from = models.DateField(_("生效日期"), null=True, blank=True)
     valid_until = models.DateField(_("截止日期"), null=True, blank=True)
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
-    phone_sealed = models.CharField(_("联系电话(密文)"), max_length=120, blank=True, editable=False)
+    phone_sealed = models.CharField(_("联系电话（密文）"), max_length=120, blank=True, editable=False)
     phone_digest = models.CharField(max_length=40, blank=True, editable=False)
     note = models.CharField(_("备注"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -178,7 +178,7 @@ class Registration(SealedPhoneMixin, models.Model):
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("活动"))
     name = models.CharField(_("姓名"), max_length=50)
-    phone_sealed = models.CharField(_("手机号(密文)"), max_length=120, editable=False)
+    phone_sealed = models.CharField(_("手机号（密文）"), max_length=120, editable=False)
     phone_digest = models.CharField(max_length=40, editable=False)
     person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                verbose_name=_("实有人口"))

@@ -78,7 +78,7 @@ def public(request):
 def _public_activity_or_404(pk: int) -> Activity:
     activity = selectors.public_activity(pk)
     if activity is None:
-        raise Http404("no such activity")
+        raise Http404(_("没有这个活动"))
     return activity
 
 
@@ -184,7 +184,7 @@ def timetable(request, pk: int):
     if venue is None:
         venue = Venue.objects.restrict(request.user, Action.VIEW).filter(pk=pk).select_related("region").first()
     if venue is None:
-        raise Http404("no such venue")
+        raise Http404(_("没有这个场地"))
     monday = _week(request)
     return render(request, "activities/timetable.html", {
         "venue": venue, "days": selectors.timetable(venue, monday), "monday": monday, "sunday": monday + timedelta(days=6),
@@ -200,7 +200,7 @@ def photo(request, pk: int, size: str = "full"):
     if found is None:
         found = ActivityPhoto.objects.filter(pk=pk, activity__status=ActivityStatus.FINISHED, reviewed_at__isnull=False).first()
     if found is None:
-        raise Http404("photo not found")
+        raise Http404(_("照片不存在"))
     file = found.thumbnail if size == "thumb" and found.thumbnail else found.image
     response = FileResponse(file.open("rb"), content_type=found.content_type)
     response["Cache-Control"] = "private, max-age=3600"

@@ -7,6 +7,7 @@ alliance's area, see models.AllianceQuerySet)."""
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -394,7 +395,7 @@ def member_record(request, member_id: int, since: date | None = None, until: dat
     """The unit's record: projects led and joined, milestones on time, needs answered, summonses answered."""
     member = get_scoped(request, AllianceMember, pk=member_id)
     if since and until and until <= since:
-        raise ValidationError({"until": "until must be after since"})
+        raise ValidationError({"until": gettext("结束日期须晚于开始日期")})
     record = selectors.unit_record(member, since=since, until=until)
     return record
 

@@ -101,7 +101,7 @@ class NeedForm(forms.Form):
     title = forms.CharField(label=_("需求"), max_length=100)
     description = forms.CharField(label=_("群众诉求"), widget=forms.Textarea(attrs={"rows": 3}))
     category = forms.ChoiceField(label=_("类别"), choices=NeedCategory.choices)
-    residents_affected = forms.IntegerField(label=_("受益群众(人)"), required=False, min_value=1)
+    residents_affected = forms.IntegerField(label=_("受益群众（人）"), required=False, min_value=1)
 
     def __init__(self, *args, alliance=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -163,7 +163,7 @@ class DoneForm(forms.Form):
 
 
 class ProgressForm(forms.Form):
-    progress = forms.IntegerField(label=_("进度(%)"), min_value=0, max_value=100)
+    progress = forms.IntegerField(label=_("进度（%）"), min_value=0, max_value=100)
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
 
@@ -200,7 +200,7 @@ class MeetingForm(forms.Form):
         self.fields["attendees"].queryset = members
         for i in range(1, DECISION_ROWS + 1):
             self.fields[f"decision_{i}_text"] = forms.CharField(label=f"决定{i}", max_length=300, required=False)
-            self.fields[f"decision_{i}_title"] = forms.CharField(label=_("形成项目(项目名称,不填则不立项)"), max_length=100, required=False)
+            self.fields[f"decision_{i}_title"] = forms.CharField(label=_("形成项目（项目名称，不填则不立项）"), max_length=100, required=False)
             self.fields[f"decision_{i}_lead"] = UnitChoice(label=_("牵头单位"), queryset=_members(alliance), required=False)
             self.fields[f"decision_{i}_due_on"] = forms.DateField(label=_("计划完成日期"), widget=DATE, required=False)
             self.fields[f"decision_{i}_milestone"] = forms.CharField(label=_("首个节点"), max_length=100, required=False)

@@ -78,7 +78,7 @@ class AllianceMember(models.Model):
 
     alliance = models.ForeignKey(Alliance, on_delete=models.PROTECT, related_name="members", verbose_name=_("联盟"))
     department = models.ForeignKey("matters.Department", null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="alliance_memberships", verbose_name=_("共建单位(部门库)"))
+                                   related_name="alliance_memberships", verbose_name=_("共建单位（部门库）"))
     name = models.CharField(_("单位名称"), max_length=100, blank=True, help_text=_("不在部门库中的单位填写名称"))
     party_organization = models.ForeignKey("party.PartyOrganization", null=True, blank=True, on_delete=models.PROTECT,
                                            related_name="alliance_memberships", verbose_name=_("单位党组织"))
@@ -156,7 +156,7 @@ class AllianceNeed(models.Model):
     title = models.CharField(_("需求"), max_length=100)
     description = models.TextField(_("群众诉求"))
     category = models.CharField(_("类别"), max_length=16, choices=NeedCategory.choices, default=NeedCategory.OTHER)
-    residents_affected = models.PositiveIntegerField(_("受益群众(人)"), null=True, blank=True)
+    residents_affected = models.PositiveIntegerField(_("受益群众（人）"), null=True, blank=True)
     raised_on = models.DateField(_("提出日期"))
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("提出人"))
     status = models.CharField(_("状态"), max_length=10, choices=NeedStatus.choices, default=NeedStatus.OPEN)
@@ -192,7 +192,7 @@ class AllianceResource(models.Model):
     unit = models.ForeignKey(AllianceMember, on_delete=models.PROTECT, related_name="resources", verbose_name=_("提供单位"))
     kind = models.CharField(_("类别"), max_length=16, choices=ResourceKind.choices)
     description = models.CharField(_("资源内容"), max_length=200)
-    capacity = models.CharField(_("可提供量"), max_length=100, help_text=_("如:每月2次、每次20人;会议室1间"))
+    capacity = models.CharField(_("可提供量"), max_length=100, help_text=_("如：每月2次、每次20人；会议室1间"))
     available = models.BooleanField(_("可用"), default=True)
     offered_on = models.DateField(_("登记日期"))
 
@@ -232,7 +232,7 @@ class AllianceProject(models.Model):
     starts_on = models.DateField(_("开始日期"))
     due_on = models.DateField(_("计划完成日期"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=12, choices=ProjectStatus.choices, default=ProjectStatus.PLANNED)
-    progress = models.PositiveSmallIntegerField(_("进度(%)"), default=0)
+    progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
     completed_on = models.DateField(_("完成日期"), null=True, blank=True)
     cancel_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("创建人"))
@@ -267,7 +267,7 @@ class AllianceMilestone(models.Model):
     position = models.PositiveSmallIntegerField(_("序号"), default=1)
     title = models.CharField(_("节点"), max_length=100)
     unit = models.ForeignKey(AllianceMember, null=True, blank=True, on_delete=models.PROTECT, related_name="milestones",
-                             verbose_name=_("责任单位"), help_text=_("空:由牵头单位负责"))
+                             verbose_name=_("责任单位"), help_text=_("空：由牵头单位负责"))
     due_on = models.DateField(_("计划完成"))
     done_on = models.DateField(_("实际完成"), null=True, blank=True)
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("确认人"))

@@ -22,6 +22,7 @@ from datetime import date
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from yiwang.core import audit
 from yiwang.core.scope import Action, require
@@ -88,7 +89,7 @@ class DecisionInput:
 
 def _require_change(user, alliance: Alliance) -> None:
     if user is None or not getattr(user, "is_authenticated", False):
-        raise PermissionDenied("请先登录")
+        raise PermissionDenied(gettext("请先登录"))
     require(user, Action.CHANGE, alliance.region.path)
 
 
@@ -174,7 +175,7 @@ def create_alliance(*, acting_user, name: str, region: Region, founded_on: date 
         raise ValidationError({"region": f"党建联盟建在街道或社区,{region.name} 是{region.get_level_display()}"})
     founded_on = _not_future(founded_on, "founded_on", "成立日期")
     if acting_user is None or not getattr(acting_user, "is_authenticated", False):
-        raise PermissionDenied("请先登录")
+        raise PermissionDenied(gettext("请先登录"))
     require(acting_user, Action.CHANGE, region.path)
     with transaction.atomic():
         if Alliance.objects.filter(region=region, name=name).exists():
@@ -256,7 +257,7 @@ def raise_need(alliance: Alliance, *, acting_user, region: Region, title: str, d
                category: str = NeedCategory.OTHER, residents_affected: int | None = None, raised_on: date | None = None) -> AllianceNeed:
     """A community or grid puts a residents' need on the alliance's needs list."""
     if acting_user is None or not getattr(acting_user, "is_authenticated", False):
-        raise PermissionDenied("请先登录")
+        raise PermissionDenied(gettext("请先登录"))
     title = _text(title, "title", "需求", 100)
     description = _text(description, "description", "群众诉求", 2000)
     if category not in NeedCategory.values:
@@ -297,7 +298,7 @@ def close_need(need: AllianceNeed, *, acting_user, reason: str) -> AllianceNeed:
 def offer_resource(alliance: Alliance, *, acting_user, unit: AllianceMember, kind: str, description: str, capacity: str,
                    offered_on: date | None = None) -> AllianceResource:
     if not may_offer_for(acting_user, alliance, unit):
-        raise PermissionDenied("只有联盟召集方或该单位的工作人员可以登记资源")
+        raise PermissionDenied(gettext("只有联盟召集方或该单位的工作人员可以登记资源"))
     if kind not in ResourceKind.values:
         raise ValidationError({"kind": f"未知的资源类别 {kind!r}"})
     description = _text(description, "description", "资源内容", 200)
@@ -313,7 +314,7 @@ def offer_resource(alliance: Alliance, *, acting_user, unit: AllianceMember, kin
 
 def withdraw_resource(resource: AllianceResource, *, acting_user) -> AllianceResource:
     if not may_offer_for(acting_user, resource.alliance, resource.unit):
-        raise PermissionDenied("只有联盟召集方或该单位的工作人员可以调整资源")
+        raise PermissionDenied(gettext("只有联盟召集方或该单位的工作人员可以调整资源"))
     with transaction.atomic():
         resource = AllianceResource.objects.select_for_update().get(pk=resource.pk)
         resource.available = False
@@ -456,7 +457,7 @@ def complete_milestone(milestone: AllianceMilestone, *, acting_user, done_on: da
     """Mark a milestone done on a day (today by default). Progress rises to at least the share of
     milestones done; the last one done finishes the project."""
     if not may_mark_milestone(acting_user, milestone):
-        raise PermissionDenied("只有联盟召集方或节点责任单位的工作人员可以确认节点完成")
+        raise PermissionDenied(gettext("只有联盟召集方或节点责任单位的工作人员可以确认节点完成"))
     note = _text(note, "note", "完成情况", 200, required=False)
     done_on = _not_future(done_on, "done_on", "完成日期")
     with transaction.atomic():

@@ -22,6 +22,7 @@ from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from yiwang.cases import indicators as ind
 from yiwang.cases.selectors import filter_cases
@@ -61,13 +62,13 @@ def scope_for(user, region_code: str | None = None) -> Scope:
     """The user's cases, narrowed to the region with `region_code` when given. PermissionDenied for
     users without a command-center role; Http404 for a region outside the user's scope (or unknown)."""
     if not is_command_center_staff(user):
-        raise PermissionDenied("分析研判仅对区、街道、社区指挥中心开放")
+        raise PermissionDenied(gettext("分析研判仅对区、街道、社区指挥中心开放"))
     home = None if user.is_superuser else user.scope_region
     region = home
     if region_code:
         region = Region.objects.restrict(user).filter(code=region_code).first()
         if region is None:
-            raise Http404("region not in your scope")
+            raise Http404(gettext("区域不存在或不在您的数据范围内"))
     cases = Case.objects.restrict(user)
     if region is not None:
         cases = filter_cases(cases, region=region)  # a micro-grid: its cases, as everywhere

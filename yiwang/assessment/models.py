@@ -143,11 +143,11 @@ class Nomination(models.Model):
     scope_path_field = "round__region__path"
 
     round = models.ForeignKey(HonourRound, on_delete=models.CASCADE, related_name="nominations", verbose_name=_("评优"))
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("候选人(账号)"))
-    person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("候选人(人员)"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("候选人（账号）"))
+    person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("候选人（人员）"))
     name = models.CharField(_("候选人"), max_length=50)
     source = models.CharField(_("提名依据"), max_length=16, choices=NominationSource.choices)
-    score = models.FloatField(_("依据分值"), null=True, blank=True, help_text=_("考评得分、服务时长或得票数,按提名依据"))
+    score = models.FloatField(_("依据分值"), null=True, blank=True, help_text=_("考评得分、服务时长或得票数，按提名依据"))
     # [{"label": ..., "value": ..., "url": ...}]: what a reader clicks to see the records or the vote.
     evidence = models.JSONField(_("依据"), default=list)
     reason = models.TextField(_("推荐理由"), blank=True)

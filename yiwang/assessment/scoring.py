@@ -60,8 +60,11 @@ class Score:
                 "components": [component.__dict__ for component in self.components]}
 
 
-def _fmt(value: float) -> str:
-    return f"{value:g}" if value == int(value) else f"{value:.3g}"
+def _fmt(value: float, places: int = 2) -> str:
+    """A number in a formula as the pages show the result: rounded to `places` decimals (never to
+    significant digits: 197.5 stays 197.5), thousands separated, no trailing zeros."""
+    text = f"{round(value, places):,.{places}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def grid_worker_score(*, ledger_points: int, patrols: int, visits: int, cases_opened: int, campaign_checks: int,
@@ -87,13 +90,13 @@ def department_score(*, on_time_rate: float | None, rework_rate: float | None, c
     neither rewarded nor punished for what it was never asked to do."""
     lines = [
         ("on_time", "按期办结率", on_time_rate, rules["department.on_time_weight"]),
-        ("no_rework", "一次办结率(1-返工率)", None if rework_rate is None else 1 - rework_rate, rules["department.rework_weight"]),
+        ("no_rework", "一次办结率（1-返工率）", None if rework_rate is None else 1 - rework_rate, rules["department.rework_weight"]),
         ("checkin", "吹哨按时报到率", checkin_rate, rules["department.checkin_weight"]),
-        ("rating", "街道评价(平均星级/5)", None if rating_average is None else rating_average / 5, rules["department.rating_weight"]),
+        ("rating", "街道评价（平均星级/5）", None if rating_average is None else rating_average / 5, rules["department.rating_weight"]),
     ]
     components = tuple(
         Component(code, label, measure, weight, 0.0 if measure is None else round(measure * weight, 2),
-                  "无数据,不计" if measure is None else f"{measure:.1%} × {_fmt(weight)}")
+                  "无数据，不计" if measure is None else f"{measure:.1%} × {_fmt(weight)}")
         for code, label, measure, weight in lines)
     counted_weight = sum(c.weight for c in components if c.count is not None)
     if counted_weight == 0:
@@ -101,7 +104,7 @@ def department_score(*, on_time_rate: float | None, rework_rate: float | None, c
     raw = sum(c.points for c in components)
     total = round(raw * 100 / counted_weight, 1)
     return Score(total, components, f"({' + '.join(_fmt(c.points) for c in components if c.count is not None)}) "
-                                    f"× 100 / {_fmt(counted_weight)} = {_fmt(total)}")
+                                    f"× 100 / {_fmt(counted_weight)} = {_fmt(total, 1)}")
 
 
 RED, YELLOW, GREEN = "red", "yellow", "green"
@@ -135,7 +138,7 @@ def property_light(*, complaints: int, households: int | None, failed_items: int
     with too few ratings the satisfaction rate is not judged (neither red nor blocking green)."""
     per_100 = complaints * 100 / households if households else float(complaints)
     checks = [
-        Check("每百户物业投诉" if households else "物业投诉(户数未知,按件数)", round(per_100, 2),
+        Check("每百户物业投诉" if households else "物业投诉（户数未知，按件数）", round(per_100, 2),
               f"≥ {_fmt(rules['property.red_complaints_per_100'])}", f"≤ {_fmt(rules['property.green_complaints_per_100'])}",
               per_100 >= rules["property.red_complaints_per_100"], per_100 <= rules["property.green_complaints_per_100"]),
         Check("检查不合格项", failed_items,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from yiwang.core import audit
 from yiwang.core.scope import Action, Role, require
@@ -27,7 +28,7 @@ ROUND_MACHINE = StateMachine([
 
 def _require_reviewer(user, region_path: str) -> None:
     if not (user.is_superuser or user.role in REVIEWER_ROLES):
-        raise PermissionDenied("只有社区、街道或区可以考评、评优")
+        raise PermissionDenied(gettext("只有社区、街道或区可以考评、评优"))
     require(user, Action.CHANGE, region_path)
 
 

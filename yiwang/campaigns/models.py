@@ -36,7 +36,7 @@ class Campaign(models.Model):
     title = models.CharField(_("名称"), max_length=100)
     description = models.TextField(_("说明"), blank=True)
     owner = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("发起单位"))
-    task_key = models.CharField(_("网格任务清单事项"), max_length=40, help_text=_("网格任务清单(6+1)中的事项编号,如 WG-02"))
+    task_key = models.CharField(_("网格任务清单事项"), max_length=40, help_text=_("网格任务清单（6+1）中的事项编号，如 WG-02"))
     target_kind = models.CharField(_("排查对象"), max_length=16, choices=TargetKind.choices, default=TargetKind.PLACE)
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"))

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from yiwang.core import audit
 from yiwang.core.params import int_param
@@ -70,7 +71,7 @@ def _label(user) -> str:
 
 def _may(user, roles: set, message: str) -> None:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        raise PermissionDenied("请先登录")
+        raise PermissionDenied(gettext("请先登录"))
     if not user.is_superuser and user.role not in roles:
         raise PermissionDenied(message)
 
@@ -213,7 +214,7 @@ def create_campaign(*, acting_user, owner: Region, title: str, task_key: str, st
                     target_kind: str = TargetKind.PLACE, items=(), targets: TargetFilter | None = None,
                     description: str = "") -> Campaign:
     """A draft campaign with its checklist and target list (defaults assigned); publish pushes it down."""
-    _may(acting_user, CAMPAIGN_ROLES, "只有街道或区级工作人员可以发起专项排查")
+    _may(acting_user, CAMPAIGN_ROLES, gettext("只有街道或区级工作人员可以发起专项排查"))
     if owner is None:
         raise ValidationError({"owner": "请选择发起单位"})
     require(acting_user, Action.CHANGE, owner.path)
@@ -271,7 +272,7 @@ def publish_campaign(campaign: Campaign, *, acting_user, now: datetime | None = 
     from yiwang.duties.admission import grid_admission
     from yiwang.notify.models import Notification
 
-    _may(acting_user, CAMPAIGN_ROLES, "只有街道或区级工作人员可以下发专项排查")
+    _may(acting_user, CAMPAIGN_ROLES, gettext("只有街道或区级工作人员可以下发专项排查"))
     require(acting_user, Action.CHANGE, campaign.owner.path)
     now = now or timezone.now()
     with transaction.atomic():
@@ -312,7 +313,7 @@ def publish_campaign(campaign: Campaign, *, acting_user, now: datetime | None = 
 
 def close_campaign(campaign: Campaign, *, acting_user, now: datetime | None = None) -> Campaign:
     """End a published campaign; unchecked targets stay on the record as not checked."""
-    _may(acting_user, CAMPAIGN_ROLES, "只有街道或区级工作人员可以结束专项排查")
+    _may(acting_user, CAMPAIGN_ROLES, gettext("只有街道或区级工作人员可以结束专项排查"))
     require(acting_user, Action.CHANGE, campaign.owner.path)
     now = now or timezone.now()
     with transaction.atomic():
@@ -328,7 +329,7 @@ def close_campaign(campaign: Campaign, *, acting_user, now: datetime | None = No
 
 def assign_target(target: Target, *, acting_user, assignee) -> Target:
     """Give a target to another grid worker (or none), who must have it in scope."""
-    _may(acting_user, ASSIGNING_ROLES, "只有社区、街道或区级工作人员可以调整排查对象的网格员")
+    _may(acting_user, ASSIGNING_ROLES, gettext("只有社区、街道或区级工作人员可以调整排查对象的网格员"))
     require(acting_user, Action.CHANGE, target.region.path)
     if assignee is not None:
         prefix = scope_path(assignee)
@@ -369,7 +370,7 @@ def record_check(target: Target, *, acting_user, results, note: str = "", photo=
     from yiwang.core.photos import check_photos
     from yiwang.cases.services import Report, report_case
 
-    _may(acting_user, CHECKING_ROLES, "只有网格员或社区、街道工作人员可以记录排查")
+    _may(acting_user, CHECKING_ROLES, gettext("只有网格员或社区、街道工作人员可以记录排查"))
     target = Target.objects.select_related("campaign", "region__parent", "grid", "place", "household__house__building").get(pk=target.pk)
     require(acting_user, Action.CHANGE, target.region.path)
     now = now or timezone.now()

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -48,6 +49,15 @@ def _task_choices(user) -> list[tuple[str, str]]:
     return sorted(found.tasks.items()) if found is not None else []
 
 
+def _task_title(campaign) -> str:
+    """The title of the grid task item the campaign executes, as the owner's list in force names it
+    (staff read the title; the item's number stays in a tooltip)."""
+    from yiwang.duties.admission import applicable_list
+
+    found = applicable_list(campaign.owner)
+    return found.tasks.get(campaign.task_key, "") if found is not None else ""
+
+
 @login_required
 def index(request):
     user = request.user
@@ -56,7 +66,7 @@ def index(request):
     if status in Status.values:
         campaigns = campaigns.filter(status=status)
     page = Paginator(campaigns, 20).get_page(request.GET.get("page"))
-    rows = [(c, selectors.progress(selectors.visible_targets(user, c)).total) for c in page]
+    rows = [(c, selectors.progress(selectors.visible_targets(user, c)).total, _task_title(c)) for c in page]
     mine = selectors.my_targets(user).filter(status=TargetStatus.PENDING).count() if user.role == Role.GRID_WORKER else None
     return render(request, "campaigns/index.html", {"page": page, "rows": rows, "status": status, "statuses": Status.choices,
                                                     "may_manage": _may_manage(user), "mine": mine})
@@ -72,12 +82,12 @@ class CampaignForm(forms.Form):
     description = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     target_kind = forms.ChoiceField(label=_("排查对象"), choices=TargetKind.choices, initial=TargetKind.PLACE, widget=forms.RadioSelect)
     place_kinds = forms.MultipleChoiceField(label=_("场所类别"), choices=PlaceKind.choices, required=False, widget=forms.CheckboxSelectMultiple)
-    occupancy = forms.MultipleChoiceField(label=_("住户:房屋居住状态"), choices=Occupancy.choices, required=False, widget=forms.CheckboxSelectMultiple)
-    key_groups = forms.MultipleChoiceField(label=_("住户:有以下重点人群"), choices=KeyGroup.choices, required=False, widget=forms.CheckboxSelectMultiple)
-    within = forms.ModelMultipleChoiceField(label=_("限定社区(不选为全部)"), queryset=Region.objects.none(), required=False,
+    occupancy = forms.MultipleChoiceField(label=_("住户：房屋居住状态"), choices=Occupancy.choices, required=False, widget=forms.CheckboxSelectMultiple)
+    key_groups = forms.MultipleChoiceField(label=_("住户：有以下重点人群"), choices=KeyGroup.choices, required=False, widget=forms.CheckboxSelectMultiple)
+    within = forms.ModelMultipleChoiceField(label=_("限定社区（不选为全部）"), queryset=Region.objects.none(), required=False,
                                             widget=forms.CheckboxSelectMultiple)
     picks = forms.CharField(label=_("另行指定对象"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                            help_text=_("每行一个:场所名称或户编号"))
+                            help_text=_("每行一个：场所名称或户编号"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -119,7 +129,7 @@ def _picks(owner: Region, kind: str, text: str, user) -> tuple[tuple[int, ...], 
 def new(request):
     user = request.user
     if not _may_manage(user):
-        raise PermissionDenied("只有街道或区级工作人员可以发起专项排查")
+        raise PermissionDenied(gettext("只有街道或区级工作人员可以发起专项排查"))
     form = CampaignForm(request.POST or None, user=user,
                         initial={"owner": user.scope_region if user.scope_region and user.scope_region.level in services.OWNER_LEVELS else None,
                                  "starts_on": timezone.localdate()})
@@ -164,22 +174,22 @@ def detail(request, pk: int):
     owns = _may_manage(user) and role_allows(user, Action.CHANGE) and Campaign.objects.restrict(user, Action.CHANGE).filter(pk=pk).exists()
     return render(request, "campaigns/detail.html", {
         "campaign": campaign, "items": campaign.items.select_related("matter"), "report": report, "page": page, "status": status,
-        "owns": owns, "admission": sorted(campaign.admission.items())})
+        "owns": owns, "admission": sorted(campaign.admission.items()), "task_title": _task_title(campaign)})
 
 
 @login_required
 @require_POST
 def publish(request, pk: int):
     campaign = _visible_campaign(request.user, pk)
-    return run_action(request, lambda: services.publish_campaign(campaign, acting_user=request.user), success="已下发到网格。",
-                      explain=lambda exc: "下发失败:" + describe(exc), redirect_to=("campaigns:detail", pk))
+    return run_action(request, lambda: services.publish_campaign(campaign, acting_user=request.user), success=gettext("已下发到网格。"),
+                      explain=lambda exc: gettext("下发失败：") + describe(exc), redirect_to=("campaigns:detail", pk))
 
 
 @login_required
 @require_POST
 def close(request, pk: int):
     campaign = _visible_campaign(request.user, pk)
-    return run_action(request, lambda: services.close_campaign(campaign, acting_user=request.user), success="专项排查已结束。",
+    return run_action(request, lambda: services.close_campaign(campaign, acting_user=request.user), success=gettext("专项排查已结束。"),
                       redirect_to=("campaigns:detail", pk))
 
 
@@ -199,7 +209,7 @@ def photo(request, pk: int):
 
     record = TargetCheck.objects.restrict(request.user).filter(pk=pk).exclude(photo="").first()
     if record is None:
-        raise Http404("photo not found")
+        raise Http404(gettext("照片不存在"))
     response = FileResponse(record.photo.open("rb"))
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
@@ -216,7 +226,7 @@ def check(request, pk: int):
         results = ItemResult.objects.filter(record__target=target).select_related("item", "case")
         return render(request, "campaigns/check_done.html", {"target": target, "record": target.record, "results": results})
     if target.campaign.status != Status.PUBLISHED:
-        raise Http404("该排查未在进行")
+        raise Http404(gettext("该排查未在进行"))
     errors: dict[str, list[str]] = {}
     chosen: dict[int, tuple[str, str]] = {}
     note = ""

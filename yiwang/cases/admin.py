@@ -43,7 +43,7 @@ class CaseAdmin(ReadOnlyScopedAdmin):
 
 class DeviceSourceForm(forms.ModelForm):
     secret = forms.CharField(label=_("密钥"), required=False, widget=forms.PasswordInput(render_value=False),
-                             help_text=_("平台签名用的共享密钥;留空则不修改"))
+                             help_text=_("平台签名用的共享密钥；留空则不修改"))
 
     class Meta:
         model = DeviceSource

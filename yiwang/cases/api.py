@@ -13,7 +13,7 @@ from ninja.pagination import paginate
 
 from yiwang.api.common import acting_user, get_scoped, scoped
 from yiwang.regions.selectors import under_region
-from yiwang.api.params import Count, Finite, Page, Year
+from yiwang.api.params import DEFAULT_PAGE_SIZE, Count, Finite, Page, PageLimit, PageOffset, Year
 from yiwang.api.fields import RegionCode
 from yiwang.matters.models import Department
 from yiwang.matters.services import find_matter
@@ -187,7 +187,7 @@ def create_case(request, payload: CaseIn):
     if payload.grid:
         grid = Region.objects.restrict(user).filter(code=payload.grid).first()
         if grid is None:
-            raise ValidationError({"grid": f"unknown grid {payload.grid!r}"})
+            raise ValidationError({"grid": gettext("没有网格“%(grid)s”") % {"grid": payload.grid}})
     report = services.Report(channel=payload.channel, matter=find_matter(payload.matter), description=payload.description, lon=payload.lon,
                              lat=payload.lat, crs=payload.crs, grid=grid, address=payload.address, reporter_name=payload.reporter_name,
                              reporter_phone=payload.reporter_phone, attributes=payload.attributes, urgency=payload.urgency)
@@ -207,10 +207,33 @@ def list_cases(request, region: str | None = None, status: str | None = None, ma
     return qs
 
 
-@router.get("/inbox", response=list[CaseOut])
-@paginate(Page)
-def my_inbox(request):
-    return selectors.inbox(acting_user(request))
+class InboxTabOut(Schema):
+    step: str
+    label: str
+    count: int
+
+
+class InboxOut(Schema):
+    tabs: list[InboxTabOut]
+    step: str
+    count: int
+    items: list[CaseOut]
+
+
+@router.get("/inbox", response=InboxOut)
+def my_inbox(request, step: str = "", grid: str = "", matter: str = "", light: str = "", age: str = "", sort: str = "",
+             limit: PageLimit = DEFAULT_PAGE_SIZE, offset: PageOffset = 0):
+    """What the caller must act on next: the tabs by step with their counts (the filters applied), and
+    one tab's cases (all steps when none is named), as on the inbox page."""
+    user = acting_user(request)
+    query, errors = selectors.read_inbox_query(user, {"step": step, "grid": grid, "matter": matter, "light": light, "age": age, "sort": sort})
+    if errors:
+        raise ValidationError(errors)
+    counts = selectors.inbox_counts(user, query)
+    tabs = [{"step": selectors.ALL_STEPS, "label": gettext("全部"), "count": counts[selectors.ALL_STEPS]}]
+    tabs += [{"step": key, "label": label, "count": counts[key]} for key, label in selectors.inbox_steps() if key in counts]
+    return {"tabs": tabs, "step": query.step, "count": counts.get(query.step, 0),
+            "items": list(selectors.inbox(user, query)[offset:offset + limit])}
 
 
 @router.get("/indicators", response=dict)
@@ -228,10 +251,10 @@ def case_indicators(request, region: str | None = None, by: str | None = None, s
     body = {"total": ind.indicators(cases, start=start, end=end).as_dict()}
     if by:
         if by not in {"region", "department", "matter", "board", "worker"}:
-            raise ValidationError({"by": "use region, department, matter, board or worker"})
+            raise ValidationError({"by": gettext("可选 region、department、matter、board 或 worker")})
         parent = Region.objects.restrict(acting_user(request)).filter(code=region).first() if region else acting_user(request).scope_region
         if by == "region" and parent is None:
-            raise ValidationError({"region": "name the region whose children to compare"})
+            raise ValidationError({"region": gettext("请指明要比较其下级的区域")})
         rows = ind.breakdown(cases, by=by, parent=parent, start=start, end=end)
         body["rows"] = [{"key": str(row.key) if row.key is not None else None, "label": row.label, **row.indicators.as_dict()} for row in rows]
     return body
@@ -256,18 +279,18 @@ def case_duplicates(request, number: str):
 def act(request, number: str, action: str, payload: ActionIn):
     """Take one action of the transition table (docs/case-lifecycle.md) on a case in your scope."""
     if action not in ACTIONS:
-        raise ValidationError({"action": f"unknown action {action!r}"})
+        raise ValidationError({"action": gettext("没有“%(action)s”这项操作") % {"action": action}})
     case = get_scoped(request, Case, number=number)
     params = {}
     # Unknown codes are the field's error; whether a known one may be chosen is the service's rule.
     if payload.department:
         params["department"] = Department.objects.filter(code=payload.department).first()
         if params["department"] is None:
-            raise ValidationError({"department": f"unknown department {payload.department!r}"})
+            raise ValidationError({"department": gettext("没有部门“%(department)s”") % {"department": payload.department}})
     if payload.region:
         params["region"] = Region.objects.filter(code=payload.region).first()
         if params["region"] is None:
-            raise ValidationError({"region": f"unknown region {payload.region!r}"})
+            raise ValidationError({"region": gettext("没有区域“%(region)s”") % {"region": payload.region}})
     if payload.original:
         params["original"] = get_scoped(request, Case, number=payload.original)
     if payload.amount:
@@ -315,7 +338,7 @@ def summon(request, number: str, payload: SummonsIn):
     for i, part in enumerate(payload.parts, start=1):
         department = Department.objects.filter(code=part.department).first() if part.department else None
         if part.department and department is None:
-            raise ValidationError({f"parts[{i}].department": f"unknown department {part.department!r}"})
+            raise ValidationError({f"parts[{i}].department": gettext("没有部门“%(department)s”") % {"department": part.department}})
         # Looked up among the people the caller may summon, so that no one else is confirmed to exist.
         member = selectors.summonable_members(user).filter(username=part.member).first() if part.member else None
         if part.member and member is None:
@@ -341,7 +364,7 @@ def summons_part_step(request, part_id: int, step: str, payload: PartActionIn):
         return services.do_finish_part(part, acting_user=user, result=payload.result, rating_of_summoner=payload.stars)
     if step == "rate":
         return services.do_rate_participant(part, acting_user=user, stars=payload.stars)
-    raise ValidationError({"step": "use check-in, done or rate"})
+    raise ValidationError({"step": gettext("可选 check-in、done 或 rate")})
 
 
 @router.get("/summons/yearly", response=list[dict])
@@ -358,7 +381,7 @@ def device_alert(request, source: str):
     """IoT webhook: JSON {"device": code, "kind": ..., "message": ...}, signed as yiwang.cases.iot.sign."""
     platform = DeviceSource.objects.filter(name=source, active=True).first()
     if platform is None:
-        raise PermissionDenied("unknown IoT platform")
+        raise PermissionDenied(gettext("没有这个物联网平台"))
     body = request.body
     iot.verify(platform, timestamp=request.headers.get(iot.TIMESTAMP_HEADER, ""), signature=request.headers.get(iot.SIGNATURE_HEADER, ""), body=body)
     try:

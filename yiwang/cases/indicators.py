@@ -371,3 +371,18 @@ def light_of(case: Case, now: datetime) -> dict | None:
         return {"colour": "paused", "text": _("暂停计时")}
     light = light_at(now=now, warn_at=case.step_warn_at, due_at=case.step_due_at)
     return None if light is None else {"colour": light.value, "text": LIGHT_TEXT[light]}
+
+
+def light_condition(colour: str, now: datetime) -> Q:
+    """The cases whose light `light_of` gives as `colour` ("paused" or a Light) at `now`, as a query."""
+    timed = Q(step_due_at__isnull=False)
+    if colour == "paused":
+        return timed & Q(paused_at__isnull=False)
+    running = timed & Q(paused_at__isnull=True)
+    if colour == Light.RED:
+        return running & Q(step_due_at__lt=now)
+    if colour == Light.YELLOW:
+        return running & Q(step_due_at__gte=now, step_warn_at__lte=now)
+    if colour == Light.GREEN:
+        return running & Q(step_due_at__gte=now) & (Q(step_warn_at__isnull=True) | Q(step_warn_at__gt=now))
+    raise ValueError(f"no light {colour!r}")

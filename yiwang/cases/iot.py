@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .models import Case, Channel, Device, DeviceAlert, DeviceSource, Status
 from .services import Report, report_case
@@ -31,22 +32,22 @@ def verify(source: DeviceSource, *, timestamp: str, signature: str, body: bytes,
     try:
         skew = abs(now - int(timestamp))
     except (TypeError, ValueError):
-        raise PermissionDenied(f"{TIMESTAMP_HEADER} must be a Unix time in seconds") from None
+        raise PermissionDenied(gettext("%(header)s应为以秒计的Unix时间") % {"header": TIMESTAMP_HEADER}) from None
     if skew > settings.YIWANG_WEBHOOK_MAX_SKEW:
-        raise PermissionDenied(f"{TIMESTAMP_HEADER} is {int(skew)} s away from our clock")
+        raise PermissionDenied(gettext("%(header)s与本平台时钟相差%(seconds)s秒") % {"header": TIMESTAMP_HEADER, "seconds": int(skew)})
     expected = "sha256=" + sign(source.secret(), timestamp, body)
     if not hmac.compare_digest(expected, signature or ""):
-        raise PermissionDenied(f"{SIGNATURE_HEADER} does not match the body")
+        raise PermissionDenied(gettext("%(header)s与请求内容不符") % {"header": SIGNATURE_HEADER})
 
 
 def receive(source: DeviceSource, payload: dict) -> tuple[DeviceAlert, bool]:
     """Record one alert; returns (alert, opened a new case?)."""
     code = str(payload.get("device") or "").strip()
     if not code:
-        raise ValidationError({"device": "the alert names no device"})
+        raise ValidationError({"device": gettext("告警未指明设备")})
     device = Device.objects.filter(source=source, code=code, active=True).select_related("matter", "region").first()
     if device is None:
-        raise ValidationError({"device": f"unknown device {code!r} for {source.name}"})
+        raise ValidationError({"device": gettext("%(platform)s没有设备“%(code)s”") % {"platform": source.name, "code": code}})
     kind = str(payload.get("kind") or "")[:64]
     now = timezone.now()
     with transaction.atomic():

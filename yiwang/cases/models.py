@@ -116,13 +116,13 @@ class Case(SealedPhoneMixin, models.Model):
     attributes = models.JSONField(_("采集项"), default=dict, blank=True)
 
     reporter_name = models.CharField(_("反映人"), max_length=50, blank=True)
-    phone_sealed = models.CharField(_("反映人电话(密文)"), max_length=120, blank=True, editable=False)
+    phone_sealed = models.CharField(_("反映人电话（密文）"), max_length=120, blank=True, editable=False)
     phone_digest = models.CharField(max_length=40, blank=True, editable=False, db_index=True)
     reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reported_cases", verbose_name=_("登记人"))
     # sha256 of the code a resident got at submission; needed to rate or reopen without an account.
     access_code_hash = models.CharField(max_length=64, blank=True, editable=False)
 
-    handling_region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("办理单位(区域)"))
+    handling_region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("办理单位（区域）"))
     handling_department = models.ForeignKey("matters.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="cases", verbose_name=_("办理部门"))
     handler = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="handled_cases", verbose_name=_("处置人"))
     # The person the unit's desk puts on it (A, or B while A is on leave; see ab_roles).
@@ -145,7 +145,7 @@ class Case(SealedPhoneMixin, models.Model):
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True, db_index=True)
     rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
     held_at = models.DateTimeField(_("挂账时间"), null=True, blank=True)
-    escalated_at = models.DateTimeField(_("上报时间(升级)"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("上报时间（升级）"), null=True, blank=True)
     reopened_at = models.DateTimeField(_("重启时间"), null=True, blank=True)
 
     # The running step's clock (see yiwang.worktime.sla). Null when no step is running.
@@ -391,7 +391,7 @@ class RoutingDecision(models.Model):
     matter_version = models.ForeignKey("matters.MatterTypeVersion", on_delete=models.PROTECT, related_name="+", verbose_name=_("事项版本"))
     tier = models.CharField(_("分级"), max_length=1, choices=Tier.choices)
     level = models.CharField(_("层级"), max_length=16, choices=Level.choices)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("办理单位(区域)"))
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("办理单位（区域）"))
     department = models.ForeignKey("matters.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("办理部门"))
     reasons = models.JSONField(_("依据"), default=list)
 
@@ -490,7 +490,7 @@ class DeviceSource(models.Model):
     """An IoT platform allowed to post alerts, with the shared secret its requests are signed with."""
 
     name = models.SlugField(_("名称"), max_length=50, unique=True)
-    secret_sealed = models.CharField(_("密钥(密文)"), max_length=200, editable=False)
+    secret_sealed = models.CharField(_("密钥（密文）"), max_length=200, editable=False)
     active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -525,7 +525,7 @@ class Device(models.Model):
     lat = models.FloatField(_("纬度"))
     address = models.CharField(_("位置"), max_length=200, blank=True)
     # Alerts within this many minutes of the device's open case join it instead of opening another.
-    merge_window_minutes = models.PositiveIntegerField(_("合并窗口(分钟)"), default=60)
+    merge_window_minutes = models.PositiveIntegerField(_("合并窗口（分钟）"), default=60)
     active = models.BooleanField(_("启用"), default=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -574,8 +574,8 @@ class CaseRollup(models.Model):
     region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+", verbose_name=_("区域"))
     grain = models.CharField(_("粒度"), max_length=1, choices=RollupGrain.choices)
     period = models.DateField(_("日期/月份"))
-    board = models.CharField(_("板块(空为全部)"), max_length=16, blank=True, choices=Board.choices)
-    department_key = models.IntegerField(_("办理部门编号(0为无,-1为全部)"), default=0)
+    board = models.CharField(_("板块（空为全部）"), max_length=16, blank=True, choices=Board.choices)
+    department_key = models.IntegerField(_("办理部门编号（0为无,-1为全部）"), default=0)
     cases = models.IntegerField(default=0)
     voided = models.IntegerField(default=0)
     closed = models.IntegerField(default=0)
@@ -610,8 +610,8 @@ class OpenCaseRollup(models.Model):
     scope_path_field = "region__path"
 
     region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+", verbose_name=_("区域"))
-    board = models.CharField(_("板块(空为全部)"), max_length=16, blank=True, choices=Board.choices)
-    department_key = models.IntegerField(_("办理部门编号(0为无,-1为全部)"), default=0)
+    board = models.CharField(_("板块（空为全部）"), max_length=16, blank=True, choices=Board.choices)
+    department_key = models.IntegerField(_("办理部门编号（0为无,-1为全部）"), default=0)
     reported_on = models.DateField(_("上报日期"))
     due_on = models.DateField(_("结案时限日期"))
     open_cases = models.IntegerField(default=0)

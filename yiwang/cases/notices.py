@@ -10,10 +10,12 @@ never holds up a resident's report.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
 
 from yiwang.ab_roles.units import HANDLER_ROLE
 from yiwang.core.scope import ancestor_paths
+from yiwang.notify.models import Notification
 from yiwang.notify.services import deliver
 
 from .models import Case, CaseEvent, Level
@@ -32,6 +34,11 @@ ACTION_TEXT = {
 }
 # While a case waits in these statuses the coordinators must act; otherwise the handling unit.
 COORDINATOR_STATUSES = {"reported", "accepted", "handled", "verified"}
+# Every case notice asks someone to act on the step the case is in, except a summons (its parts have
+# their own steps): once the case leaves that step the notice has been answered.
+NOT_ABOUT_THE_STEP = {"summon"}
+# Moves that answer a request without leaving the step, and the notices of the request they answer.
+ANSWERS = {"approve_extension": {"request_extension"}, "refuse_extension": {"request_extension"}}
 
 
 def coordinators(case: Case):
@@ -96,11 +103,30 @@ def announce_reminder(case: Case) -> None:
     deliver_case_reminder.enqueue(case.pk)
 
 
+def settle(case: Case, *, action: str, left_step: bool, now) -> int:
+    """Mark read everyone's unread notices of `case` whose work this move did: all that asked for the
+    step when the case leaves it (another status or another unit), the request's when a move answers
+    one. Called inside the transition's transaction, before its own notice is queued."""
+    unread = Notification.objects.filter(case=case, read_at__isnull=True)
+    if left_step:
+        unread = unread.exclude(kind__in=NOT_ABOUT_THE_STEP)
+    elif action in ANSWERS:
+        unread = unread.filter(kind__in=ANSWERS[action])
+    else:
+        return 0
+    return unread.update(read_at=now)
+
+
 def deliver_event(event_id: int) -> int:
     event = CaseEvent.objects.select_related("case__region", "case__matter", "case__handling_region").filter(pk=event_id).first()
     if event is None:
         return 0
-    return tell(event.case, event.action, note=event.note if event.public else "")
+    made = tell(event.case, event.action, note=event.note if event.public else "")
+    moved_on = CaseEvent.objects.filter(case=event.case_id, pk__gt=event.pk).exclude(to_status=F("from_status")).exists()
+    if made and moved_on and event.action not in NOT_ABOUT_THE_STEP:
+        # Delivered after the case had already left the step it announced (a slow worker): nothing to do.
+        Notification.objects.filter(case=event.case_id, kind=event.action, read_at__isnull=True).update(read_at=timezone.now())
+    return made
 
 
 def deliver_reminder(case_id: int) -> int:

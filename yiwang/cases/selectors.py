@@ -2,39 +2,190 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Q, QuerySet
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import reduce
+from operator import or_
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import ExtractYear
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from yiwang.core.scope import Role, scope_path
 from yiwang.regions.models import ancestor_paths
 
-from .models import Case, CaseEvent, Level, Status
+from .lifecycle import STEP_OF, Actor, Transition, actions_from
+from .models import Case, CaseEvent, ExtensionRequest, Level, RequestStatus, Status
 from .permissions import COORDINATOR_ROLES, HANDLER_ROLE, SUPERVISOR_ROLES
 
-COORDINATOR_STATUSES = [Status.REPORTED, Status.ACCEPTED, Status.HANDLED, Status.VERIFIED]
-HANDLER_STATUSES = [Status.DISPATCHED, Status.SIGNED]
 HANDLER_ROLE_LEVEL = {role: level for level, role in HANDLER_ROLE.items()}
 
 
+# The inbox ---------------------------------------------------------------------------------------
+# One tab per step of the loop: the statuses whose clock runs (lifecycle.STEP_OF, in the loop's
+# order), each finished by the first move in the transition table that leaves it; that move's actor
+# says who the step waits for. The words below only name those moves.
+STEP_WORDS = {
+    "accept": gettext_lazy("待受理"), "dispatch": gettext_lazy("待派遣"), "sign": gettext_lazy("待签收"),
+    "handle": gettext_lazy("办理中"), "verify": gettext_lazy("待核查"), "close": gettext_lazy("待结案"),
+}
+ALL_STEPS = "all"
+INBOX_LIGHTS = {"red": gettext_lazy("超时"), "yellow": gettext_lazy("预警"), "green": gettext_lazy("正常"), "paused": gettext_lazy("暂停计时")}
+# Reported within one day, within three days, or earlier.
+INBOX_AGES = {"1d": gettext_lazy("1天内上报"), "3d": gettext_lazy("3天内上报"), "older": gettext_lazy("3天以前上报")}
+INBOX_SORTS = {"urgent": gettext_lazy("最紧急在前"), "newest": gettext_lazy("最新上报在前")}
 
-def inbox(user) -> QuerySet:
-    """What the user must act on next (accept, dispatch, sign, handle, verify, close), overdue first."""
+
+def step_move(status: str) -> Transition:
+    """The move that finishes the step of `status`: the table's first row from it to another status."""
+    return next(t for t in actions_from(status) if t.target not in (None, status))
+
+
+def inbox_steps() -> list[tuple[str, str]]:
+    """(status, its step's word) for every step of the loop, in order."""
+    return [(str(status), str(STEP_WORDS.get(step_move(status).action, Status(status).label))) for status in STEP_OF]
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    """What a user asked of the inbox: a step's tab, filters and an order (all optional)."""
+
+    step: str = ALL_STEPS
+    grid: object = None  # a Region in the user's scope (its subtree)
+    matter: int | None = None
+    light: str = ""
+    age: str = ""
+    sort: str = "urgent"
+
+    def as_params(self) -> dict[str, str]:
+        """The query string that asks for this again (empty values left out)."""
+        params = {"step": self.step, "grid": self.grid.code if self.grid is not None else "", "matter": str(self.matter or ""),
+                  "light": self.light, "age": self.age, "sort": "" if self.sort == "urgent" else self.sort}
+        return {key: value for key, value in params.items() if value}
+
+
+def read_inbox_query(user, params) -> tuple[InboxQuery, dict[str, str]]:
+    """The inbox query from request parameters, and a Chinese message per refused field (that field
+    is then left out). The page and the API read their parameters here."""
+    from yiwang.regions.models import Region
+
+    def text(name: str) -> str:
+        value = params.get(name)
+        return str(value).strip() if value is not None else ""
+
+    errors: dict[str, str] = {}
+    fields: dict = {}
+    step = text("step")
+    if step:
+        if step == ALL_STEPS or step in STEP_OF:
+            fields["step"] = step
+        else:
+            errors["step"] = gettext("没有“%(value)s”这个环节") % {"value": step[:20]}
+    grid = text("grid")
+    if grid:
+        region = Region.objects.restrict(user).filter(code=grid[:32]).first()
+        if region is None:
+            errors["grid"] = gettext("您的范围内没有编码为“%(value)s”的网格") % {"value": grid[:32]}
+        fields["grid"] = region
+    matter = text("matter")
+    if matter:
+        if matter.isdigit() and 0 < int(matter) < 2**31:
+            fields["matter"] = int(matter)
+        else:
+            errors["matter"] = gettext("事项应从列表中选择")
+    for name, choices, word in (("light", INBOX_LIGHTS, gettext("时限灯")), ("age", INBOX_AGES, gettext("上报时间")),
+                                ("sort", INBOX_SORTS, gettext("排序"))):
+        value = text(name)
+        if value and value not in choices:
+            errors[name] = gettext("“%(field)s”只能是：%(choices)s") % {"field": word, "choices": "、".join(str(c) for c in choices.values())}
+        elif value:
+            fields[name] = value
+    return InboxQuery(**{k: v for k, v in fields.items() if v is not None}), errors
+
+
+def _step_conditions(user) -> dict[str, Q]:
+    """Per step (status), the cases of that step `user` must act on; steps the user never acts on are left out."""
     path = scope_path(user)
     if path is None:
-        return Case.objects.none()
-    wanted = Q(pk__in=[])
+        return {}
+    coordinated = None
     if user.is_superuser or user.role in COORDINATOR_ROLES:
-        coordinated = (Q(status__in=COORDINATOR_STATUSES) | Q(status=Status.SIGNED, extensions__status="pending")) & Q(region__path__startswith=path)
+        coordinated = Q(region__path__startswith=path)
         if not user.is_superuser and user.role not in SUPERVISOR_ROLES:
             coordinated &= Q(level__in=[Level.GRID, Level.COMMUNITY])
-        wanted |= coordinated
+    handled = None
     if user.role == Role.DEPARTMENT:
-        wanted |= Q(status__in=HANDLER_STATUSES, level=Level.DEPARTMENT, handling_department__in=user.departments.all())
+        handled = Q(level=Level.DEPARTMENT, handling_department__in=list(user.departments.values_list("pk", flat=True)))
     elif user.role in HANDLER_ROLE_LEVEL and path:
         unit = Q(handling_region__path__in=ancestor_paths(path)) | Q(handling_region__path__startswith=path)
-        wanted |= Q(status__in=HANDLER_STATUSES, level=HANDLER_ROLE_LEVEL[user.role]) & unit
-    return (Case.objects.filter(wanted).distinct().select_related("matter", "region", "handling_region", "handling_department", "assignee")
-            .order_by(F("step_overdue").desc(), F("step_due_at").asc(nulls_last=True), "reported_at"))
+        handled = Q(level=HANDLER_ROLE_LEVEL[user.role]) & unit
+    conditions = {}
+    for status in STEP_OF:
+        actor = step_move(status).actor
+        wanted = coordinated if actor == Actor.COORDINATOR else handled if actor == Actor.HANDLER else None
+        if status == Status.SIGNED and coordinated is not None:
+            # An extension request waits for the coordinators' answer while the handler works on.
+            pending = Exists(ExtensionRequest.objects.filter(case=OuterRef("pk"), status=RequestStatus.PENDING))
+            wanted = coordinated & pending if wanted is None else wanted | (coordinated & pending)
+        if wanted is not None:
+            conditions[str(status)] = Q(status=status) & wanted
+    return conditions
+
+
+def _narrowed(user, query: InboxQuery, now) -> QuerySet:
+    from .indicators import light_condition
+
+    cases = Case.objects.restrict(user)
+    if cases.query.distinct:  # department staff: restrict joins summonses; count over plain rows instead
+        cases = Case.objects.filter(pk__in=cases.order_by().values("pk"))
+    if query.grid is not None:
+        cases = cases.filter(micro_grid=query.grid) if query.grid.level == "micro_grid" else cases.filter(region__path__startswith=query.grid.path)
+    if query.matter is not None:
+        cases = cases.filter(matter_id=query.matter)
+    if query.light:
+        cases = cases.filter(light_condition(query.light, now))
+    if query.age:
+        cases = cases.filter(reported_at__gte=now - timedelta(days=1)) if query.age == "1d" else \
+            cases.filter(reported_at__gte=now - timedelta(days=3)) if query.age == "3d" else cases.filter(reported_at__lt=now - timedelta(days=3))
+    return cases
+
+
+def inbox(user, query: InboxQuery | None = None, *, now=None) -> QuerySet:
+    """What the user must act on next (accept, dispatch, sign, handle, verify, close) in the query's
+    step (all steps by default) and filters; most urgent first (the step's due time), or newest first."""
+    query = query or InboxQuery()
+    now = now or timezone.now()
+    conditions = _step_conditions(user)
+    if query.step != ALL_STEPS:
+        conditions = {query.step: conditions[query.step]} if query.step in conditions else {}
+    if not conditions:
+        return Case.objects.none()
+    cases = _narrowed(user, query, now).filter(reduce(or_, conditions.values()))
+    cases = cases.select_related("matter", "region", "handling_region", "handling_department", "assignee")
+    if query.sort == "newest":
+        return cases.order_by("-reported_at", "-id")
+    return cases.order_by(F("step_due_at").asc(nulls_last=True), "reported_at", "id")
+
+
+def inbox_counts(user, query: InboxQuery | None = None, *, now=None) -> dict[str, int]:
+    """{step: how many cases that tab lists} for the steps the user acts on, with the query's filters
+    (its step aside), and the total under "all"; one query."""
+    query = query or InboxQuery()
+    now = now or timezone.now()
+    conditions = _step_conditions(user)
+    if not conditions:
+        return {ALL_STEPS: 0}
+    counts = _narrowed(user, query, now).order_by().aggregate(**{status: Count("pk", filter=q) for status, q in conditions.items()})
+    return {**counts, ALL_STEPS: sum(counts.values())}
+
+
+def inbox_choices(user, *, now=None) -> dict[str, list[tuple]]:
+    """The grids and matters among the user's inbox, to filter by: [(code, name)] and [(pk, name)]."""
+    cases = inbox(user, now=now).order_by()
+    grids = cases.values_list("region__code", "region__name").distinct().order_by("region__code")
+    matters = cases.values_list("matter_id", "matter__name").distinct().order_by("matter__name")
+    return {"grids": list(grids), "matters": list(matters)}
 
 
 def dispatch_departments(case: Case) -> QuerySet:
@@ -133,7 +284,7 @@ def filter_cases(cases: QuerySet, *, region=None, board: str = "", matter: int |
         cases = cases.filter(micro_grid=region) if region.level == "micro_grid" else cases.filter(region__path__startswith=region.path)
     if board:
         if board not in Board.values:
-            raise ValidationError({"board": f"unknown board {board!r}"})
+            raise ValidationError({"board": gettext("没有“%(board)s”这个板块") % {"board": board}})
         cases = cases.filter(board=board)
     for field, value in (("matter_id", matter), ("handling_department_id", department), ("handler_id", handler)):
         if value is not None:
@@ -144,7 +295,7 @@ def filter_cases(cases: QuerySet, *, region=None, board: str = "", matter: int |
         cases = cases.filter(reported_at__lt=timezone.make_aware(datetime.combine(until + timedelta(days=1), time.min)))
     if state:
         if state not in LIST_STATES:
-            raise ValidationError({"state": f"unknown state {state!r}; choose one of {', '.join(LIST_STATES)}"})
+            raise ValidationError({"state": gettext("没有“%(state)s”这种状态，可选：%(choices)s") % {"state": state, "choices": "、".join(LIST_STATES)}})
         conditions = _conditions(as_of)
         cases = cases.exclude(status__in=sorted(VOID_STATUSES))
         if state == "judged":

@@ -102,35 +102,35 @@ def check_attributes(matter: MatterType, given: dict) -> dict:
     known = {a["code"]: a for a in matter.attributes}
     unknown = sorted(set(given) - set(known))
     if unknown:
-        raise ValidationError({"attributes": f"unknown question(s) for {matter.code}: {', '.join(unknown)}"})
+        raise ValidationError({"attributes": gettext("事项%(matter)s没有这些问题：%(codes)s") % {"matter": matter.name, "codes": "、".join(unknown)}})
     clean = {}
     for code, definition in known.items():
         value = given.get(code)
         if value in (None, "", []):
             if definition.get("required"):
-                raise ValidationError({f"attribute[{code}]": f"{definition['description']} is required"})
+                raise ValidationError({f"attribute[{code}]": gettext("请填写%(question)s") % {"question": definition["description"]}})
             continue
         datatype = definition.get("datatype", "string")
         if not datatype.endswith("valuelist") and isinstance(value, (list, dict)):
-            raise ValidationError({f"attribute[{code}]": f"{definition['description']}: one value is expected"})
+            raise ValidationError({f"attribute[{code}]": gettext("%(question)s：只能填一个值") % {"question": definition["description"]}})
         if datatype == "number":
             try:
                 value = float(value)
             except (TypeError, ValueError):
-                raise ValidationError({f"attribute[{code}]": f"{definition['description']}: a number is expected"}) from None
+                raise ValidationError({f"attribute[{code}]": gettext("%(question)s：请填数字") % {"question": definition["description"]}}) from None
             if not math.isfinite(value):
-                raise ValidationError({f"attribute[{code}]": f"{definition['description']}: a finite number is expected"})
+                raise ValidationError({f"attribute[{code}]": gettext("%(question)s：请填有效的数字") % {"question": definition["description"]}})
         elif datatype == "datetime":
             try:
                 value = datetime.fromisoformat(str(value)).isoformat()
             except ValueError:
-                raise ValidationError({f"attribute[{code}]": f"{definition['description']}: an ISO 8601 date and time is expected"}) from None
+                raise ValidationError({f"attribute[{code}]": gettext("%(question)s：请填日期和时间，如 2026-03-01 09:30") % {"question": definition["description"]}}) from None
         elif datatype.endswith("valuelist"):
             allowed = {str(v["key"]) for v in definition["values"]}
             values = value if isinstance(value, list) else [value]
             bad = [str(v) for v in values if str(v) not in allowed]
             if bad or (datatype == "singlevaluelist" and len(values) != 1):
-                raise ValidationError({f"attribute[{code}]": f"{definition['description']}: choose from {', '.join(sorted(allowed))}"})
+                raise ValidationError({f"attribute[{code}]": gettext("%(question)s：请从%(choices)s中选择") % {"question": definition["description"], "choices": "、".join(sorted(allowed))}})
             value = [str(v) for v in values] if datatype == "multivaluelist" else str(values[0])
         else:
             value = str(value)[:500]
@@ -141,24 +141,24 @@ def check_attributes(matter: MatterType, given: dict) -> dict:
 def _locate(report: Report) -> tuple[Region, Region | None, str, float | None, float | None]:
     lon, lat = report.lon, report.lat
     if (lon is None) != (lat is None):
-        raise ValidationError({"lat" if lat is None else "lon": "give both longitude and latitude, or neither"})
+        raise ValidationError({"lat" if lat is None else "lon": gettext("经度和纬度须同时填写，或都不填")})
     if lon is not None:
         if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            raise ValidationError({"lon": f"({lon}, {lat}) is not a longitude/latitude pair"})
+            raise ValidationError({"lon": gettext("（%(lon)s，%(lat)s）不是有效的经纬度") % {"lon": lon, "lat": lat}})
         if report.crs != WGS84:
             from yiwang.regions.coords import to_wgs84
 
             lon, lat = to_wgs84(lon, lat, report.crs)
         found = lookup.locate(lon, lat)
         if not found.found:
-            raise ValidationError({"lat": f"the point ({lon:.6f}, {lat:.6f}) is outside every grid"})
+            raise ValidationError({"lat": gettext("点位（%(lon).6f，%(lat).6f）不在任何网格内") % {"lon": lon, "lat": lat}})
         rows = cached_regions(ids=[found.grid_id, *([found.micro_grid_id] if found.micro_grid_id else [])])
         grid, micro = rows[found.grid_id], rows.get(found.micro_grid_id)
         return grid, micro, f"点位 ({lon:.6f}, {lat:.6f}) 落在 {grid.name}({grid.code})", lon, lat
     if report.grid is None:
-        raise ValidationError({"lat": "a position (lat/lon) or a grid is required"})
+        raise ValidationError({"lat": gettext("请在地图上选择位置，或选择网格")})
     if report.grid.level not in (RegionLevel.GRID, RegionLevel.MICRO_GRID):
-        raise ValidationError({"grid": f"{report.grid} is not a grid"})
+        raise ValidationError({"grid": gettext("%(region)s不是网格") % {"region": report.grid.name}})
     grid, micro = (report.grid.parent, report.grid) if report.grid.level == RegionLevel.MICRO_GRID else (report.grid, None)
     return grid, micro, f"登记人选定网格 {grid.name}({grid.code})", None, None
 
@@ -189,13 +189,13 @@ def report_case(report: Report, *, acting_user=None, now: datetime | None = None
     """Validate, locate, route, start the clock and record a new case."""
     matter = report.matter
     if not matter.active:
-        raise ValidationError({"matter": f"{matter.code} is not in use"})
+        raise ValidationError({"matter": gettext("事项“%(matter)s”已停用") % {"matter": matter.name}})
     if report.urgency not in Urgency.values:
-        raise ValidationError({"urgency": f"unknown urgency {report.urgency!r}"})
+        raise ValidationError({"urgency": gettext("没有“%(urgency)s”这种紧急程度") % {"urgency": report.urgency}})
     attributes = check_attributes(matter, report.attributes)
     phone = (report.reporter_phone or "").strip()
     if phone and not PHONE_PATTERN.match(phone):
-        raise ValidationError({"reporter_phone": "a phone number has 5 to 20 digits (and may start with +)"})
+        raise ValidationError({"reporter_phone": gettext("电话号码应为5至20位数字（可以+开头）")})
     photos = _checked(report.photos, field="photos")
     _check_channel(report, acting_user)
     grid, micro, how_found, lon, lat = _locate(report)
@@ -238,12 +238,12 @@ def report_case(report: Report, *, acting_user=None, now: datetime | None = None
 def solve_on_spot(report: Report, *, acting_user, before: list, after: list, note: str, now: datetime | None = None) -> Intake:
     """A grid worker reports a tier-A case already solved, with before and after photos."""
     if not before or not after:
-        raise ValidationError({"photos": "a case solved on the spot needs photos from before and after"})
+        raise ValidationError({"photos": gettext("现场解决须上传处置前和处置后的照片")})
     before, after = check_photos(before, field="before"), check_photos(after, field="after")
     with transaction.atomic():
         intake = report_case(report, acting_user=acting_user, now=now)
         if intake.case.tier != "A":
-            raise ValidationError({"matter": f"{report.matter.name} is tier {intake.case.tier}: only tier-A matters may be closed on the spot"})
+            raise ValidationError({"matter": gettext("%(matter)s不是可现场解决的简易事项") % {"matter": report.matter.name}})
         perform(intake.case, "solve_on_spot", acting_user=acting_user, note=note, photos={PhotoKind.BEFORE: before, PhotoKind.AFTER: after}, now=now)
         intake.case.refresh_from_db()
     return intake
@@ -277,14 +277,14 @@ def perform(case: Case | int, action: str, *, acting_user=None, note: str = "", 
         transition = transition_for(locked.status, action)
         reporter_verified = bool(access_code) and secrets.compare_digest(hash_access_code(access_code), locked.access_code_hash)
         if not may_act_as_actor(acting_user, locked, transition, system=system, reporter_verified=reporter_verified):
-            raise PermissionDenied(f"{action}: you are not the {transition.actor} of case {locked.number}")
+            raise PermissionDenied(gettext("您不是事件%(number)s当前这一步的办理方，不能执行此操作") % {"number": locked.number})
         callback = bool(params.pop("callback", False))
         conflict = "" if system else duty_conflict(acting_user, locked, transition, callback=callback)
         if conflict:
             raise PermissionDenied(conflict)
         note = (note or "").strip()
         if transition.needs_note and not note:
-            raise ValidationError({"note": f"{action} needs a reason"})
+            raise ValidationError({"note": gettext("请写明理由")})
         recorded_callback = callback and action in ("rate", "rate_unsatisfied") and is_staff_user(acting_user)
         if recorded_callback and not note:
             # The rating is the resident's answer on the call, so it is written down as they gave it.
@@ -315,6 +315,8 @@ def perform(case: Case | int, action: str, *, acting_user=None, note: str = "", 
                        detail=ctx.detail, actor_role=actor_role, label=label)
         for kind, files in checked.items():
             _save_photos(locked, event, files, kind)
+        left_step = locked.status != before or (locked.level, locked.handling_region_id, locked.handling_department_id) != unit_before
+        notices.settle(locked, action=action, left_step=left_step, now=now)
         _queue_notifications(locked, event)
     if isinstance(case, Case):
         case.refresh_from_db()
@@ -345,12 +347,12 @@ def _nothing(ctx: Context) -> None:
 def _merge(ctx: Context) -> None:
     original = ctx.params.get("original")
     if original is None:
-        raise ValidationError({"original": "name the case this one duplicates"})
+        raise ValidationError({"original": gettext("请指明与之重复的事件")})
     original = Case.objects.get(pk=getattr(original, "pk", original))
     if original.pk == ctx.case.pk or original.status in (Status.MERGED, Status.REJECTED):
-        raise ValidationError({"original": f"case {original.number} cannot take duplicates"})
+        raise ValidationError({"original": gettext("事件%(number)s不能再并入其他事件") % {"number": original.number}})
     if original.matter_id != ctx.case.matter_id:
-        raise ValidationError({"original": f"case {original.number} is a different matter"})
+        raise ValidationError({"original": gettext("事件%(number)s的事项不同，不能并案") % {"number": original.number}})
     ctx.case.merged_into = original
     ctx.detail["merged_into"] = original.number
 
@@ -369,7 +371,7 @@ def _dispatch(ctx: Context) -> None:
         if department is None:
             raise ValidationError({"department": gettext("没有这个部门")})
         if not department.active:
-            raise ValidationError({"department": f"{department.name} is not active"})
+            raise ValidationError({"department": gettext("%(department)s已停用") % {"department": department.name}})
         if explicit and not selectors.dispatch_departments(case).filter(pk=department.pk).exists():
             raise ValidationError({"department": gettext("%(department)s 的服务区域不含事件所在的%(grid)s，不能派遣") % {
                 "department": department.name, "grid": case.region.name}})
@@ -379,7 +381,7 @@ def _dispatch(ctx: Context) -> None:
         region = region if isinstance(region, Region) else Region.objects.get(pk=region)
         level = LEVEL_OF_REGION.get(region.level)
         if level is None or not case.region.path.startswith(region.path) and not region.path.startswith(case.region.path):
-            raise ValidationError({"region": f"{region} cannot handle a case in {case.region}"})
+            raise ValidationError({"region": gettext("%(region)s不能办理%(case_region)s的事件") % {"region": region.name, "case_region": case.region.name}})
         if level == Level.GRID:
             admission = grid_admission(grid=case.region, matter_type=case.matter)
             if not admission.admitted:
@@ -440,9 +442,9 @@ def _rework(ctx: Context) -> None:
 def _solve_on_spot(ctx: Context) -> None:
     case = ctx.case
     if case.tier != "A":
-        raise ValidationError({"matter": "only tier-A cases may be closed on the spot"})
+        raise ValidationError({"matter": gettext("只有简易事项可以现场解决")})
     if not {PhotoKind.BEFORE, PhotoKind.AFTER} <= ctx.params["_photo_kinds"]:
-        raise ValidationError({"photos": "a case solved on the spot needs photos from before and after"})
+        raise ValidationError({"photos": gettext("现场解决须上传处置前和处置后的照片")})
     case.solved_on_spot = True
     case.handler = account(ctx.actor)
     case.accepted_at = case.dispatched_at = case.signed_at = case.handled_at = case.verified_at = ctx.now
@@ -497,7 +499,7 @@ def _request_extension(ctx: Context) -> None:
     except ValueError as exc:
         raise ValidationError({"amount": str(exc)}) from None
     if ctx.case.extensions.filter(status=RequestStatus.PENDING).exists():
-        raise ValidationError({"amount": "an extension request is already waiting for a decision"})
+        raise ValidationError({"amount": gettext("已有一项延期申请在等待审批")})
     ExtensionRequest.objects.create(case=ctx.case, requested_by=account(ctx.actor), requested_at=ctx.now, amount=amount, reason=ctx.note)
     clock.pause(ctx.case, now=ctx.now)
     ctx.detail["amount"] = amount
@@ -506,7 +508,7 @@ def _request_extension(ctx: Context) -> None:
 def _decide_extension(ctx: Context, *, approve: bool) -> None:
     request = ctx.case.extensions.select_for_update().filter(status=RequestStatus.PENDING).first()
     if request is None:
-        raise ValidationError({"extension": "no extension request is waiting"})
+        raise ValidationError({"extension": gettext("没有待审批的延期申请")})
     request.status = RequestStatus.APPROVED if approve else RequestStatus.REFUSED
     request.decided_by, request.decided_at, request.decision_note = account(ctx.actor), ctx.now, ctx.note[:200]
     request.save()
@@ -530,13 +532,13 @@ def _release(ctx: Context) -> None:
 
 
 def _summon_elsewhere(ctx: Context) -> None:
-    raise ValidationError({"action": "a summons names its parties: use do_summon (POST /api/cases/{number}/summons)"})
+    raise ValidationError({"action": gettext("吹哨须指明被召集的单位或人员，请使用吹哨报到")})
 
 
 def _mark_overdue(ctx: Context) -> None:
     case = ctx.case
     if case.step_due_at is None or case.paused_at is not None or case.step_due_at > ctx.now or case.step_overdue:
-        raise ValidationError({"step_due_at": "the case's running step is not overdue"})
+        raise ValidationError({"step_due_at": gettext("该事件当前环节尚未超时")})
     case.step_overdue = case.ever_overdue = True
     ctx.detail["step"] = case.step
     for worker in _grid_workers_answering(case):
@@ -608,7 +610,7 @@ def do_rate_case(case, *, rating, note="", acting_user=None, access_code=None, c
     answer in `note`. Staff never rate on their own account, nor does anyone who handled the case."""
     action = "rate_unsatisfied" if rating == Rating.UNSATISFIED else "rate"
     if rating not in Rating.values:
-        raise ValidationError({"rating": f"unknown rating {rating!r}"})
+        raise ValidationError({"rating": gettext("没有“%(rating)s”这种评价") % {"rating": rating}})
     return perform(case, action, acting_user=acting_user, access_code=access_code, note=note, rating=rating, callback=callback)
 
 
@@ -646,22 +648,22 @@ def do_summon(case, *, acting_user, reason: str, parts: list[dict], now: datetim
     """Summon departments or grid members to a case; each part: {department|member, task, checkin_hours}."""
     now = now or timezone.now()
     if not parts:
-        raise ValidationError({"parts": "summon at least one department or person"})
+        raise ValidationError({"parts": gettext("请至少召集一个部门或一名人员")})
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
         transition = transition_for(locked.status, "summon")
         if not may_act(acting_user, locked, transition):
-            raise PermissionDenied("only street or community staff over the case may blow the whistle")
+            raise PermissionDenied(gettext("只有事件所在街道或社区的工作人员可以吹哨"))
         if not reason.strip():
-            raise ValidationError({"reason": "say what the summons is for"})
+            raise ValidationError({"reason": gettext("请写明吹哨的事由")})
         summoner_region = acting_user.scope_region or locked.handling_region
         summons = Summons.objects.create(case=locked, region=summoner_region, summoned_by=acting_user, reason=reason, created_at=now)
         calendar = work_calendar.current()
         for i, part in enumerate(parts, start=1):
             if not part.get("task"):
-                raise ValidationError({f"parts[{i}].task": "each summoned party needs a task"})
+                raise ValidationError({f"parts[{i}].task": gettext("请为每个被召集方写明任务")})
             if not part.get("department") and not part.get("member"):
-                raise ValidationError({f"parts[{i}]": "name a department or a person"})
+                raise ValidationError({f"parts[{i}]": gettext("请选择部门或人员")})
             # The same parties the summons form offers: departments serving the case, people in the summoner's scope.
             department, member = part.get("department"), part.get("member")
             if department is not None and not selectors.dispatch_departments(locked).filter(pk=getattr(department, "pk", department)).exists():
@@ -671,7 +673,7 @@ def do_summon(case, *, acting_user, reason: str, parts: list[dict], now: datetim
                 raise ValidationError({f"parts[{i}].member": gettext("只能召集您管辖范围内的工作人员")})
             hours = float(part.get("checkin_hours") or 2)
             if not 0 < hours <= 720:
-                raise ValidationError({f"parts[{i}].checkin_hours": "between 0 and 720 working hours"})
+                raise ValidationError({f"parts[{i}].checkin_hours": gettext("报到时限应在0至720个工作小时之间")})
             SummonsPart.objects.create(summons=summons, department=part.get("department"), member=part.get("member"), task=part["task"],
                                        checkin_due_at=calendar.add_working_seconds(now, hours * 3600))
         event = _event(locked, "summon", locked.status, locked.status, actor=acting_user, note=reason, at=now, public=False,
@@ -693,9 +695,9 @@ def do_check_in(part: SummonsPart, *, acting_user, now: datetime | None = None) 
     with transaction.atomic():
         part = SummonsPart.objects.select_for_update().select_related("summons").get(pk=part.pk)
         if not _part_party(acting_user, part):
-            raise PermissionDenied("only the summoned party may check in")
+            raise PermissionDenied(gettext("只有被召集的单位或人员可以报到"))
         if part.checked_in_at is not None:
-            raise ValidationError({"checked_in_at": "already checked in"})
+            raise ValidationError({"checked_in_at": gettext("已经报到")})
         part.checked_in_at, part.checked_in_by = now, acting_user
         part.save()
     return part
@@ -708,13 +710,13 @@ def do_finish_part(part: SummonsPart, *, acting_user, result: str, rating_of_sum
         Summons.objects.select_for_update().filter(parts=part.pk).first()  # the last two parts finishing together
         part = SummonsPart.objects.select_for_update().select_related("summons").get(pk=part.pk)
         if not _part_party(acting_user, part):
-            raise PermissionDenied("only the summoned party may report its part done")
+            raise PermissionDenied(gettext("只有被召集的单位或人员可以报告完成"))
         if part.checked_in_at is None:
-            raise ValidationError({"checked_in_at": "check in before reporting the task done"})
+            raise ValidationError({"checked_in_at": gettext("请先报到，再报告完成")})
         if part.done_at is not None:
-            raise ValidationError({"done_at": "this part is already done"})
+            raise ValidationError({"done_at": gettext("这项任务已经完成")})
         if not result.strip():
-            raise ValidationError({"result": "say what was done"})
+            raise ValidationError({"result": gettext("请写明办理结果")})
         part.done_at, part.result, part.rating_of_summoner = now, result.strip(), rating_of_summoner
         part.save()
         _maybe_close_summons(part.summons, now=now)
@@ -727,9 +729,9 @@ def do_rate_participant(part: SummonsPart, *, acting_user, stars: int) -> Summon
         Summons.objects.select_for_update().filter(parts=part.pk).first()
         part = SummonsPart.objects.select_for_update().select_related("summons").get(pk=part.pk)
         if part.summons.summoned_by_id != getattr(acting_user, "pk", None) and not is_coordinator(acting_user, part.summons.case):
-            raise PermissionDenied("only the summoner rates the participants")
+            raise PermissionDenied(gettext("只有发起召集的一方可以评价参与方"))
         if part.done_at is None:
-            raise ValidationError({"done_at": "rate a participant after its part is done"})
+            raise ValidationError({"done_at": gettext("参与方完成任务后才能评价")})
         part.rating_of_participant = stars
         part.save()
         _maybe_close_summons(part.summons, now=timezone.now())
@@ -746,7 +748,7 @@ def _maybe_close_summons(summons: Summons, *, now: datetime) -> None:
 
 def _check_stars(value, field_name: str) -> None:
     if not isinstance(value, int) or not 1 <= value <= 5:
-        raise ValidationError({field_name: "give 1 to 5 stars"})
+        raise ValidationError({field_name: gettext("请给1至5星")})
 
 
 # Shared pieces -----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 from ninja import Router, Schema
 
 from yiwang.api.common import acting_user
@@ -86,7 +87,7 @@ def map_cases(request, limit: int = layers.MAP_CASE_LIMIT):
     """Open cases for the map, most urgent first, with their deadline light."""
     screen = _screen(request)
     if not 1 <= limit <= 2000:
-        raise ValidationError({"limit": "between 1 and 2000"})
+        raise ValidationError({"limit": gettext("应在1至2000之间")})
     return layers.map_cases(screen.user, screen.place, boards=screen.boards, matter=screen.matter_id, limit=limit)
 
 
@@ -149,7 +150,7 @@ class SummonIn(Schema):
 def _department(user, case: Case, pk: int, field: str):
     department = dispatch_departments(case).filter(pk=pk).first()
     if department is None:
-        raise ValidationError({field: f"department {pk} cannot be sent this case"})
+        raise ValidationError({field: gettext("不能把这个事件派给编号为%(id)s的部门") % {"id": pk}})
     return department
 
 

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from yiwang.cases.indicators import light_of
 from yiwang.core.scope import scope_path
@@ -35,7 +36,7 @@ def feed(user, place: Region | None, *, after: int | None = None, limit: int = 2
     if place is not None:
         events = events.filter(case__micro_grid=place) if place.level == Level.MICRO_GRID else events.filter(case__region__path__startswith=place.path)
     elif scope_path(user) != "":
-        raise PermissionDenied("the whole city is for users scoped to it")
+        raise PermissionDenied(gettext("只有数据范围为全市的用户可以查看全市"))
     more = False
     if after is None:
         rows = list(events.filter(at__gte=as_of - timedelta(days=FEED_FIRST_DAYS)).select_related("case__matter", "case__region")

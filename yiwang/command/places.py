@@ -9,6 +9,7 @@ from typing import NamedTuple
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import Http404
+from django.utils.translation import gettext
 
 from yiwang.core.scope import is_command_center_staff, scope_path
 from yiwang.core.sql import fetch
@@ -21,12 +22,12 @@ def screen_region(user, code: str | None = None) -> Region | None:
     region (None: the whole city, for a user scoped to everything). Raises PermissionDenied for users
     without a screen, Http404 for a code outside their scope."""
     if not is_command_center_staff(user):
-        raise PermissionDenied("the command screen is for district, street and community staff")
+        raise PermissionDenied(gettext("指挥中心大屏仅供区、街道、社区工作人员使用"))
     prefix = scope_path(user)
     if code:
         region = Region.objects.filter(code=code).first()
         if region is None or not region.path.startswith(prefix):
-            raise Http404(f"no region {code} in your scope")
+            raise Http404(gettext("区域%(code)s不存在或不在您的数据范围内") % {"code": code})
         return region
     if prefix == "":
         return None

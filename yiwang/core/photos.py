@@ -125,7 +125,7 @@ def parse_rectangles(text: str, *, width: int, height: int, field: str = "rectan
         try:
             x, y, w, h = (int(part) for part in line.split(","))
         except ValueError:
-            raise ValidationError({field: _("第%(n)s行“%(line)s”应为 x,y,宽,高 四个整数") % {"n": number, "line": line}}) from None
+            raise ValidationError({field: _("第%(n)s行“%(line)s”应为 x，y，宽，高 四个整数") % {"n": number, "line": line}}) from None
         if x < 0 or y < 0 or w <= 0 or h <= 0 or x + w > width or y + h > height:
             raise ValidationError({field: _("第%(n)s行的矩形超出图片范围（%(w)s×%(h)s）") % {"n": number, "w": width, "h": height}})
         rectangles.append([x, y, w, h])

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -118,7 +119,7 @@ def require(user: User | Any, action: Action | str, region_path: str) -> None:
     """Raise PermissionDenied unless `user` may take `action` on something at `region_path`."""
     prefix = scope_path(user)
     if not role_allows(user, action) or prefix is None or not region_path.startswith(prefix):
-        raise PermissionDenied(f"{action}: outside your scope")
+        raise PermissionDenied(gettext("这项操作超出了您的权限或数据范围"))
 
 
 class ScopedQuerySet(models.QuerySet):
@@ -156,7 +157,7 @@ def get_in_scope(user: User | Any, model: type[models.Model], action: Action | s
 
     obj = model._default_manager.restrict(user, action).filter(**lookup).first()
     if obj is None:
-        raise Http404(f"{model._meta.verbose_name} not found")
+        raise Http404(gettext("%(thing)s不存在或不在您的数据范围内") % {"thing": model._meta.verbose_name})
     return obj
 
 

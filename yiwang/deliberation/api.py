@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -366,7 +367,7 @@ def record_progress(request, topic_id: int, payload: ProgressIn):
     topic = get_scoped(request, Topic, pk=topic_id)
     project = Project.objects.filter(topic=topic).first()
     if project is None:
-        raise Http404("该议题没有立项")
+        raise Http404(gettext("该议题没有立项"))
     services.record_progress(project, acting_user=acting_user(request), progress=payload.progress, note=payload.note,
                              milestones_done=payload.milestones_done)
     return _topic_out(topic)
@@ -389,7 +390,7 @@ def evaluate(request, topic_id: int, payload: EvaluateIn):
     if services.is_resident(user):
         topic = get_object_or_404(Topic.objects.select_related("region"), pk=topic_id)
         if user.person is not None and not selectors.visible_to_resident(user.person, topic):
-            raise Http404("no such topic")
+            raise Http404(gettext("没有这个议题"))
         person = None
     else:
         topic = get_scoped(request, Topic, pk=topic_id)

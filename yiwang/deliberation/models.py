@@ -244,7 +244,7 @@ class Project(models.Model):
     owner_unit = models.CharField(_("责任单位"), max_length=100)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                               verbose_name=_("负责人"))
-    progress = models.PositiveSmallIntegerField(_("进度(%)"), default=0, validators=[MaxValueValidator(100)])
+    progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0, validators=[MaxValueValidator(100)])
     due_on = models.DateField(_("计划完成"), null=True, blank=True)
     created_at = models.DateTimeField(_("立项时间"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
@@ -284,7 +284,7 @@ class ProgressUpdate(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="updates", verbose_name=_("项目"))
     at = models.DateTimeField(_("时间"))
-    progress = models.PositiveSmallIntegerField(_("进度(%)"))
+    progress = models.PositiveSmallIntegerField(_("进度（%）"))
     note = models.TextField(_("进展"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                     verbose_name=_("记录人"))

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from yiwang.core import audit
 from yiwang.core.scope import Action, Role, require, role_allows, scope_path
@@ -54,13 +55,13 @@ def grid_of(region: Region | None) -> Region | None:
 
 def _require_login(user) -> None:
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        raise PermissionDenied("请先登录")
+        raise PermissionDenied(gettext("请先登录"))
 
 
 def _require_staff(user, region_path: str) -> None:
     _require_login(user)
     if is_resident(user):
-        raise PermissionDenied("居民不能执行该操作")
+        raise PermissionDenied(gettext("居民不能执行该操作"))
     require(user, Action.CHANGE, region_path)
 
 
@@ -103,7 +104,7 @@ def raise_topic(*, acting_user, title: str, description: str, person=None, locat
         if own is None:
             raise ValidationError({"person": NO_PERSON})
         if person is not None and person.pk != own.pk:
-            raise PermissionDenied("居民只能以本人名义提事")
+            raise PermissionDenied(gettext("居民只能以本人名义提事"))
         person = own
     elif person is None:
         errors["person"] = "请选择提事居民"
@@ -523,7 +524,7 @@ def evaluate(topic: Topic, *, acting_user, score, comment: str = "", person=None
         if own is None:
             raise ValidationError({"person": NO_PERSON})
         if person is not None and person.pk != own.pk:
-            raise PermissionDenied("居民只能以本人名义评议")
+            raise PermissionDenied(gettext("居民只能以本人名义评议"))
         person = own
     else:
         _require_staff(acting_user, topic.region.path)

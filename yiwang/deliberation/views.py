@@ -19,6 +19,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext
 
 from yiwang.core.pages import run_action, staff_required
 from yiwang.core.params import date_param, int_param
@@ -95,10 +96,10 @@ def public(request):
 def _public_topic(request, pk: int) -> tuple[Topic, object]:
     person, _why = _resident_person(request)
     if person is None:
-        raise Http404("no such topic")
+        raise Http404(gettext("没有这个议题"))
     topic = Topic.objects.select_related("region", "person").filter(pk=pk).first()
     if topic is None or not selectors.visible_to_resident(person, topic):
-        raise Http404("no such topic")
+        raise Http404(gettext("没有这个议题"))
     return topic, person
 
 
@@ -238,7 +239,7 @@ def topic_action(request, pk: int, action: str):
         elif action == "progress":
             project = Project.objects.filter(topic=topic).first()
             if project is None:
-                raise Http404("no project")
+                raise Http404(gettext("该议题没有立项"))
             services.record_progress(project, acting_user=user, progress=int_param(post.get("progress")), note=post.get("note", ""),
                                      milestones_done=[int_param(v) for v in post.getlist("milestones_done") if int_param(v)])
         elif action == "complete":
@@ -246,7 +247,7 @@ def topic_action(request, pk: int, action: str):
         elif action == "close_evaluation":
             services.close_evaluation(topic, acting_user=user)
         else:
-            raise Http404("unknown action")
+            raise Http404(gettext("没有这项操作"))
     except ValidationError as exc:
         messages.error(request, describe(exc, _label))
     except IllegalTransition as exc:
@@ -321,13 +322,13 @@ def meeting_action(request, pk: int, action: str):
         elif action == "decide":
             item = AgendaItem.objects.filter(meeting=meeting, pk=int_param(post.get("item"))).select_related("meeting", "topic").first()
             if item is None:
-                raise Http404("no such agenda item")
+                raise Http404(gettext("没有这个议程"))
             services.decide(item, acting_user=user, decision=post.get("decision", ""), text=post.get("decision_text", ""))
         elif action == "agenda":
             topic = Topic.objects.restrict(user, Action.CHANGE).filter(pk=int_param(post.get("topic"))).first()
             services.add_to_agenda(meeting, acting_user=user, topic=topic)
         else:
-            raise Http404("unknown action")
+            raise Http404(gettext("没有这项操作"))
     except ValidationError as exc:
         messages.error(request, describe(exc, _label))
     except IllegalTransition as exc:

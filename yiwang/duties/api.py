@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import Http404
+from django.utils.translation import gettext
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
@@ -128,7 +129,7 @@ def _lists(request):
 def _list(request, list_id: int) -> DutyList:
     found = _lists(request).filter(pk=list_id).first()
     if found is None:
-        raise Http404("duty list not found")
+        raise Http404(gettext("清单不存在或不在您的数据范围内"))
     return found
 
 
@@ -136,7 +137,7 @@ def _version(request, version_id: int) -> DutyListVersion:
     found = (DutyListVersion.objects.filter(pk=version_id, duty_list__in=selectors.visible_lists(acting_user(request)))
              .select_related("duty_list", "based_on", "proposed_by", "decided_by").first())
     if found is None:
-        raise Http404("version not found")
+        raise Http404(gettext("没有这个版本"))
     return found
 
 
@@ -164,7 +165,7 @@ def list_items(request, list_id: int, version: int | None = IdQuery(), q: str = 
     if version is not None:
         chosen = duty_list.versions.filter(number=version).first()
         if chosen is None:
-            raise Http404("no such version")
+            raise Http404(gettext("没有这个版本"))
     return selectors.revisions(chosen, q=q.strip(), category=category)
 
 
@@ -182,13 +183,13 @@ def list_diff(request, list_id: int, from_version: int | None = IdQuery(), to_ve
     versions = {v.number: v for v in duty_list.versions.all()}
     target = versions.get(to_version) if to_version is not None else duty_list.current_version
     if target is None:
-        raise Http404("no such version")
+        raise Http404(gettext("没有这个版本"))
     if from_version is None:
         base = target.based_on
     else:
         base = versions.get(from_version)
         if base is None:
-            raise Http404("no such version")
+            raise Http404(gettext("没有这个版本"))
     return selectors.diff(base, target).as_dict()
 
 

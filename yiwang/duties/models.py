@@ -122,7 +122,7 @@ class DutyItem(ABRoles):
 
     duty_list = models.ForeignKey(DutyList, on_delete=models.CASCADE, related_name="items", verbose_name=_("清单"))
     key = models.CharField(_("编号"), max_length=32)
-    title = models.CharField(_("名称(现行版本)"), max_length=200, blank=True)
+    title = models.CharField(_("名称（现行版本）"), max_length=200, blank=True)
     in_force = models.BooleanField(_("在现行版本中"), default=False)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from yiwang.core import audit
 from yiwang.core.audit import account
@@ -103,14 +104,14 @@ def may_decide(user, version: DutyListVersion) -> bool:
 
 def _require_propose(user, duty_list: DutyList) -> None:
     if not can_propose(user, duty_list):
-        raise PermissionDenied(f"您无权调整{duty_list.region.name}的清单（需要该区域的修改权限）")
+        raise PermissionDenied(gettext("您无权调整%(region)s的清单（需要该区域的修改权限）") % {"region": duty_list.region.name})
 
 
 def _require_decide(user, duty_list: DutyList, version: DutyListVersion) -> None:
     if not can_decide(user, duty_list):
-        raise PermissionDenied(f"{duty_list.region.name}的清单须由上级审批（区审批街道清单，街道审批社区清单）")
+        raise PermissionDenied(gettext("%(region)s的清单须由上级审批（区审批街道清单，街道审批社区清单）") % {"region": duty_list.region.name})
     if version.proposed_by_id and version.proposed_by_id == user.pk:
-        raise PermissionDenied("不能审批自己提出的调整")
+        raise PermissionDenied(gettext("不能审批自己提出的调整"))
 
 
 # Reading what people hand in ---------------------------------------------------------------------

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext
 
 from yiwang.core.scope import Action, role_allows
 from yiwang.core.importing import ImportFailed, RowError
@@ -30,7 +31,7 @@ MAX_ROWS = 60
 def _list_for(user, list_id: int) -> DutyList:
     duty_list = selectors.visible_lists(user).select_related("region", "current_version").filter(pk=list_id).first()
     if duty_list is None:
-        raise Http404("清单不存在或不在您的范围内")
+        raise Http404(gettext("清单不存在或不在您的数据范围内"))
     return duty_list
 
 
@@ -38,7 +39,7 @@ def _version_for(user, version_id: int) -> DutyListVersion:
     version = (DutyListVersion.objects.filter(duty_list__in=selectors.visible_lists(user), pk=version_id)
                .select_related("duty_list__region", "duty_list__current_version", "based_on", "proposed_by", "decided_by").first())
     if version is None:
-        raise Http404("版本不存在或不在您的范围内")
+        raise Http404(gettext("版本不存在或不在您的数据范围内"))
     return version
 
 
@@ -82,7 +83,7 @@ def list_detail(request, list_id: int):
     if number:
         version = duty_list.versions.filter(number=number).first() if number.isdigit() else None
         if version is None:
-            raise Http404("没有这个版本")
+            raise Http404(gettext("没有这个版本"))
     q = request.GET.get("q", "").strip()
     category = request.GET.get("category", "")
     rows = list(selectors.revisions(version, q=q, category=category))
@@ -225,7 +226,7 @@ def _changes_from(rows: list[dict]) -> list[dict]:
 def propose(request, list_id: int):
     duty_list = _list_for(request.user, list_id)
     if not services.can_propose(request.user, duty_list):
-        raise PermissionDenied("您无权调整此清单")
+        raise PermissionDenied(gettext("您无权调整此清单"))
     errors: list[str] = []
     reason = ""
     if request.method == "POST":
@@ -254,7 +255,7 @@ def import_page(request, list_id: int):
     """Upload the whole list as a spreadsheet; the differences become a proposal."""
     duty_list = _list_for(request.user, list_id)
     if not services.can_propose(request.user, duty_list):
-        raise PermissionDenied("您无权调整此清单")
+        raise PermissionDenied(gettext("您无权调整此清单"))
     context = {"duty_list": duty_list, "columns": importing.COLUMNS}
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -289,7 +290,7 @@ def create_page(request):
     the level above for approval like any change."""
     regions = _creatable_regions(request.user)
     if not regions.exists():
-        raise PermissionDenied("您无权设立清单")
+        raise PermissionDenied(gettext("您无权设立清单"))
     context = {"regions": regions, "kinds": ListKind.choices, "columns": importing.COLUMNS, "posted": request.POST}
     if request.method == "POST":
         upload = request.FILES.get("file")

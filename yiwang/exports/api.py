@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.http import FileResponse, Http404
 from django.urls import reverse
+from django.utils.translation import gettext
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -87,11 +88,11 @@ def export_file(request, job_id: int):
     user = acting_user(request)
     job = selectors.job_of(user, job_id)
     if not job.is_done:
-        raise Http404("export not ready")
+        raise Http404(gettext("导出文件尚未生成完毕"))
     try:
         handle = job.file.open("rb")
     except FileNotFoundError:
-        raise Http404("export file gone") from None
+        raise Http404(gettext("导出文件已被清理，请重新导出")) from None
     services.record_download(job, acting_user=user, channel="api", remote_addr=client_address(request))
     response = FileResponse(handle, content_type=job.content_type or "application/octet-stream", as_attachment=True, filename=job.filename)
     response["Cache-Control"] = "private, no-store"

@@ -49,7 +49,7 @@ class ExportJob(models.Model):
     role = models.CharField(_("角色"), max_length=32, blank=True)
     scope_path = models.CharField(_("管辖范围"), max_length=255, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=ExportStatus.choices, default=ExportStatus.QUEUED, db_index=True)
-    progress = models.PositiveSmallIntegerField(_("进度(%)"), default=0)
+    progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
     rows_written = models.PositiveIntegerField(_("已写行数"), default=0)
     total_rows = models.PositiveIntegerField(_("总行数"), null=True, blank=True)
     file = models.FileField(_("文件"), upload_to="exports/%Y/%m/", blank=True, max_length=255)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext
 
 from yiwang.core.params import MAX_INT
 
@@ -20,5 +21,5 @@ def job_of(user, pk: int) -> ExportJob:
     """The user's own job, else 404: another user's export is not even confirmed to exist."""
     job = jobs_of(user).filter(pk=pk).first() if 0 < pk <= MAX_INT else None
     if job is None:
-        raise Http404("no such export")
+        raise Http404(gettext("没有这个导出文件"))
     return job

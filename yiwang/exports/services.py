@@ -66,7 +66,7 @@ def request_export(*, kind: str, params: dict, acting_user) -> ExportJob:
 
     spec = KINDS.get(kind)
     if spec is None:
-        raise Http404("no such export")
+        raise Http404(_("没有这个导出文件"))
     prefix = scope_path(acting_user)
     if prefix is None:
         raise PermissionDenied
@@ -98,7 +98,7 @@ def retry_export(job: ExportJob, *, acting_user) -> ExportJob:
     from .tasks import run_export_job
 
     if job.created_by_id != acting_user.pk:
-        raise Http404("no such export")
+        raise Http404(_("没有这个导出文件"))
     with transaction.atomic():
         job = ExportJob.objects.select_for_update().get(pk=job.pk)
         retry = EXPORT_MACHINE.move(job, "retry", otherwise=ValidationError(_("只有失败或已过期的导出可以重试。")))

@@ -14,6 +14,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext
 
 from yiwang.accounts.addresses import client_address
 
@@ -67,11 +68,11 @@ def status(request, pk: int):
 def download(request, pk: int):
     job = selectors.job_of(request.user, pk)
     if not job.is_done:
-        raise Http404("export not ready")
+        raise Http404(gettext("导出文件尚未生成完毕"))
     try:
         handle = job.file.open("rb")
     except FileNotFoundError:
-        raise Http404("export file gone") from None
+        raise Http404(gettext("导出文件已被清理，请重新导出")) from None
     services.record_download(job, acting_user=request.user, remote_addr=client_address(request))
     response = FileResponse(handle, content_type=job.content_type or "application/octet-stream", as_attachment=True, filename=job.filename)
     response["Cache-Control"] = "private, no-store"

@@ -39,7 +39,7 @@ class ForceMember(SealedPhoneMixin, models.Model):
     role = models.CharField(_("身份"), max_length=32, choices=ForceRole.choices)
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("管理单位"))
     unit = models.CharField(_("所在单位"), max_length=100, blank=True)
-    phone_sealed = models.CharField(_("电话(密文)"), max_length=120, blank=True, editable=False)
+    phone_sealed = models.CharField(_("电话（密文）"), max_length=120, blank=True, editable=False)
     phone_digest = models.CharField(max_length=40, blank=True, editable=False)
     person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("关联人员"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="force_members", verbose_name=_("登录账号"))

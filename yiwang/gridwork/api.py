@@ -8,6 +8,7 @@ from datetime import date, datetime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -326,7 +327,7 @@ def set_plan(request, payload: PlanIn):
     in force there for that group)."""
     user = acting_user(request)
     if not user.is_superuser and user.role not in services.PLAN_SETTING_ROLES:
-        raise PermissionDenied("只有社区、街道和区级工作人员可以设置关爱计划")
+        raise PermissionDenied(gettext("只有社区、街道和区级工作人员可以设置关爱计划"))
     region = Region.objects.restrict(user, Action.CHANGE).filter(code=payload.region).first()
     if region is None:
         raise ValidationError({"region": f"没有区域 {payload.region!r},或不在您的数据范围内"})
@@ -346,7 +347,7 @@ def _care_scope(request, region: str | None) -> str:
     user = acting_user(request)
     prefix = scope_path(user)
     if prefix is None or (not user.is_superuser and user.role == Role.RESIDENT):
-        raise PermissionDenied("view: outside your scope")
+        raise PermissionDenied(gettext("这项操作超出了您的权限或数据范围"))
     if not region:
         return prefix
     path = Region.objects.restrict(user).filter(code=region).values_list("path", flat=True).first()

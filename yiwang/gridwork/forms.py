@@ -38,7 +38,7 @@ class RegionChoiceField(forms.ModelChoiceField):
 
 class MatterChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.name}({obj.code})"
+        return str(obj)  # the name, then the code: 邻里纠纷（S0001）
 
 
 def matters_for_findings():
@@ -76,7 +76,7 @@ class RecordForm(forms.Form):
 
 class PatrolForm(RecordForm):
     ended_at = forms.DateTimeField(label=_("结束时间"), widget=LocalDateTimeInput(), required=False)
-    route = forms.CharField(label=_("巡查路线"), max_length=200, required=False, help_text=_("如:滨湖路—安康路—2号楼后巷"))
+    route = forms.CharField(label=_("巡查路线"), max_length=200, required=False, help_text=_("如：滨湖路—安康路—2号楼后巷"))
     field_order = ["region", "at", "ended_at", "route", "summary", "building", "place"]
 
     def __init__(self, *args, **kwargs):
@@ -86,8 +86,8 @@ class PatrolForm(RecordForm):
 
 class VisitForm(RecordForm):
     persons = forms.TypedMultipleChoiceField(label=_("关爱对象"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple,
-                                             help_text=_("走访到的重点人群对象,计入关爱走访"))
-    household_number = forms.CharField(label=_("户编号"), max_length=40, required=False, help_text=_("走访的住户(可选)"))
+                                             help_text=_("走访到的重点人群对象，计入关爱走访"))
+    household_number = forms.CharField(label=_("户编号"), max_length=40, required=False, help_text=_("走访的住户（可选）"))
     field_order = ["region", "at", "persons", "household_number", "summary", "building", "place"]
 
     def __init__(self, *args, user, care_rows=(), **kwargs):
@@ -115,9 +115,9 @@ class VisitForm(RecordForm):
 
 class FindingForm(forms.Form):
     description = forms.CharField(label=_("发现的问题"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    open_case = forms.BooleanField(label=_("立案(转入事件办理)"), required=False)
+    open_case = forms.BooleanField(label=_("立案（转入事件办理）"), required=False)
     matter = MatterChoiceField(label=_("事项类型"), queryset=MatterType.objects.none(), required=False, empty_label=EMPTY_LABEL,
-                               help_text=_("需填写采集项的事项(如电动车违规充电)请在事件上报页登记"))
+                               help_text=_("需填写采集项的事项（如电动车违规充电）请在事件上报页登记"))
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=[("normal", "一般"), ("urgent", "紧急"), ("critical", "特急")], initial="normal",
                                 required=False)
 
@@ -146,7 +146,7 @@ class PlanForm(forms.Form):
     group = forms.ChoiceField(label=_("重点人群"), choices=KeyGroup.choices)
     frequency_days = forms.TypedChoiceField(label=_("走访频次"), choices=Frequency.choices, coerce=int, initial=Frequency.WEEKLY)
     starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    note = forms.CharField(label=_("关爱内容"), max_length=200, required=False, help_text=_("如:上门看望,了解身体和生活状况,检查用气用电安全"))
+    note = forms.CharField(label=_("关爱内容"), max_length=200, required=False, help_text=_("如：上门看望，了解身体和生活状况，检查用气用电安全"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

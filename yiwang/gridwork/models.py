@@ -100,7 +100,7 @@ class FieldRecord(models.Model):
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("网格/微网格"))
     # The account that did the work; demo rows of grids without an account keep only the name.
     worker = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                               verbose_name=_("网格员(账号)"))
+                               verbose_name=_("网格员（账号）"))
     worker_name = models.CharField(_("网格员"), max_length=50)
     at = models.DateTimeField(_("时间"))
     summary = models.TextField(_("情况记录"))

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from yiwang.core import audit
 from yiwang.core.scope import Action, Role, require, role_allows, scope_path
@@ -132,7 +133,7 @@ def _check_position(lon, lat) -> dict[str, str]:
 def _resolve(*, acting_user, region: Region | None, worker, objects: dict[str, object]) -> tuple[Region, object, dict[str, str]]:
     """The record's region (given, or where the first named object is), checked; and the worker."""
     if acting_user is None or not getattr(acting_user, "is_authenticated", False):
-        raise PermissionDenied("请先登录")
+        raise PermissionDenied(gettext("请先登录"))
     if region is None:
         named = next((obj for obj in objects.values() if obj is not None), None)
         if named is None:
@@ -250,9 +251,9 @@ def record_visit(*, acting_user, at: datetime, summary: str, region: Region | No
 
 def _may_set_plans(user, region: Region) -> None:
     if user is None or not getattr(user, "is_authenticated", False):
-        raise PermissionDenied("请先登录")
+        raise PermissionDenied(gettext("请先登录"))
     if not user.is_superuser and user.role not in PLAN_SETTING_ROLES:
-        raise PermissionDenied("只有社区、街道和区级工作人员可以设置关爱计划")
+        raise PermissionDenied(gettext("只有社区、街道和区级工作人员可以设置关爱计划"))
     require(user, Action.CHANGE, region.path)
 
 

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext, gettext_lazy
 
 from yiwang.accounts.addresses import client_address
 from yiwang.core.pages import run_action, staff_required
@@ -27,7 +28,7 @@ CARE_CHOICES = 100
 
 
 # Residents have their own pages; everything here is staff work.
-RESIDENTS_REFUSED = "居民账号不能使用网格日常页面"
+RESIDENTS_REFUSED = gettext_lazy("居民账号不能使用网格日常页面")
 
 
 def _may_record(user) -> bool:
@@ -104,7 +105,7 @@ def _opened_text(record, label: str) -> str:
 def new_patrol(request):
     user = request.user
     if not _may_record(user):
-        raise PermissionDenied("您不能记录巡查")
+        raise PermissionDenied(gettext("您不能记录巡查"))
     form = PatrolForm(request.POST or None, user=user)
     formset = FindingFormSet(request.POST or None, prefix="findings")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -127,7 +128,7 @@ def new_patrol(request):
 def new_visit(request):
     user = request.user
     if not _may_record(user):
-        raise PermissionDenied("您不能记录入户走访")
+        raise PermissionDenied(gettext("您不能记录入户走访"))
     rows = selectors.care_rows(region_path=scope_path(user) or "/nowhere/", viewer=user)
     wanted = request.GET.get("person") or ""
     offered = [r for r in rows if r.status != selectors.COVERED or str(r.person_id) == wanted]
@@ -184,7 +185,7 @@ def plans(request):
     form = PlanForm(request.POST or None, user=user) if may_set else None
     if request.method == "POST":
         if not may_set:
-            raise PermissionDenied("只有社区、街道和区级工作人员可以设置关爱计划")
+            raise PermissionDenied(gettext("只有社区、街道和区级工作人员可以设置关爱计划"))
         if form.is_valid():
             data = form.cleaned_data
             try:

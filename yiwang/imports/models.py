@@ -36,7 +36,7 @@ class ImportJob(models.Model):
     # The mapping and the first rows as they would be imported, read once when the file came.
     preview = models.JSONField(_("预览"), default=dict, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=ImportStatus.choices, default=ImportStatus.PREVIEW, db_index=True)
-    progress = models.PositiveSmallIntegerField(_("进度(%)"), default=0)
+    progress = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
     rows = models.PositiveIntegerField(_("数据行数"), null=True, blank=True)
     created = models.PositiveIntegerField(_("导入条数"), null=True, blank=True)
     result = models.JSONField(_("结果"), default=dict, blank=True)

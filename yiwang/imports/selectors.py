@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext
 
 from .models import ImportJob
 
@@ -14,5 +15,5 @@ def jobs_of(user):
 def job_of(user, pk: int) -> ImportJob:
     job = jobs_of(user).filter(pk=pk).first()
     if job is None:
-        raise Http404("no such import")
+        raise Http404(gettext("没有这个导入任务"))
     return job

@@ -65,7 +65,7 @@ class RegionChoiceField(ChoiceField):
 
 class MatterChoiceField(ChoiceField):
     def label_from_instance(self, obj):
-        return f"{obj.name}({obj.code})"
+        return str(obj)  # the name, then the code: 邻里纠纷（S0001）
 
 
 def units_near(user, model):
@@ -90,7 +90,7 @@ class LinkForm(forms.Form):
     kind = forms.ChoiceField(label=_("联点类型"), choices=LinkKind.choices)
     region = RegionChoiceField(label=_("联点社区/网格"), queryset=Region.objects.none())
     leader = UserChoiceField(label=_("联点领导账号"), queryset=get_user_model().objects.none(), required=False,
-                             help_text=_("领导没有账号时可不选,填写姓名即可"))
+                             help_text=_("领导没有账号时可不选，填写姓名即可"))
     leader_name = forms.CharField(label=_("联点人姓名"), max_length=50, required=False)
     leader_title = forms.CharField(label=_("职务"), max_length=100, required=False)
     department = ChoiceField(label=_("部门/共建单位"), queryset=Department.objects.none(), required=False)
@@ -98,10 +98,10 @@ class LinkForm(forms.Form):
     contacts_required = forms.IntegerField(label=_("每期至少联系次数"), min_value=1, max_value=100, initial=1)
     period = forms.ChoiceField(label=_("周期"), choices=Period.choices, initial=Period.MONTH)
     counted_mode = forms.ChoiceField(label=_("计入频次的方式"), choices=[("", "任何方式"), *VisitMode.choices], required=False)
-    cadence_note = forms.CharField(label=_("联系要求"), max_length=200, required=False, help_text=_("如:每月至少一次面对面;每周一天驻格"))
+    cadence_note = forms.CharField(label=_("联系要求"), max_length=200, required=False, help_text=_("如：每月至少一次面对面；每周一天驻格"))
     starts_on = forms.DateField(label=_("开始日期"), widget=DateInput())
-    primary = UserChoiceField(label=_("A角(主责)"), queryset=get_user_model().objects.none(), required=False)
-    backup = UserChoiceField(label=_("B角(替补)"), queryset=get_user_model().objects.none(), required=False)
+    primary = UserChoiceField(label=_("A角（主责）"), queryset=get_user_model().objects.none(), required=False)
+    backup = UserChoiceField(label=_("B角（替补）"), queryset=get_user_model().objects.none(), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -120,7 +120,7 @@ class VisitForm(forms.Form):
     at = forms.DateTimeField(label=_("走访时间"), widget=LocalDateTimeInput())
     mode = forms.ChoiceField(label=_("方式"), choices=VisitMode.choices, widget=forms.RadioSelect, initial=VisitMode.FACE_TO_FACE)
     i_went = forms.BooleanField(label=_("我本人参加"), required=False, initial=True)
-    visitor_names = forms.CharField(label=_("走访人"), max_length=200, required=False, help_text=_("同行人员姓名,多人用顿号隔开"))
+    visitor_names = forms.CharField(label=_("走访人"), max_length=200, required=False, help_text=_("同行人员姓名，多人用顿号隔开"))
     summary = forms.CharField(label=_("走访情况"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs):
@@ -138,9 +138,9 @@ def matters_for_visits():
 
 class ProblemForm(forms.Form):
     description = forms.CharField(label=_("问题"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    open_case = forms.BooleanField(label=_("立案(转入事件办理)"), required=False)
+    open_case = forms.BooleanField(label=_("立案（转入事件办理）"), required=False)
     matter = MatterChoiceField(label=_("事项类型"), queryset=MatterType.objects.none(), required=False,
-                               help_text=_("需填写采集项的事项(如电动车违规充电)请在事件上报页登记"))
+                               help_text=_("需填写采集项的事项（如电动车违规充电）请在事件上报页登记"))
     grid = RegionChoiceField(label=_("问题所在网格"), queryset=Region.objects.none(), required=False)
 
     def __init__(self, *args, grids=None, **kwargs):

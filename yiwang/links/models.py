@@ -63,7 +63,7 @@ class Link(ABRoles):
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="links", verbose_name=_("联点区域"))
     # A leader may have no account: the name and title are then the record.
     leader = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="leader_links", verbose_name=_("联点领导(账号)"))
+                               related_name="leader_links", verbose_name=_("联点领导（账号）"))
     leader_name = models.CharField(_("联点人姓名"), max_length=50, blank=True)
     leader_title = models.CharField(_("职务"), max_length=100, blank=True)
     department = models.ForeignKey("matters.Department", null=True, blank=True, on_delete=models.PROTECT,
@@ -74,7 +74,7 @@ class Link(ABRoles):
     period = models.CharField(_("周期"), max_length=10, choices=Period.choices, default=Period.MONTH)
     # Empty: any mode counts. Set, only visits of that mode count ("每月至少一次面对面").
     counted_mode = models.CharField(_("计入频次的方式"), max_length=16, choices=VisitMode.choices, blank=True)
-    cadence_note = models.CharField(_("联系要求"), max_length=200, blank=True, help_text=_("如:每月至少一次面对面;每周一天驻格"))
+    cadence_note = models.CharField(_("联系要求"), max_length=200, blank=True, help_text=_("如：每月至少一次面对面；每周一天驻格"))
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("结束日期"), null=True, blank=True)
     active = models.BooleanField(_("在联"), default=True)
@@ -187,7 +187,7 @@ class LinkVisit(models.Model):
     at = models.DateTimeField(_("走访时间"))
     mode = models.CharField(_("方式"), max_length=16, choices=VisitMode.choices)
     visitor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="+", verbose_name=_("走访人(账号)"))
+                                related_name="+", verbose_name=_("走访人（账号）"))
     visitor_names = models.CharField(_("走访人"), max_length=200, blank=True)
     summary = models.TextField(_("走访情况"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from yiwang.core import audit
 from yiwang.core.scope import Action, Role, require, role_allows, scope_path
@@ -50,11 +51,11 @@ SETTING_ROLES_BY_KIND = {
 
 def _may_set_links(user, region: Region, kind: str) -> None:
     if user is None or not getattr(user, "is_authenticated", False):
-        raise PermissionDenied("请先登录")
+        raise PermissionDenied(gettext("请先登录"))
     if not user.is_superuser and user.role not in LINK_SETTING_ROLES:
-        raise PermissionDenied("只有社区、街道和区级工作人员可以设置联点")
+        raise PermissionDenied(gettext("只有社区、街道和区级工作人员可以设置联点"))
     if not user.is_superuser and user.role not in SETTING_ROLES_BY_KIND.get(kind, LINK_SETTING_ROLES):
-        raise PermissionDenied(f"{LinkKind(kind).label}由{'区级' if kind == LinkKind.DISTRICT_LEADER else '街道或区级'}工作人员设置和调整")
+        raise PermissionDenied((gettext("%(kind)s由区级工作人员设置和调整") if kind == LinkKind.DISTRICT_LEADER else gettext("%(kind)s由街道或区级工作人员设置和调整")) % {"kind": LinkKind(kind).label})
     require(user, Action.CHANGE, region.path)
 
 
@@ -257,7 +258,7 @@ def record_visit(link: Link, *, acting_user, at: datetime, mode: str, summary: s
     now = now or timezone.now()
     link = Link.objects.select_related("region", "department", "party_organization", "leader").get(pk=link.pk)
     if not may_record_visit(acting_user, link):
-        raise PermissionDenied("您不能为该联点记录走访")
+        raise PermissionDenied(gettext("您不能为该联点记录走访"))
     rows = _problem_inputs(problems)
     errors: dict[str, str] = {}
     if mode not in VisitMode.values:

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext
 
 from yiwang.core.pages import run_action, staff_required
 from yiwang.core.scope import Action, get_in_scope
@@ -87,7 +88,7 @@ def record_visit(request, pk: int):
     user = request.user
     link = get_in_scope(user, Link, Action.VIEW, pk=pk)
     if not services.may_record_visit(user, link):
-        raise PermissionDenied("您不能为该联点记录走访")
+        raise PermissionDenied(gettext("您不能为该联点记录走访"))
     grids = _grids_for(link)
     if request.method == "POST":
         form = VisitForm(request.POST)
@@ -140,7 +141,7 @@ def gaps(request):
 def new_link(request):
     user = request.user
     if not _may_set_links(user):
-        raise PermissionDenied("只有社区、街道和区级工作人员可以设置联点")
+        raise PermissionDenied(gettext("只有社区、街道和区级工作人员可以设置联点"))
     form = LinkForm(request.POST or None, user=user, initial={"kind": request.GET.get("kind", ""), "region": request.GET.get("region")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

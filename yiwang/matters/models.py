@@ -25,9 +25,9 @@ class Board(models.TextChoices):
 
 
 class Tier(models.TextChoices):
-    A = "A", _("A类:网格就地解决")
-    B = "B", _("B类:社区协调解决")
-    C = "C", _("C类:街道及部门解决")
+    A = "A", _("A类：网格就地解决")
+    B = "B", _("B类：社区协调解决")
+    C = "C", _("C类：街道及部门解决")
 
 
 class MatterKind(models.TextChoices):
@@ -108,7 +108,7 @@ class Department(models.Model):
 
 class MatterType(models.Model):
     kind = models.CharField(_("类型"), max_length=16, choices=MatterKind.choices)
-    code = models.CharField(_("编码"), max_length=16, help_text=_("城市管理部件事件为2位大类+3位小类;部件与事件可同码"))
+    code = models.CharField(_("编码"), max_length=16, help_text=_("城市管理部件事件为2位大类+3位小类；部件与事件可同码"))
     name = models.CharField(_("名称"), max_length=100)
     category = models.CharField(_("大类"), max_length=50, blank=True)
     board = models.CharField(_("板块"), max_length=16, choices=Board.choices)
@@ -118,7 +118,7 @@ class MatterType(models.Model):
     grid_duty = models.CharField(_("网格职责"), max_length=200, blank=True)
     community_duty = models.CharField(_("社区职责"), max_length=200, blank=True)
     street_duty = models.CharField(_("街道职责"), max_length=200, blank=True)
-    accept_limit = models.CharField(_("受理时限"), max_length=12, default="2h", validators=[validate_limit], help_text=_("如 4h(工作小时)或 3d(工作日)"))
+    accept_limit = models.CharField(_("受理时限"), max_length=12, default="2h", validators=[validate_limit], help_text=_("如 4h（工作小时）或 3d（工作日）"))
     dispatch_limit = models.CharField(_("派遣时限"), max_length=12, default="2h", validators=[validate_limit])
     sign_limit = models.CharField(_("签收时限"), max_length=12, default="4h", validators=[validate_limit])
     handle_limit = models.CharField(_("处置时限"), max_length=12, default="3d", validators=[validate_limit])
@@ -138,7 +138,8 @@ class MatterType(models.Model):
         constraints = [models.UniqueConstraint(fields=["kind", "code"], name="matter_unique_kind_code")]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        # The name is what staff read; the code follows for the few who look it up.
+        return f"{self.name}（{self.code}）"
 
     @property
     def service_code(self) -> str:

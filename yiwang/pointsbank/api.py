@@ -8,6 +8,7 @@ from datetime import date, datetime
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -315,7 +316,7 @@ def redeem(request, reward_id: int, payload: RedeemIn):
         person = get_scoped(request, Person, Action.CHANGE, pk=payload.person_id)
     reward = selectors.rewards_for(person).filter(pk=reward_id).first()
     if reward is None:
-        raise Http404("reward not offered to this resident")
+        raise Http404(gettext("该居民不能兑换这项奖品"))
     return Status(201, services.redeem(reward=reward, person=person, acting_user=user, quantity=payload.quantity))
 
 

@@ -21,6 +21,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from yiwang.core import audit
 from yiwang.core.scope import Action, Role, require
@@ -121,7 +122,7 @@ def require_bank_admin(user, bank: Bank) -> None:
     if bank.region_id:
         require(user, Action.CHANGE, bank.region.path)
     elif not (getattr(user, "is_superuser", False) or (getattr(user, "role", "") == Role.DISTRICT and user.scope_region_id)):
-        raise PermissionDenied("only district staff configure a district-wide bank")
+        raise PermissionDenied(gettext("只有区级工作人员可以设置全区通用的积分银行"))
 
 
 # Ledger ------------------------------------------------------------------------------------------
@@ -285,7 +286,7 @@ def redeem(*, reward: Reward, person, acting_user, quantity: int = 1) -> Redempt
     if person is None:
         raise ValidationError({"person": "请先到社区登记本人信息"})
     if not _may_act_for(acting_user, person):
-        raise PermissionDenied("you may only redeem for yourself or for residents in your scope")
+        raise PermissionDenied(gettext("只能为本人或您数据范围内的居民兑换"))
     if not isinstance(quantity, int) or quantity < 1 or quantity > 20:
         raise ValidationError({"quantity": "数量须在 1 到 20 之间"})
     path = _person_region_path(person)
@@ -334,7 +335,7 @@ def cancel_redemption(*, redemption: Redemption, acting_user, reason: str = "") 
     """Cancel a redemption not yet handed over: the points come back by a refund entry and the stock is restored."""
     _require_actor(acting_user)
     if not _may_act_for(acting_user, redemption.person):
-        raise PermissionDenied("you may only cancel your own redemptions or those in your scope")
+        raise PermissionDenied(gettext("只能撤销本人的兑换或您数据范围内的兑换"))
     with transaction.atomic():
         locked = Redemption.objects.select_for_update().get(pk=redemption.pk)
         cancel = REDEMPTION_MACHINE.move(locked, "cancel", otherwise=ValidationError(

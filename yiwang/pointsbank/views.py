@@ -18,6 +18,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext
 
 from yiwang.core.pages import run_action, staff_required
 from yiwang.core.params import date_param, int_param
@@ -158,7 +159,7 @@ def entry_photo(request, pk: int):
     if entry is None and getattr(user, "is_authenticated", False) and user.person_id:
         entry = LedgerEntry.objects.filter(pk=pk, person_id=user.person_id).first()
     if entry is None or not entry.photo:
-        raise Http404("photo not found")
+        raise Http404(gettext("照片不存在"))
     response = FileResponse(entry.photo.open("rb"), content_type=entry.photo_content_type or "application/octet-stream")
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"

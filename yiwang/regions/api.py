@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
+from django.http import HttpResponse
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
@@ -7,6 +8,7 @@ from yiwang.api.common import get_scoped, scoped
 from yiwang.api.params import Page
 
 from . import selectors
+from .basemap import parse_bbox
 from .coords import CRS_CHOICES
 from .lookup import locate
 from .models import Region
@@ -124,3 +126,19 @@ def locate_point(request, lon: float, lat: float, crs: str = "wgs84"):
         "micro_grid": visible.filter(pk=found.micro_grid_id).first() if found.micro_grid_id else None,
     }
 
+
+
+@router.get("/basemap/outlines", response=dict)
+def basemap_outlines(request, bbox: str | None = None):
+    """Street, community and grid outlines with names in your scope, for the maps' own base."""
+    features, truncated = selectors.outlines(scoped(request, Region), parse_bbox(bbox))
+    return {"type": "FeatureCollection", "features": features, "truncated": truncated}
+
+
+@router.get("/basemap/public-outlines", response=dict, auth=None)
+def public_basemap_outlines(request, response: HttpResponse, bbox: str | None = None):
+    """Every street, community and grid outline with its name, for residents' maps: these are
+    published (网格公示); nothing else about a region is sent."""
+    features, truncated = selectors.outlines(Region.objects.all(), parse_bbox(bbox))
+    response["Cache-Control"] = "public, max-age=300"
+    return {"type": "FeatureCollection", "features": features, "truncated": truncated}

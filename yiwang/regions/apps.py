@@ -10,7 +10,7 @@ class RegionsConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.module_loading import autodiscover_modules
 
-        from . import signals
+        from . import basemap, signals  # noqa: F401 (basemap registers its settings check)
 
         signals.connect()
         # Each app that keeps people declares its figures and people on duty for the map.

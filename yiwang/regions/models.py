@@ -59,7 +59,7 @@ class Region(models.Model):
     depth = models.PositiveSmallIntegerField(_("深度"), default=0, editable=False)
     grid_kind = models.CharField(_("网格类型"), max_length=16, choices=GridKind.choices, blank=True)
     dedicated_kind = models.CharField(_("专属网格类别"), max_length=32, choices=DedicatedKind.choices, blank=True)
-    boundary = models.TextField(_("边界(GeoJSON, WGS-84)"), blank=True)
+    boundary = models.TextField(_("边界（GeoJSON, WGS-84）"), blank=True)
     min_lon = models.FloatField(null=True, blank=True, editable=False)
     min_lat = models.FloatField(null=True, blank=True, editable=False)
     max_lon = models.FloatField(null=True, blank=True, editable=False)

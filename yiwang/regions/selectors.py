@@ -129,3 +129,22 @@ def under_region(qs: QuerySet, code: str | None, field: str = "region__path") ->
         return qs
     path = Region.objects.filter(code=code).values_list("path", flat=True).first()
     return qs.filter(**{f"{field}__startswith": path}) if path else qs.none()
+
+
+# The levels the maps' own base outlines and labels (yiwang/regions/basemap.py), coarsest first.
+OUTLINE_LEVELS = (Level.STREET, Level.COMMUNITY, Level.GRID)
+OUTLINE_LIMIT = 2000
+
+
+def outlines(regions: QuerySet, bbox: tuple[float, float, float, float] | None) -> tuple[list[dict], bool]:
+    """Street, community and grid outlines with their names as GeoJSON features, those touching
+    `bbox` (min lon, min lat, max lon, max lat) when given; at most OUTLINE_LIMIT, coarsest first,
+    and whether more were left off. `regions` is already scoped (or the public tree)."""
+    qs = regions.filter(level__in=OUTLINE_LEVELS).exclude(boundary="")
+    if bbox:
+        min_lon, min_lat, max_lon, max_lat = bbox
+        qs = qs.filter(min_lon__lte=max_lon, max_lon__gte=min_lon, min_lat__lte=max_lat, max_lat__gte=min_lat)
+    rows = list(qs.order_by("depth", "code").only("code", "name", "level", "boundary")[: OUTLINE_LIMIT + 1])
+    features = [{"type": "Feature", "geometry": r.geometry, "properties": {"code": r.code, "name": r.name, "level": r.level}}
+                for r in rows[:OUTLINE_LIMIT]]
+    return features, len(rows) > OUTLINE_LIMIT

@@ -3,17 +3,20 @@ from django.db.models import Q
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.utils.translation import gettext
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from yiwang.accounts.addresses import client_address
 from yiwang.api.common import acting_user, get_scoped, scoped
 from yiwang.regions.selectors import under_region
+from yiwang.regions.basemap import parse_bbox
 from yiwang.api.params import Id, Moment, Page
 from yiwang.api.fields import RegionCode
 from yiwang.core.scope import Action
 
-from . import access, services
+from . import access, selectors, services
 from .models import Building, Component, House, Household, Person, PersonAccessGrant, Place
 
 router = Router(tags=["registry"])
@@ -331,3 +334,23 @@ def create_grant(request, payload: GrantIn):
 def revoke_grant(request, grant_id: int):
     grant = get_scoped(request, PersonAccessGrant, Action.CHANGE, pk=grant_id)
     return services.revoke_person_access(grant=grant, acting_user=acting_user(request))
+
+
+def _required_bbox(bbox: str | None):
+    box = parse_bbox(bbox)
+    if box is None:
+        raise ValidationError({"bbox": [gettext("请给出地图范围 bbox")]})
+    return box
+
+
+@router.get("/basemap", response=dict)
+def basemap(request, bbox: str | None = None):
+    """Named buildings and places inside the map's view, in your scope (at most 500 of each)."""
+    return selectors.basemap_features(acting_user(request), _required_bbox(bbox))
+
+
+@router.get("/basemap/public", response=dict, auth=None)
+def public_basemap(request, response: HttpResponse, bbox: str | None = None):
+    """Public places' names inside the map's view for residents' maps; no building, household or person."""
+    response["Cache-Control"] = "public, max-age=300"
+    return selectors.public_basemap_features(_required_bbox(bbox))

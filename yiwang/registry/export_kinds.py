@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext
 
 from yiwang.core import audit
 from yiwang.core.scope import Action, role_allows
@@ -15,7 +16,7 @@ def _prepare(user, params: dict) -> Prepared:
 
     kind = params.get("kind")
     if kind not in EXPORTS:
-        raise Http404("no such export")
+        raise Http404(gettext("没有这个导出文件"))
     if not role_allows(user, Action.EXPORT):
         raise PermissionDenied
     return Prepared({"kind": kind}, EXPORTS[kind][2], f"{kind}.xlsx")

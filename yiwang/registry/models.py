@@ -76,7 +76,7 @@ class House(RegionOwned):
     unit = models.ForeignKey(BuildingUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="houses", verbose_name=_("单元"))
     number = models.CharField(_("房号"), max_length=20)
     floor = models.SmallIntegerField(_("楼层"), null=True, blank=True)
-    area_m2 = models.DecimalField(_("面积(㎡)"), max_digits=8, decimal_places=2, null=True, blank=True)
+    area_m2 = models.DecimalField(_("面积（㎡）"), max_digits=8, decimal_places=2, null=True, blank=True)
     use = models.CharField(_("用途"), max_length=16, choices=HouseUse.choices, default=HouseUse.RESIDENTIAL)
     occupancy = models.CharField(_("居住状态"), max_length=16, choices=Occupancy.choices, default=Occupancy.OWNER)
 
@@ -176,11 +176,11 @@ class Person(SealedPhoneMixin, RegionOwned):
     name = models.CharField(_("姓名"), max_length=50)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
-    id_number_sealed = models.CharField(_("身份证号(密文)"), max_length=120, blank=True, editable=False)
+    id_number_sealed = models.CharField(_("身份证号（密文）"), max_length=120, blank=True, editable=False)
     # Digests are matched by equality only: the constraint and index below avoid the extra
     # LIKE-pattern index PostgreSQL gets for unique=True / db_index=True, which slows bulk loads.
     id_number_digest = models.CharField(max_length=40, null=True, blank=True, editable=False)
-    phone_sealed = models.CharField(_("电话(密文)"), max_length=120, blank=True, editable=False)
+    phone_sealed = models.CharField(_("电话（密文）"), max_length=120, blank=True, editable=False)
     phone_digest = models.CharField(max_length=40, blank=True, editable=False)
     residence_type = models.CharField(_("人口类型"), max_length=16, choices=ResidenceType.choices, default=ResidenceType.REGISTERED)
     household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members", verbose_name=_("户"))
@@ -245,7 +245,7 @@ class Place(SealedPhoneMixin, RegionOwned):
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
-    phone_sealed = models.CharField(_("联系电话(密文)"), max_length=120, blank=True, editable=False)
+    phone_sealed = models.CharField(_("联系电话（密文）"), max_length=120, blank=True, editable=False)
     phone_digest = models.CharField(max_length=40, blank=True, editable=False)
     lon = models.FloatField(_("经度"), null=True, blank=True)
     lat = models.FloatField(_("纬度"), null=True, blank=True)

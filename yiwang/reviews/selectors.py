@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from yiwang.cases.selectors import filter_cases
 from yiwang.cases.models import Case
@@ -25,7 +26,7 @@ from yiwang.worktime.sla import Light, light_at
 # The reviews are the command centres' tools: staff whose scope is a region they answer for.
 def require_reviewer(user) -> None:
     if not is_command_center_staff(user):
-        raise PermissionDenied("reviews: for district, street and community staff")
+        raise PermissionDenied(gettext("督导和调度报告仅供区、街道、社区工作人员使用"))
 
 
 def region_for(user, code: str | None = None) -> Region:
@@ -40,7 +41,7 @@ def region_for(user, code: str | None = None) -> Region:
     else:
         region = Region.objects.filter(parent__isnull=True).order_by("path").first()
     if region is None:
-        raise Http404("region not found in your scope")
+        raise Http404(gettext("区域不存在或不在您的数据范围内"))
     return region
 
 

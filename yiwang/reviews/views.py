@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext
 
 from yiwang.core.scope import get_in_scope
 from yiwang.regions.models import Level, Region
@@ -117,7 +118,7 @@ def weekly_detail(request, pk: int):
 def _file(report: WeeklyReport, kind: str, *, inline: bool) -> FileResponse:
     field = report.xlsx if kind == "xlsx" else report.pdf
     if not report.is_done or not field:
-        raise Http404("report not ready")
+        raise Http404(gettext("报告尚未生成"))
     content_type = "application/pdf" if kind == "pdf" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     filename = f"weekly-{report.region.code}-{report.week_start:%Y%m%d}.{kind}"
     response = FileResponse(field.open("rb"), content_type=content_type, as_attachment=not inline, filename=filename)

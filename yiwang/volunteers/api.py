@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
@@ -254,7 +255,7 @@ def _is_resident(user) -> bool:
 def _region(request, code: str) -> Region:
     region = Region.objects.restrict(acting_user(request)).filter(code=code).first()
     if region is None:
-        raise ValidationError({"region": f"unknown region {code!r} or outside your scope"})
+        raise ValidationError({"region": gettext("没有区域“%(region)s”，或不在您的数据范围内") % {"region": code}})
     return region
 
 
@@ -265,11 +266,11 @@ def _person(request, person_id: int | None) -> Person:
         if user.person is None:
             raise ValidationError({"person_id": "请先到社区登记本人信息" if _is_resident(user) else "请指明人员"})
         if person_id is not None and person_id != user.person_id:
-            raise PermissionDenied("居民只能为本人办理")
+            raise PermissionDenied(gettext("居民只能为本人办理"))
         return user.person
     person = Person.objects.restrict(user).filter(pk=person_id).first()
     if person is None:
-        raise ValidationError({"person_id": f"unknown person {person_id} or outside your scope"})
+        raise ValidationError({"person_id": gettext("没有编号为%(id)s的人员，或不在您的数据范围内") % {"id": person_id}})
     return person
 
 
@@ -320,11 +321,11 @@ def register(request, payload: VolunteerRegistrationIn):
         if member is None:
             raise ValidationError({"member_id": "您不是党员"})
         if payload.member_id is not None and payload.member_id != member.pk:
-            raise PermissionDenied("居民只能为本人办理")
+            raise PermissionDenied(gettext("居民只能为本人办理"))
     else:
         member = PartyMember.objects.filter(pk=payload.member_id).select_related("person__region").first()
         if member is None or not Person.objects.restrict(user).filter(pk=member.person_id).exists():
-            raise ValidationError({"member_id": f"unknown member {payload.member_id} or outside your scope"})
+            raise ValidationError({"member_id": gettext("没有编号为%(id)s的党员，或不在您的数据范围内") % {"id": payload.member_id}})
     registration = services.register_member(member=member, acting_user=user, posts=payload.posts, note=payload.note, year=payload.year)
     return Status(201, registration)
 
@@ -334,7 +335,7 @@ def _registration_for_write(request, registration_id: int) -> Registration:
     if _is_resident(user):
         registration = Registration.objects.filter(pk=registration_id, person_id=user.person_id).first() if user.person_id else None
         if registration is None:
-            raise Http404("registration not found")
+            raise Http404(gettext("没有这条报名记录"))
         return registration
     return get_scoped(request, Registration, pk=registration_id)
 
@@ -415,7 +416,7 @@ def post_task(request, payload: TaskIn):
     if post_id is not None:
         data["post"] = scoped(request, ServicePost).filter(pk=post_id).first()
         if data["post"] is None:
-            raise ValidationError({"post_id": f"unknown post {post_id} or outside your scope"})
+            raise ValidationError({"post_id": gettext("没有编号为%(id)s的岗位，或不在您的数据范围内") % {"id": post_id}})
     for name in ("starts_at", "ends_at"):
         if timezone.is_naive(data[name]):
             data[name] = timezone.make_aware(data[name])
@@ -433,7 +434,7 @@ def claim_task(request, task_id: int, payload: TaskClaimIn):
     user = acting_user(request)
     task = ServiceTask.objects.filter(pk=task_id).first() if _is_resident(user) else get_scoped(request, ServiceTask, pk=task_id)
     if task is None:
-        raise Http404("task not found")
+        raise Http404(gettext("没有这项任务"))
     person = _person(request, payload.person_id)
     return Status(201, services.claim_task(task=task, person=person, acting_user=user))
 
@@ -466,7 +467,7 @@ def withdraw_claim(request, claim_id: int):
     if _is_resident(user):
         claim = TaskClaim.objects.filter(pk=claim_id, person_id=user.person_id).first() if user.person_id else None
         if claim is None:
-            raise Http404("claim not found")
+            raise Http404(gettext("没有这条认领记录"))
     else:
         claim = get_scoped(request, TaskClaim, pk=claim_id)
     return services.withdraw_claim(claim, acting_user=user)
@@ -482,7 +483,7 @@ def list_evaluations(request, year: int | None = Query(None, ge=MIN_YEAR, le=MAX
     if organization is not None:
         org = PartyOrganization.objects.restrict(acting_user(request)).filter(pk=organization).first()
         if org is None:
-            raise ValidationError({"organization": f"unknown organization {organization} or outside your scope"})
+            raise ValidationError({"organization": gettext("没有编号为%(id)s的组织，或不在您的数据范围内") % {"id": organization}})
         return selectors.evaluations_for_organization(org, year)
     qs = scoped(request, Evaluation).select_related("registration__person", "registration__community", "organization")
     if year:

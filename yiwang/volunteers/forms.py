@@ -39,7 +39,7 @@ class TaskForm(forms.Form):
     starts_at = forms.DateTimeField(label=_("开始时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     ends_at = forms.DateTimeField(label=_("结束时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     places = forms.IntegerField(label=_("名额"), min_value=1, max_value=500, initial=5)
-    hours = forms.DecimalField(label=_("服务时长(小时)"), min_value=0.1, max_value=24, decimal_places=1, initial=2)
+    hours = forms.DecimalField(label=_("服务时长（小时）"), min_value=0.1, max_value=24, decimal_places=1, initial=2)
     open_to_volunteers = forms.BooleanField(label=_("志愿者也可认领"), required=False, initial=True)
     description = forms.CharField(label=_("任务内容"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 

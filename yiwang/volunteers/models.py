@@ -158,7 +158,7 @@ class ServiceTask(models.Model):
     starts_at = models.DateTimeField(_("开始时间"))
     ends_at = models.DateTimeField(_("结束时间"))
     places = models.PositiveIntegerField(_("名额"))
-    hours = models.DecimalField(_("服务时长(小时)"), max_digits=4, decimal_places=1)
+    hours = models.DecimalField(_("服务时长（小时）"), max_digits=4, decimal_places=1)
     open_to_volunteers = models.BooleanField(_("志愿者可认领"), default=True)
     status = models.CharField(_("状态"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
@@ -214,7 +214,7 @@ class TaskClaim(models.Model):
     claimed_at = models.DateTimeField(_("认领时间"))
     claimed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                    verbose_name=_("认领操作人"))
-    hours = models.DecimalField(_("记录时长(小时)"), max_digits=4, decimal_places=1, null=True, blank=True)
+    hours = models.DecimalField(_("记录时长（小时）"), max_digits=4, decimal_places=1, null=True, blank=True)
     points = models.PositiveIntegerField(_("积分"), default=0)
     # The points bank's ledger entry for these points (pointsbank.LedgerEntry id; kept as a number so
     # this app does not depend on the points bank's tables).
@@ -257,7 +257,7 @@ class Evaluation(models.Model):
     grade = models.CharField(_("评价等次"), max_length=16, choices=Grade.choices)
     comment = models.TextField(_("评语"))
     tasks = models.PositiveIntegerField(_("完成任务数"))
-    hours = models.DecimalField(_("服务时长(小时)"), max_digits=6, decimal_places=1)
+    hours = models.DecimalField(_("服务时长（小时）"), max_digits=6, decimal_places=1)
     points = models.PositiveIntegerField(_("年度积分"))
     stars = models.PositiveSmallIntegerField(_("星级"))
     issued_at = models.DateTimeField(_("出具时间"))

@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from yiwang.core import audit
 from yiwang.core.scope import Action, Role, require
@@ -89,7 +90,7 @@ def _act_for_person(user, person, region_path: str) -> None:
     """A resident acts only for their own registry row; staff need CHANGE at `region_path`."""
     if _is_resident(user):
         if getattr(user, "person_id", None) is None or user.person_id != person.pk:
-            raise PermissionDenied("居民只能为本人办理")
+            raise PermissionDenied(gettext("居民只能为本人办理"))
         return
     require(user, Action.CHANGE, region_path)
 

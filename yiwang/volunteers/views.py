@@ -22,6 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext
 
 from yiwang.core.pages import run_action, staff_required
 from yiwang.core.params import year_param
@@ -74,7 +75,7 @@ def mine(request):
 def _own_person(request):
     person = request.user.person
     if person is None:
-        raise PermissionDenied("请先到社区登记本人信息")
+        raise PermissionDenied(gettext("请先到社区登记本人信息"))
     return person
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import BaseModel
@@ -292,7 +293,7 @@ def cast_vote(request, ballot_id: int, payload: VoteIn):
             raise ValidationError({"person": "请先到社区登记本人信息"})
     ballot = selectors.for_person(person).filter(pk=ballot_id).first()
     if ballot is None:  # not the person's ballot: do not confirm it exists
-        raise Http404("ballot not found")
+        raise Http404(gettext("没有这个投票或问卷"))
     outcome = services.cast_vote(ballot=ballot, person=person, answers=payload.answers, acting_user=user)
     return Status(201, {"id": outcome.vote.pk, "ballot_id": ballot.pk, "cast_at": outcome.vote.cast_at, "answers": outcome.answers})
 
@@ -321,6 +322,6 @@ def my_results(request, ballot_id: int):
     person = acting_user(request).person
     ballot = selectors.for_person(person).filter(pk=ballot_id).first() if person else None
     if ballot is None:
-        raise Http404("ballot not found")
+        raise Http404(gettext("没有这个投票或问卷"))
     visible = selectors.results_visible(ballot, staff=False)
     return {"ballot_id": ballot.pk, "phase": ballot.phase(), "visible": visible, "questions": selectors.results(ballot) if visible else []}

@@ -71,7 +71,7 @@ class BallotForm(forms.Form):
     title = forms.CharField(label=_("标题"), max_length=120)
     kind = forms.ChoiceField(label=_("类型"), choices=BallotKind.choices)
     region = forms.ModelChoiceField(label=_("发起单位"), queryset=Region.objects.none(), to_field_name="code")
-    eligible_region = forms.ModelChoiceField(label=_("投票范围(网格/社区)"), queryset=Region.objects.none(), to_field_name="code",
+    eligible_region = forms.ModelChoiceField(label=_("投票范围（网格/社区）"), queryset=Region.objects.none(), to_field_name="code",
                                              required=False)
     eligible_building = forms.CharField(label=_("或：楼栋编号"), max_length=40, required=False,
                                         help_text=_("只限一栋楼的居民投票时填写，此时不选网格/社区"))
@@ -104,8 +104,8 @@ class QuestionForm(forms.Form):
     text = forms.CharField(label=_("题目"), max_length=300)
     kind = forms.ChoiceField(label=_("题型"), choices=QuestionKind.choices)
     required = forms.BooleanField(label=_("必答"), required=False, initial=True)
-    max_choices = forms.IntegerField(label=_("最多选(多选题)"), min_value=1, required=False)
-    options = forms.CharField(label=_("选项(每行一个)"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
+    max_choices = forms.IntegerField(label=_("最多选（多选题）"), min_value=1, required=False)
+    options = forms.CharField(label=_("选项（每行一个）"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
                               help_text=_("选择题填写；评优候选人可写“姓名”，或写居民编号“#123”"))
 
     def option_specs(self, person_lookup) -> list:

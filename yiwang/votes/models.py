@@ -59,9 +59,9 @@ class Ballot(models.Model):
     # The half-year or round this ballot belongs to, e.g. "2026年上半年" for the grid project votes.
     period = models.CharField(_("期次"), max_length=40, blank=True)
     eligible_region = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                        verbose_name=_("投票范围(区域)"))
+                                        verbose_name=_("投票范围（区域）"))
     eligible_building = models.ForeignKey("registry.Building", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                          verbose_name=_("投票范围(楼栋)"))
+                                          verbose_name=_("投票范围（楼栋）"))
     opens_at = models.DateTimeField(_("开始时间"))
     closes_at = models.DateTimeField(_("截止时间"))
     status = models.CharField(_("状态"), max_length=16, choices=BallotStatus.choices, default=BallotStatus.DRAFT)
@@ -119,7 +119,7 @@ class Ballot(models.Model):
 class QuestionKind(models.TextChoices):
     SINGLE = "single", _("单选")
     MULTIPLE = "multiple", _("多选")
-    RATING = "rating", _("评分(1-5)")
+    RATING = "rating", _("评分（1-5）")
     TEXT = "text", _("文字")
 
 
@@ -162,9 +162,9 @@ class Option(models.Model):
     position = models.PositiveSmallIntegerField(_("序号"), default=1)
     label = models.CharField(_("选项"), max_length=200)
     person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("候选人(居民)"))
+                               verbose_name=_("候选人（居民）"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                             verbose_name=_("候选人(账号)"))
+                             verbose_name=_("候选人（账号）"))
 
     objects = ScopedManager()
 

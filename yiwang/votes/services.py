@@ -20,6 +20,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from yiwang.core import audit
 from yiwang.core.scope import Action, Role, require
@@ -331,11 +332,11 @@ def is_eligible(ballot: Ballot, person) -> bool:
 def _may_cast_for(acting_user, person) -> None:
     """Residents vote for themselves; staff may enter a paper ballot for a resident in their scope."""
     if acting_user is None or not getattr(acting_user, "is_authenticated", False):
-        raise PermissionDenied("请先登录")
+        raise PermissionDenied(gettext("请先登录"))
     if acting_user.person_id is not None and acting_user.person_id == person.pk:
         return
     if acting_user.role == Role.RESIDENT and not acting_user.is_superuser:
-        raise PermissionDenied("居民只能为本人投票")
+        raise PermissionDenied(gettext("居民只能为本人投票"))
     require(acting_user, Action.CHANGE, person.region.path)
 
 

@@ -66,11 +66,11 @@ def public(request):
 
 def _my_ballot(request, pk: int) -> tuple[Ballot, Person]:
     if not request.user.is_authenticated:
-        raise Http404("ballot not found")
+        raise Http404(_("没有这个投票或问卷"))
     person = request.user.person
     ballot = selectors.for_person(person).filter(pk=pk).first() if person else None
     if ballot is None:
-        raise Http404("ballot not found")
+        raise Http404(_("没有这个投票或问卷"))
     return ballot, person
 
 
@@ -231,7 +231,7 @@ def question_delete(request, pk: int, question_id: int):
     ballot = get_in_scope(request.user, Ballot, Action.CHANGE, pk=pk)
     question = ballot.questions.filter(pk=question_id).first()
     if question is None:
-        raise Http404("question not found")
+        raise Http404(_("没有这个问题"))
     return run_action(request, lambda: services.delete_question(question, acting_user=request.user), success=_("已删除题目。"),
                       explain=forms.describe_error, redirect_to=("votes:detail", ballot.pk))
 
@@ -247,7 +247,7 @@ ACTIONS = {
 @require_POST
 def act(request, pk: int, action: str):
     if action not in ACTIONS and action != "delete":
-        raise Http404("no such action")
+        raise Http404(_("没有这项操作"))
     ballot = get_in_scope(request.user, Ballot, Action.CHANGE, pk=pk)
     try:
         if action == "delete":

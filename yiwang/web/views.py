@@ -10,6 +10,7 @@ from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
+from django.utils.translation import gettext
 
 from yiwang.accounts.addresses import client_address
 from yiwang.core.pages import staff_required
@@ -64,7 +65,7 @@ def home(request):
 def map_page(request, code: str | None = None):
     region = get_in_scope(request.user, Region, code=code) if code else _home_region(request.user)
     if region is None:
-        raise Http404("no region in your scope")
+        raise Http404(gettext("您的数据范围内没有区域"))
     return render(request, "web/map.html", {"region": region, "figures": region_selectors.FIGURES})
 
 

@@ -21,6 +21,7 @@ from datetime import date, datetime
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -149,7 +150,7 @@ def _out(wish: Wish, user, *, detailed: bool | None = None) -> dict:
 def _visible(request, wish_id: int) -> Wish:
     wish = selectors.visible_to(acting_user(request)).select_related("region", "person", "claimant_person", "claimant_unit").filter(pk=wish_id).first()
     if wish is None:
-        raise Http404("wish not found")
+        raise Http404(gettext("没有这个心愿"))
     return wish
 
 
@@ -233,7 +234,7 @@ def post_wish(request, payload: PostIn):
         if person is None and getattr(user, "person_id", None) == payload.person_id:
             person = user.person
         if person is None:
-            raise Http404("person not found")
+            raise Http404(gettext("没有这个人员"))
     wish = services.post_wish(acting_user=user, title=payload.title, content=payload.content, category=payload.category, person=person)
     return Status(201, _fresh(request, wish))
 

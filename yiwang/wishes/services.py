@@ -23,6 +23,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from yiwang.core.photos import CheckedPhoto, check_photos
 from yiwang.core import audit
@@ -120,13 +121,13 @@ def post_wish(*, acting_user, title: str, content: str = "", category: str = Wis
     """A resident posts their own wish (`person` is theirs); staff post one for the named person."""
     now = now or timezone.now()
     if acting_user is None or not acting_user.is_authenticated:
-        raise PermissionDenied("请先登录")
+        raise PermissionDenied(gettext("请先登录"))
     if acting_user.role == Role.RESIDENT and not acting_user.is_superuser:
         own = acting_user.person
         if own is None:
             raise ValidationError({"person": "请先到社区登记本人信息"})
         if person is not None and person.pk != own.pk:
-            raise PermissionDenied("居民只能提交本人的心愿")
+            raise PermissionDenied(gettext("居民只能提交本人的心愿"))
         person, via = own, PostedVia.RESIDENT
     else:
         if person is None:
@@ -152,7 +153,7 @@ def post_wish(*, acting_user, title: str, content: str = "", category: str = Wis
 
 def _require_reviewer(user, wish: Wish) -> None:
     if not (user.is_superuser or user.role in REVIEW_ROLES):
-        raise PermissionDenied("心愿由社区审核")
+        raise PermissionDenied(gettext("心愿由社区审核"))
     require(user, Action.CHANGE, wish.region.path)
 
 
@@ -208,7 +209,7 @@ def _pick_own_identity(acting_user, kind: str | None) -> Claimant:
     if not identities:
         if getattr(acting_user, "person", None) is None and acting_user.role == Role.RESIDENT:
             raise ValidationError({"person": "请先到社区登记本人信息"})
-        raise PermissionDenied("只有党员、志愿者和共建单位可以认领心愿")
+        raise PermissionDenied(gettext("只有党员、志愿者和共建单位可以认领心愿"))
     return identities[0]
 
 
@@ -217,20 +218,20 @@ def claim_wish(wish: Wish | int, *, acting_user, kind: str | None = None, person
     `kind` when they are several kinds); with one, staff in scope claim on that claimant's behalf."""
     now = now or timezone.now()
     if acting_user is None or not acting_user.is_authenticated:
-        raise PermissionDenied("请先登录")
+        raise PermissionDenied(gettext("请先登录"))
     on_behalf = person is not None or unit is not None
     # Staff first: naming someone else must not tell a resident who that person is.
     if on_behalf and not _is_staff_for(acting_user, wish if isinstance(wish, Wish) else Wish.objects.get(pk=wish)):
-        raise PermissionDenied("只有社区工作人员可以代为认领")
+        raise PermissionDenied(gettext("只有社区工作人员可以代为认领"))
     claimant = claimant_for(person=person, unit=unit) if on_behalf else _pick_own_identity(acting_user, kind)
     with transaction.atomic():
         locked = _locked(wish)
         if on_behalf and not _is_staff_for(acting_user, locked):
-            raise PermissionDenied("只有社区工作人员可以代为认领")
+            raise PermissionDenied(gettext("只有社区工作人员可以代为认领"))
         before = locked.status
         locked.status = _check_transition(locked, "claim")
         if not claimant.may_claim_at(locked.region.path):
-            raise PermissionDenied("该心愿不在您可认领的社区")
+            raise PermissionDenied(gettext("该心愿不在您可认领的社区"))
         if claimant.person is not None and claimant.person.pk == locked.person_id:
             raise ValidationError({"claimant": "不能认领本人的心愿"})
         if locked.deadline is not None and timezone.localdate(now) > locked.deadline:
@@ -247,7 +248,7 @@ def claim_wish(wish: Wish | int, *, acting_user, kind: str | None = None, person
 
 def _require_claimant_or_staff(user, wish: Wish, what: str) -> None:
     if not (_matches_claimant(user, wish) or wish.claimed_by_id == getattr(user, "pk", None) or _is_staff_for(user, wish)):
-        raise PermissionDenied(f"只有认领方或社区工作人员可以{what}")
+        raise PermissionDenied(gettext("只有认领方或社区工作人员可以%(what)s") % {"what": what})
 
 
 def release_wish(wish: Wish | int, *, acting_user, note: str = "", now: datetime | None = None) -> Wish:
@@ -257,7 +258,7 @@ def release_wish(wish: Wish | int, *, acting_user, note: str = "", now: datetime
     with transaction.atomic():
         locked = _locked(wish)
         before, target = locked.status, _check_transition(locked, "release")
-        _require_claimant_or_staff(acting_user, locked, "退回认领")
+        _require_claimant_or_staff(acting_user, locked, gettext("退回认领"))
         previous = locked.claimant_label
         locked.status = target
         locked.claimant_kind, locked.claimant_person, locked.claimant_unit = "", None, None
@@ -285,7 +286,7 @@ def fulfil_wish(wish: Wish | int, *, acting_user, photos, note: str = "", now: d
     with transaction.atomic():
         locked = _locked(wish)
         before, target = locked.status, _check_transition(locked, "fulfil")
-        _require_claimant_or_staff(acting_user, locked, "登记圆梦")
+        _require_claimant_or_staff(acting_user, locked, gettext("登记圆梦"))
         locked.status = target
         locked.fulfilled_at, locked.fulfilled_by, locked.fulfilment_note = now, acting_user, note
         locked.save(update_fields=["status", "fulfilled_at", "fulfilled_by", "fulfilment_note"])
@@ -316,10 +317,10 @@ def confirm_wish(wish: Wish | int, *, acting_user, feedback: str = "", now: date
             via = ConfirmedVia.RESIDENT
         elif _is_staff_for(acting_user, locked):
             if person_has_account(locked.person):
-                raise PermissionDenied("该居民有自己的账号，应由本人确认")
+                raise PermissionDenied(gettext("该居民有自己的账号，应由本人确认"))
             via = ConfirmedVia.STAFF_FOR_RESIDENT
         else:
-            raise PermissionDenied("只有心愿人本人可以确认")
+            raise PermissionDenied(gettext("只有心愿人本人可以确认"))
         locked.status = target
         locked.confirmed_at, locked.confirmed_by, locked.confirmed_via, locked.feedback = now, acting_user, via, feedback
         locked.save(update_fields=["status", "confirmed_at", "confirmed_by", "confirmed_via", "feedback"])
@@ -334,7 +335,7 @@ def withdraw_wish(wish: Wish | int, *, acting_user, now: datetime | None = None)
     with transaction.atomic():
         locked = _locked(wish)
         if not (_is_wisher(acting_user, locked) or _is_staff_for(acting_user, locked)):
-            raise PermissionDenied("只有心愿人本人可以撤回")
+            raise PermissionDenied(gettext("只有心愿人本人可以撤回"))
         if locked.status == WishStatus.CLAIMED:
             raise WishStateError("心愿已被认领，不能撤回；请联系认领方或社区")
         before, locked.status = locked.status, _check_transition(locked, "withdraw")

@@ -98,7 +98,7 @@ def public_post(request):
 def _visible_or_404(user, pk: int) -> Wish:
     wish = selectors.visible_to(user).filter(pk=pk).first()
     if wish is None:
-        raise Http404("wish not found")
+        raise Http404(_("没有这个心愿"))
     return wish
 
 
@@ -139,7 +139,7 @@ def _refusal(exc: PermissionDenied) -> str:
 @require_POST
 def public_action(request, pk: int, action: str):
     if action not in PUBLIC_ACTIONS:
-        raise Http404("unknown action")
+        raise Http404(_("没有这项操作"))
     return _run(request, _visible_or_404(request.user, pk), action, redirect_to=reverse("wishes:public") + f"#wish-{pk}")
 
 
@@ -147,7 +147,7 @@ def photo(request, pk: int):
     """A fulfilment photo: staff in scope, the wisher and the claimant only."""
     found = WishPhoto.objects.select_related("wish").filter(pk=pk).first()
     if found is None or not selectors.sees_details(request.user, found.wish):
-        raise Http404("photo not found")
+        raise Http404(_("照片不存在"))
     response = FileResponse(found.image.open("rb"), content_type=found.content_type)
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
@@ -218,7 +218,7 @@ def _staff_wish_or_404(user, pk: int) -> Wish:
     """A wish in the user's staff scope, the registry's person rules included (selectors.in_scope)."""
     wish = selectors.in_scope(user).filter(pk=pk).first()
     if wish is None:
-        raise Http404("wish not found")
+        raise Http404(_("没有这个心愿"))
     return wish
 
 
@@ -244,7 +244,7 @@ STAFF_ACTIONS = {"approve", "reject", "dispatch", "release", "fulfil", "confirm"
 def act(request, pk: int, action: str):
     """approve, reject, dispatch (claim for a claimant), release, fulfil, confirm, withdraw."""
     if action not in STAFF_ACTIONS:
-        raise Http404("unknown action")
+        raise Http404(_("没有这项操作"))
     wish = _staff_wish_or_404(request.user, pk)
     if action in ("approve", "reject", "dispatch"):
         try:

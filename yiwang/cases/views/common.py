@@ -16,7 +16,7 @@ from ..lifecycle import IllegalTransition
 from ..models import Case, Status
 
 ACTION_LABELS = {
-    "report": gettext_lazy("上报"), "handover": gettext_lazy("A角请假,转B角"), "accept": gettext_lazy("受理立案"), "reject": gettext_lazy("不予立案"),
+    "report": gettext_lazy("上报"), "handover": gettext_lazy("A角请假，转B角"), "accept": gettext_lazy("受理立案"), "reject": gettext_lazy("不予立案"),
     "merge": gettext_lazy("并案"), "solve_on_spot": gettext_lazy("现场解决"), "dispatch": gettext_lazy("派遣"),
     "sign": gettext_lazy("签收"), "return": gettext_lazy("退回"), "handle": gettext_lazy("处置完成"),
     "verify": gettext_lazy("核查通过"), "rework": gettext_lazy("返工"), "close": gettext_lazy("结案"),

@@ -3,16 +3,18 @@ filters (the command center links its numbers here)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from yiwang.core.pages import staff_required
@@ -26,27 +28,52 @@ from ..indicators import light_of
 from ..models import Case, Status
 from .common import describe_error
 
-# What the inbox asks of the user, by status.
-NEXT_STEP = {
-    Status.REPORTED: gettext_lazy("待受理"), Status.ACCEPTED: gettext_lazy("待派遣"), Status.DISPATCHED: gettext_lazy("待签收"),
-    Status.SIGNED: gettext_lazy("待处置"), Status.HANDLED: gettext_lazy("待核查"), Status.VERIFIED: gettext_lazy("待结案"),
-}
 # Translated where shown.
 STATE_LABELS = {
-    "cases": gettext_noop("全部(不含不予立案、并案)"), "open": gettext_noop("在办"), "overdue": gettext_noop("超期未结"),
+    "cases": gettext_noop("全部（不含不予立案、并案）"), "open": gettext_noop("在办"), "overdue": gettext_noop("超期未结"),
     "closed": gettext_noop("已办结"), "on_time": gettext_noop("按时办结"), "late": gettext_noop("超时办结"), "rated": gettext_noop("已评价"),
-    "judged": gettext_noop("应按时办结"), "satisfied": gettext_noop("满意(含基本满意)"), "warning": gettext_noop("临期(黄灯)"),
+    "judged": gettext_noop("应按时办结"), "satisfied": gettext_noop("满意（含基本满意）"), "warning": gettext_noop("临期（黄灯）"),
 }
+
+
+INBOX_PAGE_SIZE = 20
+# Where the user last chose to be in the inbox (tab, filters, order, page): coming back to
+# /cases/inbox/ with no query, e.g. from a case just acted on, shows that place again.
+INBOX_PLACE_KEY = "inbox_place"
 
 
 @staff_required
 def inbox_page(request):
-    """What I must act on next, overdue first, with its light; and my unread notifications."""
-    now = timezone.now()
-    page = Paginator(selectors.inbox(request.user), 50).get_page(request.GET.get("page"))
-    rows = [{"case": case, "light": light_of(case, now), "next": NEXT_STEP.get(case.status, "")} for case in page]
-    notes = Notification.objects.filter(user=request.user, read_at__isnull=True).select_related("case")[:50]
-    return render(request, "cases/inbox.html", {"page": page, "rows": rows, "notifications": notes})
+    """What I must act on next, in tabs by step with their counts, filtered and ordered as asked, as
+    cards; and my unread notifications."""
+    asked = request.GET or QueryDict(request.session.get(INBOX_PLACE_KEY, ""))
+    user, now = request.user, timezone.now()
+    query, errors = selectors.read_inbox_query(user, asked)
+    counts = selectors.inbox_counts(user, query, now=now)
+    steps = [(key, label) for key, label in selectors.inbox_steps() if key in counts]
+    if "step" not in asked or "step" in errors:
+        # By default the earliest step with work in it, so new reports come first for those who accept them.
+        query = replace(query, step=next((key for key, _label in steps if counts[key]), selectors.ALL_STEPS))
+    page = Paginator(selectors.inbox(user, query, now=now), INBOX_PAGE_SIZE).get_page(asked.get("page"))
+    words = dict(steps)
+    rows = [{"case": case, "light": light_of(case, now), "next": words.get(case.status, "")} for case in page]
+    place = query.as_params()
+    if request.GET and not errors:  # a place the user chose, not the default
+        request.session[INBOX_PLACE_KEY] = urlencode({**place, "page": page.number})
+    filters = {k: v for k, v in place.items() if k != "step"}
+    tabs = [{"step": key, "label": label, "count": counts[key], "query": urlencode({**filters, "step": key})}
+            for key, label in [(selectors.ALL_STEPS, _("全部")), *steps]]
+    choices = selectors.inbox_choices(user, now=now)
+    if query.grid is not None and query.grid.code not in {code for code, _name in choices["grids"]}:
+        choices["grids"].append((query.grid.code, query.grid.name))  # asked for by its code: still shown as chosen
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    return render(request, "cases/inbox.html", {
+        "page": page, "rows": rows, "tabs": tabs, "step": query.step, "query": query, "errors": errors.values(),
+        "place": urlencode(place), "step_only": urlencode({"step": query.step}),
+        "choices": choices, "lights": selectors.INBOX_LIGHTS.items(),
+        "ages": selectors.INBOX_AGES.items(), "sorts": selectors.INBOX_SORTS.items(),
+        "notifications": unread.select_related("case")[:50], "unread_count": unread.count(),
+    })
 
 
 @login_required
@@ -83,7 +110,7 @@ def case_list(request):
     if narrowing["region"]:
         region = Region.objects.restrict(request.user).filter(code=narrowing["region"]).first()
         if region is None:
-            raise Http404("no such region in your scope")
+            raise Http404(_("区域不存在或不在您的数据范围内"))
     try:
         since, until = (date.fromisoformat(narrowing[k]) if narrowing[k] else None for k in ("since", "until"))
         if any(d is not None and not 1900 <= d.year <= 2100 for d in (since, until)):
@@ -92,7 +119,7 @@ def case_list(request):
                                        department=int_param(narrowing["department"]), handler=int_param(narrowing["handler"]),
                                        since=since, until=until, state=narrowing["state"])
     except ValueError:
-        raise Http404("dates are YYYY-MM-DD") from None
+        raise Http404(_("日期格式应为“年-月-日”，如 2026-03-01")) from None
     except ValidationError as exc:
         raise Http404(describe_error(exc)) from None
     now = timezone.now()

@@ -4,6 +4,7 @@ resident holding the case's access code (kept in the session by the tracking pag
 from __future__ import annotations
 
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext
 
 from ..models import CasePhoto
 from .common import TRACKED_SESSION_KEY
@@ -15,7 +16,7 @@ def case_photo(request, pk: int):
         tracked = request.session.get(TRACKED_SESSION_KEY, [])
         photo = CasePhoto.objects.filter(pk=pk, case__number__in=tracked).first()
     if photo is None:
-        raise Http404("photo not found")
+        raise Http404(gettext("照片不存在"))
     # Lists ask for the small copy made at upload (older photos have none: the full image then).
     file = photo.thumbnail if request.GET.get("size") == "thumb" and photo.thumbnail else photo.image
     response = FileResponse(file.open("rb"), content_type=photo.content_type)

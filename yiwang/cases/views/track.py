@@ -26,7 +26,7 @@ TRACK_CODE_ATTEMPTS = 10
 def _trackable(number: str) -> Case:
     case = selectors.trackable_case(number)
     if case is None:
-        raise Http404("no such case")
+        raise Http404(_("没有这个事件"))
     return case
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.utils import translation
+from django.utils.translation import gettext
 
 from yiwang.core import audit
 from yiwang.core.bulk import chunks, parameter_chunk_size
@@ -27,7 +28,7 @@ class RegistryImporter(Importer):
 
     def authorize(self) -> None:
         if self.acting_user is not None and not role_allows(self.acting_user, Action.CHANGE):
-            raise PermissionDenied("你的角色不能修改基础数据，不能导入")
+            raise PermissionDenied(gettext("您的角色不能修改基础数据，不能导入"))
 
     def audit(self, **figures: Any) -> None:
         audit.record(actor=self.acting_user, action="registry.import", target_type=self.target_type,

@@ -32,7 +32,7 @@
   // One sentence for a refused request, naming the field at fault.
   function describe(status, body) {
     const what = { 403: gettext("无权操作"), 404: gettext("不在您的管辖范围或不存在"), 409: gettext("当前状态不能执行此操作"), 422: gettext("填写有误") }[status]
-      || say(gettext("请求失败 (%(status)s)"), { status });
+      || say(gettext("请求失败（%(status)s）"), { status });
     let detail = body && body.detail;
     if (detail && typeof detail === "object") detail = Object.entries(detail).map(([k, v]) => say(gettext("%(field)s：%(problem)s"), { field: k, problem: [].concat(v).join(gettext("；")) })).join(gettext("；"));
     return detail ? say(gettext("%(field)s：%(problem)s"), { field: what, problem: detail }) : what;
@@ -52,17 +52,21 @@
   }
   const pct = (v) => (v === null || v === undefined ? "—" : (v * 100).toFixed(1) + "%");
   const isRate = (name) => name.endsWith("_rate");
-  const fmt = (name, v) => (isRate(name) ? pct(v) : v === null || v === undefined ? "—" : String(v));
+  const LOCALE = document.documentElement.lang === "en" ? "en-GB" : "zh-CN";
+  // Counts with thousands separators (12,345), as the server-drawn tiles show them.
+  const num = (v) => (v === null || v === undefined ? "—" : typeof v === "number" ? v.toLocaleString(LOCALE, { maximumFractionDigits: 2 }) : String(v));
+  const fmt = (name, v) => (isRate(name) ? pct(v) : num(v));
   // Words go through Django's JavaScript catalogue (/jsi18n/, loaded before this file), so the
   // screen follows the language chosen for the pages; with no translation the Chinese stays.
   const say = (text, values) => interpolate(text, values, true);
-  const LOCALE = document.documentElement.lang === "en" ? "en-GB" : "zh-CN";
-  const when = (iso) => { const d = new Date(iso); return d.toLocaleString(LOCALE, { hour12: false, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }); };
+  // Times in the server's zone (北京时间), whatever zone the browser is set to.
+  const TIME_ZONE = root.dataset.timeZone || "Asia/Shanghai";
+  const when = (iso) => new Date(iso).toLocaleString(LOCALE, { timeZone: TIME_ZONE, hour12: false, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
 
   // --- Map -----------------------------------------------------------------------------------
   const mapEl = document.getElementById("cc-map");
-  // No tile layer sets a zoom range, and the cluster layer needs one.
-  const map = L.map(mapEl, { zoomSnap: 0.25, attributionControl: false, minZoom: 3, maxZoom: 19 });
+  // The cluster layer needs a zoom range; the base (tiles or our own data) is the shared mapbase.js's.
+  const map = YiwangMap.create(mapEl, { zoomSnap: 0.25, attributionControl: false, minZoom: 3, maxZoom: 19 });
   const GOOD_TO_BAD = ["#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027"];
   const NEUTRAL = ["#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c"];
   const layer = data.layer;
@@ -309,7 +313,7 @@
       else fresh.forEach((item) => feedList.prepend(feedItem(item, true)));
       while (feedList.children.length > 60) feedList.lastChild.remove();
       if (cursor === null || body.cursor > cursor) cursor = body.cursor;
-      const at = new Date().toLocaleTimeString(LOCALE, { hour12: false });
+      const at = new Date().toLocaleTimeString(LOCALE, { timeZone: TIME_ZONE, hour12: false });
       feedState.textContent = say(feedList.children.length ? gettext("更新于 %(at)s") : gettext("更新于 %(at)s，暂无动态"), { at });
       if (fresh.length && !first) loadCases();
       return body.more;
@@ -325,12 +329,12 @@
     getJSON(api("kpi")).then((body) => {
       const put = (sel, v) => { const n = root.querySelector(sel); if (n) n.textContent = v; };
       const t = body.total;
-      ["today_reported", "open_now", "overdue_now", "period_cases"].forEach((k) => put("[data-testid=kpi-" + k + "]", t[k]));
+      ["today_reported", "open_now", "overdue_now", "period_cases"].forEach((k) => put("[data-testid=kpi-" + k + "]", num(t[k])));
       put("[data-testid=kpi-on_time_rate]", pct(t.period_on_time_rate));
       put("[data-testid=kpi-satisfaction_rate]", pct(t.period_satisfaction_rate));
-      put("[data-testid=kpi-on_time]", t.period_closed_on_time); put("[data-testid=kpi-judged]", t.period_judged);
-      put("[data-testid=kpi-satisfied]", t.period_satisfied); put("[data-testid=kpi-rated]", t.period_rated);
-      Object.entries(body.by_board).forEach(([b, f]) => ["today_reported", "open_now", "overdue_now"].forEach((k) => put("[data-testid=board-" + b + "-" + k + "]", f[k])));
+      put("[data-testid=kpi-on_time]", num(t.period_closed_on_time)); put("[data-testid=kpi-judged]", num(t.period_judged));
+      put("[data-testid=kpi-satisfied]", num(t.period_satisfied)); put("[data-testid=kpi-rated]", num(t.period_rated));
+      Object.entries(body.by_board).forEach(([b, f]) => ["today_reported", "open_now", "overdue_now"].forEach((k) => put("[data-testid=board-" + b + "-" + k + "]", num(f[k]))));
     }).catch(() => {});
   }
   setInterval(() => { if (!document.hidden) refreshKpi(); }, KPI_EVERY_MS);

@@ -1,6 +1,6 @@
 // The one-grid map: drill down district → street → community → grid → micro-grid, colouring each
-// child polygon by the chosen figure. Data comes from the scoped JSON API; no tiles are loaded
-// (intranets have no tile server), the polygons are the map.
+// child polygon by the chosen figure. Data comes from the scoped JSON API; the base under the
+// polygons (tiles, or our own outlines and names) comes from the shared mapbase.js.
 (function () {
   "use strict";
   const el = document.getElementById("map");
@@ -8,7 +8,7 @@
   const crumbs = document.getElementById("crumbs");
   const legend = document.getElementById("legend");
   const palette = ["#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"];
-  const map = L.map(el, { zoomSnap: 0.25, attributionControl: false });
+  const map = YiwangMap.create(el, { attributionControl: false });
   let layer = null;
   let current = null;
 
@@ -82,7 +82,7 @@
       : collection.features.filter((f) => f.geometry);
     const limits = breaks(features.map((f) => f.properties[figure] || 0));
     layer = L.geoJSON({ type: "FeatureCollection", features }, {
-      style: (f) => ({ color: "#1f3b57", weight: 1.2, fillOpacity: 0.75, fillColor: colour(f.properties[figure] || 0, limits) }),
+      style: (f) => ({ color: "#1f3b57", weight: 1.2, fillOpacity: YiwangMap.hasTiles ? 0.5 : 0.75, fillColor: colour(f.properties[figure] || 0, limits) }),
       onEachFeature: (f, l) => {
         const p = f.properties;
         // Leaflet inserts tooltip strings as HTML; names come from users, so pass a text node.

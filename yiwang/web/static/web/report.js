@@ -1,5 +1,5 @@
-// Case pages. The report forms: pick the position on the grid outlines (there are no map tiles on
-// the intranet; the polygons are the map) or from the phone's GPS, refresh the duplicate
+// Case pages. The report forms: pick the position on the grid outlines (over the base from the
+// shared mapbase.js; a picked latlng is WGS-84 whatever the tiles' system) or from the phone's GPS, refresh the duplicate
 // suggestions, and show the "solved on the spot" part only for tier-A matters. The case page: draw
 // the case's grid and point. Every form still works without this script (coordinates can be typed).
 (function () {
@@ -30,7 +30,7 @@
     const lat = form.querySelector("[name=lat]");
     const status = document.getElementById("position-status");
     const text = el.dataset;
-    const map = L.map(el, { zoomSnap: 0.25, attributionControl: false });
+    const map = YiwangMap.create(el, { attributionControl: false });
     let features = [];
     let marker = null;
 
@@ -118,7 +118,7 @@
   function caseMap(el) {
     const grid = JSON.parse(document.getElementById("case-grid").textContent);
     const point = JSON.parse(document.getElementById("case-point").textContent);
-    const map = L.map(el, { zoomSnap: 0.25, attributionControl: false });
+    const map = YiwangMap.create(el, { attributionControl: false });
     const outline = grid ? L.geoJSON(grid, { style: () => GRID_STYLE }) : null;
     if (outline && outline.getBounds().isValid()) map.fitBounds(outline.getBounds(), { padding: [8, 8] });
     else if (point) map.setView([point.lat, point.lon], 16);
