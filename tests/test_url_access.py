@@ -128,7 +128,7 @@ PAGES: dict[str, Url] = {
     "forces/<str:code>/assignments/": Url(SCOPED, make=_grid_b), "forces/<str:code>/shifts/": Url(SCOPED, make=_grid_b),
     "forces/<str:code>/assignments/<int:pk>/remove/": Url(SCOPED, make=_grid_b_assignment),
     "forces/<str:code>/shifts/<int:pk>/remove/": Url(SCOPED, make=_grid_b_shift),
-    "i18n/setlang/": Url(PUBLIC), "jsi18n/": Url(PUBLIC), "healthz": Url(PUBLIC), "login/": Url(PUBLIC), "logout/": Url(PUBLIC),
+    "i18n/setlang/": Url(PUBLIC), "jsi18n/": Url(PUBLIC), "healthz": Url(PUBLIC), "manifest.webmanifest": Url(PUBLIC), "login/": Url(PUBLIC), "logout/": Url(PUBLIC),
     "": Url(ACCOUNT),
     "photos/<int:pk>/": O("cases.CasePhoto"),
     # Open311: public by design, but an unpublished case and its photos are not found.

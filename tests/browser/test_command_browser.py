@@ -78,8 +78,9 @@ def test_screen_renders_with_data_and_drills_down(page, login, live_server, user
     assert int(_tiles(page)["open_now"]) > 0
     # The map colours the street's two grids; the charts are drawn; the case points and heat load.
     expect(page.locator("path.cc-unit")).to_have_count(2)
-    for chart in ("chart-trend", "chart-rank", "chart-dept"):
-        expect(page.get_by_test_id(chart).locator("canvas")).to_have_count(1)
+    expect(page.get_by_test_id("chart-trend").locator("canvas")).to_have_count(1)
+    for ranking in ("chart-rank", "chart-dept"):
+        expect(page.get_by_test_id(ranking).get_by_test_id("rank-row").first).to_be_visible()
     expect(page.get_by_test_id("case-note")).to_contain_text("在办")
     expect(page.get_by_test_id("heat-note")).to_contain_text("重点人员 4 人：3 人按所住楼栋定位")
     expect(page.locator(".case-pin").first).to_be_attached()

@@ -71,7 +71,7 @@ def test_record_a_linked_visit_on_a_phone(phone, live_server, tree, users):
     first = page.locator("[data-testid=problem-row]").nth(0)
     first.locator("textarea").fill("6栋两户因漏水争执,需要调解")
     expect(first.locator("select[name$='-matter']")).to_be_hidden()  # case fields show only when asked for
-    first.get_by_label("立案(转入事件办理)").check()
+    first.get_by_label("立案（转入事件办理）").check()
     first.locator("select[name$='-matter']").select_option(label="邻里纠纷（S0001）")
     page.click("[data-testid=add-problem]")
     second = page.locator("[data-testid=problem-row]").nth(1)

@@ -10,7 +10,8 @@ from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
-from django.utils.translation import gettext
+from django.templatetags.static import static
+from django.utils.translation import get_language, gettext
 
 from yiwang.accounts.addresses import client_address
 from yiwang.core.pages import staff_required
@@ -150,3 +151,15 @@ def registry_import(request):
 def coverage_page(request):
     rows = party_selectors.grid_coverage(regions=Region.objects.restrict(request.user))
     return render(request, "web/coverage.html", {"rows": rows, "summary": party_selectors.coverage_summary(rows)})
+
+
+def web_manifest(request):
+    """/manifest.webmanifest: lets a phone install the site as an app (no service worker in this part)."""
+    icons = [{"src": static(f"web/icon-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png", "purpose": "any"}
+             for size in (192, 512)]
+    manifest = {
+        "name": gettext("Yiwang"), "short_name": gettext("Yiwang"), "lang": get_language(),
+        "start_url": "/", "scope": "/", "display": "standalone",
+        "background_color": "#f5f6f8", "theme_color": "#b3261e", "icons": icons,
+    }
+    return JsonResponse(manifest, content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})

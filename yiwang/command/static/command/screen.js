@@ -62,6 +62,14 @@
   // Times in the server's zone (北京时间), whatever zone the browser is set to.
   const TIME_ZONE = root.dataset.timeZone || "Asia/Shanghai";
   const when = (iso) => new Date(iso).toLocaleString(LOCALE, { timeZone: TIME_ZONE, hour12: false, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+  // Each panel shows "加载中…" (drawn by the template) until its data is in, or the reason it failed.
+  function loadingMarks(box) {
+    return box.matches(".cc-loading") ? [box] : Array.from(box.querySelectorAll(".cc-loading"));
+  }
+  function loaded(box) { loadingMarks(box).forEach((n) => n.remove()); }
+  function failed(box, err) {
+    loadingMarks(box).forEach((n) => n.replaceWith(el("p", { class: "error cc-failed" }, String((err && err.message) || err))));
+  }
 
   // --- Map -----------------------------------------------------------------------------------
   const mapEl = document.getElementById("cc-map");
@@ -72,19 +80,33 @@
   const layer = data.layer;
   const indicator = layer.indicator;
 
+  // Up to five classes by quantile of the values present: each value goes to the class of its first
+  // rank among the sorted values, so equal values share a class; empty classes are dropped.
   function classes(values) {
-    const present = values.filter((v) => v !== null && v !== undefined);
-    if (!present.length) return null;
-    const lo = Math.min(...present), hi = Math.max(...present);
-    return { lo, hi };
+    const sorted = values.filter((v) => v !== null && v !== undefined).sort((a, b) => a - b);
+    if (!sorted.length) return null;
+    const count = Math.min(GOOD_TO_BAD.length, new Set(sorted).size);
+    const groups = [];
+    sorted.forEach((v, rank) => {
+      if (rank && v === sorted[rank - 1]) return;
+      const at = Math.floor((rank * count) / sorted.length);
+      const group = groups[groups.length - 1];
+      if (group && group.at === at) group.hi = v;
+      else groups.push({ at, lo: v, hi: v });
+    });
+    const last = groups.length - 1;
+    groups.forEach((g, i) => { g.colour = paletteColour(last ? Math.round((i * (GOOD_TO_BAD.length - 1)) / last) : 2); });
+    return groups;
   }
-  function colourOf(value, range) {
-    if (value === null || value === undefined || !range) return "#b8c2cc";
-    const t = range.hi === range.lo ? 1 : (value - range.lo) / (range.hi - range.lo);
-    const i = Math.min(4, Math.floor(t * 5));
-    if (indicator === "cases") return NEUTRAL[i];
+  function paletteColour(step) {
+    if (indicator === "cases") return NEUTRAL[step];
     // Rates: high is good; open / overdue counts: high is bad.
-    return layer.worse_when_higher ? GOOD_TO_BAD[i] : GOOD_TO_BAD[4 - i];
+    return layer.worse_when_higher ? GOOD_TO_BAD[step] : GOOD_TO_BAD[GOOD_TO_BAD.length - 1 - step];
+  }
+  function colourOf(value, groups) {
+    if (value === null || value === undefined || !groups) return "#b8c2cc";
+    const group = groups.find((g) => value <= g.hi) || groups[groups.length - 1];
+    return group.colour;
   }
   const range = classes(layer.features.map((f) => f.properties.value));
   const regions = L.geoJSON({ type: "FeatureCollection", features: layer.features.filter((f) => f.geometry) }, {
@@ -118,13 +140,12 @@
     const box = document.getElementById("cc-legend");
     box.append(el("strong", {}, layer.label));
     if (!range) { box.append(el("span", {}, gettext("无数据"))); return; }
-    for (let i = 0; i < 5; i++) {
-      const a = range.lo + ((range.hi - range.lo) * i) / 5, b = range.lo + ((range.hi - range.lo) * (i + 1)) / 5;
-      const sample = colourOf(range.hi === range.lo ? range.hi : (a + b) / 2, range);
-      box.append(el("span", {}, el("i", { style: "background:" + sample }), fmt(indicator, isRate(indicator) ? a : Math.round(a)) + "–" + fmt(indicator, isRate(indicator) ? b : Math.round(b))));
-      if (range.hi === range.lo) break;
+    range.forEach((g) => box.append(el("span", { class: "legend-class", "data-testid": "legend-class" }, el("i", { style: "background:" + g.colour }),
+      g.lo === g.hi ? fmt(indicator, g.lo) : fmt(indicator, g.lo) + "–" + fmt(indicator, g.hi))));
+    box.dataset.classes = String(range.length);
+    if (layer.features.some((f) => f.properties.value === null || f.properties.value === undefined)) {
+      box.append(el("span", {}, el("i", { style: "background:#b8c2cc" }), gettext("无数据")));
     }
-    box.append(el("span", {}, el("i", { style: "background:#b8c2cc" }), gettext("无数据")));
   })();
 
   const overlays = {};
@@ -146,6 +167,7 @@
         el("a", { href: c.url }, gettext("详情"))));
   }
 
+  const mapLoading = document.querySelector("[data-loading=map]") || document.createElement("p");
   function loadCases() {
     return getJSON(api("cases")).then((body) => {
       if (overlays.cases) overlays.cases.remove();
@@ -160,7 +182,38 @@
       const note = document.getElementById("case-note");
       note.textContent = body.more ? say(gettext("显示最紧急的 %(shown)s 件（在办共 %(total)s 件）"), body) : say(gettext("在办 %(total)s 件"), body);
       mapEl.dataset.cases = String(body.shown);
-    }).catch((err) => { document.getElementById("case-note").textContent = String(err.message || err); });
+      loaded(mapLoading);
+    }).catch((err) => { document.getElementById("case-note").textContent = String(err.message || err); failed(mapLoading, err); });
+  }
+
+  // The heat's blur reaches past the area's edge, where it read as hot spots on the border: after each
+  // redraw only what lies inside the units shown is kept (the canvas is drawn in container points).
+  function clipToUnits(heat) {
+    const draw = heat._redraw;
+    heat._redraw = function () {
+      draw.call(this);
+      if (!regions.getLayers().length) return;
+      const shownOn = this._map;
+      const ctx = this._canvas.getContext("2d");
+      ctx.save();
+      ctx.globalCompositeOperation = "destination-in";
+      ctx.beginPath();
+      const trace = (part) => {
+        if (!Array.isArray(part) || !part.length) return;
+        if (!(part[0] instanceof L.LatLng)) { part.forEach(trace); return; }
+        part.forEach((latlng, i) => {
+          const p = shownOn.latLngToContainerPoint(latlng);
+          if (i) ctx.lineTo(p.x, p.y); else ctx.moveTo(p.x, p.y);
+        });
+        ctx.closePath();
+      };
+      regions.eachLayer((unit) => trace(unit.getLatLngs()));
+      // Even-odd: a unit's holes stay out.
+      ctx.fill("evenodd");
+      ctx.restore();
+      mapEl.dataset.heatClipped = "1";
+    };
+    return heat;
   }
 
   function loadHeat() {
@@ -169,7 +222,7 @@
       note.textContent = say(gettext("重点人员 %(persons)s 人：%(located)s 人按所住楼栋定位，%(by_grid_centre)s 人无楼栋坐标，按所在网格中心计。"), body);
       if (!body.points.length || typeof L.heatLayer !== "function") return;
       const max = Math.max(...body.points.map((p) => p[2]));
-      overlays.heat = L.heatLayer(body.points, { radius: 32, blur: 20, max, minOpacity: 0.55 });
+      overlays.heat = clipToUnits(L.heatLayer(body.points, { radius: 32, blur: 20, max, minOpacity: 0.55 }));
       if (wanted("heat")) overlays.heat.addTo(map);
     }).catch((err) => { document.getElementById("heat-note").textContent = String(err.message || err); });
   }
@@ -193,7 +246,7 @@
         box.append(el("ul", { class: "notes" }, body.alerts.map((a) =>
           el("li", {}, when(a.at) + " " + a.device + (a.kind ? say(gettext("（%(kind)s）"), a) : "") + " → ", el("a", { href: "/cases/" + encodeURIComponent(a.case) + "/" }, a.case)))));
       }
-    }).catch((err) => { box.textContent = String(err.message || err); });
+    }).catch((err) => failed(box, err));
   }
 
   function loadCare() {
@@ -208,7 +261,7 @@
           el("th", {}, gettext("覆盖率")), el("th", {}, gettext("网格员")))),
         el("tbody", {}, body.grids.map((g) => el("tr", {}, el("td", {}, g.name), el("td", {}, g.under_plan), el("td", {}, g.covered),
           el("td", {}, g.overdue), el("td", {}, g.percent), el("td", {}, g.workers.join(gettext("、")))))))));
-    }).catch((err) => { box.textContent = String(err.message || err); });
+    }).catch((err) => failed(box, err));
   }
 
   // --- Charts --------------------------------------------------------------------------------
@@ -220,6 +273,7 @@
     return c;
   }
   window.addEventListener("resize", () => { charts.forEach((c) => c.resize()); });
+  if (window.ResizeObserver) new ResizeObserver(() => charts.forEach((c) => c.resize())).observe(root);
   const bg = wall ? "transparent" : undefined;
   // Tooltips built as nodes: ECharts' own tooltip markup carries style attributes, which the
   // Content-Security-Policy refuses; the swatch colour goes through the CSSOM instead.
@@ -237,6 +291,7 @@
   (function trendChart() {
     const rows = data.trend;
     const [reported, closed, overdue] = [gettext("上报"), gettext("办结"), gettext("超期在办")];
+    loaded(document.getElementById("chart-trend"));
     const c = chart("chart-trend");
     c.setOption({
       backgroundColor: bg, tooltip: tooltip((v) => (v === null || v === undefined ? "—" : String(v))), legend: { data: [reported, closed, overdue], top: 0, left: "center" },
@@ -256,30 +311,34 @@
   const unitOptions = Object.keys(data.rankings).filter((k) => k !== "department");
   unitOptions.forEach((k) => rankBy.append(el("option", { value: k }, data.rank_labels[k])));
   if (!unitOptions.length) rankBy.hidden = true;
-  const rankChart = chart("chart-rank");
-  const deptChart = chart("chart-dept");
+  const rankBox = document.getElementById("chart-rank");
+  const deptBox = document.getElementById("chart-dept");
 
-  function drawRanking(c, rows, order, onClick) {
-    const label = rankOrder.options[rankOrder.selectedIndex].text;
+  // Rankings as rows of name, bar and value, every label shown (the panel scrolls if long). A bar's
+  // length runs over the range of the values shown, lowest to highest, so that close figures (all
+  // near 100%) still show their differences; the lowest keeps a stub so that it can be seen.
+  const STUB_PERCENT = 6;
+  function barWidths(values) {
+    const present = values.filter((v) => v !== null && v !== undefined);
+    const lo = Math.min(...present), hi = Math.max(...present);
+    return values.map((v) => (v === null || v === undefined ? 0
+      : hi === lo ? 100 : STUB_PERCENT + ((100 - STUB_PERCENT) * (v - lo)) / (hi - lo)));
+  }
+  function drawRanking(box, rows, order, urlOf) {
     const sorted = rows.slice().sort((a, b) => (a[order] === null) - (b[order] === null) || (b[order] || 0) - (a[order] || 0) || a.label.localeCompare(b.label));
-    const top = sorted.slice(0, 15).reverse();
-    c.setOption({
-      backgroundColor: bg, tooltip: tooltip((v) => fmt(order, v)),
-      grid: { left: 8, right: 40, top: 10, bottom: 20, containLabel: true },
-      xAxis: { type: "value", axisLabel: { formatter: (v) => (isRate(order) ? Math.round(v * 100) + "%" : v) } },
-      yAxis: { type: "category", data: top.map((r) => r.label), axisLabel: { width: 110, overflow: "truncate" } },
-      series: [{ name: label, type: "bar", data: top.map((r) => r[order]), itemStyle: { color: "#b3261e" },
-        label: { show: true, position: "right", formatter: (p) => fmt(order, p.value) } }],
-    }, true);
-    c.off("click");
-    c.on("click", (e) => { const row = top[e.dataIndex]; if (row) onClick(row); });
-    c.getDom().dataset.rows = String(rows.length);
-    if (!rows.length) c.getDom().dataset.empty = "1";
+    const widths = barWidths(sorted.map((r) => r[order]));
+    box.replaceChildren(...(sorted.length ? sorted.map((r, i) => el("a", { class: "rank-row", href: urlOf(r), "data-testid": "rank-row", title: r.label },
+      el("span", { class: "rank-name" }, r.label),
+      el("span", { class: "rank-track" }, el("span", { class: "rank-fill", style: "width:" + widths[i].toFixed(1) + "%" })),
+      el("span", { class: "rank-value" }, fmt(order, r[order])))) : [el("p", { class: "muted" }, gettext("无数据"))]));
+    box.dataset.rows = String(rows.length);
+    if (!rows.length) box.dataset.empty = "1";
   }
   function drawRankings() {
     const order = rankOrder.value;
-    if (unitOptions.length) drawRanking(rankChart, data.rankings[rankBy.value] || [], order, (row) => { window.location.href = row.drill_url || row.list_url; });
-    drawRanking(deptChart, data.rankings.department || [], order, (row) => { window.location.href = row.list_url; });
+    if (unitOptions.length) drawRanking(rankBox, data.rankings[rankBy.value] || [], order, (row) => row.drill_url || row.list_url);
+    else loaded(rankBox);
+    drawRanking(deptBox, data.rankings.department || [], order, (row) => row.list_url);
   }
   rankBy.addEventListener("change", drawRankings);
   rankOrder.addEventListener("change", drawRankings);
@@ -288,6 +347,7 @@
   // --- Live feed -----------------------------------------------------------------------------
   const feedList = document.getElementById("feed");
   const feedState = document.getElementById("feed-state");
+  const feedLoading = document.querySelector("[data-loading=feed]") || document.createElement("p");
   let cursor = null;
   function feedItem(item, fresh) {
     return el("li", { class: fresh ? "fresh" : "", "data-number": item.number, "data-kind": item.kind },
@@ -313,11 +373,12 @@
       else fresh.forEach((item) => feedList.prepend(feedItem(item, true)));
       while (feedList.children.length > 60) feedList.lastChild.remove();
       if (cursor === null || body.cursor > cursor) cursor = body.cursor;
+      loaded(feedLoading);
       const at = new Date().toLocaleTimeString(LOCALE, { timeZone: TIME_ZONE, hour12: false });
       feedState.textContent = say(feedList.children.length ? gettext("更新于 %(at)s") : gettext("更新于 %(at)s，暂无动态"), { at });
       if (fresh.length && !first) loadCases();
       return body.more;
-    }).catch((err) => { feedState.textContent = String(err.message || err); return false; })
+    }).catch((err) => { feedState.textContent = String(err.message || err); failed(feedLoading, err); return false; })
       .finally(() => { polling = false; })
       .then((more) => { if (more) return pollFeed(); });
   }
