@@ -58,7 +58,7 @@ def test_case_goes_to_b_while_a_is_on_leave(browser, live_server, tree, users, d
 
     context = browser.new_context(viewport={"width": 412, "height": 915}, locale="zh-CN")
     officer = sign_in(context.new_page(), live_server, "officer_b")
-    officer.get_by_test_id("nav-inbox").click()
+    officer.click("[data-tab=inbox]")  # the phone's tab bar
     row = officer.locator(f"[data-testid=inbox-card][data-number='{case.number}']")
     expect(row.get_by_test_id("inbox-assignee")).to_have_text("我（B角）")
     expect(row).to_contain_text(timezone.localtime(due).strftime("%m-%d %H:%M"))

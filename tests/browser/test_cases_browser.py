@@ -96,7 +96,7 @@ def test_resident_report_through_the_loop_to_rating(people, live_server, tree, u
 
     # The community sees it in the inbox with its light, accepts and dispatches it to the grid.
     community = sign_in(people(), live_server, "community")
-    community.click("[data-testid=nav-inbox]")
+    community.click("[data-tab=inbox]")  # the phone's tab bar
     row = community.locator(f"[data-testid=inbox-card][data-number='{number}']")
     expect(row).to_contain_text("待受理")
     expect(row.locator("[data-testid=light]")).to_have_text("正常")
@@ -114,7 +114,7 @@ def test_resident_report_through_the_loop_to_rating(people, live_server, tree, u
 
     # The grid worker finds it in the inbox, signs and handles it.
     worker = sign_in(people(), live_server, "worker_a")
-    worker.click("[data-testid=nav-inbox]")
+    worker.click("[data-tab=inbox]")
     row = worker.locator(f"[data-testid=inbox-card][data-number='{number}']")
     expect(row).to_contain_text("待签收")
     row.locator("a.inbox-number").click()

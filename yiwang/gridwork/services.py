@@ -40,6 +40,13 @@ CASE_SOURCE = "gridwork"
 RECORD_LEVELS = (Level.GRID, Level.MICRO_GRID)
 PLAN_LEVELS = (Level.DISTRICT, Level.STREET, Level.COMMUNITY)
 PLAN_SETTING_ROLES = {Role.COMMUNITY, Role.STREET, Role.DISTRICT}
+# Patrols and home visits are kept by the grid's own people and those above them, not departments.
+RECORDING_ROLES = {Role.GRID_WORKER, Role.COMMUNITY, Role.STREET, Role.DISTRICT}
+
+
+def may_record(user) -> bool:
+    """May this user record patrols and home visits (within their scope)?"""
+    return bool(user.is_superuser or user.role in RECORDING_ROLES)
 
 
 @dataclass

@@ -31,10 +31,6 @@ CARE_CHOICES = 100
 RESIDENTS_REFUSED = gettext_lazy("居民账号不能使用网格日常页面")
 
 
-def _may_record(user) -> bool:
-    return user.is_superuser or user.role in (Role.GRID_WORKER, Role.COMMUNITY, Role.STREET, Role.DISTRICT)
-
-
 def _may_set_plans(user) -> bool:
     return user.is_superuser or user.role in services.PLAN_SETTING_ROLES
 
@@ -54,7 +50,7 @@ def mine(request):
     rows = selectors.care_rows(region_path=scope_path(user) or "/nowhere/", viewer=user)
     return render(request, "gridwork/mine.html", {
         "late": selectors.overdue(rows), "totals": selectors.totals(rows), "recent": selectors.my_recent_records(user),
-        "may_record": _may_record(user),
+        "may_record": services.may_record(user),
     })
 
 
@@ -81,7 +77,7 @@ def care(request):
     return render(request, "gridwork/care.html", {
         "region": region, "grids": grids, "late": late, "totals": selectors.totals(rows),
         "recent": selectors.recent_records(patrols, visits, 20), "communities": communities if communities.count() > 1 else [],
-        "may_record": _may_record(user), "may_set_plans": _may_set_plans(user),
+        "may_record": services.may_record(user), "may_set_plans": _may_set_plans(user),
         "plans": selectors.plans_visible_to(user).filter(active=True).order_by("region__path", "group"),
     })
 
@@ -104,7 +100,7 @@ def _opened_text(record, label: str) -> str:
 @staff_required(message=RESIDENTS_REFUSED)
 def new_patrol(request):
     user = request.user
-    if not _may_record(user):
+    if not services.may_record(user):
         raise PermissionDenied(gettext("您不能记录巡查"))
     form = PatrolForm(request.POST or None, user=user)
     formset = FindingFormSet(request.POST or None, prefix="findings")
@@ -127,7 +123,7 @@ def new_patrol(request):
 @staff_required(message=RESIDENTS_REFUSED)
 def new_visit(request):
     user = request.user
-    if not _may_record(user):
+    if not services.may_record(user):
         raise PermissionDenied(gettext("您不能记录入户走访"))
     rows = selectors.care_rows(region_path=scope_path(user) or "/nowhere/", viewer=user)
     wanted = request.GET.get("person") or ""

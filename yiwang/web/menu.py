@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from yiwang.accounts.selectors import is_account_admin
 from yiwang.cases.permissions import report_channels
 from yiwang.core.scope import Role, is_command_center_staff, is_staff, scope_path
+from yiwang.gridwork import services as gridwork_services
 from yiwang.imports.services import may_import
 
 
@@ -50,9 +51,7 @@ def _may_report(user) -> bool:
 
 
 def _may_record_visits(user) -> bool:
-    # Patrols and home visits are kept by the grid's own people and those above them, not departments
-    # (the same roles gridwork's pages admit).
-    return _scoped_staff(user) and (user.is_superuser or user.role != Role.DEPARTMENT)
+    return _scoped_staff(user) and gridwork_services.may_record(user)
 
 
 def _django_admin(user) -> bool:
