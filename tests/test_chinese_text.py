@@ -157,6 +157,7 @@ def test_the_admin_index_shows_no_english_app_or_model_names(client):
 @pytest.mark.parametrize(("value", "places", "shown"), [
     (1234567, None, "1,234,567"), (12, None, "12"), (0, None, "0"), (-9876, None, "-9,876"), (197.5, None, "197.5"),
     ("197.50", None, "197.5"), (1234.0, None, "1,234"), (1234.567, 2, "1,234.57"), (None, None, ""), ("—", None, "—"),
+    ("+2", None, "+2"), ("+12345", None, "+12,345"), ("-3", None, "-3"),
 ])
 def test_thousands_separate_the_numbers_staff_read(value, places, shown):
     from yiwang.core.templatetags.numbers import thousands_text

@@ -18,7 +18,7 @@ def _log_in(page, base: str, username: str, password: str) -> None:
 
 
 def _log_out(page) -> None:
-    page.locator("form[action='/logout/'] button").click()
+    page.locator("header form[action='/logout/'] button").click()
     page.wait_for_url(re.compile(r".*/(login/)?$"))
 
 
@@ -39,7 +39,7 @@ def test_create_an_account_and_reset_its_password(page, live_server, tree, users
     _log_in(page, base, "community", "Yiwang-test-2026")
     page.wait_for_url(f"{base}/map/**")
     page.goto(f"{base}/account/security/")
-    page.get_by_role("link", name=re.compile("辖区账号")).click()
+    page.locator("main").get_by_role("link", name=re.compile("辖区账号")).click()
     expect(page.get_by_test_id("people")).to_contain_text("worker_a")
     page.get_by_test_id("person-new").click()
 

@@ -20,7 +20,9 @@ def thousands_text(value, places: int | None = None) -> str:
         return str(value)
     if places is None:
         places = 0 if number == number.to_integral_value() else -number.normalize().as_tuple().exponent
-    return f"{number:,.{places}f}"
+    # A change written with its sign ("+2" beside last week's figure) keeps it.
+    sign = "+" if isinstance(value, str) and value.strip().startswith("+") else ""
+    return f"{sign}{number:,.{places}f}"
 
 
 @register.filter
