@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 # Who may do a unit's work is ab_roles' rule (desks' A and B are checked by it too).
 from yiwang.ab_roles.units import HANDLER_ROLE, can_handle_at
 from yiwang.core import crypto
-from yiwang.core.scope import DESK_ROLES, Role, scope_path
+from yiwang.core.scope import DESK_ROLES, Role, is_staff, scope_path
 
 from .lifecycle import Actor, Transition, actions_from
 from .models import Case, Channel, Level
@@ -84,11 +84,6 @@ def channels_for(user) -> set[str]:
     return set(STAFF_CHANNELS.get(user.role, set()))
 
 
-def is_staff_user(user) -> bool:
-    """An account of the administration (every role but resident), as opposed to a resident."""
-    return _active(user) and (user.is_superuser or user.role != Role.RESIDENT)
-
-
 def handlers_of(case: Case, *, this_round: bool) -> set[int]:
     """The accounts that signed, handled, asked more time for or solved the case: in the current
     round (since its last dispatch) or ever."""
@@ -120,7 +115,7 @@ def duty_conflict(user, case: Case, transition: Transition, *, callback: bool = 
     if transition.action in RATING_ACTIONS:
         if user.pk in handlers_of(case, this_round=False):
             return gettext("参与处置的人员不能评价该事件。")
-        if is_staff_user(user) and not callback:
+        if is_staff(user) and not callback:
             return gettext("工作人员不能自行评价事件；回访时请勾选“回访记录”，并在说明中记录反映人的答复。")
     return ""
 
@@ -150,7 +145,7 @@ def may_act_as_actor(user, case: Case, transition: Transition, *, system: bool =
         return is_grid_worker_of(user, case)
     if actor is Actor.REPORTER:
         own_report = _active(user) and case.reported_by_id == user.pk and case.handler_id != user.pk
-        if transition.action in RATING_ACTIONS and is_staff_user(user):
+        if transition.action in RATING_ACTIONS and is_staff(user):
             # A rating is the resident's: staff only record it, as a coordinator on a callback
             # (without the callback mark, `duty_conflict` says so).
             return is_coordinator(user, case)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 
 from yiwang.ab_roles.units import LEVEL_OF_REGION
 from yiwang.core.audit import account
-from yiwang.core.scope import Role
+from yiwang.core.scope import Role, is_staff
 from yiwang.matters.models import Department, MatterType
 from yiwang.matters.services import current_version
 from yiwang.points import services as points
@@ -43,7 +43,7 @@ from .models import (
     Case, CaseEvent, CasePhoto, Channel, ExtensionRequest, Level, PhotoKind, Rating, RequestStatus,
     RoutingDecision, Status, Summons, SummonsPart, SummonsStatus, Urgency,
 )
-from .permissions import channels_for, duty_conflict, is_coordinator, is_staff_user, may_act, may_act_as_actor
+from .permissions import channels_for, duty_conflict, is_coordinator, may_act, may_act_as_actor
 from yiwang.core.photos import CheckedPhoto, check_photos
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 -]{3,22}[0-9]$")
@@ -285,7 +285,7 @@ def perform(case: Case | int, action: str, *, acting_user=None, note: str = "", 
         note = (note or "").strip()
         if transition.needs_note and not note:
             raise ValidationError({"note": gettext("请写明理由")})
-        recorded_callback = callback and action in ("rate", "rate_unsatisfied") and is_staff_user(acting_user)
+        recorded_callback = callback and action in ("rate", "rate_unsatisfied") and is_staff(acting_user)
         if recorded_callback and not note:
             # The rating is the resident's answer on the call, so it is written down as they gave it.
             raise ValidationError({"note": gettext("回访评价须记录反映人的答复")})

@@ -54,6 +54,12 @@ def is_staff(user: User | Any) -> bool:
     return user.is_superuser or user.role in STAFF_ROLES
 
 
+def is_resident(user: User | Any) -> bool:
+    """A logged-in resident acting as themselves (a superuser never is)."""
+    return bool(user is not None and getattr(user, "is_authenticated", False) and not user.is_superuser
+                and user.role == Role.RESIDENT)
+
+
 # Which actions each role may take on base data inside its scope. Residents see no registry data.
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.DISTRICT: frozenset({Action.VIEW, Action.CHANGE, Action.EXPORT}),

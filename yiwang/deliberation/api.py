@@ -16,7 +16,7 @@ from yiwang.api.common import acting_user, get_scoped, scoped
 from yiwang.regions.selectors import under_region
 from yiwang.api.params import Count, Day, Id, Moment, Page
 from yiwang.api.fields import RegionCode
-from yiwang.core.scope import Action
+from yiwang.core.scope import Action, is_resident
 
 from . import selectors, services
 from .models import AgendaItem, Meeting, Project, Topic
@@ -312,7 +312,7 @@ def my_topics(request):
 @router.post("/topics", response={201: TopicDetailOut})
 def raise_topic(request, payload: RaiseIn):
     user = acting_user(request)
-    person = None if services.is_resident(user) else _person(request, payload.person_id)
+    person = None if is_resident(user) else _person(request, payload.person_id)
     topic = services.raise_topic(acting_user=user, title=payload.title, description=payload.description, location=payload.location,
                                  person=person)
     return Status(201, _topic_out(topic))
@@ -387,7 +387,7 @@ def close_evaluation(request, topic_id: int):
 def evaluate(request, topic_id: int, payload: EvaluateIn):
     """A resident evaluates a done topic of their community; staff record one for a named resident."""
     user = acting_user(request)
-    if services.is_resident(user):
+    if is_resident(user):
         topic = get_object_or_404(Topic.objects.select_related("region"), pk=topic_id)
         if user.person is not None and not selectors.visible_to_resident(user.person, topic):
             raise Http404(gettext("没有这个议题"))

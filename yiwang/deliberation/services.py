@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from yiwang.core import audit
-from yiwang.core.scope import Action, Role, require, role_allows, scope_path
+from yiwang.core.scope import Action, is_resident, require, role_allows, scope_path
 from yiwang.regions.models import Level, Region
 
 from . import lifecycle
@@ -37,10 +37,6 @@ MAX_TITLE = 100
 
 
 # Helpers -----------------------------------------------------------------------------------------
-
-def is_resident(user) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False) and not user.is_superuser and user.role == Role.RESIDENT)
-
 
 def grid_of(region: Region | None) -> Region | None:
     """The grid a micro-grid or grid belongs to (None above grid level)."""

@@ -24,7 +24,7 @@ from django.utils.translation import gettext
 from yiwang.core.pages import run_action, staff_required
 from yiwang.core.params import date_param, int_param
 from yiwang.core.statemachine import IllegalTransition
-from yiwang.core.scope import Action, get_in_scope
+from yiwang.core.scope import Action, get_in_scope, is_resident
 from yiwang.regions.models import Level, Region
 from yiwang.core.errors import by_field, describe
 
@@ -60,7 +60,7 @@ def _resident_person(request):
     user = request.user
     if not user.is_authenticated:
         return None, "login"
-    if not services.is_resident(user):
+    if not is_resident(user):
         return None, "staff"
     if user.person is None:
         return None, "no_person"

@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 
 from django.core.exceptions import PermissionDenied
 
-from yiwang.core.scope import Role
+from yiwang.core.scope import is_resident
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -53,7 +53,7 @@ class Kind:
 
 def refuse_residents(user) -> None:
     """403 for residents (unless superuser): these exports are for staff."""
-    if user.role == Role.RESIDENT and not user.is_superuser:
+    if is_resident(user):
         raise PermissionDenied
 
 

@@ -19,7 +19,7 @@ from yiwang.api.common import acting_user, get_scoped, scoped
 from yiwang.regions.selectors import under_region
 from yiwang.api.params import MAX_YEAR, MIN_YEAR, Count, Id, IdQuery, Moment, Page, Year
 from yiwang.api.fields import RegionCode
-from yiwang.core.scope import Action, Role, require
+from yiwang.core.scope import Action, is_resident, require
 from yiwang.exports.api import ExportOut, accepted
 from yiwang.exports.services import request_export
 from yiwang.party.models import PartyMember, PartyOrganization
@@ -248,10 +248,6 @@ class VolunteerEvaluationOut(Schema):
 
 # Helpers -----------------------------------------------------------------------------------------
 
-def _is_resident(user) -> bool:
-    return getattr(user, "role", None) == Role.RESIDENT and not user.is_superuser
-
-
 def _region(request, code: str) -> Region:
     region = Region.objects.restrict(acting_user(request)).filter(code=code).first()
     if region is None:
@@ -262,9 +258,9 @@ def _region(request, code: str) -> Region:
 def _person(request, person_id: int | None) -> Person:
     """The person a write is for: the resident themselves, or a person in the staff user's scope."""
     user = acting_user(request)
-    if _is_resident(user) or person_id is None:
+    if is_resident(user) or person_id is None:
         if user.person is None:
-            raise ValidationError({"person_id": "请先到社区登记本人信息" if _is_resident(user) else "请指明人员"})
+            raise ValidationError({"person_id": "请先到社区登记本人信息" if is_resident(user) else "请指明人员"})
         if person_id is not None and person_id != user.person_id:
             raise PermissionDenied(gettext("居民只能为本人办理"))
         return user.person
@@ -315,7 +311,7 @@ def get_registration(request, registration_id: int):
 @router.post("/registrations", response={201: VolunteerRegistrationOut})
 def register(request, payload: VolunteerRegistrationIn):
     user = acting_user(request)
-    if payload.member_id is None or _is_resident(user):
+    if payload.member_id is None or is_resident(user):
         person = _person(request, None)
         member = PartyMember.objects.filter(person=person).first()
         if member is None:
@@ -332,7 +328,7 @@ def register(request, payload: VolunteerRegistrationIn):
 
 def _registration_for_write(request, registration_id: int) -> Registration:
     user = acting_user(request)
-    if _is_resident(user):
+    if is_resident(user):
         registration = Registration.objects.filter(pk=registration_id, person_id=user.person_id).first() if user.person_id else None
         if registration is None:
             raise Http404(gettext("没有这条报名记录"))
@@ -432,7 +428,7 @@ def cancel_task(request, task_id: int, payload: VolunteerReasonIn):
 def claim_task(request, task_id: int, payload: TaskClaimIn):
     """Claim a place: a resident for themselves (any open task of their community), staff for a person in scope."""
     user = acting_user(request)
-    task = ServiceTask.objects.filter(pk=task_id).first() if _is_resident(user) else get_scoped(request, ServiceTask, pk=task_id)
+    task = ServiceTask.objects.filter(pk=task_id).first() if is_resident(user) else get_scoped(request, ServiceTask, pk=task_id)
     if task is None:
         raise Http404(gettext("没有这项任务"))
     person = _person(request, payload.person_id)
@@ -464,7 +460,7 @@ def get_claim(request, claim_id: int):
 @router.post("/claims/{int:claim_id}/withdraw", response=ClaimOut)
 def withdraw_claim(request, claim_id: int):
     user = acting_user(request)
-    if _is_resident(user):
+    if is_resident(user):
         claim = TaskClaim.objects.filter(pk=claim_id, person_id=user.person_id).first() if user.person_id else None
         if claim is None:
             raise Http404(gettext("没有这条认领记录"))

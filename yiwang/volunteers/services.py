@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from yiwang.core import audit
-from yiwang.core.scope import Action, Role, require
+from yiwang.core.scope import Action, is_resident, require
 from yiwang.core.statemachine import StateMachine, Transition
 from yiwang.party.models import PartyMember
 from yiwang.regions.models import Region
@@ -82,13 +82,9 @@ BANK_FOR_ROLE = {ClaimRole.PARTY_MEMBER: ("party_member", "dual_checkin"), Claim
 
 # Helpers -----------------------------------------------------------------------------------------
 
-def _is_resident(user) -> bool:
-    return getattr(user, "role", None) == Role.RESIDENT and not getattr(user, "is_superuser", False)
-
-
 def _act_for_person(user, person, region_path: str) -> None:
     """A resident acts only for their own registry row; staff need CHANGE at `region_path`."""
-    if _is_resident(user):
+    if is_resident(user):
         if getattr(user, "person_id", None) is None or user.person_id != person.pk:
             raise PermissionDenied(gettext("居民只能为本人办理"))
         return
