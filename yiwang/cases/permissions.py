@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext
 
 # Who may do a unit's work is ab_roles' rule (desks' A and B are checked by it too).
-from yiwang.ab_roles.units import HANDLER_ROLE, can_handle_at
+from yiwang.ab_roles.units import can_handle_at
 from yiwang.core import crypto
 from yiwang.core.scope import DESK_ROLES, Role, is_staff, scope_path
 

@@ -12,12 +12,13 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
+from yiwang.ab_roles.units import HANDLER_ROLE
 from yiwang.core.scope import Role, scope_path
 from yiwang.regions.models import ancestor_paths
 
 from .lifecycle import STEP_OF, Actor, Transition, actions_from
 from .models import Case, CaseEvent, ExtensionRequest, Level, RequestStatus, Status
-from .permissions import COORDINATOR_ROLES, HANDLER_ROLE, SUPERVISOR_ROLES
+from .permissions import COORDINATOR_ROLES, SUPERVISOR_ROLES
 
 HANDLER_ROLE_LEVEL = {role: level for level, role in HANDLER_ROLE.items()}
 
