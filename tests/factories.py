@@ -210,6 +210,20 @@ def summonspart(region):
     return SummonsPart.objects.create(summons=summons(region), department=department(region), task="到场", checkin_due_at=timezone.now())
 
 
+def supervisionorder(region):
+    from yiwang.cases.models import SupervisionOrder
+
+    c, now = case(region), timezone.now()
+    return SupervisionOrder.objects.create(case=c, region=c.region, unit_level=c.level, unit_region=c.handling_region, text="测试督办",
+                                           issued_at=now, limit="3d", warn_at=now + timedelta(days=2), due_at=now + timedelta(days=3))
+
+
+def supervisionstep(region):
+    from yiwang.cases.models import SupervisionStep
+
+    return SupervisionStep.objects.create(order=supervisionorder(region), action="issue", to_status="open", at=timezone.now())
+
+
 def device(region):
     from yiwang.cases.models import Device, DeviceSource
     from yiwang.matters.models import MatterType

@@ -3,7 +3,9 @@ translation, the pages' scripts), refusals that reach a page or an API answer in
 and marked for translation, and the admin's third-party apps under Chinese names."""
 
 import ast
+import io
 import re
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -75,6 +77,52 @@ def test_templates_use_full_width_punctuation_in_chinese():
 
 def test_strings_marked_for_translation_use_full_width_punctuation_in_chinese():
     found = [_where(path, line, text) for path in _python_files() for line, text in _marked_strings(path) if HALF_WIDTH.search(text)]
+    assert not found, "half-width punctuation in Chinese text:\n" + "\n".join(found)
+
+
+# Data, not sentences: column headers that other systems' files carry, and patterns that read them.
+UNSENTENCED = ("yiwang/registry/importing/", "yiwang/registry/exports.py")
+
+
+def _literals(path: Path):
+    """The source text of each string literal that is not a docstring nor a raw string (a regular
+    expression's brackets are syntax), an f-string whole."""
+    source = path.read_text(encoding="utf-8")
+    docstrings = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+                docstrings.add(first.lineno)
+    lines = source.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+
+    def offset(position):
+        return starts[position[0] - 1] + position[1]
+
+    depth, opened = 0, None
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.FSTRING_START:
+            depth, opened = depth + 1, opened if depth else token.start
+        elif token.type == tokenize.FSTRING_END:
+            depth -= 1
+            if depth == 0:
+                yield opened[0], source[offset(opened):offset(token.end)]
+        elif token.type == tokenize.STRING and depth == 0 and token.start[0] not in docstrings:
+            yield token.start[0], token.string
+
+
+def test_every_sentence_in_the_code_uses_full_width_punctuation_in_chinese():
+    """Not only the marked strings: service messages, notices and the demo's data reach people too."""
+    found = []
+    for path in _python_files():
+        if str(path.relative_to(SOURCE.parent)).startswith(UNSENTENCED):
+            continue
+        for line, text in _literals(path):
+            if not re.match(r"[A-Za-z]*[rR]", text) and HALF_WIDTH.search(text):
+                found.append(_where(path, line, text))
     assert not found, "half-width punctuation in Chinese text:\n" + "\n".join(found)
 
 

@@ -51,13 +51,13 @@ def test_the_grid_workers_menu(everyone):
     assert [link.label for link in menu.tabs] == ["待办", "上报", "巡查", "走访", "我的"]
     keys = {link.key for link in menu.links}
     # The command center's screens and the local administration answer 403 for a grid worker.
-    assert not keys & {"command", "analysis", "reviews", "forces", "imports", "people", "audit", "admin"}
+    assert not keys & {"command", "analysis", "reviews", "supervision", "forces", "imports", "people", "audit", "admin"}
     assert {link.key for link in menu.more} == keys - {link.key for link in menu.tabs}
 
 
 def test_the_residents_menu(everyone):
     menu = menu_for(everyone["resident"])
-    assert [link.label for link in menu.tabs] == ["随手拍", "办理进度", "微心愿", "社区活动", "我的"]
+    assert [link.label for link in menu.tabs] == ["随手拍", "我的上报", "微心愿", "社区活动", "我的"]
     assert not any(link.key in {"inbox", "cases", "map", "persons"} for link in menu.links)
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests import factories
 from yiwang.routers import api
-from yiwang.cases.models import Case
+from yiwang.cases.models import Case, SupervisionOrder
 from yiwang.points.models import PointEntry
 from yiwang.core.scope import scoped_models
 from yiwang.forces.models import Assignment, DutyShift, ForceMember
@@ -36,6 +36,7 @@ LIST_ENDPOINTS = {
     "/api/forces/shifts": DutyShift,
     "/api/cases": Case,
     "/api/points/entries": PointEntry,
+    "/api/supervision/orders": SupervisionOrder,
 }
 DETAIL_ENDPOINTS = {
     "/api/regions/{code}": Region,
@@ -53,12 +54,15 @@ DETAIL_ENDPOINTS = {
     "/api/forces/shifts/{shift_id}": DutyShift,
     "/api/cases/{number}": Case,
     "/api/cases/{number}/duplicates": Case,
+    "/api/supervision/orders/{order_id}": SupervisionOrder,
 }
 # Inbox, summons counts: tests/cases/test_api.py.
 SEPARATELY_TESTED = {"/api/me", "/api/tokens", "/api/regions/locate/point", "/api/party/coverage", "/api/cases/inbox", "/api/cases/summons/yearly",
                      "/api/cases/indicators", "/api/points/monthly",
                      # The maps' own base (outlines, buildings and places by view): tests/regions/test_basemap.py.
-                     "/api/regions/basemap/outlines", "/api/regions/basemap/public-outlines", "/api/registry/basemap", "/api/registry/basemap/public"}
+                     "/api/regions/basemap/outlines", "/api/regions/basemap/public-outlines", "/api/registry/basemap", "/api/registry/basemap/public",
+                     # Reference data, no rows (GB/T 31000's classes): tests/registry/test_groups.py.
+                     "/api/registry/groups"}
 
 for _app in ("duties", "links", "ab_roles", "activities", "gridwork", "campaigns", "wishes", "volunteers", "pointsbank", "deliberation", "votes", "alliance", "assessment",
              "command", "analysis", "reviews", "exports"):

@@ -102,6 +102,14 @@ def _grid_b_shift(ctx):
     return shift, {"code": ctx.tree.grid_b.code, "pk": shift.pk}
 
 
+def _patrol_photo(ctx):
+    from yiwang.gridwork.models import PatrolLog, RecordPhoto
+
+    patrol = factories.for_model(PatrolLog)(ctx.tree.micro_b1)
+    photo = RecordPhoto.objects.create(patrol=patrol, image="gridwork/test.jpg", content_type="image/jpeg", size=1)
+    return photo, {"pk": photo.pk}
+
+
 def _grid_b(ctx):
     return ctx.tree.grid_b, {"code": ctx.tree.grid_b.code}
 
@@ -128,7 +136,7 @@ PAGES: dict[str, Url] = {
     "forces/<str:code>/assignments/": Url(SCOPED, make=_grid_b), "forces/<str:code>/shifts/": Url(SCOPED, make=_grid_b),
     "forces/<str:code>/assignments/<int:pk>/remove/": Url(SCOPED, make=_grid_b_assignment),
     "forces/<str:code>/shifts/<int:pk>/remove/": Url(SCOPED, make=_grid_b_shift),
-    "i18n/setlang/": Url(PUBLIC), "jsi18n/": Url(PUBLIC), "healthz": Url(PUBLIC), "manifest.webmanifest": Url(PUBLIC), "login/": Url(PUBLIC), "logout/": Url(PUBLIC),
+    "i18n/setlang/": Url(PUBLIC), "jsi18n/": Url(PUBLIC), "healthz": Url(PUBLIC), "manifest.webmanifest": Url(PUBLIC), "sw.js": Url(PUBLIC), "login/": Url(PUBLIC), "logout/": Url(PUBLIC),
     "": Url(ACCOUNT),
     "photos/<int:pk>/": O("cases.CasePhoto"),
     # Open311: public by design, but an unpublished case and its photos are not found.
@@ -170,7 +178,7 @@ PAGES: dict[str, Url] = {
     "gridwork/": Url(STAFF), "gridwork/mine/": Url(STAFF), "gridwork/care/": Url(STAFF), "gridwork/patrols/new/": Url(STAFF),
     "gridwork/patrols/<int:pk>/": O("gridwork.PatrolLog"), "gridwork/visits/new/": Url(STAFF),
     "gridwork/visits/<int:pk>/": O("gridwork.HomeVisit"), "gridwork/plans/": Url(STAFF),
-    "gridwork/plans/<int:pk>/end/": O("gridwork.CarePlan"),
+    "gridwork/plans/<int:pk>/end/": O("gridwork.CarePlan"), "gridwork/photos/<int:pk>/": Url(SCOPED, make=_patrol_photo),
     # Campaigns.
     "campaigns/": Url(LIST, model="campaigns.Campaign"), "campaigns/new/": Url(STAFF), "campaigns/mine/": Url(LIST, model="campaigns.Campaign"),
     "campaigns/<int:pk>/": O("campaigns.Campaign"), "campaigns/<int:pk>/publish/": O("campaigns.Campaign"),
@@ -250,16 +258,24 @@ PAGES: dict[str, Url] = {
     "search/": Url(STAFF),
     # Cases: residents' doors, then the staff pages.
     "report/": Url(PUBLIC), "report/grids.geojson": Url(PUBLIC), "report/questions": Url(PUBLIC),
+    "report/done/": Url(PUBLIC), "report/services/": Url(PUBLIC), "report/services/<str:code>/": Url(PUBLIC, args={"code": "F0101"}),
+    "report/mine/": Url(ACCOUNT),
     "track/": Url(PUBLIC), "track/<str:number>/": Url(PUBLIC, model="cases.Case"),
     "track/<str:number>/<str:what>": Url(PUBLIC, model="cases.Case", args={"what": "rate"}),
     "cases/": Url(STAFF), "cases/report/": Url(STAFF), "cases/new/": Url(STAFF), "cases/inbox/": Url(STAFF),
-    "cases/grids.geojson": Url(STAFF), "cases/duplicates": Url(STAFF),
+    "cases/grids.geojson": Url(STAFF), "cases/duplicates": Url(STAFF), "cases/report/done/<str:number>/": O("cases.Case"),
     "cases/notifications/<int:pk>/open": Url(SCOPED, make=_notification), "cases/notifications/read-all": Url(ACCOUNT),
+    "cases/summons/": Url(LIST, model="cases.Summons"),
     "cases/summons/parts/<int:part_id>/<str:step>": O("cases.SummonsPart", step="check-in"),
     "cases/moderation/": Url(STAFF), "cases/moderation/<str:number>/": O("cases.Case"),
     "cases/moderation/<str:number>/<str:action>": O("cases.Case", action="publish"),
     "cases/<str:number>/": O("cases.Case"), "cases/<str:number>/act/<str:action>/": O("cases.Case", action="accept"),
     "cases/<str:number>/summon": O("cases.Case"),
+    # Supervision orders: the command center's list and its unit form, an order's page and its steps, the case page's form.
+    "cases/supervision/": Url(STAFF), "cases/supervision/new/": Url(STAFF),
+    "cases/supervision/<int:pk>/": O("cases.SupervisionOrder"),
+    "cases/supervision/<int:pk>/<str:step>": O("cases.SupervisionOrder", step="answer"),
+    "cases/<str:number>/supervise": O("cases.Case"),
 }
 
 # URLs under admin/ that are not the admin site's own views, each with its class.
@@ -276,6 +292,9 @@ API_WRITES: dict[tuple[str, str], str | None] = {
     ("POST", "/api/cases"): None, ("POST", "/api/cases/{number}/actions/{action}"): "cases.Case",
     ("POST", "/api/cases/{number}/summons"): "cases.Case", ("POST", "/api/cases/summons/parts/{part_id}/{step}"): "cases.SummonsPart",
     ("POST", "/api/devices/{source}"): None,
+    ("POST", "/api/supervision/orders"): None, ("POST", "/api/supervision/orders/{order_id}/answer"): "cases.SupervisionOrder",
+    ("POST", "/api/supervision/orders/{order_id}/close"): "cases.SupervisionOrder",
+    ("POST", "/api/supervision/orders/{order_id}/return"): "cases.SupervisionOrder",
     ("POST", "/api/links"): None, ("POST", "/api/links/{link_id}/visits"): "links.Link", ("POST", "/api/links/{link_id}/end"): "links.Link",
     ("POST", "/api/ab/leaves"): None, ("POST", "/api/ab/leaves/{leave_id}/cancel"): "ab_roles.Leave",
     ("POST", "/api/activities/venues"): None, ("POST", "/api/activities/slots"): None,

@@ -77,6 +77,7 @@ def _mount() -> None:
     from yiwang.reviews.api import router as reviews_router
     from yiwang.cases.api import device_router
     from yiwang.cases.api import router as cases_router
+    from yiwang.cases.supervision_api import router as supervision_router
     from yiwang.duties.api import router as duties_router
     from yiwang.forces.api import router as forces_router
     from yiwang.links.api import router as links_router
@@ -92,6 +93,7 @@ def _mount() -> None:
     api.add_router("/forces", forces_router)
     api.add_router("/cases", cases_router)
     api.add_router("/devices", device_router)
+    api.add_router("/supervision", supervision_router)
     api.add_router("/points", points_router)
     api.add_router("/duties", duties_router)
     api.add_router("/links", links_router)

@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A NUL character in any parameter is refused, naming it (PostgreSQL cannot store one).
     "yiwang.core.middleware.RejectNulCharactersMiddleware",
+    # A form sent by the offline queue's script learns where its redirect goes (web/static/web/offline.js).
+    "yiwang.web.middleware.ScriptSubmitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "yiwang.web.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -269,6 +271,8 @@ YIWANG_DUPLICATE_RADIUS_M = float(os.environ.get("YIWANG_DUPLICATE_RADIUS_M", "1
 YIWANG_DUPLICATE_WINDOW_HOURS = float(os.environ.get("YIWANG_DUPLICATE_WINDOW_HOURS", "72"))
 # Signed IoT alerts older or newer than this (seconds) are refused, so a captured request cannot be replayed later.
 YIWANG_WEBHOOK_MAX_SKEW = int(os.environ.get("YIWANG_WEBHOOK_MAX_SKEW", "300"))
+# Repeats of one alert type from one device within this many minutes join its open case.
+YIWANG_DEVICE_ALERT_WINDOW_MINUTES = int(os.environ.get("YIWANG_DEVICE_ALERT_WINDOW_MINUTES", "30"))
 # Public registration for community activities: at most this many per client address per hour.
 YIWANG_ACTIVITY_REGISTRATIONS_PER_HOUR = int(os.environ.get("YIWANG_ACTIVITY_REGISTRATIONS_PER_HOUR", "20"))
 # The background sweep for overdue cases, reminders and automatic escalation runs this often (seconds).
@@ -290,6 +294,10 @@ YIWANG_TILE_CRS = os.environ.get("YIWANG_TILE_CRS", "wgs84").strip().lower()
 YIWANG_TILE_ATTRIBUTION = os.environ.get("YIWANG_TILE_ATTRIBUTION", "")
 YIWANG_TILE_MAX_ZOOM = int(os.environ.get("YIWANG_TILE_MAX_ZOOM", "18"))
 YIWANG_TILE_SUBDOMAINS = os.environ.get("YIWANG_TILE_SUBDOMAINS", "")
+# How the tiles cut the world: "mercator" (Web Mercator, XYZ and GoogleMapsCompatible, 天地图 *_w) or
+# "geographic" (longitude/latitude, EPSG:4490/4326, 天地图 *_c; its level 1 is two tiles, so a zoom offset of 1).
+YIWANG_TILE_GRID = os.environ.get("YIWANG_TILE_GRID", "mercator").strip().lower()
+YIWANG_TILE_ZOOM_OFFSET = int(os.environ.get("YIWANG_TILE_ZOOM_OFFSET", "0"))
 YIWANG_WMTS_LAYER = os.environ.get("YIWANG_WMTS_LAYER", "")
 YIWANG_WMTS_MATRIX_SET = os.environ.get("YIWANG_WMTS_MATRIX_SET", "")
 YIWANG_WMTS_FORMAT = os.environ.get("YIWANG_WMTS_FORMAT", "image/png")

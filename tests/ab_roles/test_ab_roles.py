@@ -102,6 +102,8 @@ def test_leave_hands_open_cases_to_b_without_moving_deadlines(desk, officers, us
     case = _to_department(report, users)
     assert case.assignee == a and case.assignee_role == DutyRole.A
     due, warn, close_due = case.step_due_at, case.step_warn_at, case.close_due_at
+    a_unread = Notification.objects.filter(case=case, user=a, read_at__isnull=True)
+    assert a_unread.filter(kind="dispatch").exists()  # A was told to sign it
     _leave(a, by=users["district"])
     case.refresh_from_db()
     assert case.assignee == b and case.assignee_role == DutyRole.B
@@ -109,6 +111,8 @@ def test_leave_hands_open_cases_to_b_without_moving_deadlines(desk, officers, us
     handover = CaseEvent.objects.get(case=case, action="handover")
     assert not handover.public and "李B" in handover.note and handover.from_status == handover.to_status == case.status
     assert Notification.objects.filter(case=case, kind="handover", user=b).exists()
+    # The case is B's now: A's inbox no longer calls A back to it.
+    assert not a_unread.exists()
 
 
 def test_sweep_hands_over_when_a_future_leave_begins(desk, officers, users, report):

@@ -80,7 +80,7 @@ def test_bad_parameters_name_the_field(client, users, tree):
     response = client.get("/api/analysis/addresses", {"since": "2026-03-20", "until": "2026-03-01"})
     assert response.status_code == 422 and "since" in response.content.decode()
     page = client.get("/analysis/", {"tab": "addresses", "since": "2026-13-01"})
-    assert page.status_code == 200 and "since" in page.content.decode()
+    assert page.status_code == 200 and "起始日期：日期格式应为 YYYY-MM-DD" in page.content.decode()
 
 
 @pytest.mark.parametrize("tab", ["hotspots", "addresses", "callers", "clusters", "workload", "forecast"])
@@ -89,3 +89,18 @@ def test_every_tab_renders_for_a_community(client, users, tree, two_streets, tab
     response = client.get("/analysis/", {"tab": tab, "as_of": AS_OF.isoformat()})
     assert response.status_code == 200
     assert "汉丰" not in response.content.decode()
+
+
+def test_the_page_opens_with_plain_words_and_keeps_the_statistics_in_details(client, users, tree, make_case):
+    from datetime import timedelta
+
+    since = AS_OF - timedelta(days=6)
+    make_case.bulk([(since - timedelta(days=14 * k), {}) for k in range(1, 14)] + [(since + timedelta(days=d), {}) for d in range(1, 6)])
+    client.force_login(users["street"])
+    page = client.get("/analysis/", {"as_of": AS_OF.isoformat()}).content.decode()
+    assert f"近7天，这个网格事件明显偏多：{tree.grid_a.name}的邻里纠纷（5件，平时约1件）。" in page
+    details = page[page.index('data-testid="stats-hotspots-7"'):]
+    # Codes and p only under 统计细节 (elsewhere a code is only inside a link's address).
+    assert f'<td class="mono">{tree.grid_a.code}</td>' in details and f">{tree.grid_a.code}<" not in page[:len(page) - len(details)]
+    assert "<th class=\"num\">p</th>" in details and "<th class=\"num\">p</th>" not in page[:len(page) - len(details)]
+    assert '<script id="analysis-charts" type="application/json">' in page and "<script>" not in page

@@ -78,7 +78,7 @@ def test_resident_report_through_the_loop_to_rating(people, live_server, tree, u
     resident = people(permissions=["geolocation"], geolocation={"longitude": POINT_A[0], "latitude": POINT_A[1]})
     resident.goto(f"{live_server.url}/report/")
     expect(resident.locator("h1")).to_have_text("随手拍")
-    resident.select_option("[data-testid=matter]", label="邻里纠纷（A类）")
+    resident.select_option("[data-testid=matter]", label="邻里纠纷")
     resident.wait_for_selector("[data-question=people_involved]")  # the matter's extra question, via htmx
     resident.fill("[name='attribute[people_involved]']", "2")
     resident.fill("[name=description]", "楼上深夜噪音，多次沟通无果")

@@ -71,7 +71,7 @@ def test_grid_worker_records_a_care_visit_whose_finding_opens_a_case(browser, li
         assert _fits(page)
         page.click("[data-testid=submit]")
 
-        expect(page.locator("[data-testid=messages]")).to_contain_text("已记录入户走访,立案 1 件")
+        expect(page.locator("[data-testid=messages]")).to_contain_text("已记录入户走访，立案 1 件")
         number = page.locator("[data-testid=findings] [data-testid=case-link]").inner_text()
         assert re.fullmatch(r"\d{14}", number)
         expect(page.locator("[data-testid=persons]")).to_have_text("李奶奶")

@@ -88,10 +88,11 @@ def test_the_inbox_fits_a_phone_with_its_tabs_and_counts(phone, live_server, tre
     expect(page.get_by_test_id("inbox-card")).to_have_count(2)
     fits(page)
 
-    # Away to a case and back through the menu's 待办: the same tab, the same order.
+    # Away to a case and back through its "返回待办" link: the same tab, the same order.
     page.get_by_test_id("inbox-card").first.locator("a.inbox-number").click()
     page.wait_for_url(re.compile(r"/cases/\d+/$"))
-    page.goto(f"{live_server.url}/cases/inbox/")
+    page.get_by_test_id("back-to-inbox").click()
+    page.wait_for_url(re.compile(r"/cases/inbox/"))
     expect(page.locator('[data-testid=inbox-tab][data-step="accepted"]')).to_have_attribute("aria-current", "page")
     expect(page.locator("select[name=sort]")).to_have_value("newest")
 

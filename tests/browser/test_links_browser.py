@@ -82,7 +82,7 @@ def test_record_a_linked_visit_on_a_phone(phone, live_server, tree, users):
     # Back on the link: the visit, its problems, the case number linking to the case.
     page.wait_for_url(f"{live_server.url}/links/{link.pk}/")
     case = Case.objects.get(external_source="link")
-    expect(page.locator("[data-testid=messages]")).to_contain_text(f"已记录走访,立案 1 件:{case.number}")
+    expect(page.locator("[data-testid=messages]")).to_contain_text(f"已记录走访，立案 1 件：{case.number}")
     visits = page.locator("[data-testid=visits]")
     expect(visits).to_contain_text("走访楼宇企业,了解复工复产困难")
     expect(visits).to_contain_text("居民希望增设休闲座椅")

@@ -205,3 +205,52 @@ def test_gcj02_tiles_keep_points_in_wgs84(page, login, live_server, registry, ti
     expect(pick).to_have_attribute("data-grid", "500154003001001")
     picked = (float(pick.get_attribute("data-lon")), float(pick.get_attribute("data-lat")))
     assert picked == pytest.approx(wgs, abs=5e-5)  # within a pixel or two
+
+
+def _geographic_screen_position(tiles, lon_lat):
+    """Where (lon, lat) is on screen on longitude/latitude tiles whose level `z` has 2^z columns and
+    2^(z-1) rows (天地图 *_c), or None if no tile shown holds it."""
+    lon, lat = lon_lat
+    for index in range(tiles.count()):
+        tile = tiles.nth(index)
+        z, x, y = map(int, TILE_PATH.match("/" + tile.get_attribute("src").split("/", 3)[3]).groups())
+        degrees_per_tile = 360 / 2**z
+        box = tile.bounding_box()
+        across = ((lon + 180) / degrees_per_tile - x) * box["width"]
+        down = ((90 - lat) / degrees_per_tile - y) * box["height"]
+        if 0 <= across < box["width"] and 0 <= down < box["height"]:
+            return box["x"] + across, box["y"] + down
+    return None
+
+
+def test_geographic_tiles_line_up_with_our_shapes(page, login, live_server, registry, tiles, settings):
+    """天地图's *_c layers: tiles cut by longitude and latitude, their level 1 two tiles wide."""
+    settings.YIWANG_TILE_GRID = "geographic"
+    settings.YIWANG_TILE_ZOOM_OFFSET = 1
+    login("worker_a")
+    page.goto(f"{live_server.url}/cases/report/")
+    pick = page.locator("#pick-map")
+    expect(pick).to_have_attribute("data-ready", "1")
+    tile = _tile_images(page, tiles.origin).and_(page.locator(".leaflet-tile-loaded"))
+    expect(tile.first).to_be_visible()
+    # Every tile asked is one of the geographic grid's near the street: x counts 2^z columns from
+    # 180° W, y counts rows of the same size in degrees from 90° N.
+    for path in tiles.asked:
+        z, x, y = map(int, TILE_PATH.match(path).groups())
+        size = 360 / 2**z
+        assert -180 + x * size < 108.45 and -180 + (x + 1) * size > 108.25, path
+        assert 90 - (y + 1) * size < 31.25 and 90 - y * size > 31.05, path
+
+    # A point typed in lands on the tiles where its longitude and latitude are.
+    point = (108.3051, 31.1049)
+    page.locator("details.coords summary").click()
+    page.fill("input[name=lon]", f"{point[0]:.6f}")
+    page.fill("input[name=lat]", f"{point[1]:.6f}")
+    page.locator("input[name=lat]").dispatch_event("change")
+    marker = pick.locator("path[stroke='#b3261e']")
+    expect(marker).to_have_count(1)
+    box = marker.bounding_box()
+    marker_x, marker_y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    on_tile = _geographic_screen_position(tile, point)
+    assert on_tile is not None
+    assert abs(on_tile[0] - marker_x) < 2 and abs(on_tile[1] - marker_y) < 2

@@ -17,7 +17,7 @@ PHONE = "13912345678"
 
 def report_as_resident(page, live_server, *, description: str, publish: bool) -> str:
     page.goto(f"{live_server.url}/report/")
-    page.select_option("[data-testid=matter]", label="堆物堆料（A类）")
+    page.select_option("[data-testid=matter]", label="堆物堆料")
     page.fill("[name=description]", description)
     page.set_input_files("[name=photos]", files=[{"name": "scene.png", "mimeType": "image/png", "buffer": png_bytes()}])
     page.wait_for_selector("#pick-map[data-ready='1']")

@@ -8,7 +8,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 PHONE = {"width": 375, "height": 812}
 PAGES = {"worker_a": ["/", "/cases/inbox/"], "community": ["/", "/cases/inbox/"], "resident": ["/", "/report/"]}
 TABS = {"worker_a": ["待办", "上报", "巡查", "走访", "我的", "更多"], "community": ["待办", "上报", "事件", "一张图", "我的", "更多"],
-        "resident": ["随手拍", "办理进度", "微心愿", "社区活动", "我的", "更多"]}
+        "resident": ["随手拍", "我的上报", "微心愿", "社区活动", "我的", "更多"]}
 
 
 @pytest.fixture

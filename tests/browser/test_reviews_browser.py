@@ -125,7 +125,7 @@ def test_daily_sheet_on_a_phone(browser, live_server, users, tree, make_case):
     phone.click("button[type=submit]")
     phone.wait_for_url(f"{live_server.url}/map/**")
     phone.goto(f"{live_server.url}/reviews/daily/")
-    expect(phone.get_by_test_id("total-overdue")).to_have_text("1")
+    expect(phone.get_by_test_id("total-step_overdue")).to_have_text("1")
     unit = phone.get_by_test_id("unit")
     expect(unit.locator("h2")).to_contain_text("永先社区")
     unit.get_by_role("link", name=overdue.number).click()

@@ -21,7 +21,7 @@ def test_demo_campaigns(tree, users, places):
 
     for n in range(4):
         home = household(tree.micro_a1 if n % 2 else tree.micro_b1)
-        PersonTag.objects.create(person=Person.objects.create(region=home.region, name=f"孩子{n}", household=home), tag="left_behind_child")
+        PersonTag.objects.create(person=Person.objects.create(region=home.region, name=f"孩子{n}", household=home), tag="QS05")
     duties_demo.build(rng=random.Random("7:duties"), district=tree.district, street=tree.street)
     summary = demo.build(rng=random.Random("7:campaigns"), district=tree.district, street=tree.street)
     campaigns = {c.title: c for c in Campaign.objects.all()}

@@ -38,7 +38,7 @@ def test_form_errors_are_shown_next_to_the_fields(client, users, places, grid_li
     page = client.post(reverse("campaigns:new"), form).content.decode()
     assert "结束日期不能早于开始日期" in page and "请选择不合格时立案的事项" in page
     page = client.post(reverse("campaigns:new"), form | {"picks": "不存在的店"}).content.decode()
-    assert "找不到(或有重名):不存在的店" in page
+    assert "找不到（或有重名）：不存在的店" in page
     assert not Campaign.objects.exists()
 
 
@@ -66,7 +66,7 @@ def test_grid_worker_checks_a_target_and_a_failed_item_opens_a_case(client, user
     form[f"result_{items[2].pk}"] = "na"
     done = client.post(reverse("campaigns:check", args=[target.pk]), form, follow=True).content.decode()
     case = ItemResult.objects.get(result="fail").case
-    assert f"不合格项已立案 1 件:{case.number}" in done
+    assert f"不合格项已立案 1 件：{case.number}" in done
     result_page = client.get(reverse("campaigns:check", args=[target.pk])).content.decode()
     assert case.number in result_page and "不合格" in result_page
     # The neighbour's worker cannot open it.

@@ -92,7 +92,7 @@ def test_one_grid_refusing_the_task_blocks_the_whole_publish(draft, users, tree)
     with pytest.raises(ValidationError) as refused:
         services.publish_campaign(draft, acting_user=users["street"])
     messages = refused.value.message_dict["task_key"]
-    assert messages[0] == "2 个网格未准入,专项排查未下发"
+    assert messages[0] == "2 个网格未准入，专项排查未下发"
     assert any(m.startswith(f"永先社区第1网格({tree.grid_a.code}):任务 WG-02 不在《永先社区网格任务清单》第1版之内") for m in messages)
     assert any(m.startswith(f"永先社区第2网格({tree.grid_b.code})") for m in messages)
     draft.refresh_from_db()
@@ -151,7 +151,7 @@ def test_every_item_needs_a_result_and_a_target_is_checked_once(published, users
     partial = results(published)[:2]
     with pytest.raises(ValidationError) as missing:
         services.record_check(target, acting_user=users["worker_a"], results=partial)
-    assert "第3项“疏散通道畅通”:请选择结果" in missing.value.message_dict["items[3]"][0]
+    assert "第3项“疏散通道畅通”：请选择结果" in missing.value.message_dict["items[3]"][0]
     with pytest.raises(ValidationError) as bad:
         services.record_check(target, acting_user=users["worker_a"], results=results(published, i1=("maybe", "")))
     assert "items[1]" in bad.value.message_dict
@@ -240,12 +240,12 @@ def test_household_targets_by_key_group(tree, users, grid_list):
 
     home = household(tree.micro_b1)
     child = Person.objects.create(region=tree.micro_b1, name="小明", household=home)
-    PersonTag.objects.create(person=child, tag="left_behind_child")
+    PersonTag.objects.create(person=child, tag="QS05")  # 农村留守儿童
     household(tree.micro_a1)  # no child: not a target
     campaign = services.create_campaign(acting_user=users["street"], owner=tree.street, title="防溺水", task_key="WG-02",
                                         starts_on=date(2026, 6, 1), ends_on=date(2026, 6, 30), target_kind="household",
                                         items=[{"text": "签订承诺书", "matter": matter("S0008")}],
-                                        targets=services.TargetFilter(key_groups=("left_behind_child",)))
+                                        targets=services.TargetFilter(key_groups=("QS05",)))
     target = campaign.targets.get()
     assert target.household == home and target.assignee == users["worker_b"] and target.grid == tree.grid_b
     services.publish_campaign(campaign, acting_user=users["street"])

@@ -132,17 +132,17 @@ def test_device_alerts_open_one_case_per_window(client, smoke_device):
 @pytest.mark.parametrize("tamper", ["secret", "stale", "unsigned"])
 def test_bad_signatures_are_refused_and_write_nothing(client, smoke_device, tamper):
     if tamper == "unsigned":
-        response = client.post("/api/devices/ebike-platform", json.dumps({"device": "SMK-001"}), content_type="application/json")
+        response = client.post("/api/devices/ebike-platform", json.dumps({"device": "SMK-001", "kind": "smoke"}), content_type="application/json")
     else:
-        response = _signed(client, {"device": "SMK-001"}, secret="wrong" if tamper == "secret" else "s3cret-shared",
+        response = _signed(client, {"device": "SMK-001", "kind": "smoke"}, secret="wrong" if tamper == "secret" else "s3cret-shared",
                            timestamp=time.time() - 3600 if tamper == "stale" else None)
     assert response.status_code == 403
     assert Case.objects.count() == 0 and DeviceAlert.objects.count() == 0
 
 
 def test_unknown_device_is_a_clear_422(client, smoke_device):
-    response = _signed(client, {"device": "NOPE"})
-    assert response.status_code == 422 and "device" in response.json()["detail"]
+    response = _signed(client, {"device": "NOPE", "kind": "smoke"})
+    assert response.status_code == 422 and "device_id" in response.json()["detail"]
 
 
 def test_indicators_endpoint_counts_only_the_callers_cases(client, users, report):

@@ -68,3 +68,35 @@ def test_list_filters_refuse_what_is_out_of_scope_or_malformed(client, world, us
     assert client.get("/cases/", {"since": "2026-13-01"}).status_code == 404
     assert client.get("/cases/", {"board": "nope"}).status_code == 404
     assert client.get("/cases/", {"region": world["tree"].grid_a.code, "since": date(2026, 1, 1).isoformat()}).status_code == 200
+
+
+@pytest.mark.rollups_unchecked  # shifts the cases' times with update()
+@pytest.mark.django_db
+def test_the_api_takes_the_pages_filters_and_names_a_bad_one(client, world, users):
+    rng = random.Random(11)
+    for _ in range(30):
+        _make(rng, world)
+    shift = timezone.now() - AS_OF
+    Case.objects.update(**{f: F(f) + shift for f in ("reported_at", "close_due_at", "closed_at", "paused_at", "handled_at")})
+    for case in Case.objects.all():
+        Case.objects.filter(pk=case.pk).update(number=f"L{case.pk:06d}", step_due_at=case.close_due_at, step_warn_at=case.reported_at)
+    tree = world["tree"]
+    client.force_login(users["street"])
+    today = timezone.localdate()
+    since = (today - timedelta(days=20)).isoformat()
+    board = world["matters"][0][0].board
+    for state in ("cases", "open", "overdue", "closed", "on_time", "late", "judged", "rated", "satisfied", "step_overdue", "warning"):
+        for params in ({"state": state}, {"state": state, "region": tree.grid_a.code, "since": since, "until": today.isoformat(), "board": board},
+                       {"state": state, "region": tree.micro_a1.code, "matter": str(world["matters"][0][0].pk)}):
+            body = client.get("/api/cases", {**params, "limit": 500}).json()
+            assert body["count"] == _count(client, **params) == len(body["items"]), params
+    # overdue=true is state=overdue; overdue=false the rest of the open cases.
+    overdue, open_ = (client.get("/api/cases", {"state": s, "limit": 1}).json()["count"] for s in ("overdue", "open"))
+    assert client.get("/api/cases", {"overdue": "true", "limit": 1}).json()["count"] == overdue
+    assert client.get("/api/cases", {"overdue": "false", "limit": 1}).json()["count"] == open_ - overdue
+    for params, field in (({"state": "late-ish"}, "state"), ({"board": "nope"}, "board"), ({"since": "2026-13-01"}, "since"),
+                          ({"until": "yesterday"}, "until"), ({"since": "2026-03-10", "until": "2026-03-01"}, "since"),
+                          ({"region": "999"}, "region"), ({"region": tree.other_street.code}, "region"), ({"matter": "no-such"}, "matter"),
+                          ({"status": "lost"}, "status"), ({"department": "x"}, "department")):
+        response = client.get("/api/cases", params)
+        assert response.status_code == 422 and field in response.json()["detail"], (params, response.content[:200])

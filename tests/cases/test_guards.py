@@ -114,12 +114,13 @@ def test_a_device_that_keeps_alarming_keeps_one_case(users, report, tree, matter
     source.save()
     Device.objects.create(source=source, code="D1", name="烟感", matter=matters("S0005"), region=tree.grid_a, lon=POINT_A[0], lat=POINT_A[1],
                                    merge_window_minutes=60)
-    first, opened = iot.receive(source, {"device": "D1"})
+    first, opened = iot.receive(source, {"device": "D1", "kind": "smoke"})
     type(first.case).objects.filter(pk=first.case.pk).update(reported_at=timezone.now() - timedelta(hours=3))
-    DeviceAlert.objects.filter(pk=first.pk).update(received_at=timezone.now() - timedelta(minutes=30))
-    second, opened_again = iot.receive(source, {"device": "D1"})
+    DeviceAlert.objects.filter(pk=first.pk).update(received_at=timezone.now() - timedelta(minutes=30),
+                                                   raised_at=timezone.now() - timedelta(minutes=30))
+    second, opened_again = iot.receive(source, {"device": "D1", "kind": "smoke"})
     assert opened and not opened_again and second.case == first.case
     # A signed alert with answers that are not an object is a clear 4xx, not a crash.
     type(first.case).objects.filter(pk=first.case.pk).update(status="closed")
     with pytest.raises(ValidationError, match="attributes"):
-        iot.receive(source, {"device": "D1", "attributes": ["x"]})
+        iot.receive(source, {"device": "D1", "kind": "smoke", "attributes": ["x"]})

@@ -303,7 +303,7 @@ def test_breakdown_by_child_region(tree, make_case):
 
     rows = breakdown(Case.objects.all(), by="region", parent=tree.community, as_of=AS_OF)
     assert [(key, label) for key, label, _ in rows] == [
-        (tree.grid_a.pk, "永先社区第1网格"), (tree.grid_b.pk, "永先社区第2网格"), (tree.community.pk, "永先社区(本级)"),
+        (tree.grid_a.pk, "永先社区第1网格"), (tree.grid_b.pk, "永先社区第2网格"), (tree.community.pk, "永先社区（本级）"),
     ]
     a, b, own = (row.indicators for row in rows)
     assert (a.cases, a.on_time_rate, a.closing_rate, a.overdue_rate) == (5, 2 / 4, 3 / 4, 2 / 5)
@@ -323,7 +323,7 @@ def test_breakdown_by_child_region(tree, make_case):
 
     # Cases outside the parent's subtree are left out; a grid's children (micro grids) have no cases.
     rows = breakdown(Case.objects.all(), by="region", parent=tree.grid_b, as_of=AS_OF)
-    assert [(key, label, row.cases) for key, label, row in rows] == [(tree.micro_b1.pk, "第1微网格", 0), (tree.grid_b.pk, "永先社区第2网格(本级)", 1)]
+    assert [(key, label, row.cases) for key, label, row in rows] == [(tree.micro_b1.pk, "第1微网格", 0), (tree.grid_b.pk, "永先社区第2网格（本级）", 1)]
 
 
 def test_breakdown_by_department(tree, make_case):

@@ -123,7 +123,7 @@ def test_disputes_and_care_are_never_offered_even_when_the_reporter_asks(client,
 
 def test_resident_report_is_public_only_after_the_reporter_chose_and_a_moderator_released(client, users, matters, settings):
     settings.YIWANG_PUBLIC_COORD_DECIMALS = 3
-    response = client.post(reverse("resident-report"), resident_post(matters, publish="on"))
+    response = client.post(reverse("resident-report"), resident_post(matters, publish="on"), follow=True)
     assert response.status_code == 200 and "您选择了公开显示" in response.content.decode()
     case = Case.objects.get()
     assert case.publication.state == PublicationState.PENDING
@@ -140,7 +140,7 @@ def test_resident_report_is_public_only_after_the_reporter_chose_and_a_moderator
 
 
 def test_resident_report_without_the_choice_is_never_public(client, users, matters):
-    response = client.post(reverse("resident-report"), resident_post(matters))
+    response = client.post(reverse("resident-report"), resident_post(matters), follow=True)
     assert "您的反映不公开显示" in response.content.decode()
     case = Case.objects.get()
     assert not CasePublication.objects.exists()
@@ -218,7 +218,7 @@ def test_banned_reporters_reports_are_taken_but_never_offered(client, users, mat
     ban = ReporterBan.objects.get()
     assert ban.phone_digest == first.phone_digest and PHONE not in str(ban.__dict__)
     assert set(CasePublication.objects.values_list("state", flat=True)) == {PublicationState.WITHHELD}
-    response = client.post(reverse("resident-report"), resident_post(matters, publish="on", description="第三次"))
+    response = client.post(reverse("resident-report"), resident_post(matters, publish="on", description="第三次"), follow=True)
     assert response.status_code == 200  # still accepted
     third = Case.objects.order_by("-pk").first()
     assert third.publication.state == PublicationState.WITHHELD

@@ -120,8 +120,8 @@ def test_grid_worker_reports_with_photo_and_answers(client, users, matters, png,
     response = client.post(reverse("case-report"), {
         "channel": "grid_worker", "matter": str(matters("S0004").pk), "description": "楼道充电", "urgency": "normal",
         "lon": str(POINT_A[0]), "lat": str(POINT_A[1]), "attribute[location_kind]": "corridor", "photos": [png(), png("b.png")],
-    })
-    assert response.status_code == 200
+    }, follow=True)
+    assert response.status_code == 200 and response.redirect_chain[0][1] == 303
     case = Case.objects.get()
     assert case.channel == Channel.GRID_WORKER and case.reported_by == users["worker_a"] and case.region == tree.grid_a
     assert case.attributes == {"location_kind": "corridor"}
@@ -150,7 +150,7 @@ def test_grid_worker_solves_tier_a_on_the_spot_with_before_and_after(client, use
     assert response.status_code == 400 and "现场解决须附处置前和处置后照片" in response.content.decode()
     assert Case.objects.count() == 0
 
-    response = client.post(reverse("case-report"), {**data, "before": [png()], "after": [png()]})
+    response = client.post(reverse("case-report"), {**data, "before": [png()], "after": [png()]}, follow=True)
     assert response.status_code == 200 and "已登记为现场解决" in response.content.decode()
     case = Case.objects.get()
     assert case.status == Status.CLOSED and case.solved_on_spot
@@ -198,7 +198,7 @@ def test_desk_entry_by_grid_with_reporter_and_access_code(client, users, matters
     response = client.post(reverse("case-new"), {
         "channel": "hotline", "matter": str(matters("S0002").pk), "description": "物业不修电梯", "urgency": "urgent",
         "grid": str(tree.grid_b.pk), "reporter_name": "王五", "reporter_phone": "138 0013 8000",
-    })
+    }, follow=True)
     assert response.status_code == 200
     case = Case.objects.get()
     assert case.channel == Channel.HOTLINE and case.region == tree.grid_b and case.lon is None
@@ -230,8 +230,8 @@ def test_channel_outside_the_role_is_refused(client, users, matters):
 # Resident 随手拍 -----------------------------------------------------------------------------------
 
 def test_resident_report_creates_a_resident_case_with_sealed_phone(client, tree, matters, png):
-    response = client.post(reverse("resident-report"), resident_form(matters, png))
-    assert response.status_code == 200
+    response = client.post(reverse("resident-report"), resident_form(matters, png), follow=True)
+    assert response.redirect_chain == [(reverse("resident-report-done"), 303)]
     case = Case.objects.get()
     assert case.channel == Channel.RESIDENT and case.reported_by is None and case.region == tree.grid_a
     assert case.phone_sealed and PHONE not in case.phone_sealed and case.phone_digest == crypto.digest(PHONE)
@@ -277,7 +277,7 @@ def test_non_image_upload_is_refused_clearly_and_nothing_written(client, tree, m
 def test_resident_reports_are_limited_per_phone(client, tree, matters, png, settings):
     settings.YIWANG_RESIDENT_REPORTS_PER_HOUR = 2
     for i in range(2):
-        assert client.post(reverse("resident-report"), resident_form(matters, png), REMOTE_ADDR=f"10.0.0.{i}").status_code == 200
+        assert client.post(reverse("resident-report"), resident_form(matters, png), REMOTE_ADDR=f"10.0.0.{i}").status_code == 303
     response = client.post(reverse("resident-report"), resident_form(matters, png), REMOTE_ADDR="10.0.0.9")
     assert response.status_code == 429 and "这个手机号一小时内已上报 2 次" in response.content.decode()
     assert Case.objects.count() == 2
@@ -286,12 +286,12 @@ def test_resident_reports_are_limited_per_phone(client, tree, matters, png, sett
 def test_resident_reports_are_limited_per_address(client, tree, matters, png, settings):
     settings.YIWANG_RESIDENT_REPORTS_PER_HOUR = 2
     for phone in ("13900000001", "13900000002"):
-        assert client.post(reverse("resident-report"), resident_form(matters, png, phone=phone)).status_code == 200
+        assert client.post(reverse("resident-report"), resident_form(matters, png, phone=phone)).status_code == 303
     response = client.post(reverse("resident-report"), resident_form(matters, png, phone="13900000003"))
     assert response.status_code == 429 and "您的网络一小时内已上报 2 次" in response.content.decode()
     assert Case.objects.count() == 2
     # another address with a fresh number still gets through
-    assert client.post(reverse("resident-report"), resident_form(matters, png, phone="13900000003"), REMOTE_ADDR="10.9.9.9").status_code == 200
+    assert client.post(reverse("resident-report"), resident_form(matters, png, phone="13900000003"), REMOTE_ADDR="10.9.9.9").status_code == 303
 
 
 # Inbox and notifications -------------------------------------------------------------------------
@@ -618,7 +618,7 @@ def test_internal_notes_from_the_detail_page_stay_off_the_tracking_page(client, 
 
 
 def test_the_reporter_sees_their_photos_on_the_tracking_page_others_need_the_code(client, tree, matters, png):
-    response = client.post(reverse("resident-report"), resident_form(matters, png))
+    response = client.post(reverse("resident-report"), resident_form(matters, png), follow=True)
     code = re.search(r'data-testid="access-code">([A-Z0-9]{8})<', response.content.decode()).group(1)
     case = Case.objects.get()
     photo = case.photos.get()

@@ -281,7 +281,7 @@ def test_key_person_heat_leaves_out_sensitive_groups_for_viewers_without_the_per
     elderly, sensitive = factories.person(tree.grid_a), factories.person(tree.grid_a)
     PersonTag.objects.create(person=elderly, tag="elderly_alone")
     PersonTag.objects.create(person=sensitive, tag="elderly_alone")
-    PersonTag.objects.create(person=sensitive, tag="community_correction")
+    PersonTag.objects.create(person=sensitive, tag="TS02")  # 社区矫正对象
     client.force_login(users["district"])
     assert client.get("/api/command/key-persons").json()["persons"] == 1
     users["district"].user_permissions.add(Permission.objects.get(codename="view_sensitive_group"))

@@ -37,7 +37,8 @@ from yiwang.regions.models import BoundaryVersion, Level, Region
 from yiwang.registry.models import Building, Component, Household, Person, PersonTag, Place, ResidenceType
 
 PERSONS = 900
-SMALL = DemoOptions(persons_per_street=PERSONS)
+# A smaller history than the default keeps the module quick; its shares are the same.
+SMALL = DemoOptions(persons_per_street=PERSONS, history_cases=15_000)
 FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 YUNFENG = "500154003000"
 REAL_COMMUNITIES = {"永先社区", "永安社区", "关子社区", "平桥社区", "寨子坪社区"}
@@ -113,8 +114,14 @@ def test_the_eight_real_streets_of_kaizhou(demo):
     assert [f"500154{n:03d}000" for n in range(1, 9)] == sorted(streets)
     district = Region.objects.get(code="500154")
     assert district.name == "开州区" and district.parent is None
-    # Only 云枫街道 is built out; the other streets are just their outline.
-    assert not Region.objects.filter(level=Level.COMMUNITY).exclude(path__startswith=f"/500154/{YUNFENG}/").exists()
+    # Only 云枫街道 is built out; the other streets have a light structure of a few communities and grids.
+    for street in Region.objects.filter(level=Level.STREET).exclude(code=YUNFENG):
+        communities = Region.objects.filter(parent=street, level=Level.COMMUNITY)
+        assert demo_plan.LIGHT_COMMUNITIES[0] <= communities.count() <= demo_plan.LIGHT_COMMUNITIES[1], street.name
+        for community in communities:
+            grids = Region.objects.filter(parent=community, level=Level.GRID).count()
+            assert demo_plan.LIGHT_GRIDS_PER_COMMUNITY[0] <= grids <= demo_plan.LIGHT_GRIDS_PER_COMMUNITY[1], community.name
+        assert not Person.objects.filter(region__path__startswith=street.path).exists()
 
 
 @pytest.mark.django_db
@@ -315,6 +322,78 @@ def test_the_two_grid_workers_have_neighbouring_grids(demo):
         assert Assignment.objects.filter(member=member, grid=grid).exists()
 
 
+# The cases: a working district ----------------------------------------------------------------
+
+
+def _open_lights(now) -> dict[str, int]:
+    """Open cases by light: red when the whole case or its running step is past its limit, yellow when
+    the step is in its warning band, green otherwise (cases.states' one definition of each)."""
+    from yiwang.cases.models import Case
+    from yiwang.cases.states import filter_state
+
+    cases = Case.objects.all()
+    red = set(filter_state(cases, "overdue", now).values_list("pk", flat=True)) | set(
+        filter_state(cases, "step_overdue", now).values_list("pk", flat=True))
+    yellow = set(filter_state(cases, "warning", now).values_list("pk", flat=True)) - red
+    open_ = filter_state(cases, "open", now).count()
+    return {"open": open_, "red": len(red), "yellow": len(yellow), "green": open_ - len(red) - len(yellow)}
+
+
+@pytest.mark.django_db
+def test_every_street_has_its_own_history(demo):
+    from yiwang.cases.models import Case
+    from yiwang.demo.history import EXTERNAL_SOURCE
+
+    history = Case.objects.filter(external_source=EXTERNAL_SOURCE)
+    total = history.count()
+    assert total == SMALL.history_cases
+    for street in Region.objects.filter(level=Level.STREET):
+        on_street = history.filter(region__path__startswith=street.path)
+        # Spread by the streets' grids and households: 云枫 (115 grids) most, every other street a fair share.
+        assert on_street.count() > 0.03 * total, street.name
+        assert on_street.filter(closed_at__gte=timezone.now() - timedelta(days=30)).exists(), street.name
+    yunfeng = history.filter(region__path__startswith=f"/500154/{YUNFENG}/").count()
+    assert yunfeng == max(history.filter(region__path__startswith=s.path).count() for s in Region.objects.filter(level=Level.STREET))
+
+
+@pytest.mark.django_db
+def test_about_95_percent_of_closed_cases_were_closed_on_time(demo):
+    from yiwang.cases.models import Case
+    from yiwang.cases.states import count_states
+
+    counts = count_states(Case.objects.all(), ["on_time", "late"], timezone.now())
+    assert counts["late"] > 0
+    assert 0.93 <= counts["on_time"] / (counts["on_time"] + counts["late"]) <= 0.97, counts
+
+
+@pytest.mark.django_db
+def test_open_cases_are_mostly_within_their_limits(demo):
+    from yiwang.cases.models import Case, Channel
+
+    lights = _open_lights(timezone.now())
+    assert lights["open"] > 50, lights
+    assert lights["red"] <= 0.10 * lights["open"], lights
+    assert lights["green"] >= 0.80 * lights["open"], lights
+    assert lights["yellow"] >= 1, lights
+    # The live cases walked through the services are recent, each with a running step clock, so the
+    # inbox shows its lights; those of the history run on the whole case's deadline.
+    live_open = Case.objects.open().exclude(channel=Channel.IMPORT).exclude(status="on_hold")
+    assert live_open.exists() and not live_open.filter(step_due_at__isnull=True).exclude(status="verified").exists()
+
+
+@pytest.mark.django_db
+def test_a_few_cases_in_every_state_of_the_loop(demo):
+    from yiwang.cases.models import Case, Status
+
+    statuses = Counter(Case.objects.values_list("status", flat=True))
+    for status in (Status.REPORTED, Status.ACCEPTED, Status.DISPATCHED, Status.SIGNED, Status.HANDLED, Status.VERIFIED,
+                   Status.CLOSED, Status.RATED, Status.ON_HOLD, Status.REJECTED):
+        assert statuses[status] >= 2, (status, statuses)
+    assert Case.objects.filter(status=Status.SIGNED, extensions__status="pending").exists()  # extension requested
+    assert Case.objects.open().filter(rework_count__gte=1).exclude(external_source="demo-history").exists()  # sent back to rework
+    assert Case.objects.filter(status=Status.CLOSED, reopen_count=0, rework_count=0).exclude(channel="import").exists()
+
+
 # Determinism, scale, the command ---------------------------------------------------------------
 
 
@@ -383,7 +462,7 @@ def test_missing_code_list_fails_clearly_and_keeps_the_demo(demo, monkeypatch, t
 def test_summary_counts_what_was_built(demo):
     assert demo.counts["persons"] == PERSONS
     assert demo.counts["demo users"] == len(DEMO_USERNAMES)
-    assert demo.counts["regions: 网格"] == 115
+    assert demo.counts["regions: 网格"] == 115 + Region.objects.filter(level=Level.GRID).exclude(path__startswith=f"/500154/{YUNFENG}/").count()
 
 
 
@@ -413,3 +492,20 @@ def test_every_participation_page_opens_for_every_demo_login(demo, client):
             if response.status_code == 200 and "html" in response.get("Content-Type", ""):
                 queue += [href for href in FOLLOWED.findall(response.content.decode()) if href not in seen]
     assert broken == []
+
+
+@pytest.mark.django_db
+def test_the_demo_devices_have_alerted_and_opened_cases(demo):
+    """Charging monitors, smoke detectors and manhole tilt sensors, registered on the registry's
+    components, whose alerts opened cases through the real intake (repeats joined one case)."""
+    from yiwang.cases.models import Case, Device, DeviceAlert
+
+    devices = Device.objects.filter(region__path__startswith=f"/500154/{YUNFENG}/")
+    kinds = {code.rsplit("-", 1)[1] for code in devices.values_list("code", flat=True)}
+    assert kinds == {"charging", "smoke", "manhole"}
+    assert devices.filter(component__isnull=False).exists()
+    alerts = DeviceAlert.objects.filter(device__in=devices)
+    assert {"over_charge", "smoke", "tilt"} <= set(alerts.values_list("kind", flat=True))
+    cases = Case.objects.filter(channel="device", device__in=devices)
+    assert 0 < cases.count() < alerts.count()  # repeats joined their case
+    assert cases.filter(status__in=["closed", "rated"]).exists() and cases.exclude(status__in=["closed", "rated"]).exists()

@@ -45,11 +45,13 @@ def test_history_writes_valid_cases(tree, departments):
     assert set(statuses) <= set(Status.values)
     open_count = sum(n for s, n in statuses.items() if s in OPEN_STATUSES)
     assert summary.open == open_count
-    assert 0.01 * 4000 <= open_count <= 0.15 * 4000, statuses
+    # A working district closes nearly everything within its limit: open are the last days' cases.
+    assert 0.003 * 4000 <= open_count <= 0.05 * 4000, statuses
     assert statuses[Status.RATED] > statuses[Status.CLOSED] > 0.15 * 4000
     assert 0.01 * 4000 < statuses[Status.REJECTED] < 0.06 * 4000
     assert statuses[Status.ON_HOLD] > 0 and cases.filter(status=Status.ON_HOLD, paused_at__isnull=True).count() == 0
-    assert cases.open().filter(close_due_at__lt=now).exclude(status=Status.ON_HOLD).count() > 0  # overdue now
+    # Open cases are mostly within their limit: few, if any, overdue now.
+    assert cases.open().filter(close_due_at__lt=now).exclude(status=Status.ON_HOLD).count() <= 0.1 * open_count
 
     # Foreign keys and their agreement: grid under the root, micro-grid in its grid, version of its matter.
     grids = {tree.grid_a.pk, tree.grid_b.pk}

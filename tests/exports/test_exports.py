@@ -74,7 +74,7 @@ def test_worker_writes_what_the_synchronous_export_wrote(client, users, resident
     header = rows[0]
     for person, row in zip(mine, rows[1:]):
         values = dict(zip(header, row))
-        assert "*" in values["身份证号"] and "*" in values["联系电话"]
+        assert "*" in values["公民身份号码"] and "*" in values["联系方式"]
         assert crypto.decrypt(person.id_number_sealed) not in str(row) and crypto.decrypt(person.phone_sealed) not in str(row)
     job = download.job
     job.refresh_from_db()

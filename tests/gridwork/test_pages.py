@@ -47,7 +47,7 @@ def test_recording_a_visit_opens_a_case_and_shows_it(client, tree, users, plan, 
     page = response.content.decode()
     visit = HomeVisit.objects.get()
     case = visit.findings.get().case
-    assert case is not None and f"立案 1 件:{case.number}" in page and "李奶奶" in page
+    assert case is not None and f"立案 1 件：{case.number}" in page and "李奶奶" in page
     home = client.get("/gridwork/").content.decode()
     assert case.number in home and "没有超期的关爱对象" in home
 

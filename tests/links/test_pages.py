@@ -66,7 +66,7 @@ def test_record_a_visit_with_a_problem_that_opens_a_case(client, users, tree, ma
     case = Case.objects.get(external_source="link")
     page = text(client.get(f"/links/{link.pk}/"))
     assert f"已立案 <a class=\"mono\" href=\"/cases/{case.number}/\"" in page
-    assert f"已记录走访,立案 1 件:{case.number}" in page
+    assert f"已记录走访，立案 1 件：{case.number}" in page
     assert "楼道杂物" in page and "驻格" in page and "刘局长" in page
     visit = LinkVisit.objects.get()
     assert visit.visitor == users["worker_a"] and visit.problems.count() == 2

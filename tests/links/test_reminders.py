@@ -28,7 +28,7 @@ def test_the_miss_is_told_to_b_while_a_is_away_and_only_once(tree, users):
                          reason="病假", recorded_at=NOW)
     assert remind_missed(today=TODAY, now=NOW) == 1
     notice = Notification.objects.get(kind="link_missed")
-    assert notice.user == users["community"] and "2026年2月应联系 1 次,实际 0 次" in notice.text
+    assert notice.user == users["community"] and "2026年2月应联系 1 次，实际 0 次" in notice.text
     assert remind_missed(today=TODAY, now=NOW) == 0
     # Next month: March was missed too, and A is back.
     april = TODAY + timedelta(days=20)

@@ -184,7 +184,7 @@ def test_a_visit_with_problems_opens_cases_in_the_linked_grid(tree, users, grid_
     case = problems[1].case
     assert case is not None and case.region == tree.grid_a and case.channel == Channel.DESK
     assert case.description == "6栋两户邻里纠纷,需调解" and case.matter == matter
-    assert case.reporter_name == "联点走访:刘局长"
+    assert case.reporter_name == "联点走访：刘局长"
     assert case.external_source == "link" and case.external_id == f"{visit.pk}-2"
     assert visit.who == f"{users['worker_a'].username}、刘局长"
     entry = AuditEntry.objects.get(action="links.visit")

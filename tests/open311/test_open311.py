@@ -233,7 +233,7 @@ def test_post_media_upload_and_url(post, png, settings, tmp_path, client, users)
     number = post(media=png(), media_url="https://img.example.org/1.jpg", public="true", service_code="community-S0010").json()[0]["service_request_id"]
     case = Case.objects.get(number=number)
     moderation.release(case.publication, acting_user=users["community"], text="楼道堆放杂物")  # the case public, its photo not
-    assert case.description.endswith("图片: https://img.example.org/1.jpg") and case.photos.count() == 1
+    assert case.description.endswith("图片：https://img.example.org/1.jpg") and case.photos.count() == 1
     (shown,) = client.get(f"{BASE}/requests/{number}.json").json()
     assert shown["media_url"] is None  # photos are personal data, served only within a scope
     response = post(media=SimpleUploadedFile("x.png", b"not an image", content_type="image/png"))

@@ -64,6 +64,26 @@ def test_bad_tile_settings_are_named(settings):
         basemap.tile_source()
 
 
+def test_a_geographic_grid_and_its_zoom_offset(settings):
+    settings.YIWANG_TILE_URL = "https://t{s}.tianditu.gov.cn/vec_c/wmts?tk=abc"
+    settings.YIWANG_TILE_KIND = "wmts"
+    settings.YIWANG_WMTS_LAYER = "vec"
+    settings.YIWANG_WMTS_MATRIX_SET = "c"
+    settings.YIWANG_TILE_GRID = "geographic"
+    settings.YIWANG_TILE_ZOOM_OFFSET = 1
+    source = basemap.tile_source()
+    assert source.grid == "geographic" and source.zoom_offset == 1 and "TILEMATRIXSET=c" in source.template
+    html = Template("{% load mapbase %}{% map_base_script %}").render(Context())
+    assert 'data-tile-grid="geographic"' in html and 'data-tile-zoom-offset="1"' in html
+    settings.YIWANG_TILE_GRID = "lambert"
+    with pytest.raises(ImproperlyConfigured, match="YIWANG_TILE_GRID"):
+        basemap.tile_source()
+    settings.YIWANG_TILE_GRID = "geographic"
+    settings.YIWANG_TILE_ZOOM_OFFSET = -1
+    with pytest.raises(ImproperlyConfigured, match="YIWANG_TILE_ZOOM_OFFSET"):
+        basemap.tile_source()
+
+
 def test_the_script_tag_carries_the_settings(settings):
     render = lambda: Template('{% load mapbase %}{% map_base_script "public" %}').render(Context())  # noqa: E731
     settings.YIWANG_TILE_URL = ""

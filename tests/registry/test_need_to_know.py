@@ -21,7 +21,7 @@ def people(tree):
     """A reporter, a neighbour, and a person in a sensitive group, all in grid A."""
     reporter, neighbour, sensitive = (factories.person(tree.micro_a1) for _ in range(3))
     PersonTag.objects.create(person=neighbour, tag="elderly_alone")
-    PersonTag.objects.create(person=sensitive, tag="mental_illness")
+    PersonTag.objects.create(person=sensitive, tag="TS03")  # 严重精神障碍患者
     return {"reporter": reporter, "neighbour": neighbour, "sensitive": sensitive}
 
 
@@ -57,7 +57,7 @@ def _grant(client, **payload):
 def test_department_sees_no_resident_without_a_case(client, users, department, people):
     client.force_login(users["department"])
     # The attack: a department listing a sensitive group with their homes.
-    refused = client.get("/api/registry/persons", {"tag": "mental_illness"})
+    refused = client.get("/api/registry/persons", {"tag": "TS03"})
     assert refused.status_code == 403 and "严重精神障碍" in refused.json()["detail"]
     assert _ids(client, "/api/registry/persons") == set()
     assert _ids(client, "/api/registry/persons", tag="elderly_alone") == set()
@@ -206,9 +206,9 @@ def test_sensitive_group_is_absent_and_its_filter_refused_without_permission(cli
 def test_sensitive_filter_and_views_are_logged_with_permission(client, users, people):
     sensitive = people["sensitive"]
     client.force_login(users["community"])
-    assert _ids(client, "/api/registry/persons", tag="mental_illness") == {sensitive.pk}
+    assert _ids(client, "/api/registry/persons", tag="TS03") == {sensitive.pk}
     row = SensitiveAccess.objects.get(field="filter")
-    assert (row.user, row.target_id, row.channel) == (users["community"], "mental_illness", "api")
+    assert (row.user, row.target_id, row.channel) == (users["community"], "TS03", "api")
     assert client.get(f"/api/registry/persons/{sensitive.pk}").status_code == 200
     assert SensitiveAccess.objects.filter(user=users["community"], field="sensitive_group", target_id=str(sensitive.pk)).count() == 1
     # Looking at someone outside the groups is not logged.

@@ -26,7 +26,7 @@ def corrected(tree):
     person = factories.person(tree.micro_a1)
     person.name = "矫正对象甲"
     person.save()
-    PersonTag.objects.create(person=person, tag="community_correction")
+    PersonTag.objects.create(person=person, tag="TS02")
     return person
 
 
@@ -161,7 +161,7 @@ def care_plan(tree, corrected):
     """A weekly visit plan for persons under community correction, set on the district."""
     from tests.gridwork import factories as gridwork_factories
 
-    return gridwork_factories.careplan(tree.district, group="community_correction")
+    return gridwork_factories.careplan(tree.district, group="TS02")
 
 
 def _under_plan(client) -> tuple[int, list[dict]]:

@@ -33,7 +33,7 @@ def test_person_export_is_masked_and_complete(people):
     rows = sheet_rows(data)
     header, body = rows[0], rows[1:]
     assert len(body) == Person.objects.count() == 10
-    id_at, phone_at = header.index("身份证号"), header.index("联系电话")
+    id_at, phone_at = header.index("公民身份号码"), header.index("联系方式")  # GB/T 31000's names
     numbers = {make_id(n) for n in range(1, 11)}
     for row in body:
         masked = row[id_at]

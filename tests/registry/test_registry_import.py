@@ -216,7 +216,7 @@ def test_missing_required_column(tree, write_file):
     errors = failure(write_file("p.csv", csv_bytes(rows)))
     assert len(errors) == 1
     row, column, reason = errors[0]
-    assert (row, column) == (1, "身份证号") and "缺少必需的列" in reason and "公民身份号码" in reason
+    assert (row, column) == (1, "公民身份号码") and "缺少必需的列" in reason and "身份证号" in reason
 
 
 def test_no_header(tree, write_file):

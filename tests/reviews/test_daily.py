@@ -34,6 +34,8 @@ def cases(tree, make_case, department, make_user):
         "paused": make_case(step_warn_at=at(2026, 3, 10, 9), step_due_at=at(2026, 3, 10, 15), paused_at=at(2026, 3, 10, 16), status=Status.ON_HOLD),
         "closed": make_case(Status.CLOSED, step_warn_at=at(2026, 3, 10, 9), step_due_at=at(2026, 3, 10, 15), closed_at=at(2026, 3, 10, 20)),
         "unclocked": make_case(),
+        # Past the whole case's deadline (超期未结) while its step is still green: counted, not listed.
+        "late_case": make_case(step_warn_at=at(2026, 3, 12, 9), step_due_at=at(2026, 3, 12, 15), close_due_at=at(2026, 3, 11, 9)),
         # Red, but in the other street.
         "elsewhere": make_case(region=tree.other_street, step_warn_at=at(2026, 3, 10, 9), step_due_at=at(2026, 3, 10, 15)),
     }
@@ -42,9 +44,9 @@ def cases(tree, make_case, department, make_user):
 
 def test_sheet_lists_red_and_yellow_by_unit(tree, cases, department):
     sheet = daily_sheet(Case.objects.all(), region=tree.street, day=date(2026, 3, 11), now=NOW)
-    assert sheet.as_of == NOW and (sheet.overdue, sheet.warning) == (2, 1)
+    assert sheet.as_of == NOW and (sheet.step_overdue, sheet.warning, sheet.overdue) == (2, 1, 1)
     # Most overdue first, then most warnings.
-    assert [(u.label, u.kind, u.overdue, u.warning) for u in sheet.units] == [
+    assert [(u.label, u.kind, u.step_overdue, u.warning) for u in sheet.units] == [
         ("永先社区", "region", 1, 1), ("开州区城管执法局", "department", 1, 0)]
     dept_row = sheet.units[1].rows[0]
     assert dept_row.case == cases["red_dept"] and dept_row.handler == "李四" and dept_row.assignee == "王五"
@@ -76,7 +78,7 @@ def test_other_days_are_judged_at_the_end_of_the_day(tree, cases):
     assert [(row.case, row.light.value) for unit in sheet.units for row in unit.rows] == [(cases["red_dept"], "red")]
     # Friday: the green case is red by then (due Thursday 15:00).
     sheet = daily_sheet(Case.objects.all(), region=tree.street, day=date(2026, 3, 13), now=NOW)
-    assert sheet.overdue == 4 and sheet.warning == 0
+    assert sheet.step_overdue == 5 and sheet.warning == 0
 
 
 @pytest.fixture
@@ -89,7 +91,14 @@ def frozen_now(monkeypatch):
 def test_page_groups_links_and_totals(client, users, cases, frozen_now):
     client.force_login(users["street"])
     page = client.get("/reviews/daily/").content.decode()
-    assert 'data-testid="total-overdue">2<' in page and 'data-testid="total-warning">1<' in page
+    assert 'data-testid="total-step_overdue">2<' in page and 'data-testid="total-warning">1<' in page
+    assert 'data-testid="total-overdue">1<' in page
+    # Each total links to the list that holds exactly its cases, the same list the command screen's tiles open.
+    for state, n in (("overdue", 1), ("step_overdue", 2), ("warning", 1)):
+        link = f"/cases/?region={users['street'].scope_region.code}&amp;state={state}"
+        assert f'href="{link}"' in page
+        listed = client.get(link.replace("&amp;", "&")).content.decode()
+        assert f'data-testid="case-count">{n}<' in listed, state
     for key in ("red_dept", "red_region", "yellow"):
         assert f'href="/cases/{cases[key].number}/"' in page
     for key in ("green", "paused", "closed", "elsewhere"):
@@ -119,7 +128,7 @@ def test_scope_of_the_sheet(client, users, cases, tree, make_user, frozen_now):
     body = client.get("/api/reviews/daily", {"region": tree.other_street.code, "day": "2026-03-11"}).json()
     assert [c["number"] for u in body["units"] for c in u["cases"]] == [cases["elsewhere"].number]
     # Default region: the user's own; the district sees all four.
-    assert client.get("/api/reviews/daily").json()["overdue"] == 3
+    assert client.get("/api/reviews/daily").json()["step_overdue"] == 3
     # Grid workers, departments and residents are not reviewers.
     for role in ("worker_a", "department", "resident"):
         client.force_login(users[role])
@@ -135,7 +144,7 @@ def test_scope_of_the_sheet(client, users, cases, tree, make_user, frozen_now):
 def test_api_sheet_matches_page_figures(client, users, cases, frozen_now):
     client.force_login(users["street"])
     body = client.get("/api/reviews/daily").json()
-    assert body["day"] == "2026-03-11" and (body["overdue"], body["warning"]) == (2, 1)
+    assert body["day"] == "2026-03-11" and (body["step_overdue"], body["warning"], body["overdue"]) == (2, 1, 1)
     first = body["units"][1]
     assert first["label"] == "开州区城管执法局" and first["cases"][0] | {"step_warn_at": None, "step_due_at": None} == {
         "number": cases["red_dept"].number, "light": "red", "status": "处置中", "matter": cases["red_dept"].matter.name,

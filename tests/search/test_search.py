@@ -258,7 +258,7 @@ def test_sensitive_groups_stay_hidden_without_the_permission(client, users, tree
     department = Department.objects.create(code="CG02", name="民政局", kind="civil_affairs", region=tree.district)
     department.members.add(users["department"])
     person = _person(tree.grid_a, "陈八", id_number=valid_id_number("50015419800101091"), phone="13600009999")
-    PersonTag.objects.create(person=person, tag="mental_illness")
+    PersonTag.objects.create(person=person, tag="TS03")  # 严重精神障碍患者
     _case(tree.grid_a, phone="13600009999", department=department)
 
     client.force_login(users["department"])  # the case names him, but the group is sensitive

@@ -49,13 +49,13 @@ def who_acts(duty: ABRoles, *, at: datetime | None = None, away: dict[int, Leave
     if primary is None:
         why = f"A角 {display_name(duty.primary)} 已停用" if duty.primary_id else "未设A角"
         if backup is not None and backup.pk not in away:
-            return Acting(backup, DutyRole.B, f"{why},由B角 {display_name(backup)} 承办")
-        return Acting(None, "", f"{why},由单位统一承办" if duty.primary_id else "")
+            return Acting(backup, DutyRole.B, f"{why}，由B角 {display_name(backup)} 承办")
+        return Acting(None, "", f"{why}，由单位统一承办" if duty.primary_id else "")
     leave = away[primary.pk]
     until = timezone.localtime(leave.ends_at)
     if backup is not None and backup.pk not in away:
-        return Acting(backup, DutyRole.B, f"A角 {display_name(primary)} 请假(至 {until:%m-%d %H:%M}),由B角 {display_name(backup)} 承办")
-    return Acting(None, "", f"A角 {display_name(primary)} 请假(至 {until:%m-%d %H:%M}),B角{'也不在岗' if backup else '未设置'},由单位统一承办")
+        return Acting(backup, DutyRole.B, f"A角 {display_name(primary)} 请假（至 {until:%m-%d %H:%M}），由B角 {display_name(backup)} 承办")
+    return Acting(None, "", f"A角 {display_name(primary)} 请假（至 {until:%m-%d %H:%M}），B角{'也不在岗' if backup else '未设置'}，由单位统一承办")
 
 
 def who_acts_many(duties, *, at: datetime | None = None) -> list[tuple[ABRoles, Acting]]:

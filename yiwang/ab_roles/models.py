@@ -30,7 +30,7 @@ class ABRoles(models.Model):
 
         super().clean()
         if self.primary_id and self.primary_id == self.backup_id:
-            raise ValidationError({"backup": "B角不能与A角是同一人 (A and B must be different people)"})
+            raise ValidationError({"backup": "B角不能与A角是同一人（A and B must be different people）"})
 
 
 class DutyRole(models.TextChoices):

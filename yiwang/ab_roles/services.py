@@ -128,7 +128,7 @@ def record_leave(*, acting_user, user, starts_at: datetime, ends_at: datetime, r
         if mine:
             clash = mine[0]
             raise ValidationError({"starts_at": f"{user.username} 已有请假 {timezone.localtime(clash.starts_at):%m-%d %H:%M}"
-                                                f"–{timezone.localtime(clash.ends_at):%m-%d %H:%M},时间重叠"})
+                                                f"–{timezone.localtime(clash.ends_at):%m-%d %H:%M}，时间重叠"})
         leave = Leave.objects.create(user=user, region=region, starts_at=starts_at, ends_at=ends_at, reason=reason[:200],
                                      recorded_by=account(acting_user), recorded_at=now)
         audit.record(actor=acting_user, action="ab_roles.record_leave", target=leave,

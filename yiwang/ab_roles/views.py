@@ -38,7 +38,7 @@ def index(request):
         except PermissionDenied as error:
             leave_form.add_error("user", str(error))
         else:
-            messages.success(request, f"已登记 {data['user'].get_full_name() or data['user'].username} 的请假;其A角工作由B角承办。")
+            messages.success(request, f"已登记 {data['user'].get_full_name() or data['user'].username} 的请假；其A角工作由B角承办。")
             return redirect("ab_roles:index")
     return render(request, "ab_roles/index.html", {
         "my_duties": selectors.my_duties(user, at=now),

@@ -16,7 +16,7 @@ ADMIN_ACTIONS: dict[str, tuple[str, ...]] = {
 # Catalogue data without a region scope (matter types, the working-day calendar, point rules) is kept by
 # the district command center; superusers can always edit it.
 CATALOGUE_ROLES = {Role.DISTRICT: ("view", "add", "change")}
-CATALOGUE_MODELS = ("matters.mattertype", "worktime.specialday", "worktime.calendaryear", "points.pointrule", "notify.webhookendpoint")
+CATALOGUE_MODELS = ("matters.mattertype", "cases.stagelimit", "cases.skiplevelrule", "worktime.specialday", "worktime.calendaryear", "points.pointrule", "notify.webhookendpoint")
 
 
 # Permissions beyond the admin's that a role holds by default (within its own scope, as always).

@@ -466,7 +466,7 @@ def create_alliance(request, payload: AllianceIn):
     user = acting_user(request)
     region = Region.objects.restrict(user, Action.CHANGE).filter(code=payload.region).first()
     if region is None:
-        raise ValidationError({"region": f"没有区域 {payload.region!r},或不在您的数据范围内"})
+        raise ValidationError({"region": f"没有区域 {payload.region!r}，或不在您的数据范围内"})
     alliance = services.create_alliance(acting_user=user, name=payload.name, region=region, founded_on=payload.founded_on,
                                         description=payload.description)
     return Status(201, alliance)
@@ -503,7 +503,7 @@ def raise_need(request, alliance_id: int, payload: NeedIn):
     alliance = get_scoped(request, Alliance, pk=alliance_id)
     region = Region.objects.restrict(user).filter(code=payload.region).first()
     if region is None:
-        raise ValidationError({"region": f"没有区域 {payload.region!r},或不在您的数据范围内"})
+        raise ValidationError({"region": f"没有区域 {payload.region!r}，或不在您的数据范围内"})
     need = services.raise_need(alliance, acting_user=user, region=region, title=payload.title, description=payload.description,
                                category=payload.category, residents_affected=payload.residents_affected, raised_on=payload.raised_on)
     return Status(201, need)

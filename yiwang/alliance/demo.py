@@ -33,16 +33,16 @@ NAMED_UNITS = [
 ]
 # (title, description, category, residents affected)
 NEEDS = [
-    ("独居老人燃气安全检查", "网格内独居老人多,燃气灶具老化,希望有人上门检查并更换软管", "elderly", 60),
-    ("小区充电桩不足", "电动车楼道充电屡禁不止,居民希望增设集中充电桩", "facilities", 300),
-    ("假期儿童看护", "双职工家庭暑假孩子无人照看,希望开设假期托管", "children", 80),
+    ("独居老人燃气安全检查", "网格内独居老人多，燃气灶具老化，希望有人上门检查并更换软管", "elderly", 60),
+    ("小区充电桩不足", "电动车楼道充电屡禁不止，居民希望增设集中充电桩", "facilities", 300),
+    ("假期儿童看护", "双职工家庭暑假孩子无人照看，希望开设假期托管", "children", 80),
     ("老年人健康体检", "辖区老人希望就近免费体检", "health", 200),
-    ("背街小巷路灯不亮", "夜间出行不便,存在安全隐患", "safety", 150),
+    ("背街小巷路灯不亮", "夜间出行不便，存在安全隐患", "safety", 150),
     ("就业技能培训", "待业居民希望参加技能培训并对接岗位", "employment", 40),
 ]
 # (unit index, kind, description, capacity)
 RESOURCES = [
-    ("gas", "expertise", "燃气安全检查队伍", "每月2次,每次10户"),
+    ("gas", "expertise", "燃气安全检查队伍", "每月2次，每次10户"),
     ("power", "expertise", "供电所党员服务队", "每月1次"),
     ("power", "funds", "充电设施改造资金", "5万元"),
     (0, "expertise", "义诊医生", "每季度1次,5名医生"),
@@ -64,7 +64,7 @@ def build(*, rng: random.Random, district: Region, street: Region) -> str:
         year, quarter = (year - 1, 4) if quarter == 1 else (year, quarter - 1)
     founded = quarter_bounds(year, quarter)[0] + timedelta(days=10)
     alliance = services.create_alliance(acting_user=acting, name=f"{street.name}党建联盟", region=street, founded_on=founded,
-                                        description="街道党工委牵头,驻区单位共驻共建,每季度召开联席会议,以需求、资源、项目三张清单推进联建共建。")
+                                        description="街道党工委牵头，驻区单位共驻共建，每季度召开联席会议，以需求、资源、项目三张清单推进联建共建。")
     units: dict = {}
     for dept in Department.objects.filter(is_alliance_unit=True, active=True, region__path__in=[district.path, street.path]).order_by("code"):
         key = "gas" if "燃气" in dept.name else "power" if "供电" in dept.name else dept.code
@@ -136,7 +136,7 @@ def build(*, rng: random.Random, district: Region, street: Region) -> str:
         held = max(start_q + timedelta(days=rng.randint(20, 60)), founded + timedelta(days=1))
         held = min(held, end_q - timedelta(days=1), today)
         attendees = [m for m in members_now if m.joined_on <= held]
-        decisions = [DecisionInput("通报上季度项目进展,梳理需求清单和资源清单")]
+        decisions = [DecisionInput("通报上季度项目进展，梳理需求清单和资源清单")]
         if index == len(keys) - 1:
             decisions.append(DecisionInput("由区人民医院牵头开展老年人健康体检", project=ProjectInput(
                 title="老年人健康体检", lead=hospital, need=needs[3], cooperating=[u for u in (units[3],) if u], starts_on=held,
@@ -144,7 +144,7 @@ def build(*, rng: random.Random, district: Region, street: Region) -> str:
                 milestones=[MilestoneInput("制定体检方案", held + timedelta(days=15)), MilestoneInput("分批体检", held + timedelta(days=120))])))
             projects += 1
         services.record_meeting(alliance, acting_user=acting, held_on=held, topic=f"{key[0]}年第{key[1]}季度党建联盟联席会议",
-                                place="云枫街道党群服务中心", minutes="各成员单位通报共建项目进展,讨论新的需求清单,明确牵头单位和配合单位。",
+                                place="云枫街道党群服务中心", minutes="各成员单位通报共建项目进展，讨论新的需求清单，明确牵头单位和配合单位。",
                                 attendees=attendees, decisions=decisions)
         meetings += 1
     return (f"alliance: 1 alliance, {alliance.members.count()} units, {len(needs)} needs, {len(resources)} resources, "

@@ -101,10 +101,10 @@ class AllianceMember(models.Model):
             models.CheckConstraint(condition=Q(left_on__isnull=True) | Q(left_on__gte=models.F("joined_on")), name="alliance_member_left_after_joined"),
             models.UniqueConstraint(fields=["alliance", "department"], condition=Q(left_on__isnull=True, department__isnull=False),
                                     name="alliance_member_department_once",
-                                    violation_error_message="该单位已是本联盟成员 (already a member)"),
+                                    violation_error_message="该单位已是本联盟成员（already a member）"),
             models.UniqueConstraint(fields=["alliance", "name"], condition=Q(left_on__isnull=True, department__isnull=True),
                                     name="alliance_member_name_once",
-                                    violation_error_message="该单位已是本联盟成员 (already a member)"),
+                                    violation_error_message="该单位已是本联盟成员（already a member）"),
         ]
 
     def __str__(self) -> str:

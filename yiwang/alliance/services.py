@@ -157,10 +157,10 @@ def _member_of(alliance: Alliance, unit: AllianceMember | None, field_name: str,
         raise ValidationError({field_name: f"请选择{label}"})
     fresh = AllianceMember.objects.select_related("department").filter(pk=unit.pk).first()
     if fresh is None or fresh.alliance_id != alliance.pk:
-        raise ValidationError({field_name: f"{getattr(unit, 'label', unit)} 不是 {alliance.name} 的成员单位,{label}须是成员单位"})
+        raise ValidationError({field_name: f"{getattr(unit, 'label', unit)} 不是 {alliance.name} 的成员单位，{label}须是成员单位"})
     day = on or timezone.localdate()
     if not fresh.member_on(day):
-        raise ValidationError({field_name: f"{fresh.label} {day:%Y-%m-%d} 不在联盟中(加入 {fresh.joined_on:%Y-%m-%d}"
+        raise ValidationError({field_name: f"{fresh.label} {day:%Y-%m-%d} 不在联盟中（加入 {fresh.joined_on:%Y-%m-%d}"
                                            f"{',退出 ' + format(fresh.left_on, '%Y-%m-%d') if fresh.left_on else ''}),不能作为{label}"})
     return fresh
 
@@ -172,7 +172,7 @@ def create_alliance(*, acting_user, name: str, region: Region, founded_on: date 
     if region is None:
         raise ValidationError({"region": "请选择联盟所属的街道或社区"})
     if region.level not in ALLIANCE_LEVELS:
-        raise ValidationError({"region": f"党建联盟建在街道或社区,{region.name} 是{region.get_level_display()}"})
+        raise ValidationError({"region": f"党建联盟建在街道或社区，{region.name} 是{region.get_level_display()}"})
     founded_on = _not_future(founded_on, "founded_on", "成立日期")
     if acting_user is None or not getattr(acting_user, "is_authenticated", False):
         raise PermissionDenied(gettext("请先登录"))
@@ -193,9 +193,9 @@ def add_member(alliance: Alliance, *, acting_user, department=None, name: str = 
     _require_change(acting_user, alliance)
     name = _text(name, "name", "单位名称", 100, required=False)
     if department is None and not name:
-        raise ValidationError({"department": "请选择部门库中的共建单位,或填写单位名称"})
+        raise ValidationError({"department": "请选择部门库中的共建单位，或填写单位名称"})
     if department is not None and name:
-        raise ValidationError({"name": "已选择部门库中的单位,无需再填写名称"})
+        raise ValidationError({"name": "已选择部门库中的单位，无需再填写名称"})
     if department is not None:
         if not department.is_alliance_unit:
             raise ValidationError({"department": f"{department.name} 在部门库中未标记为共建单位"})
@@ -244,7 +244,7 @@ def end_membership(member: AllianceMember, *, acting_user, left_on: date | None 
             raise ValidationError({"left_on": f"退出日期不能早于加入日期 {member.joined_on:%Y-%m-%d}"})
         leading = member.led_projects.filter(status__in=OPEN_PROJECT_STATUSES).first()
         if leading is not None:
-            raise ValidationError({"left_on": f"{member.label} 仍牵头项目“{leading.title}”,请先完成或撤销该项目"})
+            raise ValidationError({"left_on": f"{member.label} 仍牵头项目“{leading.title}”，请先完成或撤销该项目"})
         member.left_on, member.left_reason = left_on, reason
         member.save(update_fields=["left_on", "left_reason"])
         audit.record(actor=acting_user, action="alliance.member.leave", target=member, detail={"left_on": left_on.isoformat(), "reason": reason})
@@ -267,9 +267,9 @@ def raise_need(alliance: Alliance, *, acting_user, region: Region, title: str, d
     if region is None:
         raise ValidationError({"region": "请选择提出需求的社区或网格"})
     if region.level not in NEED_LEVELS:
-        raise ValidationError({"region": f"需求由社区或网格提出,{region.name} 是{region.get_level_display()}"})
+        raise ValidationError({"region": f"需求由社区或网格提出，{region.name} 是{region.get_level_display()}"})
     if not _inside(region, alliance.region):
-        raise ValidationError({"region": f"{region.name} 不在 {alliance.name} 的范围({alliance.region.name})内"})
+        raise ValidationError({"region": f"{region.name} 不在 {alliance.name} 的范围（{alliance.region.name}）内"})
     # A grid worker raises needs of their own grid; the convenor for any grid of the alliance.
     require(acting_user, Action.CHANGE, region.path)
     raised_on = _not_future(raised_on, "raised_on", "提出日期")
@@ -288,7 +288,7 @@ def close_need(need: AllianceNeed, *, acting_user, reason: str) -> AllianceNeed:
     with transaction.atomic():
         need = AllianceNeed.objects.select_for_update().get(pk=need.pk)
         NEED_MACHINE.apply(need, "close", otherwise=ValidationError(
-            {"status": f"只有待认领的需求可以关闭,此需求{need.get_status_display()}"}))
+            {"status": f"只有待认领的需求可以关闭，此需求{need.get_status_display()}"}))
         need.closed_reason = reason
         need.save(update_fields=["status", "closed_reason"])
         audit.record(actor=acting_user, action="alliance.need.close", target=need, detail={"reason": reason})
@@ -346,7 +346,7 @@ def _build_project(alliance: Alliance, data: ProjectInput, *, acting_user, prefi
         for unit in data.cooperating:
             unit = _member_of(alliance, unit, "cooperating", "配合单位")
             if unit.pk == lead.pk:
-                raise ValidationError({"cooperating": f"{unit.label} 已是牵头单位,不能同时作为配合单位"})
+                raise ValidationError({"cooperating": f"{unit.label} 已是牵头单位，不能同时作为配合单位"})
             if unit.pk not in {u.pk for u in cooperating}:
                 cooperating.append(unit)
         need = None
@@ -354,7 +354,7 @@ def _build_project(alliance: Alliance, data: ProjectInput, *, acting_user, prefi
             need = AllianceNeed.objects.select_for_update().filter(pk=data.need.pk).first()
             if need is None or need.alliance_id != alliance.pk:
                 raise ValidationError({"need": "所选需求不在本联盟的需求清单中"})
-            NEED_MACHINE.move(need, "answer", otherwise=ValidationError({"need": f"需求“{need.title}”{need.get_status_display()},不能再立项"}))
+            NEED_MACHINE.move(need, "answer", otherwise=ValidationError({"need": f"需求“{need.title}”{need.get_status_display()}，不能再立项"}))
         resources: list[AllianceResource] = []
         for resource in data.resources:
             fresh = AllianceResource.objects.filter(pk=resource.pk).first()
@@ -395,18 +395,18 @@ def _check_milestone(row: MilestoneInput, *, key: str, number: int, starts_on: d
                      alliance: Alliance) -> tuple[str, date, AllianceMember | None]:
     title = (row.title or "").strip()
     if not title:
-        raise ValidationError({f"{key}.title": f"第{number}个节点:请填写节点名称"})
+        raise ValidationError({f"{key}.title": f"第{number}个节点：请填写节点名称"})
     if len(title) > 100:
-        raise ValidationError({f"{key}.title": f"第{number}个节点:名称最多 100 字"})
+        raise ValidationError({f"{key}.title": f"第{number}个节点：名称最多 100 字"})
     if row.due_on is None:
-        raise ValidationError({f"{key}.due_on": f"第{number}个节点:请填写计划完成日期"})
+        raise ValidationError({f"{key}.due_on": f"第{number}个节点：请填写计划完成日期"})
     if row.due_on < starts_on:
-        raise ValidationError({f"{key}.due_on": f"第{number}个节点:计划完成日期不能早于项目开始日期 {starts_on:%Y-%m-%d}"})
+        raise ValidationError({f"{key}.due_on": f"第{number}个节点：计划完成日期不能早于项目开始日期 {starts_on:%Y-%m-%d}"})
     if due_on is not None and row.due_on > due_on:
-        raise ValidationError({f"{key}.due_on": f"第{number}个节点:计划完成日期不能晚于项目计划完成日期 {due_on:%Y-%m-%d}"})
+        raise ValidationError({f"{key}.due_on": f"第{number}个节点：计划完成日期不能晚于项目计划完成日期 {due_on:%Y-%m-%d}"})
     unit = row.unit
     if unit is not None and unit.pk not in participants:
-        raise ValidationError({f"{key}.unit": f"第{number}个节点:责任单位须是项目的牵头或配合单位"})
+        raise ValidationError({f"{key}.unit": f"第{number}个节点：责任单位须是项目的牵头或配合单位"})
     return title, row.due_on, unit
 
 
@@ -424,7 +424,7 @@ def add_milestone(project: AllianceProject, *, acting_user, title: str, due_on: 
     with transaction.atomic():
         project = AllianceProject.objects.select_for_update().get(pk=project.pk)
         if not project.is_open:
-            raise ValidationError({"project": f"项目{project.get_status_display()},不能再增加节点"})
+            raise ValidationError({"project": f"项目{project.get_status_display()}，不能再增加节点"})
         if project.milestones.count() >= MAX_MILESTONES:
             raise ValidationError({"milestones": f"一个项目最多 {MAX_MILESTONES} 个节点"})
         participants = {project.lead_id, *project.cooperating.values_list("pk", flat=True)}
@@ -463,7 +463,7 @@ def complete_milestone(milestone: AllianceMilestone, *, acting_user, done_on: da
     with transaction.atomic():
         project = AllianceProject.objects.select_for_update().get(pk=milestone.project_id)
         milestone = AllianceMilestone.objects.select_for_update().get(pk=milestone.pk)
-        PROJECT_MACHINE.move(project, "progress", otherwise=ValidationError({"project": f"项目{project.get_status_display()},节点不能再变更"}))
+        PROJECT_MACHINE.move(project, "progress", otherwise=ValidationError({"project": f"项目{project.get_status_display()}，节点不能再变更"}))
         if milestone.done_on is not None:
             raise ValidationError({"done_on": f"节点“{milestone.title}”已于 {milestone.done_on:%Y-%m-%d} 完成"})
         if done_on < project.starts_on:
@@ -493,13 +493,13 @@ def set_progress(project: AllianceProject, *, acting_user, progress, note: str =
     note = _text(note, "note", "说明", 200, required=False)
     with transaction.atomic():
         project = AllianceProject.objects.select_for_update().get(pk=project.pk)
-        PROJECT_MACHINE.move(project, "progress", otherwise=ValidationError({"progress": f"项目{project.get_status_display()},进度不能再变更"}))
+        PROJECT_MACHINE.move(project, "progress", otherwise=ValidationError({"progress": f"项目{project.get_status_display()}，进度不能再变更"}))
         done, total = _done_share(project)
         floor = done * 100 // total if total else 0
         if progress < floor:
-            raise ValidationError({"progress": f"已完成 {done}/{total} 个节点,进度不能低于 {floor}%"})
+            raise ValidationError({"progress": f"已完成 {done}/{total} 个节点，进度不能低于 {floor}%"})
         if progress == 100 and total and done < total:
-            raise ValidationError({"progress": f"还有 {total - done} 个节点未完成,进度不能为 100%"})
+            raise ValidationError({"progress": f"还有 {total - done} 个节点未完成，进度不能为 100%"})
         before = project.progress
         fields = ["progress", "status"]
         if progress == 100:
@@ -520,7 +520,7 @@ def cancel_project(project: AllianceProject, *, acting_user, reason: str) -> All
     reason = _text(reason, "reason", "撤销原因", 200)
     with transaction.atomic():
         project = AllianceProject.objects.select_for_update().get(pk=project.pk)
-        PROJECT_MACHINE.apply(project, "cancel", otherwise=ValidationError({"status": f"项目{project.get_status_display()},不能撤销"}))
+        PROJECT_MACHINE.apply(project, "cancel", otherwise=ValidationError({"status": f"项目{project.get_status_display()}，不能撤销"}))
         project.cancel_reason = reason
         project.save(update_fields=["status", "cancel_reason"])
         if project.need_id:
@@ -572,9 +572,9 @@ def record_meeting(alliance: Alliance, *, acting_user, held_on: date | None, top
             prefix = f"decisions[{number}]."
             text = (decision.text or "").strip()
             if not text:
-                raise ValidationError({f"{prefix}text": f"第{number}项决定:请填写决定事项"})
+                raise ValidationError({f"{prefix}text": f"第{number}项决定：请填写决定事项"})
             if len(text) > 300:
-                raise ValidationError({f"{prefix}text": f"第{number}项决定:最多 300 字"})
+                raise ValidationError({f"{prefix}text": f"第{number}项决定：最多 300 字"})
             project = None
             if decision.project is not None:
                 project = _build_project(alliance, decision.project, acting_user=acting_user, prefix=f"{prefix}project.")

@@ -161,7 +161,7 @@ def need(request, pk: int):
             except ValidationError as exc:
                 put_errors(form, exc)
             else:
-                messages.success(request, f"已立项:{project.title}")
+                messages.success(request, f"已立项：{project.title}")
                 return redirect("alliance:project", project.pk)
     return render(request, "alliance/need.html", {
         "need": item, "alliance": alliance, "may_change": may_change, "form": form, "close_form": ReasonForm(),

@@ -26,7 +26,7 @@ from django.utils.translation import gettext
 
 from yiwang.cases import indicators as ind
 from yiwang.cases.selectors import filter_cases
-from yiwang.cases.models import OPEN_STATUSES, VOID_STATUSES, Case
+from yiwang.cases.models import OPEN_STATUSES, VOID_STATUSES, Case, Channel
 from yiwang.core.scope import Role, is_command_center_staff
 from yiwang.regions.models import Level, Region
 
@@ -170,10 +170,14 @@ class HotSpotWindow:
     baseline_days: int
     tested: int
     hotspots: list[HotSpot] = field(default_factory=list)
+    # Cells above their usual level by the single test (p < alpha, enough cases) that do not survive
+    # the correction for testing many cells: worth a word ("略多"), not a flag.
+    elevated: list[HotSpot] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"days": self.days, "since": self.since, "until": self.until, "baseline_since": self.baseline_since,
-                "baseline_days": self.baseline_days, "tested": self.tested, "items": [h.as_dict() for h in self.hotspots]}
+                "baseline_days": self.baseline_days, "tested": self.tested, "items": [h.as_dict() for h in self.hotspots],
+                "elevated": [h.as_dict() for h in self.elevated]}
 
 
 def hotspots(cases: QuerySet, *, as_of: date, days: int, baseline_weeks: int = BASELINE_WEEKS,
@@ -201,15 +205,64 @@ def hotspots(cases: QuerySet, *, as_of: date, days: int, baseline_weeks: int = B
     tests = [stats.hotspot_test(observed=r["window"], baseline_cases=r["base"], baseline_days=baseline_days, window_days=days) for r in rows]
     qs = stats.benjamini_hochberg([t.p for t in tests])
     hits = [(r, t, q) for r, t, q in zip(rows, tests, qs) if stats.flagged(q=q, observed=t.observed, alpha=alpha, min_cases=min_cases)]
-    grids = Region.objects.in_bulk({r["region"] for r, _, _ in hits})
-    matters = MatterType.objects.in_bulk({r["matter"] for r, _, _ in hits})
-    found = [HotSpot(grid=grids[r["region"]], matter=matters[r["matter"]], window_days=days, observed=t.observed, expected=t.expected,
-                     baseline_cases=r["base"], p=t.p, q=q,
-                     link=cases_link(region=grids[r["region"]].code, matter=r["matter"], since=since, until=as_of))
-             for r, t, q in hits]
-    found.sort(key=lambda h: (h.q, h.p, -h.observed, h.grid.code))
+    near = [(r, t, q) for r, t, q in zip(rows, tests, qs)
+            if not stats.flagged(q=q, observed=t.observed, alpha=alpha, min_cases=min_cases) and t.p < alpha and t.observed >= min_cases]
+    grids = Region.objects.in_bulk({r["region"] for r, _, _ in hits + near})
+    matters = MatterType.objects.in_bulk({r["matter"] for r, _, _ in hits + near})
+
+    def spots(cells):
+        found = [HotSpot(grid=grids[r["region"]], matter=matters[r["matter"]], window_days=days, observed=t.observed, expected=t.expected,
+                         baseline_cases=r["base"], p=t.p, q=q,
+                         link=cases_link(region=grids[r["region"]].code, matter=r["matter"], since=since, until=as_of))
+                 for r, t, q in cells]
+        return sorted(found, key=lambda h: (h.q, h.p, -h.observed, h.grid.code))
+
     return HotSpotWindow(days=days, since=since, until=as_of, baseline_since=baseline_since, baseline_days=baseline_days,
-                         tested=len(rows), hotspots=found)
+                         tested=len(rows), hotspots=spots(hits), elevated=spots(near))
+
+
+# Matters by share --------------------------------------------------------------------------------
+
+@dataclass
+class MatterShare:
+    name: str
+    count: int
+    top_grid: str  # the grid (or region) with most of this matter's cases
+    top_grid_count: int
+    link: str
+
+
+@dataclass
+class MatterShares:
+    since: date
+    until: date
+    total: int  # every valid case in the period, the matters left out of `matters` too
+    matters: list[MatterShare] = field(default_factory=list)
+
+    @property
+    def days(self) -> int:
+        return (self.until - self.since).days + 1
+
+    @property
+    def others(self) -> int:
+        return self.total - sum(m.count for m in self.matters)
+
+
+def matter_shares(cases: QuerySet, *, since: date, until: date, limit: int = 8) -> MatterShares:
+    """Valid cases of the period per matter, most first (the `limit` largest), each with the region that holds most of them."""
+    rows = list(in_days(valid(cases), since, until).order_by().values("matter", "matter__name", "region__name").annotate(n=Count("pk")))
+    per_matter: dict[int, dict] = {}
+    for row in rows:
+        entry = per_matter.setdefault(row["matter"], {"name": row["matter__name"], "count": 0, "grids": defaultdict(int)})
+        entry["count"] += row["n"]
+        entry["grids"][row["region__name"]] += row["n"]
+    ordered = sorted(per_matter.items(), key=lambda kv: (-kv[1]["count"], kv[1]["name"]))[:limit]
+    shares = []
+    for pk, entry in ordered:
+        top = min(entry["grids"].items(), key=lambda kv: (-kv[1], kv[0]))
+        shares.append(MatterShare(name=entry["name"], count=entry["count"], top_grid=top[0], top_grid_count=top[1],
+                                  link=cases_link(matter=pk, since=since, until=until)))
+    return MatterShares(since=since, until=until, total=sum(r["n"] for r in rows), matters=shares)
 
 
 # 2. Recurring addresses and repeat callers -------------------------------------------------------
@@ -387,7 +440,8 @@ def worker_load(scope: Scope, *, since: date, until: date, now: datetime | None 
     for row in ind.breakdown(_in_closed(cases, since, until), by="worker", as_of=now):
         if row.key is not None:
             load(row.key).closed = row.indicators.closed
-    for pk, n in valid(in_period).exclude(reported_by=None).order_by().values_list("reported_by").annotate(n=Count("pk")):
+    # Staff who registered cases; a resident's own 随手拍 (reported_by since 我的上报) is no one's workload.
+    for pk, n in valid(in_period).exclude(reported_by=None).exclude(channel=Channel.RESIDENT).order_by().values_list("reported_by").annotate(n=Count("pk")):
         load(pk).reported = n
     for pk in wanted:
         load(pk)
@@ -477,6 +531,29 @@ def weekly_history(cases: QuerySet, units: list[Region], *, as_of: date, max_wee
         if unit in series:
             series[unit][(day - since).days // 7] += n
     return series
+
+
+@dataclass
+class WeeklyTotal:
+    """All the units' weeks added up, with the same forecast and back-test as each unit's (the model is
+    linear, so the total's forecast is the sum of the units' forecasts)."""
+
+    as_of: date
+    weeks: list[int]
+    forecast: float | None
+    backtest: stats.Backtest
+
+    def week_ends(self) -> list[date]:
+        return [self.as_of - timedelta(days=7 * (len(self.weeks) - 1 - i)) for i in range(len(self.weeks))]
+
+
+def weekly_total(forecasts: list[Forecast], *, as_of: date) -> WeeklyTotal:
+    length = max((len(f.weeks) for f in forecasts), default=0)
+    weeks = [0] * length
+    for f in forecasts:
+        for i, n in enumerate(f.weeks[-length:] if f.weeks else [], start=length - len(f.weeks)):
+            weeks[i] += n
+    return WeeklyTotal(as_of=as_of, weeks=weeks, forecast=stats.forecast_next(weeks), backtest=stats.backtest(weeks))
 
 
 def forecasts(scope: Scope, *, as_of: date) -> list[Forecast]:

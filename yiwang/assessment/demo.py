@@ -44,8 +44,8 @@ def build(*, rng: random.Random, district: Region, street: Region) -> str:
         honour = services.open_round(kind="grid_worker", region=street, year=year, places=2, acting_user=street_user)
         services.nominate_from_records(honour_round=honour, acting_user=street_user)
         beautiful = services.open_round(kind="most_beautiful", region=street, year=year, places=5, acting_user=street_user)
-        services.nominate(honour_round=beautiful, name="谭秀英", reason="义务照料独居老人十二年,带动楼栋邻里互助。", acting_user=street_user)
-        services.nominate(honour_round=beautiful, name="向建国", reason="退役军人,汛期带头巡河护堤,劝离野泳群众三十余人次。",
+        services.nominate(honour_round=beautiful, name="谭秀英", reason="义务照料独居老人十二年，带动楼栋邻里互助。", acting_user=street_user)
+        services.nominate(honour_round=beautiful, name="向建国", reason="退役军人，汛期带头巡河护堤，劝离野泳群众三十余人次。",
                           acting_user=street_user)
         rounds = 2
     return f"assessment: {len(areas)} property service areas, {rounds} honour rounds"

@@ -12,22 +12,22 @@ from dataclasses import dataclass, field
 
 # Rule code -> (label, default value, note). Seeded into AssessmentRule; the admin edits them.
 DEFAULT_RULES: dict[str, tuple[str, float, str]] = {
-    "worker.ledger_weight": ("闭环积分权重", 1.0, "网格员一事一记积分(上报、现场解决、核查通过等)每分折合考评分"),
+    "worker.ledger_weight": ("闭环积分权重", 1.0, "网格员一事一记积分（上报、现场解决、核查通过等）每分折合考评分"),
     "worker.per_patrol": ("每次巡查", 0.5, "巡查日志每条计分"),
-    "worker.per_visit": ("每次入户走访", 1.0, "入户走访每条计分(含重点对象关爱走访)"),
-    "worker.per_case_opened": ("走访巡查发现问题立案", 1.0, "巡查或走访发现问题并立案,每件计分"),
+    "worker.per_visit": ("每次入户走访", 1.0, "入户走访每条计分（含重点对象关爱走访）"),
+    "worker.per_case_opened": ("走访巡查发现问题立案", 1.0, "巡查或走访发现问题并立案，每件计分"),
     "worker.per_campaign_check": ("专项排查每户/每处", 0.5, "专项排查完成一个对象的检查计分"),
     "department.on_time_weight": ("按期办结率权重", 40.0, "部门得分中按期办结率所占分值"),
-    "department.rework_weight": ("一次办结(未返工)权重", 20.0, "(1-返工率)所占分值"),
+    "department.rework_weight": ("一次办结（未返工）权重", 20.0, "（1-返工率）所占分值"),
     "department.checkin_weight": ("吹哨按时报到率权重", 20.0, "按时报到的哨令任务 / 收到的哨令任务"),
-    "department.rating_weight": ("街道评价部门权重", 20.0, "吹哨方对部门的评价(1-5星)平均/5 所占分值"),
-    "property.red_complaints_per_100": ("红色:每百户投诉≥", 3.0, "物业类事件(责任部门类别为住房/物业)每百户件数"),
-    "property.green_complaints_per_100": ("绿色:每百户投诉≤", 1.0, ""),
-    "property.red_failed_items": ("红色:检查不合格项≥", 3.0, "专项排查中该物业公司不合格检查项数"),
-    "property.green_failed_items": ("绿色:检查不合格项≤", 0.0, ""),
-    "property.red_satisfaction": ("红色:居民满意率<", 0.7, "服务区域内已评价事件的满意+基本满意比例"),
-    "property.green_satisfaction": ("绿色:居民满意率≥", 0.9, ""),
-    "property.min_ratings": ("满意率至少评价件数", 5.0, "评价不足此数时,满意率不参与判定"),
+    "department.rating_weight": ("街道评价部门权重", 20.0, "吹哨方对部门的评价（1-5星）平均/5 所占分值"),
+    "property.red_complaints_per_100": ("红色：每百户投诉≥", 3.0, "物业类事件（责任部门类别为住房/物业）每百户件数"),
+    "property.green_complaints_per_100": ("绿色：每百户投诉≤", 1.0, ""),
+    "property.red_failed_items": ("红色：检查不合格项≥", 3.0, "专项排查中该物业公司不合格检查项数"),
+    "property.green_failed_items": ("绿色：检查不合格项≤", 0.0, ""),
+    "property.red_satisfaction": ("红色：居民满意率<", 0.7, "服务区域内已评价事件的满意+基本满意比例"),
+    "property.green_satisfaction": ("绿色：居民满意率≥", 0.9, ""),
+    "property.min_ratings": ("满意率至少评价件数", 5.0, "评价不足此数时，满意率不参与判定"),
 }
 
 
@@ -151,7 +151,7 @@ def property_light(*, complaints: int, households: int | None, failed_items: int
                             f"≥ {rules['property.green_satisfaction']:.0%}",
                             rate < rules["property.red_satisfaction"], rate >= rules["property.green_satisfaction"]))
     else:
-        checks.append(Check(f"居民满意率(评价{rated}件,不足{_fmt(rules['property.min_ratings'])}件不判定)", None, "—", "—", False, True))
+        checks.append(Check(f"居民满意率（评价{rated}件，不足{_fmt(rules['property.min_ratings'])}件不判定）", None, "—", "—", False, True))
     if any(check.is_red for check in checks):
         colour = RED
     elif all(check.is_green for check in checks):

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from yiwang.cases import indicators as case_indicators
 from yiwang.cases.models import VOID_STATUSES, Case, Rating
+from yiwang.cases.stages import late_stage_counts
 from yiwang.core.scope import Role
 from yiwang.matters.models import Department, DepartmentKind
 from yiwang.points.models import PointEntry
@@ -141,6 +142,7 @@ class DepartmentRow:
     rating_average: float | None  # the summoners' rating of this department
     rating_of_street_average: float | None  # this department's rating of the summoners (the other way)
     score: scoring.Score
+    late_stages: int = 0  # stages the department held when the sweep marked them late (cases.stages)
 
     @property
     def checkin_rate(self) -> float | None:
@@ -163,6 +165,7 @@ def department_scores(*, cases, parts, since: datetime, until: datetime) -> list
                      case_indicators.breakdown(cases, by="department", as_of=as_of, start=since, end=until) if row.key is not None}
     summons = _summons_figures(parts.filter(summons__created_at__gte=since, summons__created_at__lt=until))
     departments = Department.objects.in_bulk(set(by_department) | set(summons))
+    late = late_stage_counts(cases, since=since, until=until, by="department")
     rows = []
     for pk, department in departments.items():
         ind = by_department.get(pk) or case_indicators.Indicators()
@@ -170,7 +173,8 @@ def department_scores(*, cases, parts, since: datetime, until: datetime) -> list
         checkin_rate = case_indicators.ratio(figures["on_time"], figures["asked"])
         score = scoring.department_score(on_time_rate=ind.on_time_rate, rework_rate=ind.rework_rate, checkin_rate=checkin_rate,
                                          rating_average=figures["rating"], rules=values)
-        rows.append(DepartmentRow(department, ind, figures["asked"], figures["on_time"], figures["rating"], figures["rating_back"], score))
+        rows.append(DepartmentRow(department, ind, figures["asked"], figures["on_time"], figures["rating"], figures["rating_back"], score,
+                                  late.get(pk, 0)))
     return sorted(rows, key=lambda r: (-r.score.total, r.department.name))
 
 

@@ -39,12 +39,12 @@ def sign_review(*, worker, year: int, grade: str, comment: str = "", acting_user
         raise ValidationError({"worker": "只能考评有网格的网格员"})
     _require_reviewer(acting_user, grid.path)
     if grade not in ReviewGrade.values:
-        raise ValidationError({"grade": f"等次须为:{'、'.join(str(label) for label in ReviewGrade.labels)}"})
+        raise ValidationError({"grade": f"等次须为：{'、'.join(str(label) for label in ReviewGrade.labels)}"})
     today = timezone.localdate()
     # A year is reviewed once it is over, or in its last month (年终考评); earlier would freeze a
     # part-year score and block the real review.
     if not 2000 <= year < today.year and not (year == today.year and today.month == 12):
-        raise ValidationError({"year": f"{year}年度尚未结束,年度考评自当年12月起进行"})
+        raise ValidationError({"year": f"{year}年度尚未结束，年度考评自当年12月起进行"})
     since, until = selectors.year_period(year)
     community = selectors._communities_of([grid]).get(grid.pk)
     rows = selectors.grid_worker_ranking(region=community or grid, since=since, until=until)
@@ -89,7 +89,7 @@ def open_round(*, kind: str, region: Region, year: int, places: int, title: str 
 def _locked_open_round(honour_round: HonourRound, acting_user) -> HonourRound:
     _require_reviewer(acting_user, honour_round.region.path)
     locked = HonourRound.objects.select_for_update().select_related("region").get(pk=honour_round.pk)
-    ROUND_MACHINE.move(locked, "nominate", otherwise=ValidationError({"round": "评选已评定,不能再提名"}))
+    ROUND_MACHINE.move(locked, "nominate", otherwise=ValidationError({"round": "评选已评定，不能再提名"}))
     return locked
 
 
@@ -118,7 +118,7 @@ def nominate_from_records(*, honour_round: HonourRound, acting_user, limit: int 
                 evidence.append({"label": "考评明细", "url": f"/assessment/workers/{row.worker.pk}/?year={locked.year}"})
                 created.append(_add(locked, acting_user=acting_user, source=NominationSource.RECORDS, user=row.worker,
                                     name=row.worker.get_full_name() or row.worker.username, score=row.score.total, evidence=evidence,
-                                    reason=f"{row.community.name if row.community else ''}考评得分 {row.score.total:g},社区第 {row.rank_in_community} 名"))
+                                    reason=f"{row.community.name if row.community else ''}考评得分 {row.score.total:g}，社区第 {row.rank_in_community} 名"))
         elif locked.kind in (HonourKind.VOLUNTEER, HonourKind.PARTY_MEMBER):
             from yiwang.registry.models import Person
             from yiwang.volunteers.selectors import hours_by_person
@@ -164,7 +164,7 @@ def nominate_from_ballot(*, honour_round: HonourRound, ballot, acting_user) -> l
             name = person.name if person is not None else (user.get_full_name() or user.username) if user is not None else option["label"]
             created.append(_add(locked, acting_user=acting_user, source=NominationSource.VOTE, person=person, user=user, name=name,
                                 score=option["count"],
-                                evidence=[{"label": "投票", "value": f"{ballot.title}:{option['count']} 票({option['percent']}%)"},
+                                evidence=[{"label": "投票", "value": f"{ballot.title}:{option['count']} 票（{option['percent']}%）"},
                                           {"label": "投票结果", "url": f"/votes/{ballot.pk}/"}],
                                 reason=f"群众投票 {option['count']} 票"))
         created = [n for n in created if n is not None]
@@ -204,7 +204,7 @@ def decide_round(*, honour_round: HonourRound, awarded: list[int], acting_user) 
         if not ids:
             raise ValidationError({"awarded": "请至少选择一名当选者"})
         if len(ids) > locked.places:
-            raise ValidationError({"awarded": f"当选 {len(ids)} 人,超过名额 {locked.places} 人"})
+            raise ValidationError({"awarded": f"当选 {len(ids)} 人，超过名额 {locked.places} 人"})
         Nomination.objects.filter(pk__in=ids).update(awarded=True)
         ROUND_MACHINE.apply(locked, "decide", timezone.now())
         locked.decided_by = acting_user

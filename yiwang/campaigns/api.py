@@ -263,12 +263,12 @@ def create_campaign(request, payload: CampaignIn):
     user = acting_user(request)
     owner = Region.objects.restrict(user, Action.CHANGE).filter(code=payload.owner).first()
     if owner is None:
-        raise ValidationError({"owner": f"没有区域 {payload.owner!r},或不在您的数据范围内"})
+        raise ValidationError({"owner": f"没有区域 {payload.owner!r}，或不在您的数据范围内"})
     within = []
     for code in payload.targets.within:
         region = Region.objects.restrict(user).filter(code=code).first()
         if region is None:
-            raise ValidationError({"within": f"没有区域 {code!r},或不在您的数据范围内"})
+            raise ValidationError({"within": f"没有区域 {code!r}，或不在您的数据范围内"})
         within.append(region)
     spec = services.TargetFilter(place_kinds=tuple(payload.targets.place_kinds), occupancy=tuple(payload.targets.occupancy),
                                  key_groups=tuple(payload.targets.key_groups), all_households=payload.targets.all_households,

@@ -29,9 +29,9 @@ FAIL_SHARE = 0.2  # of checks with one failed item
 STREET_CHECKS = 12  # unassigned targets checked by street staff, per campaign
 
 GAS_ITEMS = [
-    ("燃气管道、软管无老化、破损,连接牢固", "S0003"),
+    ("燃气管道、软管无老化、破损，连接牢固", "S0003"),
     ("安装可燃气体报警装置并能正常使用", "S0003"),
-    ("经营、仓储区与住宿区有效分隔,疏散通道畅通", "09012"),
+    ("经营、仓储区与住宿区有效分隔，疏散通道畅通", "09012"),
     ("配备灭火器且在有效期内", "S0003"),
 ]
 DROWNING_ITEMS = [
@@ -40,9 +40,9 @@ DROWNING_ITEMS = [
     ("住所周边水塘、河沟有警示标志和防护设施", "S0008"),
 ]
 FAIL_NOTES = {
-    "S0003": ["软管老化开裂,已要求立即更换", "报警器未通电", "灭火器已过期"],
-    "09012": ["楼梯间堆放货物,疏散通道堵塞", "仓储区搭建床铺住人"],
-    "S0008": ["监护人外出务工,由老人看护,未签承诺书", "屋后鱼塘无护栏、无警示牌"],
+    "S0003": ["软管老化开裂，已要求立即更换", "报警器未通电", "灭火器已过期"],
+    "09012": ["楼梯间堆放货物，疏散通道堵塞", "仓储区搭建床铺住人"],
+    "S0008": ["监护人外出务工，由老人看护，未签承诺书", "屋后鱼塘无护栏、无警示牌"],
 }
 
 
@@ -71,10 +71,10 @@ def build(*, rng: random.Random, district: Region, street: Region) -> str:
     plans = [
         dict(title="三合一场所燃气安全专项排查", target_kind=TargetKind.PLACE, items=GAS_ITEMS,
              targets=services.TargetFilter(place_kinds=("three_in_one",)), starts=20, days=30,
-             description="排查辖区三合一场所燃气使用、报警装置和消防安全情况,不合格项按事项立案整改。"),
+             description="排查辖区三合一场所燃气使用、报警装置和消防安全情况，不合格项按事项立案整改。"),
         dict(title="防溺水安全专项排查", target_kind=TargetKind.HOUSEHOLD, items=DROWNING_ITEMS,
-             targets=services.TargetFilter(key_groups=("left_behind_child",)), starts=10, days=40,
-             description="暑期前入户走访有留守儿童的家庭,落实监护责任,排查住所周边水域隐患。"),
+             targets=services.TargetFilter(key_groups=("QS05",)), starts=10, days=40,
+             description="暑期前入户走访有留守儿童的家庭，落实监护责任，排查住所周边水域隐患。"),
     ]
     made, checks, cases = [], 0, 0
     for plan, share in zip(plans, CHECKED_SHARE):

@@ -95,13 +95,13 @@ def _clean_items(items) -> tuple[list[tuple[str, MatterType]], dict[str, str]]:
         if isinstance(matter, (int, str)) and matter != "":
             matter = MatterType.objects.filter(pk=matter).first() if str(matter).isdigit() else MatterType.objects.filter(code=matter).first()
         if not text:
-            errors[f"items[{number}].text"] = f"第{number}个检查项:请填写检查内容"
+            errors[f"items[{number}].text"] = f"第{number}个检查项：请填写检查内容"
         elif len(text) > 200:
-            errors[f"items[{number}].text"] = f"第{number}个检查项:检查内容不超过200字"
+            errors[f"items[{number}].text"] = f"第{number}个检查项：检查内容不超过200字"
         if not matter:
-            errors[f"items[{number}].matter"] = f"第{number}个检查项:请选择不合格时立案的事项"
+            errors[f"items[{number}].matter"] = f"第{number}个检查项：请选择不合格时立案的事项"
         elif not matter.active:
-            errors[f"items[{number}].matter"] = f"第{number}个检查项:事项 {matter.name} 已停用"
+            errors[f"items[{number}].matter"] = f"第{number}个检查项：事项 {matter.name} 已停用"
         rows.append((text, matter))
     if not rows:
         errors["items"] = "请至少填写一个检查项"
@@ -135,7 +135,7 @@ def _select_targets(*, kind: str, owner: Region, spec: TargetFilter, user) -> tu
     if kind == TargetKind.PLACE:
         unknown = sorted(set(spec.place_kinds) - set(PlaceKind.values))
         if unknown:
-            errors["place_kinds"] = f"未知的场所类别:{', '.join(unknown)}"
+            errors["place_kinds"] = f"未知的场所类别：{', '.join(unknown)}"
         if spec.household_ids or spec.occupancy or spec.key_groups or spec.all_households:
             errors["target_kind"] = "排查对象为场所单位时不能选择住户"
         if spec.place_kinds and not unknown:
@@ -146,7 +146,7 @@ def _select_targets(*, kind: str, owner: Region, spec: TargetFilter, user) -> tu
     else:
         unknown = sorted(set(spec.occupancy) - set(Occupancy.values)) + sorted(set(spec.key_groups) - set(KeyGroup.values))
         if unknown:
-            errors["household_filters"] = f"未知的筛选条件:{', '.join(unknown)}"
+            errors["household_filters"] = f"未知的筛选条件：{', '.join(unknown)}"
         if spec.place_ids or spec.place_kinds:
             errors["target_kind"] = "排查对象为住户时不能选择场所单位"
         if (spec.occupancy or spec.key_groups or spec.all_households) and not unknown:
@@ -166,9 +166,9 @@ def _select_targets(*, kind: str, owner: Region, spec: TargetFilter, user) -> tu
             errors[field] = f"编号 {', '.join(map(str, missing[:10]))} 不存在或不在 {owner.name} 及您的数据范围内"
         chosen.update(found)
     if not errors and not chosen:
-        errors["targets"] = "没有符合条件的排查对象,请调整筛选条件或选择对象"
+        errors["targets"] = "没有符合条件的排查对象，请调整筛选条件或选择对象"
     if len(chosen) > MAX_TARGETS:
-        errors["targets"] = f"排查对象 {len(chosen)} 个,一次不超过 {MAX_TARGETS} 个,请分批发起"
+        errors["targets"] = f"排查对象 {len(chosen)} 个，一次不超过 {MAX_TARGETS} 个，请分批发起"
     return sorted(chosen.values(), key=lambda row: (row.region.path, row.pk)), errors
 
 
@@ -220,7 +220,7 @@ def create_campaign(*, acting_user, owner: Region, title: str, task_key: str, st
     require(acting_user, Action.CHANGE, owner.path)
     errors: dict[str, str] = {}
     if owner.level not in OWNER_LEVELS:
-        errors["owner"] = f"{owner.name} 不是街道或区,专项排查由街道或区发起"
+        errors["owner"] = f"{owner.name} 不是街道或区，专项排查由街道或区发起"
     title = (title or "").strip()
     if not title:
         errors["title"] = "请填写排查名称"
@@ -278,12 +278,12 @@ def publish_campaign(campaign: Campaign, *, acting_user, now: datetime | None = 
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update(of=("self",)).select_related("owner").get(pk=campaign.pk)
         publish = CAMPAIGN_MACHINE.move(campaign, "publish", otherwise=ValidationError(
-            {"status": f"该排查{campaign.get_status_display()},不能再次下发"}))
+            {"status": f"该排查{campaign.get_status_display()}，不能再次下发"}))
         if not campaign.items.exists():
             raise ValidationError({"items": "请至少填写一个检查项"})
         grids = list(Region.objects.filter(pk__in=campaign.targets.values("grid_id")).order_by("path"))
         if not grids:
-            raise ValidationError({"targets": "没有排查对象,不能下发"})
+            raise ValidationError({"targets": "没有排查对象，不能下发"})
         admitted, refused = {}, []
         for grid in grids:
             answer = grid_admission(grid=grid, task_key=campaign.task_key)
@@ -292,7 +292,7 @@ def publish_campaign(campaign: Campaign, *, acting_user, now: datetime | None = 
             else:
                 refused.append(f"{grid.name}({grid.code}):{answer.reason}")
         if refused:
-            raise ValidationError({"task_key": [f"{len(refused)} 个网格未准入,专项排查未下发"] + refused})
+            raise ValidationError({"task_key": [f"{len(refused)} 个网格未准入，专项排查未下发"] + refused})
         targets = list(campaign.targets.select_related("region__parent"))
         _assign_defaults(targets)
         CAMPAIGN_MACHINE.apply(campaign, publish, now)
@@ -304,7 +304,7 @@ def publish_campaign(campaign: Campaign, *, acting_user, now: datetime | None = 
             if target.assignee_id:
                 per_worker[target.assignee_id] += 1
         Notification.objects.bulk_create(
-            Notification(user_id=user_id, kind="campaign", text=f"【专项排查】{campaign.title}:您有 {n} 个排查对象,{campaign.ends_on:%Y-%m-%d} 前完成"[:300])
+            Notification(user_id=user_id, kind="campaign", text=f"【专项排查】{campaign.title}：您有 {n} 个排查对象，{campaign.ends_on:%Y-%m-%d} 前完成"[:300])
             for user_id, n in sorted(per_worker.items()))
         audit.record(actor=acting_user, action="campaigns.publish", target=campaign,
                      detail={"grids": len(grids), "targets": len(targets), "admission": admitted})
@@ -319,7 +319,7 @@ def close_campaign(campaign: Campaign, *, acting_user, now: datetime | None = No
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update(of=("self",)).get(pk=campaign.pk)
         CAMPAIGN_MACHINE.apply(campaign, "close", now, otherwise=ValidationError(
-            {"status": f"该排查{campaign.get_status_display()},只有排查中的可以结束"}))
+            {"status": f"该排查{campaign.get_status_display()}，只有排查中的可以结束"}))
         campaign.closed_by = audit.account(acting_user)
         campaign.save(update_fields=["status", "closed_at", "closed_by"])
         pending = campaign.targets.filter(status=TargetStatus.PENDING).count()
@@ -337,7 +337,7 @@ def assign_target(target: Target, *, acting_user, assignee) -> Target:
             raise ValidationError({"assignee": f"{_label(assignee)} 不是负责 {target.region.name} 的网格员"})
     with transaction.atomic():
         target = Target.objects.select_for_update(of=("self",)).get(pk=target.pk)
-        TARGET_MACHINE.move(target, "assign", otherwise=ValidationError({"assignee": "该对象已排查,不能再调整网格员"}))
+        TARGET_MACHINE.move(target, "assign", otherwise=ValidationError({"assignee": "该对象已排查，不能再调整网格员"}))
         before = target.assignee_id
         target.assignee = assignee
         target.save(update_fields=["assignee"])
@@ -379,7 +379,7 @@ def record_check(target: Target, *, acting_user, results, note: str = "", photo=
     by_key = {item.pk: item for item in items}
     errors: dict[str, str] = {}
     if campaign.status != Status.PUBLISHED:
-        errors["campaign"] = f"专项排查{campaign.get_status_display()},不能记录排查"
+        errors["campaign"] = f"专项排查{campaign.get_status_display()}，不能记录排查"
     given: dict[int, tuple[str, str]] = {}
     for row in results or []:
         item = by_key.get(int_param(row.get("item")))
@@ -388,13 +388,13 @@ def record_check(target: Target, *, acting_user, results, note: str = "", photo=
             continue
         result, item_note = row.get("result") or "", (row.get("note") or "").strip()
         if result not in Result.values:
-            errors[f"items[{item.number}]"] = f"第{item.number}项:请选择合格、不合格或不适用"
+            errors[f"items[{item.number}]"] = f"第{item.number}项：请选择合格、不合格或不适用"
         elif len(item_note) > 300:
-            errors[f"items[{item.number}]"] = f"第{item.number}项:问题描述不超过300字"
+            errors[f"items[{item.number}]"] = f"第{item.number}项：问题描述不超过300字"
         given[item.pk] = (result, item_note)
     for item in items:
         if item.pk not in given and f"items[{item.number}]" not in errors:
-            errors[f"items[{item.number}]"] = f"第{item.number}项“{item.text}”:请选择结果"
+            errors[f"items[{item.number}]"] = f"第{item.number}项“{item.text}”：请选择结果"
     if len(note or "") > 2000:
         errors["note"] = "情况说明不超过2000字"
     photos = []
@@ -405,14 +405,14 @@ def record_check(target: Target, *, acting_user, results, note: str = "", photo=
             errors.update({k: "；".join(v) for k, v in exc.message_dict.items()})
     if errors:
         raise ValidationError(errors)
-    reporter = f"专项排查:{_label(acting_user)}"[:50]
+    reporter = f"专项排查：{_label(acting_user)}"[:50]
     channel = Channel.GRID_WORKER if acting_user.role == Role.GRID_WORKER else Channel.DESK
     with transaction.atomic():
         # Locked: of two workers (or two taps) checking one target, one writes and the other is told.
         locked = Target.objects.select_for_update(of=("self",)).get(pk=target.pk)
-        check = TARGET_MACHINE.move(locked, "check", otherwise=ValidationError({"target": f"{target.label} 已排查,不能重复记录"}))
+        check = TARGET_MACHINE.move(locked, "check", otherwise=ValidationError({"target": f"{target.label} 已排查，不能重复记录"}))
         if Campaign.objects.filter(pk=campaign.pk).values_list("status", flat=True).get() != Status.PUBLISHED:
-            raise ValidationError({"campaign": "专项排查已结束,不能记录排查"})
+            raise ValidationError({"campaign": "专项排查已结束，不能记录排查"})
         failed = [item for item in items if given[item.pk][0] == Result.FAIL]
         record = TargetCheck(target=target, checked_by=acting_user, checked_at=now, note=(note or "").strip(), failed_items=len(failed))
         if photos:
@@ -433,7 +433,7 @@ def record_check(target: Target, *, acting_user, results, note: str = "", photo=
                     case = report_case(report, acting_user=acting_user, now=now).case
                 except ValidationError as exc:
                     messages = [m for ms in (exc.message_dict.values() if hasattr(exc, "error_dict") else [exc.messages]) for m in ms]
-                    raise ValidationError({f"items[{item.number}]": f"第{item.number}项无法立案:{'；'.join(messages)}"}) from exc
+                    raise ValidationError({f"items[{item.number}]": f"第{item.number}项无法立案：{'；'.join(messages)}"}) from exc
                 opened.append(case.number)
             rows.append(ItemResult(record=record, item=item, result=result, note=item_note, case=case))
         ItemResult.objects.bulk_create(rows)

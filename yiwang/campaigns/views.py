@@ -121,7 +121,7 @@ def _picks(owner: Region, kind: str, text: str, user) -> tuple[tuple[int, ...], 
         else:
             found.append(ids[0])
     if missing:
-        raise ValidationError({"picks": f"找不到(或有重名):{'、'.join(missing[:10])}"})
+        raise ValidationError({"picks": f"找不到（或有重名）：{'、'.join(missing[:10])}"})
     return (tuple(found), ()) if model is Place else ((), tuple(found))
 
 
@@ -149,7 +149,7 @@ def new(request):
         except ValidationError as exc:
             apply_to_form(form, exc, _label)
         else:
-            messages.success(request, f"已建立“{campaign.title}”,排查对象 {campaign.targets.count()} 个。核对后请下发到网格。")
+            messages.success(request, f"已建立“{campaign.title}”，排查对象 {campaign.targets.count()} 个。核对后请下发到网格。")
             return redirect("campaigns:detail", campaign.pk)
     return render(request, "campaigns/form.html", {"form": form, "tasks": _task_choices(user)})
 
@@ -248,7 +248,7 @@ def check(request, pk: int):
             cases = [r.case.number for r in record.results.select_related("case") if r.case_id]
             text = f"已记录 {target.label} 的排查"
             if cases:
-                text += f",不合格项已立案 {len(cases)} 件:{'、'.join(cases)}"
+                text += f"，不合格项已立案 {len(cases)} 件：{'、'.join(cases)}"
             messages.success(request, text)
             return redirect("campaigns:mine")
     rows = [{"item": item, "result": chosen.get(item.pk, ("", ""))[0], "note": chosen.get(item.pk, ("", ""))[1],

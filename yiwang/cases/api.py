@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
@@ -22,6 +23,7 @@ from yiwang.regions.models import Region
 from . import iot, selectors, services
 from .lifecycle import ACTIONS
 from .models import Case, Channel, DeviceSource, SummonsPart
+from .models import Status as CaseStatus
 
 router = Router(tags=["cases"])
 
@@ -102,10 +104,20 @@ class RoutingOut(Schema):
     department: str | None
     matter_version: int
     reasons: list[str]
+    skip_rule: str | None
+    copied_to: list[str]
 
     @staticmethod
     def resolve_department(obj):
         return obj.department.name if obj.department_id else None
+
+    @staticmethod
+    def resolve_skip_rule(obj):
+        return obj.skip_rule.name if obj.skip_rule_id else None
+
+    @staticmethod
+    def resolve_copied_to(obj):
+        return [region.code for region in obj.copied_to.all()]
 
     @staticmethod
     def resolve_matter_version(obj):
@@ -123,7 +135,7 @@ class CaseDetailOut(CaseOut):
 
     @staticmethod
     def resolve_routings(obj):
-        return list(obj.routings.select_related("region", "department", "matter_version"))
+        return list(obj.routings.select_related("region", "department", "matter_version", "skip_rule").prefetch_related("copied_to"))
 
     @staticmethod
     def resolve_photos(obj):
@@ -196,15 +208,74 @@ def create_case(request, payload: CaseIn):
 
 @router.get("", response=list[CaseOut])
 @paginate(Page)
-def list_cases(request, region: str | None = None, status: str | None = None, matter: str | None = None, overdue: bool | None = None):
-    qs = under_region(scoped(request, Case).select_related("matter", "region", "handling_region", "handling_department"), region)
+def list_cases(request, region: str | None = None, status: str | None = None, matter: str | None = None, overdue: bool | None = None,
+               state: str = "", board: str = "", since: str = "", until: str = "", department: str = "", handler: str = ""):
+    """The caller's cases, newest first, narrowed as the /cases/ page narrows them (the same selector,
+    cases.selectors.filter_cases): `region` (a code: its subtree, a micro-grid its cases), `board`,
+    `matter` (an id or a matter code), `since`/`until` (report dates, both included), `state`
+    (cases.states: open, overdue, closed, on_time, late, …), `department`, `handler`, and `status`
+    (comma-separated). `overdue=true` is `state=overdue`, `overdue=false` its complement among the
+    open cases. A bad value is a 422 naming the parameter."""
+    user = acting_user(request)
+    qs = scoped(request, Case).select_related("matter", "region", "handling_region", "handling_department")
+    query = _list_query(user, region=region, matter=matter, since=since, until=until, department=department, handler=handler)
     if status:
-        qs = qs.filter(status__in=status.split(","))
-    if matter:
-        qs = qs.filter(matter=find_matter(matter))
+        statuses = [s.strip() for s in status.split(",") if s.strip()]
+        unknown = [s for s in statuses if s not in CaseStatus.values]
+        if unknown:
+            raise ValidationError({"status": gettext("没有“%(status)s”这个状态") % {"status": unknown[0][:20]}})
+        qs = qs.filter(status__in=statuses)
+    qs = selectors.filter_cases(qs, board=board.strip(), state=state.strip(), **query)
     if overdue is not None:
-        qs = qs.filter(step_overdue=overdue)
-    return qs
+        from .states import condition
+
+        now = timezone.now()
+        qs = qs.filter(condition("overdue", now)) if overdue else qs.filter(condition("open", now)).exclude(condition("overdue", now))
+    return qs.order_by("-reported_at", "-id")
+
+
+def _list_query(user, *, region, matter, since, until, department, handler) -> dict:
+    """The list's narrowing parameters read and checked, every bad one named at once."""
+    from datetime import date
+
+    from yiwang.api.params import MAX_DATE, MIN_DATE
+
+    errors: dict[str, str] = {}
+    query: dict = {}
+    if region:
+        query["region"] = Region.objects.restrict(user).filter(code=region.strip()[:32]).first()
+        if query["region"] is None:
+            errors["region"] = gettext("您的范围内没有编码为“%(value)s”的区域") % {"value": region.strip()[:32]}
+    if matter:
+        matter = matter.strip()
+        if matter.isascii() and matter.isdigit():
+            if not 0 < int(matter) < 2**31:
+                errors["matter"] = gettext("事项应从列表中选择")
+            else:
+                query["matter"] = int(matter)
+        else:
+            try:
+                query["matter"] = find_matter(matter).pk
+            except ValidationError:
+                errors["matter"] = gettext("没有编码为“%(value)s”的事项") % {"value": matter[:40]}
+    for name, value in (("since", since), ("until", until)):
+        if value.strip():
+            try:
+                day = date.fromisoformat(value.strip())
+                if not MIN_DATE <= day <= MAX_DATE:
+                    raise ValueError(name)
+                query[name] = day
+            except ValueError:
+                errors[name] = gettext("日期格式应为“年-月-日”，如 2026-03-01")
+    for name, value in (("department", department), ("handler", handler)):
+        if value.strip():
+            if value.strip().isascii() and value.strip().isdigit() and 0 < int(value) < 2**31:
+                query[name] = int(value)
+            else:
+                errors[name] = gettext("应为编号（正整数）")
+    if errors:
+        raise ValidationError(errors)
+    return query
 
 
 class InboxTabOut(Schema):
@@ -378,7 +449,8 @@ device_router = Router(tags=["devices"])
 
 @device_router.post("/{source}", auth=None, response={201: dict, 200: dict})
 def device_alert(request, source: str):
-    """IoT webhook: JSON {"device": code, "kind": ..., "message": ...}, signed as yiwang.cases.iot.sign."""
+    """IoT webhook: one alert in the common shape {"device_id", "alert_type", "time", "location"?}
+    (docs/case-lifecycle.md), signed as yiwang.cases.iot.sign."""
     platform = DeviceSource.objects.filter(name=source, active=True).first()
     if platform is None:
         raise PermissionDenied(gettext("没有这个物联网平台"))
@@ -387,8 +459,8 @@ def device_alert(request, source: str):
     try:
         payload = json.loads(body)
     except ValueError:
-        raise ValidationError({"body": "not JSON"}) from None
+        raise ValidationError({"body": gettext("请求内容不是JSON")}) from None
     if not isinstance(payload, dict):
-        raise ValidationError({"body": "a JSON object is expected"})
+        raise ValidationError({"body": gettext("请求内容应为一个JSON对象（一条告警）")})
     alert, opened = iot.receive(platform, payload)
     return Status(201 if opened else 200, {"case": alert.case.number, "opened": opened, "alert": alert.pk})

@@ -12,6 +12,7 @@ from yiwang.worktime.sla import Limit, WorkCalendar
 
 from .lifecycle import STEP_OF
 from .models import Case, Urgency
+from .stages import rule_for
 
 # Urgent cases run on a fraction of the matter's limits.
 URGENCY_FACTOR = {Urgency.NORMAL: 1.0, Urgency.URGENT: 0.5, Urgency.CRITICAL: 0.25}
@@ -31,10 +32,13 @@ def start_step(case: Case, *, now: datetime, calendar: WorkCalendar) -> None:
     if not case.step:
         case.step_started_at = case.step_warn_at = case.step_due_at = None
         return
-    seconds = step_seconds(case, case.step, calendar)
+    # The stage's limit and thresholds are data (stages.py): the version in force when the stage starts.
+    rule = rule_for(case, case.step, at=now)
+    seconds = calendar.limit_seconds(Limit.parse(rule.limit)) * URGENCY_FACTOR[case.urgency]
     case.step_started_at = now
-    case.step_warn_at = calendar.add_working_seconds(now, seconds * 0.8)
-    case.step_due_at = calendar.add_working_seconds(now, seconds)
+    case.step_warn_at = calendar.add_working_seconds(now, seconds * rule.yellow_percent / 100)
+    case.step_due_at = calendar.add_working_seconds(now, seconds * rule.red_percent / 100)
+    case._stage_rule = rule  # kept on the stage's timing row once the case is saved (stages.follow)
     _note_fallback(case, now, case.step_due_at, calendar)
 
 

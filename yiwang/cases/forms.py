@@ -17,6 +17,7 @@ from yiwang.regions import lookup
 from yiwang.registry.validators import MOBILE_RE, validate_phone
 
 from .models import Channel, Urgency
+from .services import service_application_refusal
 
 # Labels for the field names the services use in their errors.
 FIELD_LABELS = {
@@ -54,17 +55,19 @@ class MatterSelect(forms.Select):
 
 
 class MatterField(forms.ChoiceField):
-    """Matter types grouped by category, each showing its tier; cleans to a MatterType."""
+    """Matter types grouped by category, each showing its tier for staff (residents read names
+    only: the tier is internal); cleans to a MatterType."""
 
-    def __init__(self, queryset, *args, **kwargs):
+    def __init__(self, queryset, *args, show_tier: bool = True, empty_label=None, **kwargs):
         self.matters = {str(m.pk): m for m in queryset.order_by("category", "kind", "code")}
         groups: dict[str, list] = {}
         for pk, m in self.matters.items():
             tier = _("%(tier)s类") % {"tier": m.default_tier}
-            groups.setdefault(m.category or str(_("其他")), []).append((pk, f"{m.name}（{tier}）"))
+            groups.setdefault(m.category or str(_("其他")), []).append((pk, f"{m.name}（{tier}）" if show_tier else m.name))
         kwargs.setdefault("label", _("事项类型"))
-        super().__init__(*args, choices=[("", _("请选择事项"))] + list(groups.items()), **kwargs)
-        self.widget = MatterSelect(choices=self.choices, tiers={pk: m.default_tier for pk, m in self.matters.items()})
+        super().__init__(*args, choices=[("", empty_label or _("请选择事项"))] + list(groups.items()), **kwargs)
+        tiers = {pk: m.default_tier for pk, m in self.matters.items()} if show_tier else {}
+        self.widget = MatterSelect(choices=self.choices, tiers=tiers)
 
     def clean(self, value):
         value = super().clean(value)
@@ -89,7 +92,7 @@ class CaseReportForm(forms.Form):
 
     def __init__(self, *args, matters, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields = {"matter": MatterField(matters), **self.fields}
+        self.fields = {"matter": self.matter_field(matters), **self.fields}
         self.fields["matter"].widget.attrs.update({
             "data-testid": "matter", "hx-get": reverse("matter-questions"), "hx-trigger": "change",
             "hx-target": "#questions", "hx-swap": "innerHTML",
@@ -109,6 +112,9 @@ class CaseReportForm(forms.Form):
 
     def _has_other_place(self, data) -> bool:
         return False
+
+    def matter_field(self, matters) -> MatterField:
+        return MatterField(matters)
 
 
 class StaffReportForm(CaseReportForm):
@@ -163,8 +169,26 @@ class StaffReportForm(CaseReportForm):
         return data
 
 
+class ProblemKindField(MatterField):
+    """What is wrong, in the resident's words: names only, by category. A service application posted
+    anyway (the page never offers one) is refused with where to go instead."""
+
+    def __init__(self, queryset, *, refused=(), **kwargs):
+        self.refused = {str(m.pk): m for m in refused}
+        super().__init__(queryset, show_tier=False, label=_("遇到了什么问题"), empty_label=_("请选择问题类型"), **kwargs)
+
+    def clean(self, value):
+        if value and str(value) in self.refused:
+            raise ValidationError(service_application_refusal(self.refused[str(value)]), code="service_application")
+        return super().clean(value)
+
+
 class ResidentReportForm(CaseReportForm):
-    """随手拍: no account, a mainland mobile number, a position."""
+    """随手拍: the place first, then what is wrong (a problem kind by name, description, photos), then
+    a mainland mobile number (a signed-in resident's own, filled in). Fields in that order, so the
+    page reads the same as one plain form without its script."""
+
+    PLACE_FIRST = ("lon", "lat", "address", "matter", "description", "photos", "phone", "publish")
 
     phone = forms.CharField(label=_("手机号"), widget=forms.TextInput(attrs={
         "inputmode": "tel", "autocomplete": "tel", "maxlength": 11, "pattern": "1[3-9][0-9]{9}"}))
@@ -172,6 +196,15 @@ class ResidentReportForm(CaseReportForm):
     publish = forms.BooleanField(label=_("公开显示"), required=False, help_text=_(
         "勾选后，经工作人员审核并删去电话、门牌、姓名等个人信息，问题描述和大致位置会在公开渠道显示；手机号永不公开。"
         "矛盾纠纷、关爱帮扶类事项不公开。"))
+
+    def __init__(self, *args, matters, refused_matters=(), **kwargs):
+        self.refused_matters = refused_matters
+        super().__init__(*args, matters=matters, **kwargs)
+        self.order_fields(self.PLACE_FIRST)
+        self.fields["address"].widget.attrs["placeholder"] = _("如：幸福小区3栋楼下")
+
+    def matter_field(self, matters) -> MatterField:
+        return ProblemKindField(matters, refused=self.refused_matters)
 
     def clean_phone(self):
         value = self.cleaned_data["phone"].strip()

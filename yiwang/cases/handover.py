@@ -51,8 +51,9 @@ def hand_over(leave: Leave, *, acting_user=None, now: datetime | None = None) ->
             event = CaseEvent.objects.create(
                 case=case, at=now, actor=actor, actor_label=("系统" if acting_user is None else display_name(actor))[:100],
                 actor_role="", action="handover", from_status=case.status, to_status=case.status,
-                note=reason or "承办人请假,由单位统一承办", public=False,
+                note=reason or "承办人请假，由单位统一承办", public=False,
                 detail={"from": leave.user.username, "to": case.assignee.username if case.assignee else "", "role": case.assignee_role})
+            notices.settle_handed_over(case, user_id=leave.user_id, now=now)
             notices.announce(event)
             moved += 1
         leave.handed_over_at = now

@@ -330,11 +330,11 @@ def _coordinates(lat_text: str, lon_text: str) -> tuple[float, float] | str | No
     try:
         lat, lon = float(lat_text), float(lon_text)
     except ValueError:
-        return f"坐标 ({lat_text}, {lon_text}) 不是数字"
+        return f"坐标（{lat_text}, {lon_text}）不是数字"
     if lat == 0 and lon == 0:
         return None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return f"坐标 ({lat_text}, {lon_text}) 超出纬度/经度范围"
+        return f"坐标（{lat_text}, {lon_text}）超出纬度/经度范围"
     return lat, lon
 
 
@@ -343,7 +343,7 @@ def _point(text: str) -> tuple[float, float] | str | None:
         return None
     numbers = _NUMBER.findall(text)
     if len(numbers) != 2:
-        return f"点位 {text} 应写成 (纬度, 经度) 或 POINT (经度 纬度)"
+        return f"点位 {text} 应写成（纬度，经度）或 POINT （经度 纬度）"
     a, b = numbers
     return _coordinates(b, a) if text.lstrip().upper().startswith("POINT") else _coordinates(a, b)
 

@@ -34,7 +34,7 @@ BY = ("region", "department", "matter", "board", "worker")
 # Labels of the groups whose key is empty.
 NO_DEPARTMENT = "无办理部门"
 NO_HANDLER = "无处置人"
-OWN_LEVEL = "(本级)"
+OWN_LEVEL = "（本级）"
 
 EMPTY = "—"
 

@@ -32,3 +32,10 @@ def escalate_overdue(now) -> int:
     from .sweep import auto_escalate
 
     return auto_escalate(now=now)
+
+
+@jobs.periodic("cases.supervision_overdue", order=35)
+def flag_overdue_supervision(now) -> int:
+    from .supervision import flag_overdue
+
+    return flag_overdue(now=now)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 # A case is put on a desk's A or B, and kept at a handling unit's level: both are ab_roles' terms.
@@ -394,6 +395,10 @@ class RoutingDecision(models.Model):
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("办理单位（区域）"))
     department = models.ForeignKey("matters.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("办理部门"))
     reasons = models.JSONField(_("依据"), default=list)
+    # A skip-level rule that sent the case past its tier's first level, and the units it copied.
+    skip_rule = models.ForeignKey("cases.SkipLevelRule", null=True, blank=True, on_delete=models.SET_NULL, related_name="routings",
+                                  verbose_name=_("越级规则"))
+    copied_to = models.ManyToManyField("regions.Region", blank=True, related_name="+", verbose_name=_("抄送单位"))
 
     objects = CaseLinkedQuerySet.as_manager()
 
@@ -452,6 +457,9 @@ class Summons(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = _("吹哨报到")
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.reason[:50]
 
 
 class SummonsPart(models.Model):
@@ -512,7 +520,8 @@ class DeviceSource(models.Model):
 
 
 class Device(models.Model):
-    """An IoT sensor whose alerts open cases (e-bike charging, smoke, water level)."""
+    """An IoT sensor whose alerts open cases (e-bike charging, smoke, manhole tilt). Its registered
+    place is the registry's component it is mounted on (部件, whose point it takes), else its own point."""
 
     scope_path_field = "region__path"
 
@@ -521,11 +530,15 @@ class Device(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     matter = models.ForeignKey("matters.MatterType", on_delete=models.PROTECT, related_name="+", verbose_name=_("告警事项"))
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所在网格"))
-    lon = models.FloatField(_("经度"))
-    lat = models.FloatField(_("纬度"))
+    component = models.ForeignKey("registry.Component", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("登记部件"), help_text=_("设备安装所在的部件；告警未带位置时取其位置"))
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
     address = models.CharField(_("位置"), max_length=200, blank=True)
-    # Alerts within this many minutes of the device's open case join it instead of opening another.
-    merge_window_minutes = models.PositiveIntegerField(_("合并窗口（分钟）"), default=60)
+    # Repeats of one alert type within this many minutes of the last join its open case; empty: the
+    # site's YIWANG_DEVICE_ALERT_WINDOW_MINUTES.
+    merge_window_minutes = models.PositiveIntegerField(_("合并窗口（分钟）"), null=True, blank=True,
+                                                       help_text=_("留空则用全站设置"))
     active = models.BooleanField(_("启用"), default=True)
 
     objects = ScopedQuerySet.as_manager()
@@ -533,7 +546,11 @@ class Device(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = _("感知设备")
         ordering = ["code"]
-        constraints = [models.UniqueConstraint(fields=["source", "code"], name="device_unique_code_per_source")]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "code"], name="device_unique_code_per_source"),
+            # Somewhere to send a case when an alert brings no location of its own.
+            models.CheckConstraint(condition=Q(component__isnull=False) | Q(lon__isnull=False, lat__isnull=False), name="device_has_a_place"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name}({self.code})"
@@ -544,6 +561,7 @@ class DeviceAlert(models.Model):
 
     device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("设备"))
     received_at = models.DateTimeField(_("接收时间"))
+    raised_at = models.DateTimeField(_("告警时间"), default=timezone.now, db_index=True)  # the device's own time, else when received
     kind = models.CharField(_("告警类型"), max_length=64, blank=True)
     payload = models.JSONField(_("报文"), default=dict)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="alerts", verbose_name=_("事件"))
@@ -625,3 +643,115 @@ class OpenCaseRollup(models.Model):
         # Holds every column a read asks for, so a read never visits the rows themselves.
         indexes = [models.Index(fields=["region", "department_key", "board", "reported_on", "due_on", "open_cases", "flagged"],
                                 name="open_case_rollup_read")]
+
+
+# Supervision orders (督办单): rules, machine and notices in supervision.py -------------------------
+
+class SupervisionGrade(models.TextChoices):
+    GENERAL = "general", _("一般督办")
+    KEY = "key", _("重点督办")
+    LISTED = "listed", _("挂牌督办")
+
+
+class SupervisionStatus(models.TextChoices):
+    OPEN = "open", _("待答复")
+    ANSWERED = "answered", _("已答复待审核")
+    RETURNED = "returned", _("退回重办")
+    CLOSED = "closed", _("已办结")
+
+
+class SupervisionOrderQuerySet(ScopedQuerySet):
+    def restrict(self, user, action="view"):
+        """Orders under the user's region subtree; department staff see the orders on their
+        departments and on the cases they see (as CaseQuerySet.restrict)."""
+        prefix = scope_path(user)
+        if prefix is None or not role_allows(user, action):
+            return self.none()
+        if prefix == "":
+            return self
+        if user.role == Role.DEPARTMENT:
+            departments = list(user.departments.values_list("pk", flat=True))
+            return self.filter(Q(unit_department__in=departments) | Q(case__in=Case.objects.restrict(user, action).values("pk")))
+        return self.filter(region__path__startswith=prefix)
+
+
+class SupervisionOrder(models.Model):
+    """督办单: the command center asks a unit, about a case or a matter in general, for an answer by a
+    working-time deadline. The unit is fixed when the order is issued (a case's handling unit then)."""
+
+    scope_path_field = "region__path"
+
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="supervision_orders", verbose_name=_("事件"))
+    # Where the order sits for scope: the case's grid, the unit's region, or the department's region.
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("所在区域"))
+    unit_level = models.CharField(_("被督办单位层级"), max_length=16, choices=Level.choices)
+    unit_region = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("被督办单位（区域）"))
+    unit_department = models.ForeignKey("matters.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="supervision_orders",
+                                        verbose_name=_("被督办部门"))
+    grade = models.CharField(_("督办级别"), max_length=16, choices=SupervisionGrade.choices, default=SupervisionGrade.GENERAL)
+    text = models.TextField(_("督办事项"))
+    status = models.CharField(_("状态"), max_length=16, choices=SupervisionStatus.choices, default=SupervisionStatus.OPEN, db_index=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("督办人"))
+    issuer_role = models.CharField(_("督办方角色"), max_length=16, blank=True)
+    issuer_region = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("督办单位"))
+    issued_at = models.DateTimeField(_("督办时间"))
+    limit = models.CharField(_("办理时限"), max_length=12)
+    warn_at = models.DateTimeField(_("预警时间"))
+    due_at = models.DateTimeField(_("答复时限"), db_index=True)
+    answer = models.TextField(_("答复"), blank=True)
+    action_taken = models.TextField(_("采取的措施"), blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("答复人"))
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("退回时间"), null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("办结人"))
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    # Set once by the sweep when the deadline passed unanswered: the issuer and the unit are told once.
+    overdue_at = models.DateTimeField(_("超时标记时间"), null=True, blank=True)
+
+    objects = SupervisionOrderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("督办单")
+        ordering = ["-issued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case"], condition=Q(case__isnull=False) & ~Q(status="closed"), name="one_open_supervision_per_case"),
+            models.CheckConstraint(condition=Q(unit_region__isnull=False) | Q(unit_department__isnull=False), name="supervision_has_unit"),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("督办单 %(n)s") % {"n": self.pk})
+
+    @property
+    def unit_label(self) -> str:
+        return str(self.unit_department.name if self.unit_department_id else self.unit_region.name)
+
+
+class SupervisionStepQuerySet(ScopedQuerySet):
+    def restrict(self, user, action="view"):
+        return self.filter(order__in=SupervisionOrder.objects.restrict(user, action).values("pk"))
+
+
+class SupervisionStep(models.Model):
+    """One step of an order (issued, answered, returned, closed, marked overdue), with its time."""
+
+    scope_path_field = "order__region__path"
+
+    order = models.ForeignKey(SupervisionOrder, on_delete=models.CASCADE, related_name="steps", verbose_name=_("督办单"))
+    action = models.CharField(_("动作"), max_length=16)
+    from_status = models.CharField(_("原状态"), max_length=16, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=16)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("操作人"))
+    actor_label = models.CharField(_("操作方"), max_length=100, blank=True)
+    at = models.DateTimeField(_("时间"))
+    note = models.TextField(_("说明"), blank=True)
+
+    objects = SupervisionStepQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("督办记录")
+        ordering = ["order", "at", "id"]
+
+
+# Stage deadlines as data (环节时限) and each stage run's timing: their rules are in stages.py.
+from .stage_models import LimitUnit, Stage, StageLimit, StageTiming  # noqa: E402,F401
+from .skiplevel_models import CopyLevel, SkipLevelRule, SkipTarget  # noqa: E402,F401

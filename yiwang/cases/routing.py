@@ -26,6 +26,9 @@ class Route:
     region: Region
     department: Department | None = None
     reasons: list[str] = field(default_factory=list)
+    # Set when a skip-level rule (skiplevel.py) sent the case past its tier's first level.
+    skip_rule: object | None = None
+    copies: list[Region] = field(default_factory=list)
 
 
 def ancestors(region: Region) -> dict[str, Region]:
@@ -49,7 +52,7 @@ def department_for(kind: str, region: Region) -> Department | None:
 
 def route(*, matter_version: MatterTypeVersion, grid: Region, how_found: str) -> Route:
     snapshot = matter_version.snapshot
-    reasons = [how_found, f"事项 {snapshot['code']} {snapshot['name']}(版本 {matter_version.number})默认 {snapshot['default_tier']} 类"]
+    reasons = [how_found, f"事项 {snapshot['code']} {snapshot['name']}（版本 {matter_version.number}）默认 {snapshot['default_tier']} 类"]
     tier = snapshot["default_tier"]
     if tier == Tier.A:
         # Admission reads the grid task list in force above the grid (duties.admission).
@@ -62,20 +65,20 @@ def route(*, matter_version: MatterTypeVersion, grid: Region, how_found: str) ->
     by_level = ancestors(grid)
     region = by_level.get(REGION_LEVEL[level])
     while region is None and level in LEVEL_UP and level != Level.STREET:
-        reasons.append(f"{grid.name} 没有上级{Level(level).label},由更高一级办理")
+        reasons.append(f"{grid.name} 没有上级{Level(level).label}，由更高一级办理")
         level = LEVEL_UP[level]
         region = by_level.get(REGION_LEVEL[level])
     if region is None:
         region = grid
-        reasons.append(f"没有找到上级街道,由 {grid.name} 所在单位办理")
-    reasons.append(f"{Tier(tier).label}:由 {region.name} 办理")
+        reasons.append(f"没有找到上级街道，由 {grid.name} 所在单位办理")
+    reasons.append(f"{Tier(tier).label}：由 {region.name} 办理")
     department = None
     if level == Level.STREET:
         department = department_for(snapshot["department_kind"], grid)
         if department is not None:
-            reasons.append(f"建议派遣 {department.name}:其服务区域包含该网格")
+            reasons.append(f"建议派遣 {department.name}：其服务区域包含该网格")
         elif snapshot["department_kind"]:
-            reasons.append("没有服务该区域的对口部门,由街道自行办理")
+            reasons.append("没有服务该区域的对口部门，由街道自行办理")
     return Route(tier=tier, level=level, region=region, department=department, reasons=reasons)
 
 

@@ -19,6 +19,7 @@ from yiwang.regions.models import ancestor_paths
 from .lifecycle import STEP_OF, Actor, Transition, actions_from
 from .models import Case, CaseEvent, ExtensionRequest, Level, RequestStatus, Status
 from .permissions import COORDINATOR_ROLES, SUPERVISOR_ROLES
+from .states import STATES as LIST_STATES  # the names the links and filters carry
 
 HANDLER_ROLE_LEVEL = {role: level for level, role in HANDLER_ROLE.items()}
 
@@ -228,6 +229,81 @@ def summonable_members(user) -> QuerySet:
     return people.order_by("username")
 
 
+def summon_candidates(user) -> QuerySet:
+    """The people the summons form offers: `summonable_members`, with their unit, by unit then name."""
+    return summonable_members(user).select_related("scope_region").order_by("scope_region__path", "first_name", "last_name", "username")
+
+
+# A summoned party's check-in, in one word: checked in by the deadline, after it (迟到), not yet,
+# or not yet with the deadline passed. Pages, counts and the API all read it from here.
+CHECKIN_STATES = {
+    "on_time": gettext_lazy("准时报到"), "late": gettext_lazy("迟到"),
+    "waiting": gettext_lazy("未报到"), "missed": gettext_lazy("超时未报到"),
+}
+# The summons list's filters: open or past summonses, or those with a late or missing check-in.
+SUMMONS_FILTERS = {
+    "open": gettext_lazy("进行中"), "closed": gettext_lazy("已完成"),
+    "late": gettext_lazy("有迟到"), "waiting": gettext_lazy("有未报到"),
+}
+
+
+def with_checkin_state(parts: QuerySet, *, now=None) -> QuerySet:
+    """Summons parts annotated with `checkin_state` (a key of CHECKIN_STATES): late is a check-in
+    after the part's `checkin_due_at` (the summons time plus the working hours the summoner gave)."""
+    from django.db.models import Case as Choose
+    from django.db.models import CharField, Value, When
+
+    now = now or timezone.now()
+    return parts.annotate(checkin_state=Choose(
+        When(checked_in_at__isnull=False, checked_in_at__gt=F("checkin_due_at"), then=Value("late")),
+        When(checked_in_at__isnull=False, then=Value("on_time")),
+        When(checkin_due_at__lt=now, then=Value("missed")),
+        default=Value("waiting"), output_field=CharField()))
+
+
+def visible_summonses(user) -> QuerySet:
+    """The summonses `user` may see: those on cases in their scope, and those that call them by name."""
+    from .models import Summons
+
+    mine = Summons.objects.filter(parts__member_id=getattr(user, "pk", None)).values("pk")
+    return Summons.objects.filter(Q(pk__in=Summons.objects.restrict(user).values("pk")) | Q(pk__in=mine))
+
+
+def summons_list(user, *, state: str = "", now=None) -> QuerySet:
+    """The summons list: newest first, each with its case and its parts (check-in state annotated),
+    narrowed to one of SUMMONS_FILTERS when `state` names one."""
+    from django.db.models import Prefetch
+
+    from .models import SummonsPart, SummonsStatus
+
+    now = now or timezone.now()
+    rows = visible_summonses(user)
+    late = with_checkin_state(SummonsPart.objects.all(), now=now)
+    if state == "open":
+        rows = rows.filter(status=SummonsStatus.OPEN)
+    elif state == "closed":
+        rows = rows.filter(status=SummonsStatus.CLOSED)
+    elif state == "late":
+        rows = rows.filter(pk__in=late.filter(checkin_state="late").values("summons_id"))
+    elif state == "waiting":
+        rows = rows.filter(pk__in=SummonsPart.objects.filter(checked_in_at__isnull=True).values("summons_id"))
+    parts = with_checkin_state(SummonsPart.objects.select_related("department", "member", "member__scope_region"), now=now).order_by("id")
+    return (rows.select_related("case", "case__matter", "case__region", "region", "summoned_by")
+            .prefetch_related(Prefetch("parts", queryset=parts)).order_by("-created_at", "-id"))
+
+
+def summons_counts(user, *, now=None) -> dict:
+    """Open and past summonses the user sees, and their parts by check-in state (CHECKIN_STATES)."""
+    from .models import SummonsPart, SummonsStatus
+
+    summonses = visible_summonses(user)
+    by_status = dict(summonses.values_list("status").annotate(n=Count("id")).order_by())
+    parts = with_checkin_state(SummonsPart.objects.filter(summons__in=summonses.values("pk")), now=now)
+    by_state = dict(parts.values_list("checkin_state").annotate(n=Count("id")).order_by())
+    return {"open": by_status.get(SummonsStatus.OPEN, 0), "closed": by_status.get(SummonsStatus.CLOSED, 0),
+            **{key: by_state.get(key, 0) for key in CHECKIN_STATES}}
+
+
 def public_timeline(case: Case) -> QuerySet:
     """The events a resident sees on the tracking page: public ones, no staff names."""
     return CaseEvent.objects.filter(case=case, public=True).order_by("at", "id")
@@ -239,7 +315,8 @@ def yearly_summons_counts(parts: QuerySet, *, year: int | None = None) -> list[d
     rows = (parts.filter(department__isnull=False)
             .annotate(year=ExtractYear("summons__created_at"))
             .values("department", "department__name", "department__is_alliance_unit", "year")
-            .annotate(asked=Count("id"), answered=Count("id", filter=Q(done_at__isnull=False)))
+            .annotate(asked=Count("id"), answered=Count("id", filter=Q(done_at__isnull=False)),
+                      late=Count("id", filter=Q(checked_in_at__gt=F("checkin_due_at"))))
             .order_by("year", "department__name"))
     if year is not None:
         rows = rows.filter(year=year)
@@ -251,25 +328,21 @@ def yearly_summons_counts(parts: QuerySet, *, year: int | None = None) -> list[d
         listed = {row["department"] for row in rows}
         for dept in Department.objects.filter(is_alliance_unit=True, active=True).exclude(pk__in=listed).order_by("name"):
             rows.append({"department": dept.pk, "department__name": dept.name, "department__is_alliance_unit": True, "year": year,
-                         "asked": 0, "answered": 0})
+                         "asked": 0, "answered": 0, "late": 0})
     return [{**row, "short": bool(row["department__is_alliance_unit"]) and row["answered"] < 2} for row in rows]
 
 
-# The lists behind the command center's numbers: each state is the indicator condition of that
-# name (indicators._conditions), so a list holds exactly the cases a number counted.
-LIST_STATES = {
-    "cases": "cases", "open": "open", "overdue": "open_overdue", "closed": "closed", "on_time": "closed_on_time",
-    "late": "closed_late", "rated": "rated", "judged": None, "satisfied": None, "warning": None,
-}
+# The lists behind the command center's numbers: each state is one condition of cases.states, the
+# same the numbers count by, so a list holds exactly the cases a number counted.
 
 
 def filter_cases(cases: QuerySet, *, region=None, board: str = "", matter: int | None = None, department: int | None = None,
                  handler: int | None = None, since=None, until=None, state: str = "", as_of=None) -> QuerySet:
     """Narrow `cases` (already scoped): region subtree (a micro-grid: its cases), board, matter,
-    handling department, handler, reported on since..until (local dates, both included) and a state.
-    A state leaves void cases out, as the indicators do; "satisfied" is satisfied or basically
-    satisfied (the satisfaction rate's numerator); "warning" is open, past the step's warning time
-    and not yet due (the yellow light)."""
+    handling department, handler, reported on since..until (local dates, both included) and a state
+    of cases.states (which leaves void cases out, as the indicators do). A bad board, state or a
+    since after until raises ValidationError naming the parameter. The case list page and
+    /api/cases both narrow here."""
     from datetime import datetime, time, timedelta
 
     from django.core.exceptions import ValidationError
@@ -277,37 +350,28 @@ def filter_cases(cases: QuerySet, *, region=None, board: str = "", matter: int |
 
     from yiwang.matters.models import Board
 
-    from .indicators import _conditions
-    from .models import OPEN_STATUSES, VOID_STATUSES, Rating
+    from .states import filter_state
 
     as_of = as_of or timezone.now()
     if region is not None:
         cases = cases.filter(micro_grid=region) if region.level == "micro_grid" else cases.filter(region__path__startswith=region.path)
     if board:
         if board not in Board.values:
-            raise ValidationError({"board": gettext("没有“%(board)s”这个板块") % {"board": board}})
+            raise ValidationError({"board": gettext("没有“%(board)s”这个板块，可选：%(choices)s") % {"board": board[:20], "choices": "、".join(Board.values)}})
         cases = cases.filter(board=board)
     for field, value in (("matter_id", matter), ("handling_department_id", department), ("handler_id", handler)):
         if value is not None:
             cases = cases.filter(**{field: value})
+    if since is not None and until is not None and since > until:
+        raise ValidationError({"since": gettext("开始日期不能晚于结束日期")})
     if since is not None:
         cases = cases.filter(reported_at__gte=timezone.make_aware(datetime.combine(since, time.min)))
     if until is not None:
         cases = cases.filter(reported_at__lt=timezone.make_aware(datetime.combine(until + timedelta(days=1), time.min)))
     if state:
         if state not in LIST_STATES:
-            raise ValidationError({"state": gettext("没有“%(state)s”这种状态，可选：%(choices)s") % {"state": state, "choices": "、".join(LIST_STATES)}})
-        conditions = _conditions(as_of)
-        cases = cases.exclude(status__in=sorted(VOID_STATUSES))
-        if state == "judged":
-            q = conditions["closed_on_time"] | conditions["closed_late"] | conditions["open_overdue"]
-        elif state == "satisfied":
-            q = Q(rating__in=[Rating.SATISFIED, Rating.BASIC])
-        elif state == "warning":
-            q = Q(status__in=sorted(OPEN_STATUSES), paused_at__isnull=True, step_warn_at__lte=as_of, step_due_at__gte=as_of)
-        else:
-            q = conditions[LIST_STATES[state]]
-        cases = cases.filter(q)
+            raise ValidationError({"state": gettext("没有“%(state)s”这种状态，可选：%(choices)s") % {"state": state[:20], "choices": "、".join(LIST_STATES)}})
+        cases = filter_state(cases, state, as_of)
     return cases
 
 
@@ -322,3 +386,37 @@ def trackable_case(number: str) -> Case | None:
     resident_channels = [Channel.RESIDENT, Channel.DESK, Channel.HOTLINE, Channel.OPEN311]
     return (Case.objects.select_related("matter", "region").filter(number=number)
             .filter(Q(matter__public=True) | Q(channel__in=resident_channels)).exclude(external_source__in=HOUSEHOLD_SOURCES).first())
+
+
+# A resident's own reports (我的上报) ------------------------------------------------------------------
+
+# Each status as the resident reads it: whether someone has it, is on it, or is done; not the loop's steps.
+RESIDENT_STATUS_WORDS = {
+    Status.REPORTED: gettext_lazy("已收到，等待受理"), Status.ACCEPTED: gettext_lazy("已受理"),
+    Status.REJECTED: gettext_lazy("未予受理"), Status.MERGED: gettext_lazy("已与同一问题合并办理"),
+    Status.DISPATCHED: gettext_lazy("正在办理"), Status.SIGNED: gettext_lazy("正在办理"), Status.ON_HOLD: gettext_lazy("暂缓办理"),
+    Status.HANDLED: gettext_lazy("已处理，正在核查"), Status.VERIFIED: gettext_lazy("已处理，正在核查"),
+    Status.CLOSED: gettext_lazy("已办结，请您评价"), Status.RATED: gettext_lazy("已办结"),
+}
+
+
+def resident_status(case: Case) -> str:
+    return str(RESIDENT_STATUS_WORDS.get(case.status, case.get_status_display()))
+
+
+def my_reports(user) -> QuerySet:
+    """The reports a signed-in resident filed as themselves on 随手拍, newest first; nobody else's,
+    and nothing for staff (their cases are on their own pages)."""
+    from yiwang.core.scope import is_resident
+
+    from .models import Channel
+
+    if not is_resident(user) or not user.is_active:
+        return Case.objects.none()
+    return (Case.objects.filter(reported_by=user, channel=Channel.RESIDENT, number__isnull=False)
+            .select_related("matter", "region").order_by("-reported_at", "-pk"))
+
+
+def is_own_report(user, case: Case) -> bool:
+    """The signed-in resident filed this case: they read it in full, as with its access code."""
+    return case.reported_by_id is not None and my_reports(user).filter(pk=case.pk).exists()

@@ -21,8 +21,9 @@ from django.utils.translation import gettext
 
 from yiwang.ab_roles.units import LEVEL_OF_REGION
 from yiwang.core.audit import account
-from yiwang.core.scope import Role, is_staff
+from yiwang.core.scope import Role, is_resident, is_staff
 from yiwang.matters.models import Department, MatterType
+from yiwang.matters.selectors import is_service_application
 from yiwang.matters.services import current_version
 from yiwang.points import services as points
 from yiwang.points.models import PointEvent
@@ -36,7 +37,7 @@ from yiwang.worktime.sla import Limit
 
 from yiwang.duties.admission import grid_admission
 
-from . import clock, moderation, notices, routing, selectors
+from . import clock, moderation, notices, routing, selectors, skiplevel, stages
 from . import desks as ab_acting
 from .lifecycle import MACHINE, PUBLIC_ACTIONS, Transition, transition_for
 from .models import (
@@ -88,6 +89,8 @@ class Report:
     external_id: str = ""
     # The reporter's own choice (公开显示), resident and Open311 channels only; default private.
     publish: bool = False
+    # A signed-in resident reporting as themselves (随手拍): kept as the case's reporter for 我的上报.
+    reporter_account: object | None = None
 
 
 @dataclass
@@ -96,8 +99,9 @@ class Intake:
     access_code: str
 
 
-def check_attributes(matter: MatterType, given: dict) -> dict:
-    """The answers to the matter's extra questions, checked against their definitions."""
+def check_attributes(matter: MatterType, given: dict, *, answers_required: bool = True) -> dict:
+    """The answers to the matter's extra questions, checked against their definitions. A sensor
+    cannot answer a question put to people (`answers_required=False`): what it gives is still checked."""
     given = dict(given or {})
     known = {a["code"]: a for a in matter.attributes}
     unknown = sorted(set(given) - set(known))
@@ -107,7 +111,7 @@ def check_attributes(matter: MatterType, given: dict) -> dict:
     for code, definition in known.items():
         value = given.get(code)
         if value in (None, "", []):
-            if definition.get("required"):
+            if definition.get("required") and answers_required:
                 raise ValidationError({f"attribute[{code}]": gettext("请填写%(question)s") % {"question": definition["description"]}})
             continue
         datatype = definition.get("datatype", "string")
@@ -154,13 +158,19 @@ def _locate(report: Report) -> tuple[Region, Region | None, str, float | None, f
             raise ValidationError({"lat": gettext("点位（%(lon).6f，%(lat).6f）不在任何网格内") % {"lon": lon, "lat": lat}})
         rows = cached_regions(ids=[found.grid_id, *([found.micro_grid_id] if found.micro_grid_id else [])])
         grid, micro = rows[found.grid_id], rows.get(found.micro_grid_id)
-        return grid, micro, f"点位 ({lon:.6f}, {lat:.6f}) 落在 {grid.name}({grid.code})", lon, lat
+        return grid, micro, f"点位（{lon:.6f}, {lat:.6f}）落在 {grid.name}（{grid.code}）", lon, lat
     if report.grid is None:
         raise ValidationError({"lat": gettext("请在地图上选择位置，或选择网格")})
     if report.grid.level not in (RegionLevel.GRID, RegionLevel.MICRO_GRID):
         raise ValidationError({"grid": gettext("%(region)s不是网格") % {"region": report.grid.name}})
     grid, micro = (report.grid.parent, report.grid) if report.grid.level == RegionLevel.MICRO_GRID else (report.grid, None)
     return grid, micro, f"登记人选定网格 {grid.name}({grid.code})", None, None
+
+
+def _resident_reporter(report: Report):
+    """The resident's own account, on the resident channel only (a desk entry names no account)."""
+    user = account(report.reporter_account)
+    return user if report.channel == Channel.RESIDENT and is_resident(user) else None
 
 
 def _check_channel(report: Report, acting_user) -> None:
@@ -185,14 +195,22 @@ def _check_area(report: Report, acting_user, grid: Region, micro: Region | None)
         raise ValidationError({field_name: gettext("该位置在%(grid)s，不在您负责的网格内") % {"grid": grid.name}})
 
 
+def service_application_refusal(matter: MatterType) -> str:
+    """Why a service application is not taken as a resident's problem report, naming where it goes."""
+    return gettext("“%(matter)s”是办事申请，不通过随手拍上报；请到一站式服务办理。") % {"matter": matter.name}
+
+
 def report_case(report: Report, *, acting_user=None, now: datetime | None = None) -> Intake:
     """Validate, locate, route, start the clock and record a new case."""
     matter = report.matter
     if not matter.active:
         raise ValidationError({"matter": gettext("事项“%(matter)s”已停用") % {"matter": matter.name}})
+    # Residents' doors take problems; applications (低保申请…) go to the one-stop hall (staff register them at the desk).
+    if report.channel in moderation.REPORTER_CHANNELS and is_service_application(matter):
+        raise ValidationError({"matter": service_application_refusal(matter)})
     if report.urgency not in Urgency.values:
         raise ValidationError({"urgency": gettext("没有“%(urgency)s”这种紧急程度") % {"urgency": report.urgency}})
-    attributes = check_attributes(matter, report.attributes)
+    attributes = check_attributes(matter, report.attributes, answers_required=report.channel != Channel.DEVICE)
     phone = (report.reporter_phone or "").strip()
     if phone and not PHONE_PATTERN.match(phone):
         raise ValidationError({"reporter_phone": gettext("电话号码应为5至20位数字（可以+开头）")})
@@ -207,13 +225,16 @@ def report_case(report: Report, *, acting_user=None, now: datetime | None = None
     # Reads first: on SQLite the transaction below holds the write lock, so it should only write.
     version = current_version(matter)
     route = routing.route(matter_version=version, grid=grid, how_found=how_found)
+    # Urgent matters may skip the tier's first level by rule (越级上报), whichever door they came in by.
+    route = skiplevel.apply(route, matter_version=version, urgency=report.urgency, grid=grid)
     with transaction.atomic():
         case = Case(
             channel=report.channel, matter=matter, matter_version=version, board=matter.board, tier=route.tier,
             urgency=report.urgency, level=route.level, region=grid, micro_grid=micro, lon=lon, lat=lat,
             address=report.address[:200], description=report.description, attributes=attributes,
-            reporter_name=report.reporter_name[:50], reported_by=account(acting_user), access_code_hash=hash_access_code(code),
-            handling_region=route.region, handling_department=None, device=report.device,
+            reporter_name=report.reporter_name[:50], reported_by=account(acting_user) or _resident_reporter(report), access_code_hash=hash_access_code(code),
+            handling_region=route.region, handling_department=route.department if route.level == Level.DEPARTMENT else None,
+            device=report.device,
             external_source=report.external_source, external_id=report.external_id, reported_at=reported_at,
         )
         if phone:
@@ -222,9 +243,11 @@ def report_case(report: Report, *, acting_user=None, now: datetime | None = None
         clock.set_close_due(case, start=reported_at, calendar=calendar)
         who = ab_acting.assign(case, at=now)  # the reason to record: whose desk, A or B
         case.save()
+        stages.follow(case, now=reported_at)
         case.number = f"{timezone.localtime(reported_at):%Y%m%d}{case.pk:06d}"
         Case.objects.filter(pk=case.pk).update(number=case.number)
-        _record_route(case, at=now, actor=None, reasons=route.reasons, department=route.department, who=who)
+        routed = _record_route(case, at=now, actor=None, reasons=route.reasons, department=route.department, who=who,
+                               skip_rule=route.skip_rule, copies=route.copies)
         event = _event(case, "report", "", Status.REPORTED, actor=acting_user, note=report.description[:200], at=reported_at,
                        label=_label(acting_user) or report.reporter_name or Channel(report.channel).label)
         _save_photos(case, event, photos, PhotoKind.REPORT)
@@ -232,6 +255,8 @@ def report_case(report: Report, *, acting_user=None, now: datetime | None = None
         if report.channel == Channel.GRID_WORKER and account(acting_user):
             points.award(case=case, event=PointEvent.REPORTED, worker=acting_user, at=now, new_case=True)
         _queue_notifications(case, event)
+        if routed.skip_rule_id:
+            notices.announce_skip_level(routed)
     return Intake(case=case, access_code=code)
 
 
@@ -305,6 +330,7 @@ def perform(case: Case | int, action: str, *, acting_user=None, note: str = "", 
                 _leave_paused_step(ctx)
             clock.start_step(locked, now=now, calendar=ctx.calendar)
         locked.save()
+        stages.follow(locked, now=now)
         public = action in PUBLIC_ACTIONS if public is None else public
         if recorded_callback:
             ctx.detail.update(callback=True, answer="resident")
@@ -335,7 +361,7 @@ def _leave_paused_step(ctx: Context) -> None:
     if ctx.case.paused_at is not None:
         clock.resume(ctx.case, now=ctx.now, calendar=ctx.calendar)
     voided = ctx.case.extensions.filter(status=RequestStatus.PENDING).update(
-        status=RequestStatus.REFUSED, decided_at=ctx.now, decision_note="环节已结束,申请作废")
+        status=RequestStatus.REFUSED, decided_at=ctx.now, decision_note="环节已结束，申请作废")
     if voided:
         ctx.detail["extension_voided"] = True
 
@@ -455,7 +481,7 @@ def _rate(ctx: Context, *, rating: str | None = None) -> None:
     case = ctx.case
     rating = rating or ctx.params.get("rating")
     if rating not in (Rating.SATISFIED, Rating.BASIC):
-        raise ValidationError({"rating": "rate 满意 (satisfied) or 基本满意 (basic); not satisfied reopens the case"})
+        raise ValidationError({"rating": "评价须为满意或基本满意；不满意时请选择重启事件"})
     case.rating, case.rating_note = rating, ctx.note[:500]
     if case.handler is not None and case.handler.role == Role.GRID_WORKER:
         points.award(case=case, event=PointEvent.SATISFIED, worker=case.handler, at=ctx.now)
@@ -480,7 +506,7 @@ def _reopen(ctx: Context) -> None:
 def _escalate(ctx: Context) -> None:
     case = ctx.case
     try:
-        route = routing.escalation(case=case, reason=ctx.note or "处置超时,自动上报")
+        route = routing.escalation(case=case, reason=ctx.note or "处置超时，自动上报")
     except ValueError as exc:
         raise ValidationError({"level": str(exc)}) from None
     case.level, case.tier, case.handling_region = route.level, route.tier, route.region
@@ -541,16 +567,10 @@ def _mark_overdue(ctx: Context) -> None:
         raise ValidationError({"step_due_at": gettext("该事件当前环节尚未超时")})
     case.step_overdue = case.ever_overdue = True
     ctx.detail["step"] = case.step
-    for worker in _grid_workers_answering(case):
+    # The penalty goes to whoever held the late stage (stages.owner_of_stage), never to a grid worker
+    # for a stage that was another unit's (the community's verification, say).
+    for worker in stages.mark_late(case, now=ctx.now):
         points.award(case=case, event=PointEvent.OVERDUE, worker=worker, at=ctx.now)
-
-
-def _grid_workers_answering(case: Case) -> list:
-    if case.level != Level.GRID:
-        return []
-    if case.handler is not None:
-        return [case.handler] if case.handler.role == Role.GRID_WORKER else []
-    return []
 
 
 APPLY = {
@@ -754,13 +774,17 @@ def _check_stars(value, field_name: str) -> None:
 # Shared pieces -----------------------------------------------------------------------------------
 
 def _record_route(case: Case, *, at: datetime, actor, reasons: list[str], department: Department | None = None,
-                  who: str | None = None) -> RoutingDecision:
+                  who: str | None = None, skip_rule=None, copies: list[Region] = ()) -> RoutingDecision:
     """Store where the case goes and why, including the person the unit's desk puts on it (A, or B
     while A is on leave). `department` is the suggestion when the case itself has none yet."""
     who = ab_acting.assign(case, at=at) if who is None else who
-    return RoutingDecision.objects.create(case=case, at=at, decided_by=account(actor), matter_version=case.matter_version,
-                                          tier=case.tier, level=case.level, region=case.handling_region,
-                                          department=department or case.handling_department, reasons=[*reasons, who] if who else reasons)
+    decision = RoutingDecision.objects.create(case=case, at=at, decided_by=account(actor), matter_version=case.matter_version,
+                                              tier=case.tier, level=case.level, region=case.handling_region,
+                                              department=department or case.handling_department, skip_rule=skip_rule,
+                                              reasons=[*reasons, who] if who else reasons)
+    if copies:
+        decision.copied_to.set(copies)
+    return decision
 
 
 def _event(case: Case, action: str, before: str, after: str, *, actor, note: str, at: datetime, public: bool = True,

@@ -9,7 +9,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from . import notices
+from . import notices, stages
 from .lifecycle import IllegalTransition
 from .models import Case, Level, Status
 from .services import perform
@@ -37,7 +37,7 @@ def mark_overdue(*, now: datetime) -> int:
 def auto_escalate(*, now: datetime) -> int:
     """Overdue cases not signed or not handled go up a level when their matter says so."""
     overdue = _running().filter(step_overdue=True, status__in=[Status.DISPATCHED, Status.SIGNED]).exclude(level=Level.DEPARTMENT)
-    return sum(_try(case.pk, "auto_escalate", now=now, note="超时未签收或未处置,按事项规定自动上报")
+    return sum(_try(case.pk, "auto_escalate", now=now, note="超时未签收或未处置，按事项规定自动上报")
                for case in overdue.select_related("matter_version") if case.matter_version.snapshot.get("auto_escalate"))
 
 
@@ -57,5 +57,6 @@ def _remind(pk: int, *, now: datetime) -> int:
             return 0
         case.reminded_at = now
         case.save(update_fields=["reminded_at"])
+        stages.note_warned(case, now=now)
         notices.announce_reminder(case)
     return 1

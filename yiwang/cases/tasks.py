@@ -18,3 +18,10 @@ def deliver_case_reminder(case_id: int) -> int:
     from .notices import deliver_reminder
 
     return deliver_reminder(case_id)
+
+
+@task
+def deliver_skip_level(routing_id: int) -> int:
+    from .notices import deliver_skip_level
+
+    return deliver_skip_level(routing_id)

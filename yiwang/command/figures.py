@@ -174,6 +174,22 @@ def kpi(place: Region | None, *, period: Period, boards=None, as_of: datetime | 
     return {
         "place": place.code if place is not None else None, "start": period.start.isoformat(), "end": period.end.isoformat(),
         "total": tiles(present), "by_board": {b: tiles([b]) for b in shown},
+        **national(place, period=period, boards=boards, matter=matter),
+    }
+
+
+def national(place: Region | None, *, period: Period, boards=None, matter: int | None = None) -> dict:
+    """The nine national indicators (cases.national) over the period's cases of the place, board and
+    matter: each {value, numerator, denominator} under its name, and `national` listing them in order.
+    Not from the rollups (they keep neither stage times nor overdue marks): one aggregate query over
+    the period's cases of the place (see docs/indicators.md)."""
+    from yiwang.cases.national import COUNT_LABELS, RATES, national_rates
+
+    found = national_rates(_matter_cases(place, matter=matter, boards=checked_boards(boards), start=period.start, end=period.end))
+    return {
+        **{name: rate.as_dict() for name, rate in found.items()},
+        "national": [{"key": name, "label": gettext(label), "numerator_label": gettext(COUNT_LABELS[num]),
+                      "denominator_label": gettext(COUNT_LABELS[den]), **found[name].as_dict()} for name, label, num, den in RATES],
     }
 
 

@@ -8,14 +8,17 @@ coverage and the live feed are fetched by the page from /api/command/ (see api.p
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from yiwang.cases import supervision
 from yiwang.core.scope import scope_path
 from yiwang.matters.models import Board, MatterType
 
@@ -26,6 +29,15 @@ BOARD_LABELS = dict(Board.choices)
 # Translated where shown.
 RANK_LABELS = {"region": gettext_noop("下级单位"), "grid": gettext_noop("网格"), "department": gettext_noop("部门")}
 DAYS_LABELS = {7: gettext_noop("近7天"), 30: gettext_noop("近30天"), 90: gettext_noop("近90天"), 365: gettext_noop("近一年")}
+
+
+def supervision_tile(user, place) -> dict:
+    """Open supervision orders (督办) and the overdue ones under the screen's place, each linking to its list."""
+    counts = supervision.counts(user, region=place)
+    base = {"region": place.code} if place is not None else {}
+    link = reverse("supervision-list")
+    return {**counts, "open_url": f"{link}?{urlencode({**base, 'status': 'open'})}", "overdue_url": f"{link}?{urlencode({**base, 'status': 'overdue'})}",
+            "all_url": f"{link}?{urlencode(base)}" if base else link}
 
 
 @login_required
@@ -65,7 +77,8 @@ def index(request):
     own_is_city = top == ""
     return render(request, "command/index.html", {
         "screen": screen, "place": place, "period": period, "problem": problem, "tiles": tiles,
-        "total_links": screen.tile_links(today=today), "today": today,
+        "total_links": screen.tile_links(today=today), "today": today, "national": kpi["national"],
+        "supervision": supervision_tile(request.user, place),
         "crumbs": crumbs, "city_crumb": own_is_city, "city_url": "?" + screen.query(region=""),
         "wall_url": "?" + screen.query(wall="1"), "desk_url": "?" + screen.query(wall=""),
         "boards": Board.choices, "days_options": [(d, DAYS_LABELS[d]) for d in figures.PERIOD_DAYS],

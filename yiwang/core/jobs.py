@@ -99,3 +99,19 @@ def run_jobs(*, now: datetime | None = None) -> SweepResult:
             log.exception("periodic job %s failed", job.name)
             result.failed.append(job.name)
     return result
+
+
+@periodic("core.purge_kept_photos", order=80)
+def purge_kept_photos(now: datetime) -> int:
+    """Photos kept across a failed submission (core/kept_photos.py) older than a day."""
+    from .kept_photos import purge_expired
+
+    return purge_expired(now)
+
+
+@periodic("core.prune_submission_keys", order=85)
+def prune_submission_keys(now: datetime) -> int:
+    """Forms' submission keys (core/idempotency.py) past their keeping time."""
+    from .idempotency import prune
+
+    return prune(now=now)

@@ -67,3 +67,11 @@ def run_action(
         if success is not None:
             messages.success(request, success(result) if callable(success) else success)
     return redirect(*redirect_to) if isinstance(redirect_to, tuple) else redirect(redirect_to)
+
+
+def see_other(to: Any, *args, **kwargs) -> HttpResponseRedirect:
+    """Post/redirect/get: after a POST that wrote, a 303 to its result (what `redirect()` takes), so
+    refreshing the result page never sends the form again."""
+    response = redirect(to, *args, **kwargs)
+    response.status_code = 303
+    return response

@@ -20,7 +20,7 @@ class IllegalTopicMove(IllegalTransition):
     """The action does not apply to a topic in this state (the API answers 409, like cases)."""
 
     def __init__(self, state: str, action: str):
-        Exception.__init__(self, f"议题当前为“{S(state).label if state in S.values else state}”,不能执行 {action}")
+        Exception.__init__(self, f"议题当前为“{S(state).label if state in S.values else state}”，不能执行 {action}")
         self.status, self.action = state, action
 
 

@@ -113,7 +113,7 @@ def raise_topic(*, acting_user, title: str, description: str, person=None, locat
         errors["location"] = "不能超过 200 个字"
     grid = grid_of(person.region) if person is not None else None
     if person is not None and grid is None and "person" not in errors:
-        errors["person"] = f"{person.name} 的登记信息未落到网格,请先到社区完善登记"
+        errors["person"] = f"{person.name} 的登记信息未落到网格，请先到社区完善登记"
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -169,7 +169,7 @@ def record_grid_discussion(topic: Topic, *, acting_user, held_on: date | None, s
 def _refuse_if_on_agenda(topic: Topic) -> None:
     pending = AgendaItem.objects.filter(topic=topic, decision=Decision.PENDING).select_related("meeting").first()
     if pending is not None:
-        raise ValidationError({"topic": f"议题已列入“{pending.meeting.title}”议程,请在会上作出决定"})
+        raise ValidationError({"topic": f"议题已列入“{pending.meeting.title}”议程，请在会上作出决定"})
 
 
 def reject_topic(topic: Topic, *, acting_user, reason: str, now: datetime | None = None) -> Topic:
@@ -194,7 +194,7 @@ def merge_topic(topic: Topic, *, acting_user, into: Topic | None, reason: str, n
     elif into.pk == topic.pk:
         errors["into"] = "不能并入议题本身"
     elif into.state in (TopicState.REJECTED, TopicState.MERGED):
-        errors["into"] = f"议题“{into.title}”已{into.get_state_display()},不能并入"
+        errors["into"] = f"议题“{into.title}”已{into.get_state_display()}，不能并入"
     elif not into.region.path.startswith(community_path(topic.region)):
         errors["into"] = f"议题“{into.title}”不在同一社区"
     if errors:
@@ -210,7 +210,7 @@ def merge_topic(topic: Topic, *, acting_user, into: Topic | None, reason: str, n
 
 def _check_agenda_topic(meeting_region: Region, topic: Topic, exclude_meeting: Meeting | None = None) -> str | None:
     if topic.state != TopicState.CONSULTATION:
-        return f"议题“{topic.title}”当前为“{topic.get_state_display()}”,只有待协商的议题可以列入议程"
+        return f"议题“{topic.title}”当前为“{topic.get_state_display()}”，只有待协商的议题可以列入议程"
     if not topic.region.path.startswith(meeting_region.path):
         return f"议题“{topic.title}”不在 {meeting_region.name}"
     pending = AgendaItem.objects.filter(topic=topic, decision=Decision.PENDING)
@@ -256,7 +256,7 @@ def create_meeting(*, acting_user, region: Region | None, title: str, held_at: d
                 for position, topic in enumerate(topics, start=1):
                     AgendaItem.objects.create(meeting=meeting, topic=topic, position=position)
         except IntegrityError as exc:
-            raise ValidationError({"topics": "有议题刚刚已列入其他会议议程,请刷新后重试"}) from exc
+            raise ValidationError({"topics": "有议题刚刚已列入其他会议议程，请刷新后重试"}) from exc
         audit.record(actor=acting_user, action="deliberation.meeting", target=meeting,
                      detail={"region": region.code, "topics": [t.pk for t in topics]})
     return meeting
@@ -315,7 +315,7 @@ def record_minutes(meeting: Meeting, *, acting_user, minutes: str, now: datetime
     errors: dict[str, str] = {}
     minutes = _text(minutes, "minutes", "请填写会议纪要", errors)
     if not errors and meeting.held_at > now + CLOCK_SKEW:
-        errors["minutes"] = "会议尚未召开,不能记录纪要"
+        errors["minutes"] = "会议尚未召开，不能记录纪要"
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -337,14 +337,14 @@ def decide(item: AgendaItem, *, acting_user, decision: str, text: str, now: date
         errors["decision"] = "请选择同意、不同意或暂缓"
     text = _text(text, "decision_text", "请填写决定内容", errors)
     if meeting.held_at > now + CLOCK_SKEW:
-        errors["decision"] = "会议尚未召开,不能作出决定"
+        errors["decision"] = "会议尚未召开，不能作出决定"
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         topic = _locked(item.topic)
         item = AgendaItem.objects.select_for_update().get(pk=item.pk)
         if item.decision != Decision.PENDING:
-            raise ValidationError({"decision": f"该议题已有决定:{item.get_decision_display()}"})
+            raise ValidationError({"decision": f"该议题已有决定：{item.get_decision_display()}"})
         item.decision, item.decision_text, item.decided_at, item.decided_by = decision, text, now, audit.account(acting_user)
         item.save(update_fields=["decision", "decision_text", "decided_at", "decided_by"])
         if decision == Decision.AGREED:
@@ -393,9 +393,9 @@ def open_cases(topic: Topic, *, acting_user, cases, now: datetime | None = None)
         errors["cases"] = "请至少填写一件要转办的事件"
     for number, row in enumerate(rows, start=1):
         if row.matter is None:
-            errors[f"cases[{number}].matter"] = f"第{number}件:请选择事项"
+            errors[f"cases[{number}].matter"] = f"第{number}件：请选择事项"
         if not (row.description or "").strip():
-            errors[f"cases[{number}].description"] = f"第{number}件:请描述要办的事"
+            errors[f"cases[{number}].description"] = f"第{number}件：请描述要办的事"
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -405,13 +405,13 @@ def open_cases(topic: Topic, *, acting_user, cases, now: datetime | None = None)
         made = []
         for number, row in enumerate(rows, start=1):
             report = Report(channel=Channel.DESK, matter=row.matter, description=row.description.strip(), grid=topic.region,
-                            reporter_name=f"居民议事:{topic.person.name}"[:50], urgency=row.urgency,
+                            reporter_name=f"居民议事：{topic.person.name}"[:50], urgency=row.urgency,
                             external_source=CASE_SOURCE, external_id=f"{topic.pk}-{already + number}")
             try:
                 case = report_case(report, acting_user=acting_user, now=now).case
             except ValidationError as exc:
                 detail = exc.message_dict if hasattr(exc, "error_dict") else {"matter": exc.messages}
-                raise ValidationError({f"cases[{number}].{field}": f"第{number}件无法立案:{'；'.join(messages)}"
+                raise ValidationError({f"cases[{number}].{field}": f"第{number}件无法立案：{'；'.join(messages)}"
                                        for field, messages in detail.items()}) from exc
             made.append(TopicCase.objects.create(topic=topic, case=case, created_at=now, created_by=audit.account(acting_user)))
         if topic.state == TopicState.DECIDED:
@@ -433,9 +433,9 @@ def start_project(topic: Topic, *, acting_user, title: str, owner_unit: str, own
         name, when = (step if isinstance(step, (tuple, list)) else (step.get("title"), step.get("due_on")))
         name = (name or "").strip()
         if not name:
-            errors[f"milestones[{number}].title"] = f"第{number}个节点:请填写名称"
+            errors[f"milestones[{number}].title"] = f"第{number}个节点：请填写名称"
         elif len(name) > 100:
-            errors[f"milestones[{number}].title"] = f"第{number}个节点:不能超过 100 个字"
+            errors[f"milestones[{number}].title"] = f"第{number}个节点：不能超过 100 个字"
         steps.append((name, when))
     if errors:
         raise ValidationError(errors)
@@ -449,7 +449,7 @@ def start_project(topic: Topic, *, acting_user, title: str, owner_unit: str, own
         Milestone.objects.bulk_create(Milestone(project=project, position=n, title=name, due_on=when)
                                       for n, (name, when) in enumerate(steps, start=1))
         if topic.state == TopicState.DECIDED:
-            _move(topic, "start_work", acting_user=acting_user, now=now, note=f"立项:{title}({owner_unit})")
+            _move(topic, "start_work", acting_user=acting_user, now=now, note=f"立项：{title}({owner_unit})")
         audit.record(actor=acting_user, action="deliberation.project", target=project, detail={"topic": topic.pk, "milestones": len(steps)})
     return project
 
@@ -533,13 +533,13 @@ def evaluate(topic: Topic, *, acting_user, score, comment: str = "", person=None
     if len(comment) > 500:
         errors["comment"] = "意见不能超过 500 个字"
     if not may_evaluate(person, topic):
-        errors["person"] = f"{person.name} 不是本社区居民,不能评议该议题"
+        errors["person"] = f"{person.name} 不是本社区居民，不能评议该议题"
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
         topic = _locked(topic)
         if topic.state != TopicState.DONE:
-            raise ValidationError({"score": "该议题不在评议期" if topic.state == TopicState.EVALUATED else "议题尚未办结,还不能评议"})
+            raise ValidationError({"score": "该议题不在评议期" if topic.state == TopicState.EVALUATED else "议题尚未办结，还不能评议"})
         if Evaluation.objects.filter(topic=topic, person=person).exists():
             raise ValidationError({"score": f"{person.name} 已评议过该议题"})
         try:

@@ -80,7 +80,7 @@ def public(request):
             context.update(values=values, errors=by_field(exc))
             status = 400
         else:
-            messages.success(request, f"已提交议题“{topic.title}”,网格员会组织网格议事")
+            messages.success(request, f"已提交议题“{topic.title}”，网格员会组织网格议事")
             return redirect("deliberation:public-topic", pk=topic.pk)
     if person is not None:
         evaluated = set(Evaluation.objects.filter(person=person).values_list("topic_id", flat=True))

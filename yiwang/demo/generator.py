@@ -55,15 +55,25 @@ from yiwang.reviews import demo as reviews_demo
 from yiwang.duties import demo as duties_demo
 from yiwang.links import demo as links_demo
 
-from .closed_loop import build_closed_loop, delete_closed_loop
+from .closed_loop import build_closed_loop, catch_up, delete_closed_loop
 from .logins import DEMO_USERNAMES, LoginRow, create_logins
 from .party_tree import PartyBuilder
 from .places import ComponentCodes, build_places
-from .plan import DISTRICT_CODE, PERSONS_PER_STREET, YUNFENG_STREET, SYNTHETIC_DISTRICT_PREFIX, build_plan, plan_street_copy
+from .plan import (
+    DISTRICT_CODE,
+    PERSONS_PER_STREET,
+    SYNTHETIC_DISTRICT_PREFIX,
+    YUNFENG_STREET,
+    build_plan,
+    plan_light_streets,
+    plan_street_copy,
+)
 from .population import PopulationBuilder
 
 DEFAULT_SEED = 2026
 SMALL_PERSONS_PER_STREET = 3_000
+DEFAULT_HISTORY_CASES = 30_000
+DEFAULT_HISTORY_YEARS = 1.0
 BATCH_SIZE = 4000
 # Up to this many persons the whole build is one transaction; beyond it (large --scale) each
 # street is its own transaction and a failure deletes what was already written.
@@ -80,6 +90,9 @@ class DemoOptions:
     scale: int = 1
     persons_per_street: int = PERSONS_PER_STREET
     data_dir: Path | None = None
+    # The demo history (yiwang.demo.history) over every street's grids, ending at the build.
+    history_cases: int = DEFAULT_HISTORY_CASES
+    history_years: float = DEFAULT_HISTORY_YEARS
 
 
 @dataclass
@@ -118,7 +131,7 @@ def delete_demo(*, log: Callable[[str], None] = lambda message: None) -> None:
     Demo accounts are kept (they may have audit history) but lose their scope until rebuilt."""
     roots = list(demo_roots())
     if roots and not built_by_demo():
-        raise NotDemoData(f"{DISTRICT_CODE} 的数据不是由 `yiwang demo` 生成的，拒绝删除 (not built by the demo; refusing to delete it)")
+        raise NotDemoData(f"{DISTRICT_CODE} 的数据不是由 `yiwang demo` 生成的，拒绝删除（not built by the demo; refusing to delete it）")
     with transaction.atomic():
         for root in roots:
             inside = root.path
@@ -241,6 +254,10 @@ def build_demo(*, options: DemoOptions = DemoOptions(), reset: bool = False, log
                 if slot.index == 0:
                     grid_workers = forces.full_time_by_grid
             with transaction.atomic():
+                light = plan_light_streets(plan)
+                _insert_regions(light)
+            mark = phase(f"{len(plan.light_slots)} other streets: {len(light)} communities, grids and micro-grids", mark)
+            with transaction.atomic():
                 # Once, now that every boundary is in: point-to-grid indexes rebuild on the new version.
                 BoundaryVersion.bump()
                 logins = create_logins(grid_workers=grid_workers)
@@ -248,7 +265,16 @@ def build_demo(*, options: DemoOptions = DemoOptions(), reset: bool = False, log
             with transaction.atomic():
                 loop = build_closed_loop(seed=options.seed, district_code=DISTRICT_CODE, street_code=f"{YUNFENG_STREET}000")
             mark = phase(f"closed loop: {loop.departments} departments, {loop.devices} devices, {loop.cases} cases", mark)
+            if options.history_cases:
+                from .history import build_history
+
+                history = build_history(cases=options.history_cases, root=list(demo_roots()), years=options.history_years,
+                                        seed=options.seed)
+                mark = phase(f"history: {history.cases:,} cases ({history.open:,} open now)", mark)
             mark = _build_duty_records(seed=options.seed, phase=phase, mark=mark)
+            with transaction.atomic():
+                walked = catch_up(inside=f"/{DISTRICT_CODE}/", keep=loop.left_open, seed=options.seed)
+            mark = phase(f"{walked} cases of the other steps worked round the loop", mark)
     except BaseException:
         if not single_transaction:
             log("build failed; deleting the partly built demo")

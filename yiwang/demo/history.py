@@ -70,6 +70,8 @@ WEEKDAY_WEIGHT = np.array([1.15, 1.10, 1.05, 1.00, 1.05, 0.72, 0.65])
 YEARLY_AMPLITUDE = 0.25
 HOUR_WEIGHT = np.array([1, 0.5, 0.3, 0.3, 0.4, 0.8, 2, 4, 7, 9, 9, 8, 6, 7, 8, 8, 7, 6, 5, 4, 3, 2.5, 2, 1.5])
 
+SERVICE_SHARE = 0.12  # of the history's cases: service applications, the rest problems
+
 # Statuses as codes in the arrays.
 STATUS_CODES = [Status.REJECTED, Status.CLOSED, Status.RATED, Status.REPORTED, Status.ACCEPTED, Status.DISPATCHED,
                 Status.SIGNED, Status.HANDLED, Status.VERIFIED, Status.ON_HOLD]  # fmt: skip
@@ -98,6 +100,7 @@ class _Grids:
     community: np.ndarray  # parent id (handling region of tier B)
     street: np.ndarray  # grandparent id (tier C)
     names: list[str]
+    households: np.ndarray  # target households: a grid's share of the cases
     box: np.ndarray  # (n, 4) min_lon, min_lat, max_lon, max_lat
     micro_start: np.ndarray  # index into micro arrays
     micro_count: np.ndarray
@@ -115,7 +118,7 @@ def _grids(root) -> _Grids:
     if root is not None:
         roots = [root] if isinstance(root, Region) else list(root)
         rows = rows.filter(Q(*[Q(path__startswith=r.path) for r in roots], _connector=Q.OR) if roots else Q(pk__in=[]))
-    grids = list(rows.order_by("path").values_list("pk", "path", "parent_id", "name", "min_lon", "min_lat", "max_lon", "max_lat"))
+    grids = list(rows.order_by("path").values_list("pk", "path", "parent_id", "name", "min_lon", "min_lat", "max_lon", "max_lat", "target_households"))
     if not grids:
         raise ValueError(f"no grids under {root or 'any region'}: build the regions first")
     paths = {p for g in grids for p in ancestor_paths(g[1])}
@@ -144,7 +147,7 @@ def _grids(root) -> _Grids:
         ids=np.array([g[0] for g in grids], dtype=np.int64),
         community=np.array([g[2] or g[0] for g in grids], dtype=np.int64),
         street=np.array([parents.get(g[2]) or g[2] or g[0] for g in grids], dtype=np.int64),
-        names=[g[3] for g in grids], box=box([g[4:] for g in grids]), micro_start=start, micro_count=count,
+        names=[g[3] for g in grids], households=np.array([g[8] or 1 for g in grids], dtype=np.float64), box=box([g[4:8] for g in grids]), micro_start=start, micro_count=count,
         micro_ids=np.array([m[1] for m in micros], dtype=np.int64), micro_box=box([m[2:] for m in micros]),
         chain_grid=np.array(chain_grid, dtype=np.int64), chain_region=np.array(chain_region, dtype=np.int64),
         chain_detailed=np.array(chain_detailed, dtype=bool),
@@ -181,6 +184,12 @@ def _matters(rng: np.random.Generator) -> _Matters:
     # A few matters make most of the cases (Zipf-like), as in every city's hotline.
     ranks = rng.permutation(len(matters)) + 1
     weight = 1 / ranks**1.1
+    # Applications at the one-stop hall (48 items, almost half the catalogue) are a small share of
+    # what the loop handles; problems are the rest.
+    application = np.array([m.kind == "service" for m in matters])
+    if application.any() and not application.all():
+        weight[application] *= SERVICE_SHARE / weight[application].sum()
+        weight[~application] *= (1 - SERVICE_SHARE) / weight[~application].sum()
     return _Matters(
         ids=np.array([m.pk for m in matters]), versions=np.array([v.pk for v in versions]), boards=[m.board for m in matters],
         tiers=[m.default_tier for m in matters], names=[m.name for m in matters],
@@ -244,7 +253,7 @@ def _draw(n: int, *, grids: _Grids, matters: _Matters, departments: dict[str, li
     reported = day * DAY + second - local.offset_of_day(day)
 
     # Where: grids of uneven weight, a micro-grid of the grid (most cases), a point in its box.
-    grid_weight = rng.lognormal(0, 0.6, len(grids.ids))
+    grid_weight = rng.lognormal(0, 0.6, len(grids.ids)) * grids.households
     g = rng.choice(len(grids.ids), size=n, p=grid_weight / grid_weight.sum())
     has_micro = (grids.micro_count[g] > 0) & (rng.random(n) < 0.95)
     micro_index = grids.micro_start[g] + np.floor(rng.random(n) * np.maximum(grids.micro_count[g], 1)).astype(np.int64)
@@ -271,16 +280,16 @@ def _draw(n: int, *, grids: _Grids, matters: _Matters, departments: dict[str, li
     # How it went: deadline, duration (on time mostly), late ones, rejected ones.
     limit = np.maximum(matters.limit_days[m], 0.5) * DAY
     due = reported + limit.astype(np.int64)
-    late = rng.random(n) < 0.06 + 0.06 * rng.random(len(grids.ids))[g]  # 6-12 % late, by grid
-    duration = np.where(late, limit + rng.exponential(2.5 * DAY, n), limit * rng.beta(2.0, 3.0, n)).astype(np.int64)
+    late = rng.random(n) < 0.03 + 0.04 * rng.random(len(grids.ids))[g]  # 3-7 % late, by grid: about 95 % on time
+    duration = np.where(late, limit + rng.exponential(1.0 * DAY, n), limit * rng.beta(2.0, 3.0, n)).astype(np.int64)
     duration = np.maximum(duration, 600)
     end = reported + duration
     rejected = rng.random(n) < 0.03
     # Streets close nearly everything within weeks: a few recent cases are on hold (paused before
     # their deadline) or stuck past it, fewer the older they are.
     age = (now_s - reported) / DAY
-    on_hold = (~rejected) & (age < 90) & (rng.random(n) < 0.015)
-    stuck = (~rejected) & ~on_hold & (rng.random(n) < 0.04 * np.exp(-age / 30))
+    on_hold = (~rejected) & (age < 90) & (rng.random(n) < 0.005)
+    stuck = (~rejected) & ~on_hold & (rng.random(n) < 0.002 * np.exp(-age / 30))
     late |= stuck
     duration = np.where(stuck, np.maximum(duration, now_s - reported + DAY), duration)
     end = reported + duration
@@ -481,7 +490,7 @@ def _case_columns(postgres: bool, now: datetime) -> list[tuple[str, str]]:
         "status": f"{statuses}[h.status + 1]", "matter_id": "h.matter_id", "matter_version_id": "h.version_id", "board": "b.code",
         "tier": "m.tier", "urgency": "'normal'", "level": f"CASE WHEN h.department_id >= 0 THEN '{Level.STREET}' ELSE {levels}[h.level + 1] END",
         "region_id": "h.grid_id", "micro_grid_id": "CASE WHEN h.micro_id >= 0 THEN h.micro_id END", "lon": "CASE WHEN NOT isnan(h.lon) THEN h.lon END", "lat": "CASE WHEN NOT isnan(h.lat) THEN h.lat END",
-        "address": "g.name || '附近'", "description": "m.name || '(历史数据)'", "attributes": "'{}'", "reporter_name": "''",
+        "address": "g.name || '附近'", "description": "m.name || '（历史数据）'", "attributes": "'{}'", "reporter_name": "''",
         "phone_sealed": "''", "phone_digest": "coalesce(p.digest, '')", "reported_by_id": "NULL", "access_code_hash": "''",
         "handling_region_id": "h.handling_id", "handling_department_id": "CASE WHEN h.department_id >= 0 THEN h.department_id END",
         "handler_id": "NULL", "assignee_id": "NULL", "assignee_role": "''", "merged_into_id": "NULL", "device_id": "NULL",

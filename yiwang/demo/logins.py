@@ -34,14 +34,14 @@ DEMO_LOGINS = [
     DemoLogin("admin", Role.DISTRICT, "500154", "超级管理员", superuser=True),
     DemoLogin("district", Role.DISTRICT, "500154", "开州区指挥中心", unit="开州区基层治理指挥中心"),
     DemoLogin("street", Role.STREET, "500154003000", "云枫街道指挥中心", unit="云枫街道基层治理指挥中心"),
-    DemoLogin("street_b", Role.STREET, "500154003000", "云枫街道指挥中心(板块B角)", unit="云枫街道基层治理指挥中心"),
+    DemoLogin("street_b", Role.STREET, "500154003000", "云枫街道指挥中心（板块B角）", unit="云枫街道基层治理指挥中心"),
     DemoLogin("community", Role.COMMUNITY, "500154003001", "永先社区", unit="永先社区居民委员会"),
     DemoLogin("gridworker1", Role.GRID_WORKER, GRID_WORKER_GRIDS[0], "永先社区第1网格网格员", unit="永先社区居民委员会"),
     DemoLogin("gridworker2", Role.GRID_WORKER, GRID_WORKER_GRIDS[1], "永先社区第2网格网格员", unit="永先社区居民委员会"),
     DemoLogin("department", Role.DEPARTMENT, "500154", "城管执法局", unit="城管执法局"),
-    DemoLogin("department_b", Role.DEPARTMENT, "500154", "城管执法局(窗口B角)", unit="城管执法局"),
+    DemoLogin("department_b", Role.DEPARTMENT, "500154", "城管执法局（窗口B角）", unit="城管执法局"),
     DemoLogin("resident", Role.RESIDENT, None, "居民"),
-    DemoLogin("partymember", Role.RESIDENT, None, "在职党员(双报到)"),
+    DemoLogin("partymember", Role.RESIDENT, None, "在职党员（双报到）"),
 ]
 DEMO_USERNAMES = [login.username for login in DEMO_LOGINS]
 
@@ -128,6 +128,6 @@ def existing_logins() -> list[LoginRow]:
         scope = f"{user.scope_region.name}({user.scope_region.code})" if user.scope_region else "-"
         role = "超级管理员" if user.is_superuser else Role(user.role).label
         rows.append(LoginRow(username=user.username, role=role, scope=scope,
-                             password=DEMO_PASSWORD if still_demo[user.password] else "(已修改 changed)",
+                             password=DEMO_PASSWORD if still_demo[user.password] else "（已修改 changed）",
                              totp=DEMO_TOTP_SECRET if twofactor.has_secret(user, DEMO_TOTP_SECRET) else ""))
     return rows

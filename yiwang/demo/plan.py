@@ -132,6 +132,8 @@ class DemoPlan:
     districts: list[Region] = field(default_factory=list)
     streets: list[Region] = field(default_factory=list)
     slots: list[StreetSlot] = field(default_factory=list)
+    # The district's other real streets: a light structure of their own (plan_light_streets).
+    light_slots: list[StreetSlot] = field(default_factory=list)
 
 
 def _region(*, parent: Region | None, level: str, code: str, name: str, shape: Polygon, **extra) -> Region:
@@ -175,7 +177,7 @@ def build_plan(*, seed: int, scale: int, persons_per_street: int, data_dir: Path
     real_codes = {code for code, _ in real_streets}
     urban_streets = [(code, name) for code, name in real_streets if int(code[6:]) < 100]
     if YUNFENG_STREET not in {code for code, _ in urban_streets}:
-        raise ValueError(f"{data_dir / STREETS_FILE} has no 云枫街道 ({YUNFENG_STREET})")
+        raise ValueError(f"{data_dir / STREETS_FILE} has no 云枫街道（{YUNFENG_STREET}）")
     free_codes = [f"{DISTRICT_CODE}{n:03d}" for n in STREET_CODES_PER_DISTRICT if f"{DISTRICT_CODE}{n:03d}" not in real_codes]
 
     # Streets per district: 开州区 holds the 8 real ones plus as many synthetic as its free codes
@@ -213,6 +215,8 @@ def build_plan(*, seed: int, scale: int, persons_per_street: int, data_dir: Path
             plan.streets.append(street)
             if yunfeng_like:
                 plan.slots.append(StreetSlot(index=len(plan.slots), district=district, street=street, street_km=street_km))
+            else:
+                plan.light_slots.append(StreetSlot(index=len(plan.light_slots), district=district, street=street, street_km=street_km))
     return plan
 
 
@@ -277,6 +281,41 @@ def plan_street_copy(plan: DemoPlan, slot: StreetSlot) -> StreetCopy:
 
     _share_persons(copy, persons=plan.persons_per_street, rng=structure)
     return copy
+
+
+# The district's other streets are not built out like 云枫 (no residents, party or forces), but each
+# has a few communities and grids, bounded like 云枫's, so the demo history covers every street.
+LIGHT_COMMUNITIES = (4, 6)
+LIGHT_GRIDS_PER_COMMUNITY = (3, 5)
+LIGHT_MICRO_GRIDS_PER_GRID = 2
+
+
+def plan_light_streets(plan: DemoPlan) -> list[Region]:
+    """Communities, grids and micro-grids of the light streets, parents first."""
+    structure = random.Random(f"{plan.seed}:light")
+    geometry = np.random.default_rng([plan.seed, 3])
+    names = _name_pool(structure, exclude=set(vocab.YUNFENG_COMMUNITIES))
+    regions: list[Region] = []
+    for slot in plan.light_slots:
+        street = slot.street
+        community_count = structure.randint(*LIGHT_COMMUNITIES)
+        for community_index, community_km in enumerate(shapes.tile(slot.street_km, community_count, geometry)):
+            community_code = f"{street.code[:9]}{community_index + 1:03d}"
+            community = _region(parent=street, level=Level.COMMUNITY, code=community_code, name=f"{names.pop()}社区",
+                                shape=plan.plane.to_lonlat(community_km))
+            regions.append(community)
+            grid_count = structure.randint(*LIGHT_GRIDS_PER_COMMUNITY)
+            for grid_index, grid_km in enumerate(shapes.tile(community_km, grid_count, geometry)):
+                grid_code = f"{community_code}{grid_index + 1:03d}"
+                grid = _region(parent=community, level=Level.GRID, code=grid_code, name=f"{community.name}第{grid_index + 1}网格",
+                               shape=plan.plane.to_lonlat(grid_km), grid_kind=GridKind.REGULAR, target_households=GRID_TARGET_HOUSEHOLDS,
+                               actual_households=0)  # no residents registered (yet)
+                regions.append(grid)
+                for micro_index, micro_km in enumerate(shapes.tile(grid_km, LIGHT_MICRO_GRIDS_PER_GRID, geometry)):
+                    regions.append(_region(parent=grid, level=Level.MICRO_GRID, code=f"{grid_code}{micro_index + 1:02d}",
+                                           name=f"{grid.name}第{micro_index + 1}微网格", shape=plan.plane.to_lonlat(micro_km),
+                                           target_households=MICRO_GRID_TARGET_HOUSEHOLDS, actual_households=0))
+    return regions
 
 
 def _share_persons(copy: StreetCopy, *, persons: int, rng: random.Random) -> None:

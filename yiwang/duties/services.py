@@ -241,7 +241,7 @@ def _plan_changes(base: dict[str, ItemContent], changes: Sequence[Mapping[str, A
         for name in sorted(unknown):
             problems.add(label, name, f"不认识的字段 {name}")
         if op not in OPS:
-            problems.add(label, "op", "操作应为 新增(add)、修改(change) 或 删除(remove)")
+            problems.add(label, "op", "操作应为 新增（add）、修改（change）或 删除（remove）")
             continue
         if not key:
             continue

@@ -211,7 +211,7 @@ def _one(model, pk, field, user, action=Action.VIEW):
         return None
     obj = model.objects.restrict(user, action).filter(pk=pk).first()
     if obj is None:
-        raise ValidationError({field: f"没有编号为 {pk} 的{model._meta.verbose_name},或不在您的数据范围内"})
+        raise ValidationError({field: f"没有编号为 {pk} 的{model._meta.verbose_name}，或不在您的数据范围内"})
     return obj
 
 
@@ -221,7 +221,7 @@ def _common(request, payload: RecordIn) -> dict:
     if payload.region:
         region = Region.objects.restrict(user).filter(code=payload.region).first()
         if region is None:
-            raise ValidationError({"region": f"没有区域 {payload.region!r},或不在您的数据范围内"})
+            raise ValidationError({"region": f"没有区域 {payload.region!r}，或不在您的数据范围内"})
     worker = None
     if payload.worker:
         # Looked up in the caller's scope: a name outside it is "no such user", like an unknown one.
@@ -234,7 +234,7 @@ def _common(request, payload: RecordIn) -> dict:
         if row.matter is not None:
             matter = MatterType.objects.filter(pk=row.matter).first()
             if matter is None:
-                raise ValidationError({f"findings[{number}].matter": f"第{number}个问题:没有事项 {row.matter}"})
+                raise ValidationError({f"findings[{number}].matter": f"第{number}个问题：没有事项 {row.matter}"})
         findings.append(services.FindingInput(description=row.description, matter=matter, urgency=row.urgency))
     at = payload.at or timezone.now()
     return {"acting_user": user, "at": at if timezone.is_aware(at) else timezone.make_aware(at), "summary": payload.summary,
@@ -330,7 +330,7 @@ def set_plan(request, payload: PlanIn):
         raise PermissionDenied(gettext("只有社区、街道和区级工作人员可以设置关爱计划"))
     region = Region.objects.restrict(user, Action.CHANGE).filter(code=payload.region).first()
     if region is None:
-        raise ValidationError({"region": f"没有区域 {payload.region!r},或不在您的数据范围内"})
+        raise ValidationError({"region": f"没有区域 {payload.region!r}，或不在您的数据范围内"})
     plan = services.set_care_plan(acting_user=user, region=region, group=payload.group, frequency_days=payload.frequency_days,
                                   starts_on=payload.starts_on, note=payload.note)
     return Status(201, CarePlan.objects.select_related("region").get(pk=plan.pk))
@@ -352,7 +352,7 @@ def _care_scope(request, region: str | None) -> str:
         return prefix
     path = Region.objects.restrict(user).filter(code=region).values_list("path", flat=True).first()
     if path is None:
-        raise ValidationError({"region": f"没有区域 {region!r},或不在您的数据范围内"})
+        raise ValidationError({"region": f"没有区域 {region!r}，或不在您的数据范围内"})
     return path
 
 

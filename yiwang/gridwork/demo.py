@@ -20,6 +20,7 @@ from yiwang.accounts.models import User
 from yiwang.forces.models import Assignment
 from yiwang.matters.models import MatterType
 from yiwang.regions.models import Level, Region, ancestor_paths
+from yiwang.registry.models import KeyGroup
 
 from . import selectors, services
 from .models import CarePlan, Finding, Frequency, HomeVisit, PatrolLog
@@ -30,32 +31,32 @@ OVERDUE_SHARE = 0.12
 NEVER_SHARE = 0.05
 YONGXIAN_OVERDUE = 3  # at least this many overdue persons in each of 永先's two grids
 STREET_PLANS = [
-    ("elderly_alone", Frequency.WEEKLY, "上门看望,了解身体和生活状况,检查用气用电安全"),
-    ("special_hardship", Frequency.FORTNIGHTLY, "了解基本生活保障,协助申办救助"),
-    ("mental_illness", Frequency.FORTNIGHTLY, "联合社区民警、医生随访,落实监护责任"),
+    ("elderly_alone", Frequency.WEEKLY, "上门看望，了解身体和生活状况，检查用气用电安全"),
+    ("special_hardship", Frequency.FORTNIGHTLY, "了解基本生活保障，协助申办救助"),
+    (KeyGroup.MENTAL_ILLNESS, Frequency.FORTNIGHTLY, "联合社区民警、医生随访，落实监护责任"),
     ("disabled", Frequency.MONTHLY, "了解康复和辅具需求"),
-    ("left_behind_child", Frequency.MONTHLY, "了解学习和监护情况"),
+    (KeyGroup.LEFT_BEHIND_CHILD, Frequency.MONTHLY, "了解学习和监护情况"),
     ("low_income", Frequency.QUARTERLY, "核实家庭收入和就业变化"),
 ]
 YONGXIAN_PLANS = [
-    ("disabled", Frequency.FORTNIGHTLY, "永先社区:残疾人每两周上门一次"),
-    ("empty_nest", Frequency.MONTHLY, "永先社区:空巢老人每月上门一次"),
+    ("disabled", Frequency.FORTNIGHTLY, "永先社区：残疾人每两周上门一次"),
+    ("empty_nest", Frequency.MONTHLY, "永先社区：空巢老人每月上门一次"),
 ]
 PATROL_SUMMARIES = [
-    "巡查背街小巷环境卫生,未发现明显问题", "巡查小区消防通道和楼道堆物情况", "巡查沿街商铺门前三包落实情况",
-    "巡查电动车集中充电点,提醒居民不在楼道充电", "巡查低洼地段排水和防汛设施", "巡查三合一场所用火用电情况",
+    "巡查背街小巷环境卫生，未发现明显问题", "巡查小区消防通道和楼道堆物情况", "巡查沿街商铺门前三包落实情况",
+    "巡查电动车集中充电点，提醒居民不在楼道充电", "巡查低洼地段排水和防汛设施", "巡查三合一场所用火用电情况",
     "夜间巡查小区治安和路灯照明", "巡查河道沿岸防溺水警示标识",
 ]
 ROUTES = ["滨湖路—安康路—小区后巷", "沿街商铺—农贸市场—公交站", "小区东门—中心花园—地下车库", "河堤步道—学校周边—广场"]
 VISIT_SUMMARIES = [
-    "上门看望,老人身体状况良好,叮嘱注意用气安全", "了解家庭近况,生活正常,无特殊需求", "帮助老人预约家庭医生上门体检",
-    "宣传防诈骗知识,留下网格员联系方式", "检查燃气灶具和电线,已提醒更换老化软管", "询问康复需求,登记辅具申请意向",
+    "上门看望，老人身体状况良好，叮嘱注意用气安全", "了解家庭近况，生活正常，无特殊需求", "帮助老人预约家庭医生上门体检",
+    "宣传防诈骗知识，留下网格员联系方式", "检查燃气灶具和电线，已提醒更换老化软管", "询问康复需求，登记辅具申请意向",
 ]
-HOUSEHOLD_SUMMARIES = ["入户核实人口信息", "走访新入住租户,登记流动人口信息", "宣传垃圾分类和文明养犬", "征求居民对小区改造的意见"]
-FINDINGS = ["楼道堆放杂物,影响通行", "路灯不亮", "绿化带内有建筑垃圾", "电动车在楼道内充电", "井盖松动"]
+HOUSEHOLD_SUMMARIES = ["入户核实人口信息", "走访新入住租户，登记流动人口信息", "宣传垃圾分类和文明养犬", "征求居民对小区改造的意见"]
+FINDINGS = ["楼道堆放杂物，影响通行", "路灯不亮", "绿化带内有建筑垃圾", "电动车在楼道内充电", "井盖松动"]
 # (description, matter kind and code) for findings of 永先's grid workers that open cases.
-CASE_FINDINGS = [("楼道堆放杂物,堵塞疏散通道", ("event", "06036")), ("小区垃圾桶满溢,清运不及时", ("event", "06042")),
-                 ("两户因漏水发生纠纷,需要调解", ("community", "S0001"))]
+CASE_FINDINGS = [("楼道堆放杂物，堵塞疏散通道", ("event", "06036")), ("小区垃圾桶满溢，清运不及时", ("event", "06042")),
+                 ("两户因漏水发生纠纷，需要调解", ("community", "S0001"))]
 
 
 def _at(rng: random.Random, days_ago: int, now: datetime) -> datetime:

@@ -11,6 +11,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.core.formfields import PhotosField
 from yiwang.core.scope import Action
 from yiwang.matters.models import MatterType
 from yiwang.regions.models import Level, Region
@@ -57,6 +58,7 @@ class RecordForm(forms.Form):
     place = forms.ModelChoiceField(label=_("场所单位"), queryset=Place.objects.none(), required=False, empty_label=EMPTY_LABEL)
     lon = forms.FloatField(required=False, widget=forms.HiddenInput)
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    photos = PhotosField(label=_("现场照片"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -109,7 +111,7 @@ class VisitForm(RecordForm):
             return None
         household = Household.objects.restrict(self.user).filter(number=number).first()
         if household is None:
-            raise forms.ValidationError(f"没有户编号 {number},或不在您的数据范围内")
+            raise forms.ValidationError(f"没有户编号 {number}，或不在您的数据范围内")
         return household
 
 

@@ -253,3 +253,28 @@ class CarePlan(models.Model):
             return str(Frequency(self.frequency_days).label)
         except ValueError:
             return f"每{self.frequency_days}天"
+
+
+class RecordPhoto(models.Model):
+    """A photo of a patrol or a home visit, re-encoded at upload (core.photos: no EXIF, long side
+    capped) with its thumbnail. Served only to those who may see its record (views.record_photo)."""
+
+    patrol = models.ForeignKey(PatrolLog, null=True, blank=True, on_delete=models.CASCADE, related_name="photos", verbose_name=_("巡查"))
+    visit = models.ForeignKey(HomeVisit, null=True, blank=True, on_delete=models.CASCADE, related_name="photos", verbose_name=_("走访"))
+    image = models.FileField(_("图片"), upload_to="gridwork/%Y/%m/")
+    thumbnail = models.FileField(_("缩略图"), upload_to="gridwork/%Y/%m/thumbs/", blank=True)
+    content_type = models.CharField(max_length=32)
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("巡查走访照片")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(patrol__isnull=False, visit__isnull=True) | Q(patrol__isnull=True, visit__isnull=False),
+                                   name="gridwork_photo_of_one_record"),
+        ]
+
+    @property
+    def record(self):
+        return self.patrol if self.patrol_id else self.visit

@@ -15,16 +15,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from yiwang.core import audit
+from yiwang.core.photos import CheckedPhoto, check_photos
 from yiwang.core.scope import Action, Role, require, role_allows, scope_path
 from yiwang.regions.models import Level, Region
 from yiwang.registry.models import KeyGroup
 
-from .models import CarePlan, Finding, Frequency, HomeVisit, PatrolLog
+from .models import CarePlan, Finding, Frequency, HomeVisit, PatrolLog, RecordPhoto
 
 # A record typed a little ahead of the server's clock is clock skew, not the future.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -93,11 +95,11 @@ def _check_findings(rows: list[FindingInput]) -> dict[str, str]:
         return errors
     for number, row in enumerate(rows, start=1):
         if not (row.description or "").strip():
-            errors[f"findings[{number}].description"] = f"第{number}个问题:请填写发现的问题"
+            errors[f"findings[{number}].description"] = f"第{number}个问题：请填写发现的问题"
         if row.matter is not None and not row.matter.active:
-            errors[f"findings[{number}].matter"] = f"第{number}个问题:事项 {row.matter.name} 已停用"
+            errors[f"findings[{number}].matter"] = f"第{number}个问题：事项 {row.matter.name} 已停用"
         if row.urgency not in Urgency.values:
-            errors[f"findings[{number}].urgency"] = f"第{number}个问题:未知的紧急程度 {row.urgency!r}"
+            errors[f"findings[{number}].urgency"] = f"第{number}个问题：未知的紧急程度 {row.urgency!r}"
     return errors
 
 
@@ -133,7 +135,7 @@ def _check_position(lon, lat) -> dict[str, str]:
     except (TypeError, ValueError):
         return {"lon": "经纬度应为数字"}
     if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-        return {"lon": f"({lon}, {lat}) 不是有效的经纬度"}
+        return {"lon": f"（{lon}, {lat}）不是有效的经纬度"}
     return {}
 
 
@@ -147,13 +149,13 @@ def _resolve(*, acting_user, region: Region | None, worker, objects: dict[str, o
             raise ValidationError({"region": "请选择网格或微网格"})
         region = named.region
     if region.level not in RECORD_LEVELS:
-        raise ValidationError({"region": f"{region.name} 是{region.get_level_display()},请选择网格或微网格"})
+        raise ValidationError({"region": f"{region.name} 是{region.get_level_display()}，请选择网格或微网格"})
     # Outside the acting user's scope (or a role that only views): refused, with no detail.
     require(acting_user, Action.CHANGE, region.path)
     errors: dict[str, str] = {}
     worker = worker or acting_user
     if worker.pk != acting_user.pk and (not worker.is_active or not role_allows(worker, Action.CHANGE) or not _covers(worker, region)):
-        errors["worker"] = f"{_display(worker)} 不负责 {region.name},不能记为其工作"
+        errors["worker"] = f"{_display(worker)} 不负责 {region.name}，不能记为其工作"
     grid = _grid_of(region)
     for field, obj in objects.items():
         if obj is not None and not obj.region.path.startswith(grid.path):
@@ -178,7 +180,7 @@ def _open_cases(record, rows: list[FindingInput], *, acting_user, now: datetime)
                 case = report_case(report, acting_user=acting_user, now=now).case
             except ValidationError as exc:
                 detail = exc.message_dict if hasattr(exc, "error_dict") else {"matter": exc.messages}
-                raise ValidationError({f"findings[{number}].{field}": f"第{number}个问题无法立案:{'；'.join(messages)}"
+                raise ValidationError({f"findings[{number}].{field}": f"第{number}个问题无法立案：{'；'.join(messages)}"
                                        for field, messages in detail.items()}) from exc
             opened.append(case.number)
         Finding.objects.create(region=record.region, row=number, description=row.description.strip(), case=case,
@@ -195,16 +197,36 @@ def _summary(summary: str) -> tuple[str, dict[str, str]]:
     return text, {}
 
 
+def _check_photos(photos) -> tuple[list[CheckedPhoto], dict[str, str]]:
+    try:
+        return check_photos(photos or ()), {}
+    except ValidationError as exc:
+        return [], {key: "；".join(messages) for key, messages in exc.message_dict.items()}
+
+
+def _save_photos(record, photos: list[CheckedPhoto]) -> None:
+    # Inside the record's transaction: the rows go with it. A file written before a rollback is
+    # left unreferenced, never half a record.
+    for number, photo in enumerate(photos, start=1):
+        row = RecordPhoto(content_type=photo.content_type, size=len(photo.content), **{record.kind: record})
+        stem = f"{record.kind}-{record.pk}-{number}"
+        row.image.save(f"{stem}.{photo.extension}", ContentFile(photo.content), save=False)
+        if photo.thumbnail:
+            row.thumbnail.save(f"{stem}-thumb.{photo.extension}", ContentFile(photo.thumbnail), save=False)
+        row.save()
+
+
 def record_patrol(*, acting_user, at: datetime, summary: str, region: Region | None = None, worker=None, ended_at: datetime | None = None,
                   route: str = "", building=None, place=None, lon: float | None = None, lat: float | None = None, findings=(),
-                  now: datetime | None = None) -> PatrolLog:
+                  photos=(), now: datetime | None = None) -> PatrolLog:
     """Record a patrol and its findings; a finding with a matter opens a case, all or nothing."""
     now = now or timezone.now()
     region, worker, errors = _resolve(acting_user=acting_user, region=region, worker=worker, objects={"building": building, "place": place})
     at, ended_at, when_errors = _check_when(at, ended_at, now)
     text, summary_errors = _summary(summary)
     rows = _finding_inputs(findings)
-    errors = {**when_errors, **summary_errors, **_check_position(lon, lat), **_check_findings(rows), **errors}
+    checked, photo_errors = _check_photos(photos)
+    errors = {**when_errors, **summary_errors, **_check_position(lon, lat), **_check_findings(rows), **photo_errors, **errors}
     if len((route or "").strip()) > 200:
         errors["route"] = "巡查路线不超过200字"
     if errors:
@@ -215,14 +237,16 @@ def record_patrol(*, acting_user, at: datetime, summary: str, region: Region | N
                                           lon=None if lon is None else float(lon), lat=None if lat is None else float(lat),
                                           recorded_by=audit.account(acting_user))
         opened = _open_cases(patrol, rows, acting_user=acting_user, now=now)
+        _save_photos(patrol, checked)
         audit.record(actor=acting_user, action="gridwork.patrol", target=patrol,
-                     detail={"region": region.code, "worker": worker.pk, "at": at.isoformat(), "findings": len(rows), "cases": opened})
+                     detail={"region": region.code, "worker": worker.pk, "at": at.isoformat(), "findings": len(rows), "cases": opened,
+                             "photos": len(checked)})
     return patrol
 
 
 def record_visit(*, acting_user, at: datetime, summary: str, region: Region | None = None, worker=None, household=None,
                  persons: Iterable = (), building=None, place=None, lon: float | None = None, lat: float | None = None, findings=(),
-                 now: datetime | None = None) -> HomeVisit:
+                 photos=(), now: datetime | None = None) -> HomeVisit:
     """Record a home visit with the persons met (a care visit for those in a key group) and its
     findings; a finding with a matter opens a case, all or nothing."""
     now = now or timezone.now()
@@ -239,7 +263,8 @@ def record_visit(*, acting_user, at: datetime, summary: str, region: Region | No
     at, _, when_errors = _check_when(at, None, now)
     text, summary_errors = _summary(summary)
     rows = _finding_inputs(findings)
-    errors = {**when_errors, **summary_errors, **_check_position(lon, lat), **_check_findings(rows), **errors}
+    checked, photo_errors = _check_photos(photos)
+    errors = {**when_errors, **summary_errors, **_check_position(lon, lat), **_check_findings(rows), **photo_errors, **errors}
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -250,9 +275,10 @@ def record_visit(*, acting_user, at: datetime, summary: str, region: Region | No
         if people:
             visit.persons.set(people)
         opened = _open_cases(visit, rows, acting_user=acting_user, now=now)
+        _save_photos(visit, checked)
         audit.record(actor=acting_user, action="gridwork.visit", target=visit,
                      detail={"region": region.code, "worker": worker.pk, "at": at.isoformat(), "persons": [p.pk for p in people],
-                             "findings": len(rows), "cases": opened})
+                             "findings": len(rows), "cases": opened, "photos": len(checked)})
     return visit
 
 
@@ -275,7 +301,7 @@ def set_care_plan(*, acting_user, region: Region, group: str, frequency_days: in
     starts_on = starts_on or today
     errors = {}
     if region.level not in PLAN_LEVELS:
-        errors["region"] = f"关爱计划按区、街道或社区设置,{region.name} 是{region.get_level_display()}"
+        errors["region"] = f"关爱计划按区、街道或社区设置，{region.name} 是{region.get_level_display()}"
     if group not in KeyGroup.values:
         errors["group"] = f"未知的重点人群 {group!r}"
     if frequency_days not in Frequency.values:
@@ -302,7 +328,7 @@ def set_care_plan(*, acting_user, region: Region, group: str, frequency_days: in
             with transaction.atomic():
                 plan.save()
         except IntegrityError as exc:
-            raise ValidationError({"group": f"{region.name} 的{KeyGroup(group).label}关爱计划刚刚已被设置,请刷新后重试"}) from exc
+            raise ValidationError({"group": f"{region.name} 的{KeyGroup(group).label}关爱计划刚刚已被设置，请刷新后重试"}) from exc
         audit.record(actor=acting_user, action="gridwork.care_plan.set", target=plan,
                      detail={"region": region.code, "group": group, "frequency_days": frequency_days,
                              "starts_on": starts_on.isoformat(), "replaced": replaced})

@@ -12,6 +12,7 @@ urlpatterns = [
     path("patrols/<int:pk>/", views.patrol, name="patrol"),
     path("visits/new/", views.new_visit, name="new_visit"),
     path("visits/<int:pk>/", views.visit, name="visit"),
+    path("photos/<int:pk>/", views.record_photo, name="photo"),
     path("plans/", views.plans, name="plans"),
     path("plans/<int:pk>/end/", views.end_plan, name="end_plan"),
 ]

@@ -270,7 +270,7 @@ def create_link(request, payload: LinkIn):
     user = acting_user(request)
     region = Region.objects.restrict(user, Action.CHANGE).filter(code=payload.region).first()
     if region is None:
-        raise ValidationError({"region": f"没有区域 {payload.region!r},或不在您的数据范围内"})
+        raise ValidationError({"region": f"没有区域 {payload.region!r}，或不在您的数据范围内"})
     department = None
     if payload.department:
         department = Department.objects.filter(code=payload.department).first()
@@ -307,11 +307,11 @@ def record_visit(request, link_id: int, payload: LinkVisitIn):
         if row.matter is not None:
             matter = MatterType.objects.filter(pk=row.matter).first()
             if matter is None:
-                raise ValidationError({f"problems[{number}].matter": f"第{number}个问题:没有事项 {row.matter}"})
+                raise ValidationError({f"problems[{number}].matter": f"第{number}个问题：没有事项 {row.matter}"})
         if row.grid:
             grid = Region.objects.restrict(user).filter(code=row.grid).first()
             if grid is None:
-                raise ValidationError({f"problems[{number}].grid": f"第{number}个问题:没有网格 {row.grid!r},或不在您的数据范围内"})
+                raise ValidationError({f"problems[{number}].grid": f"第{number}个问题：没有网格 {row.grid!r}，或不在您的数据范围内"})
         problems.append(services.ProblemInput(description=row.description, matter=matter, grid=grid, urgency=row.urgency))
     at = payload.at if timezone.is_aware(payload.at) else timezone.make_aware(payload.at)
     visit = services.record_visit(link, acting_user=user, at=at, mode=payload.mode, summary=payload.summary, problems=problems,

@@ -41,17 +41,17 @@ DISTRICT_TITLES = ["副区长", "区委常委、组织部部长", "区人大常�
 STREET_TITLES = ["党工委书记", "党工委副书记、办事处主任", "党工委副书记", "人大工委主任", "党工委委员、纪工委书记", "办事处副主任",
                  "党工委委员、武装部部长", "办事处副主任"]
 SUMMARIES = [
-    "走访辖区楼宇企业,了解经营困难和用工需求", "与网格员入户走访独居老人,检查燃气和用电安全", "参加网格议事会,协调小区停车和消防通道问题",
-    "驻格一天,随网格员巡查背街小巷环境卫生", "走访困难群众,落实临时救助政策", "到书记值班工作室接待居民来访",
-    "检查老旧小区电动车集中充电设施", "与物业公司座谈,听取居民对物业服务的意见", "督导防汛隐患排查,查看低洼地段排水情况",
-    "走访商户,宣传反电信网络诈骗知识", "参加网格党支部主题党日,与党员共同开展志愿服务", "电话回访上月反映问题的居民,了解办理情况",
+    "走访辖区楼宇企业，了解经营困难和用工需求", "与网格员入户走访独居老人，检查燃气和用电安全", "参加网格议事会，协调小区停车和消防通道问题",
+    "驻格一天，随网格员巡查背街小巷环境卫生", "走访困难群众，落实临时救助政策", "到书记值班工作室接待居民来访",
+    "检查老旧小区电动车集中充电设施", "与物业公司座谈，听取居民对物业服务的意见", "督导防汛隐患排查，查看低洼地段排水情况",
+    "走访商户，宣传反电信网络诈骗知识", "参加网格党支部主题党日，与党员共同开展志愿服务", "电话回访上月反映问题的居民，了解办理情况",
 ]
 # (description, matter kind and code to open a case for it, or None to record it only)
 PROBLEMS = [
-    ("楼道堆放杂物,影响通行", ("event", "06036")), ("小区垃圾桶满溢,清运不及时", ("event", "06042")),
-    ("两户因漏水发生纠纷,需要调解", ("community", "S0001")), ("背街小巷路面破损积水", ("event", "06013")),
-    ("夜间广场舞音乐声大,居民反映影响休息", ("event", "06028")), ("占道停车,堵塞消防通道", ("event", "09009")),
-    ("居民希望增设休闲座椅", None), ("企业反映招工难,希望对接就业服务", None), ("独居老人希望有人定期上门探访", None),
+    ("楼道堆放杂物，影响通行", ("event", "06036")), ("小区垃圾桶满溢，清运不及时", ("event", "06042")),
+    ("两户因漏水发生纠纷，需要调解", ("community", "S0001")), ("背街小巷路面破损积水", ("event", "06013")),
+    ("夜间广场舞音乐声大，居民反映影响休息", ("event", "06028")), ("占道停车，堵塞消防通道", ("event", "09009")),
+    ("居民希望增设休闲座椅", None), ("企业反映招工难，希望对接就业服务", None), ("独居老人希望有人定期上门探访", None),
 ]
 
 
@@ -102,7 +102,7 @@ def build(*, rng: random.Random, district: Region, street: Region) -> str:
     for community, title in zip(communities[:-1], DISTRICT_TITLES, strict=False):
         yongxian = community.code == YONGXIAN_GRIDS[0][:12]
         links.append(Link(kind=LinkKind.DISTRICT_LEADER, region=community, leader_name=_name(rng), leader_title=title,
-                          contacts_required=1, period=Period.MONTH, counted_mode=VisitMode.FACE_TO_FACE, cadence_note="到社区面对面听取工作汇报,参加联席会议",
+                          contacts_required=1, period=Period.MONTH, counted_mode=VisitMode.FACE_TO_FACE, cadence_note="到社区面对面听取工作汇报，参加联席会议",
                           starts_on=started, primary=logins.get("community") if yongxian else None,
                           backup=logins.get("street") if yongxian else None))
 
@@ -119,7 +119,7 @@ def build(*, rng: random.Random, district: Region, street: Region) -> str:
         links.append(Link(kind=LinkKind.STREET_LEADER, region=grid, leader=logins.get("street") if number == 0 else None,
                           leader_name=names[number], leader_title=STREET_TITLES[number], contacts_required=1 if weekly else 2,
                           period=Period.WEEK if weekly else Period.MONTH, counted_mode=VisitMode.IN_GRID if weekly else "",
-                          cadence_note="驻格当天随网格员巡查、入户" if weekly else "入格走访,参加网格议事", starts_on=started,
+                          cadence_note="驻格当天随网格员巡查、入户" if weekly else "入格走访，参加网格议事", starts_on=started,
                           primary=logins.get("street") if number == 0 else None))
 
     # Units, one grid each and one unit per grid.
@@ -148,7 +148,7 @@ def build(*, rng: random.Random, district: Region, street: Region) -> str:
             break
         yongxian = grid.code == YONGXIAN_GRIDS[0]
         unit_link(grid, kind=LinkKind.ALLIANCE_UNIT if department.is_alliance_unit else LinkKind.DEPARTMENT, department=department,
-                  counted_mode=VisitMode.FACE_TO_FACE if yongxian else "", cadence_note="书记带队入格,走访楼宇企业" if yongxian else "走访网格内企业和困难群众",
+                  counted_mode=VisitMode.FACE_TO_FACE if yongxian else "", cadence_note="书记带队入格，走访楼宇企业" if yongxian else "走访网格内企业和困难群众",
                   primary=logins.get("gridworker1") if yongxian else None, backup=logins.get("community") if yongxian else None)
     for number, branch in enumerate(street_branches[:STREET_BRANCH_LINKS]):
         grid = next_grid(YONGXIAN_GRIDS[1] if number == 0 else "")

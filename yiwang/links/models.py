@@ -94,13 +94,13 @@ class Link(ABRoles):
         constraints = [
             models.UniqueConstraint(fields=["region"], condition=Q(active=True, kind__in=sorted(UNIT_KINDS)),
                                     name="links_one_unit_per_grid",
-                                    violation_error_message="该网格已有在联的联点单位 (this grid already has a linked unit)"),
+                                    violation_error_message="该网格已有在联的联点单位（this grid already has a linked unit）"),
             models.UniqueConstraint(fields=["department"], condition=Q(active=True, department__isnull=False),
                                     name="links_department_links_one_grid",
-                                    violation_error_message="该部门/共建单位已联点一个网格 (the unit already links a grid)"),
+                                    violation_error_message="该部门/共建单位已联点一个网格（the unit already links a grid）"),
             models.UniqueConstraint(fields=["party_organization"], condition=Q(active=True, party_organization__isnull=False),
                                     name="links_branch_links_one_grid",
-                                    violation_error_message="该党支部已联点一个网格 (the branch already links a grid)"),
+                                    violation_error_message="该党支部已联点一个网格（the branch already links a grid）"),
             # The unit column matches the kind: a department for departments and alliance units,
             # a party organization for branches, neither for leaders (who need a name or an account).
             models.CheckConstraint(
@@ -160,7 +160,7 @@ class Link(ABRoles):
             elif kind == LinkKind.ALLIANCE_UNIT and not self.department.is_alliance_unit:
                 errors["department"] = f"{self.department.name}不是共建单位"
             elif kind == LinkKind.DEPARTMENT and self.department.is_alliance_unit:
-                errors["department"] = f"{self.department.name}是共建单位,请选择“共建单位联点网格”"
+                errors["department"] = f"{self.department.name}是共建单位，请选择“共建单位联点网格”"
             elif not self.department.active:
                 errors["department"] = f"{self.department.name}已停用"
             if self.party_organization_id:

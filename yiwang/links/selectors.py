@@ -22,7 +22,7 @@ from . import periods
 from .models import GRID_KINDS, LINKED_LEVEL, UNIT_KINDS, Link, LinkKind, Period
 
 ON_TRACK, MISSED, NEW, ENDED = "on_track", "missed", "new", "ended"
-STATUS_LABELS = {ON_TRACK: "达标", MISSED: "未达频次", NEW: "新建,上期不考核", ENDED: "已结束"}
+STATUS_LABELS = {ON_TRACK: "达标", MISSED: "未达频次", NEW: "新建，上期不考核", ENDED: "已结束"}
 # A filter for "no linked unit of any kind", beside the link kinds themselves.
 ANY_UNIT = "unit"
 

@@ -76,7 +76,7 @@ def _check_roles(region: Region, primary, backup) -> dict[str, str]:
         errors["backup"] = "B角不能与A角是同一人"
     for field, person in (("primary", primary), ("backup", backup)):
         if person is not None and (not person.is_active or not _sees(person, region)):
-            errors[field] = f"{person.get_full_name() or person.username} 的数据范围不含 {region.name},不能担任{'A' if field == 'primary' else 'B'}角"
+            errors[field] = f"{person.get_full_name() or person.username} 的数据范围不含 {region.name}，不能担任{'A' if field == 'primary' else 'B'}角"
     return errors
 
 
@@ -93,22 +93,22 @@ def _check_unit_rules(link: Link) -> dict[str, str]:
     if link.party_organization_id:
         org = link.party_organization
         if org.kind not in BRANCH_KINDS:
-            errors["party_organization"] = f"{org.name} 是{org.get_kind_display()},只有党支部可以联点网格"
+            errors["party_organization"] = f"{org.name} 是{org.get_kind_display()}，只有党支部可以联点网格"
         elif org.region_id == region.pk:
-            errors["party_organization"] = f"{org.name} 是本网格的党组织,联点须由网格外的支部承担"
+            errors["party_organization"] = f"{org.name} 是本网格的党组织，联点须由网格外的支部承担"
     others = Link.objects.filter(active=True).exclude(pk=link.pk).select_related("region", "department", "party_organization")
     if link.kind in UNIT_KINDS:
         taken = others.filter(region=region, kind__in=sorted(UNIT_KINDS)).first()
         if taken is not None:
-            errors["region"] = f"{region.name} 已由 {taken.who} 联点({taken.get_kind_display()}),一个网格只能有一个联点单位"
+            errors["region"] = f"{region.name} 已由 {taken.who} 联点（{taken.get_kind_display()}），一个网格只能有一个联点单位"
     if link.department_id:
         busy = others.filter(department_id=link.department_id).first()
         if busy is not None:
-            errors["department"] = f"{link.department.name} 已联点 {busy.region.name},一个单位只能联点一个网格"
+            errors["department"] = f"{link.department.name} 已联点 {busy.region.name}，一个单位只能联点一个网格"
     if link.party_organization_id:
         busy = others.filter(party_organization_id=link.party_organization_id).first()
         if busy is not None:
-            errors["party_organization"] = f"{link.party_organization.name} 已联点 {busy.region.name},一个支部只能联点一个网格"
+            errors["party_organization"] = f"{link.party_organization.name} 已联点 {busy.region.name}，一个支部只能联点一个网格"
     return errors
 
 
@@ -154,7 +154,7 @@ def create_link(*, acting_user, kind: str, region: Region, starts_on: date | Non
                 link.save()
         except IntegrityError as exc:
             # Another link for this grid or unit was committed between our check and our write.
-            raise ValidationError({"region": f"{region.name} 或所选单位刚刚已被联点,请刷新后重试"}) from exc
+            raise ValidationError({"region": f"{region.name} 或所选单位刚刚已被联点，请刷新后重试"}) from exc
         audit.record(actor=acting_user, action="links.create", target=link,
                      detail={"kind": kind, "region": region.code, "who": link.who, "cadence": link.cadence_text})
     return link
@@ -174,7 +174,7 @@ def end_link(link: Link, *, acting_user, ends_on: date | None = None, reason: st
             raise ValidationError({"ends_on": f"结束日期不能早于开始日期 {link.starts_on:%Y-%m-%d}"})
         last = link.visits.order_by("-at").values_list("at", flat=True).first()
         if last is not None and timezone.localdate(last) > ends_on:
-            raise ValidationError({"ends_on": f"{timezone.localtime(last):%Y-%m-%d} 还有走访记录,结束日期不能早于它"})
+            raise ValidationError({"ends_on": f"{timezone.localtime(last):%Y-%m-%d} 还有走访记录，结束日期不能早于它"})
         link.active, link.ends_on, link.end_reason = False, ends_on, reason.strip()[:200]
         link.save(update_fields=["active", "ends_on", "end_reason"])
         audit.record(actor=acting_user, action="links.end", target=link, detail={"ends_on": ends_on.isoformat(), "reason": link.end_reason})
@@ -233,18 +233,18 @@ def _check_problems(link: Link, rows: list[ProblemInput]) -> dict[str, str]:
     for number, row in enumerate(rows, start=1):
         key = f"problems[{number}]"
         if not (row.description or "").strip():
-            errors[f"{key}.description"] = f"第{number}个问题:请描述问题"
+            errors[f"{key}.description"] = f"第{number}个问题：请描述问题"
         if row.matter is None:
             continue  # recorded only, no case
         if not row.matter.active:
-            errors[f"{key}.matter"] = f"第{number}个问题:事项 {row.matter.name} 已停用"
+            errors[f"{key}.matter"] = f"第{number}个问题：事项 {row.matter.name} 已停用"
         if link.region.level == Level.COMMUNITY:
             if row.grid is None:
-                errors[f"{key}.grid"] = f"第{number}个问题:社区联点立案须选择问题所在网格"
+                errors[f"{key}.grid"] = f"第{number}个问题：社区联点立案须选择问题所在网格"
             elif row.grid.level != Level.GRID or not row.grid.path.startswith(link.region.path):
-                errors[f"{key}.grid"] = f"第{number}个问题:{row.grid.name} 不是 {link.region.name} 的网格"
+                errors[f"{key}.grid"] = f"第{number}个问题：{row.grid.name} 不是 {link.region.name} 的网格"
         elif row.grid is not None and row.grid.pk != link.region_id:
-            errors[f"{key}.grid"] = f"第{number}个问题:立案网格须为联点网格 {link.region.name}"
+            errors[f"{key}.grid"] = f"第{number}个问题：立案网格须为联点网格 {link.region.name}"
     return errors
 
 
@@ -273,7 +273,7 @@ def record_visit(link: Link, *, acting_user, at: datetime, mode: str, summary: s
         if at > now + CLOCK_SKEW:
             errors["at"] = "走访时间不能晚于现在"
         elif timezone.localdate(at) < link.starts_on:
-            errors["at"] = f"联点自 {link.starts_on:%Y-%m-%d} 开始,走访时间不能早于它"
+            errors["at"] = f"联点自 {link.starts_on:%Y-%m-%d} 开始，走访时间不能早于它"
         elif link.ends_on and timezone.localdate(at) > link.ends_on:
             errors["at"] = f"联点已于 {link.ends_on:%Y-%m-%d} 结束"
     errors.update(_check_problems(link, rows))
@@ -294,13 +294,13 @@ def record_visit(link: Link, *, acting_user, at: datetime, mode: str, summary: s
             if row.matter is not None:
                 grid = row.grid if row.grid is not None else link.region
                 report = Report(channel=Channel.DESK, matter=row.matter, description=row.description.strip(), grid=grid,
-                                reporter_name=f"联点走访:{reporter}"[:50], urgency=row.urgency,
+                                reporter_name=f"联点走访：{reporter}"[:50], urgency=row.urgency,
                                 external_source=CASE_SOURCE, external_id=f"{visit.pk}-{number}")
                 try:
                     case = report_case(report, acting_user=acting_user, now=now).case
                 except ValidationError as exc:
                     detail = exc.message_dict if hasattr(exc, "error_dict") else {"matter": exc.messages}
-                    raise ValidationError({f"problems[{number}].{field}": f"第{number}个问题无法立案:{'；'.join(messages)}"
+                    raise ValidationError({f"problems[{number}].{field}": f"第{number}个问题无法立案：{'；'.join(messages)}"
                                            for field, messages in detail.items()}) from exc
                 opened.append(case.number)
             LinkProblem.objects.create(visit=visit, row=number, description=row.description.strip(), case=case)
@@ -331,7 +331,7 @@ def remind_missed(*, today: date | None = None, now: datetime | None = None) -> 
                 continue
             if acting.user is not None:
                 text = (f"【联点未达频次】{link.region.name}·{link.who}:{periods.label(previous_start, link.period)}"
-                        f"应联系 {link.contacts_required} 次,实际 {link.previous_contacts} 次")
+                        f"应联系 {link.contacts_required} 次，实际 {link.previous_contacts} 次")
                 Notification.objects.create(user=acting.user, kind="link_missed", text=text[:300])
                 told += 1
     return told

@@ -24,7 +24,7 @@ from .forms import EndForm, LinkForm, ProblemFormSet, RolesForm, VisitForm, put_
 from .models import Link, LinkKind, LinkProblem
 
 STATUS_FILTERS = [(selectors.MISSED, "未达频次"), (selectors.ON_TRACK, "达标"), (selectors.NEW, "新建"), (selectors.ENDED, "已结束")]
-GAP_KINDS = [("", "无任何联点"), (selectors.ANY_UNIT, "无联点单位(部门/共建单位/党支部)"), *LinkKind.choices]
+GAP_KINDS = [("", "无任何联点"), (selectors.ANY_UNIT, "无联点单位（部门/共建单位/党支部）"), *LinkKind.choices]
 
 
 def _may_set_links(user) -> bool:
@@ -108,7 +108,7 @@ def record_visit(request, pk: int):
                 put_errors(errors.by_field(exc), form=form, problem_forms=filled)
             else:
                 opened = [p.case.number for p in visit.problems.select_related("case") if p.case_id]
-                text = "已记录走访" + (f",立案 {len(opened)} 件:{'、'.join(opened)}" if opened else "")
+                text = "已记录走访" + (f"，立案 {len(opened)} 件：{'、'.join(opened)}" if opened else "")
                 messages.success(request, text)
                 return redirect("links:detail", pk=link.pk)
     else:
@@ -155,7 +155,7 @@ def new_link(request):
         except ValidationError as exc:
             put_errors(errors.by_field(exc), form=form)
         else:
-            messages.success(request, f"已设置联点:{link}")
+            messages.success(request, f"已设置联点：{link}")
             return redirect("links:detail", pk=link.pk)
     return render(request, "links/link_form.html", {"form": form})
 

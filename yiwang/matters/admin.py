@@ -2,8 +2,16 @@ from django.contrib import admin
 
 from yiwang.core.admin_base import ScopedAdmin
 
-from .models import Department, MatterType, MatterTypeVersion
+from .models import Department, MatterKind, MatterType, MatterTypeVersion, ServiceGuide
 from .services import save_matter_type
+
+
+class ServiceGuideInline(admin.StackedInline):
+    """The resident's guide of a public service item; its time limit is the item's step limits."""
+
+    model = ServiceGuide
+    can_delete = False
+    extra = 1  # one form when the item has no guide yet (at most one: it is one-to-one)
 
 
 @admin.register(MatterType)
@@ -12,6 +20,9 @@ class MatterTypeAdmin(admin.ModelAdmin):
     list_filter = ["kind", "board", "default_tier", "grid_admitted", "public", "active"]
     search_fields = ["code", "name", "keywords"]
     readonly_fields = ["version", "updated_at"]
+
+    def get_inlines(self, request, obj):
+        return [ServiceGuideInline] if obj is not None and obj.kind == MatterKind.SERVICE else []
 
     def save_model(self, request, obj, form, change):
         save_matter_type(obj, acting_user=request.user)

@@ -1,5 +1,6 @@
 """The seeded catalogue: national urban-management matters (GB/T 47678.5-2026 classes 01-10), the
-community matters of the seeds and the one-stop hall's public service items.
+community matters of the seeds and the one-stop hall's public service items with their service guides
+(data: `service_catalogue.toml`).
 
 Each row: (kind, code, name, category, board, tier, grid_admitted, department kind, limits, extra).
 Limits are (accept, dispatch, sign, handle, verify); "4h" is four working hours, "3d" three working
@@ -7,6 +8,10 @@ days. Seeding only creates missing types: what staff edited stays as they left i
 """
 
 from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
 
 from .component_types import CLASSES as COMPONENT_CLASSES
 from .component_types import TYPES as COMPONENT_TYPES
@@ -58,16 +63,75 @@ COMMUNITY = [
     ("S0012", "企业诉求", "营商环境", "economy", "C", False, "market", SLOW, {"public": True}),
 ]
 
-# One-stop hall public service items (公共服务事项): six categories, handled through the same loop.
-SERVICES = [
-    ("F0101", "城乡居民医保参保登记", "社保医疗", "5d"), ("F0102", "医疗费用报销咨询", "社保医疗", "3d"),
-    ("F0103", "城乡居民养老保险登记", "社保医疗", "5d"),
-    ("F0201", "临时救助申请", "社会救助", "10d"), ("F0202", "最低生活保障申请", "社会救助", "20d"),
-    ("F0301", "高龄津贴申请", "养老服务", "10d"), ("F0302", "居家养老服务申请", "养老服务", "7d"),
-    ("F0401", "残疾人证办理", "残疾人服务", "15d"), ("F0402", "残疾人两项补贴申请", "残疾人服务", "10d"),
-    ("F0501", "就业失业登记", "就业创业", "3d"), ("F0502", "创业担保贷款申请", "就业创业", "15d"),
-    ("F0601", "居住证明开具", "证明开具", "1d"), ("F0602", "计划生育情况证明", "证明开具", "1d"),
-]
+SERVICE_CATALOGUE = Path(__file__).resolve().parent / "service_catalogue.toml"
+_GUIDE_TEXTS = ("conditions", "place", "fee")
+_GUIDE_LISTS = ("materials", "steps")
+
+
+@dataclass(frozen=True)
+class ServiceItem:
+    """One public service item (公共服务事项) of the one-stop hall and its guide, as the data file has it."""
+
+    code: str
+    name: str
+    category: str
+    department_kind: str
+    days: int
+    conditions: str
+    materials: tuple[str, ...]
+    place: str
+    fee: str
+    steps: tuple[str, ...]
+
+    @property
+    def limits(self) -> tuple[str, str, str, str, str]:
+        return service_limits(self.days)
+
+    @property
+    def service_standard(self) -> str:
+        return f"材料齐全的，{self.days}个工作日内办结"
+
+
+def service_limits(days: int) -> tuple[str, str, str, str, str]:
+    """Step limits (accept, dispatch, sign, handle, verify) that add up to `days` working days, so a
+    case of the item falls due when its guide promises. Acceptance, dispatch, signing and the check
+    take a quarter day each (an eighth for a one-day item); handling has the rest."""
+    share = min(0.25, days / 8)
+    handle = days - 4 * share
+    return (_days(share), _days(share), _days(share), _days(handle), _days(share))
+
+
+def _days(amount: float) -> str:
+    return f"{int(amount) if amount == int(amount) else amount}d"
+
+
+def service_items(path: Path = SERVICE_CATALOGUE) -> list[ServiceItem]:
+    """The service items of the data file, in its order; a missing or empty entry is named."""
+    with path.open("rb") as file:
+        data = tomllib.load(file)
+    items, seen = [], set()
+    for category in data.get("category", []):
+        for raw in category.get("item", []):
+            where = f"{path.name}: {category.get('name', '?')} / {raw.get('code', '?')}"
+            for key in ("code", "name", *_GUIDE_TEXTS):
+                if not isinstance(raw.get(key), str) or not raw[key].strip():
+                    raise ValueError(f"{where}: {key} is missing or empty")
+            for key in _GUIDE_LISTS:
+                value = raw.get(key)
+                if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+                    raise ValueError(f"{where}: {key} must be a non-empty list of texts")
+            if not isinstance(raw.get("days"), int) or raw["days"] < 1:
+                raise ValueError(f"{where}: days must be a whole number of working days, at least 1")
+            if raw["code"] in seen:
+                raise ValueError(f"{where}: code used twice")
+            seen.add(raw["code"])
+            items.append(ServiceItem(
+                code=raw["code"], name=raw["name"], category=category["name"],
+                department_kind=raw.get("department_kind", category.get("department_kind", "")), days=raw["days"],
+                conditions=raw["conditions"].strip(), materials=tuple(v.strip() for v in raw["materials"]),
+                place=raw["place"].strip(), fee=raw["fee"].strip(), steps=tuple(v.strip() for v in raw["steps"]),
+            ))
+    return items
 
 
 def rows() -> list[dict]:
@@ -80,9 +144,9 @@ def rows() -> list[dict]:
         out.append(_row("event", code, name, category, board, tier, admitted, dept, limits, extra))
     for code, name, category, board, tier, admitted, dept, limits, extra in COMMUNITY:
         out.append(_row("community", code, name, category, board, tier, admitted, dept, limits, extra))
-    for code, name, category, handle in SERVICES:
-        out.append(_row("service", code, name, category, "livelihood", "B", True, "", ("1h", "1h", "4h", handle, "1d"),
-                        {"public": True, "service_standard": f"{category}:材料齐全的,{handle.replace('d', '个工作日')}内办结"}))
+    for item in service_items():
+        out.append(_row("service", item.code, item.name, item.category, "livelihood", "B", True, item.department_kind,
+                        item.limits, {"public": True, "service_standard": item.service_standard}))
     return out
 
 
@@ -101,11 +165,13 @@ def _row(kind, code, name, category, board, tier, admitted, dept, limits, extra)
     }
 
 
-def ensure(matter_model=None, version_model=None) -> int:
-    """Create the missing seeded types (each with its first version); returns how many were made."""
+def ensure(matter_model=None, version_model=None, guide_model=None) -> int:
+    """Create the missing seeded types (each with its first version) and the missing service guides;
+    returns how many types were made. Nothing that exists is changed, so staff edits stay."""
     if matter_model is None:
         from .models import MatterType as matter_model
         from .models import MatterTypeVersion as version_model
+        from .models import ServiceGuide as guide_model
     existing = set(matter_model.objects.values_list("kind", "code"))
     made = 0
     for row in rows():
@@ -114,7 +180,42 @@ def ensure(matter_model=None, version_model=None) -> int:
         matter = matter_model.objects.create(version=1, **row)
         version_model.objects.create(matter=matter, number=1, snapshot=_snapshot(matter))
         made += 1
+    if guide_model is not None:  # the migrations before the guide's table pass none
+        _ensure_guides(matter_model, guide_model)
     return made
+
+
+def _ensure_guides(matter_model, guide_model) -> None:
+    items = {item.code: item for item in service_items()}
+    with_guide = set(guide_model.objects.values_list("matter_id", flat=True))
+    for matter in matter_model.objects.filter(kind="service", code__in=items).exclude(pk__in=with_guide):
+        item = items[matter.code]
+        guide_model.objects.create(matter=matter, conditions=item.conditions, materials="\n".join(item.materials),
+                                   place=item.place, fee=item.fee, steps="\n".join(item.steps))
+
+
+# The first seeded catalogue had 13 service items with limits (1h, 1h, 4h, N days, 1d).
+_FIRST_SERVICE_LIMITS = ("1h", "1h", "4h", "1d")
+
+
+def upgrade_first_services(matter_model, version_model) -> int:
+    """Bring the service items seeded by the first catalogue and never edited since (still version 1,
+    first limits) to the data file: name, category, department class, limits adding up to the guide's
+    time limit, service standard, as a new version. Returns how many were brought up to date."""
+    upgraded = 0
+    items = {item.code: item for item in service_items()}
+    for matter in matter_model.objects.filter(kind="service", code__in=items, version=1):
+        if (matter.accept_limit, matter.dispatch_limit, matter.sign_limit, matter.verify_limit) != _FIRST_SERVICE_LIMITS:
+            continue
+        item = items[matter.code]
+        matter.name, matter.category, matter.department_kind = item.name, item.category, item.department_kind
+        matter.accept_limit, matter.dispatch_limit, matter.sign_limit, matter.handle_limit, matter.verify_limit = item.limits
+        matter.service_standard = item.service_standard
+        matter.version = 2
+        matter.save()
+        version_model.objects.create(matter=matter, number=2, snapshot=_snapshot(matter))
+        upgraded += 1
+    return upgraded
 
 
 def _snapshot(matter) -> dict:

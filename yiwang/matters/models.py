@@ -159,6 +159,44 @@ class MatterType(models.Model):
         }
 
 
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class ServiceGuide(models.Model):
+    """The service guide (办事指南) of a public service item, shown to residents. Its time limit is the
+    matter's: the step limits together (see `yiwang.matters.selectors.service_time_limit`), so the
+    promise and the case's deadline cannot drift apart."""
+
+    matter = models.OneToOneField(MatterType, on_delete=models.CASCADE, related_name="guide", verbose_name=_("事项"))
+    conditions = models.TextField(_("办理条件"))
+    materials = models.TextField(_("申请材料"), help_text=_("每行一项"))
+    place = models.CharField(_("办理地点"), max_length=200)
+    fee = models.CharField(_("收费"), max_length=200, default="不收费")
+    steps = models.TextField(_("办理流程"), help_text=_("每行一步"))
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("办事指南")
+
+    def __str__(self) -> str:
+        return str(self.matter)
+
+    def clean(self) -> None:
+        if self.matter_id and self.matter.kind != MatterKind.SERVICE:
+            raise ValidationError({"matter": _("只有公共服务事项有办事指南")})
+        for field in ("conditions", "materials", "place", "fee", "steps"):
+            if not (getattr(self, field) or "").strip():
+                raise ValidationError({field: _("请填写%(field)s") % {"field": self._meta.get_field(field).verbose_name}})
+
+    @property
+    def material_list(self) -> list[str]:
+        return _lines(self.materials)
+
+    @property
+    def step_list(self) -> list[str]:
+        return _lines(self.steps)
+
+
 class MatterTypeVersion(models.Model):
     """A saved state of a matter type; cases point at the one they were routed with."""
 

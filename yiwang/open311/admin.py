@@ -21,7 +21,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         issued, raw = ApiKey.issue(obj.name)
         obj.pk, obj.prefix, obj.key_hash, obj.created_at = issued.pk, issued.prefix, issued.key_hash, issued.created_at
         obj._state.adding = False
-        messages.warning(request, f"Open311 密钥(只显示这一次,请立即转交对方):{raw}")
+        messages.warning(request, f"Open311 密钥（只显示这一次，请立即转交对方）：{raw}")
 
     def has_delete_permission(self, request, obj=None):
         return False  # cases keep the key's id as their external source: revoke instead

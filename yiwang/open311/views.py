@@ -1,7 +1,8 @@
 """Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2), with the two common extensions:
 `page`/`page_size` on GET requests and FixMyStreet's `servicerequestupdates`.
 
-- A service is an active, public matter type; its `service_code` is `MatterType.service_code`.
+- A service is an active, public matter type that is a problem, not a service application (办事申请);
+  its `service_code` is `MatterType.service_code`.
 - A service request is a case; its id is the case number. Reads show only cases released for
   publication (yiwang.cases.moderation): the reporter chose so (`public=true` on POST, default
   private) and a moderator released an edited public text, or a coordinator published a redacted
@@ -40,6 +41,7 @@ from yiwang.cases import moderation
 from yiwang.cases.models import OPEN_STATUSES, Case, CaseEvent, Channel, PhotoKind, PublicationState
 from yiwang.cases.services import Report, report_case
 from yiwang.matters.models import MatterType
+from yiwang.matters.selectors import problem_kinds
 from yiwang.regions.models import Level, Region
 
 from .models import ApiKey
@@ -129,6 +131,12 @@ def public_matters():
     return MatterType.objects.filter(active=True, public=True)
 
 
+def offered_matters():
+    """The services listed to clients: problems only. A service application posted anyway is refused
+    by the intake with its reason (办事申请 go to the one-stop hall)."""
+    return problem_kinds()
+
+
 def public_matter(service_code: str) -> MatterType:
     kind, _, code = service_code.partition("-")
     matter = public_matters().filter(kind=kind, code=code).first()
@@ -154,7 +162,7 @@ def attribute(question: dict, order: int) -> dict:
 
 @endpoint("GET")
 def discovery(request, fmt):
-    changed = iso(public_matters().aggregate(at=Max("updated_at"))["at"] or timezone.now())
+    changed = iso(offered_matters().aggregate(at=Max("updated_at"))["at"] or timezone.now())
     base = request.build_absolute_uri(request.path.rsplit("/", 1)[0] + "/")
     return respond({
         "changeset": changed,
@@ -167,7 +175,7 @@ def discovery(request, fmt):
 
 @endpoint("GET")
 def services(request, fmt):
-    return respond([service(m) for m in public_matters().order_by("kind", "code")], fmt, "services")
+    return respond([service(m) for m in offered_matters().order_by("kind", "code")], fmt, "services")
 
 
 @endpoint("GET")
@@ -368,7 +376,7 @@ def description(params) -> str:
             URLValidator(schemes=["http", "https"])(url)
         except ValidationError:
             raise Problem(400, f"media_url: {url!r} is not an http(s) URL") from None
-        text = f"{text}\n图片: {url}".strip()
+        text = f"{text}\n图片：{url}".strip()
     if len(text) > MAX_DESCRIPTION:
         raise Problem(400, f"description: at most {MAX_DESCRIPTION} characters")
     return text

@@ -55,7 +55,7 @@ class PartyOrganization(models.Model):
 
         parent_kind = self.parent.kind if self.parent_id else None
         if parent_kind not in ALLOWED_PARENTS.get(self.kind, set()):
-            raise ValidationError({"parent": f"{self.get_kind_display()} 不能隶属于 {self.parent.get_kind_display() if self.parent_id else '(无上级)'}"})
+            raise ValidationError({"parent": f"{self.get_kind_display()} 不能隶属于 {self.parent.get_kind_display() if self.parent_id else '（无上级）'}"})
         if self.parent_id and not self.region.path.startswith(self.parent.region.path):
             raise ValidationError({"region": "组织对应区域必须在上级组织的区域之内"})
 

@@ -1,10 +1,12 @@
 """The maps' base layer, from the settings: what the shared map script (web/mapbase.js) is told.
 
 A tile server is given as an XYZ template (`https://tiles.example/{z}/{x}/{y}.png`) or as a WMTS
-endpoint with its layer, matrix set and format. A WMTS KVP GetTile request on a Web Mercator matrix
-set (GoogleMapsCompatible, 天地图 `*_w`) addresses tiles exactly as XYZ does (TILEMATRIX = z,
-TILEROW = y, TILECOL = x), so it is turned into the same kind of template here and the browser
-needs only one tile layer. The tiles' coordinate system is `wgs84` (also for CGCS2000, within
+endpoint with its layer, matrix set and format. A WMTS KVP GetTile request addresses tiles as XYZ
+does (TILEMATRIX = z, TILEROW = y, TILECOL = x) when its matrices are named by level, so it is turned
+into the same kind of template here and the browser needs only one tile layer. The tiles' grid is
+Web Mercator (XYZ, GoogleMapsCompatible, 天地图 `*_w`) or geographic (longitude/latitude, 天地图
+`*_c`, EPSG:4490), where Leaflet's EPSG:4326 grid has two tiles at level 0 and 天地图 at level 1:
+`YIWANG_TILE_ZOOM_OFFSET` says by how many levels the server's numbering runs ahead. The tiles' coordinate system is `wgs84` (also for CGCS2000, within
 centimetres of it) or `gcj02`; with GCJ-02 the browser projects our WGS-84 shapes through the GCJ-02
 shift (mapbase.js), so the shapes line up and a picked point comes back in WGS-84.
 
@@ -27,6 +29,9 @@ XYZ = "xyz"
 WMTS = "wmts"
 TILE_KINDS = (XYZ, WMTS)
 TILE_CRSES = (WGS84, GCJ02)
+MERCATOR = "mercator"
+GEOGRAPHIC = "geographic"
+TILE_GRIDS = (MERCATOR, GEOGRAPHIC)
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,8 @@ class TileSource:
     attribution: str
     max_zoom: int
     subdomains: str
+    grid: str = MERCATOR
+    zoom_offset: int = 0
 
 
 def wmts_template(endpoint: str, *, layer: str, matrix_set: str, image_format: str, style: str) -> str:
@@ -61,11 +68,17 @@ def tile_source() -> TileSource | None:
         raise ImproperlyConfigured(f"YIWANG_TILE_KIND must be one of {', '.join(TILE_KINDS)}, not {kind!r}")
     if crs not in TILE_CRSES:
         raise ImproperlyConfigured(f"YIWANG_TILE_CRS must be one of {', '.join(TILE_CRSES)} (CGCS2000 is wgs84), not {crs!r}")
+    grid, zoom_offset = settings.YIWANG_TILE_GRID, settings.YIWANG_TILE_ZOOM_OFFSET
+    if grid not in TILE_GRIDS:
+        raise ImproperlyConfigured(f"YIWANG_TILE_GRID must be one of {', '.join(TILE_GRIDS)}, not {grid!r}")
+    if not 0 <= zoom_offset <= 5:
+        raise ImproperlyConfigured(f"YIWANG_TILE_ZOOM_OFFSET must be between 0 and 5, not {zoom_offset}")
     if kind == WMTS:
         url = wmts_template(url, layer=settings.YIWANG_WMTS_LAYER, matrix_set=settings.YIWANG_WMTS_MATRIX_SET,
                             image_format=settings.YIWANG_WMTS_FORMAT, style=settings.YIWANG_WMTS_STYLE)
     return TileSource(template=url, crs=crs, attribution=settings.YIWANG_TILE_ATTRIBUTION,
-                      max_zoom=settings.YIWANG_TILE_MAX_ZOOM, subdomains=settings.YIWANG_TILE_SUBDOMAINS)
+                      max_zoom=settings.YIWANG_TILE_MAX_ZOOM, subdomains=settings.YIWANG_TILE_SUBDOMAINS,
+                      grid=grid, zoom_offset=zoom_offset)
 
 
 @checks.register()

@@ -58,16 +58,16 @@ def _refused(problems: Sequence[Problem], *, source: str = "") -> ImportFailed:
     """The ImportFailed of a refused region file: nothing written; its `problems` name each
     feature at fault (warnings included), `errors` those that refused it."""
     errors = sum(1 for p in problems if p.is_error)
-    headline = f"导入被拒绝, 未写入任何数据 import of {source or 'data'} refused, nothing written: {errors} 个错误 error(s)"
+    headline = f"导入被拒绝，未写入任何数据 import of {source or 'data'} refused, nothing written: {errors} 个错误 error(s)"
     return ImportFailed(problems, source=source, headline=headline, first="; 第一个 first: ")
 
 
 def summary(report: ImportReport) -> str:
     """The line the import commands print when a region file went in (or, dry run, would)."""
-    verb = "校验通过 (未写入) validated, nothing written" if report.dry_run else "导入完成 imported"
+    verb = "校验通过（未写入） validated, nothing written" if report.dry_run else "导入完成 imported"
     return (
-        f"{verb}: {report.source} [{report.level}] 新建 created {report.created}, 更新 updated {report.updated}, "
-        f"未变 unchanged {report.unchanged}, 警告 warnings {len(report.warnings)}"
+        f"{verb}: {report.source} [{report.level}] 新建 created {report.created}，更新 updated {report.updated}, "
+        f"未变 unchanged {report.unchanged}，警告 warnings {len(report.warnings)}"
     )
 
 
@@ -99,7 +99,7 @@ def _read_source(source, *, label: str) -> bytes:
 
     def too_large(size: int) -> ImportFailed:
         return _refused(
-            [Problem("file_too_large", ERROR, "", f"文件 {label} 有 {size} 字节, 超过上限 {limit} (IMPORT_MAX_BYTES); file is {size} bytes, over the {limit}-byte limit")],
+            [Problem("file_too_large", ERROR, "", f"文件 {label} 有 {size} 字节，超过上限 {limit} (IMPORT_MAX_BYTES); file is {size} bytes, over the {limit}-byte limit")],
             source=label,
         )
 
@@ -129,7 +129,7 @@ def _load_features(data: bytes, *, label: str) -> list:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise refuse("not_utf8", f"文件 {label} 不是 UTF-8 编码 (GeoJSON 必须是 UTF-8); file is not UTF-8 at byte {exc.start}") from exc
+        raise refuse("not_utf8", f"文件 {label} 不是 UTF-8 编码（GeoJSON 必须是 UTF-8）； file is not UTF-8 at byte {exc.start}") from exc
     if not text.strip():
         raise refuse("empty_file", f"文件 {label} 是空的 file is empty")
     try:
@@ -185,7 +185,7 @@ def _parse_feature(
         return None
     properties = feature.get("properties") or {}
     if not isinstance(properties, dict):
-        problems.append(Problem("bad_properties", ERROR, label, "properties 应为对象; 'properties' must be an object", index))
+        problems.append(Problem("bad_properties", ERROR, label, "properties 应为对象； 'properties' must be an object", index))
         return None
     code = _text(properties.get(props["code"]))
     name = _text(properties.get(props["name"]))
@@ -266,7 +266,7 @@ def _check_rows(rows: list[_FeatureRow], *, level: str, tolerances: Tolerances, 
             parent_geometries[parent.code] = geometry
             if parent_problems:
                 problems.append(
-                    Problem("parent_boundary_unusable", WARNING, parent.code, f"上级边界无效, 未检查下级是否在其内; saved parent boundary is unusable ({parent_problems[0].message}), containment not checked")
+                    Problem("parent_boundary_unusable", WARNING, parent.code, f"上级边界无效，未检查下级是否在其内; saved parent boundary is unusable ({parent_problems[0].message}), containment not checked")
                 )
 
     movers = [row for row in rows if row.code in existing and row.parent_code in parents and existing[row.code].parent_id != parents[row.parent_code].id]
@@ -278,7 +278,7 @@ def _check_rows(rows: list[_FeatureRow], *, level: str, tolerances: Tolerances, 
         parent = parents.get(row.parent_code) if row.parent_code else None
         if row.parent_code is None and level not in ROOT_LEVELS:
             problems.append(
-                Problem("missing_parent", ERROR, row.code, "没有上级代码: 请用 --parent-code 或要素属性指定; no parent code (use --parent-code or a parent property)", row.index)
+                Problem("missing_parent", ERROR, row.code, "没有上级代码：请用 --parent-code 或要素属性指定; no parent code (use --parent-code or a parent property)", row.index)
             )
         elif row.parent_code is not None and parent is None:
             problems.append(Problem("unknown_parent", ERROR, row.code, f"上级代码 {row.parent_code} 不存在; parent code {row.parent_code} is not in the database", row.index))
@@ -427,7 +427,7 @@ def import_boundaries(
             continue
         if row.code in first_seen:
             problems.append(
-                Problem("duplicate_code", ERROR, row.code, f"代码在文件中重复, 首次出现于要素 #{first_seen[row.code]}; code also used by feature #{first_seen[row.code]}", index)
+                Problem("duplicate_code", ERROR, row.code, f"代码在文件中重复，首次出现于要素 #{first_seen[row.code]}; code also used by feature #{first_seen[row.code]}", index)
             )
             continue
         first_seen[row.code] = index
@@ -482,7 +482,7 @@ def _read_csv(path: Path, *, needed: Sequence[str], subject: str) -> list[dict]:
                 raise refuse("bad_data_file", f"{path.name} 缺少列 {', '.join(missing)}; missing column(s) {', '.join(missing)}")
             return list(reader)
     except FileNotFoundError as exc:
-        raise refuse("missing_data_file", f"找不到官方代码文件 official code list not found: {path} (可用 --data-dir 或 YIWANG_CHINA_DATA_DIR 指定)") from exc
+        raise refuse("missing_data_file", f"找不到官方代码文件 official code list not found: {path} （可用 --data-dir 或 YIWANG_CHINA_DATA_DIR 指定）") from exc
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise refuse("bad_data_file", f"无法读取 cannot read {path}: {exc}") from exc
 
@@ -548,7 +548,7 @@ def import_official_codes(*, district_code: str, data_dir: str | os.PathLike | N
                 report.unchanged += 1
             if street is not None and street.parent_id != district.id:
                 report.warnings.append(
-                    Problem("different_parent", WARNING, code, "已存在于其他上级之下, 未移动; already saved under another parent, left there")
+                    Problem("different_parent", WARNING, code, "已存在于其他上级之下，未移动; already saved under another parent, left there")
                 )
         record(
             actor=acting_user,

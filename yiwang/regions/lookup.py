@@ -74,11 +74,11 @@ def _parse_boundaries(boundaries: list[str], *, codes: list[str]) -> list:
     usable = []
     for code, geometry in zip(codes, parsed):
         if geometry is None or geometry.is_empty or shapely.get_type_id(geometry) not in (3, 6):
-            logger.warning("区域 %s 的边界无法解析或不是面, 已跳过 boundary of region %s is not a usable polygon; skipped", code, code)
+            logger.warning("区域 %s 的边界无法解析或不是面，已跳过 boundary of region %s is not a usable polygon; skipped", code, code)
             usable.append(None)
             continue
         if not shapely.is_valid(geometry):
-            logger.warning("区域 %s 的边界无效 (%s), 已自动修复 boundary of region %s is invalid; repaired for lookup", code, shapely.is_valid_reason(geometry), code)
+            logger.warning("区域 %s 的边界无效（%s），已自动修复 boundary of region %s is invalid; repaired for lookup", code, shapely.is_valid_reason(geometry), code)
             geometry = _polygonal_part(shapely.make_valid(geometry))
         usable.append(geometry)
     return usable

@@ -96,7 +96,7 @@ def parse_polygon(value, *, region: str = "", feature: int | None = None):
         return fail("unparsable_geometry", f"边界应为 GeoJSON 对象 geometry must be a GeoJSON object, got {type(value).__name__}")
     kind = value.get("type")
     if kind not in POLYGON_TYPES:
-        return fail("not_polygon", f"边界类型为 {kind!r}, 只接受 Polygon 或 MultiPolygon (geometry type {kind!r} is not Polygon/MultiPolygon)")
+        return fail("not_polygon", f"边界类型为 {kind!r}，只接受 Polygon 或 MultiPolygon (geometry type {kind!r} is not Polygon/MultiPolygon)")
     try:
         geometry = shapely.from_geojson(json.dumps(value))
     except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
@@ -112,7 +112,7 @@ def parse_polygon(value, *, region: str = "", feature: int | None = None):
         return fail(
             "coordinates_out_of_range",
             f"坐标超出经纬度范围 coordinates outside lon/lat range: lon {min_lon:g}..{max_lon:g}, lat {min_lat:g}..{max_lat:g} "
-            "(经纬度是否颠倒或使用了投影坐标? swapped or projected coordinates?)",
+            "（经纬度是否颠倒或使用了投影坐标? swapped or projected coordinates?）",
         )
     if not shapely.is_valid(geometry):
         reason = shapely.is_valid_reason(geometry)
@@ -136,7 +136,7 @@ def check_inside_parent(child, parent, *, child_code: str, parent_code: str, tol
             "outside_parent",
             ERROR,
             child_code,
-            f"边界有 {outside_share:.1%} 在上级 {parent_code} 之外 (允许 {tolerance:.1%}); "
+            f"边界有 {outside_share:.1%} 在上级 {parent_code} 之外（允许 {tolerance:.1%}）； "
             f"{outside_share:.1%} of the area lies outside parent {parent_code} (allowed {tolerance:.1%})",
             feature,
         )
@@ -180,13 +180,13 @@ def check_sibling_overlaps(siblings: Sequence[Sibling], *, tolerance: float) -> 
         # Report on the later of the two (the newcomer) unless it is only there for comparison;
         # the other one is named in the message.
         subject, other = (b, a) if b.checked else (a, b)
-        other_label = other.code + (f" (要素 feature #{other.feature})" if other.feature is not None else "")
+        other_label = other.code + (f" （要素 feature #{other.feature}）" if other.feature is not None else "")
         problems.append(
             Problem(
                 "sibling_overlap",
                 ERROR,
                 subject.code,
-                f"与同级 {other_label} 重叠 {s:.1%} (允许 {tolerance:.1%}); overlaps sibling {other_label} by {s:.1%} of the smaller area (allowed {tolerance:.1%})",
+                f"与同级 {other_label} 重叠 {s:.1%} （允许 {tolerance:.1%}）； overlaps sibling {other_label} by {s:.1%} of the smaller area (allowed {tolerance:.1%})",
                 subject.feature,
             )
         )
@@ -229,7 +229,7 @@ def check_code_format(code: str, level: str, *, parent_code: str | None = None, 
     problems: list[Problem] = []
 
     def bad(message: str) -> None:
-        problems.append(Problem("code_format", ERROR, region, f"代码 {code!r} 不符合{_level_label(level)}编码规则: {message}", feature))
+        problems.append(Problem("code_format", ERROR, region, f"代码 {code!r} 不符合{_level_label(level)}编码规则： {message}", feature))
 
     if not code or not _DIGITS.fullmatch(code):
         bad("只能由数字组成 code must be digits only")
@@ -239,7 +239,7 @@ def check_code_format(code: str, level: str, *, parent_code: str | None = None, 
             bad("区县代码应为 6 位 a district code has 6 digits")
     elif level == Level.STREET:
         if len(code) != 12 or not code.endswith("000"):
-            bad("街道/乡镇代码应为 12 位, 即 9 位统计代码加 000; a street code has 12 digits: the 9-digit code + '000'")
+            bad("街道/乡镇代码应为 12 位，即 9 位统计代码加 000; a street code has 12 digits: the 9-digit code + '000'")
         elif parent_code and len(parent_code) == 6 and not code.startswith(parent_code):
             bad(f"应以所属区县代码 {parent_code} 开头; must start with its district code {parent_code}")
     elif level == Level.COMMUNITY:
@@ -252,13 +252,13 @@ def check_code_format(code: str, level: str, *, parent_code: str | None = None, 
             if len(code) != len(parent_code) + 3 or not code.startswith(parent_code):
                 bad(f"网格代码应为上级代码 {parent_code} 加 3 位序号; a grid code is its parent's code {parent_code} + 3 digits")
         elif len(code) != 15:
-            bad("网格代码应为 15 位 (社区代码 + 3 位); a grid code has 15 digits (community code + 3)")
+            bad("网格代码应为 15 位（社区代码 + 3 位）； a grid code has 15 digits (community code + 3)")
     elif level == Level.MICRO_GRID:
         if parent_code:
             if len(code) != len(parent_code) + 2 or not code.startswith(parent_code):
                 bad(f"微网格代码应为网格代码 {parent_code} 加 2 位序号; a micro-grid code is its grid's code {parent_code} + 2 digits")
         elif len(code) != 17:
-            bad("微网格代码应为 17 位 (网格代码 + 2 位); a micro-grid code has 17 digits (grid code + 2)")
+            bad("微网格代码应为 17 位（网格代码 + 2 位）； a micro-grid code has 17 digits (grid code + 2)")
     return problems
 
 
@@ -277,7 +277,7 @@ def check_households(
                     "households_out_of_range",
                     WARNING,
                     code,
-                    f"{label} = {value}, 不在综合网格 {low}-{high} 户范围内; a regular grid should have {low}-{high} households",
+                    f"{label} = {value}，不在综合网格 {low}-{high} 户范围内; a regular grid should have {low}-{high} households",
                     feature,
                 )
             )

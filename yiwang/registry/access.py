@@ -33,6 +33,7 @@ from yiwang.core import audit
 from yiwang.core.models import SensitiveAccess
 from yiwang.core.scope import may_see_sensitive_groups, needs_to_know, scope_path
 
+from . import groups
 from .models import SENSITIVE_GROUPS, KeyGroup, PersonAccessGrant, PersonTag
 
 __all__ = ["needs_to_know", "may_see_sensitive_groups", "person_rules_apply", "limit_persons", "add_need_to_know", "active_grants",
@@ -97,7 +98,9 @@ def sensitive_person_ids(person_ids: Iterable[int]) -> set[int]:
 
 
 def check_tag_filter(user: Any, tag: str | None) -> None:
-    """Refuse a list filtered by a sensitive group to users without the permission."""
+    """Refuse a list filtered by a sensitive group to users without the permission (named by its code,
+    its name or its key from before GB/T 31000)."""
+    tag = groups.spelled(tag) or tag
     if tag and tag in SENSITIVE_GROUPS and not may_see_sensitive_groups(user):
         raise PermissionDenied(_("无权按敏感人群“%(group)s”筛选：需要“查看敏感人群”权限，请联系街道管理员。")
                                % {"group": KeyGroup(tag).label})
@@ -105,6 +108,7 @@ def check_tag_filter(user: Any, tag: str | None) -> None:
 
 def log_person_list(*, user: Any, tag: str | None, channel: str, filters: dict | None = None, remote_addr: str = "") -> None:
     """A list of persons was read: log a filter by a sensitive group, and each grant it relied on."""
+    tag = groups.spelled(tag) or tag
     if tag and tag in SENSITIVE_GROUPS:
         SensitiveAccess.objects.create(user=user, target_type="registry.persontag", target_id=tag, field="filter",
                                        channel=channel, remote_addr=remote_addr)

@@ -11,8 +11,8 @@ from .models import Building, BuildingUnit, Component, ComponentType, House, Hou
 class PersonForm(forms.ModelForm):
     """ID number and phone are write-only here: typed in clear, stored sealed, shown masked."""
 
-    id_number = forms.CharField(label=_("身份证号"), required=False, help_text=_("留空则不修改"))
-    phone = forms.CharField(label=_("联系电话"), required=False, help_text=_("留空则不修改"))
+    id_number = forms.CharField(label=_("公民身份号码"), required=False, help_text=_("留空则不修改"))
+    phone = forms.CharField(label=_("联系方式"), required=False, help_text=_("留空则不修改"))
 
     class Meta:
         model = Person
@@ -64,11 +64,11 @@ class PersonAdmin(ScopedAdmin):
     autocomplete_fields = ("region", "household")
     inlines = [PersonTagInline]
 
-    @admin.display(description="身份证号")
+    @admin.display(description=_("公民身份号码"))
     def id_number_masked(self, obj):
         return obj.id_number_masked
 
-    @admin.display(description="联系电话")
+    @admin.display(description=_("联系方式"))
     def phone_masked(self, obj):
         return obj.phone_masked
 

@@ -16,7 +16,7 @@ from yiwang.api.params import Id, Moment, Page
 from yiwang.api.fields import RegionCode
 from yiwang.core.scope import Action
 
-from . import access, selectors, services
+from . import access, groups, selectors, services
 from .models import Building, Component, House, Household, Person, PersonAccessGrant, Place
 
 router = Router(tags=["registry"])
@@ -64,10 +64,27 @@ class PersonFilter(Schema):
     q: str | None = None
 
 
+class GroupOut(Schema):
+    code: str
+    name: str
+    standard_class: str
+    sensitive: bool
+    code_source: str
+
+
+@router.get("/groups", response=list[GroupOut])
+def list_groups(request):
+    """The person groups (GB/T 31000-2015's classes and our local X classes): reference data, no persons."""
+    return list(groups.all_groups())
+
+
 @router.get("/persons", response=list[PersonOut])
 @paginate(Page)
 def list_persons(request, filters: Query[PersonFilter]):
     user = acting_user(request)
+    if filters.tag:
+        # A group by its code, its name or its key from before GB/T 31000: the same rules and logs for each.
+        filters.tag = groups.spelled(filters.tag) or filters.tag
     access.check_tag_filter(user, filters.tag)
     access.log_person_list(user=user, tag=filters.tag, channel="api", filters=filters.dict(), remote_addr=client_address(request))
     qs = scoped(request, Person).select_related("region", "household").prefetch_related("tags")

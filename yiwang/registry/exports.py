@@ -1,6 +1,7 @@
 """The registry's exports (实有人口, 房屋, 场所单位) as .xlsx.
 
-Headers are the importers' own, so an exported sheet is recognised column for column; ID numbers
+Headers are the importers' own (for persons, GB/T 31000-2015's data item names, and its class names for
+the groups), so an exported sheet is recognised column for column; ID numbers
 and phones are masked, so such a sheet is for reading, not for importing back. Rows are plain
 dicts from .values(): a model instance per row would cost more than writing the sheet.
 """
@@ -45,18 +46,18 @@ def _masked_phone(row: dict) -> str:
 
 PERSON_EXPORT_COLUMNS: list[tuple[str, Callable[[dict], Any]]] = [
     ("姓名", lambda r: r["name"]),
-    ("身份证号", _masked_id),
+    ("公民身份号码", _masked_id),
     ("性别", lambda r: _GENDER_LABELS.get(r["gender"], "")),
     # The year only: a full birth date would restore the masked middle of the ID number.
     ("出生年份", lambda r: r["birth_date"].year if r["birth_date"] else ""),
-    ("联系电话", _masked_phone),
+    ("联系方式", _masked_phone),
     ("人口类型", lambda r: _RESIDENCE_LABELS.get(r["residence_type"], r["residence_type"])),
     ("网格编码", lambda r: r["region__code"]),
     ("网格名称", lambda r: r["region__name"]),
-    ("户编号", lambda r: r["household__number"] or ""),
+    ("户号", lambda r: r["household__number"] or ""),
     ("是否户主", lambda r: "是" if r["is_household_head"] else "否"),
     ("重点人群", lambda r: "、".join(str(_TAG_LABELS.get(t, t)) for t in r["tags"])),
-    ("现住址", lambda r: r["address"]),
+    ("现住门（楼）详址", lambda r: r["address"]),
     ("登记时间", lambda r: _local(r["created_at"])),
 ]
 

@@ -13,6 +13,8 @@ from yiwang.core import crypto
 from yiwang.core.scope import Action, ScopedManager, ScopedQuerySet
 from yiwang.core.sealed import SealedPhoneMixin
 
+from . import groups
+
 
 class RegionOwned(models.Model):
     scope_path_field = "region__path"
@@ -115,8 +117,12 @@ class Household(RegionOwned):
 
 
 class ResidenceType(models.TextChoices):
+    """The four kinds of 实有人口 in GB/T 31000-2015."""
+
     REGISTERED = "registered", _("户籍人口")
     FLOATING = "floating", _("流动人口")
+    OVERSEAS = "overseas", _("境外人员")
+    UNSETTLED = "unsettled", _("未落户人员")
 
 
 class Gender(models.TextChoices):
@@ -124,28 +130,15 @@ class Gender(models.TextChoices):
     FEMALE = "F", _("女")
 
 
-class KeyGroup(models.TextChoices):
-    """Key groups for care and attention (重点人群)."""
+# Key groups for care and attention (重点人群): the classes of GB/T 31000-2015 and our local "X" classes,
+# read from groups.toml (yiwang.registry.groups). Each stores its stable code; `KeyGroup.MENTAL_ILLNESS`
+# and the like name them in code.
+KeyGroup = models.TextChoices("KeyGroup", [(g.member, (g.code, _(g.name))) for g in groups.all_groups()])
 
-    ELDERLY_ALONE = "elderly_alone", _("独居老人")
-    DISABLED = "disabled", _("残疾人")
-    LOW_INCOME = "low_income", _("低保")
-    LEFT_BEHIND_CHILD = "left_behind_child", _("留守儿童")
-    EMPTY_NEST = "empty_nest", _("空巢老人")
-    VETERAN = "veteran", _("退役军人")
-    SPECIAL_HARDSHIP = "special_hardship", _("特困人员")
-    COMMUNITY_CORRECTION = "community_correction", _("社区矫正")
-    MENTAL_ILLNESS = "mental_illness", _("严重精神障碍")
-    RELEASED_PRISONER = "released_prisoner", _("刑满释放人员")
-    DRUG_USER = "drug_user", _("吸毒人员")
-    KEY_YOUTH = "key_youth", _("重点青少年")
-
-
-# Groups whose very membership is sensitive (health, criminal record): persons in them are visible only
-# with the registry.view_sensitive_group permission, and every look at them is logged (registry.access).
-SENSITIVE_GROUPS = frozenset({
-    KeyGroup.MENTAL_ILLNESS, KeyGroup.COMMUNITY_CORRECTION, KeyGroup.RELEASED_PRISONER, KeyGroup.DRUG_USER, KeyGroup.KEY_YOUTH,
-})
+# Groups whose very membership is sensitive (health, criminal record, minors at risk): persons in them are
+# visible only with the registry.view_sensitive_group permission, and every look at them is logged
+# (registry.access). Which groups these are is the `sensitive` of groups.toml.
+SENSITIVE_GROUPS = groups.sensitive_codes()
 
 
 class PersonQuerySet(ScopedQuerySet):
@@ -173,19 +166,22 @@ class PersonLinkedQuerySet(ScopedQuerySet):
 
 
 class Person(SealedPhoneMixin, RegionOwned):
+    """One resident (实有人口). Labels follow GB/T 31000-2015's data item names where its public outline
+    gives one (公民身份号码, 联系方式, 户号, 现住门（楼）详址, the four 人口类型); the columns keep their names."""
+
     name = models.CharField(_("姓名"), max_length=50)
     gender = models.CharField(_("性别"), max_length=1, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
-    id_number_sealed = models.CharField(_("身份证号（密文）"), max_length=120, blank=True, editable=False)
+    id_number_sealed = models.CharField(_("公民身份号码（密文）"), max_length=120, blank=True, editable=False)
     # Digests are matched by equality only: the constraint and index below avoid the extra
     # LIKE-pattern index PostgreSQL gets for unique=True / db_index=True, which slows bulk loads.
     id_number_digest = models.CharField(max_length=40, null=True, blank=True, editable=False)
-    phone_sealed = models.CharField(_("电话（密文）"), max_length=120, blank=True, editable=False)
+    phone_sealed = models.CharField(_("联系方式（密文）"), max_length=120, blank=True, editable=False)
     phone_digest = models.CharField(max_length=40, blank=True, editable=False)
     residence_type = models.CharField(_("人口类型"), max_length=16, choices=ResidenceType.choices, default=ResidenceType.REGISTERED)
-    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members", verbose_name=_("户"))
+    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members", verbose_name=_("户号"))
     is_household_head = models.BooleanField(_("户主"), default=False)
-    address = models.CharField(_("现住址"), max_length=200, blank=True)
+    address = models.CharField(_("现住门（楼）详址"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
     objects = models.Manager.from_queryset(PersonQuerySet)()
@@ -215,7 +211,7 @@ class PersonTag(models.Model):
     scope_path_field = "person__region__path"
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="tags", verbose_name=_("人员"))
-    tag = models.CharField(_("重点人群"), max_length=32, choices=KeyGroup.choices)
+    tag = models.CharField(_("重点人群"), max_length=32, choices=KeyGroup.choices, help_text=_("GB/T 31000 的人员类别，或本地扩展（X）类别"))
 
     objects = models.Manager.from_queryset(PersonLinkedQuerySet)()
 
@@ -223,6 +219,9 @@ class PersonTag(models.Model):
         verbose_name = verbose_name_plural = _("重点人群标签")
         unique_together = [("person", "tag")]
         indexes = [models.Index(fields=["tag", "person"])]
+        # A tag outside the known groups would escape SENSITIVE_GROUPS, so the database refuses it (a key
+        # from before GB/T 31000, written by old code, fails here instead of unsealing a person).
+        constraints = [models.CheckConstraint(condition=models.Q(tag__in=KeyGroup.values), name="registry_persontag_known_group")]
 
     def __str__(self) -> str:
         return self.get_tag_display()

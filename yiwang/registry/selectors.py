@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from yiwang.core import crypto
+from yiwang.core.scope import is_resident
+
 from .models import Building, Place, PlaceKind
 
 # Places whose names residents may see on the map: institutions anyone finds on a street sign.
@@ -34,3 +37,12 @@ def public_basemap_features(bbox: BBox) -> dict:
     """What anyone may see on the map inside `bbox`: the names of public places, nothing else."""
     places, more = _bounded(_in_bbox(Place.objects.filter(kind__in=PUBLIC_PLACE_KINDS), bbox), ("name", "kind", "lon", "lat"))
     return {"buildings": [], "places": places, "truncated": more}
+
+
+def own_contact(user) -> dict[str, str]:
+    """A signed-in resident's own name and phone from their registry row, to fill in their own forms.
+    Nobody else's: staff read a resident's phone only through `services.reveal_person`, logged."""
+    person = getattr(user, "person", None) if is_resident(user) else None
+    if person is None:
+        return {"name": "", "phone": ""}
+    return {"name": person.name, "phone": crypto.decrypt(person.phone_sealed)}

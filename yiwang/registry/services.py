@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from yiwang.core import audit, crypto
 from yiwang.core.scope import Action, Role, may_see_sensitive_groups, require
 
+from . import groups
 from .models import SENSITIVE_GROUPS, KeyGroup, Person, PersonAccessGrant
 
 # Street and district staff decide who outside the grid may see residents.
@@ -41,6 +42,7 @@ def grant_person_access(*, acting_user, department, region, reason: str, expires
         raise PermissionDenied(_("只有街道或区级管理员可以授权部门查看人员信息"))
     require(acting_user, Action.CHANGE, region.path)
     errors: dict[str, str] = {}
+    group = groups.spelled(group) or group  # its code, its name, or its key from before GB/T 31000
     if (person is None) == (not group):
         errors["person"] = _("请指定一名人员或一个重点人群（二选一）")
     if group and group not in KeyGroup.values:

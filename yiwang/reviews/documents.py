@@ -79,6 +79,12 @@ def report_tables(figures: dict) -> list[Table]:
     return [
         # Mixed kinds per row: a (value, kind) pair overrides the column's kind.
         Table("kpis", "本周指标", [Column("指标", TEXT, 2), Column("本周", COUNT), Column("上周", COUNT), Column("变化", DELTA)], kpi_rows),
+        # Reports made before the national indicators existed have none: the table is then empty.
+        Table("national", "国标评价指标", [Column("指标", TEXT, 1.6), Column("本周", RATE), Column("分子", COUNT), Column("分母", COUNT),
+                                        Column("上周", RATE), Column("上周分子", COUNT), Column("上周分母", COUNT), Column("变化", POINTS),
+                                        Column("口径（分子/分母）", TEXT, 2.4)],
+              [[n["label"], n["this"], n["this_numerator"], n["this_denominator"], n["last"], n["last_numerator"], n["last_denominator"],
+                n["change"], f"{n['numerator_label']}/{n['denominator_label']}"] for n in figures.get("national", [])]),
         _ranking_table("region_ranking", "区域排名", "区域", figures["region_ranking"]),
         _ranking_table("department_ranking", "部门排名", "部门", figures["department_ranking"]),
         Table("top_matters", "高发问题", [Column("排名", COUNT, 0.6), Column("事项", TEXT, 3), Column("本周", COUNT), Column("上周", COUNT), Column("变化", DELTA)],
@@ -156,8 +162,8 @@ def font_file() -> tuple[Path, int]:
     configured = getattr(settings, "YIWANG_REPORT_FONT", "")
     path = Path(configured) if configured else BUNDLED_FONT
     if not path.is_file():
-        hint = "Set YIWANG_REPORT_FONT to a font with Chinese glyphs" if configured else "Run `make setup` (scripts/copy_assets.py copies it)"
-        raise ImproperlyConfigured(f"报表字体不存在: {path}. {hint}.")
+        hint = "请把 YIWANG_REPORT_FONT 设为含中文字形的字体" if configured else "请运行 make setup（scripts/copy_assets.py 会复制该字体）"
+        raise ImproperlyConfigured(f"报表字体不存在：{path}。{hint}。")
     return path, int(getattr(settings, "YIWANG_REPORT_FONT_INDEX", DEFAULT_FONT_INDEX))
 
 
@@ -198,7 +204,7 @@ class _Pdf:
         self.heading(table.title)
         pdf.set_font("cjk", size=8)
         if not table.rows:
-            self.text(9, "(无)", 6, GREY)
+            self.text(9, "（无）", 6, GREY)
             return
         aligns = ["LEFT" if c.kind == TEXT else "RIGHT" for c in table.columns]
         pdf.set_fill_color(255, 255, 255)  # a chart's bar colour must not leak into the cells
@@ -224,7 +230,7 @@ class _Pdf:
         self.heading(title)
         labels, values = labels[:15], values[:15]
         if not labels:
-            self.text(9, "(无)", 6, GREY)
+            self.text(9, "（无）", 6, GREY)
             return
         bar, gap, label_width = 5.0, 2.0, 45.0
         top = self.space(len(labels) * (bar + gap) + 4)
@@ -284,7 +290,7 @@ class _Pdf:
             pdf.set_fill_color(*colour)
             pdf.rect(x, legend_y + 1, 6, 2, style="F")
             pdf.set_xy(x + 7, legend_y)
-            pdf.cell(40, 4, f"{name}(合计 {sum(values)})")
+            pdf.cell(40, 4, f"{name}（合计 {sum(values)}）")
             x += 50
         pdf.set_draw_color(0, 0, 0)
         pdf.set_fill_color(255, 255, 255)
@@ -298,7 +304,7 @@ class _Pdf:
         self.text(10, f"{figures['region']['level']} {figures['region']['code']} · {period_of(figures)}", 6, GREY)
         self.table(tables["kpis"])
         trend = figures["trend"]
-        self.line_chart("每日上报趋势(本周与上周)", trend["days"], [("本周", trend["this"], BLUE), ("上周", trend["last"], RED)])
+        self.line_chart("每日上报趋势（本周与上周）", trend["days"], [("本周", trend["this"], BLUE), ("上周", trend["last"], RED)])
         self.table(tables["region_ranking"])
         ranking = figures["region_ranking"]
         self.bar_chart("区域按期结案率", [r["label"] for r in ranking], [r["on_time_rate"] for r in ranking], rate=True)

@@ -137,7 +137,8 @@ def _overdue_units(cases, as_of: datetime) -> list[dict]:
     counted by `indicators()` over the unit's cases (so "past due" is the indicators' rule)."""
     candidates = (cases.open().filter(close_due_at__lt=as_of)
                   .values_list("handling_department", "handling_region").distinct())
-    units = sorted(set(candidates), key=lambda unit: (unit[0] is None, unit[0] or 0, unit[1]))
+    # One unit per department whatever regions its cases sit in (else it would be counted once per region).
+    units = sorted({(d, None) if d is not None else (None, r) for d, r in candidates}, key=lambda unit: (unit[0] is None, unit[0] or 0, unit[1] or 0))
     departments = Department.objects.in_bulk([d for d, _ in units if d is not None])
     regions = Region.objects.in_bulk([r for d, r in units if d is None])
     rows = []
@@ -200,4 +201,18 @@ def weekly_figures(*, region: Region, week_start: date, now: datetime | None = N
         "summons": _summons(region, start, end, last_start),
         "overdue_units": _overdue_units(cases, as_of),
         "trend": {"days": list(WEEKDAYS), "this": _trend(cases, start, end), "last": _trend(cases, last_start, start)},
+        "national": _national(cases, start, end, last_start),
     }
+
+
+def _national(cases, start: datetime, end: datetime, last_start: datetime) -> list[dict]:
+    """The national indicators (yiwang.cases.national) of the week's cases and last week's, each
+    with its numerator and denominator."""
+    from yiwang.cases.national import COUNT_LABELS, RATES, national_rates
+
+    this, last = national_rates(cases, start=start, end=end), national_rates(cases, start=last_start, end=start)
+    return [{"key": name, "label": label, "numerator_label": COUNT_LABELS[num], "denominator_label": COUNT_LABELS[den],
+             "this": _rate(this[name].value), "this_numerator": this[name].numerator, "this_denominator": this[name].denominator,
+             "last": _rate(last[name].value), "last_numerator": last[name].numerator, "last_denominator": last[name].denominator,
+             "change": _change(_rate(this[name].value), _rate(last[name].value))}
+            for name, label, num, den in RATES]

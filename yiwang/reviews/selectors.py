@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from yiwang.cases.selectors import filter_cases
+from yiwang.cases.states import count_states
 from yiwang.cases.models import Case
 from yiwang.core.scope import is_command_center_staff, scope_path
 from yiwang.regions.models import Region
@@ -123,7 +124,7 @@ class SheetUnit:
     rows: list[SheetRow] = field(default_factory=list)
 
     @property
-    def overdue(self) -> int:
+    def step_overdue(self) -> int:
         return sum(1 for row in self.rows if row.light == Light.RED)
 
     @property
@@ -137,22 +138,32 @@ class DailySheet:
     day: date
     as_of: datetime
     units: list[SheetUnit]
+    # 超期未结: open and past the whole case's deadline at as_of, counted by cases.states as the
+    # command screen's tile and /cases/?state=overdue count it (whatever the step's light).
+    overdue: int = 0
 
     @property
-    def overdue(self) -> int:
-        return sum(unit.overdue for unit in self.units)
+    def step_overdue(self) -> int:
+        return sum(unit.step_overdue for unit in self.units)
 
     @property
     def warning(self) -> int:
         return sum(unit.warning for unit in self.units)
 
+    def links(self) -> dict[str, str]:
+        """The case list behind each of the sheet's totals (today's: a past day's list would be judged now)."""
+        from urllib.parse import urlencode
+
+        return {state: "/cases/?" + urlencode({"region": self.region.code, "state": state}) for state in ("overdue", "step_overdue", "warning")}
+
     def as_dict(self) -> dict:
         return {
             "region": {"code": self.region.code, "name": self.region.name},
             "day": self.day.isoformat(), "as_of": self.as_of.isoformat(),
-            "overdue": self.overdue, "warning": self.warning,
+            "overdue": self.overdue, "step_overdue": self.step_overdue, "warning": self.warning,
+            "links": self.links(),
             "units": [{
-                "key": unit.key, "label": unit.label, "kind": unit.kind, "overdue": unit.overdue, "warning": unit.warning,
+                "key": unit.key, "label": unit.label, "kind": unit.kind, "step_overdue": unit.step_overdue, "warning": unit.warning,
                 "cases": [{
                     "number": row.number, "light": row.light.value, "status": row.case.get_status_display(),
                     "matter": row.case.matter.name, "grid": row.case.region.name, "handler": row.handler, "assignee": row.assignee,
@@ -192,5 +203,6 @@ def daily_sheet(cases: QuerySet, *, region: Region, day: date | None = None, now
             SheetRow(case, light, overdue_seconds=max(gap, 0.0), left_seconds=max(-gap, 0.0)))
     for unit in units.values():
         unit.rows.sort(key=lambda row: (row.light != Light.RED, -row.overdue_seconds, row.left_seconds, row.number))
-    ordered = sorted(units.values(), key=lambda unit: (-unit.overdue, -unit.warning, unit.label))
-    return DailySheet(region=region, day=day, as_of=as_of, units=ordered)
+    ordered = sorted(units.values(), key=lambda unit: (-unit.step_overdue, -unit.warning, unit.label))
+    overdue = count_states(filter_cases(cases, region=region).filter(reported_at__lte=as_of), ["overdue"], as_of)["overdue"]
+    return DailySheet(region=region, day=day, as_of=as_of, units=ordered, overdue=overdue)

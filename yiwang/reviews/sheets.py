@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from .selectors import DailySheet
 
-CASE_COLUMNS = ("办理单位", "编号", "灯色", "状态", "事项", "网格", "处置人", "承办人", "环节时限", "超时(小时)", "超时时长", "剩余时间")
-UNIT_COLUMNS = ("办理单位", "类型", "超时", "预警", "合计")
+CASE_COLUMNS = ("办理单位", "编号", "灯色", "状态", "事项", "网格", "处置人", "承办人", "环节时限", "超时（小时）", "超时时长", "剩余时间")
+UNIT_COLUMNS = ("办理单位", "类型", "环节超时", "环节预警", "合计")
 
 
 def _local(moment):
@@ -34,11 +34,12 @@ def daily_sheet_xlsx(sheet: DailySheet) -> bytes:
     totals = book.create_sheet("单位汇总")
     totals.append(list(UNIT_COLUMNS))
     for unit in sheet.units:
-        totals.append([unit.label, "部门" if unit.kind == "department" else "区域", unit.overdue, unit.warning, unit.overdue + unit.warning])
-    totals.append(["合计", "", sheet.overdue, sheet.warning, sheet.overdue + sheet.warning])
+        totals.append([unit.label, "部门" if unit.kind == "department" else "区域", unit.step_overdue, unit.warning, unit.step_overdue + unit.warning])
+    totals.append(["合计", "", sheet.step_overdue, sheet.warning, sheet.step_overdue + sheet.warning])
     about = book.create_sheet("说明")
     for line in (("区域", sheet.region.name), ("区域代码", sheet.region.code), ("日期", sheet.day.isoformat()),
-                 ("判定时刻", timezone.localtime(sheet.as_of).strftime("%Y-%m-%d %H:%M"))):
+                 ("判定时刻", timezone.localtime(sheet.as_of).strftime("%Y-%m-%d %H:%M")),
+                 ("超期未结（超过结案时限）", sheet.overdue)):
         about.append(line)
     for sheet_ in (cases, totals):
         for cell in sheet_[1]:

@@ -78,7 +78,7 @@ def organization_docx(organization, evaluations: list[Evaluation], year: int | N
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     table = document.add_table(rows=1, cols=7)
     table.style = "Table Grid"
-    for cell, label in zip(table.rows[0].cells, ["姓名", "报到社区", "年度", "任务", "时长(小时)", "积分", "等次"]):
+    for cell, label in zip(table.rows[0].cells, ["姓名", "报到社区", "年度", "任务", "时长（小时）", "积分", "等次"]):
         cell.text = label
     for evaluation in evaluations:
         cells = table.add_row().cells

@@ -76,6 +76,7 @@ class Entry:
 ENTRIES: tuple[Entry, ...] = (
     # Visitors and residents
     Entry("report", _("随手拍"), "resident-report", "拍", _public),
+    Entry("my-reports", _("我的上报"), "my-reports", "报", _resident),
     Entry("track", _("办理进度"), "track", "查", _public),
     Entry("activities-public", _("社区活动"), "activities:public", "活", _public),
     Entry("wishes-public", _("微心愿"), "wishes:public", "愿", _public),
@@ -88,6 +89,8 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("inbox", _("待办"), "case-inbox", "办", is_staff, testid="nav-inbox"),
     Entry("cases", _("事件"), "case-list", "事", is_staff),
     Entry("case-report", _("上报"), "case-report", "报", _may_report),
+    Entry("summons", _("吹哨报到"), "summons-list", "哨", is_staff),
+    Entry("supervision", _("督办"), "supervision-list", "督", is_command_center_staff),
     Entry("patrol", _("巡查"), "gridwork:new_patrol", "巡", _may_record_visits),
     Entry("visit", _("走访"), "gridwork:new_visit", "访", _may_record_visits),
     Entry("map", _("Map"), "map", "图", _scoped_staff),
@@ -129,7 +132,7 @@ TABS: dict[str, tuple[str, ...]] = {
     Role.STREET: ("command", "inbox", "cases", "map", "account"),
     Role.DISTRICT: ("command", "inbox", "cases", "map", "account"),
     Role.DEPARTMENT: ("inbox", "cases", "map", "account"),
-    Role.RESIDENT: ("report", "track", "wishes-public", "activities-public", "account"),
+    Role.RESIDENT: ("report", "my-reports", "wishes-public", "activities-public", "account"),
 }
 VISITOR_TABS = ("report", "track", "wishes-public", "activities-public", "login")
 SUPERUSER_TABS = TABS[Role.DISTRICT]

@@ -20,3 +20,28 @@ class ChosenLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+# Sent by web/static/web/offline.js with each form it submits (XMLHttpRequest follows redirects by
+# itself and cannot be told not to).
+SCRIPT_SUBMIT_HEADER = "X-Yiwang-Submit"
+LOCATION_HEADER = "X-Yiwang-Location"
+
+
+class ScriptSubmitMiddleware:
+    """A form sent by the page's script is told where its redirect goes instead of being redirected:
+    XMLHttpRequest would follow a 303 itself, fetching the result page (and using up its one-time
+    messages) before the browser goes there. Browsers posting the form themselves get the 303."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method == "POST" and request.headers.get(SCRIPT_SUBMIT_HEADER) and response.status_code in (301, 302, 303, 307, 308):
+            # The same response (its cookies: the session, the messages) with the place named instead.
+            response[LOCATION_HEADER] = response["Location"]
+            del response["Location"]
+            response.status_code = 200
+            response["Cache-Control"] = "no-store"
+        return response

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django.templatetags.static import static
@@ -153,8 +155,21 @@ def coverage_page(request):
     return render(request, "web/coverage.html", {"rows": rows, "summary": party_selectors.coverage_summary(rows)})
 
 
+SERVICE_WORKER = Path(__file__).resolve().parent / "static" / "web" / "sw.js"
+
+
+def service_worker(request):
+    """/sw.js: the service worker, from the site's root so that its scope is every page (a worker
+    under /static/ could only serve /static/). It keeps the offline forms' pages (web/offline.js)."""
+    response = HttpResponse(SERVICE_WORKER.read_bytes(), content_type="text/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/"
+    # Browsers check for a new worker on each visit; let them see a new file at once.
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
 def web_manifest(request):
-    """/manifest.webmanifest: lets a phone install the site as an app (no service worker in this part)."""
+    """/manifest.webmanifest: lets a phone install the site as an app (its service worker is /sw.js)."""
     icons = [{"src": static(f"web/icon-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png", "purpose": "any"}
              for size in (192, 512)]
     manifest = {

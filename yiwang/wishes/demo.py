@@ -55,7 +55,7 @@ PLANS = [
     {WishStatus.SUBMITTED: 1, WishStatus.PUBLISHED: 2, WishStatus.CLAIMED: 1, WishStatus.FULFILLED: 1, WishStatus.CONFIRMED: 2,
      WishStatus.REJECTED: 1},
 ]
-CARE_TAGS = ["elderly_alone", "empty_nest", "low_income", "left_behind_child", "disabled"]
+CARE_TAGS = ["elderly_alone", "empty_nest", "low_income", "QS05", "disabled"]  # QS05 农村留守儿童 (registry/groups.toml)
 COMMUNITIES = 4
 
 

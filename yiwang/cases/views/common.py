@@ -26,6 +26,10 @@ ACTION_LABELS = {
     "summon": gettext_lazy("吹哨"), "escalate": gettext_lazy("上报上级"), "auto_escalate": gettext_lazy("超时自动上报"),
     "mark_overdue": gettext_lazy("超时"), "supervise": gettext_lazy("督办"), "urge": gettext_lazy("催办"),
     "remind": gettext_lazy("即将超时提醒"),
+    # A supervision order's steps on the case's timeline (cases/supervision.py).
+    "supervision_issue": gettext_lazy("发出督办"), "supervision_answer": gettext_lazy("督办答复"),
+    "supervision_close": gettext_lazy("督办办结"), "supervision_return": gettext_lazy("督办退回重办"),
+    "supervision_mark_overdue": gettext_lazy("督办超时未答复"),
 }
 
 # The cases (by number) this browser reported or showed the access code of: it may see their photos

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,11 +21,12 @@ from yiwang.core.scope import get_in_scope
 from .. import moderation, services
 from ..indicators import light_of
 from ..lifecycle import ACTIONS, PUBLIC_ACTIONS, Actor, IllegalTransition, actions_from
-from ..models import Case, CasePublication, PhotoKind, Rating, RequestStatus, Status
+from ..models import Case, CasePublication, PhotoKind, Rating, RequestStatus, Status, SummonsPart
 from ..permissions import RATING_ACTIONS, is_coordinator, may_act, may_summon
-from ..selectors import dispatch_departments, dispatch_regions
+from ..selectors import CHECKIN_STATES, dispatch_departments, dispatch_regions, summon_candidates, with_checkin_state
 from .common import ACTION_LABELS, describe_error
 from .summons import SUMMON_ROWS
+from .supervision import case_panel as case_supervision
 
 # Actions with a form of their own on the detail page (summon) or folded into another (rate's select).
 FOLDED_ACTIONS = {"summon", "rate_unsatisfied"}
@@ -73,10 +75,12 @@ def case_detail(request, number: str):
     actions = available_actions(user, case)
     action_names = {t.action for t in actions}
     dept_ids = set(user.departments.values_list("pk", flat=True))
-    summonses = list(case.summonses.select_related("summoned_by", "region").prefetch_related("parts__department", "parts__member"))
+    parts = with_checkin_state(SummonsPart.objects.select_related("department", "member"), now=timezone.now()).order_by("id")
+    summonses = list(case.summonses.select_related("summoned_by", "region").prefetch_related(Prefetch("parts", queryset=parts)))
     for summons in summonses:
         summoner = summons.summoned_by_id == user.pk or is_coordinator(user, case)
         for part in summons.parts.all():
+            part.checkin_label = CHECKIN_STATES[part.checkin_state]
             party = part.member_id == user.pk or part.department_id in dept_ids
             part.can_check_in = party and part.checked_in_at is None
             part.can_finish = party and part.checked_in_at is not None and part.done_at is None
@@ -100,12 +104,14 @@ def case_detail(request, number: str):
         "attribute_rows": _attribute_rows(case),
         "reporter_phone": case.phone_masked if case.phone_sealed else "",
         "departments": dispatch_departments(case) if ("dispatch" in action_names or summon_allowed) else [],
+        "summon_people": summon_candidates(user) if summon_allowed else [],
         "regions": dispatch_regions(user, case) if "dispatch" in action_names else [],
         "dispatch_suggestion": _dispatch_suggestion(case) if "dispatch" in action_names else "",
         "merge_candidates": merge_candidates, "may_summon": summon_allowed, "summon_rows": range(SUMMON_ROWS),
         "ratings": Rating.choices, "grid_geometry": case.region.geometry,
         "may_moderate": moderation.may_moderate(user, case), "publication": CasePublication.objects.filter(case=case).first(),
         "position": {"lon": case.lon, "lat": case.lat} if case.lon is not None else None,
+        **case_supervision(user, case),
     })
 
 

@@ -14,7 +14,6 @@ from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from yiwang.core.pages import staff_required
@@ -26,14 +25,12 @@ from yiwang.regions.models import Region
 from .. import selectors
 from ..indicators import light_of
 from ..models import Case, Status
+from ..states import LABELS, filter_state
 from .common import describe_error
+from .supervision import inbox_section as inbox_supervision
 
-# Translated where shown.
-STATE_LABELS = {
-    "cases": gettext_noop("全部（不含不予立案、并案）"), "open": gettext_noop("在办"), "overdue": gettext_noop("超期未结"),
-    "closed": gettext_noop("已办结"), "on_time": gettext_noop("按时办结"), "late": gettext_noop("超时办结"), "rated": gettext_noop("已评价"),
-    "judged": gettext_noop("应按时办结"), "satisfied": gettext_noop("满意（含基本满意）"), "warning": gettext_noop("临期（黄灯）"),
-}
+# Translated where shown (cases.states names each state once).
+STATE_LABELS = LABELS
 
 
 INBOX_PAGE_SIZE = 20
@@ -73,6 +70,7 @@ def inbox_page(request):
         "choices": choices, "lights": selectors.INBOX_LIGHTS.items(),
         "ages": selectors.INBOX_AGES.items(), "sorts": selectors.INBOX_SORTS.items(),
         "notifications": unread.select_related("case")[:50], "unread_count": unread.count(),
+        **inbox_supervision(user, now),
     })
 
 
@@ -100,8 +98,8 @@ def case_list(request):
     status, matter, overdue, query = (request.GET.get(k, "").strip() for k in ("status", "matter", "overdue", "q"))
     if status in Status.values:
         cases = cases.filter(status=status)
-    if overdue == "1":
-        cases = cases.filter(step_overdue=True)
+    if overdue == "1":  # the same 超期 as every count (cases.states), not the sweep's stored step flag
+        cases = filter_state(cases, "overdue", timezone.now())
     if query:
         cases = cases.filter(number__startswith=query)
     # The command center links its numbers here with these (see cases.selectors.filter_cases).

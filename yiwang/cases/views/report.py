@@ -1,12 +1,14 @@
 """Reporting a case: the grid worker's report, the desk/hotline entry of a resident's report, the
-residents' snap-and-report (随手拍, no account), and their htmx fragments (a matter's extra
+residents' snap-and-report (随手拍, with or without an account) with its done page and the service
+guide it sends applications to, and their htmx fragments (a matter's extra
 questions, open cases nearby)."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import render
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,12 +16,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from yiwang.accounts.services import client_address
-from yiwang.core.pages import require_staff
+from yiwang.core.formfields import keeps_photos
+from yiwang.core import idempotency
+from yiwang.core.pages import require_staff, see_other
 from yiwang.core.params import int_param
-from yiwang.core.scope import Role, is_staff
+from yiwang.core.scope import Role, is_resident, is_staff
 from yiwang.matters.models import MatterType
+from yiwang.matters.selectors import problem_kinds, service_applications, service_categories
+from yiwang.registry.selectors import own_contact
 
-from .. import forms, services
+from .. import forms, selectors, services
 from ..lifecycle import IllegalTransition
 from ..models import Case, Channel
 from ..permissions import count_resident_report, report_channels, resident_limit_reached
@@ -32,15 +38,43 @@ def _questions_context(form, post, attribute_errors: dict) -> list[dict]:
     return forms.questions_for(matter, forms.attribute_answers(matter, post), attribute_errors)
 
 
+# A desk report's access code stays on its result page this long, so a refresh (or the offline
+# queue's script reading the answer) does not lose it before it is read out.
+ACCESS_CODE_SECONDS = 600
+REPORTED_KIND = "cases.report"
+
+
+def _keep_access_code(request, case, code: str) -> None:
+    now = timezone.now().timestamp()
+    kept = {number: entry for number, entry in request.session.get("report_access_codes", {}).items() if entry[1] > now}
+    kept[case.number] = [code, now + ACCESS_CODE_SECONDS]
+    request.session["report_access_codes"] = kept
+
+
+def _report_done(case):
+    return see_other("case-report-done", case.number)
+
+
 def _staff_report(request, *, desk: bool):
     user = request.user
     channels = report_channels(user, desk=desk)
     if not channels:
         raise PermissionDenied
     can_solve = not desk and user.role == Role.GRID_WORKER
-    form = forms.StaffReportForm(request.POST or None, request.FILES or None, matters=MatterType.objects.filter(active=True),
-                                 channels=channels, grids=scoped_grids(user), desk=desk, can_solve=can_solve)
+    form = keeps_photos(forms.StaffReportForm(request.POST or None, request.FILES or None, matters=MatterType.objects.filter(active=True),
+                                              channels=channels, grids=scoped_grids(user), desk=desk, can_solve=can_solve), request)
     attribute_errors: dict = {}
+    key = None
+    if request.method == "POST":
+        try:
+            key = idempotency.parse_key(request.POST.get(idempotency.FIELD))
+            # Sent before (a double click, the offline queue retrying after a lost answer): the first result.
+            first = idempotency.earlier(user=user, key=key, kind=REPORTED_KIND)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages[0])
+            first = None
+        if first is not None:
+            return _report_done(Case.objects.get(pk=first))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         report = services.Report(
@@ -49,27 +83,31 @@ def _staff_report(request, *, desk: bool):
             reporter_phone=data.get("reporter_phone", ""), attributes=forms.attribute_answers(data["matter"], request.POST),
             urgency=data["urgency"], photos=data["photos"],
         )
+        if data.get("solve_on_spot"):
+            def create():
+                return services.solve_on_spot(report, acting_user=user, before=data["before"], after=data["after"],
+                                              note=data["spot_note"].strip() or _("现场已解决"))
+        else:
+            def create():
+                return services.report_case(report, acting_user=user)
         try:
-            if data.get("solve_on_spot"):
-                intake = services.solve_on_spot(report, acting_user=user, before=data["before"], after=data["after"],
-                                                note=data["spot_note"].strip() or _("现场已解决"))
-            else:
-                intake = services.report_case(report, acting_user=user)
+            outcome = idempotency.once(user=user, key=key, kind=REPORTED_KIND, create=create, object_id=lambda intake: intake.case.pk)
         except ValidationError as exc:
             forms.apply_service_errors(form, exc, attribute_errors)
         except (PermissionDenied, IllegalTransition) as exc:
             form.add_error(None, describe_error(exc))
         else:
-            case = intake.case
-            return render(request, "cases/report_done.html", {
-                # Read out to the resident on whose behalf staff registered it; a grid worker's own report needs none.
-                "case": case, "desk": desk, "access_code": intake.access_code if case.channel in (Channel.DESK, Channel.HOTLINE) else "",
-                "visible": Case.objects.restrict(user).filter(pk=case.pk).exists(),
-            })
+            if outcome.repeated:
+                return _report_done(Case.objects.get(pk=outcome.object_id))
+            case = outcome.result.case
+            # Read out to the resident on whose behalf staff registered it; a grid worker's own report needs none.
+            if case.channel in (Channel.DESK, Channel.HOTLINE):
+                _keep_access_code(request, case, outcome.result.access_code)
+            return _report_done(case)
     return render(request, "cases/report_form.html", {
         "form": form, "desk": desk, "can_solve": can_solve,
         "questions": _questions_context(form, request.POST, attribute_errors),
-        "grids_url": reverse("case-grids"),
+        "grids_url": reverse("case-grids"), "idempotency_key": key or "",
     }, status=400 if form.is_bound and (form.errors or attribute_errors) else 200)
 
 
@@ -85,6 +123,22 @@ def worker_report(request):
 def desk_report(request):
     """/cases/new/: community/street staff register a resident's report; the code is read out."""
     return _staff_report(request, desk=True)
+
+
+@login_required
+@never_cache
+def report_done(request, number: str):
+    """/cases/report/done/<number>/: a staff report's result, for the account that filed it (where
+    the report form's POST redirects: a refresh shows it again and posts nothing)."""
+    case = Case.objects.filter(number=number, reported_by=request.user).select_related("matter", "region").first()
+    if case is None:
+        raise Http404(_("没有您登记的这个事件"))
+    entry = request.session.get("report_access_codes", {}).get(case.number)
+    desk = case.channel in (Channel.DESK, Channel.HOTLINE)
+    return render(request, "cases/report_done.html", {
+        "case": case, "desk": desk, "access_code": entry[0] if desk and entry and entry[1] > timezone.now().timestamp() else "",
+        "visible": Case.objects.restrict(request.user).filter(pk=case.pk).exists(),
+    })
 
 
 @require_GET
@@ -113,11 +167,20 @@ def duplicates(request):
     return render(request, "cases/_duplicates.html", {"cases": cases, "asked": matter is not None and lon is not None})
 
 
+# The one-time code of the report just made, kept for the done page after the redirect: shown once, then popped.
+DONE_SESSION_KEY = "resident_report_done"
+
+
 @never_cache
 def resident_report(request):
-    """/report/ (随手拍): no account; public matters; phone, photos, position, description."""
-    form = forms.ResidentReportForm(request.POST or None, request.FILES or None,
-                                    matters=MatterType.objects.filter(active=True, public=True))
+    """/report/ (随手拍): the place first, then what is wrong (problems only: service applications go
+    to the one-stop hall), then a phone number, a signed-in resident's own filled in. After the
+    POST, a 303 to the done page, so a refresh never posts again."""
+    user = request.user
+    resident = is_resident(user)
+    form = keeps_photos(forms.ResidentReportForm(
+        request.POST or None, request.FILES or None, matters=problem_kinds(), refused_matters=service_applications(),
+        initial={"phone": own_contact(user)["phone"]} if resident else None), request)
     attribute_errors: dict = {}
     status = 200
     if request.method == "POST":
@@ -133,6 +196,7 @@ def resident_report(request):
                     channel=Channel.RESIDENT, matter=data["matter"], description=data["description"], lon=data["lon"], lat=data["lat"],
                     address=data["address"], reporter_phone=data["phone"], photos=data["photos"],
                     attributes=forms.attribute_answers(data["matter"], request.POST), publish=data["publish"],
+                    reporter_account=user if resident else None,
                 )
                 try:
                     intake = services.report_case(report, now=now)
@@ -141,8 +205,37 @@ def resident_report(request):
                 else:
                     count_resident_report(address, now)
                     remember_tracked(request, intake.case)
-                    return render(request, "cases/resident_done.html", {"case": intake.case, "access_code": intake.access_code,
-                                                                        "publish": data["publish"]})
+                    request.session[DONE_SESSION_KEY] = {"number": intake.case.number, "code": intake.access_code, "publish": data["publish"]}
+                    return HttpResponseSeeOther(reverse("resident-report-done"))
     return render(request, "cases/resident_report.html", {
         "form": form, "questions": _questions_context(form, request.POST, attribute_errors), "grids_url": reverse("public-grids"),
+        "signed_in_resident": resident,
     }, status=status)
+
+
+class HttpResponseSeeOther(HttpResponseRedirect):
+    status_code = 303
+
+
+@never_cache
+def resident_done(request):
+    """/report/done/: the report just made. Its access code is shown on the first view only; a
+    refresh shows the rest and says the code was shown once."""
+    done = request.session.get(DONE_SESSION_KEY)
+    case = selectors.trackable_case(done["number"]) if done else None
+    if case is None:
+        return redirect("resident-report")
+    code = done.get("code", "")
+    if code:
+        request.session[DONE_SESSION_KEY] = {key: value for key, value in done.items() if key != "code"}
+    return render(request, "cases/resident_done.html", {
+        "case": case, "access_code": code, "publish": done.get("publish", False), "status_words": selectors.resident_status(case),
+        "signed_in_resident": is_resident(request.user),
+    })
+
+
+def service_guide(request):
+    """/report/services/ (一站式服务): the service applications residents apply for at the one-stop
+    hall, by category, with each one's service standard and a link to its guide; 随手拍 takes
+    problems only."""
+    return render(request, "cases/service_guide.html", {"groups": service_categories()})

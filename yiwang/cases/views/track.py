@@ -1,11 +1,13 @@
 """The residents' tracking page (no account): a case's status and public timeline by its number;
-with the access code they were given, rating, reopening, and unlocking the photos and notes."""
+with the access code they were given (or as the signed-in resident who reported it), rating,
+reopening, and unlocking the photos and notes; and a signed-in resident's own reports (我的上报)."""
 
 from __future__ import annotations
 
 import secrets
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -14,6 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from yiwang.core.scope import is_resident
+
 from .. import selectors, services
 from ..lifecycle import IllegalTransition
 from ..models import Case, CasePublication, Rating, Status
@@ -21,6 +25,8 @@ from .common import ACTION_LABELS, TRACKED_SESSION_KEY, describe_error, remember
 
 # Wrong access codes tried on one case within an hour before the tracking page stops checking.
 TRACK_CODE_ATTEMPTS = 10
+# 我的上报 lists this many of the newest; older ones stay on their tracking pages.
+MY_REPORTS_SHOWN = 100
 
 
 def _trackable(number: str) -> Case:
@@ -34,13 +40,27 @@ def _track_context(request, case: Case, **extra) -> dict:
     """The timeline's steps and times for anyone with the number (numbers run in sequence, so
     anyone can guess one); every note, the reporter's own words, the rating and the photos only for a
     browser that reported the case or showed its access code. Staff notes name people and flats."""
-    owner = case.number in request.session.get(TRACKED_SESSION_KEY, [])
+    owner = case.number in request.session.get(TRACKED_SESSION_KEY, []) or selectors.is_own_report(request.user, case)
     events = [{"at": e.at, "label": ACTION_LABELS.get(e.action, e.action), "note": e.note if owner else "",
                "status": Status(e.to_status).label if e.to_status in Status.values else ""}
               for e in selectors.public_timeline(case)]
     publication = CasePublication.objects.filter(case=case).first() if owner else None
     return {"case": case, "events": events, "ratings": Rating.choices, "can_rate": case.status == Status.CLOSED,
             "owner": owner, "photos": case.photos.order_by("id") if owner else [], "publication": publication, **extra}
+
+
+@login_required
+@never_cache
+def my_reports(request):
+    """/report/mine/ (我的上报): a signed-in resident's own reports, newest first, each with its status
+    in the resident's words and a link to its tracking page. Staff follow cases on their own pages."""
+    if not is_resident(request.user):
+        raise PermissionDenied(_("“我的上报”是居民本人的页面；工作人员请在“待办”和“事件”中查看事件。"))
+    reports = list(selectors.my_reports(request.user)[:MY_REPORTS_SHOWN])
+    return render(request, "cases/my_reports.html", {
+        "reports": [{"case": case, "status": selectors.resident_status(case)} for case in reports],
+        "more": len(reports) == MY_REPORTS_SHOWN,
+    })
 
 
 def track_lookup(request):

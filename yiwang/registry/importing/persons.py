@@ -19,28 +19,33 @@ from django.utils import timezone
 from yiwang.core import bulk, crypto
 from yiwang.core.importing import Column, ImportReport, RowError, Table
 
+from .. import groups
 from ..models import Gender, Household, KeyGroup, Person, PersonTag, ResidenceType
 from ..validators import MOBILE_RE, check_id_numbers, validate_id_number, validate_phone
 from .common import BATCH_SIZE, REGION_CODE, Regions, RegistryImporter, choices, masked, too_long
 
+# Headers are GB/T 31000-2015's data item names where its public outline gives one; the names this
+# registry used before are still read.
 PERSON_COLUMNS = (
     Column("name", "姓名", ("名字", "name"), required=True),
-    Column("id_number", "身份证号", ("公民身份号码", "身份证号码", "身份证", "证件号码", "id_number", "idnumber", "id_no", "id_card"), required=True),
-    Column("phone", "联系电话", ("手机号", "手机号码", "手机", "电话", "电话号码", "联系方式", "phone", "mobile")),
+    Column("id_number", "公民身份号码", ("身份证号", "身份证号码", "身份证", "证件号码", "id_number", "idnumber", "id_no", "id_card"), required=True),
+    Column("phone", "联系方式", ("联系电话", "手机号", "手机号码", "手机", "电话", "电话号码", "phone", "mobile")),
     Column("gender", "性别", ("gender", "sex")),
     Column("residence_type", "人口类型", ("户籍类型", "人员类型", "人口类别", "residence_type")),
     REGION_CODE,
-    Column("household", "户编号", ("户号", "家庭户号", "household", "household_number")),
+    Column("household", "户号", ("户编号", "家庭户号", "household", "household_number")),
     Column("is_household_head", "是否户主", ("户主", "household_head", "is_household_head")),
-    Column("tags", "重点人群", ("人员标签", "标签", "重点人群类别", "tags")),
-    Column("address", "现住址", ("居住地址", "现居住地址", "住址", "地址", "address")),
+    Column("tags", "重点人群", ("人员类别", "人员标签", "标签", "重点人群类别", "重点人群代码", "tags")),
+    Column("address", "现住门（楼）详址", ("现住门(楼)详址", "现住址", "居住地址", "现居住地址", "住址", "地址", "address")),
 )
 
 _GENDERS = choices(Gender.choices, 男性="M", 女性="F", male="M", female="F")
-_RESIDENCE = choices(ResidenceType.choices, 户籍="registered", 流动="floating", 常住="registered", 外来人口="floating")
+_RESIDENCE = choices(ResidenceType.choices, 户籍="registered", 流动="floating", 常住="registered", 外来人口="floating", 境外="overseas",
+                     境外人口="overseas", 未落户="unsettled")
 _YES_NO = {"是": True, "否": False, "y": True, "n": False, "yes": True, "no": False, "true": True, "false": False,
            "1": True, "0": False, "户主": True, "√": True, "": False}  # fmt: skip
-_TAGS = choices(KeyGroup.choices)
+# A group by its code, its name in either language, an alias, or the key stored before GB/T 31000.
+_TAGS = choices(KeyGroup.choices, **{spelling: code for spelling, code in groups.spellings().items()})
 _TAG_SPLIT = re.compile(r"[、,，;；|｜\s]+")
 
 # The person fields written, in this order: every column of the table but the primary key.
@@ -203,7 +208,7 @@ class PersonImporter(RegistryImporter):
                 continue
             tag = _TAGS.get(label.lower())
             if tag is None:
-                self.error(row, "tags", f"未知的重点人群 {label}（可用：{'、'.join(map(str, KeyGroup.labels))}）")
+                self.error(row, "tags", f"未知的重点人群 {label}（可用：{'、'.join(g.name for g in groups.all_groups())}）")
             elif tag not in tags:
                 tags.append(tag)
         return tags

@@ -22,6 +22,10 @@ def map_base_script(audience: str = "staff"):
     source = tile_source()
     if source is not None:
         attrs |= {"data-tile-url": source.template, "data-tile-crs": source.crs, "data-tile-max-zoom": str(source.max_zoom)}
+        if source.grid != "mercator":
+            attrs["data-tile-grid"] = source.grid
+        if source.zoom_offset:
+            attrs["data-tile-zoom-offset"] = str(source.zoom_offset)
         if source.attribution:
             attrs["data-tile-attribution"] = source.attribution
         if source.subdomains:

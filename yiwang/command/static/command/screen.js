@@ -396,6 +396,11 @@
       put("[data-testid=kpi-on_time]", num(t.period_closed_on_time)); put("[data-testid=kpi-judged]", num(t.period_judged));
       put("[data-testid=kpi-satisfied]", num(t.period_satisfied)); put("[data-testid=kpi-rated]", num(t.period_rated));
       Object.entries(body.by_board).forEach(([b, f]) => ["today_reported", "open_now", "overdue_now"].forEach((k) => put("[data-testid=board-" + b + "-" + k + "]", num(f[k]))));
+      (body.national || []).forEach((r) => {
+        put("[data-testid=national-" + r.key + "]", pct(r.value));
+        put("[data-rate=" + r.key + "] [data-part=numerator]", num(r.numerator));
+        put("[data-rate=" + r.key + "] [data-part=denominator]", num(r.denominator));
+      });
     }).catch(() => {});
   }
   setInterval(() => { if (!document.hidden) refreshKpi(); }, KPI_EVERY_MS);

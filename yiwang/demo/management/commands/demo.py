@@ -16,7 +16,7 @@ from yiwang.demo.generator import (
     delete_demo,
     is_loaded,
 )
-from yiwang.demo.history import build_skeleton
+from yiwang.demo.history import DEFAULT_YEARS, build_skeleton
 from yiwang.demo.logins import existing_logins
 from yiwang.demo.plan import PERSONS_PER_STREET
 
@@ -41,8 +41,8 @@ class Command(BaseCommand):
         parser.add_argument("--reset", action="store_true", help="delete the demo data first if it is loaded, then rebuild")
         parser.add_argument("--delete", action="store_true", help="only delete the demo data")
         parser.add_argument("--cases", type=positive, default=None,
-                            help="add this many historic cases (years before now, set-based; yiwang.demo.history) after the build, "
-                                 "or to the demo already loaded")
+                            help="historic cases (years before now, set-based; yiwang.demo.history): the build's history instead of its default "
+                                 "size, or added to the demo already loaded")
         parser.add_argument("--years", type=float, default=None, help="years of history for --cases (default 3)")
         parser.add_argument("--regions-only", action="store_true",
                             help="only the region skeleton, departments and logins (no residents, houses, party, forces or cases): "
@@ -85,7 +85,10 @@ class Command(BaseCommand):
                 delete_demo(log=log)
                 self.stdout.write(self.style.SUCCESS("demo deleted"))
                 return
-            options = DemoOptions(seed=seed, scale=scale, persons_per_street=persons or (SMALL_PERSONS_PER_STREET if small else PERSONS_PER_STREET))
+            # A new build writes its own history (DemoOptions' default size, or --cases over --years).
+            history = {"history_cases": cases, "history_years": years or DEFAULT_YEARS} if cases else {}
+            options = DemoOptions(seed=seed, scale=scale, persons_per_street=persons or (SMALL_PERSONS_PER_STREET if small else PERSONS_PER_STREET),
+                                  **history)
             summary = build_demo(options=options, reset=reset, log=log)
         except DemoAlreadyLoaded as skipped:
             self.stdout.write(self.style.WARNING(str(skipped)))
@@ -99,8 +102,6 @@ class Command(BaseCommand):
         except (FileNotFoundError, ProtectedError, NotDemoData) as error:
             raise CommandError(str(error)) from error
 
-        if cases:
-            self._add_history(cases, years, seed, log)
         if verbosity >= 1:
             self.stdout.write("")
             for label, count in summary.counts.items():

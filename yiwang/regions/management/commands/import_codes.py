@@ -9,8 +9,8 @@ class Command(BaseCommand):
     help = "从国家统计局区划代码导入区县及其街道/镇/乡 Create a district and its streets, towns and townships from the official code lists."
 
     def add_arguments(self, parser):
-        parser.add_argument("--district", required=True, help="6 位区县代码, 如 500154 (开州区)")
-        parser.add_argument("--data-dir", help=f"代码表目录 (默认 $YIWANG_CHINA_DATA_DIR 或 {default_china_data_dir()})")
+        parser.add_argument("--district", required=True, help="6 位区县代码，如 500154 （开州区）")
+        parser.add_argument("--data-dir", help=f"代码表目录（默认 $YIWANG_CHINA_DATA_DIR 或 {default_china_data_dir()}）")
 
     def handle(self, *args, **options):
         try:

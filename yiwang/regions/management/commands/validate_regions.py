@@ -12,9 +12,9 @@ class Command(BaseCommand):
     help = "检查一个区域及其全部下级的代码、边界与户数 Check a region and everything below it."
 
     def add_arguments(self, parser):
-        parser.add_argument("code", help="区域代码, 如 500154003000")
-        parser.add_argument("--outside-parent-share", type=float, help="允许超出上级的面积比例 (默认 0.01)")
-        parser.add_argument("--sibling-overlap-share", type=float, help="允许同级重叠的面积比例 (默认 0.01)")
+        parser.add_argument("code", help="区域代码，如 500154003000")
+        parser.add_argument("--outside-parent-share", type=float, help="允许超出上级的面积比例（默认 0.01）")
+        parser.add_argument("--sibling-overlap-share", type=float, help="允许同级重叠的面积比例（默认 0.01）")
 
     def handle(self, *args, **options):
         root = Region.objects.filter(code=options["code"]).first()

@@ -14,7 +14,7 @@ def parse_mapping(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         name, sep, header = pair.partition("=")
         if not sep or not name.strip() or not header.strip():
-            raise CommandError(f"--map {pair!r}: 应写成 字段=表头，例如 --map id_number=证件号")
+            raise CommandError(f"--map {pair!r}：应写成 字段=表头，例如 --map id_number=证件号")
         mapping[name.strip()] = header.strip()
     return mapping
 

@@ -64,16 +64,24 @@
     return [guessLon, guessLat];
   }
 
-  // Web Mercator over GCJ-02: latlngs stay WGS-84 everywhere in the page; only where they land on
+  // The tiles' grid: Web Mercator, or longitude/latitude (天地图 *_c, EPSG:4490 ≈ EPSG:4326).
+  function gridCrs() {
+    return config.tileGrid === "geographic" ? L.CRS.EPSG4326 : L.CRS.EPSG3857;
+  }
+
+  // The tiles' grid over GCJ-02: latlngs stay WGS-84 everywhere in the page; only where they land on
   // the tiles is shifted.
-  function gcjCrs() {
-    const mercator = L.Projection.SphericalMercator;
+  function gcjCrs(base) {
+    const crs = base || L.CRS.EPSG3857;
+    const inner = crs.projection;
     const projection = {
-      R: mercator.R, MAX_LATITUDE: mercator.MAX_LATITUDE, bounds: mercator.bounds,
-      project(latlng) { const [lon, lat] = toGcj(latlng.lng, latlng.lat); return mercator.project(L.latLng(lat, lon)); },
-      unproject(point) { const shifted = mercator.unproject(point); const [lon, lat] = toWgs(shifted.lng, shifted.lat); return L.latLng(lat, lon); },
+      bounds: inner.bounds,
+      project(latlng) { const [lon, lat] = toGcj(latlng.lng, latlng.lat); return inner.project(L.latLng(lat, lon)); },
+      unproject(point) { const shifted = inner.unproject(point); const [lon, lat] = toWgs(shifted.lng, shifted.lat); return L.latLng(lat, lon); },
     };
-    return L.extend({}, L.CRS.EPSG3857, { code: "GCJ02", projection });
+    if (inner.R) projection.R = inner.R;
+    if (inner.MAX_LATITUDE) projection.MAX_LATITUDE = inner.MAX_LATITUDE;
+    return L.extend({}, crs, { code: "GCJ02:" + crs.code, projection });
   }
 
   function escapeText(text) {
@@ -87,6 +95,9 @@
     const nativeMax = parseInt(config.tileMaxZoom, 10) || 18;
     const options = { maxNativeZoom: nativeMax, maxZoom: Math.max(nativeMax, maxZoom), className: "base-tiles" };
     if (config.tileSubdomains) options.subdomains = config.tileSubdomains;
+    const offset = parseInt(config.tileZoomOffset, 10) || 0;
+    // The server numbers its levels `offset` ahead of the map's zoom (天地图 *_c: its level 1 is zoom 0 here).
+    if (offset) { options.zoomOffset = offset; options.maxNativeZoom = nativeMax - offset; options.maxZoom = Math.max(nativeMax - offset, maxZoom); }
     // The attribution is a setting, shown as text (Leaflet would insert it as HTML).
     if (config.tileAttribution) {
       options.attribution = escapeText(config.tileAttribution);
@@ -200,7 +211,7 @@
 
   function create(el, options) {
     const settings = Object.assign({ zoomSnap: 0.25, minZoom: 3, maxZoom: 19 }, options || {});
-    if (hasTiles && config.tileCrs === "gcj02") settings.crs = gcjCrs();
+    if (hasTiles) settings.crs = config.tileCrs === "gcj02" ? gcjCrs(gridCrs()) : gridCrs();
     const map = L.map(el, settings);
     if (hasTiles) {
       addTiles(map, settings.maxZoom);

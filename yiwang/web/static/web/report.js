@@ -46,8 +46,13 @@
       lat.value = latlng.lat.toFixed(6);
       if (marker) marker.setLatLng(latlng);
       else marker = L.circleMarker(latlng, POINT_STYLE).addTo(map);
-      status.textContent = (how ? how + " · " : "") + text.textPicked + "：" + lon.value + ", " + lat.value +
-        (grid ? " · " + grid.properties.name : features.length ? " · " + text.textOutside : "");
+      if (text.words && grid) {
+        // The residents' page says where in words first: the grid's name, the numbers after it.
+        status.textContent = (how ? how + " · " : "") + text.textPicked + "：" + grid.properties.name + "（" + lon.value + ", " + lat.value + "）";
+      } else {
+        status.textContent = (how ? how + " · " : "") + text.textPicked + "：" + lon.value + ", " + lat.value +
+          (grid ? " · " + grid.properties.name : features.length ? " · " + text.textOutside : "");
+      }
       el.dataset.lon = lon.value;
       el.dataset.lat = lat.value;
       el.dataset.grid = grid ? grid.properties.code : "";

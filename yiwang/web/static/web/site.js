@@ -2,6 +2,7 @@
 // and no on*= attribute:
 //   <select data-autosubmit>            submits its form when changed (a <noscript> button stays the fallback);
 //   <form data-confirm="question">      asks before submitting; on a submit button, asks for that button only;
+//   <form method="post">                its submit buttons are disabled once it is sent (no double posts);
 //   <… data-width="42">                 sets the element's width to 42 % (progress bars: inline style attributes
 //                                        are refused by the policy, a style set from script is not).
 // Listeners sit on the document, so parts swapped in by htmx behave the same without re-wiring.
@@ -34,6 +35,35 @@
     answeredBy = null;
     if (answered || !(form instanceof HTMLFormElement) || !form.hasAttribute("data-confirm")) return;
     if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+  });
+
+  // A form that posts disables its submit buttons once it is on its way, so a second click sends
+  // nothing twice. Not when the submission was stopped (a refused confirmation, htmx sending it
+  // itself), and not for forms the offline queue sends (web/offline.js manages their buttons).
+  // Disabled only after this event: a disabled submitter would leave its name=value out of the form.
+  // A form that answers with a download leaves the page in place: its buttons come back after a while.
+  const REENABLE_MS = 8000;
+  document.addEventListener("submit", function (event) {
+    const form = event.target;
+    if (event.defaultPrevented || !(form instanceof HTMLFormElement) || form.hasAttribute("data-offline-queue")) return;
+    if ((form.getAttribute("method") || "get").toLowerCase() !== "post" || (form.target && form.target !== "_self")) return;
+    const buttons = Array.from(form.querySelectorAll("button:not([type=button]):not([type=reset]), input[type=submit]"))
+      .concat(form.id ? Array.from(document.querySelectorAll("[form=\"" + CSS.escape(form.id) + "\"]")) : [])
+      .filter(function (button) { return !button.disabled; });
+    window.setTimeout(function () {
+      buttons.forEach(function (button) { button.disabled = true; button.dataset.wasEnabled = ""; });
+    }, 0);
+    window.setTimeout(function () {
+      buttons.forEach(function (button) { button.disabled = false; delete button.dataset.wasEnabled; });
+    }, REENABLE_MS);
+  });
+  // Back to a page kept by the browser (the back button): its buttons work again.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("[data-was-enabled]").forEach(function (button) {
+      button.disabled = false;
+      delete button.dataset.wasEnabled;
+    });
   });
 
   function widths(root) {

@@ -4,8 +4,8 @@ from yiwang.worktime.selectors import year_listing
 
 
 class Command(BaseCommand):
-    help = ("Print a year's working calendar: the first line is the year and its status (国务院通知 or 暂定), then one "
-            "line per holiday or make-up working day: date, 休|班, name, source (chinesecalendar, 通知 or 暂定).")
+    help = ("Print a year's working calendar: the first line is the year and its status, 国务院通知 or 暂定; then one "
+            "line per holiday or make-up working day: date, 休|班, name, and its source: chinesecalendar, 通知 or 暂定.")
 
     def add_arguments(self, parser):
         parser.add_argument("year", type=int)
