@@ -22,6 +22,22 @@ def _close_connections_after_each_request():
     connections.settings["default"]["CONN_MAX_AGE"] = saved
 
 
+class _Chromium:
+    """The browser whose new contexts block service workers unless a test asks for one: a worker's
+    background fetches (keeping the offline forms' pages) would still be running on the live server
+    when the test's database is emptied, and on PostgreSQL the TRUNCATE then deadlocks with them."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **options):
+        options.setdefault("service_workers", "block")
+        return self._browser.new_context(**options)
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -35,7 +51,7 @@ def browser():
     expect.set_options(timeout=15_000)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser
+        yield _Chromium(browser)
         browser.close()
 
 

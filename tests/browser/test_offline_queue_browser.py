@@ -24,7 +24,7 @@ def _tasks_and_catalogue(settings):
 
 @pytest.fixture
 def worker_page(browser, live_server, users):
-    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", service_workers="allow")
     page = context.new_page()
     page.goto(f"{live_server.url}/login/")
     page.fill("input[name=username]", "worker_a")
