@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from yiwang.cases.indicators import light_condition
 from yiwang.cases.selectors import filter_cases
 from yiwang.cases.states import count_states
 from yiwang.cases.models import Case
@@ -189,8 +190,8 @@ def daily_sheet(cases: QuerySet, *, region: Region, day: date | None = None, now
     day = day or timezone.localdate(now)
     as_of = sheet_moment(day, now)
     candidates = (filter_cases(cases, region=region).open()
-                  .filter(step_due_at__isnull=False, paused_at__isnull=True, reported_at__lte=as_of)
-                  .filter(Q(step_due_at__lt=as_of) | Q(step_warn_at__lte=as_of))
+                  .filter(reported_at__lte=as_of)
+                  .filter(light_condition(Light.RED, as_of) | light_condition(Light.YELLOW, as_of))
                   .select_related("matter", "region", "handling_department", "handling_region", "handler", "assignee"))
     units: dict[str, SheetUnit] = {}
     for case in candidates:
