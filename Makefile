@@ -17,13 +17,16 @@ demo: setup migrate
 # With YIWANG_TEST_DATABASE_URL the PostgreSQL run goes side by side with SQLite's, itself split in two
 # halves by test file (YIWANG_TEST_SHARD, see tests/conftest.py), each with its own test database: a
 # PostgreSQL test costs about twice a SQLite one, and the machine has two cores. Their output follows
-# SQLite's; any run failing fails the target.
+# SQLite's; any run failing fails the target. YIWANG_TEST_REPLICA_URL (a streaming replica of that server,
+# started by .ci/run) is handed to the PostgreSQL runs for the tests marked `replica` (tests/test_replica.py);
+# beside SQLite it means nothing and those tests are skipped.
 test: setup browser gettext
 	@if [ -z "$$YIWANG_TEST_DATABASE_URL" ]; then exec $(UV) run pytest; fi; \
 	logs=(); pids=(); \
 	for shard in 1/2 2/2; do \
 		log=$$(mktemp /tmp/yiwang-test-postgresql.XXXXXX); logs+=("$$log"); \
-		DATABASE_URL="$$YIWANG_TEST_DATABASE_URL" YIWANG_TEST_SHARD=$$shard $(UV) run pytest -p no:cacheprovider >"$$log" 2>&1 & pids+=($$!); \
+		DATABASE_URL="$$YIWANG_TEST_DATABASE_URL" YIWANG_TEST_REPLICA_URL="$${YIWANG_TEST_REPLICA_URL:-}" YIWANG_TEST_SHARD=$$shard \
+			$(UV) run pytest -p no:cacheprovider >"$$log" 2>&1 & pids+=($$!); \
 	done; \
 	echo "== SQLite (PostgreSQL runs alongside, in two halves) =="; \
 	$(UV) run pytest; status=$$?; \

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from bench.common import metric
+from bench.common import emit, metric
 
 ROOT = Path(__file__).resolve().parent.parent
 GRIDS = ["500154003001001", "500154003001002", "500154003001003", "500154003001004"]
@@ -53,6 +53,12 @@ def measurements(*, quick: bool) -> list[dict]:
                                   baseline=f"COPY of the same {rows} rows, pre-sealed, no validation (psycopg 3)",
                                   baseline_value=base))  # fmt: skip
     return results
+
+
+def main(quick: bool = False) -> None:
+    """`yiwang bench person_import [--quick]`: these metrics alone (bench/foundation.py runs them too)."""
+    for row in measurements(quick=quick):
+        emit(row)
 
 
 def id_number(i: int) -> str:

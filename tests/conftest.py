@@ -151,12 +151,12 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    # Django removes the SQLite test database but not its WAL side files.
+    # Django removes the SQLite test database but not its WAL side files, nor the writers' lock file.
     from django.conf import settings
 
     name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
     if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3") and name:
-        for suffix in ("-wal", "-shm"):
+        for suffix in ("-wal", "-shm", ".writers"):
             try:
                 os.remove(f"{name}{suffix}")
             except FileNotFoundError:

@@ -255,7 +255,7 @@ def webhookendpoint(region):
 
 # Apps that keep their factories beside their tests, in tests/<app label>/factories.py.
 APP_FACTORY_APPS = ("duties", "links", "ab_roles", "activities", "gridwork", "campaigns", "wishes", "volunteers", "pointsbank",
-                    "deliberation", "votes", "alliance", "assessment", "command", "analysis", "reviews")
+                    "deliberation", "votes", "alliance", "assessment", "command", "analysis", "reviews", "advisor")
 
 
 def for_model(model):

@@ -84,6 +84,13 @@ def _import_job(ctx):
     return job, {"pk": job.pk}
 
 
+def _simulation_run(ctx):
+    from yiwang.simulator.models import SimulationRun
+
+    run = SimulationRun.objects.create(kind="scenario", region=ctx.tree.other_street, weeks=4, created_at=timezone.now())
+    return run, {"pk": run.pk}
+
+
 def _notification(ctx):
     from yiwang.notify.models import Notification
 
@@ -249,6 +256,11 @@ PAGES: dict[str, Url] = {
     "reviews/weekly/<int:pk>/pdf/": O("reviews.WeeklyReport"), "reviews/weekly/<int:pk>/view/": O("reviews.WeeklyReport"),
     "exports/": Url(LIST, make=_export_job), "exports/<int:pk>/": Url(SCOPED, make=_export_job), "exports/<int:pk>/status": Url(SCOPED, make=_export_job),
     "exports/<int:pk>/download": Url(SCOPED, make=_export_job), "exports/<int:pk>/retry": Url(SCOPED, make=_export_job),
+    "simulator/": Url(STAFF), "simulator/<int:pk>/": Url(SCOPED, make=_simulation_run),
+    # The grid re-division advisor: street staff and above; a proposal within its community's scope.
+    "advisor/": Url(STAFF), "advisor/<str:code>/": O("regions.Region"), "advisor/<str:code>/propose/": O("regions.Region"),
+    "advisor/proposals/<int:proposal_id>/": O("advisor.DivisionProposal"),
+    "advisor/proposals/<int:proposal_id>/<str:decision>/": O("advisor.DivisionProposal", decision="approve"),
     "imports/cases/": Url(STAFF), "imports/<int:pk>/": Url(SCOPED, make=_import_job), "imports/<int:pk>/start": Url(SCOPED, make=_import_job),
     # The map, the registry, party coverage.
     "map/": Url(STAFF), "map/<str:code>/": O("regions.Region"), "map/<str:code>/panel": O("regions.Region"),

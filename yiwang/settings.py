@@ -83,7 +83,9 @@ INSTALLED_APPS = [
     "yiwang.exports",
     "yiwang.web",
     "yiwang.imports",
+    "yiwang.simulator",
     "yiwang.search",
+    "yiwang.advisor",
     "yiwang.demo",
 ]
 
@@ -107,6 +109,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Idle and absolute session limits, required second factor, forced password change.
     "yiwang.accounts.middleware.AccountSecurityMiddleware",
+    # The command screen, analysis and reports read from the replica when one is set (yiwang/core/dbrouting.py);
+    # after the session and the user are loaded from the primary, and a user who just wrote stays on the primary.
+    "yiwang.core.dbrouting.ReplicaReadsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a lockout into the login page's answer (AXES_LOCKOUT_CALLABLE).
     "axes.middleware.AxesMiddleware",
@@ -137,6 +142,9 @@ TEMPLATES = [
 ]
 
 SQLITE_PATH = Path(os.environ.get("YIWANG_SQLITE_PATH", BASE_DIR / "var" / "yiwang.sqlite3"))
+# YIWANG_DATABASE_POOLER=pgbouncer: DATABASE_URL points at PgBouncer in transaction mode (docs/deployment.md).
+YIWANG_DATABASE_POOLER = os.environ.get("YIWANG_DATABASE_POOLER", "").strip().lower()
+BEHIND_PGBOUNCER = YIWANG_DATABASE_POOLER == "pgbouncer"
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{SQLITE_PATH}"),
@@ -149,6 +157,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # read-then-write transaction cannot deadlock on lock upgrade; the timeout queues writers.
     # A 64 MB page cache per connection (the default is 2 MB) keeps the rollup rows the screen
     # reads in memory between requests; connections live CONN_MAX_AGE seconds.
+    # Writers queue on a file lock beside the database, woken in turn (yiwang/core/queued_sqlite3/base.py).
+    DATABASES["default"]["ENGINE"] = "yiwang.core.queued_sqlite3"
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -164,14 +174,60 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     options = DATABASES["default"].setdefault("OPTIONS", {})
     # Only the hand-written reads of yiwang/core/sql.py are prepared (below), and their plans do not depend
     # on the values bound (a day's deadlines, the boards chosen): one plan serves every execution.
-    options["options"] = f"{options.get('options', '')} -c max_parallel_workers_per_gather=0 -c plan_cache_mode=force_generic_plan".strip()
+    # Behind PgBouncer these go on the role instead (ALTER ROLE … SET, docs/deployment.md): it refuses `options`.
+    if not BEHIND_PGBOUNCER:
+        options["options"] = f"{options.get('options', '')} -c max_parallel_workers_per_gather=0 -c plan_cache_mode=force_generic_plan".strip()
     # Django turns prepared statements off (for poolers in transaction mode); the rollup reads prepare
-    # theirs (yiwang/core/sql.py `fetch`) unless YIWANG_PG_PREPARE=0, for PgBouncer without max_prepared_statements.
-    options.setdefault("prepare_threshold", 5 if env_bool("YIWANG_PG_PREPARE", True) else None)
+    # theirs (yiwang/core/sql.py `fetch`) unless YIWANG_PG_PREPARE=0, for PgBouncer without max_prepared_statements
+    # (behind PgBouncer they are off unless YIWANG_PG_PREPARE=1 says it keeps them, 1.21+ with max_prepared_statements).
+    options.setdefault("prepare_threshold", 5 if env_bool("YIWANG_PG_PREPARE", not BEHIND_PGBOUNCER) else None)
+    if BEHIND_PGBOUNCER:
+        # A transaction pooler hands each transaction any server connection: a cursor held across
+        # transactions (QuerySet.iterator() outside atomic) would be lost, so Django fetches in chunks instead.
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     if os.environ.get("YIWANG_TEST_SHARD"):
         # `make test` runs the PostgreSQL suite in shards side by side (tests/conftest.py): one test database each.
         shard = os.environ["YIWANG_TEST_SHARD"].replace("/", "of")
         DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{shard}"}
+
+# A streaming replica for the heavy reads (yiwang/core/dbrouting.py, docs/deployment.md "City deployment"):
+# YIWANG_DATABASE_REPLICA_URL adds the alias `replica`; the command screen, analysis and reports read from it
+# unless the user wrote within YIWANG_REPLICA_STICKY_SECONDS or it lags more than YIWANG_REPLICA_MAX_LAG_SECONDS.
+# The test suite's replica (YIWANG_TEST_REPLICA_URL, a streaming replica of the test server) only adds the
+# alias: tests marked `replica` turn the routing on themselves, every other test reads the primary.
+_replica_url = os.environ.get("YIWANG_DATABASE_REPLICA_URL", "").strip()
+_test_replica_url = "" if _replica_url else os.environ.get("YIWANG_TEST_REPLICA_URL", "").strip()
+if (_replica_url or _test_replica_url) and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["replica"] = {
+        **dj_database_url.parse(_replica_url or _test_replica_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True),
+        # Same session settings as the primary; a replica that does not answer is given up on quickly.
+        "OPTIONS": {**DATABASES["default"]["OPTIONS"], "connect_timeout": int(os.environ.get("YIWANG_REPLICA_CONNECT_TIMEOUT", "2"))},
+        "DISABLE_SERVER_SIDE_CURSORS": DATABASES["default"].get("DISABLE_SERVER_SIDE_CURSORS", False),
+        # Tests: the replica already holds the test database once the primary creates it.
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["yiwang.core.dbrouting.ReplicaRouter"]
+YIWANG_REPLICA_READS = bool(_replica_url) and env_bool("YIWANG_REPLICA_READS", True)
+YIWANG_REPLICA_STICKY_SECONDS = float(os.environ.get("YIWANG_REPLICA_STICKY_SECONDS", "5"))
+YIWANG_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("YIWANG_REPLICA_MAX_LAG_SECONDS", "10"))
+# How long one lag check is believed (per process); a replica found down is tried again after the longer time.
+YIWANG_REPLICA_CHECK_SECONDS = float(os.environ.get("YIWANG_REPLICA_CHECK_SECONDS", "2"))
+YIWANG_REPLICA_DOWN_RETRY_SECONDS = float(os.environ.get("YIWANG_REPLICA_DOWN_RETRY_SECONDS", "10"))
+
+# Django's cache. Nothing another app server must see is kept in it (tests/test_shared_state.py fails on a
+# module that uses it): the rate limits count in core.Throttle (yiwang/core/throttle.py), sessions, lockouts and
+# the task queue are tables. So this process's memory by default; YIWANG_CACHE_URL=db:// (a table, made by
+# `migrate`, or by `yiwang createcachetable` when switched on later) or redis://host:6379/0 (needs the `redis`
+# package) gives a cache every server shares, for whatever comes to need one.
+_cache_url = os.environ.get("YIWANG_CACHE_URL", "").strip()
+if _cache_url.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+elif _cache_url in ("db://", "database://"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "yiwang_cache"}}
+elif _cache_url in ("", "locmem://"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ValueError(f"YIWANG_CACHE_URL={_cache_url!r}: use db://, redis:// or locmem://")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -277,8 +333,18 @@ YIWANG_DEVICE_ALERT_WINDOW_MINUTES = int(os.environ.get("YIWANG_DEVICE_ALERT_WIN
 YIWANG_ACTIVITY_REGISTRATIONS_PER_HOUR = int(os.environ.get("YIWANG_ACTIVITY_REGISTRATIONS_PER_HOUR", "20"))
 # The background sweep for overdue cases, reminders and automatic escalation runs this often (seconds).
 YIWANG_SWEEP_SECONDS = int(os.environ.get("YIWANG_SWEEP_SECONDS", "60"))
+# How often the worker folds what writers appended (the case rollups' deltas) into the tables read.
+YIWANG_FOLD_SECONDS = float(os.environ.get("YIWANG_FOLD_SECONDS", "1"))
 # Exported files (yiwang.exports) are kept this many days after they are written, then deleted by the worker.
 YIWANG_EXPORT_KEEP_DAYS = int(os.environ.get("YIWANG_EXPORT_KEEP_DAYS", "7"))
+# The grid re-division advisor (yiwang/advisor): households a grid and a micro-grid should hold, how
+# each kind of work weighs in a building's workload, and how many days of cases count.
+YIWANG_ADVISOR_GRID_HOUSEHOLDS = (300, 500)
+YIWANG_ADVISOR_MICRO_GRID_HOUSEHOLDS = (30, 80)
+YIWANG_ADVISOR_WEIGHTS = {"cases": 1.0, "care": 3.0, "places": 2.0}
+YIWANG_ADVISOR_CASE_DAYS = 365
+# Seconds the advisor's page may spend solving one community (the command takes --seconds).
+YIWANG_ADVISOR_PAGE_SECONDS = float(os.environ.get("YIWANG_ADVISOR_PAGE_SECONDS", "10"))
 
 # Content-Security-Policy (Django's own middleware; see docs/security.md). Every script is a static
 # file: no inline script, no event-handler attribute, no eval. Map tile hosts, when a deployment adds

@@ -32,6 +32,8 @@ urlpatterns = [
     path("assessment/", include("yiwang.assessment.urls")),
     path("command/", include("yiwang.command.urls")),
     path("analysis/", include("yiwang.analysis.urls")),
+    path("simulator/", include("yiwang.simulator.urls")),
+    path("advisor/", include("yiwang.advisor.urls")),
     path("reviews/", include("yiwang.reviews.urls")),
     path("exports/", include("yiwang.exports.urls")),
     path("imports/", include("yiwang.imports.urls")),

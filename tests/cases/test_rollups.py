@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from yiwang.cases import rollups
 from yiwang.cases.indicators import indicators
-from yiwang.cases.models import Case, CaseRollup, Channel, Level, OpenCaseRollup, Rating, Status
+from yiwang.cases.models import Case, CaseRollup, Channel, Level, OpenCaseRollup, Rating, RollupDelta, Status
 
 TZ = ZoneInfo("Asia/Shanghai")
 AS_OF = datetime(2026, 3, 20, 12, tzinfo=TZ)
@@ -132,11 +132,19 @@ def test_rollups_follow_every_save(world, seed):
     Case.objects.all().delete()
     CaseRollup.objects.all().delete()
     OpenCaseRollup.objects.all().delete()
+    RollupDelta.objects.all().delete()
     rng = random.Random(seed)
     cases = [_make(rng, world) for _ in range(30)]
+    # Nothing folded yet: the reads add the delta rows themselves.
+    assert RollupDelta.objects.count() == 30
     _check(world)
-    # Change cases at random, saving whole rows, some only a few fields, some reloaded first.
+    rollups.fold(limit=rng.randint(1, 30))
+    _check(world)
+    # Change cases at random, saving whole rows, some only a few fields, some reloaded first; the
+    # worker's folds come in between at random, some of a few rows only.
     for case in rng.sample(cases, 20):
+        if rng.random() < 0.3:
+            rollups.fold(limit=rng.randint(1, 5))
         fields = _random_fields(rng, world)
         if rng.random() < 0.3:
             case = Case.objects.get(pk=case.pk)
@@ -146,6 +154,9 @@ def test_rollups_follow_every_save(world, seed):
             case.save(update_fields=["status", "closed_at", "rating", "region", "micro_grid"])
         else:
             case.save()
+    _check(world)
+    rollups.fold_all()
+    assert not RollupDelta.objects.exists()
     _check(world)
     # A rebuild from the rows gives the same counts.
     before = sorted(CaseRollup.objects.exclude(cases=0, voided=0).values_list("region", "grain", "period", "board", "department_key", *rollups.COUNTS))
@@ -163,6 +174,7 @@ def test_closing_removes_the_open_row_and_update_fields_only_counts_what_was_wri
     case = _make(rng, world)
     case.status, case.close_due_at, case.paused_at, case.closed_at = Status.SIGNED, AS_OF + timedelta(days=1), None, None
     case.save()
+    rollups.fold_all()
     # Two rows per region of the chain for all departments (the case's board, and all boards), and
     # one for the case's department from the street up.
     chain = rollups.RegionChains({case.region_id}).of(case.region_id, case.micro_grid_id)
@@ -176,6 +188,7 @@ def test_closing_removes_the_open_row_and_update_fields_only_counts_what_was_wri
     case.status, case.closed_at = Status.CLOSED, AS_OF
     case.description = "changed in memory but not written"
     case.save(update_fields=["status", "closed_at"])
+    rollups.fold_all()
     assert not OpenCaseRollup.objects.exists()
     street = rollups.counted(rollups.Filter(regions=(world["tree"].street.pk,)), as_of=AS_OF)[None]
     assert (street.cases, street.closed, street.closed_on_time, street.open) == (1, 1, 1, 0)
@@ -303,3 +316,34 @@ def test_reading_as_of_a_past_day_leaves_out_the_cases_reported_after_it(world):
         expected = indicators(Case.objects.all(), as_of=earlier, start=datetime(start.year, start.month, start.day, tzinfo=TZ),
                               end=datetime(end.year, end.month, end.day, tzinfo=TZ))
         assert _counts(got) == _counts(expected), start
+
+
+def _rollup_rows() -> tuple[list, list]:
+    counts = sorted(CaseRollup.objects.exclude(cases=0, voided=0).values_list("region", "grain", "period", "board", "department_key", *rollups.COUNTS))
+    opened = sorted(OpenCaseRollup.objects.exclude(open_cases=0).values_list("region", "department_key", "reported_on", "due_on", "board",
+                                                                             *rollups.OPEN_COUNTS))  # fmt: skip
+    return counts, opened
+
+
+@pytest.mark.django_db
+def test_imported_cases_count_as_a_rebuild_from_their_rows(world):
+    """The historic import counts its cases from the rows it holds, never reading them back: the
+    counts must be those a recount of the written rows gives (open, closed and rejected cases, a
+    micro-grid, cases saved one by one beside them)."""
+    from pathlib import Path
+
+    from yiwang.cases.importing import import_cases, preset
+
+    sr311 = Path(__file__).resolve().parents[2] / "data" / "sr311"
+    tree = world["tree"]
+    rng = random.Random(7)
+    for _ in range(5):
+        _make(rng, world)
+    la = import_cases(sr311 / "la/myla311_2017_subset.csv", mapping=preset("la2017"), region=tree.grid_a)
+    sf = import_cases(sr311 / "sf/sf311_cases_sample_5k_geo.csv", mapping=preset("sf5k"), region=tree.micro_a1)
+    assert {"closed", "accepted", "rejected"} <= set(la.by_status) and sf.created > 0
+    rollups.fold_all()  # the cases saved one by one wait as deltas; the import counted its own at once
+    imported = _rollup_rows()
+    assert imported[0] and imported[1]
+    assert rollups.rebuild() == 5 + la.created + sf.created
+    assert _rollup_rows() == imported

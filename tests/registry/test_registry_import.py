@@ -288,6 +288,16 @@ def test_batch_sealing_matches_single_values():
     assert len(set(crypto.encrypt_many(["same", "same"]))) == 2  # fresh nonce each time
 
 
+def test_digests_stay_those_already_stored():
+    """Digests are lookup keys in existing databases: however they are computed, each is still the
+    keyed BLAKE2b of the upper-cased value."""
+    import hashlib
+
+    _, key = crypto._current()
+    values = ["500154198506010018", "50015419850601001x", "13800138000", "中文", "a" * 300]
+    assert crypto.digest_many(values) == [hashlib.blake2b(v.upper().encode(), key=key, digest_size=20).hexdigest() for v in values]
+
+
 def test_many_rows_in_batches(tree, write_file):
     rows = [PERSON_HEADER] + [
         person_row(n, 身份证号=make_id(n, birth=datetime.date(1950, 1, 1) + datetime.timedelta(days=n // 1000)), 重点人群="低保" if n % 100 == 0 else "")
@@ -299,20 +309,41 @@ def test_many_rows_in_batches(tree, write_file):
     assert Person.objects.filter(id_number_digest__isnull=True).count() == 0
 
 
+def test_a_bad_row_after_rows_already_streamed_writes_nothing(tree, write_file):
+    """On PostgreSQL good rows go to the database while later ones are checked: a bad row past the
+    first batches still leaves nothing written, every bad row listed, and a registered ID number
+    found by row as before."""
+    registered = Person(name="已在册", region=tree.grid_a)
+    registered.set_id_number(make_id(2990, birth=datetime.date(1950, 1, 3)))
+    registered.save()
+    rows = [PERSON_HEADER] + [
+        person_row(n, 身份证号=make_id(n, birth=datetime.date(1950, 1, 1) + datetime.timedelta(days=n // 1000)), 户编号=f"H{n // 4}",
+                   重点人群="低保" if n % 100 == 0 else "")
+        for n in range(3000)
+    ]  # fmt: skip
+    rows[2600][rows[0].index("网格编码")] = "999999999999999"
+    errors = failure(write_file("late.csv", csv_bytes(rows)))
+    assert [(row, column) for row, column, _ in errors] == [(2601, "网格编码"), (2992, "身份证号")]
+    assert "已登记：已在册" in errors[1][2]
+    assert Person.objects.count() == 1
+
+
 def test_someone_registering_the_same_person_meanwhile(tree, write_file, monkeypatch):
     """The check passes, then another import writes the same ID first: the unique index stops us,
     and the error still names the row."""
     from yiwang.registry.importing.persons import PersonImporter
 
-    check = PersonImporter.check
+    prepare = PersonImporter.prepare
 
-    def check_then_race(self, table):
-        check(self, table)
+    def prepare_then_race(self, table):
+        # After the database was asked which ID numbers are registered, before any row is written.
+        known = prepare(self, table)
         other = Person(name="抢先登记", region=tree.grid_b)
         other.set_id_number(make_id(3))
         other.save()
+        return known
 
-    monkeypatch.setattr(PersonImporter, "check", check_then_race)
+    monkeypatch.setattr(PersonImporter, "prepare", prepare_then_race)
     rows = [PERSON_HEADER, person_row(1), person_row(2), person_row(3)]
     with pytest.raises(ImportFailed) as caught:
         run(write_file("p.csv", csv_bytes(rows)))

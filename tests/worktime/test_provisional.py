@@ -306,6 +306,7 @@ def test_entering_a_notice_moves_open_deadlines_that_lay_on_changed_days(tree):
     assert open_case.step_warn_at == at(2027, 1, 5, 18) and open_case.step_due_at == at(2027, 1, 6, 18)
     assert open_case.deadline_note == "来源无办理时限"  # the import's sentence stays, the provisional one goes
     assert closed_case.step_due_at == at(2027, 1, 5, 18)  # a closed case's record is history
+    rollups.fold_all()
     kept = _rollup_state()
     rollups.rebuild()
     assert _rollup_state() == kept  # the open-case rollups moved with the due day

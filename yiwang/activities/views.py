@@ -11,13 +11,11 @@ photos, registrations and the waiting list with check-in (phones masked), venues
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
@@ -32,7 +30,7 @@ from django.views.decorators.http import require_POST
 from yiwang.core.pages import run_action, staff_required
 from yiwang.core.params import date_param, int_param
 from yiwang.accounts.services import client_address
-from yiwang.core import crypto
+from yiwang.core import crypto, throttle
 from yiwang.core.scope import Action, get_in_scope
 from yiwang.regions.models import Level, Region
 
@@ -40,7 +38,7 @@ from . import forms, selectors, services
 from .models import Activity, ActivityPhoto, ActivityStatus, Registration, RegistrationStatus, RosterSlot, Venue
 
 # A client address may register this many times an hour on the public pages (seats are scarce;
-# one script must not fill them). Counted in Django's cache, like the resident reports' limit.
+# one script must not fill them). Counted in the database (core/throttle.py), like the resident reports' limit.
 REGISTRATIONS_PER_HOUR = getattr(settings, "YIWANG_ACTIVITY_REGISTRATIONS_PER_HOUR", 20)
 # Wrong cancellation codes tolerated per activity and phone within an hour.
 CODE_ATTEMPTS = 5
@@ -83,12 +81,7 @@ def _public_activity_or_404(pk: int) -> Activity:
 
 
 def _address_key(address: str) -> str:
-    return "yiwang:activity-registrations:" + hashlib.sha256(address.encode()).hexdigest()
-
-
-def _recent_registrations(address: str, now) -> list[float]:
-    horizon = (now - timedelta(hours=1)).timestamp()
-    return [t for t in cache.get(_address_key(address), []) if t > horizon]
+    return throttle.key_for("activity-registrations", address)
 
 
 def _public_context(activity: Activity, now, **extra) -> dict:
@@ -109,26 +102,34 @@ def public_activity(request, pk: int):
     if request.method == "POST":
         status = 400
         address = client_address(request)
-        if address and len(_recent_registrations(address, now)) >= REGISTRATIONS_PER_HOUR:
-            form.add_error(None, _("您的网络一小时内已报名 %(n)s 次，请稍后再试，或到社区报名。") % {"n": REGISTRATIONS_PER_HOUR})
+        key = _address_key(address)
+        too_many = _("您的网络一小时内已报名 %(n)s 次，请稍后再试，或到社区报名。") % {"n": REGISTRATIONS_PER_HOUR}
+        if address and throttle.reached(key, limit=REGISTRATIONS_PER_HOUR, now=now):
+            form.add_error(None, too_many)
             status = 429
         elif form.is_valid():
-            try:
-                outcome = services.register(activity=activity, name=form.cleaned_data["name"], phone=form.cleaned_data["phone"], now=now)
-            except ValidationError as exc:
-                forms.apply_errors(form, exc)
+            # The place is taken before registering (one atomic count shared by every server) and given
+            # back when the registration is refused.
+            if address and not throttle.take(key, limit=REGISTRATIONS_PER_HOUR, window=timedelta(hours=1), now=now):
+                form.add_error(None, too_many)
+                status = 429
             else:
-                if address:
-                    cache.set(_address_key(address), [*_recent_registrations(address, now), now.timestamp()], 3600)
-                return render(request, "activities/public_done.html", {
-                    "activity": activity, "outcome": outcome, "registered": outcome.position is None})
+                try:
+                    outcome = services.register(activity=activity, name=form.cleaned_data["name"], phone=form.cleaned_data["phone"], now=now)
+                except ValidationError as exc:
+                    if address:
+                        throttle.give_back(key, now=now)
+                    forms.apply_errors(form, exc)
+                else:
+                    return render(request, "activities/public_done.html", {
+                        "activity": activity, "outcome": outcome, "registered": outcome.position is None})
         activity = _public_activity_or_404(pk)
     return render(request, "activities/public_activity.html",
                   _public_context(activity, now, form=form, own_open=bool(request.GET.get("mine"))), status=status)
 
 
 def _code_key(activity: Activity, phone: str) -> str:
-    return f"yiwang:activity-code-failures:{activity.pk}:{crypto.digest(phone)}"
+    return throttle.key_for("activity-code-failures", activity.pk, crypto.digest(phone))
 
 
 @require_POST
@@ -144,8 +145,9 @@ def public_mine(request, pk: int):
     if own_form.is_valid():
         phone, code = own_form.cleaned_data["phone"].strip(), own_form.cleaned_data["code"]
         key = _code_key(activity, phone)
-        failures = cache.get(key, 0)
-        if failures >= CODE_ATTEMPTS:
+        # A place is taken for every try and given back unless the code was wrong: only wrong codes
+        # stay counted, however many servers the tries reach at once.
+        if not throttle.take(key, limit=CODE_ATTEMPTS, window=timedelta(hours=1), now=now):
             own_form.add_error(None, _("取消码错误次数过多，请一小时后再试，或联系社区。"))
             status = 429
         else:
@@ -158,11 +160,13 @@ def public_mine(request, pk: int):
                     context["own"] = {"registration": registration, "position": services.waitlist_position(registration)}
                 status = 200
             except services.WrongCode:
-                cache.set(key, failures + 1, 3600)
                 own_form.add_error("code", _("手机号或取消码不正确"))
                 status = 403
             except ValidationError as exc:
+                throttle.give_back(key, now=now)
                 forms.apply_errors(own_form, exc)
+            else:
+                throttle.give_back(key, now=now)
     activity = _public_activity_or_404(pk)
     return render(request, "activities/public_activity.html", _public_context(activity, now, own_form=own_form, **context), status=status)
 

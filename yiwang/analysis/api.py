@@ -31,7 +31,7 @@ def hotspots(request, region: str | None = None, as_of: date | None = None, wind
     scope = _scope(request, region)
     as_of = sel.check_day(as_of, "as_of") or sel.today()
     windows = (window,) if window else sel.WINDOWS
-    return {"region": scope.code, "as_of": as_of, "windows": [sel.hotspots(scope.cases, as_of=as_of, days=days).as_dict() for days in windows]}
+    return {"region": scope.code, "as_of": as_of, "windows": [w.as_dict() for w in sel.hotspot_windows(scope.cases, as_of=as_of, windows=tuple(windows))]}
 
 
 @router.get("/addresses", response=dict)

@@ -188,36 +188,72 @@ def hotspots(cases: QuerySet, *, as_of: date, days: int, baseline_weeks: int = B
     (the `baseline_weeks` weeks before the window, not before the first case on record). Each gets
     stats.hotspot_test; Benjamini–Hochberg over all of them; flagged when q < alpha and count >= min_cases.
     """
+    return hotspot_windows(cases, as_of=as_of, windows=(days,), baseline_weeks=baseline_weeks, alpha=alpha, min_cases=min_cases)[0]
+
+
+def hotspot_windows(cases: QuerySet, *, as_of: date, windows: tuple[int, ...], baseline_weeks: int = BASELINE_WEEKS,
+                    alpha: float = stats.ALPHA, min_cases: int = stats.MIN_CASES) -> list[HotSpotWindow]:
+    """`hotspots` for each window length, all counted in one pass over the cases (a district's
+    half-year of cases is read once, not once per window)."""
     from yiwang.matters.models import MatterType
 
-    if not 1 <= days <= 182:
-        raise ValidationError({"window": "窗口为 1 至 182 天"})
-    since = as_of - timedelta(days=days - 1)
-    baseline_since = since - timedelta(weeks=baseline_weeks)
+    for days in windows:
+        if not 1 <= days <= 182:
+            raise ValidationError({"window": "窗口为 1 至 182 天"})
     cases = valid(cases)
     start = first_day(cases)
-    if start is not None and start > baseline_since:
-        baseline_since = min(start, since)
+    spans = []  # (days, since, baseline_since) per window
+    for days in windows:
+        since = as_of - timedelta(days=days - 1)
+        baseline_since = since - timedelta(weeks=baseline_weeks)
+        if start is not None and start > baseline_since:
+            baseline_since = min(start, since)
+        spans.append((days, since, baseline_since))
+    counts = {}
+    for i, (_days, since, baseline_since) in enumerate(spans):
+        window_start = day_start(since)
+        counts[f"window_{i}"] = Count("pk", filter=Q(reported_at__gte=window_start))
+        counts[f"base_{i}"] = Count("pk", filter=Q(reported_at__gte=day_start(baseline_since), reported_at__lt=window_start))
+    earliest = min(baseline_since for _days, _since, baseline_since in spans)
+    # Tuples, not dicts: a district has tens of thousands of grid × matter cells.
+    all_rows = list(in_days(cases, earliest, as_of).order_by().values("region", "matter").annotate(**counts)
+                    .values_list("region", "matter", *counts))
+    found = []
+    for i, (days, since, baseline_since) in enumerate(spans):
+        # A window's cells are those with a case in it or its own baseline, as if counted alone.
+        window_at, base_at = 2 + 2 * i, 3 + 2 * i
+        rows = [{"region": r[0], "matter": r[1], "window": r[window_at], "base": r[base_at]}
+                for r in all_rows if r[window_at] or r[base_at]]
+        found.append(_hotspot_window(rows, days=days, since=since, until=as_of, baseline_since=baseline_since,
+                                     alpha=alpha, min_cases=min_cases, matter_model=MatterType))
+    return found
+
+
+def _hotspot_window(rows: list[dict], *, days: int, since: date, until: date, baseline_since: date, alpha: float, min_cases: int,
+                    matter_model) -> HotSpotWindow:
     baseline_days = (since - baseline_since).days
-    window_start = day_start(since)
-    rows = list(in_days(cases, baseline_since, as_of).order_by().values("region", "matter").annotate(
-        window=Count("pk", filter=Q(reported_at__gte=window_start)), base=Count("pk", filter=Q(reported_at__lt=window_start))))
-    tests = [stats.hotspot_test(observed=r["window"], baseline_cases=r["base"], baseline_days=baseline_days, window_days=days) for r in rows]
+    # Cells share their few small counts: each (observed, baseline) pair is tested once.
+    tested: dict[tuple[int, int], stats.CellTest] = {}
+    for r in rows:
+        pair = (r["window"], r["base"])
+        if pair not in tested:
+            tested[pair] = stats.hotspot_test(observed=pair[0], baseline_cases=pair[1], baseline_days=baseline_days, window_days=days)
+    tests = [tested[(r["window"], r["base"])] for r in rows]
     qs = stats.benjamini_hochberg([t.p for t in tests])
     hits = [(r, t, q) for r, t, q in zip(rows, tests, qs) if stats.flagged(q=q, observed=t.observed, alpha=alpha, min_cases=min_cases)]
     near = [(r, t, q) for r, t, q in zip(rows, tests, qs)
             if not stats.flagged(q=q, observed=t.observed, alpha=alpha, min_cases=min_cases) and t.p < alpha and t.observed >= min_cases]
     grids = Region.objects.in_bulk({r["region"] for r, _, _ in hits + near})
-    matters = MatterType.objects.in_bulk({r["matter"] for r, _, _ in hits + near})
+    matters = matter_model.objects.in_bulk({r["matter"] for r, _, _ in hits + near})
 
     def spots(cells):
         found = [HotSpot(grid=grids[r["region"]], matter=matters[r["matter"]], window_days=days, observed=t.observed, expected=t.expected,
                          baseline_cases=r["base"], p=t.p, q=q,
-                         link=cases_link(region=grids[r["region"]].code, matter=r["matter"], since=since, until=as_of))
+                         link=cases_link(region=grids[r["region"]].code, matter=r["matter"], since=since, until=until))
                  for r, t, q in cells]
         return sorted(found, key=lambda h: (h.q, h.p, -h.observed, h.grid.code))
 
-    return HotSpotWindow(days=days, since=since, until=as_of, baseline_since=baseline_since, baseline_days=baseline_days,
+    return HotSpotWindow(days=days, since=since, until=until, baseline_since=baseline_since, baseline_days=baseline_days,
                          tested=len(rows), hotspots=spots(hits), elevated=spots(near))
 
 
@@ -305,10 +341,15 @@ def recurring_addresses(cases: QuerySet, *, since: date, until: date, min_cases:
             groups[key][address] = n
     totals = {key: sum(spellings.values()) for key, spellings in groups.items()}
     keys = sorted((k for k in groups if totals[k] >= min_cases), key=lambda k: (-totals[k], k))[:limit]
+    # The cases of every address shown, in one query (not one per address), then sorted out by spelling.
+    by_spelling: dict[str, list[tuple]] = defaultdict(list)
+    wanted = [spelling for key in keys for spelling in groups[key]]
+    for address, number, matter, at in cases.filter(address__in=wanted).values_list("address", "number", "matter__name", "reported_at"):
+        by_spelling[address].append((number, matter, at))
     result = []
     for key in keys:
         spellings = groups[key]
-        rows = list(cases.filter(address__in=list(spellings)).values_list("number", "matter__name", "reported_at"))
+        rows = [row for spelling in spellings for row in by_spelling[spelling]]
         label = max(spellings, key=lambda s: (spellings[s], s))  # the most used spelling
         result.append(_recurrence(label, rows))
     return result

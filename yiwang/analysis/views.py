@@ -47,7 +47,7 @@ def index(request):
         if tab == "hotspots":
             window = checked_int_param(params["window"], "window", 0, low=0, high=182)
             days_shown = (window,) if window else sel.WINDOWS
-            hot_windows = [sel.hotspots(scope.cases, as_of=as_of, days=days) for days in days_shown]
+            hot_windows = sel.hotspot_windows(scope.cases, as_of=as_of, windows=days_shown)
             context["hotspot_windows"] = [(w, findings.hotspot_finding(w)) for w in hot_windows]
             shares = sel.matter_shares(scope.cases, since=as_of - timedelta(days=max(days_shown) - 1), until=as_of)
             context["shares"], context["shares_finding"] = shares, findings.matter_finding(shares)

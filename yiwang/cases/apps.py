@@ -14,6 +14,19 @@ class CasesConfig(AppConfig):
 
         post_delete.connect(rollups.case_deleted, sender=Case, dispatch_uid="case_rollups_on_delete")
 
+        from django.db.models.signals import post_save
+
+        from yiwang.ab_roles.models import Desk
+
+        from .desks import desk_index
+        from .skiplevel import _active_rules
+        from .skiplevel_models import SkipLevelRule
+
+        # The per-process lookups every intake makes: a change made here is seen here at once.
+        for model, cache in ((Desk, desk_index), (SkipLevelRule, _active_rules)):
+            for signal in (post_save, post_delete):
+                signal.connect(_clear(cache), sender=model, weak=False, dispatch_uid=f"cases_clear_{model.__name__}_{signal is post_save}")
+
         from yiwang.regions.signals import region_moved
 
         region_moved.connect(_move_rollups, dispatch_uid="case_rollups_on_region_moved")
@@ -52,3 +65,10 @@ def _hand_over_at_once(sender, *, leave, acting_user=None, now, **kwargs) -> int
     from .handover import hand_over
 
     return hand_over(leave, acting_user=acting_user, now=now)
+
+
+def _clear(cache):
+    def clear(sender, **kwargs):
+        cache.invalidate()
+
+    return clear

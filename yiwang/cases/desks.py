@@ -8,6 +8,7 @@ from datetime import datetime
 
 from yiwang.ab_roles.acting import display_name, who_acts
 from yiwang.ab_roles.models import Desk, DeskKind, DutyRole
+from yiwang.core.stamped import StampedCache, table_stamp
 from yiwang.duties.acting import item_for_matter
 
 from .models import OPEN_STATUSES, Case, Level
@@ -27,19 +28,42 @@ def desk_for(case: Case):
     return desk
 
 
+def _read_desk_index() -> dict[tuple, int]:
+    """(kind, department, region, board) → the first desk's id, as `.first()` would pick it."""
+    index: dict[tuple, int] = {}
+    for pk, kind, department_id, region_id, board in Desk.objects.order_by("pk").values_list("pk", "kind", "department_id", "region_id", "board"):
+        if kind == DeskKind.UNIT and department_id is not None:
+            index.setdefault((kind, department_id, None, None), pk)
+        elif kind == DeskKind.BOARD:
+            index.setdefault((kind, None, region_id, board), pk)
+        else:
+            index.setdefault((kind, None, region_id, None), pk)
+    return index
+
+
+# Which desk each unit has, kept per process (every intake asks; desks change seldom): a unit with
+# no desk costs no query, one with a desk one read of it. Saves in this process clear it at once
+# (apps.py), other processes' within two seconds.
+desk_index = StampedCache(stamp=lambda: table_stamp(Desk.objects.all()), build=_read_desk_index)
+
+
+def _desk(key: tuple):
+    pk = desk_index.get().get(key)
+    return None if pk is None else Desk.objects.select_related("primary", "backup").filter(pk=pk).first()
+
+
 def _find_desk(case: Case):
-    desks = Desk.objects.select_related("primary", "backup")
     if case.level == Level.DEPARTMENT:
-        return desks.filter(kind=DeskKind.UNIT, department_id=case.handling_department_id).first() if case.handling_department_id else None
+        return _desk((DeskKind.UNIT, case.handling_department_id, None, None)) if case.handling_department_id else None
     if case.level in (Level.STREET, Level.COMMUNITY):
         item = item_for_matter(matter_id=case.matter_id, level=case.level, region=case.handling_region)
         if item is not None:
             return item
     if case.level == Level.STREET:
-        board = desks.filter(kind=DeskKind.BOARD, region_id=case.handling_region_id, board=case.board).first()
+        board = _desk((DeskKind.BOARD, None, case.handling_region_id, case.board))
         if board is not None:
             return board
-    return desks.filter(kind=DeskKind.UNIT, region_id=case.handling_region_id, department__isnull=True).first()
+    return _desk((DeskKind.UNIT, None, case.handling_region_id, None))
 
 
 def assign(case: Case, *, at: datetime) -> str:

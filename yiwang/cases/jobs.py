@@ -6,6 +6,13 @@ so that finding them at start-up loads nothing else."""
 from yiwang.core import jobs
 
 
+@jobs.folder("cases.rollups")
+def fold_rollups() -> int:
+    from .rollups import fold_all
+
+    return fold_all()
+
+
 @jobs.periodic("cases.handover", order=10)
 def hand_over_leaves_begun(now) -> int:
     from .handover import hand_over_started_leaves

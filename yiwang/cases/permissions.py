@@ -3,16 +3,14 @@ a case on which channel; and how often a resident without an account may report.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext
 
 # Who may do a unit's work is ab_roles' rule (desks' A and B are checked by it too).
 from yiwang.ab_roles.units import can_handle_at
-from yiwang.core import crypto
+from yiwang.core import crypto, throttle
 from yiwang.core.scope import DESK_ROLES, Role, is_staff, scope_path
 
 from .lifecycle import Actor, Transition, actions_from
@@ -172,31 +170,26 @@ def report_channels(user, *, desk: bool) -> list[str]:
 # Residents' reports (随手拍) per hour ----------------------------------------------------------------
 
 def _address_key(address: str) -> str:
-    return "yiwang:resident-reports:" + hashlib.sha256(address.encode()).hexdigest()
-
-
-def _address_reports(address: str, now) -> list[float]:
-    horizon = (now - timedelta(hours=1)).timestamp()
-    return [t for t in cache.get(_address_key(address), []) if t > horizon]
+    return throttle.key_for("resident-reports", address)
 
 
 def resident_limit_reached(*, phone: str, address: str, now) -> str:
     """Why another resident report is refused now ("" when it is not).
 
-    Per phone number: counted in the database, from the cases' phone digests (exact across
-    processes). Per client address: counted in Django's cache, since no table may be added for it;
-    with the default per-process LocMemCache each server process counts on its own, so configure
-    a shared cache (CACHES) to make that limit exact across processes."""
+    Per phone number: counted in the database, from the cases' phone digests. Per client address: a
+    place of the address's hour is taken here, in the database (core/throttle.py), so every app server
+    counts the same and two reports sent at once cannot both take the last place; a report that is then
+    not accepted gives its place back (`release_resident_report`)."""
     limit = settings.YIWANG_RESIDENT_REPORTS_PER_HOUR
     recent = Case.objects.filter(channel=Channel.RESIDENT, phone_digest=crypto.digest(phone), reported_at__gte=now - timedelta(hours=1))
     if recent.count() >= limit:
         return gettext("这个手机号一小时内已上报 %(n)s 次，请稍后再试，或拨打热线反映。") % {"n": limit}
-    if address and len(_address_reports(address, now)) >= limit:
+    if address and not throttle.take(_address_key(address), limit=limit, window=timedelta(hours=1), now=now):
         return gettext("您的网络一小时内已上报 %(n)s 次，请稍后再试，或拨打热线反映。") % {"n": limit}
     return ""
 
 
-def count_resident_report(address: str, now) -> None:
-    """Count a resident's accepted report against the client address it came from."""
+def release_resident_report(address: str, now) -> None:
+    """Give back the place `resident_limit_reached` took for a report that was not accepted."""
     if address:
-        cache.set(_address_key(address), [*_address_reports(address, now), now.timestamp()], 3600)
+        throttle.give_back(_address_key(address), now=now)

@@ -29,7 +29,7 @@ The reads at the bottom turn the rows back into `Indicators`, so the formulas st
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -50,6 +50,7 @@ from .models import (
     CaseRollup,
     OpenCaseRollup,
     Rating,
+    RollupDelta,
 )
 
 NO_DUE = date(9999, 12, 31)
@@ -135,20 +136,28 @@ class Deltas:
 
     def add(self, regions: Iterable[tuple[int, bool]], part: Contribution, sign: int) -> None:
         """`regions`: (region id, whether its rows are kept per department too) pairs."""
-        periods = ((DAY, part.reported_on), (MONTH, month_of(part.reported_on)), (YEAR, year_of(part.reported_on)))
+        opened = part.due_on is not None
+        self.add_signed(regions, part.board, part.department_key, part.reported_on, [sign * n for n in part.counts],
+                        part.due_on, sign * int(opened), sign * part.flagged)
+
+    def add_signed(self, regions: Iterable[tuple[int, bool]], board: str, department_key: int, reported_on: date,
+                   counts: Iterable[int], due_on: date | None, open_cases: int, flagged: int) -> None:
+        """Counters already signed (a RollupDelta row's), under the rows of each region."""
+        counts = list(counts)
+        periods = ((DAY, reported_on), (MONTH, month_of(reported_on)), (YEAR, year_of(reported_on)))
         for region, detailed in regions:
-            keys = [(ALL_DEPARTMENTS, part.board), (ALL_DEPARTMENTS, ALL_BOARDS)]
+            keys = [(ALL_DEPARTMENTS, board), (ALL_DEPARTMENTS, ALL_BOARDS)]
             if detailed:
-                keys.append((part.department_key, part.board))
-            for department, board in keys:
+                keys.append((department_key, board))
+            for department, key_board in keys:
                 for grain, period in periods:
-                    row = self.counts[(region, department, grain, period, board)]
-                    for i, n in enumerate(part.counts):
-                        row[i] += sign * n
-                if part.due_on is not None:
-                    row = self.open[(region, department, part.reported_on, part.due_on, board)]
-                    row[0] += sign
-                    row[1] += sign * part.flagged
+                    row = self.counts[(region, department, grain, period, key_board)]
+                    for i, n in enumerate(counts):
+                        row[i] += n
+                if due_on is not None:
+                    row = self.open[(region, department, reported_on, due_on, key_board)]
+                    row[0] += open_cases
+                    row[1] += flagged
 
     def write(self) -> None:
         # Sorted: concurrent writers then lock shared rows in the same order and cannot deadlock.
@@ -204,16 +213,12 @@ class RegionChains:
 
 
 def case_saved(case: Case, before: tuple | None, after: tuple) -> None:
-    """Called by Case.save inside its transaction: move the case's counts from `before` (None for a
-    new case) to `after` (both snapshots)."""
+    """Called by Case.save inside its transaction: record the move of the case's counts from
+    `before` (None for a new case) to `after` (both snapshots) as RollupDelta rows, for the worker
+    to fold (`fold`). One INSERT of at most two rows, touching no counter row that other writers share."""
     if before == after:
         return
-    chains = RegionChains({after[1]} | ({before[1]} if before else set()))
-    deltas = Deltas()
-    if before is not None:
-        deltas.add(chains.of(before[1], before[2]), contribution(before), -1)
-    deltas.add(chains.of(after[1], after[2]), contribution(after), +1)
-    deltas.write()
+    _append_deltas(([] if before is None else [_delta_row(before, -1)]) + [_delta_row(after, +1)])
 
 
 def case_deleted(sender, instance: Case, **kwargs) -> None:
@@ -224,9 +229,72 @@ def case_deleted(sender, instance: Case, **kwargs) -> None:
         if not all(name in instance.__dict__ for name in FIELDS):
             return  # nothing known to subtract; `yiwang rollups --rebuild` recounts
         before = snapshot(instance)
-    deltas = Deltas()
-    deltas.add(RegionChains({before[1]}).of(before[1], before[2]), contribution(before), -1)
-    deltas.write()
+    _append_deltas([_delta_row(before, -1)])
+
+
+# RollupDelta's columns after its id, in this order everywhere below.
+DELTA_COLUMNS = ("grid_id", "micro_grid_id", "board", "department_key", "reported_on", "due_on", *COUNTS, *OPEN_COUNTS)
+_DELTA_KEY = 6  # the first six columns say which rows a delta goes to; the rest are counters
+
+
+def _delta_row(values: tuple, sign: int) -> tuple:
+    """A snapshot's contribution as a RollupDelta row, every counter times `sign`."""
+    part = contribution(values)
+    return (values[1], values[2], part.board, part.department_key, part.reported_on, part.due_on,
+            *(sign * n for n in part.counts), sign * int(part.due_on is not None), sign * part.flagged)
+
+
+def _append_deltas(rows: list[tuple]) -> None:
+    if len(rows) == 2 and rows[0][:_DELTA_KEY] == rows[1][:_DELTA_KEY]:
+        # The same rows before and after (e.g. a handling step that moves no counter's key): one net row.
+        net = tuple(a + b for a, b in zip(rows[0][_DELTA_KEY:], rows[1][_DELTA_KEY:], strict=True))
+        rows = [rows[1][:_DELTA_KEY] + net] if any(net) else []
+    if not rows:
+        return
+    adapt = connection.ops.adapt_datefield_value
+    per_row = "(" + ", ".join(["%s"] * len(DELTA_COLUMNS)) + ")"
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {_table(RollupDelta)} ({', '.join(DELTA_COLUMNS)}) VALUES {', '.join([per_row] * len(rows))}",
+                       [adapt(v) if isinstance(v, date) else v for row in rows for v in row])
+
+
+def fold(*, limit: int = 5_000, through: int | None = None) -> int:
+    """Fold up to `limit` delta rows, oldest first, into CaseRollup and OpenCaseRollup, and delete
+    them, in one transaction: a crash folds all of them or none. Concurrent folders take disjoint
+    rows on PostgreSQL (SKIP LOCKED); SQLite has one writer at a time. Returns the rows folded."""
+    with transaction.atomic():
+        lock = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+        upto = "" if through is None else f" WHERE id <= {int(through)}"
+        rows = fetch(f"SELECT id, {', '.join(DELTA_COLUMNS)} FROM {_table(RollupDelta)}{upto} ORDER BY id LIMIT {int(limit)}{lock}", [],
+                     prepare=False)
+        if not rows:
+            return 0
+        chains = RegionChains({row[1] for row in rows})
+        deltas = Deltas()
+        for _pk, grid, micro, board, department, reported_on, due_on, *counters in rows:
+            deltas.add_signed(chains.of(grid, micro), board, department, _as_date(reported_on), counters[:len(COUNTS)],
+                              _as_date(due_on), *counters[len(COUNTS):])
+        deltas.write()
+        ids = [row[0] for row in rows]
+        with connection.cursor() as cursor:
+            for start in range(0, len(ids), 1000):
+                chunk = ids[start:start + 1000]
+                cursor.execute(f"DELETE FROM {_table(RollupDelta)} WHERE id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+    return len(rows)
+
+
+def fold_all() -> int:
+    """Fold every delta row there is now (the worker, the sweep, tests); rows appended meanwhile
+    wait for the next call, so a steady stream of intakes cannot keep it going."""
+    top = fetch(f"SELECT MAX(id) FROM {_table(RollupDelta)}", [], prepare=False)[0][0]
+    done = 0
+    while top is not None and (folded := fold(through=top)):
+        done += folded
+    return done
+
+
+def _as_date(value) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def add_cases(case_ids: Iterable[int], *, chunk: int = 20_000) -> int:
@@ -240,12 +308,70 @@ def add_cases(case_ids: Iterable[int], *, chunk: int = 20_000) -> int:
 
 
 def _add_rows(rows: list[tuple]) -> int:
-    chains = RegionChains({row[1] for row in rows})
+    return add_snapshots(rows)
+
+
+def add_snapshots(snapshots: Iterable[tuple]) -> int:
+    """Count cases written without `save` into the rollups from their snapshots (FIELDS' values, as
+    the database will hold them), with no read of the cases back: a bulk writer has them in hand.
+    Returns how many were counted."""
+    deltas, counted = count_snapshots(snapshots)
+    write_counted(deltas)
+    return counted
+
+
+def count_snapshots(snapshots: Iterable[tuple], *, chains: RegionChains | None = None) -> tuple[Deltas, int]:
+    """What the snapshots add, not yet written (`write_counted`), and how many they are; with
+    `chains` covering their grids, no query (a bulk writer counts while its rows are written).
+    Cases that add the same thing under the same grid are counted together (k cases, one `add`
+    with sign k), so the work grows with the distinct contributions, not with the cases."""
+    together: Counter = Counter()
+    for values in snapshots:
+        together[(values[1], values[2], contribution(values))] += 1
+    if chains is None:
+        chains = RegionChains({region for region, _micro, _part in together})
     deltas = Deltas()
-    for row in rows:
-        deltas.add(chains.of(row[1], row[2]), contribution(row), +1)
-    deltas.write()
-    return len(rows)
+    for (region, micro, part), k in together.items():
+        deltas.add(chains.of(region, micro), part, k)
+    return deltas, sum(together.values())
+
+
+def write_counted(deltas: Deltas) -> None:
+    """Deltas.write for many rows at once. PostgreSQL: the rows go to a temporary table by COPY and
+    are added by one INSERT ... SELECT ... ON CONFLICT DO UPDATE per table (a VALUES list of 10⁴
+    rows cost more to bind than to apply); SQLite takes Deltas.write as it is."""
+    if connection.vendor != "postgresql":
+        deltas.write()
+        return
+    counts = sorted((*key, *row) for key, row in deltas.counts.items() if any(row))
+    opened = sorted((*key, *row) for key, row in deltas.open.items() if any(row))
+    _copy_upsert(CaseRollup, COUNT_KEY, COUNTS, counts)
+    _copy_upsert(OpenCaseRollup, OPEN_KEY, OPEN_COUNTS, opened)
+    if opened:
+        OpenCaseRollup.objects.filter(open_cases=0, region_id__in={r[0] for r in opened},
+                                      reported_on__in={r[2] for r in opened}).delete()
+
+
+def _copy_upsert(model, keys: tuple[str, ...], counters: tuple[str, ...], rows: list[tuple]) -> None:
+    """What _upsert does, on PostgreSQL, for many rows: COPY into a temporary table dropped at
+    commit, then one upsert from it, in key order (the order concurrent writers lock rows in)."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    columns = [model._meta.get_field(name.removesuffix("_id")).column if name.endswith("_id") else name for name in (*keys, *counters)]
+    names = ", ".join(map(quote, columns))
+    staging = quote(f"{model._meta.db_table}_incoming")
+    update = ", ".join(f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}" for c in counters)
+    with connection.wrap_database_errors, connection.cursor() as cursor:
+        # Dropped at commit, so a pooled server connection (PgBouncer) never carries it over.
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA")
+        cursor.execute(f"TRUNCATE {staging}")
+        with cursor.cursor.copy(f"COPY {staging} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} ORDER BY {', '.join(map(quote, columns[:len(keys)]))} "
+                       f"ON CONFLICT ({', '.join(map(quote, columns[:len(keys)]))}) DO UPDATE SET {update}")
 
 
 def rebuild(*, chunk: int = 50_000) -> int:
@@ -256,7 +382,10 @@ def rebuild(*, chunk: int = 50_000) -> int:
             # Writers wait at their next upsert until the recount commits, then add their change to
             # it; without the lock a change committed mid-recount would be counted twice.
             with connection.cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {CaseRollup._meta.db_table}, {OpenCaseRollup._meta.db_table} IN EXCLUSIVE MODE")
+                cursor.execute(f"LOCK TABLE {CaseRollup._meta.db_table}, {OpenCaseRollup._meta.db_table}, "
+                               f"{RollupDelta._meta.db_table} IN EXCLUSIVE MODE")
+        # The recount counts every case as it is now, so changes not yet folded are in it already.
+        RollupDelta.objects.all().delete()
         CaseRollup.objects.all().delete()
         OpenCaseRollup.objects.all().delete()
         chains = RegionChains()
@@ -287,6 +416,7 @@ def region_moved(*, region, old_path: str, chunk: int = 50_000) -> None:
     left, joined = sorted(above_old - above_new), sorted(above_new - above_old)
     if not left and not joined:
         return  # a new code under the same parent
+    _keep_unfolded_where_they_are(region, left, joined)
     last = 0
     while True:
         rows = list(Case.objects.filter(region__path__startswith=region.path, pk__gt=last).order_by("pk").values_list("pk", *FIELDS)[:chunk])
@@ -299,6 +429,25 @@ def region_moved(*, region, old_path: str, chunk: int = 50_000) -> None:
             deltas.add(left, part, -1)
             deltas.add(joined, part, +1)
         deltas.write()
+
+
+def _keep_unfolded_where_they_are(region, left: list, joined: list) -> None:
+    """The move below shifts each case's whole count; the part of it still in delta rows is not in
+    the old ancestors' rows yet, and will be folded under the new ancestors. So that part is given
+    back to the old ones and taken from the new ones now. No fold may run meanwhile: on PostgreSQL
+    the table is locked (a region's move is rare); SQLite has one writer at a time."""
+    from yiwang.regions.models import Region
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {RollupDelta._meta.db_table} IN EXCLUSIVE MODE")
+    grids = Region.objects.filter(path__startswith=region.path).values_list("pk", flat=True)
+    deltas = Deltas()
+    for grid, micro, board, department, reported_on, due_on, *counters in RollupDelta.objects.filter(grid_id__in=grids).values_list(*DELTA_COLUMNS):
+        for regions, sign in ((left, 1), (joined, -1)):
+            deltas.add_signed(regions, board, department, reported_on, [sign * n for n in counters[:len(COUNTS)]], due_on,
+                              *(sign * n for n in counters[len(COUNTS):]))
+    deltas.write()
 
 
 # Reads ---------------------------------------------------------------------------------------------
@@ -442,22 +591,28 @@ def _validate(f: Filter, by: str | None) -> None:
 
 
 def _count_rows(f: Filter, *, by: str | None, today: date, also_today: bool = False, counters: tuple[str, ...] = COUNTS) -> dict:
-    """{group key: [counters..., reported today]} from CaseRollup over the filter. One SELECT per
-    piece of the period, so that each is one index range, summed with its sign."""
+    """{group key: [counters..., reported today]} from CaseRollup over the filter, plus the delta
+    rows not yet folded, in the same statement (so a fold committing meanwhile is seen whole or not
+    at all). One SELECT per piece of the period, so that each is one index range, summed with its sign."""
     if not f.regions:
         return {}
     pieces: list[tuple[str, int]] = []  # (condition on grain and period, sign)
+    spans: list[tuple[date | None, date | None, int]] = []  # the same pieces as report days [start, end), and sign
     if f.start is None:
         pieces.append((f"grain = '{YEAR}'", 1))
+        spans.append((None, None, 1))
     elif by == "day":
         pieces.append((_range(DAY, f.start, f.end), 1))
+        spans.append((f.start, f.end, 1))
     else:
         chosen = period_pieces(f.start, f.end, today=today)
         if any(p.start > today for p in chosen) and not _reported_after(today):
             chosen = [p for p in chosen if p.start <= today]  # nothing to take off: skip their index probes
         pieces += [(_range(p.grain, p.start, p.end), p.sign) for p in chosen]
+        spans += [(p.start, p.end, p.sign) for p in chosen]
     if also_today:
         pieces.append((f"grain = '{DAY}' AND period = {_day(today)}", 0))  # read for its own column only
+        spans.append((today, today + timedelta(days=1), 0))
     if not pieces:
         return {}
     where_params: list = []
@@ -469,8 +624,68 @@ def _count_rows(f: Filter, *, by: str | None, today: date, also_today: bool = Fa
         selects.append(f"SELECT {key} AS k, {', '.join(counters)}, {sign} AS s, {today_cases} AS t "
                        f"FROM {_table(CaseRollup)} WHERE {where} AND {condition}")
     sums = ", ".join(f"SUM({name} * s)" for name in counters)
-    sql = f"SELECT k, {sums}{', SUM(t)' if also_today else ''} FROM ({' UNION ALL '.join(selects)}) pieces GROUP BY k"
-    return _keyed(fetch(sql, where_params * len(selects)), by)
+    width = len(counters) + int(also_today)
+    delta_params: list = []
+    sql = (f"SELECT 0, k, {sums}{', SUM(t)' if also_today else ''}, {_NULLS} FROM ({' UNION ALL '.join(selects)}) pieces GROUP BY k "
+           f"UNION ALL SELECT 1, NULL, {', '.join(counters)}{', 0' if also_today else ''}, {_DELTA_WHERE_TO} "
+           f"FROM {_table(RollupDelta)} WHERE {_delta_where(f, spans, delta_params)}")
+    rows = fetch(sql, where_params * len(selects) + delta_params)
+    found = {key_value: list(values) for key_value, values in _keyed([row[1:2 + width] for row in rows if row[0] == 0], by).items()}
+    for row in rows:
+        if row[0] != 1:
+            continue
+        values, (grid, micro, board, department, reported_on) = row[2:2 + len(counters)], row[2 + width:]
+        reported_on = _as_date(reported_on)
+        for group in _delta_groups(f, by, grid, micro, board, department, reported_on):
+            sums_of = found.setdefault(group, [0] * width)
+            for start, end, sign in spans:
+                if (start is None or start <= reported_on) and (end is None or reported_on < end):
+                    if sign == 0:
+                        sums_of[-1] += values[counters.index("cases")]  # the cases reported today
+                    else:
+                        for i, n in enumerate(values):
+                            sums_of[i] += sign * n
+    return found
+
+
+# The delta rows' columns a read matches in Python, and the first branch's blanks for them.
+_DELTA_WHERE_TO = "grid_id, micro_grid_id, board, department_key, reported_on"
+_NULLS = "NULL, NULL, NULL, NULL, NULL"
+
+
+def _delta_where(f: Filter, spans: list, params: list) -> str:
+    """A coarse bound on the delta rows a read can use (the exact match is `_delta_groups`'s)."""
+    clauses = ["1 = 1"]
+    starts = [a for a, _b, _s in spans]
+    ends = [b for _a, b, _s in spans]
+    if starts and None not in starts:
+        clauses.append(f"reported_on >= {_day(min(starts))}")
+    if ends and None not in ends:
+        clauses.append(f"reported_on < {_day(max(ends))}")
+    if f.boards is not None:
+        params.extend(f.boards)
+        clauses.append(f"board IN ({', '.join(['%s'] * len(f.boards))})")
+    return " AND ".join(clauses)
+
+
+def _delta_groups(f: Filter, by: str | None, grid: int, micro: int | None, board: str, department: int, reported_on: date) -> list:
+    """The group keys an unfolded delta adds to, once per region asked that it is counted under (as
+    its rows would be: the grid's chain of ancestors and its micro-grid)."""
+    from yiwang.regions.lookup import region_chains
+
+    if f.boards is not None and board not in f.boards or by == "board" and board not in Board.values:
+        return []
+    chains = region_chains()
+    if grid not in chains:  # a grid made in another process within the last second
+        chains = region_chains(fresh=True)
+    wanted = set(f.regions)
+    regions = wanted.intersection(chains.get(grid, ()))
+    if micro is not None and micro in wanted:
+        regions.add(micro)
+    if by == "region":
+        return sorted(regions)
+    key = {"board": board, "department": department, "day": reported_on, None: None}[by]
+    return [key] * len(regions)
 
 
 def _reported_after(day: date) -> bool:
@@ -510,8 +725,30 @@ def _open_rows(f: Filter, *, by: str | None, today: date, as_of: datetime, perio
         columns = three("1 = 1")
         if f.start is not None:
             where += f" AND {in_period}"
-    sql = f"SELECT {key} AS k, {columns} FROM {_table(OpenCaseRollup)} WHERE {where} GROUP BY k"
-    found = {key: list(values) for key, values in _keyed(fetch(sql, params), by).items()}
+    width = 6 if period_and_any else 3
+    # The delta rows not yet folded come in the same statement (see _count_rows).
+    delta_params = list(f.boards or ())
+    boards = f" AND board IN ({', '.join(['%s'] * len(f.boards))})" if f.boards is not None else ""
+    sql = (f"SELECT 0, {key} AS k, {columns}, {_NULLS}, NULL, NULL, NULL FROM {_table(OpenCaseRollup)} WHERE {where} GROUP BY k "
+           f"UNION ALL SELECT 1, NULL, {', '.join(['NULL'] * width)}, {_DELTA_WHERE_TO}, due_on, open_cases, flagged "
+           f"FROM {_table(RollupDelta)} WHERE due_on IS NOT NULL{boards}")
+    rows = fetch(sql, params + delta_params)
+    found = {key: list(values) for key, values in _keyed([row[1:2 + width] for row in rows if row[0] == 0], by).items()}
+    for row in rows:
+        if row[0] != 1:
+            continue
+        grid, micro, board, department, reported_on, due_on, open_cases, flagged = row[2 + width:]
+        reported_on = _as_date(reported_on)
+        overdue = _as_date(due_on) < today
+        in_period = f.start is None or f.start <= reported_on < f.end
+        for group in _delta_groups(f, by, grid, micro, board, department, reported_on):
+            for offset, counted_here in ((0, in_period), (3, True)) if period_and_any else ((0, in_period),):
+                if counted_here:
+                    sums_of = found.setdefault(group, [0] * width)
+                    sums_of[offset] += open_cases
+                    if overdue:
+                        sums_of[offset + 1] += open_cases
+                        sums_of[offset + 2] += flagged
     for key_value, in_period_due, any_due in _due_earlier_today(f, by=by, as_of=as_of, today=today):
         row = found.setdefault(key_value, [0] * (6 if period_and_any else 3))
         for offset, (n, flagged) in ((0, in_period_due), (3, any_due)) if period_and_any else ((0, in_period_due),):

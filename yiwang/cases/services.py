@@ -227,23 +227,23 @@ def report_case(report: Report, *, acting_user=None, now: datetime | None = None
     route = routing.route(matter_version=version, grid=grid, how_found=how_found)
     # Urgent matters may skip the tier's first level by rule (越级上报), whichever door they came in by.
     route = skiplevel.apply(route, matter_version=version, urgency=report.urgency, grid=grid)
+    case = Case(
+        channel=report.channel, matter=matter, matter_version=version, board=matter.board, tier=route.tier,
+        urgency=report.urgency, level=route.level, region=grid, micro_grid=micro, lon=lon, lat=lat,
+        address=report.address[:200], description=report.description, attributes=attributes,
+        reporter_name=report.reporter_name[:50], reported_by=account(acting_user) or _resident_reporter(report), access_code_hash=hash_access_code(code),
+        handling_region=route.region, handling_department=route.department if route.level == Level.DEPARTMENT else None,
+        device=report.device,
+        external_source=report.external_source, external_id=report.external_id, reported_at=reported_at,
+    )
+    if phone:
+        case.set_phone(phone)
+    clock.start_step(case, now=reported_at, calendar=calendar)
+    clock.set_close_due(case, start=reported_at, calendar=calendar)
+    who = ab_acting.assign(case, at=now)  # the reason to record: whose desk, A or B
     with transaction.atomic():
-        case = Case(
-            channel=report.channel, matter=matter, matter_version=version, board=matter.board, tier=route.tier,
-            urgency=report.urgency, level=route.level, region=grid, micro_grid=micro, lon=lon, lat=lat,
-            address=report.address[:200], description=report.description, attributes=attributes,
-            reporter_name=report.reporter_name[:50], reported_by=account(acting_user) or _resident_reporter(report), access_code_hash=hash_access_code(code),
-            handling_region=route.region, handling_department=route.department if route.level == Level.DEPARTMENT else None,
-            device=report.device,
-            external_source=report.external_source, external_id=report.external_id, reported_at=reported_at,
-        )
-        if phone:
-            case.set_phone(phone)
-        clock.start_step(case, now=reported_at, calendar=calendar)
-        clock.set_close_due(case, start=reported_at, calendar=calendar)
-        who = ab_acting.assign(case, at=now)  # the reason to record: whose desk, A or B
         case.save()
-        stages.follow(case, now=reported_at)
+        stages.follow(case, now=reported_at, new=True)
         case.number = f"{timezone.localtime(reported_at):%Y%m%d}{case.pk:06d}"
         Case.objects.filter(pk=case.pk).update(number=case.number)
         routed = _record_route(case, at=now, actor=None, reasons=route.reasons, department=route.department, who=who,

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from django.db.models import Q
 from django.utils.translation import gettext
 
+from yiwang.core.stamped import StampedCache, table_stamp
 from yiwang.matters.models import Department, MatterType, MatterTypeVersion
 from yiwang.regions.models import Level as RegionLevel
 from yiwang.regions.models import Region, ancestor_paths
@@ -97,17 +97,26 @@ def _check_above_normal_level(rule: SkipLevelRule, errors: dict[str, str]) -> No
 
 # At intake --------------------------------------------------------------------------------------
 
+def _read_active_rules() -> tuple[tuple[int, int | None, str, str], ...]:
+    return tuple(SkipLevelRule.objects.filter(active=True).values_list("pk", "matter_id", "matter_category", "min_urgency"))
+
+
+# (pk, matter, category, urgency) of the active rules, kept per process: every intake asks, and
+# almost none matches, so the common answer costs no query (an edit shows within two seconds).
+_active_rules = StampedCache(stamp=lambda: table_stamp(SkipLevelRule.objects.all()), build=_read_active_rules)
+
+
 def rule_for(matter: MatterType, urgency: str) -> SkipLevelRule | None:
     """The active rule for a case of `matter` at `urgency`: a rule naming the matter before a rule for
     its category, then the one asking the most urgency, then the oldest."""
-    reached = [value for value, rank in URGENCY_RANK.items() if rank <= URGENCY_RANK.get(urgency, -1)]
-    if not reached:
+    rank = URGENCY_RANK.get(urgency, -1)
+    matching = [(matter_id is None, -URGENCY_RANK[min_urgency], pk) for pk, matter_id, category, min_urgency in _active_rules.get()
+                if URGENCY_RANK.get(min_urgency, 99) <= rank
+                and (matter_id == matter.pk or matter_id is None and matter.category and category == matter.category)]
+    if not matching:
         return None
-    matches = Q(matter=matter)
-    if matter.category:
-        matches |= Q(matter__isnull=True, matter_category=matter.category)
-    rules = SkipLevelRule.objects.filter(matches, active=True, min_urgency__in=reached).select_related("target_department")
-    return min(rules, key=lambda r: (r.matter_id is None, -URGENCY_RANK[r.min_urgency], r.pk), default=None)
+    # Read whole, with its department, as it is now.
+    return SkipLevelRule.objects.select_related("target_department").filter(pk=min(matching)[2], active=True).first()
 
 
 def serves(department: Department, region: Region) -> bool:

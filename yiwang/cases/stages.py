@@ -141,11 +141,12 @@ def check_stage_limit(row: StageLimit) -> dict[str, str]:
 
 # Timing rows ------------------------------------------------------------------------------------
 
-def follow(case: Case, *, now: datetime) -> None:
+def follow(case: Case, *, now: datetime, new: bool = False) -> None:
     """After a case was saved: the running stage's row follows the case's clock (a pause or an
     extension moved it), or, when another stage started or the clock stopped, the last run is done
-    and the new one begins with the version `clock.start_step` chose."""
-    running = case.stage_timings.filter(done_at__isnull=True).first()
+    and the new one begins with the version `clock.start_step` chose. `new`: the case was just
+    created, so it has no row yet (intake skips the read)."""
+    running = None if new else case.stage_timings.filter(done_at__isnull=True).first()
     same_run = running is not None and case.step == running.stage and case.step_started_at == running.started_at
     if same_run:
         if (running.warn_at, running.due_at) != (case.step_warn_at, case.step_due_at):

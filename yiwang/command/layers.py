@@ -1,6 +1,7 @@
 """The rows the command screen's map shows over its coloured regions: open cases with their
 deadline light, the key-person heat, devices with their alerts, and key-person care coverage.
-They show rows, not counts, so they read the tables (each through its own `restrict`)."""
+They show rows, not counts, so they read the tables (each through its own `restrict`); care coverage
+is counts, read from the care counters (yiwang.gridwork.counters), and so is the heat (yiwang.registry.heat)."""
 
 from __future__ import annotations
 
@@ -70,32 +71,24 @@ def map_cases(user, place: Region | None, *, boards=None, matter: int | None = N
 
 
 def key_person_heat(place: Region | None, *, user=None, limit: int = 20_000) -> dict:
-    """Key persons (any key-group tag) as heat points [lat, lon, weight]. A person's position is
-    their household's house's building (the registry has no coordinates on persons or houses);
-    without one, the centre of the grid or micro-grid they are registered in. Persons in a
-    sensitive group count only for viewers allowed to see those groups: a heat point per building
-    would otherwise show where they live."""
-    from django.db.models import Count
+    """Key persons (any key-group tag) as heat points [lat, lon, weight], read from the heat counters
+    (yiwang.registry.heat). A person's position is their household's house's building (the registry
+    has no coordinates on persons or houses); without one, the centre of the grid or micro-grid they
+    are registered in. Persons in a sensitive group count only for viewers allowed to see those
+    groups: a heat point per building would otherwise show where they live."""
+    from yiwang.registry import heat
 
-    from yiwang.core.scope import may_see_sensitive_groups
-    from yiwang.registry.models import SENSITIVE_GROUPS, PersonTag
-
-    tags = PersonTag.objects.filter(_place_q(place, field="person__region__path"))
-    if not may_see_sensitive_groups(user):
-        tags = tags.exclude(person_id__in=PersonTag.objects.filter(tag__in=SENSITIVE_GROUPS).values("person_id"))
-    rows = (tags.order_by().values("person__household__house__building__lon", "person__household__house__building__lat", "person__region_id")
-            .annotate(n=Count("person", distinct=True)))
     points: dict[tuple[float, float], int] = {}
     missing: dict[int, int] = {}
     persons = located = 0
-    for row in rows[:limit]:
-        lon, lat, n = row["person__household__house__building__lon"], row["person__household__house__building__lat"], row["n"]
+    for row in heat.rows(place.path if place is not None else "", viewer=user, limit=limit):
+        lon, lat, n = row["lon"], row["lat"], row["n"]
         persons += n
         if lon is not None and lat is not None:
             points[(lat, lon)] = points.get((lat, lon), 0) + n
             located += n
         else:
-            missing[row["person__region_id"]] = missing.get(row["person__region_id"], 0) + n
+            missing[row["region_id"]] = missing.get(row["region_id"], 0) + n
     for region in Region.objects.filter(pk__in=list(missing)).only("min_lon", "min_lat", "max_lon", "max_lat"):
         centre = _centre(region)
         if centre is not None:
@@ -126,16 +119,14 @@ def recent_alerts(user, place: Region | None, *, limit: int = 10) -> list[dict]:
 
 
 def care_coverage(place: Region | None, user, *, worst: int = 12) -> dict:
-    """Key-person care (yiwang.gridwork.selectors): totals and the grids with the lowest coverage,
-    counting only the persons `user` may see (need to know, sensitive groups only with the
-    permission): a count per grid of persons under a sensitive-group plan would tell where they live."""
-    from yiwang.gridwork import selectors as gridwork
+    """Key-person care: totals and the grids with the lowest coverage, read from the care counters
+    (yiwang.gridwork.counters), counting only the persons `user` may see (need to know, sensitive
+    groups only with the permission): a count per grid of persons under a sensitive-group plan would
+    tell where they live."""
+    from yiwang.gridwork import counters
 
     path = place.path if place is not None else ""
-    rows = gridwork.care_rows(region_path=path, viewer=user)
-    totals = gridwork.totals(rows)
-    grids = [g for g in gridwork.coverage_by_grid(rows, region_path=path) if g.under_plan and g.grid.path.startswith(path)]
-    grids.sort(key=lambda g: (g.rate if g.rate is not None else 2, g.grid.path))
-    return {"totals": totals, "grids": [{"code": g.grid.code, "name": g.grid.name, "under_plan": g.under_plan, "covered": g.covered,
-                                         "overdue": g.overdue, "rate": g.rate, "percent": g.percent, "workers": g.workers}
-                                        for g in grids[:worst]], "grid_count": len(grids)}
+    panel = counters.care_coverage(path, viewer=user, worst=worst)
+    return {"totals": panel["totals"], "grids": [{"code": g.grid.code, "name": g.grid.name, "under_plan": g.under_plan, "covered": g.covered,
+                                                  "overdue": g.overdue, "rate": g.rate, "percent": g.percent, "workers": g.workers}
+                                                 for g in panel["grids"]], "grid_count": panel["grid_count"]}

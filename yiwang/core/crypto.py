@@ -64,24 +64,30 @@ def digest_many(values: Sequence[str]) -> list[str]:
     """digest() of many values. Keyed BLAKE2b is a MAC in one C call, several times cheaper than
     HMAC-SHA256 for short values; bulk imports digest every ID number and phone."""
     _, key = _current()
-    blake2b = hashlib.blake2b
-    return [blake2b(v.upper().encode(), key=key, digest_size=20).hexdigest() if v else "" for v in values]
+    # The keyed state, copied per value: the same digest as hashing with the key each time,
+    # without redoing the key block (a third of the cost for an ID number).
+    keyed = hashlib.blake2b(key=key, digest_size=20)
+    out: list[str] = []
+    for value in values:
+        if value:
+            state = keyed.copy()
+            state.update(value.upper().encode())
+            out.append(state.hexdigest())
+        else:
+            out.append("")
+    return out
 
 
 def encrypt_many(values: Sequence[str]) -> list[str]:
     """encrypt() of many values, with one read of the system RNG for all their nonces."""
     aead, _ = _current()
+    encrypt, base64_of = aead.encrypt, binascii.b2a_base64
     pool = os.urandom(_NONCE_BYTES * len(values))
-    out: list[str] = []
-    at = 0
-    for value in values:
-        if not value:
-            out.append("")
-            continue
-        nonce = pool[at : at + _NONCE_BYTES]
-        at += _NONCE_BYTES
-        out.append(_VERSION + binascii.b2a_base64(nonce + aead.encrypt(nonce, value.encode(), None), newline=False).decode("ascii"))
-    return out
+    nonces = [pool[at : at + _NONCE_BYTES] for at in range(0, len(pool), _NONCE_BYTES)]
+    return [
+        _VERSION + base64_of(nonce + encrypt(nonce, value.encode(), None), newline=False).decode("ascii") if value else ""
+        for value, nonce in zip(values, nonces, strict=True)
+    ]
 
 
 def mask_id_number(value: str) -> str:

@@ -7,7 +7,10 @@ AppConfig.ready), so core never names an app above it:
   YIWANG_SWEEP_SECONDS, in `order` (lower first), each in its own try: one failing job is logged and
   the others still run;
 - a standing task is a self-rescheduling task of the app's own, with its own interval; the worker
-  calls its `ensure` function at start-up so exactly one is always queued.
+  calls its `ensure` function at start-up so exactly one is always queued;
+- a folder is `function() -> rows folded`, run by the worker's own thread every YIWANG_FOLD_SECONDS
+  (and by every sweep): it folds what writers appended (the case rollups' deltas) into the tables
+  read.
 
 A `jobs.py` imports its work inside each job, so finding the jobs at start-up loads nothing else, and
 a module that fails to import fails only its own job.
@@ -73,6 +76,31 @@ def standing(label: str):
     return register
 
 
+_folders: dict[str, Callable[[], int]] = {}
+
+
+def folder(name: str):
+    """Decorator for `function() -> rows folded`: work appended by writers (e.g. the case rollups'
+    deltas) that the worker folds every YIWANG_FOLD_SECONDS, and every sweep again."""
+
+    def register(function: Callable[[], int]) -> Callable[[], int]:
+        _folders[name] = function
+        return function
+
+    return register
+
+
+def run_folders() -> dict[str, int]:
+    """Run every folder until it has nothing left; one failing is logged and the others still run."""
+    done = {}
+    for name, function in sorted(_folders.items()):
+        try:
+            done[name] = function()
+        except Exception:
+            log.exception("folder %s failed", name)
+    return done
+
+
 def discover() -> None:
     """Import every installed app's `jobs` module, which registers its jobs."""
     from django.utils.module_loading import autodiscover_modules
@@ -89,9 +117,10 @@ def standing_tasks() -> list[StandingTask]:
 
 
 def run_jobs(*, now: datetime | None = None) -> SweepResult:
-    """Run every periodic job once, in order, at `now`."""
+    """Run every periodic job once, in order, at `now` (after the folders, so that jobs read folded counts)."""
     now = now or timezone.now()
     result = SweepResult()
+    result.counts.update(run_folders())
     for job in registered():
         try:
             result.counts[job.name] = job.run(now)
@@ -115,3 +144,11 @@ def prune_submission_keys(now: datetime) -> int:
     from .idempotency import prune
 
     return prune(now=now)
+
+
+@periodic("core.prune_throttles", order=85)
+def prune_throttles(now: datetime) -> int:
+    """Rate limits' closed windows (core/throttle.py)."""
+    from .throttle import prune
+
+    return prune(now)

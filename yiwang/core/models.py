@@ -81,3 +81,18 @@ class SubmissionKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.kind}#{self.object_id}"
+
+
+class Throttle(models.Model):
+    """One rate limit's count (core/throttle.py): `count` takes since the window began, until `expires_at`.
+    Kept in the database, so every app server counts against the same row, moved by one atomic upsert."""
+
+    key = models.CharField(max_length=120, primary_key=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = _("频率限制计数")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.count}"

@@ -3,13 +3,16 @@ would take longer than the database takes to answer."""
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connections
+
+from .dbrouting import read_alias
 
 
 def fetch(sql: str, params: list, *, prepare: bool = True) -> list[tuple]:
-    """The rows of a hand-written read on the default database. `prepare=False` for a statement
-    whose best plan depends on a value bound (a LIKE prefix can use an index only when the planner
-    sees it)."""
+    """The rows of a hand-written read on the default database, or on the replica where the page reads
+    from it (core/dbrouting.py). `prepare=False` for a statement whose best plan depends on a value
+    bound (a LIKE prefix can use an index only when the planner sees it)."""
+    connection = connections[read_alias()]
     if prepare and connection.vendor == "postgresql":
         connection.ensure_connection()
         raw = connection.connection

@@ -16,7 +16,7 @@ from yiwang.accounts.models import User
 from yiwang.cases import services
 from yiwang.cases.lifecycle import TRANSITIONS
 from yiwang.core.statemachine import IllegalTransition
-from yiwang.cases.models import Case, CaseRollup, Channel, Device, DeviceSource, OpenCaseRollup, Summons
+from yiwang.cases.models import Case, CaseRollup, Channel, Device, DeviceSource, OpenCaseRollup, RollupDelta, Summons
 from yiwang.matters.models import STEPS, Department, MatterType
 from yiwang.open311.models import ApiKey
 from yiwang.points.models import PointEntry
@@ -426,5 +426,6 @@ def delete_closed_loop(inside: str, delete_rows) -> None:
     # The demo root is a root region, so every rollup row its cases made is under it.
     delete_rows(CaseRollup.objects.filter(region__path__startswith=inside))
     delete_rows(OpenCaseRollup.objects.filter(region__path__startswith=inside))
+    delete_rows(RollupDelta.objects.filter(grid_id__in=Region.objects.filter(path__startswith=inside).values("pk")))
     delete_rows(Device.objects.filter(region__path__startswith=inside))
     delete_rows(Department.objects.filter(region__path__startswith=inside))

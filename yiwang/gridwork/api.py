@@ -23,7 +23,7 @@ from yiwang.regions.models import Region
 from yiwang.registry import access
 from yiwang.registry.models import Building, Household, Person, Place
 
-from . import selectors, services
+from . import counters, selectors, services
 from .models import CarePlan, Finding, HomeVisit, PatrolLog
 
 router = Router(tags=["gridwork"])
@@ -360,9 +360,7 @@ def _care_scope(request, region: str | None) -> str:
 def care_coverage(request, region: str | None = None):
     """重点对象关注覆盖率 per grid: persons visited within their plan's window / persons under a plan."""
     path = _care_scope(request, region)
-    rows = selectors.care_rows(region_path=path, viewer=acting_user(request))
-    total = selectors.totals(rows)
-    grids = selectors.coverage_by_grid(rows, region_path=path)
+    total, grids = counters.coverage(path, viewer=acting_user(request))
     return {"today": timezone.localdate(), **{k: total[k] for k in ("under_plan", "covered", "pending", "overdue", "rate")},
             "grids": [{"grid_code": g.grid.code, "grid_name": g.grid.name, "under_plan": g.under_plan, "covered": g.covered,
                        "pending": g.pending, "overdue": g.overdue, "rate": g.rate, "workers": g.workers} for g in grids]}

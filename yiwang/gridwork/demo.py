@@ -20,9 +20,10 @@ from yiwang.accounts.models import User
 from yiwang.forces.models import Assignment
 from yiwang.matters.models import MatterType
 from yiwang.regions.models import Level, Region, ancestor_paths
+from yiwang.registry import heat
 from yiwang.registry.models import KeyGroup
 
-from . import selectors, services
+from . import counters, selectors, services
 from .models import CarePlan, Finding, Frequency, HomeVisit, PatrolLog
 
 YONGXIAN = "500154003001"
@@ -172,6 +173,10 @@ def build(*, rng: random.Random, district: Region, street: Region) -> str:
                                             now=at + timedelta(hours=1))
             cases += patrol.findings.filter(case__isnull=False).count()
 
+    # Plans, visits and their persons went in by bulk inserts: the care counters are recounted once.
+    counters.rebuild(today=today)
+    # The residents and their key-group tags went in by bulk inserts too: the heat counters likewise.
+    heat.rebuild()
     final = selectors.care_rows(region_path=street.path, today=today, now=now)
     total = selectors.totals(final)
     return (f"gridwork: {len(plans)} care plans, {len(patrols) + cases} patrols, {len(visits)} home visits, "
@@ -181,6 +186,8 @@ def build(*, rng: random.Random, district: Region, street: Region) -> str:
 
 def delete(inside: str, delete_rows) -> None:
     """Delete this app's rows under the region path `inside`, before the regions go."""
+    counters.forget_under(inside)
+    heat.forget_under(inside)
     delete_rows(Finding.objects.filter(Q(region__path__startswith=inside) | Q(patrol__region__path__startswith=inside)
                                        | Q(visit__region__path__startswith=inside)))
     visits = HomeVisit.objects.filter(region__path__startswith=inside)

@@ -230,6 +230,10 @@ class CarePlan(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                    verbose_name=_("设置人"))
     created_at = models.DateTimeField(_("设置时间"), auto_now_add=True)
+    # Whether the care counters (`counters.py`) follow this plan: set once its persons were counted
+    # with it in force. A plan that starts on a later day is counted by the daily job on that day;
+    # until then the coverage reads count persons instead of reading the counters.
+    counted = models.BooleanField(default=False, editable=False)
 
     objects = ScopedManager()
 
@@ -278,3 +282,43 @@ class RecordPhoto(models.Model):
     @property
     def record(self):
         return self.patrol if self.patrol_id else self.visit
+
+
+# The care counters (see counters.py): what care coverage reads instead of counting persons.
+
+
+class CareEntry(models.Model):
+    """What one person under a care plan adds to `CareCount` now: its region (where the person is
+    registered) and key. A change to the person moves exactly this from the old key to the new one.
+    `person_id` is a plain column: the entry outlives the person's row until the deletion is counted."""
+
+    person_id = models.BigIntegerField(primary_key=True)
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    sensitive = models.BooleanField()  # in a sensitive group (registry.SENSITIVE_GROUPS)
+    frequency_days = models.PositiveSmallIntegerField()
+    starts_on = models.DateField()
+    last_visit_on = models.DateField()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "care entry"
+        default_permissions = ()
+
+
+class CareCount(models.Model):
+    """How many persons under a plan, in this region or below it (the region's own row, never a sum
+    over its subtree), share a key: sensitive or not, the plan's frequency and start, and the day of
+    their last care visit. Status on any day follows from the key (counters.py), so the rows stay
+    exact without a nightly recount."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    sensitive = models.BooleanField()
+    frequency_days = models.PositiveSmallIntegerField()
+    starts_on = models.DateField()
+    last_visit_on = models.DateField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "care count"
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["region", "sensitive", "frequency_days", "starts_on", "last_visit_on"],
+                                               name="gridwork_carecount_key")]

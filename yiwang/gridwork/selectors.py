@@ -167,9 +167,25 @@ def plans_visible_to(user):
             .select_related("region", "created_by"))
 
 
-def _grids_for(region_path: str) -> dict[str, Region]:
+def grids_for(region_path: str) -> dict[str, Region]:
     grids = Region.objects.filter(level=Level.GRID).filter(Q(path__in=ancestor_paths(region_path)) | Q(path__startswith=region_path))
     return {grid.path: grid for grid in grids.select_related("parent")}
+
+
+def applying_plans(region_path: str, tags, plans_by_group: dict[str, list[CarePlan]]) -> list[tuple[str, CarePlan]]:
+    """(group, plan) for each of the person's groups with a plan above them: the nearest one
+    (`plans_by_group`'s lists are nearest first)."""
+    applying = []
+    for tag in tags:
+        plan = next((p for p in plans_by_group.get(tag, ()) if region_path.startswith(p.region.path)), None)
+        if plan is not None:
+            applying.append((tag, plan))
+    return applying
+
+
+def followed_plan(applying: list[tuple[str, CarePlan]]) -> CarePlan:
+    """The most frequent plan, the nearest one among equals."""
+    return min((p for _, p in applying), key=lambda p: (p.frequency_days, -len(p.region.path), p.pk))
 
 
 def care_rows(*, region_path: str, today: date | None = None, now: datetime | None = None, viewer=None) -> list[CareRow]:
@@ -195,7 +211,7 @@ def care_rows(*, region_path: str, today: date | None = None, now: datetime | No
         names[person_id], region_ids[person_id] = name, region_id
         person_tags[person_id].append(tag)
     regions = Region.objects.in_bulk(set(region_ids.values()))
-    grids = _grids_for(region_path)
+    grids = grids_for(region_path)
     last_visits = dict(
         HomeVisit.persons.through.objects.filter(person__region__path__startswith=region_path, homevisit__at__lte=now)
         .order_by().values("person_id").annotate(last=Max("homevisit__at")).values_list("person_id", "last"))
@@ -203,15 +219,10 @@ def care_rows(*, region_path: str, today: date | None = None, now: datetime | No
     rows = []
     for person_id, tagged in person_tags.items():
         region = regions[region_ids[person_id]]
-        applying = []
-        for tag in tagged:
-            plan = next((p for p in plans_by_group[tag] if region.path.startswith(p.region.path)), None)
-            if plan is not None:
-                applying.append((tag, plan))
+        applying = applying_plans(region.path, tagged, plans_by_group)
         if not applying:
             continue
-        # The most frequent plan, the nearest one among equals.
-        plan = min((p for _, p in applying), key=lambda p: (p.frequency_days, -len(p.region.path), p.pk))
+        plan = followed_plan(applying)
         last = last_visits.get(person_id)
         last_on = timezone.localdate(last) if last is not None else None
         status, due_on = care_status(last_visit_on=last_on, starts_on=plan.starts_on, frequency_days=plan.frequency_days, today=today)
@@ -260,7 +271,7 @@ def grid_worker_names(grids) -> dict[int, list[str]]:
 
 def coverage_by_grid(rows: list[CareRow], *, region_path: str) -> list[GridCoverage]:
     """Every grid under `region_path` (or the grid above it) with its care counts and grid workers."""
-    grids = sorted(_grids_for(region_path).values(), key=lambda g: g.path)
+    grids = sorted(grids_for(region_path).values(), key=lambda g: g.path)
     table = {grid.pk: GridCoverage(grid=grid) for grid in grids}
     for row in rows:
         if row.grid is None or row.grid.pk not in table:
@@ -277,6 +288,10 @@ def coverage_by_grid(rows: list[CareRow], *, region_path: str) -> list[GridCover
 def totals(rows: list[CareRow]) -> dict:
     covered = sum(1 for r in rows if r.status == COVERED)
     overdue_count = sum(1 for r in rows if r.status == OVERDUE)
-    rate = coverage_rate(covered, len(rows))
-    return {"under_plan": len(rows), "covered": covered, "pending": len(rows) - covered - overdue_count, "overdue": overdue_count,
+    return totals_of(under_plan=len(rows), covered=covered, overdue=overdue_count)
+
+
+def totals_of(*, under_plan: int, covered: int, overdue: int) -> dict:
+    rate = coverage_rate(covered, under_plan)
+    return {"under_plan": under_plan, "covered": covered, "pending": under_plan - covered - overdue, "overdue": overdue,
             "rate": rate, "percent": "—" if rate is None else f"{rate * 100:.1f}%"}

@@ -191,7 +191,12 @@ class Person(SealedPhoneMixin, RegionOwned):
         ordering = ["id"]
         permissions = [("view_sensitive_group", _("查看敏感人群（严重精神障碍、社区矫正等）"))]
         constraints = [models.UniqueConstraint(fields=["id_number_digest"], name="person_unique_id_number")]
-        indexes = [models.Index(fields=["phone_digest"], name="person_phone_digest")]
+        indexes = [
+            models.Index(fields=["phone_digest"], name="person_phone_digest"),
+            # Name search from the first character (search.selectors): LIKE 'x%' on PostgreSQL needs the
+            # pattern operator class whatever the database's collation; SQLite asks for the range.
+            models.Index(fields=["name"], name="person_name_prefix", opclasses=["varchar_pattern_ops"]),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -342,3 +347,35 @@ class PersonAccessGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department} · {self.person or self.get_group_display()}"
+
+
+class HeatEntry(models.Model):
+    """What one key person (any key-group tag) adds to `HeatCount` now: the region they are
+    registered in, their household's house's building (0: none) and whether they are in a sensitive
+    group. A change to the person moves exactly this from the old key to the new one (heat.py).
+    `person_id` is a plain column: the entry outlives the person's row until the deletion is counted."""
+
+    person_id = models.BigIntegerField(primary_key=True)
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    building_id = models.BigIntegerField()  # plain, 0 for none: a unique key may not hold NULL and stay unique
+    sensitive = models.BooleanField()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "heat entry"
+        default_permissions = ()
+
+
+class HeatCount(models.Model):
+    """How many key persons registered in this region (its own persons, not its subtree's) live in
+    this building (0: no building known) and are in a sensitive group or not: the key-person heat
+    layer sums these rows instead of counting persons (heat.py)."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    building_id = models.BigIntegerField()
+    sensitive = models.BooleanField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "heat count"
+        default_permissions = ()
+        constraints = [models.UniqueConstraint(fields=["region", "building_id", "sensitive"], name="registry_heatcount_key")]

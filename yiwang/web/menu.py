@@ -14,10 +14,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.accounts.selectors import is_account_admin
+from yiwang.advisor.selectors import may_see_advisor
 from yiwang.cases.permissions import report_channels
 from yiwang.core.scope import Role, is_command_center_staff, is_staff, scope_path
 from yiwang.gridwork import services as gridwork_services
 from yiwang.imports.services import may_import
+from yiwang.simulator.selectors import may_simulate
 
 
 def _anyone(user) -> bool:
@@ -110,6 +112,8 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("alliance", _("联盟"), "alliance:index", "盟", is_staff),
     Entry("assessment", _("考评"), "assessment:index", "评", is_staff),
     Entry("analysis", _("分析研判"), "analysis:index", "析", is_command_center_staff),
+    Entry("simulator", _("情景推演"), "simulator:index", "推", may_simulate),
+    Entry("advisor", _("网格优化"), "advisor:index", "优", may_see_advisor),
     Entry("reviews", _("督导调度"), "reviews:index", "督", is_command_center_staff),
     Entry("forces", _("网格力量"), "forces:index", "力", is_command_center_staff),
     Entry("imports", _("事件导入"), "imports:cases", "导", may_import),

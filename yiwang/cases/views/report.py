@@ -28,7 +28,7 @@ from yiwang.registry.selectors import own_contact
 from .. import forms, selectors, services
 from ..lifecycle import IllegalTransition
 from ..models import Case, Channel
-from ..permissions import count_resident_report, report_channels, resident_limit_reached
+from ..permissions import release_resident_report, report_channels, resident_limit_reached
 from .common import describe_error, float_param, remember_tracked
 from .geojson import scoped_grids
 
@@ -201,9 +201,9 @@ def resident_report(request):
                 try:
                     intake = services.report_case(report, now=now)
                 except ValidationError as exc:
+                    release_resident_report(address, now)
                     forms.apply_service_errors(form, exc, attribute_errors)
                 else:
-                    count_resident_report(address, now)
                     remember_tracked(request, intake.case)
                     request.session[DONE_SESSION_KEY] = {"number": intake.case.number, "code": intake.access_code, "publish": data["publish"]}
                     return HttpResponseSeeOther(reverse("resident-report-done"))

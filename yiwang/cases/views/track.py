@@ -5,10 +5,10 @@ reopening, and unlocking the photos and notes; and a signed-in resident's own re
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from yiwang.core import throttle
 from yiwang.core.scope import is_resident
 
 from .. import selectors, services
@@ -25,6 +26,7 @@ from .common import ACTION_LABELS, TRACKED_SESSION_KEY, describe_error, remember
 
 # Wrong access codes tried on one case within an hour before the tracking page stops checking.
 TRACK_CODE_ATTEMPTS = 10
+CODE_ATTEMPTS_WINDOW = timedelta(hours=1)
 # 我的上报 lists this many of the newest; older ones stay on their tracking pages.
 MY_REPORTS_SHOWN = 100
 
@@ -77,7 +79,7 @@ def track_case(request, number: str):
 
 
 def _code_attempts_key(case: Case) -> str:
-    return f"yiwang:track-code-failures:{case.pk}"
+    return throttle.key_for("track-code-failures", case.pk)
 
 
 @require_POST
@@ -90,9 +92,10 @@ def track_act(request, number: str, what: str):
         raise Http404
     code = request.POST.get("access_code", "").strip()
     key = _code_attempts_key(case)
-    failures = cache.get(key, 0)
     error, status = "", 200
-    if failures >= TRACK_CODE_ATTEMPTS:
+    # Every try takes a place first and a right code gives it back: only wrong codes stay counted, and
+    # guesses sent at once to several servers cannot pass the limit (core/throttle.py).
+    if not throttle.take(key, limit=TRACK_CODE_ATTEMPTS, window=CODE_ATTEMPTS_WINDOW):
         error, status = _("查询码错误次数过多，请一小时后再试。"), 429
     else:
         try:
@@ -106,13 +109,15 @@ def track_act(request, number: str, what: str):
             else:
                 services.do_reopen_case(case, reason=request.POST.get("note", ""), access_code=code)
         except PermissionDenied:
-            cache.set(key, failures + 1, 3600)
             error, status = _("查询码不正确。"), 403
         except IllegalTransition:
+            throttle.give_back(key)
             error, status = _("事件结案后才能评价或重启。"), 400
         except ValidationError as exc:
+            throttle.give_back(key)
             error, status = describe_error(exc), 400
         else:
+            throttle.give_back(key)
             remember_tracked(request, case)
             done = {"rate": _("已提交评价，谢谢！"), "reopen": _("已重启，事件将重新办理。"), "unlock": _("查询码正确，已显示照片和描述。")}
             messages.success(request, done[what])

@@ -1,25 +1,28 @@
 """Import of persons (实有人口), the big table: a street has 10⁵ residents, so this path is tuned.
 
-ID numbers are checked in bulk, personal fields are sealed with the key state fetched once, and
-rows go to the database as plain tuples (yiwang.core.bulk: COPY on PostgreSQL, in COPY's text
-format written here; batched executemany on SQLite). Clear ID numbers and phones stay in memory
-only; they are sealed on the way to the database.
+ID numbers are checked in bulk, and what the checks ask the database (grids, households, which ID
+numbers are registered) is asked before the first row. On PostgreSQL the rows are then checked and
+written in one pass inside the transaction: each batch of good rows is sealed and streamed to COPY
+(in COPY's text format, written here) while the next is checked, so the server stores rows while we
+check; any bad row stops the writing and rolls the whole file back, with every bad row listed as
+before. SQLite, which has one writer, checks first and takes its write lock only to write (batched
+executemany). Clear ID numbers and phones stay in memory only; they are sealed on the way out.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from yiwang.core import bulk, crypto
-from yiwang.core.importing import Column, ImportReport, RowError, Table
+from yiwang.core.importing import Column, ImportFailed, ImportReport, RowError, Table
 
-from .. import groups
+from .. import groups, signals
 from ..models import Gender, Household, KeyGroup, Person, PersonTag, ResidenceType
 from ..validators import MOBILE_RE, check_id_numbers, validate_id_number, validate_phone
 from .common import BATCH_SIZE, REGION_CODE, Regions, RegistryImporter, choices, masked, too_long
@@ -75,16 +78,54 @@ def import_persons(
     return PersonImporter(acting_user=acting_user, progress=progress).run(source, mapping=mapping, encoding=encoding)
 
 
+class _Known(NamedTuple):
+    """PersonImporter.prepare's answers, which the row checks consult."""
+
+    regions: Regions
+    existing_households: dict[str, tuple[int, int]]
+    today: Any
+    numbers: list[str]
+    valid_ids: list[bool]
+    digests: list[str]
+    registered: dict[str, str]
+
+
 class PersonImporter(RegistryImporter):
     columns = PERSON_COLUMNS
     kind = "persons"
     target_type = "registry.person"
 
-    def check(self, table: Table) -> None:
+    def run(self, source: Any, *, mapping: Mapping[str, str] | None = None, encoding: str | None = None) -> ImportReport:
+        if connection.vendor != "postgresql":
+            # SQLite has one writer: check first, so the write lock is held only while writing.
+            return super().run(source, mapping=mapping, encoding=encoding)
+        # PostgreSQL: check and write in one pass. Each batch of good rows is sealed and streamed
+        # to COPY while the next is checked, so the server stores rows while we check; the first
+        # bad row stops the writing (checking goes on, to list every bad row) and the transaction
+        # is rolled back, so a file is still written whole or not at all.
+        self.authorize()
+        table = self.read(source, mapping=mapping, encoding=encoding)
+        known = self.prepare(table)
+        try:
+            with transaction.atomic():
+                report = self.write(self.checked(table, known))
+        except IntegrityError:
+            problems = self.conflict(None)
+            if not problems:
+                raise
+            raise ImportFailed(problems) from None
+        if callable(self.progress):
+            self.progress(report.rows, report.rows)
+        return report
+
+    def check(self, table: Table) -> list[list]:
+        """Every row checked before anything is written: the batches of records to write."""
+        return list(self.checked(table, self.prepare(table)))
+
+    def prepare(self, table: Table) -> _Known:
+        """What the checks ask the database and ask of whole columns, before the first row is
+        checked or written: grids, households, ID numbers and which of them are registered."""
         self.warnings = self.ignored_columns()
-        # One per good row, in WRITTEN_FIELDS order but holding the clear ID number and phone,
-        # the household number and no timestamp until write() seals and completes it in place.
-        self.records: list[list] = []
         self.row_of_digest: dict[str, int] = {}
         self.tags_of_digest: dict[str, list[str]] = {}
         # Household number -> (region id, first row) for households this file creates.
@@ -92,30 +133,53 @@ class PersonImporter(RegistryImporter):
         self.household_ids: dict[str, int] = {}
 
         rows = table.rows
-        position = table.position
-        at_name, at_id, at_region = position("name"), position("id_number"), position("region_code")
-        at_phone, at_gender, at_residence = position("phone"), position("gender"), position("residence_type")
-        at_household, at_head, at_tags, at_address = position("household"), position("is_household_head"), position("tags"), position("address")
+        at_household, at_region = table.position("household"), table.position("region_code")
         regions = Regions((v[at_region] for _, v in rows), acting_user=self.acting_user)
         existing_households = self._existing_households(set() if at_household is None else {v[at_household] for _, v in rows})
+        if at_household is not None:
+            self._plan_households(rows, at_household, at_region, regions, existing_households)
         today = timezone.localdate()
         # Cells are trimmed already; only a lower-case check char x needs normalising.
+        at_id = table.position("id_number")
         numbers = [n[:-1] + "X" if (n := v[at_id]).endswith("x") else n for _, v in rows]
         valid_ids = check_id_numbers(numbers, today=today)
         digests = crypto.digest_many([n if ok else "" for n, ok in zip(numbers, valid_ids, strict=True)])
+        # Each valid ID number's first row, complete before any writing: a clash with a concurrent
+        # import, found by the unique index while streaming, is then still told by row.
+        row_of_digest = self.row_of_digest
+        for (row, _), id_digest in zip(rows, digests, strict=True):
+            if id_digest:
+                row_of_digest.setdefault(id_digest, row)
+        registered = self._registered(list(row_of_digest))
+        return _Known(regions, existing_households, today, numbers, valid_ids, digests, registered)
+
+    def checked(self, table: Table, known: _Known) -> Iterator[list[list]]:
+        """Check the rows, yielding the good ones in batches (none after the first bad row).
+
+        A record is in WRITTEN_FIELDS order but holds the clear ID number and phone, the
+        household number and no timestamp, until write() seals and completes it in place."""
+        rows = table.rows
+        position = table.position
+        at_name, at_region = position("name"), position("region_code")
+        at_phone, at_gender, at_residence = position("phone"), position("gender"), position("residence_type")
+        at_household, at_head, at_tags, at_address = position("household"), position("is_household_head"), position("tags"), position("address")
+        regions, existing_households, today, numbers, valid_ids, digests, registered = known
         mobile = MOBILE_RE.fullmatch
         error = self.error
-        records = self.records
-        row_of_digest = self.row_of_digest
-        first_row_of_id: dict[str, int] = {}
+        records: list[list] = []
+        row_of_digest, errors = self.row_of_digest, self.errors
         heads: dict[str, int] = {}
-        registered = ResidenceType.REGISTERED.value
+        registered_type = ResidenceType.REGISTERED.value
 
         bar = self.progress_of(len(rows), "校验")
         for i, (row, v) in enumerate(rows):
-            if i % 1000 == 999:
-                bar.update(1000)
-            bad = len(self.errors)
+            if i % BATCH_SIZE == BATCH_SIZE - 1:
+                bar.update(BATCH_SIZE)
+                if records and not errors:
+                    yield records
+                    records = []
+            bad = len(errors)
+            already = ""
 
             name = v[at_name]
             if not name:
@@ -128,12 +192,13 @@ class PersonImporter(RegistryImporter):
             if valid_ids[i]:
                 birth = f"{number[6:10]}-{number[10:12]}-{number[12:14]}"
                 gender = "M" if (ord(number[16]) - 48) % 2 else "F"
-                earlier = first_row_of_id.setdefault(number, row)
+                id_digest = digests[i]
+                earlier = row_of_digest[id_digest]
                 if earlier != row:
+                    id_digest = ""
                     error(row, "id_number", f"与第{earlier}行的身份证号重复")
                 else:
-                    id_digest = digests[i]
-                    row_of_digest[id_digest] = row
+                    already = registered.get(id_digest, "")
             elif masked(number):
                 error(row, "id_number", "身份证号已脱敏（含 *），导出的文件不能再导入，请填写完整号码")
             else:
@@ -159,7 +224,7 @@ class PersonImporter(RegistryImporter):
                 elif gender and stated != gender:
                     error(row, "gender", f"与身份证号不符（身份证号显示为{Gender(gender).label}）")
 
-            residence = registered
+            residence = registered_type
             if at_residence is not None and (given := v[at_residence]):
                 residence = _RESIDENCE.get(given.lower())
                 if residence is None:
@@ -195,11 +260,14 @@ class PersonImporter(RegistryImporter):
             if len(address) > 200:
                 error(row, "address", too_long(address, 200))
 
-            if len(self.errors) == bad:
+            if already:
+                error(row, "id_number", already)
+            if len(errors) == bad:
                 records.append([name, gender, birth, number, id_digest, phone, "", residence, household, is_head, address, None, region_id])
-        bar.update(len(rows) % 1000)
+        bar.update(len(rows) % BATCH_SIZE)
         bar.close()
-        self.check_database()
+        if records and not self.errors:
+            yield records
 
     def _tags(self, row: int, given: str) -> list[str]:
         tags: list[str] = []
@@ -237,21 +305,39 @@ class PersonImporter(RegistryImporter):
         if first[0] != region_id:
             self.error(row, "household", f"户 {number} 在第{first[1]}行属于另一个网格，同一户应在同一网格")
 
-    def check_database(self) -> None:
-        """Rows whose ID number is registered already, and households someone created meanwhile."""
-        found = dict(bulk.values_in(Person, "id_number_digest", list(self.row_of_digest), also="id"))
+    def _plan_households(self, rows: Sequence, at_household: int, at_region: int, regions: Regions,
+                         existing: dict[str, tuple[int, int]]) -> None:  # fmt: skip
+        """The households this file creates, each in the grid of its first row, known before any
+        row is written (persons name them); the row checks then hold every row to that grid."""
+        new_households = self.new_households
+        for row, v in rows:
+            number = v[at_household]
+            if number and len(number) <= 40 and number not in existing and number not in new_households:
+                region_id, _ = regions.resolve(v[at_region])
+                if region_id is not None:
+                    new_households[number] = (region_id, row)
+
+    def _registered(self, digests: Sequence[str]) -> dict[str, str]:
+        """Digest -> why its row cannot be imported, for the ID numbers registered already."""
+        found = dict(bulk.values_in(Person, "id_number_digest", digests, also="id"))
         # Inside the importer's scope the row may name the record; outside it, the row says only
         # that it conflicts and whom to ask, never where the person lives.
         visible = Person.objects.all() if self.acting_user is None else Person.objects.restrict(self.acting_user)
         known: dict[int, tuple[str, str]] = {}
         for chunk in bulk.chunks(list(found.values()), bulk.parameter_chunk_size()):
             known.update((pk, (name, region)) for pk, name, region in visible.filter(pk__in=chunk).values_list("pk", "name", "region__name"))
+        reasons = {}
         for digest, person_id in found.items():
             if person_id in known:
                 name, region = known[person_id]
-                reason = f"该身份证号已登记：{name}（{region}）"
+                reasons[digest] = f"该身份证号已登记：{name}（{region}）"
             else:
-                reason = "该身份证号与您数据范围之外的登记记录冲突，请联系街道管理员核实"
+                reasons[digest] = "该身份证号与您数据范围之外的登记记录冲突，请联系街道管理员核实"
+        return reasons
+
+    def check_database(self) -> None:
+        """Rows whose ID number is registered already, and households someone created meanwhile."""
+        for digest, reason in self._registered(list(self.row_of_digest)).items():
             self.error(self.row_of_digest[digest], "id_number", reason)
         for number in bulk.values_in(Household, "number", list(self.new_households)):
             self.error(self.new_households[number][1], "household", f"户 {number} 刚被他人登记，请重新导入")
@@ -262,27 +348,46 @@ class PersonImporter(RegistryImporter):
         self.check_database()
         return self.errors
 
-    def write(self, plan: None) -> ImportReport:
+    def write(self, plan: Iterable[list[list]]) -> ImportReport:
+        """Write the batches of checked records (a list, or on PostgreSQL the checking itself)."""
         if self.new_households:
             Household.objects.bulk_create(
                 [Household(number=n, region_id=region_id) for n, (region_id, _) in self.new_households.items()], batch_size=BATCH_SIZE
             )
             for chunk in bulk.chunks(list(self.new_households), bulk.parameter_chunk_size()):
                 self.household_ids.update(Household.objects.filter(number__in=chunk).values_list("number", "id"))
-        bar = self.progress_of(len(self.records), "写入")
+        streaming = not isinstance(plan, list)
+        # Streamed, the checking reports progress; a list is written with a bar of its own.
+        bar = self.progress_of(0 if streaming else sum(map(len, plan)), "写入")
         postgres = connection.vendor == "postgresql"
         # The backend's form of the timestamp, made once instead of per row.
         now = timezone.now()
         created_at = now.isoformat() if postgres else connection.ops.adapt_datetimefield_value(now)
-        sealed = (row for batch in bulk.chunks(self.records, BATCH_SIZE) for row in _sealed(batch, self.household_ids, created_at))
-        # The digest indexes take random inserts: SQLite gets a 64 MB page cache for them.
-        created = bulk.insert(Person, WRITTEN_FIELDS, sealed, progress=bar.update, copy_line=_copy_line if postgres else None, cache_mib=64)
+        household_ids = self.household_ids
+        if postgres:
+            written = [0]
+
+            def batches() -> Iterator[str]:
+                for batch in plan:
+                    yield _copy_batch(batch, household_ids, created_at)
+                    written[0] += len(batch)
+
+            bulk.copy_in(bulk.quoted_table(Person, written_columns()), batches(), format="text")
+            created = written[0]
+        else:
+            sealed = (row for batch in plan for row in _sealed(batch, household_ids, created_at))
+            # The digest indexes take random inserts: SQLite gets a 64 MB page cache for them.
+            created = bulk.insert(Person, WRITTEN_FIELDS, sealed, progress=None if streaming else bar.update, cache_mib=64)
         bar.close()
+        if self.errors:
+            raise ImportFailed(self.errors)  # found while streaming: the transaction rolls back
         if self.tags_of_digest:
             # Plain rows again: model instances send init signals, which for 10³ tags add up.
             person_ids = dict(bulk.values_in(Person, "id_number_digest", list(self.tags_of_digest), also="id"))
             pairs = [(person_ids[d], tag) for d, tags in self.tags_of_digest.items() for tag in tags]
             bulk.insert(PersonTag, ("person_id", "tag"), pairs)
+            # Only tagged persons can be under a care plan: the counters about them move in this transaction.
+            signals.persons_written.send(sender=Person, person_ids=list(person_ids.values()))
         self.audit(rows=len(self.table.rows), created=created)
         return ImportReport(created=created, updated=0, rows=len(self.table.rows), warnings=self.warnings)
 
@@ -301,13 +406,19 @@ def _sealed(records: Sequence[list], household_ids: Mapping[str, int], created_a
     return records
 
 
-def _copy_line(row: Sequence) -> str:
-    """One person in COPY's text format, written by hand: psycopg's write_row adapts each value on
-    its own, which costs more than sealing it."""
-    (name, gender, birth, id_sealed, id_digest, phone_sealed, phone_digest,
-     residence, household_id, is_head, address, now, region_id) = row  # fmt: skip
-    return (
-        f"{bulk.copy_text(name)}\t{gender}\t{birth or '\\N'}\t{id_sealed}\t{id_digest}\t{phone_sealed}\t{phone_digest}\t"
-        f"{residence}\t{'\\N' if household_id is None else household_id}\t{'t' if is_head else 'f'}\t"
-        f"{bulk.copy_text(address)}\t{now}\t{region_id}\n"
-    )
+def _copy_batch(records: Sequence[list], household_ids: Mapping[str, int], created_at: str) -> str:
+    """The records sealed and completed as lines of COPY's text format, written by hand: psycopg's
+    write_row adapts each value on its own, which costs more than sealing it."""
+    phones = [r[5] for r in records]
+    sealed_ids = crypto.encrypt_many([r[3] for r in records])
+    sealed_phones, phone_digests = crypto.encrypt_many(phones), crypto.digest_many(phones)
+    # Only names and addresses can hold a character COPY must escape (sealed values, digests and
+    # codes cannot), and rarely do: one look at the whole batch spares escaping each value.
+    free_text = "".join([r[0] + r[10] for r in records])
+    text = bulk.copy_text if ("\\" in free_text or "\t" in free_text or "\n" in free_text or "\r" in free_text) else str
+    return "".join([
+        f"{text(name)}\t{gender}\t{birth or '\\N'}\t{id_sealed}\t{id_digest}\t{phone_sealed}\t{phone_digest}\t{residence}\t"
+        f"{household_ids[household] if household else '\\N'}\t{'t' if is_head else 'f'}\t{text(address)}\t{created_at}\t{region_id}\n"
+        for (name, gender, birth, _, id_digest, _, _, residence, household, is_head, address, _, region_id), id_sealed, phone_sealed, phone_digest
+        in zip(records, sealed_ids, sealed_phones, phone_digests, strict=True)
+    ])  # fmt: skip

@@ -21,5 +21,7 @@ class Command(BaseCommand):
         sys.path.insert(0, str(settings.BASE_DIR))
         spec = importlib.util.spec_from_file_location(f"bench.{name}", path)
         module = importlib.util.module_from_spec(spec)
+        # Registered before it runs, as an import would: dataclasses look their module up there.
+        sys.modules[spec.name] = module
         spec.loader.exec_module(module)
         module.main(quick=quick)
