@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -264,6 +265,10 @@ def fit(region: Region, *, cutoff: datetime) -> Fit:
         grids.add(grid)
         # The stage timestamps known at the cutoff; a skipped stage (none recorded) takes no time.
         raw = [r[0]] + [m if m is not None and m <= cutoff else None for m in r[1:6]]
+        if raw[5] is not None and raw[4] is None:
+            # Closed with no handling recorded (an imported export keeps only the report and the
+            # close; a case solved on the spot): its handler held it until the close, not the verifier.
+            raw[4] = raw[5]
         last = max(i for i, m in enumerate(raw) if m is not None)
         moments = list(raw)
         for i in range(1, last + 1):
@@ -364,7 +369,9 @@ def history_figures(region: Region, fitted: Fit, *, start: datetime, weeks: int)
     judged = window.filter(Q(closed_at__lte=end) | Q(close_due_at__lt=end)).count()
     # Cases each unit handled in the window (a street's command centre: the cases it closed).
     unit_cases: Counter = Counter()
-    handled = base.filter(handled_at__gte=start, handled_at__lt=end).values_list("handling_department__code", "handling_region__code")
+    # A case closed with no handling recorded (imported history) was handled when it closed, as the fit takes it.
+    handled = (base.annotate(handled_on=Coalesce("handled_at", "closed_at")).filter(handled_on__gte=start, handled_on__lt=end)
+               .values_list("handling_department__code", "handling_region__code"))
     for department, region_code in handled:
         unit_cases[DEPARTMENT_PREFIX + department if department else COMMAND_PREFIX + region_code] += 1
     streets = _streets(region)
