@@ -631,12 +631,12 @@ def _count_rows(f: Filter, *, by: str | None, today: date, also_today: bool = Fa
            f"FROM {_table(RollupDelta)} WHERE {_delta_where(f, spans, delta_params)}")
     rows = fetch(sql, where_params * len(selects) + delta_params)
     found = {key_value: list(values) for key_value, values in _keyed([row[1:2 + width] for row in rows if row[0] == 0], by).items()}
-    for row in rows:
-        if row[0] != 1:
-            continue
+    deltas = [row for row in rows if row[0] == 1]
+    chains, wanted = _chains_for(row[2 + width] for row in deltas), set(f.regions)
+    for row in deltas:
         values, (grid, micro, board, department, reported_on) = row[2:2 + len(counters)], row[2 + width:]
         reported_on = _as_date(reported_on)
-        for group in _delta_groups(f, by, grid, micro, board, department, reported_on):
+        for group in _delta_groups(f, by, _asked_regions(wanted, chains, grid, micro), board, department, reported_on):
             sums_of = found.setdefault(group, [0] * width)
             for start, end, sign in spans:
                 if (start is None or start <= reported_on) and (end is None or reported_on < end):
@@ -668,20 +668,27 @@ def _delta_where(f: Filter, spans: list, params: list) -> str:
     return " AND ".join(clauses)
 
 
-def _delta_groups(f: Filter, by: str | None, grid: int, micro: int | None, board: str, department: int, reported_on: date) -> list:
-    """The group keys an unfolded delta adds to, once per region asked that it is counted under (as
-    its rows would be: the grid's chain of ancestors and its micro-grid)."""
+def _chains_for(grids: Iterable[int]) -> dict[int, tuple[int, ...]]:
+    """`region_chains`, read again when one of `grids` was made in another process within the last second."""
     from yiwang.regions.lookup import region_chains
 
-    if f.boards is not None and board not in f.boards or by == "board" and board not in Board.values:
-        return []
     chains = region_chains()
-    if grid not in chains:  # a grid made in another process within the last second
-        chains = region_chains(fresh=True)
-    wanted = set(f.regions)
+    return chains if all(grid in chains for grid in grids) else region_chains(fresh=True)
+
+
+def _asked_regions(wanted: set[int], chains: dict, grid: int, micro: int | None) -> set[int]:
+    """The regions asked that a case of `grid` and `micro` is counted under, as its rollup rows are:
+    its grid's chain of ancestors and its micro-grid."""
     regions = wanted.intersection(chains.get(grid, ()))
     if micro is not None and micro in wanted:
         regions.add(micro)
+    return regions
+
+
+def _delta_groups(f: Filter, by: str | None, regions: set[int], board: str, department: int, reported_on: date) -> list:
+    """The group keys an unfolded delta adds to, once per region asked that it is counted under."""
+    if f.boards is not None and board not in f.boards or by == "board" and board not in Board.values:
+        return []
     if by == "region":
         return sorted(regions)
     key = {"board": board, "department": department, "day": reported_on, None: None}[by]
@@ -734,14 +741,14 @@ def _open_rows(f: Filter, *, by: str | None, today: date, as_of: datetime, perio
            f"FROM {_table(RollupDelta)} WHERE due_on IS NOT NULL{boards}")
     rows = fetch(sql, params + delta_params)
     found = {key: list(values) for key, values in _keyed([row[1:2 + width] for row in rows if row[0] == 0], by).items()}
-    for row in rows:
-        if row[0] != 1:
-            continue
+    deltas = [row for row in rows if row[0] == 1]
+    chains, wanted = _chains_for(row[2 + width] for row in deltas), set(f.regions)
+    for row in deltas:
         grid, micro, board, department, reported_on, due_on, open_cases, flagged = row[2 + width:]
         reported_on = _as_date(reported_on)
         overdue = _as_date(due_on) < today
         in_period = f.start is None or f.start <= reported_on < f.end
-        for group in _delta_groups(f, by, grid, micro, board, department, reported_on):
+        for group in _delta_groups(f, by, _asked_regions(wanted, chains, grid, micro), board, department, reported_on):
             for offset, counted_here in ((0, in_period), (3, True)) if period_and_any else ((0, in_period),):
                 if counted_here:
                     sums_of = found.setdefault(group, [0] * width)
@@ -838,8 +845,6 @@ def _due_earlier_today(f: Filter, *, by: str | None, as_of: datetime, today: dat
     "overdue now" the day-grained open rows cannot tell. These are few city-wide, so all of them are
     read by the partial index of open cases' deadlines and matched to the regions through their
     grids' chains of ancestors, kept per process (in SQL, the match was a join per case)."""
-    from yiwang.regions.lookup import region_chains
-
     midnight = day_start(today)
     if as_of <= midnight or not f.regions:
         return []
@@ -862,16 +867,10 @@ def _due_earlier_today(f: Filter, *, by: str | None, as_of: datetime, today: dat
     due = fetch(sql, params)
     if not due:
         return []
-    chains = region_chains()
-    if any(row[3] not in chains for row in due):  # a grid made in another process within the last second
-        chains = region_chains(fresh=True)
-    # A case is under each region asked in its grid's chain, and under its micro-grid if that was asked.
-    wanted = set(f.regions)
+    chains, wanted = _chains_for(row[3] for row in due), set(f.regions)
     found = defaultdict(lambda: [0, 0, 0, 0])
     for value, in_period, ever, grid, micro_grid in due:
-        regions = wanted.intersection(chains.get(grid, ()))
-        if micro_grid in wanted:
-            regions.add(micro_grid)
+        regions = _asked_regions(wanted, chains, grid, micro_grid)
         if not regions:
             continue
         # Each region asked counts the case, as its rollup rows do.
